@@ -1,0 +1,34 @@
+/** Stable error codes (DESIGN §1). */
+export type ErrorCode =
+  | 'ERR_ARG' | 'ERR_SHAPE' | 'ERR_NO_RULE' | 'ERR_RULE'
+  | 'ERR_SIGNATURE' | 'ERR_NATIVE' | 'ERR_MISMATCH';
+
+/** Every error wengert raises on purpose. `code` is stable; `op` names the op or function. */
+export class WengertError extends Error {
+  readonly code: ErrorCode;
+  readonly op: string | undefined;
+  constructor(code: ErrorCode, message: string, op?: string) {
+    super(op ? `${op}: ${message}` : message);
+    this.name = 'WengertError';
+    this.code = code;
+    this.op = op;
+  }
+}
+
+export const fail = (code: ErrorCode, op: string | undefined, message: string): never => {
+  throw new WengertError(code, message, op);
+};
+
+/** Short description of a received value for "expected X but received Y" messages. */
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number') return `number ${v}`;
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v)}`;
+  if (typeof v === 'function') return `function ${v.name || '(anonymous)'}`;
+  if (Array.isArray(v)) return `array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as { length: number }).length})`;
+  const ctor = (v as object).constructor?.name;
+  if (ctor === 'Tensor') return `Tensor f64[${(v as { shape: number[] }).shape.join(',')}]`;
+  return ctor && ctor !== 'Object' ? ctor : typeof v;
+}

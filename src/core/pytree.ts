@@ -1,0 +1,81 @@
+// Pytrees (DESIGN §1): leaves are numbers, Float64Array, Float32Array, Tensor, or nested number
+// arrays (ONE leaf); other arrays and plain objects are nodes; anything else is a static value.
+import { Tensor, tensor, nest } from './tensor.js';
+import { fail, describe } from './errors.js';
+
+export type LeafKind = 'number' | 'f64' | 'f32' | 'nested' | 'tensor';
+export type TreeDef =
+  | { t: 'leaf'; i: number; kind: LeafKind; path: string }
+  | { t: 'array'; items: TreeDef[] }
+  | { t: 'object'; keys: string[]; items: TreeDef[] }
+  | { t: 'static'; value: unknown; path: string };
+
+export function isNumericArray(x: unknown): boolean {
+  if (!Array.isArray(x)) return false;
+  return x.every((e) => typeof e === 'number' || isNumericArray(e));
+}
+
+export function leafKind(x: unknown): LeafKind | null {
+  if (typeof x === 'number') return 'number';
+  if (x instanceof Float64Array) return 'f64';
+  if (x instanceof Float32Array) return 'f32';
+  if (x instanceof Tensor) return 'tensor';
+  if (isNumericArray(x)) return 'nested';
+  return null;
+}
+
+/** Flatten a tree; `leaves` are converted to Tensors (copied once). */
+export function flatten(x: unknown, path = ''): { leaves: Tensor[]; def: TreeDef } {
+  const leaves: Tensor[] = [];
+  const rec = (v: unknown, p: string): TreeDef => {
+    const kind = leafKind(v);
+    if (kind) { leaves.push(kind === 'tensor' ? (v as Tensor) : tensor(v)); return { t: 'leaf', i: leaves.length - 1, kind, path: p }; }
+    if (Array.isArray(v)) return { t: 'array', items: v.map((e, i) => rec(e, `${p}[${i}]`)) };
+    if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      const keys = Object.keys(v);
+      return { t: 'object', keys, items: keys.map((k) => rec((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k)) };
+    }
+    return { t: 'static', value: v, path: p };
+  };
+  return { leaves, def: rec(x, path) };
+}
+
+/** Rebuild a tree with new leaf values, each mirroring its original kind. */
+export function unflatten(def: TreeDef, vals: readonly Tensor[], mirror = true): any {
+  switch (def.t) {
+    case 'leaf': return mirror ? toLeafKind(vals[def.i], def.kind) : toUser(vals[def.i]);
+    case 'array': return def.items.map((d) => unflatten(d, vals, mirror));
+    case 'object': return Object.fromEntries(def.keys.map((k, i) => [k, unflatten(def.items[i], vals, mirror)]));
+    case 'static': return def.value;
+  }
+}
+
+/** The first static (non-numeric) value in a tree that must be all numeric. */
+export function firstStatic(def: TreeDef): { path: string; value: unknown } | null {
+  if (def.t === 'static') return { path: def.path, value: def.value };
+  if (def.t === 'leaf') return null;
+  for (const d of def.items) { const s = firstStatic(d); if (s) return s; }
+  return null;
+}
+
+export function checkDifferentiable(def: TreeDef, where: string): void {
+  const s = firstStatic(def);
+  if (s) fail('ERR_ARG', where, `expected numbers, arrays or tensors to differentiate but received ${describe(s.value)}${s.path ? ` at ${s.path}` : ''}`);
+}
+
+/** A value returned to the user: a number when size 1 and concrete, else a Tensor. */
+export function toUser(t: Tensor): number | Tensor {
+  return t._data && t.size === 1 ? t._data[0] : t;
+}
+
+/** Mirror the kind of the leaf the value stands for (gradients mirror their argument). */
+export function toLeafKind(t: Tensor, kind: LeafKind): any {
+  if (!t._data) return t; // inside an outer transformation: stays a tracer
+  switch (kind) {
+    case 'number': return t._data[0];
+    case 'f64': return Float64Array.from(t._data);
+    case 'f32': return Float32Array.from(t._data);
+    case 'nested': return nest(t._data, t.shape);
+    case 'tensor': return t.rank === 0 ? t._data[0] : t;
+  }
+}

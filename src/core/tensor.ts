@@ -1,0 +1,187 @@
+import { inspect } from 'node:util';
+import { fail, describe } from './errors.js';
+import { type Shape, sizeOf, fmtShape, checkShape } from './shape.js';
+import type { Trace } from './trace.js';
+import * as ops from '../ops/index.js';
+
+type Axis = number | number[] | undefined;
+const ARITH_HINT = 'JS operators (+ - * / **) and Math.* do not work on tensors; use the wengert op ' +
+  '(w.add, w.sub, w.mul, w.div, w.pow, w.neg, w.sin, ... or x.mul(y)); to read a value use t.item() or t.data()';
+
+/**
+ * An immutable float64 array with a shape. A concrete tensor holds its data; a tracer stands for
+ * variable `_v` of an active trace and has only a shape until a value is read.
+ */
+export class Tensor {
+  readonly shape: Shape;
+  readonly size: number;
+  /** @internal */ readonly _data: Float64Array | null;
+  /** @internal */ readonly _trace: Trace | null;
+  /** @internal */ readonly _v: number;
+
+  /** @internal use w.tensor() */
+  constructor(shape: Shape, data: Float64Array | null, trace: Trace | null = null, v = -1) {
+    this.shape = Object.freeze([...shape]);
+    this.size = sizeOf(shape);
+    this._data = data;
+    this._trace = trace;
+    this._v = v;
+  }
+  get dtype(): 'float64' { return 'float64'; }
+  get rank(): number { return this.shape.length; }
+
+  /** @internal concrete values (computed by the trace, and guarded, for a tracer) */
+  _values(how: 'item' | 'data' | 'toArray'): Float64Array {
+    return this._data ?? this._trace!.read(this, how);
+  }
+  item(): number {
+    if (this.size !== 1) fail('ERR_SHAPE', 'item', `expected a tensor of size 1 but received ${fmtShape(this.shape)}`);
+    return this._values('item')[0];
+  }
+  data(): Float64Array { return this._values('data').slice(); }
+  toArray(): any { return nest(this._values('toArray'), this.shape); }
+
+  toString(): string {
+    if (!this._data) return `Tracer ${fmtShape(this.shape)} (%${this._v})`;
+    return `Tensor ${fmtShape(this.shape)} ${formatNested(this._data, this.shape)}`;
+  }
+  [inspect.custom](): string { return this.toString(); }
+  [Symbol.toPrimitive](hint: string): string {
+    if (hint === 'string') return this.toString();
+    return fail('ERR_ARG', 'Tensor', `cannot convert a Tensor to a primitive: ${ARITH_HINT}`);
+  }
+  valueOf(): never { return fail('ERR_ARG', 'Tensor', `cannot convert a Tensor to a number: ${ARITH_HINT}`); }
+  toJSON(): unknown { return this.toArray(); }
+
+  // ---- methods mirroring the free functions -------------------------------------------------
+  add(y: TensorLike) { return ops.add(this, y); }
+  sub(y: TensorLike) { return ops.sub(this, y); }
+  mul(y: TensorLike) { return ops.mul(this, y); }
+  div(y: TensorLike) { return ops.div(this, y); }
+  pow(y: TensorLike) { return ops.pow(this, y); }
+  neg() { return ops.neg(this); }
+  square() { return ops.square(this); }
+  sqrt() { return ops.sqrt(this); }
+  exp() { return ops.exp(this); }
+  expm1() { return ops.expm1(this); }
+  log() { return ops.log(this); }
+  log1p() { return ops.log1p(this); }
+  sin() { return ops.sin(this); }
+  cos() { return ops.cos(this); }
+  tan() { return ops.tan(this); }
+  asin() { return ops.asin(this); }
+  acos() { return ops.acos(this); }
+  atan() { return ops.atan(this); }
+  sinh() { return ops.sinh(this); }
+  cosh() { return ops.cosh(this); }
+  tanh() { return ops.tanh(this); }
+  sigmoid() { return ops.sigmoid(this); }
+  softplus() { return ops.softplus(this); }
+  relu() { return ops.relu(this); }
+  abs() { return ops.abs(this); }
+  sign() { return ops.sign(this); }
+  maximum(y: TensorLike) { return ops.maximum(this, y); }
+  minimum(y: TensorLike) { return ops.minimum(this, y); }
+  clip(lo: TensorLike, hi: TensorLike) { return ops.clip(this, lo, hi); }
+  less(y: TensorLike) { return ops.less(this, y); }
+  lessEqual(y: TensorLike) { return ops.lessEqual(this, y); }
+  greater(y: TensorLike) { return ops.greater(this, y); }
+  greaterEqual(y: TensorLike) { return ops.greaterEqual(this, y); }
+  equal(y: TensorLike) { return ops.equal(this, y); }
+  notEqual(y: TensorLike) { return ops.notEqual(this, y); }
+  sum(axis?: Axis, keepDims?: boolean) { return ops.sum(this, axis, keepDims); }
+  mean(axis?: Axis, keepDims?: boolean) { return ops.mean(this, axis, keepDims); }
+  prod(axis?: Axis, keepDims?: boolean) { return ops.prod(this, axis, keepDims); }
+  max(axis?: Axis, keepDims?: boolean) { return ops.max(this, axis, keepDims); }
+  min(axis?: Axis, keepDims?: boolean) { return ops.min(this, axis, keepDims); }
+  logsumexp(axis?: Axis, keepDims?: boolean) { return ops.logsumexp(this, axis, keepDims); }
+  softmax(axis?: number) { return ops.softmax(this, axis); }
+  logSoftmax(axis?: number) { return ops.logSoftmax(this, axis); }
+  matmul(y: TensorLike) { return ops.matmul(this, y); }
+  dot(y: TensorLike) { return ops.dot(this, y); }
+  transpose(perm?: number[]) { return ops.transpose(this, perm); }
+  get T() { return ops.transpose(this); }
+  reshape(shape: number[]) { return ops.reshape(this, shape); }
+  broadcastTo(shape: number[]) { return ops.broadcastTo(this, shape); }
+  expandDims(axis: number) { return ops.expandDims(this, axis); }
+  squeeze(axis?: number | number[]) { return ops.squeeze(this, axis); }
+  slice(begin: number[], end: number[]) { return ops.slice(this, begin, end); }
+  at(i: number) { return ops.at(this, i); }
+  gather(indices: TensorLike, axis?: number) { return ops.gather(this, indices, axis); }
+  unstack(axis?: number) { return ops.unstack(this, axis); }
+  stopGradient() { return ops.stopGradient(this); }
+}
+
+export type TensorLike = Tensor | number | readonly unknown[] | Float64Array | Float32Array;
+
+export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
+
+/** w.tensor(data, shape?): copies its input once. */
+export function tensor(data: unknown, shape?: readonly number[]): Tensor {
+  if (data instanceof Tensor) return shape ? ops.reshape(data, [...shape]) : data;
+  let vals: Float64Array, sh: number[];
+  if (typeof data === 'number') { vals = Float64Array.of(data); sh = []; }
+  else if (data instanceof Float64Array || data instanceof Float32Array) { vals = Float64Array.from(data); sh = [data.length]; }
+  else if (Array.isArray(data)) { sh = nestedShape(data); vals = new Float64Array(sizeOf(sh)); flattenInto(data, sh, 0, vals, 0); }
+  else return fail('ERR_ARG', 'tensor', `expected a number, nested number array, Float64Array, Float32Array or Tensor but received ${describe(data)}`);
+  if (shape !== undefined) {
+    const s = checkShape('tensor', shape);
+    if (sizeOf(s) !== vals.length) fail('ERR_SHAPE', 'tensor', `data of size ${vals.length} does not fit shape [${s.join(',')}]`);
+    sh = s;
+  }
+  return new Tensor(sh, vals);
+}
+
+/** Convert anything tensor-like to a Tensor (numbers become 0-d). */
+export function asTensor(x: unknown, op = 'tensor'): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === 'number' || Array.isArray(x) || x instanceof Float64Array || x instanceof Float32Array) return tensor(x);
+  return fail('ERR_ARG', op, `expected a Tensor, number, nested number array or Float64Array but received ${describe(x)}`);
+}
+
+function nestedShape(a: readonly unknown[]): number[] {
+  const sh: number[] = [a.length];
+  let cur: unknown = a[0];
+  while (Array.isArray(cur)) { sh.push(cur.length); cur = cur[0]; }
+  return sh;
+}
+
+function flattenInto(a: unknown, sh: number[], depth: number, out: Float64Array, pos: number): number {
+  if (depth === sh.length) {
+    if (typeof a !== 'number') fail('ERR_ARG', 'tensor', `expected numbers in nested array but received ${describe(a)}`);
+    out[pos] = a as number;
+    return pos + 1;
+  }
+  if (!Array.isArray(a) || a.length !== sh[depth]) {
+    fail('ERR_ARG', 'tensor', `ragged nested array: expected ${sh[depth]} elements at depth ${depth} but received ${describe(a)}`);
+  }
+  for (const x of a as unknown[]) pos = flattenInto(x, sh, depth + 1, out, pos);
+  return pos;
+}
+
+/** Nested JS arrays (a number for 0-d) from row-major data. */
+export function nest(d: Float64Array, shape: Shape): any {
+  if (shape.length === 0) return d[0];
+  const rec = (off: number, k: number): any => {
+    const n = shape[k];
+    if (k === shape.length - 1) return Array.from(d.subarray(off, off + n));
+    const step = sizeOf(shape.slice(k + 1));
+    return Array.from({ length: n }, (_, i) => rec(off + i * step, k + 1));
+  };
+  return rec(0, 0);
+}
+
+const fmtNum = (x: number) => (Number.isInteger(x) && Math.abs(x) < 1e15 ? String(x) : x.toPrecision(6).replace(/\.?0+(e|$)/, '$1'));
+
+function formatNested(d: Float64Array, shape: Shape): string {
+  if (shape.length === 0) return fmtNum(d[0]);
+  const max = 6;
+  const rec = (off: number, k: number, indent: string): string => {
+    const n = shape[k];
+    const step = sizeOf(shape.slice(k + 1));
+    const idx = n > max ? [0, 1, 2, -1, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+    const parts = idx.map((i) => (i < 0 ? '…' : k === shape.length - 1 ? fmtNum(d[off + i]) : rec(off + i * step, k + 1, indent + ' ')));
+    return k === shape.length - 1 ? `[${parts.join(', ')}]` : `[${parts.join(',\n' + indent + ' ')}]`;
+  };
+  return rec(0, 0, '');
+}

@@ -1,0 +1,133 @@
+import { Graph, type Guard } from './graph.js';
+import { fail } from './errors.js';
+import { Tensor } from './tensor.js';
+import type { Shape } from './shape.js';
+import type { OpDef } from '../ops/op.js';
+
+let traceCounter = 0;
+
+/**
+ * Records the equations of one transformation into a Graph. Traces nest strictly (an inner
+ * transformation finishes before the outer one goes on), so a later trace has a higher level.
+ * An op records into the highest-level trace among its inputs; concrete tensors enter as
+ * constants (by reference), tracers of an outer trace as captured inputs.
+ */
+export class Trace {
+  readonly graph = new Graph();
+  readonly level = ++traceCounter;
+  active = true;
+  /** value of each graph input: a concrete tensor, an outer tracer, or null when unknown */
+  readonly bindings: (Tensor | null)[] = [];
+  /** outer tracers captured as extra inputs (after the explicit ones), in order */
+  readonly captures: Tensor[] = [];
+  private readonly constIds = new Map<Tensor, number>();
+  private readonly captureIds = new Map<Tensor, number>();
+  private memo: (Float64Array | undefined)[] = [];
+  private evaluated = 0;
+
+  input(shape: Shape, binding: Tensor | null, label?: string): Tensor {
+    const v = this.graph.newVar(shape, label);
+    this.graph.inputs.push(v);
+    this.bindings.push(binding);
+    return new Tensor(shape, null, this, v);
+  }
+
+  /** The variable standing for `t` in this trace. */
+  varOf(t: Tensor): number {
+    if (t._trace === this) return t._v;
+    if (t._data) {
+      let v = this.constIds.get(t);
+      if (v === undefined) {
+        v = this.graph.newVar(t.shape);
+        this.graph.consts.set(v, t);
+        this.constIds.set(t, v);
+      }
+      return v;
+    }
+    let v = this.captureIds.get(t);
+    if (v === undefined) {
+      v = this.graph.newVar(t.shape, 'captured');
+      this.graph.inputs.push(v);
+      this.bindings.push(t);
+      this.captures.push(t);
+      this.captureIds.set(t, v);
+    }
+    return v;
+  }
+
+  record(op: OpDef, ins: readonly Tensor[], attrs: unknown, shape: Shape): Tensor {
+    const ids = ins.map((t) => this.varOf(t));
+    const out = this.graph.newVar(shape);
+    this.graph.eqns.push({ op, ins: ids, out, attrs });
+    return new Tensor(shape, null, this, out);
+  }
+
+  /** Value of a tracer of this trace, read by user code: computed now and recorded as a guard. */
+  read(t: Tensor, how: string): Float64Array {
+    if (!this.active) fail('ERR_ARG', how, 'a tracer was used after its transformation ended (was it stored outside f?)');
+    const value = this.valueOf(t._v);
+    const guard: Guard = { v: t._v, value: value.slice(), site: callSite() };
+    this.graph.guards.push(guard);
+    return value;
+  }
+
+  /** Evaluate the recorded prefix with the TS kernels (memoized) up to variable v. */
+  valueOf(v: number): Float64Array {
+    const g = this.graph;
+    const have = this.memo[v];
+    if (have) return have;
+    const idx = g.inputs.indexOf(v);
+    if (idx >= 0) {
+      const b = this.bindings[idx];
+      if (!b) return fail('ERR_ARG', 'read', 'the value of this input is not known while recording');
+      return (this.memo[v] = b._data ?? b._trace!.read(b, 'read'));
+    }
+    const c = g.consts.get(v);
+    if (c) return (this.memo[v] = c._data!);
+    while (!this.memo[v] && this.evaluated < g.eqns.length) {
+      const e = g.eqns[this.evaluated++];
+      const vals = e.ins.map((i) => this.valueOf(i));
+      this.memo[e.out] = e.op.kernel(vals, e.ins.map((i) => g.shapes[i]), g.shapes[e.out], e.attrs);
+    }
+    return this.memo[v] ?? fail('ERR_ARG', 'read', `variable %${v} is not part of this recording`);
+  }
+
+  finish(outputs: readonly Tensor[]): Graph {
+    this.graph.outputs = outputs.map((t) => this.varOf(t));
+    this.active = false;
+    this.memo = [];
+    return this.graph;
+  }
+}
+
+/** Run `body` with a fresh trace; the trace is closed even when body throws. */
+export function withTrace<T>(body: (tr: Trace) => T): T {
+  const tr = new Trace();
+  try { return body(tr); } finally { tr.active = false; }
+}
+
+/** Apply a primitive: eager when every input is concrete, else recorded in the innermost trace. */
+export function apply(op: OpDef, ins: readonly Tensor[], attrs: unknown = undefined): Tensor {
+  let trace: Trace | null = null;
+  for (const t of ins) {
+    const tr = t._trace;
+    if (tr) {
+      if (!tr.active) fail('ERR_ARG', op.name, 'a tracer was used after its transformation ended (was it stored outside f?)');
+      if (!trace || tr.level > trace.level) trace = tr;
+    }
+  }
+  if (op.simplify) { const s = op.simplify(ins, attrs); if (s) return s; }
+  const shapes = ins.map((t) => t.shape);
+  const shape = op.shape(shapes, attrs);
+  if (!trace) return new Tensor(shape, op.kernel(ins.map((t) => t._data!), shapes, shape, attrs));
+  return trace.record(op, ins, attrs, shape);
+}
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const INTERNAL = (l: string) => l.includes(ROOT + 'dist/') || l.includes(ROOT + 'src/') || l.includes('node_modules') || l.includes('node:internal');
+/** First stack frame outside wengert: where user code read a value. */
+export function callSite(): string | undefined {
+  const lines = (new Error().stack ?? '').split('\n').slice(1);
+  const user = lines.find((l) => !INTERNAL(l) && l.includes('at '));
+  return user?.trim().replace(/^at /, '');
+}

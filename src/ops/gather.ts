@@ -1,0 +1,51 @@
+import { asTensor, type Tensor, type TensorLike } from '../core/tensor.js';
+import { apply } from '../core/trace.js';
+import { fail } from '../core/errors.js';
+import { normAxis, sizeOf, type Shape } from '../core/shape.js';
+import { defineOp, type OpDef } from './op.js';
+import { scatterAdd } from './scatterAdd.js';
+
+interface Attrs { readonly axis: number }
+// y = take(x, idx, axis) (NumPy take, no wraparound);  x̄ = scatterAdd(ȳ, idx);  idx has no derivative
+export const gatherOp: OpDef<Attrs> = defineOp<Attrs>({
+  name: 'gather',
+  family: 'gather',
+  arity: 2,
+  shape: ([s, is], { axis }) => [...s.slice(0, axis), ...is, ...s.slice(axis + 1)],
+  kernel: ([x, idx], [s], out, { axis }) => {
+    const outer = sizeOf(s.slice(0, axis)), n = s[axis], inner = sizeOf(s.slice(axis + 1));
+    checkIndices('gather', idx, n);
+    const y = new Float64Array(sizeOf(out));
+    let o = 0;
+    for (let a = 0; a < outer; a++) {
+      for (let k = 0; k < idx.length; k++) {
+        const src = (a * n + idx[k]) * inner;
+        for (let j = 0; j < inner; j++) y[o++] = x[src + j];
+      }
+    }
+    return y;
+  },
+  vjp: (g, { ins: [x, idx], attrs: { axis } }) => [scatterAdd(g, idx, axis, x.shape[axis]), null],
+  jvp: ([t], { ins: [, idx], attrs }) => (t ? apply(gatherOp, [t, idx], attrs) : null),
+  fmtAttrs: ({ axis }) => `axis=${axis}`,
+  test: { domain: [-3, 3], shapes: [[[4, 3], [5]]], attrs: [{ axis: 0 }], integerInputs: [1] },
+});
+
+/** Indices must be integers in [0, n). */
+export function checkIndices(op: string, idx: Float64Array, n: number): void {
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
+    if (!Number.isInteger(i) || i < 0 || i >= n) {
+      fail('ERR_ARG', op, `expected integer indices in [0, ${n}) but received ${i} at position ${k}`);
+    }
+  }
+}
+
+export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
+  const t = asTensor(x, 'gather'), idx = asTensor(indices, 'gather');
+  const ax = normAxis('gather', axis, t.rank);
+  if (t.rank === 0) fail('ERR_SHAPE', 'gather', 'cannot gather from a 0-d tensor');
+  if (idx._data) checkIndices('gather', idx._data, t.shape[ax]);
+  return apply(gatherOp, [t, idx], { axis: ax });
+}
+export type { Shape };

@@ -1,0 +1,73 @@
+import { asTensor, type Tensor, type TensorLike } from '../core/tensor.js';
+import { apply } from '../core/trace.js';
+import { fail } from '../core/errors.js';
+import { fmtShape, sizeOf, broadcastShapes } from '../core/shape.js';
+import { defineOp, type OpDef } from './op.js';
+import { transpose } from './transpose.js';
+import { reshape } from './reshape.js';
+import { broadcastTo } from './broadcastTo.js';
+import { add } from './add.js';
+
+// C = A·B over the last two axes (equal batch axes);  Ā = C̄·Bᵀ,  B̄ = Aᵀ·C̄,  Ċ = Ȧ·B + A·Ḃ
+export const matmulOp: OpDef<undefined> = defineOp<undefined>({
+  name: 'matmul',
+  family: 'matmul',
+  arity: 2,
+  shape: ([a, b]) => {
+    const r = a.length;
+    if (r < 2 || b.length !== r || a[r - 1] !== b[r - 2] || a.slice(0, r - 2).some((d, i) => d !== b[i])) {
+      fail('ERR_SHAPE', 'matmul', `inner dimensions do not match: ${fmtShape(a)} · ${fmtShape(b)}`);
+    }
+    return [...a.slice(0, r - 1), b[r - 1]];
+  },
+  kernel: ([a, b], [sa, sb]) => {
+    const r = sa.length, m = sa[r - 2], k = sa[r - 1], n = sb[r - 1];
+    const batch = sizeOf(sa.slice(0, r - 2));
+    const c = new Float64Array(batch * m * n);
+    for (let t = 0; t < batch; t++) {
+      const ao = t * m * k, bo = t * k * n, co = t * m * n;
+      // i-k-j order: the inner loop streams a row of B into a row of C
+      for (let i = 0; i < m; i++) {
+        const ci = co + i * n;
+        for (let p = 0; p < k; p++) {
+          const aip = a[ao + i * k + p];
+          const bp = bo + p * n;
+          for (let j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
+        }
+      }
+    }
+    return c;
+  },
+  vjp: (g, { ins: [a, b] }, needs) => [
+    needs[0] ? matmul2(g, swapLast(b)) : null,
+    needs[1] ? matmul2(swapLast(a), g) : null,
+  ],
+  jvp: ([ta, tb], { ins: [a, b] }) => {
+    const l: Tensor | null = ta ? matmul2(ta, b) : null, r = tb ? matmul2(a, tb) : null;
+    return l && r ? add(l, r) : l ?? r;
+  },
+  test: { domain: [-2, 2], shapes: [[[3, 4], [4, 2]], [[2, 3, 4], [2, 4, 5]]] },
+});
+
+const swapLast = (x: Tensor) => transpose(x, x.shape.map((_, i) => (i < x.rank - 2 ? i : i === x.rank - 2 ? x.rank - 1 : x.rank - 2)));
+const matmul2 = (a: Tensor, b: Tensor): Tensor => apply(matmulOp, [a, b]);
+
+/** NumPy matmul: 1-d operands are promoted (and the axis removed after); batch axes broadcast. */
+export function matmul(x: TensorLike, y: TensorLike): Tensor {
+  let a = asTensor(x, 'matmul'), b = asTensor(y, 'matmul');
+  if (a.rank === 0 || b.rank === 0) fail('ERR_SHAPE', 'matmul', `expected operands of rank ≥ 1 but received ${fmtShape(a.shape)} · ${fmtShape(b.shape)}`);
+  const va = a.rank === 1, vb = b.rank === 1;
+  if (va) a = reshape(a, [1, a.shape[0]]);
+  if (vb) b = reshape(b, [b.shape[0], 1]);
+  if (a.shape[a.rank - 1] !== b.shape[b.rank - 2]) {
+    fail('ERR_SHAPE', 'matmul', `inner dimensions do not match: ${fmtShape(x instanceof Object && 'shape' in x ? (x as Tensor).shape : a.shape)} · ${fmtShape((y as Tensor).shape ?? b.shape)}`);
+  }
+  if (a.rank > 2 || b.rank > 2) {
+    const batch = broadcastShapes('matmul', [a.shape.slice(0, -2), b.shape.slice(0, -2)]);
+    a = broadcastTo(a, [...batch, ...a.shape.slice(-2)]);
+    b = broadcastTo(b, [...batch, ...b.shape.slice(-2)]);
+  }
+  let c = matmul2(a, b);
+  if (va || vb) c = reshape(c, [...c.shape.slice(0, -2), ...(va ? [] : [c.shape[c.rank - 2]]), ...(vb ? [] : [c.shape[c.rank - 1]])]);
+  return c;
+}

@@ -1,0 +1,18 @@
+import type { TensorLike } from '../core/tensor.js';
+import { defineOp } from './op.js';
+import { reduceShape, reduceKernel, applyReduce, fmtReduce, type ReduceAttrs } from './reduce.js';
+import { maxminVjp, maxminJvp } from './maxmin.js';
+
+// y = min over axes (NaN propagates); the cotangent goes to the argmin, split evenly among ties
+export const minOp = defineOp<ReduceAttrs>({
+  name: 'min',
+  family: 'reduce',
+  arity: 1,
+  shape: ([s], a) => reduceShape(s, a),
+  kernel: reduceKernel(Infinity, (acc, x) => (x < acc || x !== x ? x : acc)),
+  vjp: (g, { ins: [x], out, attrs }) => [maxminVjp(g, x, out, attrs)],
+  jvp: ([t], { ins: [x], out, attrs }) => (t ? maxminJvp(t, x, out, attrs) : null),
+  fmtAttrs: fmtReduce,
+  test: { domain: [-3, 3] },
+});
+export const min = (x: TensorLike, axis?: number | readonly number[], keepDims?: boolean) => applyReduce(minOp, x, axis, keepDims);

@@ -1,0 +1,53 @@
+import type { Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+
+/** What a VJP/JVP rule sees: primal inputs and output (tensors, possibly tracers) and attributes. */
+export interface RuleCtx<A> {
+  readonly ins: readonly Tensor[];
+  readonly out: Tensor;
+  readonly attrs: A;
+}
+
+/** Domain for the generated rule tests: inputs are drawn from [lo, hi]; kinks are tested on both sides. */
+export interface TestSpec {
+  domain?: readonly (readonly [number, number])[] | readonly [number, number];
+  kinks?: readonly number[];
+  /** shapes to test (a list of input-shape lists); default: a set derived from the op kind */
+  shapes?: readonly (readonly Shape[])[];
+  attrs?: readonly unknown[];
+  /** skip finite-difference checks (ops with zero derivative a.e. are still checked for zeros) */
+  integerInputs?: readonly number[];
+  rtol?: number;
+}
+
+/** Native kernel families (the addon's dispatch groups). */
+export type Family = 'unary' | 'binary' | 'ternary' | 'reduce' | 'matmul' | 'layout' | 'gather' | 'none';
+
+/** A primitive: everything about it sits in its own file (DESIGN §3). */
+export interface OpDef<A = any> {
+  readonly name: string;
+  readonly family: Family;
+  /** number of tensor inputs; -1 for variadic */
+  readonly arity: number;
+  shape(inShapes: readonly Shape[], attrs: A): Shape;
+  /** TS reference kernel: fresh output buffer, row-major */
+  kernel(ins: readonly Float64Array[], inShapes: readonly Shape[], outShape: Shape, attrs: A): Float64Array;
+  /** cotangents for each input (null = structurally zero); only inputs with needs[i] are required */
+  vjp?(g: Tensor, ctx: RuleCtx<A>, needs: readonly boolean[]): (Tensor | null)[];
+  /** output tangent from input tangents (null = zero) */
+  jvp?(tangents: readonly (Tensor | null)[], ctx: RuleCtx<A>): Tensor | null;
+  /** algebraic shortcut applied before recording (x·1 → x); must not change values */
+  simplify?(ins: readonly Tensor[], attrs: A): Tensor | undefined;
+  /** scalar formula of an elementwise op (the TS kernel and fused tiles are built from it) */
+  readonly scalar?: (...x: number[]) => number;
+  /** attributes as printed by show */
+  fmtAttrs?(attrs: A): string;
+  readonly test?: TestSpec;
+  /** zero derivative everywhere (comparisons, stopGradient): rules return no cotangent */
+  readonly nondiff?: boolean;
+  /** assigned by the registry */
+  id: number;
+}
+
+export type OpSpec<A> = Omit<OpDef<A>, 'id'>;
+export function defineOp<A = undefined>(spec: OpSpec<A>): OpDef<A> { return { ...spec, id: -1 }; }

@@ -1,0 +1,118 @@
+// grad, valueAndGrad, vjp: trace f, transform its graph, run the derivative program.
+import { Tensor } from '../core/tensor.js';
+import { fail, describe } from '../core/errors.js';
+import { fmtShape } from '../core/shape.js';
+import { unflatten, checkDifferentiable, flatten, toUser, type TreeDef } from '../core/pytree.js';
+import { traceFunction, type Traced } from './trace-fn.js';
+import { vjpGraph, type Seed } from './vjp.js';
+import { runGraph } from './run.js';
+
+export interface GradOptions { argnums?: number | number[]; hasAux?: boolean }
+type Fn = (...args: any[]) => any;
+
+function normArgnums(name: string, argnums: GradOptions['argnums'], nargs: number): number[] {
+  const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : argnums;
+  if (!Array.isArray(list) || list.some((a) => !Number.isInteger(a) || a < 0 || a >= nargs)) {
+    fail('ERR_ARG', name, `argnums ${JSON.stringify(argnums)} does not fit ${nargs} argument(s)`);
+  }
+  return list;
+}
+
+function splitAux(name: string, hasAux: boolean) {
+  return (out: unknown) => {
+    if (!hasAux) return [out];
+    if (!Array.isArray(out) || out.length !== 2) fail('ERR_ARG', name, `with hasAux, f must return [output, aux] but returned ${describe(out)}`);
+    return out;
+  };
+}
+
+/** Shared body of grad and valueAndGrad: returns [value, grads, aux]. */
+function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[]): [unknown, unknown, unknown] {
+  const argnums = normArgnums(name, opts.argnums, args.length);
+  const hasAux = !!opts.hasAux;
+  const tr = traceFunction(f, args, name, splitAux(name, hasAux));
+  for (const a of argnums) checkDifferentiable(tr.argDefs[a], name);
+  const outDef = tr.outDef as Extract<TreeDef, { t: 'array' }>;
+  const main = outDef.items[0];
+  const nMain = countLeaves(main);
+  if (main.t !== 'leaf' || tr.graph.shapes[tr.graph.outputs[0]].reduce((a, b) => a * b, 1) !== 1) {
+    const shape = main.t === 'leaf' ? fmtShape(tr.graph.shapes[tr.graph.outputs[0]]) : `a ${main.t} with ${nMain} leaves`;
+    fail('ERR_SHAPE', name, `expected f to return a scalar (size 1) but it returned ${shape}; use w.vjp or w.jacobian for non-scalar outputs`);
+  }
+  const wrt = argnums.flatMap((a) => range(tr.argRanges[a]));
+  const seeds: Seed[] = tr.graph.outputs.map((_, k) => (k === 0 ? 'ones' : null));
+  const dg = vjpGraph(tr.graph, wrt, seeds);
+  const outs = runGraph(dg, tr.inputs);
+  const nOut = tr.graph.outputs.length;
+  const value = toUser(outs[0]);
+  const aux = hasAux ? unflatten(outDef.items[1], outs.slice(0, nOut), false) : undefined;
+  let at = nOut;
+  const grads = argnums.map((a) => {
+    const [s, e] = tr.argRanges[a];
+    const vals: Tensor[] = [];
+    for (let i = s; i < e; i++) vals[i - s] = outs[at++];
+    return unflatten(tr.argDefs[a], rebase(vals), true);
+  });
+  return [value, typeof opts.argnums === 'object' ? grads : grads[0], aux];
+}
+
+const range = ([s, e]: [number, number]) => Array.from({ length: e - s }, (_, i) => s + i);
+const countLeaves = (d: TreeDef): number => (d.t === 'leaf' ? 1 : d.t === 'static' ? 0 : d.items.reduce((n, x) => n + countLeaves(x), 0));
+/** leaf indices in an argument's TreeDef count from 0 within that argument */
+const rebase = (vals: Tensor[]) => vals;
+
+/** grad(f)(...args): gradient of a scalar-output f w.r.t. args[argnums], mirroring their structure. */
+export function grad(f: Fn, opts: GradOptions = {}): Fn {
+  return (...args: unknown[]) => {
+    const [, g, aux] = gradCall('grad', f, opts, args);
+    return opts.hasAux ? [g, aux] : g;
+  };
+}
+
+/** valueAndGrad(f)(...args) → [value, grads] (with hasAux: [[value, aux], grads]). */
+export function valueAndGrad(f: Fn, opts: GradOptions = {}): Fn {
+  return (...args: unknown[]) => {
+    const [v, g, aux] = gradCall('valueAndGrad', f, opts, args);
+    return opts.hasAux ? [[v, aux], g] : [v, g];
+  };
+}
+
+/** vjp(f, ...primals) → [out, pullback(cotangent) → [grad per primal]]. */
+export function vjp(f: Fn, ...primals: unknown[]): [unknown, (ct: unknown) => unknown[]] {
+  const tr: Traced = traceFunction(f, primals, 'vjp');
+  primals.forEach((_, a) => checkDifferentiable(tr.argDefs[a], 'vjp'));
+  const fwd = runGraph(tr.graph, tr.inputs);
+  const out = unflatten(tr.outDef, fwd, false);
+  const wrt = primals.flatMap((_, a) => range(tr.argRanges[a]));
+  let dg: ReturnType<typeof vjpGraph> | undefined;
+  const pullback = (ct: unknown): unknown[] => {
+    const { leaves, def } = flatten(ct, 'cotangent');
+    checkDifferentiable(def, 'vjp');
+    const outs = tr.graph.outputs;
+    if (leaves.length !== outs.length || !sameStructure(def, tr.outDef)) {
+      fail('ERR_SHAPE', 'vjp', `the cotangent must have the structure of f's output (${outs.length} leaves) but received ${leaves.length} leaves`);
+    }
+    leaves.forEach((l, k) => {
+      const s = tr.graph.shapes[outs[k]];
+      const ok = l.size === s.reduce((a, b) => a * b, 1) && (l.rank === s.length || l.size === 1);
+      if (!ok) fail('ERR_SHAPE', 'vjp', `cotangent leaf ${k}: expected ${fmtShape(s)} but received ${fmtShape(l.shape)}`);
+    });
+    dg ??= vjpGraph(tr.graph, wrt, outs.map(() => 'input'));
+    const nIn = tr.graph.inputs.length;
+    const cts = leaves.map((l, k) => (l.rank === tr.graph.shapes[outs[k]].length ? l : new Tensor(tr.graph.shapes[outs[k]], l._data)));
+    const res = runGraph(dg, [...tr.inputs.slice(0, nIn), ...cts]);
+    let at = outs.length;
+    return primals.map((_, a) => {
+      const [s, e] = tr.argRanges[a];
+      return unflatten(tr.argDefs[a], res.slice(at + 0, (at += e - s)), true);
+    });
+  };
+  return [out, pullback];
+}
+
+function sameStructure(a: TreeDef, b: TreeDef): boolean {
+  if (a.t === 'leaf' || b.t === 'leaf') return a.t === b.t;
+  if (a.t === 'static' || b.t === 'static') return a.t === b.t;
+  if (a.t !== b.t || a.items.length !== b.items.length) return false;
+  return a.items.every((x, i) => sameStructure(x, b.items[i]));
+}
