@@ -23,6 +23,11 @@ export function nativeInfo(): NativeInfo {
 
 /** Run a graph on concrete inputs with the active backend. */
 export function runOnBackend(g: Graph, inputs: readonly Float64Array[]): Float64Array[] {
+  runs.ts++;
   return interpret(g, inputs);
 }
+
+const runs = { ts: 0, native: 0 };
+/** How many programs each backend has run in this process (tests assert the native path ran). */
+export const backendRuns = (): Readonly<typeof runs> => ({ ...runs });
 export const _tolerance = () => tolerance;
