@@ -9,3 +9,4 @@ export type { GradOptions } from './transforms/grad.js';
 export { setBackend, getBackend, nativeInfo } from './backends/index.js';
 export type { BackendName, NativeInfo } from './backends/index.js';
 import './ops/registry.js';
+import './core/tensor-methods.js';

@@ -2,9 +2,7 @@ import { inspect } from 'node:util';
 import { fail, describe } from './errors.js';
 import { type Shape, sizeOf, fmtShape, checkShape } from './shape.js';
 import type { Trace } from './trace.js';
-import * as ops from '../ops/index.js';
 
-type Axis = number | number[] | undefined;
 const ARITH_HINT = 'JS operators (+ - * / **) and Math.* do not work on tensors; use the wengert op ' +
   '(w.add, w.sub, w.mul, w.div, w.pow, w.neg, w.sin, ... or x.mul(y)); to read a value use t.item() or t.data()';
 
@@ -52,64 +50,6 @@ export class Tensor {
   }
   valueOf(): never { return fail('ERR_ARG', 'Tensor', `cannot convert a Tensor to a number: ${ARITH_HINT}`); }
   toJSON(): unknown { return this.toArray(); }
-
-  // ---- methods mirroring the free functions -------------------------------------------------
-  add(y: TensorLike) { return ops.add(this, y); }
-  sub(y: TensorLike) { return ops.sub(this, y); }
-  mul(y: TensorLike) { return ops.mul(this, y); }
-  div(y: TensorLike) { return ops.div(this, y); }
-  pow(y: TensorLike) { return ops.pow(this, y); }
-  neg() { return ops.neg(this); }
-  square() { return ops.square(this); }
-  sqrt() { return ops.sqrt(this); }
-  exp() { return ops.exp(this); }
-  expm1() { return ops.expm1(this); }
-  log() { return ops.log(this); }
-  log1p() { return ops.log1p(this); }
-  sin() { return ops.sin(this); }
-  cos() { return ops.cos(this); }
-  tan() { return ops.tan(this); }
-  asin() { return ops.asin(this); }
-  acos() { return ops.acos(this); }
-  atan() { return ops.atan(this); }
-  sinh() { return ops.sinh(this); }
-  cosh() { return ops.cosh(this); }
-  tanh() { return ops.tanh(this); }
-  sigmoid() { return ops.sigmoid(this); }
-  softplus() { return ops.softplus(this); }
-  relu() { return ops.relu(this); }
-  abs() { return ops.abs(this); }
-  sign() { return ops.sign(this); }
-  maximum(y: TensorLike) { return ops.maximum(this, y); }
-  minimum(y: TensorLike) { return ops.minimum(this, y); }
-  clip(lo: TensorLike, hi: TensorLike) { return ops.clip(this, lo, hi); }
-  less(y: TensorLike) { return ops.less(this, y); }
-  lessEqual(y: TensorLike) { return ops.lessEqual(this, y); }
-  greater(y: TensorLike) { return ops.greater(this, y); }
-  greaterEqual(y: TensorLike) { return ops.greaterEqual(this, y); }
-  equal(y: TensorLike) { return ops.equal(this, y); }
-  notEqual(y: TensorLike) { return ops.notEqual(this, y); }
-  sum(axis?: Axis, keepDims?: boolean) { return ops.sum(this, axis, keepDims); }
-  mean(axis?: Axis, keepDims?: boolean) { return ops.mean(this, axis, keepDims); }
-  prod(axis?: Axis, keepDims?: boolean) { return ops.prod(this, axis, keepDims); }
-  max(axis?: Axis, keepDims?: boolean) { return ops.max(this, axis, keepDims); }
-  min(axis?: Axis, keepDims?: boolean) { return ops.min(this, axis, keepDims); }
-  logsumexp(axis?: Axis, keepDims?: boolean) { return ops.logsumexp(this, axis, keepDims); }
-  softmax(axis?: number) { return ops.softmax(this, axis); }
-  logSoftmax(axis?: number) { return ops.logSoftmax(this, axis); }
-  matmul(y: TensorLike) { return ops.matmul(this, y); }
-  dot(y: TensorLike) { return ops.dot(this, y); }
-  transpose(perm?: number[]) { return ops.transpose(this, perm); }
-  get T() { return ops.transpose(this); }
-  reshape(shape: number[]) { return ops.reshape(this, shape); }
-  broadcastTo(shape: number[]) { return ops.broadcastTo(this, shape); }
-  expandDims(axis: number) { return ops.expandDims(this, axis); }
-  squeeze(axis?: number | number[]) { return ops.squeeze(this, axis); }
-  slice(begin: number[], end: number[]) { return ops.slice(this, begin, end); }
-  at(i: number) { return ops.at(this, i); }
-  gather(indices: TensorLike, axis?: number) { return ops.gather(this, indices, axis); }
-  unstack(axis?: number) { return ops.unstack(this, axis); }
-  stopGradient() { return ops.stopGradient(this); }
 }
 
 export type TensorLike = Tensor | number | readonly unknown[] | Float64Array | Float32Array;
@@ -118,7 +58,7 @@ export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 
 /** w.tensor(data, shape?): copies its input once. */
 export function tensor(data: unknown, shape?: readonly number[]): Tensor {
-  if (data instanceof Tensor) return shape ? ops.reshape(data, [...shape]) : data;
+  if (data instanceof Tensor) return shape ? data.reshape([...shape]) : data;
   let vals: Float64Array, sh: number[];
   if (typeof data === 'number') { vals = Float64Array.of(data); sh = []; }
   else if (data instanceof Float64Array || data instanceof Float32Array) { vals = Float64Array.from(data); sh = [data.length]; }

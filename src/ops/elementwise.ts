@@ -1,8 +1,8 @@
 import { apply } from '../core/trace.js';
-import { Tensor, asTensor, type TensorLike } from '../core/tensor.js';
+import { asTensor, type Tensor, type TensorLike } from '../core/tensor.js';
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../core/shape.js';
 import { defineOp, type OpDef, type TestSpec } from './op.js';
-import { cmul, unbroadcast, addAll } from './util.js';
+import { kit } from './rulekit.js';
 
 /** ∂out/∂in_i written with wengert ops (so derivative programs can be differentiated again). */
 export type Partial = (ins: readonly Tensor[], out: Tensor) => Tensor | number;
@@ -37,9 +37,9 @@ export function elementwise(spec: ElementwiseSpec, arity: number): OpDef {
     shape: (shapes) => (arity === 1 ? shapes[0] : broadcastShapes(spec.name, shapes as Shape[])),
     kernel: makeKernel(spec.scalar, arity),
     vjp: spec.vjp ?? ((g, { ins, out }, needs) =>
-      ins.map((x, i) => (needs[i] && partials?.[i] ? unbroadcast(cmul(g, partials[i]!(ins, out)), x.shape) : null))),
+      ins.map((x, i) => (needs[i] && partials?.[i] ? kit.unbroadcast(kit.cmul(g, partials[i]!(ins, out)), x.shape) : null))),
     jvp: spec.jvp ?? ((ts, { ins, out }) =>
-      addAll(ts.map((t, i) => (t && partials?.[i] ? cmul(t, partials[i]!(ins, out)) : null)), out.shape)),
+      kit.addAll(ts.map((t, i) => (t && partials?.[i] ? kit.cmul(t, partials[i]!(ins, out)) : null)), out.shape)),
   });
 }
 
@@ -93,4 +93,3 @@ function makeKernel(f: (...x: number[]) => number, arity: number): Kernel {
   };
 }
 
-export { Tensor };

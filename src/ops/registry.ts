@@ -1,6 +1,7 @@
 // The op registry: APPEND-ONLY. An op's id is its position; the native op enum is generated from
 // this list (scripts/gen-ops.mjs), so reordering breaks the addon handshake.
 import type { OpDef } from './op.js';
+import './util.js'; // fills the rule kit used by elementwise rules
 import { negOp } from './neg.js';
 import { squareOp } from './square.js';
 import { sqrtOp } from './sqrt.js';

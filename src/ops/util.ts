@@ -7,6 +7,7 @@ import { add } from './add.js';
 import { sum } from './sum.js';
 import { reshape } from './reshape.js';
 import { broadcastTo } from './broadcastTo.js';
+import { kit } from './rulekit.js';
 
 /** g ⊙ p with a zero g giving exactly 0 (NaN-safe accumulation, DESIGN §4). */
 export const cmul = (g: TensorLike, p: TensorLike): Tensor => apply(cmulOp, [asTensor(g), asTensor(p)]);
@@ -39,3 +40,5 @@ export const zerosLike = (t: Tensor): Tensor => broadcastTo(0, [...t.shape]);
 /** The shape with reduced axes kept as 1. */
 export const keptShape = (shape: Shape, axes: readonly number[]): number[] =>
   shape.map((d, i) => (axes.includes(i) ? 1 : d));
+
+Object.assign(kit, { cmul, unbroadcast, addAll });
