@@ -6,6 +6,9 @@ import { unflatten, checkDifferentiable, flatten, toUser, type TreeDef } from '.
 import { traceFunction, type Traced } from './trace-fn.js';
 import { vjpGraph, type Seed } from './vjp.js';
 import { runGraph } from './run.js';
+import { signature } from '../program/signature.js';
+import { SignatureCache } from '../program/cache.js';
+import type { Graph } from '../core/graph.js';
 
 export interface GradOptions { argnums?: number | number[]; hasAux?: boolean }
 type Fn = (...args: any[]) => any;
@@ -27,7 +30,7 @@ function splitAux(name: string, hasAux: boolean) {
 }
 
 /** Shared body of grad and valueAndGrad: returns [value, grads, aux]. */
-function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[]): [unknown, unknown, unknown] {
+function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[], cache: SignatureCache<Graph>): [unknown, unknown, unknown] {
   const argnums = normArgnums(name, opts.argnums, args.length);
   const hasAux = !!opts.hasAux;
   const tr = traceFunction(f, args, name, splitAux(name, hasAux));
@@ -41,7 +44,10 @@ function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[]): [unk
   }
   const wrt = argnums.flatMap((a) => range(tr.argRanges[a]));
   const seeds: Seed[] = tr.graph.outputs.map((_, k) => (k === 0 ? 'ones' : null));
-  const dg = vjpGraph(tr.graph, wrt, seeds);
+  // same trace as an earlier call → same derivative program (and the same native Program)
+  const sig = signature(tr.graph, [wrt.length, ...wrt, -2, ...seeds.map((x) => (x ? 1 : 0))]);
+  let dg = cache.get(sig);
+  if (!dg) cache.set(sig, (dg = vjpGraph(tr.graph, wrt, seeds)));
   const outs = runGraph(dg, tr.inputs);
   const nOut = tr.graph.outputs.length;
   const value = toUser(outs[0]);
@@ -51,28 +57,28 @@ function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[]): [unk
     const [s, e] = tr.argRanges[a];
     const vals: Tensor[] = [];
     for (let i = s; i < e; i++) vals[i - s] = outs[at++];
-    return unflatten(tr.argDefs[a], rebase(vals), true);
+    return unflatten(tr.argDefs[a], vals, true);
   });
   return [value, typeof opts.argnums === 'object' ? grads : grads[0], aux];
 }
 
 const range = ([s, e]: [number, number]) => Array.from({ length: e - s }, (_, i) => s + i);
 const countLeaves = (d: TreeDef): number => (d.t === 'leaf' ? 1 : d.t === 'static' ? 0 : d.items.reduce((n, x) => n + countLeaves(x), 0));
-/** leaf indices in an argument's TreeDef count from 0 within that argument */
-const rebase = (vals: Tensor[]) => vals;
 
 /** grad(f)(...args): gradient of a scalar-output f w.r.t. args[argnums], mirroring their structure. */
 export function grad(f: Fn, opts: GradOptions = {}): Fn {
+  const cache = new SignatureCache<Graph>();
   return (...args: unknown[]) => {
-    const [, g, aux] = gradCall('grad', f, opts, args);
+    const [, g, aux] = gradCall('grad', f, opts, args, cache);
     return opts.hasAux ? [g, aux] : g;
   };
 }
 
 /** valueAndGrad(f)(...args) → [value, grads] (with hasAux: [[value, aux], grads]). */
 export function valueAndGrad(f: Fn, opts: GradOptions = {}): Fn {
+  const cache = new SignatureCache<Graph>();
   return (...args: unknown[]) => {
-    const [v, g, aux] = gradCall('valueAndGrad', f, opts, args);
+    const [v, g, aux] = gradCall('valueAndGrad', f, opts, args, cache);
     return opts.hasAux ? [[v, aux], g] : [v, g];
   };
 }

@@ -1,0 +1,59 @@
+// A graph's structural signature: ops, attributes, wiring, input shapes and constants. Two traces
+// with equal signatures denote the same program, so derivative graphs (and native programs) can be
+// reused. Small constants count by value; large ones by identity (tensors are immutable).
+import type { Graph } from '../core/graph.js';
+import type { Tensor } from '../core/tensor.js';
+
+const SMALL_CONST = 64;
+const tensorIds = new WeakMap<Tensor, number>();
+let nextTensorId = 1;
+const attrIds = new Map<string, number>();
+
+export interface Signature { readonly hash: number; readonly key: Float64Array }
+
+export function signature(g: Graph, extra: readonly number[] = []): Signature {
+  const k: number[] = [g.nvars, g.inputs.length];
+  for (const v of g.inputs) { const s = g.shapes[v]; k.push(v, s.length, ...s); }
+  k.push(g.consts.size);
+  for (const [v, t] of g.consts) {
+    k.push(v, t.rank, ...t.shape);
+    if (t.size <= SMALL_CONST) for (const x of t._data!) k.push(x);
+    else k.push(-1, idOf(t));
+  }
+  k.push(g.eqns.length);
+  for (const e of g.eqns) {
+    k.push(e.op.id, attrId(e.attrs), e.ins.length, ...e.ins);
+  }
+  k.push(g.outputs.length, ...g.outputs, ...extra);
+  const key = Float64Array.from(k);
+  return { hash: hashOf(key), key };
+}
+
+function idOf(t: Tensor): number {
+  let id = tensorIds.get(t);
+  if (id === undefined) tensorIds.set(t, (id = nextTensorId++));
+  return id;
+}
+
+function attrId(a: unknown): number {
+  if (a === undefined) return -1;
+  const s = JSON.stringify(a);
+  let id = attrIds.get(s);
+  if (id === undefined) attrIds.set(s, (id = attrIds.size));
+  return id;
+}
+
+function hashOf(key: Float64Array): number {
+  const words = new Uint32Array(key.buffer, key.byteOffset, key.length * 2);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+  return h >>> 0;
+}
+
+/** Bitwise equality of two keys (NaN constants compare equal to themselves). */
+export function sameKey(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  const wa = new Uint32Array(a.buffer, a.byteOffset, a.length * 2), wb = new Uint32Array(b.buffer, b.byteOffset, b.length * 2);
+  for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return false;
+  return true;
+}
