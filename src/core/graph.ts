@@ -45,3 +45,11 @@ export function producers(g: Graph): Int32Array {
   g.eqns.forEach((e, i) => { p[e.out] = i; });
   return p;
 }
+
+/** The same program with other outputs (shares equations; the result must not be mutated). */
+export function withOutputs(g: Graph, outputs: readonly number[]): Graph {
+  const c = Object.create(Graph.prototype) as Graph;
+  Object.assign(c, g);
+  c.outputs = [...outputs];
+  return c;
+}

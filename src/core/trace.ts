@@ -21,6 +21,8 @@ export class Trace {
   /** outer tracers captured as extra inputs (after the explicit ones), in order */
   readonly captures: Tensor[] = [];
   private readonly constIds = new Map<Tensor, number>();
+  /** 0-d constants are shared by value (−0 and NaN kept apart by their bit pattern key) */
+  private readonly scalarIds = new Map<string, number>();
   private readonly captureIds = new Map<Tensor, number>();
   private memo: (Float64Array | undefined)[] = [];
   private evaluated = 0;
@@ -37,11 +39,15 @@ export class Trace {
     if (t._trace === this) return t._v;
     if (t._data) {
       let v = this.constIds.get(t);
+      if (v !== undefined) return v;
+      const key = t.rank === 0 ? scalarKey(t._data[0]) : undefined;
+      v = key === undefined ? undefined : this.scalarIds.get(key);
       if (v === undefined) {
         v = this.graph.newVar(t.shape);
         this.graph.consts.set(v, t);
-        this.constIds.set(t, v);
+        if (key !== undefined) this.scalarIds.set(key, v);
       }
+      this.constIds.set(t, v);
       return v;
     }
     let v = this.captureIds.get(t);
@@ -99,6 +105,8 @@ export class Trace {
     return this.graph;
   }
 }
+
+const scalarKey = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
 
 /** Run `body` with a fresh trace; the trace is closed even when body throws. */
 export function withTrace<T>(body: (tr: Trace) => T): T {

@@ -15,9 +15,10 @@ export type Seed = 'ones' | 'input' | null;
 
 /**
  * VJP graph of g. Inputs: g's inputs, then one cotangent per output seeded 'input'.
- * Outputs: g's outputs, then the cotangent of each input listed in `wrt` (indices into g.inputs).
+ * Outputs: g's outputs, then the cotangent of each input listed in `wrt` (indices into g.inputs),
+ * then the variables of g listed in `extra` (guarded values a compiled program checks).
  */
-export function vjpGraph(g: Graph, wrt: readonly number[], seeds: readonly Seed[]): Graph {
+export function vjpGraph(g: Graph, wrt: readonly number[], seeds: readonly Seed[], extra: readonly number[] = []): Graph {
   const tr = new Trace();
   try {
     const env: Tensor[] = new Array(g.nvars);
@@ -27,7 +28,7 @@ export function vjpGraph(g: Graph, wrt: readonly number[], seeds: readonly Seed[
     for (const e of g.eqns) env[e.out] = apply(e.op, e.ins.map((i) => env[i]), e.attrs);
     const grads = backward(g, env, wrt.map((k) => g.inputs[k]), seeds, cts);
     for (const [k, t] of grads.entries()) label(tr, t, `grad.${g.labels[g.inputs[wrt[k]]] ?? `in${wrt[k]}`}`);
-    return compact(tr.finish([...g.outputs.map((v) => env[v]), ...grads]));
+    return compact(tr.finish([...g.outputs.map((v) => env[v]), ...grads, ...extra.map((v) => env[v])]));
   } finally {
     tr.active = false;
   }
