@@ -56,7 +56,8 @@ export class Program {
   /** f(...args) */
   value(...args: unknown[]): any {
     const [outs, path] = this.run('fwd', args);
-    return unflatten(path.outDef, outs.map((d, k) => new Tensor(path.graph.shapes[path.graph.outputs[k]], d)), false);
+    const g = path.graph;
+    return unflatten(path.outDef, g.outputs.map((v, k) => new Tensor(g.shapes[v], outs[k])), false);
   }
 
   /** gradient of a scalar f w.r.t. argument 0, mirroring its structure */

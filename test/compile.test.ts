@@ -1,0 +1,103 @@
+import { it, expect } from 'vitest';
+import * as w from '../src/index.js';
+import { describeBackends } from './support/backends.js';
+
+const rosen = (x: w.Tensor) => {
+  const a = w.at(x, 0), b = w.at(x, 1);
+  return w.add(w.mul(100, w.square(w.sub(b, w.square(a)))), w.square(w.sub(1, a)));
+};
+const rosenGrad = ([a, b]: number[]) => [-400 * a * (b - a * a) - 2 * (1 - a), 200 * (b - a * a)];
+
+describeBackends('compile', () => {
+  it('replays value and gradient without re-running f', () => {
+    let runs = 0;
+    const p = w.compile((x: w.Tensor) => { runs++; return rosen(x); }, new Float64Array([-1.2, 1]));
+    expect(runs).toBe(1);
+    for (const x of [[-1.2, 1], [0.3, -0.7], [2, 2]]) {
+      const [v, g] = p.valueAndGrad(new Float64Array(x)) as [number, Float64Array];
+      expect(v).toBeCloseTo(100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2, 12);
+      const want = rosenGrad(x);
+      expect(g[0]).toBeCloseTo(want[0], 10);
+      expect(g[1]).toBeCloseTo(want[1], 10);
+    }
+    expect(runs).toBe(1);
+    expect(p.stats.retraces).toBe(0);
+    expect(p.value(new Float64Array([1, 1]))).toBe(0);
+  });
+
+  it('gradInto / valueAndGradInto write into caller arrays (structure mirrors argument 0)', () => {
+    const p = w.compile((q: { a: w.Tensor; b: w.Tensor }, s: w.Tensor) => w.sum(w.mul(w.mul(q.a, q.b), s)), { a: new Float64Array([1, 2]), b: new Float64Array([3, 4]) }, 2);
+    const out = { a: new Float64Array(2), b: new Float64Array(2) };
+    const v = p.valueAndGradInto(out, { a: new Float64Array([1, 2]), b: new Float64Array([3, 4]) }, 2);
+    expect(v).toBe(22);
+    expect(Array.from(out.a)).toEqual([6, 8]);
+    expect(Array.from(out.b)).toEqual([2, 4]);
+    expect(p.gradInto(out, { a: new Float64Array([0, 1]), b: new Float64Array([1, 1]) }, 3)).toBe(out);
+    expect(Array.from(out.a)).toEqual([3, 3]);
+  });
+
+  it('ERR_SIGNATURE for another structure or shape, naming the leaf', () => {
+    const p = w.compile(rosen, new Float64Array([1, 2]));
+    expect(() => p.grad(new Float64Array(3))).toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE', message: expect.stringMatching(/f64\[2\].*f64\[3\]/) }));
+    expect(() => p.grad({ x: 1 })).toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE' }));
+    expect(() => p.grad()).toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE' }));
+    // still usable afterwards
+    expect(p.value(new Float64Array([1, 1]))).toBe(0);
+  });
+
+  it('the ReverseDiff trap: a branch on a read value is guarded, never replayed blindly', () => {
+    const f = (x: w.Tensor) => (x.item() < 0 ? w.mul(x, 0) : x);
+    const p = w.compile(f, -1.3);
+    expect(p.grad(-1.3)).toBe(0);
+    expect(p.grad(1.34)).toBe(1);   // ReverseDiff's compiled tape returns 0 here
+    expect(p.stats.retraces).toBe(1);
+    expect(p.stats.lastRetraceReason).toMatch(/changed from -1.3 to 1.34/);
+    expect(w.grad(f)(1.34)).toBe(1);
+    expect(w.grad(f)(-2)).toBe(0);
+  });
+
+  it('outcome guards: comparing as a tensor re-records only when the outcome changes', () => {
+    const f = (x: w.Tensor) => (w.less(x, 0).item() ? w.neg(x) : w.square(x));
+    const p = w.compile(f, -1);
+    expect(p.grad(-2)).toBe(-1);
+    expect(p.grad(-5)).toBe(-1);
+    expect(p.grad(3)).toBe(6);
+    expect(p.grad(4)).toBe(8);
+    expect(p.grad(-1)).toBe(-1);
+    expect(p.stats.retraces).toBe(1);   // one new path for x ≥ 0; both paths kept
+    expect(p.stats.paths).toBe(2);
+  });
+
+  it('a Newton iteration with a value-dependent count differentiates correctly at inputs needing different counts', () => {
+    const nsqrt = (a: w.Tensor) => {
+      let x = w.mul(a, 1);
+      for (let i = 0; i < 100; i++) {
+        const nx = w.mul(0.5, w.add(x, w.div(a, x)));
+        if (w.less(w.abs(w.sub(nx, x)), 1e-14).item()) return nx;
+        x = nx;
+      }
+      return x;
+    };
+    const p = w.compile(nsqrt, 2);
+    for (const a of [2, 100, 1e6, 0.25]) {
+      expect(p.value(a)).toBeCloseTo(Math.sqrt(a), 12);
+      expect(p.grad(a)).toBeCloseTo(0.5 / Math.sqrt(a), 12);
+    }
+    expect(p.stats.retraces).toBeGreaterThan(0);
+  });
+
+  it('a where-based piecewise function compiles into one program for both signs', () => {
+    const f = (x: w.Tensor) => w.sum(w.where(w.greater(x, 0), w.sqrt(x), w.mul(x, x)));
+    const p = w.compile(f, new Float64Array([1, -1, 0]));
+    const g = p.grad(new Float64Array([4, -3, 0])) as Float64Array;
+    expect(Array.from(g)).toEqual([0.25, -6, 0]);
+    expect(p.stats.guards).toBe(0);
+    expect(p.stats.retraces).toBe(0);
+  });
+
+  it('grad of a non-scalar output says so', () => {
+    const p = w.compile((x: w.Tensor) => w.mul(x, 2), new Float64Array([1, 2]));
+    expect(Array.from((p.value(new Float64Array([1, 2])) as w.Tensor).data())).toEqual([2, 4]);
+    expect(() => p.grad(new Float64Array([1, 2]))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+  });
+});
