@@ -28,7 +28,7 @@ export const gatherOp: OpDef<Attrs> = defineOp<Attrs>({
   vjp: (g, { ins: [x, idx], attrs: { axis } }) => [scatterAdd(g, idx, axis, x.shape[axis]), null],
   jvp: ([t], { ins: [, idx], attrs }) => (t ? apply(gatherOp, [t, idx], attrs) : null),
   fmtAttrs: ({ axis }) => `axis=${axis}`,
-  test: { domain: [-3, 3], shapes: [[[4, 3], [5]]], attrs: [{ axis: 0 }], integerInputs: [1] },
+  test: { domain: [[-3, 3], [0, 3]], shapes: [[[4, 3], [5]], [[2, 4], [2, 3]]], attrs: [{ axis: 0 }, { axis: 1 }], integerInputs: [1] },
 });
 
 /** Indices must be integers in [0, n). */

@@ -27,7 +27,7 @@ export const scatterAddOp: OpDef<Attrs> = defineOp<Attrs>({
   vjp: (gy, { ins: [, idx], attrs: { axis } }) => [apply(gatherOp, [gy, idx], { axis }), null],
   jvp: ([t], { ins: [, idx], attrs }) => (t ? apply(scatterAddOp, [t, idx], attrs) : null),
   fmtAttrs: ({ axis, size }) => `axis=${axis} size=${size}`,
-  test: { domain: [-3, 3], shapes: [[[5, 3], [5]]], attrs: [{ axis: 0, size: 4 }], integerInputs: [1] },
+  test: { domain: [[-3, 3], [0, 3]], shapes: [[[5, 3], [5]], [[2, 2, 3], [2, 3]]], attrs: [{ axis: 0, size: 4 }, { axis: 1, size: 4 }], integerInputs: [1] },
 });
 export const scatterAdd = (g: Tensor, idx: Tensor, axis: number, size: number): Tensor =>
   apply(scatterAddOp, [g, idx], { axis, size });

@@ -15,6 +15,6 @@ export const whereOp = elementwise({
   ],
   jvp: ([, ta, tb], { ins: [c], out }) =>
     (ta || tb ? where(c, ta ?? zerosLike(out), tb ?? zerosLike(out)) : null),
-  test: { domain: [[-1, 1], [-3, 3], [-3, 3]] },
+  test: { domain: [[0, 1], [-3, 3], [-3, 3]], integerInputs: [0] },
 }, 3);
 export const where = (cond: TensorLike, a: TensorLike, b: TensorLike) => apply3(whereOp, cond, a, b);

@@ -1,0 +1,369 @@
+// Rule tests generated from the op registry: every primitive, several shapes (broadcasting, 0-d,
+// size 1), values against a reference, gradients against float64 central differences, kinks at the
+// DESIGN §4 values, and second order for the unary ops. A primitive without a usable test spec, a
+// reference value or (when it declares kinks) a kink check fails here by name.
+import { describe, it, expect } from 'vitest';
+import * as w from '../src/index.js';
+import { REGISTRY } from '../src/ops/registry.js';
+import { apply } from '../src/core/trace.js';
+import type { OpDef } from '../src/ops/op.js';
+import { describeBackends } from './support/backends.js';
+import { Rng } from './support/rng.js';
+import { directional, dotAll, closeFD } from './support/fd.js';
+
+type Shape = readonly number[];
+interface Case { shapes: Shape[]; attrs: any }
+
+// ---- index arithmetic (independent of src/) -------------------------------------------------
+const sizeOf = (s: Shape) => s.reduce((a, b) => a * b, 1);
+function unravel(i: number, s: Shape): number[] {
+  const m = new Array<number>(s.length);
+  for (let k = s.length - 1; k >= 0; k--) { m[k] = i % s[k]; i = Math.floor(i / s[k]); }
+  return m;
+}
+const ravel = (m: readonly number[], s: Shape) => m.reduce((acc, d, k) => acc * s[k] + d, 0);
+/** flat index into `s` of output multi-index m under NumPy broadcasting (right-aligned) */
+const bidx = (m: readonly number[], s: Shape) => ravel(s.map((d, k) => (d === 1 ? 0 : m[m.length - s.length + k])), s);
+
+// ---- cases ----------------------------------------------------------------------------------
+const ELEMENTWISE_SHAPES: Record<number, Shape[][]> = {
+  1: [[[]], [[1]], [[5]], [[3, 4]], [[2, 3, 2]]],
+  2: [[[3, 4], [3, 4]], [[3, 4], [4]], [[3, 1], [1, 4]], [[], [3]], [[3], []], [[1], [2, 3]], [[2, 1, 3], [4, 1]], [[1], [1]]],
+  3: [[[3, 4], [3, 4], [3, 4]], [[3, 4], [4], []], [[3, 1], [1, 4], [1]], [[], [2], [3, 1]], [[], [], []]],
+};
+const REDUCE_CASES: Case[] = [
+  { shapes: [[]], attrs: { axes: [], keepDims: false } },
+  { shapes: [[5]], attrs: { axes: [0], keepDims: false } },
+  { shapes: [[1]], attrs: { axes: [0], keepDims: true } },
+  { shapes: [[3, 4]], attrs: { axes: [0, 1], keepDims: false } },
+  { shapes: [[3, 4]], attrs: { axes: [1], keepDims: false } },
+  { shapes: [[3, 4]], attrs: { axes: [0], keepDims: true } },
+  { shapes: [[2, 3, 4]], attrs: { axes: [0, 2], keepDims: false } },
+  { shapes: [[2, 3, 4]], attrs: { axes: [1], keepDims: true } },
+];
+
+/** The cases of an op, or the reason it has none. test.attrs[i] goes with test.shapes[i]; a single entry pairs with all. */
+function plan(op: OpDef): Case[] | string {
+  const t = op.test;
+  if (!t) return `op '${op.name}' has no test spec: add \`test\` to src/ops/${op.name}.ts`;
+  if (!t.domain) return `op '${op.name}' has no test.domain`;
+  let cases: Case[];
+  if (t.shapes) {
+    const attrs = t.attrs ?? [undefined];
+    const n = Math.max(t.shapes.length, attrs.length);
+    if (!(t.shapes.length === attrs.length || t.shapes.length === 1 || attrs.length === 1)) {
+      return `op '${op.name}': test.shapes (${t.shapes.length}) and test.attrs (${attrs.length}) must pair up`;
+    }
+    cases = Array.from({ length: n }, (_, i) => ({
+      shapes: [...t.shapes![t.shapes!.length === 1 ? 0 : i]], attrs: attrs[attrs.length === 1 ? 0 : i],
+    }));
+  } else if (op.family === 'reduce') {
+    cases = REDUCE_CASES;
+  } else if (ELEMENTWISE_SHAPES[op.arity] && ['unary', 'binary', 'ternary'].includes(op.family)) {
+    cases = ELEMENTWISE_SHAPES[op.arity].map((shapes) => ({ shapes: [...shapes], attrs: t.attrs?.[0] }));
+  } else {
+    return `op '${op.name}' (family ${op.family}) needs test.shapes and test.attrs`;
+  }
+  for (const c of cases) {
+    if (op.arity >= 0 ? c.shapes.length !== op.arity : c.shapes.length === 0) {
+      return `op '${op.name}': a test case has ${c.shapes.length} inputs, arity is ${op.arity}`;
+    }
+  }
+  return cases;
+}
+
+const domainOf = (op: OpDef, k: number): readonly [number, number] => {
+  const d = op.test!.domain!;
+  return (Array.isArray(d[0]) ? (d as readonly (readonly [number, number])[])[k] : d) as readonly [number, number];
+};
+const isInteger = (op: OpDef, k: number) => !!op.test?.integerInputs?.includes(k);
+
+/** Inputs from the op's domain; integer inputs are valid integers; unary kinks are avoided by 0.05. */
+function draw(op: OpDef, c: Case, rng: Rng): Float64Array[] {
+  return c.shapes.map((s, k) => {
+    const [lo, hi] = domainOf(op, k);
+    if (isInteger(op, k)) return Float64Array.from({ length: sizeOf(s) }, () => rng.int(Math.ceil(lo), Math.floor(hi)));
+    return Float64Array.from({ length: sizeOf(s) }, () => {
+      let x = rng.uniform(lo, hi);
+      while (op.arity === 1 && op.test!.kinks?.some((kk) => Math.abs(x - kk) < 0.05)) x = rng.uniform(lo, hi);
+      return x;
+    });
+  });
+}
+
+// ---- reference values -----------------------------------------------------------------------
+type Ref = (xs: Float64Array[], s: Shape[], out: Shape, attrs: any) => Float64Array;
+
+const elementwiseRef = (f: (...x: number[]) => number): Ref => (xs, s, out) =>
+  Float64Array.from({ length: sizeOf(out) }, (_, o) => { const m = unravel(o, out); return f(...xs.map((x, k) => x[bidx(m, s[k])])); });
+
+const reduceRef = (init: number, f: (a: number, x: number) => number): Ref => ([x], [s], out, { axes, keepDims }) => {
+  const y = new Float64Array(sizeOf(out)).fill(init);
+  for (let i = 0; i < x.length; i++) {
+    const m = unravel(i, s);
+    const om = keepDims ? m.map((d, j) => (axes.includes(j) ? 0 : d)) : m.filter((_, j) => !axes.includes(j));
+    const o = ravel(om, out);
+    y[o] = f(y[o], x[i]);
+  }
+  return y;
+};
+
+const mapOut = (out: Shape, f: (m: number[]) => number) => Float64Array.from({ length: sizeOf(out) }, (_, o) => f(unravel(o, out)));
+
+const REFERENCE: Record<string, Ref> = {
+  sum: reduceRef(0, (a, x) => a + x),
+  prod: reduceRef(1, (a, x) => a * x),
+  max: reduceRef(-Infinity, Math.max),
+  min: reduceRef(Infinity, Math.min),
+  reshape: ([x]) => x.slice(),
+  broadcastTo: ([x], [s], out) => mapOut(out, (m) => x[bidx(m, s)]),
+  transpose: ([x], [s], out, { perm }) => mapOut(out, (m) => {
+    const im: number[] = []; perm.forEach((p: number, k: number) => { im[p] = m[k]; });
+    return x[ravel(im, s)];
+  }),
+  slice: ([x], [s], out, { begin }) => mapOut(out, (m) => x[ravel(m.map((d, k) => d + begin[k]), s)]),
+  pad: ([x], [s], out, { before }) => mapOut(out, (m) => {
+    const im = m.map((d, k) => d - before[k]);
+    return im.every((d, k) => d >= 0 && d < s[k]) ? x[ravel(im, s)] : 0;
+  }),
+  concat: (xs, s, out, { axis }) => mapOut(out, (m) => {
+    let k = 0, at = m[axis];
+    while (at >= s[k][axis]) at -= s[k++][axis];
+    return xs[k][ravel(m.map((d, j) => (j === axis ? at : d)), s[k])];
+  }),
+  gather: ([x, idx], [s, is], out, { axis }) => mapOut(out, (m) => {
+    const src = [...m.slice(0, axis), idx[ravel(m.slice(axis, axis + is.length), is)], ...m.slice(axis + is.length)];
+    return x[ravel(src, s)];
+  }),
+  scatterAdd: ([g, idx], [s, is], out, { axis }) => {
+    const y = new Float64Array(sizeOf(out));
+    for (let i = 0; i < g.length; i++) {
+      const m = unravel(i, s);
+      y[ravel([...m.slice(0, axis), idx[ravel(m.slice(axis, axis + is.length), is)], ...m.slice(axis + is.length)], out)] += g[i];
+    }
+    return y;
+  },
+  matmul: ([a, b], [sa, sb], out) => mapOut(out, (m) => {
+    const r = m.length, batch = m.slice(0, r - 2), i = m[r - 2], j = m[r - 1], k = sa[sa.length - 1];
+    let acc = 0;
+    for (let p = 0; p < k; p++) acc += a[ravel([...batch, i, p], sa)] * b[ravel([...batch, p, j], sb)];
+    return acc;
+  }),
+};
+const referenceOf = (op: OpDef): Ref | undefined => (op.scalar ? elementwiseRef(op.scalar) : REFERENCE[op.name]);
+
+// ---- helpers --------------------------------------------------------------------------------
+/** a gradient (number, Tensor or nested number[]) as flat data */
+const flat = (g: unknown): Float64Array =>
+  (typeof g === 'number' ? Float64Array.of(g) : Array.isArray(g) ? Float64Array.from(g.flat(Infinity) as number[]) : (g as w.Tensor).data());
+const fmt = (s: Shape) => `[${s.join(',')}]`;
+const caseName = (c: Case) => c.shapes.map(fmt).join(' ') + (c.attrs === undefined ? '' : ` ${JSON.stringify(c.attrs)}`);
+const seedOf = (text: string) => { let h = 2166136261; for (const ch of text) h = Math.imul(h ^ ch.charCodeAt(0), 16777619); return h >>> 0; };
+
+function expectClose(got: Float64Array, want: Float64Array, rtol: number, what: string) {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const a = got[i], b = want[i];
+    if (Number.isNaN(b) ? Number.isNaN(a) : Math.abs(a - b) <= rtol * Math.max(Math.abs(a), Math.abs(b))) continue;
+    expect.fail(`${what}: element ${i} is ${a}, expected ${b}`);
+  }
+}
+
+/** Σ op(xs)·R evaluated eagerly (TS kernels) and Σ |op(xs)·R| */
+function weighted(op: OpDef, c: Case, R: Float64Array, xs: Float64Array[]): { F: number; abs: number } {
+  const y = apply(op, xs.map((x, k) => w.tensor(x, c.shapes[k])), c.attrs)._data!;
+  let F = 0, abs = 0;
+  for (let i = 0; i < y.length; i++) { F += y[i] * R[i]; abs += Math.abs(y[i] * R[i]); }
+  return { F, abs };
+}
+
+function checkCase(op: OpDef, c: Case, rng: Rng) {
+  const xs = draw(op, c, rng);
+  const ts = xs.map((x, k) => w.tensor(x, c.shapes[k]));
+  const outShape = op.shape(c.shapes, c.attrs);
+  const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
+
+  // value (run by the backend) against the reference
+  const ref = referenceOf(op);
+  if (!ref) expect.fail(`op '${op.name}' has neither \`scalar\` nor a reference in test/rules.test.ts REFERENCE`);
+  const [out, pullback] = w.vjp(f, ...ts);
+  // a size-1 result comes back as a number (DESIGN §1)
+  if (typeof out === 'number') expect(sizeOf(outShape), 'a number result has size 1').toBe(1);
+  else expect((out as w.Tensor).shape, 'output shape').toEqual(outShape);
+  expectClose(flat(out), ref!(xs, c.shapes, outShape, c.attrs), 1e-14, `${op.name} value`);
+
+  // gradient of Σ op(…)·R with respect to every input
+  const R = rng.signed(sizeOf(outShape));
+  const Rt = w.tensor(R, outShape);
+  const argnums = c.shapes.map((_, k) => k);
+  const gs = w.grad((...a: w.Tensor[]) => w.sum(w.mul(f(...a), Rt)), { argnums })(...ts) as unknown[];
+  gs.forEach((g, k) => {
+    if (c.shapes[k].length === 0) expect(typeof g, `gradient ${k} of a 0-d input`).toBe('number');
+    else expect((g as w.Tensor).shape, `gradient ${k} shape`).toEqual(c.shapes[k]);
+  });
+  const grads = gs.map(flat);
+  const pulled = pullback(Rt).map(flat);
+  grads.forEach((g, k) => expectClose(pulled[k], g, 1e-12, `vjp pullback vs grad, input ${k}`));
+
+  const zeroIn = (k: number) => !!op.nondiff || isInteger(op, k);
+  grads.forEach((g, k) => {
+    if (zeroIn(k)) expect(Array.from(g).every((v) => v === 0), `gradient of input ${k} must be exactly 0, got [${g}]`).toBe(true);
+  });
+  if (op.nondiff) return;
+
+  // central differences along random directions (integer inputs held fixed)
+  const { abs } = weighted(op, c, R, xs);
+  const F = (ys: Float64Array[]) => weighted(op, c, R, ys).F;
+  for (let d = 0; d < 2; d++) {
+    const vs = xs.map((x, k) => (zeroIn(k) ? new Float64Array(x.length) : rng.array(x.length, -1, 1)));
+    const fd = directional(F, xs, vs);
+    const { dot: ad, scale } = dotAll(grads, vs);
+    if (!closeFD(ad, fd, scale, op.test!.rtol ?? 1e-6, 1e-9 * (1 + abs))) {
+      expect.fail(`${op.name} ${caseName(c)}: AD directional derivative ${ad} vs finite differences ${fd} (direction ${d})`);
+    }
+  }
+}
+
+/** d/dx of Σ grad(Σ op(x)·R)·R2 by AD (grad of grad) against central differences of the first derivative. */
+function checkSecondOrder(op: OpDef, rng: Rng) {
+  const c: Case = { shapes: [[4]], attrs: undefined };
+  const [x] = draw(op, c, rng);
+  const R = w.tensor(rng.signed(4)), R2 = w.tensor(rng.signed(4));
+  const first = (t: w.Tensor) => w.grad((y: w.Tensor) => w.sum(w.mul(apply(op, [y]), R)))(t) as w.Tensor;
+  const h = (t: w.Tensor) => w.sum(w.mul(first(t), R2));
+  const ad = flat(w.grad(h)(w.tensor(x)));
+  const hv = (ys: Float64Array[]) => h(w.tensor(ys[0])).item();
+  for (let d = 0; d < 2; d++) {
+    const v = rng.array(4, -1, 1);
+    const fd = directional(hv, [x], [v]);
+    const { dot, scale } = dotAll([ad], [v]);
+    if (!closeFD(dot, fd, scale, 1e-6, 1e-8)) expect.fail(`${op.name}: second-order AD ${dot} vs finite differences ${fd} at [${x}]`);
+  }
+}
+
+// ---- kinks (DESIGN §4) ----------------------------------------------------------------------
+const D = 1e-3; // "just left / just right" of a kink; FD step 1e-6 stays on one side
+const g1 = (f: (x: w.Tensor) => w.Tensor, x: unknown) => flat(w.grad(f)(x));
+const gs = (f: (...a: w.Tensor[]) => w.Tensor, argnums: number[], ...args: unknown[]) =>
+  (w.grad(f, { argnums })(...args) as unknown[]).map(flat);
+/** derivative of scalar f at x by AD equals central differences */
+function sides(f: (x: w.Tensor) => w.Tensor, xs: number[]) {
+  for (const x of xs) {
+    const ad = w.grad(f)(x) as number;
+    const fd = directional(([y]) => f(w.tensor(y[0])).item(), [Float64Array.of(x)], [Float64Array.of(1)]);
+    expect(closeFD(ad, fd, Math.abs(ad), 1e-6, 1e-9), `at ${x}: AD ${ad} vs FD ${fd}`).toBe(true);
+  }
+}
+/** gradient of f at the array x by AD equals per-coordinate central differences */
+function sidesArr(f: (x: w.Tensor) => w.Tensor, x: number[]) {
+  const ad = g1(f, x);
+  x.forEach((_, i) => {
+    const e = new Float64Array(x.length); e[i] = 1;
+    const fd = directional(([y]) => f(w.tensor(y)).item(), [Float64Array.from(x)], [e]);
+    expect(closeFD(ad[i], fd, Math.abs(ad[i]), 1e-6, 1e-9), `at [${x}] coordinate ${i}: AD ${ad[i]} vs FD ${fd}`).toBe(true);
+  });
+}
+const arr = (a: ArrayLike<number>) => Array.from(a);
+
+const KINKS: Record<string, () => void> = {
+  relu: () => {
+    expect(arr(g1((x) => w.sum(w.relu(x)), [0, -0]))).toEqual([0, 0]);
+    sides(w.relu, [-D, D]);
+  },
+  abs: () => {
+    expect(arr(g1((x) => w.sum(w.abs(x)), [0, -0]))).toEqual([0, 0]);
+    sides(w.abs, [-D, D]);
+  },
+  sign: () => {
+    expect(arr(g1((x) => w.sum(w.sign(x)), [-D, 0, -0, D]))).toEqual([0, 0, 0, 0]);
+  },
+  maximum: () => {
+    expect(gs(w.maximum, [0, 1], 1.5, 1.5).map(arr)).toEqual([[0.5], [0.5]]);
+    // a tie against a broadcast operand: each element splits, the broadcast side sums its halves
+    expect(gs((a, b) => w.sum(w.maximum(a, b)), [0, 1], [2, 2, 2], 2).map(arr)).toEqual([[0.5, 0.5, 0.5], [1.5]]);
+    sides((a) => w.maximum(a, 1.5), [1.5 - D, 1.5 + D]);
+    sides((b) => w.maximum(1.5, b), [1.5 - D, 1.5 + D]);
+  },
+  minimum: () => {
+    expect(gs(w.minimum, [0, 1], -1.5, -1.5).map(arr)).toEqual([[0.5], [0.5]]);
+    expect(gs((a, b) => w.sum(w.minimum(a, b)), [0, 1], [2, 2, 2], 2).map(arr)).toEqual([[0.5, 0.5, 0.5], [1.5]]);
+    sides((a) => w.minimum(a, -1.5), [-1.5 - D, -1.5 + D]);
+    sides((b) => w.minimum(-1.5, b), [-1.5 - D, -1.5 + D]);
+  },
+  clip: () => {
+    // closed interval: at lo and at hi the gradient passes to x, none to the bounds
+    for (const x of [-1, 1]) expect(gs(w.clip, [0, 1, 2], x, -1, 1).map(arr), `clip at ${x}`).toEqual([[1], [0], [0]]);
+    expect(gs(w.clip, [0, 1, 2], -1 - D, -1, 1).map(arr)).toEqual([[0], [1], [0]]);
+    expect(gs(w.clip, [0, 1, 2], 1 + D, -1, 1).map(arr)).toEqual([[0], [0], [1]]);
+    sides((x) => w.clip(x, -1, 1), [-1 - D, -1 + D, 1 - D, 1 + D]);
+    sides((lo) => w.clip(-1, lo, 1), [-1 - D, -1 + D]);
+    sides((hi) => w.clip(1, -1, hi), [1 - D, 1 + D]);
+  },
+  max: () => {
+    expect(arr(g1((x) => w.max(x), [1, 3, 3, 2]))).toEqual([0, 0.5, 0.5, 0]);
+    expect(arr(g1((x) => w.max(x), [3, 3, 3])).every((v) => Math.abs(v - 1 / 3) < 1e-15)).toBe(true);
+    expect(arr(g1((x) => w.sum(w.max(x, 1)), [[1, 2], [2, 2]]))).toEqual([0, 1, 0.5, 0.5]);
+    sidesArr((x) => w.max(x), [1, 3 - D, 3, 2]);
+    sidesArr((x) => w.max(x), [1, 3 + D, 3, 2]);
+  },
+  min: () => {
+    expect(arr(g1((x) => w.min(x), [1, -3, -3, 2]))).toEqual([0, 0.5, 0.5, 0]);
+    expect(arr(g1((x) => w.sum(w.min(x, 0)), [[1, 2], [1, 0]]))).toEqual([0.5, 0, 0.5, 1]);
+    sidesArr((x) => w.min(x), [1, -3 - D, -3, 2]);
+    sidesArr((x) => w.min(x), [1, -3 + D, -3, 2]);
+  },
+  prod: () => {
+    expect(arr(g1((x) => w.prod(x), [2, 0, 3]))).toEqual([0, 6, 0]);
+    expect(arr(g1((x) => w.prod(x), [0, 2, 0]))).toEqual([0, 0, 0]);
+    expect(arr(g1((x) => w.prod(x), [0, 0, 0]))).toEqual([0, 0, 0]);
+    expect(arr(g1((x) => w.sum(w.prod(x, 1)), [[2, 0, 3], [0, 5, 0], [1, 2, 4]]))).toEqual([0, 6, 0, 0, 0, 0, 8, 4, 2]);
+    sidesArr((x) => w.prod(x), [2, -D, 3]);
+    sidesArr((x) => w.prod(x), [2, D, 3]);
+  },
+  pow: () => {
+    for (const y of [0.5, 1, 2, 3]) expect(gs(w.pow, [1], 0, y)[0][0], `d/dy pow(0, ${y})`).toBe(0);
+    expect(gs(w.pow, [0], 0, 2)[0][0]).toBe(0);
+    expect(gs(w.pow, [0], 0, 1)[0][0]).toBe(1);
+    sides((y) => w.pow(D, y), [0.5, 2]);
+    sides((x) => w.pow(x, 2), [-D, D]);
+  },
+};
+
+// ---- the suites -----------------------------------------------------------------------------
+const KNOWN = new Set(REGISTRY.map((op) => op.name));
+
+describeBackends('op rules', () => {
+  it('the registry numbers its ops by position', () => {
+    REGISTRY.forEach((op, i) => expect(op.id, op.name).toBe(i));
+    expect(KNOWN.size, 'op names are unique').toBe(REGISTRY.length);
+  });
+  it('an op without a usable spec, reference or kink check is reported by name', () => {
+    const neg = REGISTRY[0];
+    expect(plan({ ...neg, name: 'fakeOp', test: undefined })).toMatch(/'fakeOp' has no test spec/);
+    expect(plan({ ...neg, name: 'fakeLayout', family: 'layout', test: { domain: [-1, 1] } })).toMatch(/'fakeLayout'.*needs test.shapes/);
+    expect(referenceOf({ ...neg, name: 'fakeLayout', family: 'layout', scalar: undefined })).toBeUndefined();
+  });
+  it('every kink check names a registered op', () => {
+    for (const name of Object.keys(KINKS)) expect(KNOWN.has(name), `kink check for unknown op '${name}'`).toBe(true);
+  });
+
+  for (const op of REGISTRY) {
+    describe(op.name, () => {
+      const cases = plan(op);
+      if (typeof cases === 'string') {
+        it('has a usable test spec', () => { expect.fail(cases); });
+        return;
+      }
+      cases.forEach((c, i) => {
+        it(caseName(c), () => checkCase(op, c, new Rng(seedOf(`${op.name}#${i}`))));
+      });
+      if (op.test?.kinks && !KINKS[op.name]) {
+        it('has a kink check', () => { expect.fail(`op '${op.name}' declares kinks but test/rules.test.ts KINKS has no check for it`); });
+      }
+      if (KINKS[op.name]) it('kinks: left, right and at the kink (DESIGN §4)', KINKS[op.name]);
+      if (op.family === 'unary' && op.arity === 1 && !op.nondiff) {
+        it('second order (grad of grad) against finite differences', () => checkSecondOrder(op, new Rng(seedOf(`${op.name}^2`))));
+      }
+    });
+  }
+});
