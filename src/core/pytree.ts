@@ -79,3 +79,26 @@ export function toLeafKind(t: Tensor, kind: LeafKind): any {
     case 'tensor': return t.rank === 0 ? t._data[0] : t;
   }
 }
+
+/** Rebuild the structure of `def` with leafFn(i) at leaf i (static values kept). */
+export function mapTree(def: TreeDef, leafFn: (i: number) => unknown): any {
+  switch (def.t) {
+    case 'leaf': return leafFn(def.i);
+    case 'array': return def.items.map((d) => mapTree(d, leafFn));
+    case 'object': return Object.fromEntries(def.keys.map((k, i) => [k, mapTree(def.items[i], leafFn)]));
+    case 'static': return def.value;
+  }
+}
+
+/** Same tree structure (leaf kinds aside); returns the path of the first difference, or null. */
+export function structureDiff(a: TreeDef, b: TreeDef, path = ''): string | null {
+  if (a.t === 'leaf' || b.t === 'leaf' || a.t === 'static' || b.t === 'static') return a.t === b.t ? null : path || 'root';
+  if (a.t !== b.t || a.items.length !== b.items.length) return path || 'root';
+  if (a.t === 'object' && b.t === 'object' && a.keys.some((k, i) => k !== b.keys[i])) return path || 'root';
+  for (let i = 0; i < a.items.length; i++) {
+    const key = a.t === 'object' ? `${path ? path + '.' : ''}${a.keys[i]}` : `${path}[${i}]`;
+    const d = structureDiff(a.items[i], b.items[i], key);
+    if (d) return d;
+  }
+  return null;
+}

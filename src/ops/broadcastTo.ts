@@ -4,7 +4,7 @@ import { fail } from '../core/errors.js';
 import { broadcastStrides, sameShape, fmtShape, checkShape, type Shape } from '../core/shape.js';
 import { defineOp } from './op.js';
 import { stridedCopy, fmtList } from './layout.js';
-import { unbroadcast } from './util.js';
+import { unbroadcast, alignBatched } from './util.js';
 
 interface Attrs { readonly shape: Shape }
 // NumPy broadcast to `shape`; x̄ = Σ over the broadcast axes of ȳ
@@ -22,6 +22,7 @@ export const broadcastToOp = defineOp<Attrs>({
   kernel: ([x], [s], out) => stridedCopy(x, 0, broadcastStrides(s, out), out),
   vjp: (g, { ins: [x] }) => [unbroadcast(g, x.shape)],
   jvp: ([t], { attrs }) => (t ? broadcastTo(t, [...attrs.shape]) : null),
+  batch: ([x], _b, { shape }) => broadcastTo(alignBatched(x, shape.length), [x.shape[0], ...shape]),
   simplify: ([x], { shape }) => (sameShape(x.shape, shape) ? x : undefined),
   fmtAttrs: ({ shape }) => `shape=${fmtList(shape)}`,
   test: { domain: [-3, 3], shapes: [[[3, 1]], [[]]], attrs: [{ shape: [2, 3, 4] }, { shape: [2, 2] }] },

@@ -5,7 +5,7 @@ import { normAxis, strides, fmtShape, sizeOf } from '../core/shape.js';
 import { defineOp, type OpDef } from './op.js';
 import { stridedCopy, rowMajor } from './layout.js';
 import { slice } from './slice.js';
-import { zerosLike } from './util.js';
+import { zerosLike, asBatched } from './util.js';
 
 interface Attrs { readonly axis: number }
 // y = [x₀ x₁ …] along axis;  x̄ᵢ = the matching slice of ȳ
@@ -39,6 +39,10 @@ export const concatOp: OpDef<Attrs> = defineOp<Attrs>({
     });
   },
   jvp: (ts, { ins, attrs }) => (ts.some((t) => t) ? apply(concatOp, ts.map((t, k) => t ?? zerosLike(ins[k])), attrs) : null),
+  batch: (ins, batched, { axis }) => {
+    const n = ins[batched.indexOf(true)].shape[0];
+    return apply(concatOp, ins.map((x, i) => asBatched(x, batched[i], n)), { axis: axis + 1 });
+  },
   fmtAttrs: ({ axis }) => `axis=${axis}`,
   test: { domain: [-3, 3], shapes: [[[2, 3], [1, 3]], [[2, 1], [2, 2], [2, 3]]], attrs: [{ axis: 0 }, { axis: 1 }] },
 });

@@ -26,7 +26,7 @@ export interface ElementwiseSpec {
 export function elementwise(spec: ElementwiseSpec, arity: number): OpDef {
   const family = arity === 1 ? 'unary' : arity === 2 ? 'binary' : 'ternary';
   const partials = spec.partials;
-  return defineOp<undefined>({
+  const op: OpDef = defineOp<undefined>({
     name: spec.name,
     family,
     arity,
@@ -38,9 +38,15 @@ export function elementwise(spec: ElementwiseSpec, arity: number): OpDef {
     kernel: makeKernel(spec.scalar, arity),
     vjp: spec.vjp ?? ((g, { ins, out }, needs) =>
       ins.map((x, i) => (needs[i] && partials?.[i] ? kit.unbroadcast(kit.cmul(g, partials[i]!(ins, out)), x.shape) : null))),
+    batch: (ins, batched) => {
+      // align each batched operand [N, ...s] to the output rank so broadcasting keeps N leading
+      const rank = Math.max(...ins.map((x, i) => x.rank - (batched[i] ? 1 : 0)));
+      return apply(op, ins.map((x, i) => (batched[i] ? kit.alignBatched(x, rank) : x)), undefined);
+    },
     jvp: spec.jvp ?? ((ts, { ins, out }) =>
       kit.addAll(ts.map((t, i) => (t && partials?.[i] ? kit.cmul(t, partials[i]!(ins, out)) : null)), out.shape)),
   });
+  return op;
 }
 
 export const apply1 = (op: OpDef, x: TensorLike) => apply(op, [asTensor(x, op.name)]);

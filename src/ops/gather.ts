@@ -27,6 +27,9 @@ export const gatherOp: OpDef<Attrs> = defineOp<Attrs>({
   },
   vjp: (g, { ins: [x, idx], attrs: { axis } }) => [scatterAdd(g, idx, axis, x.shape[axis]), null],
   jvp: ([t], { ins: [, idx], attrs }) => (t ? apply(gatherOp, [t, idx], attrs) : null),
+  batch: ([x, idx], batched, { axis }) => (batched[1]
+    ? fail('ERR_NO_RULE', 'gather', 'batching over gather indices is not supported (indices have no derivative)')
+    : apply(gatherOp, [x, idx], { axis: axis + 1 })),
   fmtAttrs: ({ axis }) => `axis=${axis}`,
   test: { domain: [[-3, 3], [0, 3]], shapes: [[[4, 3], [5]], [[2, 4], [2, 3]]], attrs: [{ axis: 0 }, { axis: 1 }], integerInputs: [1] },
 });

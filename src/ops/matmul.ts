@@ -46,8 +46,31 @@ export const matmulOp: OpDef<undefined> = defineOp<undefined>({
     const l: Tensor | null = ta ? matmul2(ta, b) : null, r = tb ? matmul2(a, tb) : null;
     return l && r ? add(l, r) : l ?? r;
   },
+  batch: ([a, b], [ba, bb]) => batchedMatmul(a, ba, b, bb),
   test: { domain: [-2, 2], shapes: [[[3, 4], [4, 2]], [[2, 3, 4], [2, 4, 5]]] },
 });
+
+/**
+ * Batching rule: a batched 2-D operand against an unbatched matrix folds N into the rows
+ * ([N·m, k]·[k, n]) or columns ([m, k]·[k, N·n]); otherwise broadcast to equal batch axes.
+ */
+function batchedMatmul(a: Tensor, ba: boolean, b: Tensor, bb: boolean): Tensor {
+  const n = (ba ? a : b).shape[0];
+  if (ba && !bb && b.rank === 2) {
+    const [m, k] = a.shape.slice(-2);
+    return reshape(matmul2(reshape(a, [-1, k]), b), [...a.shape.slice(0, -2), m, b.shape[1]]);
+  }
+  if (bb && !ba && a.rank === 2 && b.rank === 3) {
+    const [, k, cols] = b.shape;
+    const bt = reshape(transpose(b, [1, 0, 2]), [k, n * cols]);
+    return transpose(reshape(matmul2(a, bt), [a.shape[0], n, cols]), [1, 0, 2]);
+  }
+  const A = ba ? a : broadcastTo(a, [n, ...a.shape]);
+  const B = bb ? b : broadcastTo(b, [n, ...b.shape]);
+  const r = Math.max(A.rank, B.rank);
+  const lift = (x: Tensor) => (x.rank === r ? x : reshape(x, [n, ...new Array<number>(r - x.rank).fill(1), ...x.shape.slice(1)]));
+  return matmul(lift(A), lift(B));
+}
 
 const swapLast = (x: Tensor) => transpose(x, x.shape.map((_, i) => (i < x.rank - 2 ? i : i === x.rank - 2 ? x.rank - 1 : x.rank - 2)));
 const matmul2 = (a: Tensor, b: Tensor): Tensor => apply(matmulOp, [a, b]);
@@ -55,12 +78,13 @@ const matmul2 = (a: Tensor, b: Tensor): Tensor => apply(matmulOp, [a, b]);
 /** NumPy matmul: 1-d operands are promoted (and the axis removed after); batch axes broadcast. */
 export function matmul(x: TensorLike, y: TensorLike): Tensor {
   let a = asTensor(x, 'matmul'), b = asTensor(y, 'matmul');
+  const sa = a.shape, sb = b.shape;
   if (a.rank === 0 || b.rank === 0) fail('ERR_SHAPE', 'matmul', `expected operands of rank ≥ 1 but received ${fmtShape(a.shape)} · ${fmtShape(b.shape)}`);
   const va = a.rank === 1, vb = b.rank === 1;
   if (va) a = reshape(a, [1, a.shape[0]]);
   if (vb) b = reshape(b, [b.shape[0], 1]);
   if (a.shape[a.rank - 1] !== b.shape[b.rank - 2]) {
-    fail('ERR_SHAPE', 'matmul', `inner dimensions do not match: ${fmtShape(x instanceof Object && 'shape' in x ? (x as Tensor).shape : a.shape)} · ${fmtShape((y as Tensor).shape ?? b.shape)}`);
+    fail('ERR_SHAPE', 'matmul', `expected the last axis of a to match the ${sb.length === 1 ? 'length' : 'second-to-last axis'} of b but received ${fmtShape(sa)} · ${fmtShape(sb)}`);
   }
   if (a.rank > 2 || b.rank > 2) {
     const batch = broadcastShapes('matmul', [a.shape.slice(0, -2), b.shape.slice(0, -2)]);

@@ -1,10 +1,10 @@
 import type { TensorLike } from '../core/tensor.js';
-import { defineOp } from './op.js';
-import { reduceShape, reduceKernel, applyReduce, fmtReduce, type ReduceAttrs } from './reduce.js';
+import { defineOp, type OpDef } from './op.js';
+import { reduceShape, reduceKernel, applyReduce, fmtReduce, batchReduce, type ReduceAttrs } from './reduce.js';
 import { maxminVjp, maxminJvp } from './maxmin.js';
 
 // y = max over axes (NaN propagates); the cotangent goes to the argmax, split evenly among ties
-export const maxOp = defineOp<ReduceAttrs>({
+export const maxOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'max',
   family: 'reduce',
   arity: 1,
@@ -12,6 +12,7 @@ export const maxOp = defineOp<ReduceAttrs>({
   kernel: reduceKernel(-Infinity, (acc, x) => (x > acc || x !== x ? x : acc)),
   vjp: (g, { ins: [x], out, attrs }) => [maxminVjp(g, x, out, attrs)],
   jvp: ([t], { ins: [x], out, attrs }) => (t ? maxminJvp(t, x, out, attrs) : null),
+  batch: (ins, b, a) => batchReduce(maxOp)(ins, b, a),
   fmtAttrs: fmtReduce,
   test: { domain: [-3, 3] },
 });

@@ -36,6 +36,11 @@ export interface OpDef<A = any> {
   vjp?(g: Tensor, ctx: RuleCtx<A>, needs: readonly boolean[]): (Tensor | null)[];
   /** output tangent from input tangents (null = zero) */
   jvp?(tangents: readonly (Tensor | null)[], ctx: RuleCtx<A>): Tensor | null;
+  /**
+   * batching rule for a leading direction axis (jacobian, hessian): ins[i] has shape [N, ...] where
+   * batched[i]; returns the batched output [N, ...out]. Elementwise ops and reductions get it generically.
+   */
+  batch?(ins: readonly Tensor[], batched: readonly boolean[], attrs: A): Tensor;
   /** algebraic shortcut applied before recording (x·1 → x); must not change values */
   simplify?(ins: readonly Tensor[], attrs: A): Tensor | undefined;
   /** scalar formula of an elementwise op (the TS kernel and fused tiles are built from it) */

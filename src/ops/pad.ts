@@ -20,6 +20,7 @@ export const padOp: OpDef<Attrs> = defineOp<Attrs>({
   vjp: (g, { ins: [x], attrs: { before } }) =>
     [apply(sliceOp, [g], { begin: before, end: before.map((b, i) => b + x.shape[i]) })],
   jvp: ([t], { attrs }) => (t ? apply(padOp, [t], attrs) : null),
+  batch: ([x], _b, { before, after }) => apply(padOp, [x], { before: [0, ...before], after: [0, ...after] }),
   simplify: ([x], { before, after }) => (before.every((b, i) => b === 0 && after[i] === 0) ? x : undefined),
   fmtAttrs: ({ before, after }) => `before=${fmtList(before)} after=${fmtList(after)}`,
   test: { domain: [-3, 3], shapes: [[[2, 3]]], attrs: [{ before: [1, 0], after: [0, 2] }] },

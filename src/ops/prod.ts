@@ -1,6 +1,6 @@
 import type { Tensor, TensorLike } from '../core/tensor.js';
-import { defineOp } from './op.js';
-import { reduceShape, reduceKernel, applyReduce, fmtReduce, type ReduceAttrs } from './reduce.js';
+import { defineOp, type OpDef } from './op.js';
+import { reduceShape, reduceKernel, applyReduce, fmtReduce, batchReduce, type ReduceAttrs } from './reduce.js';
 import { reshape } from './reshape.js';
 import { broadcastTo } from './broadcastTo.js';
 import { equal } from './equal.js';
@@ -12,7 +12,7 @@ import { cmul, keptShape } from './util.js';
 
 // y = Π_axes x;  ∂y/∂xᵢ = Π_{j≠i} xⱼ, exact with zeros: with one zero only that entry gets the
 // product of the others; with two or more every entry gets 0 (DESIGN §4)
-export const prodOp = defineOp<ReduceAttrs>({
+export const prodOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'prod',
   family: 'reduce',
   arity: 1,
@@ -20,6 +20,7 @@ export const prodOp = defineOp<ReduceAttrs>({
   kernel: reduceKernel(1, (acc, x) => acc * x),
   vjp: (g, { ins: [x], attrs }) => [cmul(broadcastTo(reshape(g, keptShape(x.shape, attrs.axes)), [...x.shape]), othersProduct(x, attrs))],
   jvp: ([t], { ins: [x], attrs }) => (t ? sum(cmul(t, othersProduct(x, attrs)), attrs.axes, attrs.keepDims) : null),
+  batch: (ins, b, a) => batchReduce(prodOp)(ins, b, a),
   fmtAttrs: fmtReduce,
   test: { domain: [-2, 2], kinks: [0] },
 });

@@ -12,6 +12,10 @@ export function reduceShape(shape: Shape, { axes, keepDims }: ReduceAttrs): numb
 
 export const fmtReduce = ({ axes, keepDims }: ReduceAttrs) => `axes=[${axes}]${keepDims ? ' keepDims' : ''}`;
 
+/** Batching rule shared by reductions: the axes shift past the leading direction axis. */
+export const batchReduce = (op: OpDef<ReduceAttrs>) => (ins: readonly Tensor[], _b: readonly boolean[], a: ReduceAttrs): Tensor =>
+  apply(op, [ins[0]], { axes: a.axes.map((x) => x + 1), keepDims: a.keepDims });
+
 /** Record or run a reduction given the public (x, axis?, keepDims?) arguments. */
 export function applyReduce(op: OpDef<ReduceAttrs>, x: TensorLike, axis?: number | readonly number[], keepDims = false): Tensor {
   const t = asTensor(x, op.name);

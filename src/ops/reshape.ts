@@ -18,6 +18,7 @@ export const reshapeOp = defineOp<Attrs>({
   kernel: ([x]) => x,
   vjp: (g, { ins: [x] }) => [reshape(g, [...x.shape])],
   jvp: ([t], { attrs }) => (t ? reshape(t, [...attrs.shape]) : null),
+  batch: ([x], _b, { shape }) => reshape(x, [x.shape[0], ...shape]),
   simplify: ([x], { shape }) => (sameShape(x.shape, shape) ? x : undefined),
   fmtAttrs: ({ shape }) => `shape=${fmtList(shape)}`,
   test: { domain: [-3, 3], shapes: [[[2, 3]]], attrs: [{ shape: [3, 2] }] },

@@ -8,5 +8,6 @@ export interface RuleKit {
   cmul(g: TensorLike, p: TensorLike): Tensor;
   unbroadcast(g: Tensor, shape: Shape): Tensor;
   addAll(terms: readonly (Tensor | null)[], shape: Shape): Tensor | null;
+  alignBatched(x: Tensor, rank: number): Tensor;
 }
 export const kit = {} as RuleKit;

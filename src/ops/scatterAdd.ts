@@ -1,6 +1,7 @@
 import type { Tensor } from '../core/tensor.js';
 import { apply } from '../core/trace.js';
 import { sizeOf } from '../core/shape.js';
+import { fail } from '../core/errors.js';
 import { defineOp, type OpDef } from './op.js';
 import { checkIndices, gatherOp } from './gather.js';
 
@@ -26,6 +27,9 @@ export const scatterAddOp: OpDef<Attrs> = defineOp<Attrs>({
   },
   vjp: (gy, { ins: [, idx], attrs: { axis } }) => [apply(gatherOp, [gy, idx], { axis }), null],
   jvp: ([t], { ins: [, idx], attrs }) => (t ? apply(scatterAddOp, [t, idx], attrs) : null),
+  batch: ([g, idx], batched, { axis, size }) => (batched[1]
+    ? fail('ERR_NO_RULE', 'scatterAdd', 'batching over scatter indices is not supported (indices have no derivative)')
+    : apply(scatterAddOp, [g, idx], { axis: axis + 1, size })),
   fmtAttrs: ({ axis, size }) => `axis=${axis} size=${size}`,
   test: { domain: [[-3, 3], [0, 3]], shapes: [[[5, 3], [5]], [[2, 2, 3], [2, 3]]], attrs: [{ axis: 0, size: 4 }, { axis: 1, size: 4 }], integerInputs: [1] },
 });

@@ -19,6 +19,7 @@ export const sliceOp: OpDef<Attrs> = defineOp<Attrs>({
   },
   vjp: (g, { ins: [x], attrs: { begin, end } }) => [pad(g, begin, end.map((e, i) => x.shape[i] - e))],
   jvp: ([t], { attrs }) => (t ? apply(sliceOp, [t], attrs) : null),
+  batch: ([x], _b, { begin, end }) => apply(sliceOp, [x], { begin: [0, ...begin], end: [x.shape[0], ...end] }),
   simplify: ([x], { begin, end }) => (begin.every((b, i) => b === 0 && end[i] === x.shape[i]) ? x : undefined),
   fmtAttrs: ({ begin, end }) => `begin=${fmtList(begin)} end=${fmtList(end)}`,
   test: { domain: [-3, 3], shapes: [[[4, 5]]], attrs: [{ begin: [1, 0], end: [3, 4] }] },

@@ -1,6 +1,6 @@
 import type { Tensor, TensorLike } from '../core/tensor.js';
 import { defineOp, type OpDef } from './op.js';
-import { reduceShape, reduceKernel, applyReduce, fmtReduce, type ReduceAttrs } from './reduce.js';
+import { reduceShape, reduceKernel, applyReduce, fmtReduce, batchReduce, type ReduceAttrs } from './reduce.js';
 import { reshape } from './reshape.js';
 import { broadcastTo } from './broadcastTo.js';
 import { keptShape } from './util.js';
@@ -14,6 +14,7 @@ export const sumOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   kernel: reduceKernel(0, (acc, x) => acc + x),
   vjp: (g, { ins: [x], attrs }) => [broadcastTo(reshape(g, keptShape(x.shape, attrs.axes)), [...x.shape])],
   jvp: ([t], { attrs }) => (t ? sumOp_(t, attrs) : null),
+  batch: (ins, b, a) => batchReduce(sumOp)(ins, b, a),
   fmtAttrs: fmtReduce,
   test: { domain: [-3, 3] },
 });

@@ -15,6 +15,7 @@ export const transposeOp = defineOp<Attrs>({
   kernel: ([x], [s], out, { perm }) => { const st = strides(s); return stridedCopy(x, 0, perm.map((p) => st[p]), out); },
   vjp: (g, { attrs: { perm } }) => [transpose(g, inverse(perm))],
   jvp: ([t], { attrs: { perm } }) => (t ? transpose(t, [...perm]) : null),
+  batch: ([x], _b, { perm }) => transpose(x, [0, ...perm.map((p) => p + 1)]),
   simplify: ([x], { perm }) => (perm.every((p, i) => p === i) ? x : undefined),
   fmtAttrs: ({ perm }) => `perm=${fmtList(perm)}`,
   test: { domain: [-3, 3], shapes: [[[2, 3, 4]]], attrs: [{ perm: [2, 0, 1] }] },

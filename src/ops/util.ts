@@ -41,4 +41,13 @@ export const zerosLike = (t: Tensor): Tensor => broadcastTo(0, [...t.shape]);
 export const keptShape = (shape: Shape, axes: readonly number[]): number[] =>
   shape.map((d, i) => (axes.includes(i) ? 1 : d));
 
-Object.assign(kit, { cmul, unbroadcast, addAll });
+/** [N, ...s] → [N, 1, …, 1, ...s] with `rank` axes after N (leading-axis batching under broadcasting) */
+export function alignBatched(x: Tensor, rank: number): Tensor {
+  const r = x.rank - 1;
+  return r === rank ? x : reshape(x, [x.shape[0], ...new Array<number>(rank - r).fill(1), ...x.shape.slice(1)]);
+}
+
+/** A tensor as batched: [N, ...s] (broadcast when it was not batched). */
+export const asBatched = (x: Tensor, batched: boolean, n: number): Tensor => (batched ? x : broadcastTo(x, [n, ...x.shape]));
+
+Object.assign(kit, { cmul, unbroadcast, addAll, alignBatched });
