@@ -22,5 +22,7 @@ export function compact(g: Graph): Graph {
   }
   out.outputs = g.outputs.map((v) => map[v]);
   for (const gd of g.guards) out.guards.push({ ...gd, v: map[gd.v] });
+  // labels may name variables as %N (cotangent markers 'ct%5'): renumber them too
+  out.labels.forEach((l, v) => { if (l?.includes('%')) out.labels[v] = l.replace(/%(\d+)/g, (_, n) => `%${map[+n] >= 0 ? map[+n] : '?'}`); });
   return out;
 }
