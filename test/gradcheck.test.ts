@@ -35,6 +35,16 @@ describeBackends('gradcheck', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('checks next to a kink, on both sides, by shrinking the step', () => {
+    for (const x of [1e-7, -1e-7]) {
+      const r = w.gradcheck((t: T) => w.add(w.relu(t), w.abs(t)), [x], { directions: 0 });
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      expect(r.worst.fd).toBeCloseTo(x > 0 ? 2 : -1, 6);
+    }
+    // a wrong rule stays wrong next to the kink: AD of t·stopGradient(relu t) misses relu(t)'s own term
+    expect(w.gradcheck((t: T) => w.sum(w.mul(t, w.stopGradient(w.relu(t)))), [[1e-7, 0.5]]).ok).toBe(false);
+  });
+
   it('finds a wrong gradient and names the argument (per coordinate for small inputs)', () => {
     const r = w.gradcheck(wrongInB, [[1, 2], [3, 4]]);
     expect(r.ok).toBe(false);
