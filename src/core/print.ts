@@ -98,6 +98,6 @@ function fmtValues(d: Float64Array, scalar: boolean): string {
 }
 
 export function fmtNum(x: number): string {
-  const s = String(x);
+  const s = Object.is(x, -0) ? '-0' : String(x);
   return s.length <= 10 ? s : x.toPrecision(6).replace(/\.?0+(e|$)/, '$1');
 }
