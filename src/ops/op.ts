@@ -18,6 +18,8 @@ export interface TestSpec {
   /** skip finite-difference checks (ops with zero derivative a.e. are still checked for zeros) */
   integerInputs?: readonly number[];
   rtol?: number;
+  /** rules depend on user code: tested by this test file instead of the generated rule tests */
+  coveredBy?: string;
 }
 
 /** Native kernel families (the addon's dispatch groups). */
@@ -45,6 +47,8 @@ export interface OpDef<A = any> {
   simplify?(ins: readonly Tensor[], attrs: A): Tensor | undefined;
   /** scalar formula of an elementwise op (the TS kernel and fused tiles are built from it) */
   readonly scalar?: (...x: number[]) => number;
+  /** identity of the attributes for trace signatures (default: JSON of attrs) */
+  attrKey?(attrs: A): string;
   /** attributes as printed by show */
   fmtAttrs?(attrs: A): string;
   readonly test?: TestSpec;

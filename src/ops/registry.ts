@@ -54,6 +54,8 @@ import { concatOp } from './concat.js';
 import { gatherOp } from './gather.js';
 import { scatterAddOp } from './scatterAdd.js';
 import { matmulOp } from './matmul.js';
+import { customCallOp } from './customCall.js';
+import { opaqueOp } from './opaque.js';
 
 export const REGISTRY: readonly OpDef[] = [
   negOp, squareOp, sqrtOp, expOp, expm1Op, logOp, log1pOp, sinOp, cosOp, tanOp,
@@ -61,7 +63,7 @@ export const REGISTRY: readonly OpDef[] = [
   signOp, stopGradientOp, addOp, subOp, mulOp, divOp, powOp, atan2Op, maximumOp, minimumOp,
   cmulOp, lessOp, lessEqualOp, greaterOp, greaterEqualOp, equalOp, notEqualOp, whereOp, clipOp, sumOp,
   maxOp, minOp, prodOp, reshapeOp, broadcastToOp, transposeOp, sliceOp, padOp, concatOp, gatherOp,
-  scatterAddOp, matmulOp,
+  scatterAddOp, matmulOp, customCallOp, opaqueOp,
 ];
 REGISTRY.forEach((op, i) => { op.id = i; });
 export const opByName = new Map(REGISTRY.map((op) => [op.name, op]));

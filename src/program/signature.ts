@@ -22,7 +22,7 @@ export function signature(g: Graph, extra: readonly number[] = []): Signature {
   }
   k.push(g.eqns.length);
   for (const e of g.eqns) {
-    k.push(e.op.id, attrId(e.attrs), e.ins.length, ...e.ins);
+    k.push(e.op.id, attrId(e.op.attrKey ? e.op.attrKey(e.attrs) : e.attrs), e.ins.length, ...e.ins);
   }
   k.push(g.outputs.length, ...g.outputs, ...extra);
   const key = Float64Array.from(k);
@@ -37,7 +37,7 @@ function idOf(t: Tensor): number {
 
 function attrId(a: unknown): number {
   if (a === undefined) return -1;
-  const s = JSON.stringify(a);
+  const s = typeof a === 'string' ? a : JSON.stringify(a);
   let id = attrIds.get(s);
   if (id === undefined) attrIds.set(s, (id = attrIds.size));
   return id;
