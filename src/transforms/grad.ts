@@ -23,9 +23,9 @@ function normArgnums(name: string, argnums: GradOptions['argnums'], nargs: numbe
 
 function splitAux(name: string, hasAux: boolean) {
   return (out: unknown) => {
-    if (!hasAux) return [out];
+    if (!hasAux) return { out };
     if (!Array.isArray(out) || out.length !== 2) fail('ERR_ARG', name, `with hasAux, f must return [output, aux] but returned ${describe(out)}`);
-    return out;
+    return { out: (out as unknown[])[0], aux: (out as unknown[])[1] };
   };
 }
 
@@ -35,11 +35,11 @@ function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[], cache
   const hasAux = !!opts.hasAux;
   const tr = traceFunction(f, args, name, splitAux(name, hasAux));
   for (const a of argnums) checkDifferentiable(tr.argDefs[a], name);
-  const outDef = tr.outDef as Extract<TreeDef, { t: 'array' }>;
+  const outDef = tr.outDef as Extract<TreeDef, { t: 'object' }>;
   const main = outDef.items[0];
   const nMain = countLeaves(main);
   if (main.t !== 'leaf' || tr.graph.shapes[tr.graph.outputs[0]].reduce((a, b) => a * b, 1) !== 1) {
-    const shape = main.t === 'leaf' ? fmtShape(tr.graph.shapes[tr.graph.outputs[0]]) : `a ${main.t} with ${nMain} leaves`;
+    const shape = main.t === 'leaf' ? fmtShape(tr.graph.shapes[tr.graph.outputs[0]]) : `${main.t === "array" ? "an array" : "an object"} with ${nMain} leaves`;
     fail('ERR_SHAPE', name, `expected f to return a scalar (size 1) but it returned ${shape}; use w.vjp or w.jacobian for non-scalar outputs`);
   }
   const wrt = argnums.flatMap((a) => range(tr.argRanges[a]));

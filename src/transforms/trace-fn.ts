@@ -19,7 +19,7 @@ export function traceFunction(f: (...a: any[]) => unknown, args: readonly unknow
   pickOutputs?: (out: unknown) => unknown): Traced {
   if (typeof f !== 'function') fail('ERR_ARG', name, `expected a function but received ${typeof f}`);
   const params = paramNames(f);
-  const flat = args.map((a, i) => flatten(a, params[i] ?? `arg${i}`));
+  const flat = args.map((a, i) => flatten(a, params[i] || `arg${i}`));
   const tr = new Trace();
   try {
     const argRanges: [number, number][] = [];
