@@ -1,10 +1,13 @@
-import { Graph, type Guard } from './graph.js';
+import { Graph, type Guard, type Eqn } from './graph.js';
 import { fail } from './errors.js';
 import { Tensor } from './tensor.js';
-import type { Shape } from './shape.js';
+import { broadcastShapes, sameShape, type Shape } from './shape.js';
 import type { OpDef } from '../ops/op.js';
 
 let traceCounter = 0;
+/** traces being recorded, innermost last */
+const open: Trace[] = [];
+export const currentTrace = (): Trace | undefined => open[open.length - 1];
 
 /**
  * Records the equations of one transformation into a Graph. Traces nest strictly (an inner
@@ -26,6 +29,43 @@ export class Trace {
   private readonly captureIds = new Map<Tensor, number>();
   private memo: (Float64Array | undefined)[] = [];
   private evaluated = 0;
+  /** the equation producing each variable (undefined for inputs and constants) */
+  private readonly producer: (Eqn | undefined)[] = [];
+
+  constructor() { open.push(this); }
+
+  /** End recording (idempotent); tracers of this trace can no longer be used. */
+  close(): void {
+    this.active = false;
+    const i = open.lastIndexOf(this);
+    if (i >= 0) open.splice(i, 1);
+  }
+
+  /** The size-1 constant that tracer t broadcasts, if t is such a broadcast. */
+  scalarBehind(t: Tensor): Tensor | undefined {
+    const e = t._trace === this ? this.producer[t._v] : undefined;
+    if (!e || !e.op.lazyConst) return undefined;
+    const c = this.graph.consts.get(e.ins[0]);
+    return c && c.size === 1 ? c : undefined;
+  }
+
+  /**
+   * Operands that are broadcasts of a 0-d constant are replaced by the constant itself when that
+   * leaves the elementwise result's shape unchanged (so x·broadcast(1) simplifies to x and no
+   * full-size constant is ever materialized).
+   */
+  liftScalars(op: string, ins: readonly Tensor[]): readonly Tensor[] | null {
+    let out: Tensor[] | null = null;
+    const shape = broadcastShapes(op, ins.map((t) => t.shape));
+    if (ins.every((t) => this.scalarBehind(t) || (t._data && t.size === 1)) && ins.some((t) => this.scalarBehind(t))) return null;
+    for (let i = 0; i < ins.length; i++) {
+      const c = this.scalarBehind(ins[i]);
+      if (!c) continue;
+      const trial: Tensor[] = (out ?? [...ins]).map((x, k) => (k === i ? c : x));
+      if (sameShape(broadcastShapes(op, trial.map((x: Tensor) => x.shape)), shape)) out = trial;
+    }
+    return out ?? ins;
+  }
 
   input(shape: Shape, binding: Tensor | null, label?: string): Tensor {
     const v = this.graph.newVar(shape, label);
@@ -64,7 +104,9 @@ export class Trace {
   record(op: OpDef, ins: readonly Tensor[], attrs: unknown, shape: Shape): Tensor {
     const ids = ins.map((t) => this.varOf(t));
     const out = this.graph.newVar(shape);
-    this.graph.eqns.push({ op, ins: ids, out, attrs });
+    const e = { op, ins: ids, out, attrs };
+    this.graph.eqns.push(e);
+    this.producer[out] = e;
     return new Tensor(shape, null, this, out);
   }
 
@@ -100,18 +142,22 @@ export class Trace {
 
   finish(outputs: readonly Tensor[]): Graph {
     this.graph.outputs = outputs.map((t) => this.varOf(t));
-    this.active = false;
+    this.close();
     this.memo = [];
     return this.graph;
   }
 }
 
+/** the broadcastTo primitive, set by the op registry (the core does not import ops) */
+let broadcastOp: OpDef | undefined;
+export const setBroadcastOp = (op: OpDef) => { broadcastOp = op; };
+const sizeOfShape = (s: Shape) => s.reduce((a, b) => a * b, 1);
 const scalarKey = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
 
 /** Run `body` with a fresh trace; the trace is closed even when body throws. */
 export function withTrace<T>(body: (tr: Trace) => T): T {
   const tr = new Trace();
-  try { return body(tr); } finally { tr.active = false; }
+  try { return body(tr); } finally { tr.close(); }
 }
 
 /** Apply a primitive: eager when every input is concrete, else recorded in the innermost trace. */
@@ -124,10 +170,25 @@ export function apply(op: OpDef, ins: readonly Tensor[], attrs: unknown = undefi
       if (!trace || tr.level > trace.level) trace = tr;
     }
   }
+  if (trace && op.scalar) {
+    const lifted = trace.liftScalars(op.name, ins);
+    if (lifted === null) {
+      // every operand is a broadcast constant: fold on the scalars, broadcast the result
+      const scalars = ins.map((t) => trace!.scalarBehind(t) ?? t);
+      const shape = broadcastShapes(op.name, ins.map((t) => t.shape));
+      return apply(broadcastOp!, [apply(op, scalars, attrs)], { shape });
+    }
+    ins = lifted;
+  }
   if (op.simplify) { const s = op.simplify(ins, attrs); if (s) return s; }
   const shapes = ins.map((t) => t.shape);
   const shape = op.shape(shapes, attrs);
-  if (!trace) return new Tensor(shape, op.kernel(ins.map((t) => t._data!), shapes, shape, attrs));
+  if (!trace) {
+    // inside a recording, enlarging a constant stays symbolic (no full-size constant is materialized)
+    const cur = op.lazyConst ? currentTrace() : undefined;
+    if (cur && sizeOfShape(shape) > ins[0].size) return cur.record(op, ins, attrs, shape);
+    return new Tensor(shape, op.kernel(ins.map((t) => t._data!), shapes, shape, attrs));
+  }
   return trace.record(op, ins, attrs, shape);
 }
 

@@ -11,6 +11,7 @@ interface Attrs { readonly shape: Shape }
 export const broadcastToOp = defineOp<Attrs>({
   name: 'broadcastTo',
   family: 'layout',
+  lazyConst: true,
   arity: 1,
   shape: ([s], { shape }) => {
     const off = shape.length - s.length;

@@ -43,6 +43,8 @@ export interface OpDef<A = any> {
    * batched[i]; returns the batched output [N, ...out]. Elementwise ops and reductions get it generically.
    */
   batch?(ins: readonly Tensor[], batched: readonly boolean[], attrs: A): Tensor;
+  /** only enlarges its input (broadcastTo): inside a recording it stays symbolic even on constants */
+  readonly lazyConst?: boolean;
   /** algebraic shortcut applied before recording (x·1 → x); must not change values */
   simplify?(ins: readonly Tensor[], attrs: A): Tensor | undefined;
   /** scalar formula of an elementwise op (the TS kernel and fused tiles are built from it) */

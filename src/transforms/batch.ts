@@ -36,6 +36,6 @@ export function batchGraph(g: Graph, batched: readonly boolean[], n: number): Gr
     const outs = g.outputs.map((v) => (isB[v] ? env[v] : broadcastTo(env[v], [n, ...g.shapes[v]])));
     return compact(tr.finish(outs));
   } finally {
-    tr.active = false;
+    tr.close();
   }
 }

@@ -39,6 +39,6 @@ export function jvpGraph(g: Graph, withTangent: readonly number[]): Graph {
     const touts = g.outputs.map((v) => tan[v] ?? broadcastTo(0, [...g.shapes[v]]));
     return compact(tr.finish([...g.outputs.map((v) => env[v]), ...touts]));
   } finally {
-    tr.active = false;
+    tr.close();
   }
 }

@@ -36,7 +36,7 @@ export function traceFunction(f: (...a: any[]) => unknown, args: readonly unknow
     const inputs = [...flat.flatMap((x) => x.leaves), ...tr.captures];
     return { graph, inputs, argDefs: flat.map((x) => x.def), argRanges, outDef };
   } finally {
-    tr.active = false;
+    tr.close();
   }
 }
 

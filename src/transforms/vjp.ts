@@ -30,7 +30,7 @@ export function vjpGraph(g: Graph, wrt: readonly number[], seeds: readonly Seed[
     for (const [k, t] of grads.entries()) label(tr, t, `grad.${g.labels[g.inputs[wrt[k]]] ?? `in${wrt[k]}`}`);
     return compact(tr.finish([...g.outputs.map((v) => env[v]), ...grads, ...extra.map((v) => env[v])]));
   } finally {
-    tr.active = false;
+    tr.close();
   }
 }
 
