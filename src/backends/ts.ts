@@ -15,5 +15,7 @@ export function interpret(g: Graph, inputs: readonly Float64Array[]): Float64Arr
   for (const e of g.eqns) {
     env[e.out] = e.op.kernel(e.ins.map((i) => env[i]!), e.ins.map((i) => g.shapes[i]), g.shapes[e.out], e.attrs);
   }
-  return g.outputs.map((v) => env[v]!);
+  // outputs never alias caller-owned inputs (views and reshapes share memory)
+  const inBuffers = new Set(inputs.map((x) => x.buffer));
+  return g.outputs.map((v) => (inBuffers.has(env[v]!.buffer) ? env[v]!.slice() : env[v]!));
 }

@@ -57,6 +57,7 @@ import { scatterAddOp } from './scatterAdd.js';
 import { matmulOp } from './matmul.js';
 import { customCallOp } from './customCall.js';
 import { opaqueOp } from './opaque.js';
+import { fusedOp } from './fused.js';
 
 export const REGISTRY: readonly OpDef[] = [
   negOp, squareOp, sqrtOp, expOp, expm1Op, logOp, log1pOp, sinOp, cosOp, tanOp,
@@ -64,7 +65,7 @@ export const REGISTRY: readonly OpDef[] = [
   signOp, stopGradientOp, addOp, subOp, mulOp, divOp, powOp, atan2Op, maximumOp, minimumOp,
   cmulOp, lessOp, lessEqualOp, greaterOp, greaterEqualOp, equalOp, notEqualOp, whereOp, clipOp, sumOp,
   maxOp, minOp, prodOp, reshapeOp, broadcastToOp, transposeOp, sliceOp, padOp, concatOp, gatherOp,
-  scatterAddOp, matmulOp, customCallOp, opaqueOp,
+  scatterAddOp, matmulOp, customCallOp, opaqueOp, fusedOp,
 ];
 REGISTRY.forEach((op, i) => { op.id = i; });
 setBroadcastOp(broadcastToOp);

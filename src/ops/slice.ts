@@ -1,7 +1,7 @@
 import { asTensor, type Tensor, type TensorLike } from '../core/tensor.js';
 import { apply } from '../core/trace.js';
 import { fail } from '../core/errors.js';
-import { strides, fmtShape } from '../core/shape.js';
+import { strides, fmtShape, sizeOf } from '../core/shape.js';
 import { defineOp, type OpDef } from './op.js';
 import { stridedCopy, fmtList } from './layout.js';
 import { pad } from './pad.js';
@@ -13,9 +13,11 @@ export const sliceOp: OpDef<Attrs> = defineOp<Attrs>({
   family: 'layout',
   arity: 1,
   shape: (_, { begin, end }) => begin.map((b, i) => end[i] - b),
-  kernel: ([x], [s], out, { begin }) => {
+  kernel: ([x], [s], out, { begin, end }) => {
     const st = strides(s);
-    return stridedCopy(x, begin.reduce((o, b, i) => o + b * st[i], 0), st, out);
+    const off = begin.reduce((o, b, i) => o + b * st[i], 0);
+    // a contiguous region (full trailing axes, extent 1 before the partial axis) is a view, not a copy
+    return contiguous(s, begin, end) ? x.subarray(off, off + sizeOf(out)) : stridedCopy(x, off, st, out);
   },
   vjp: (g, { ins: [x], attrs: { begin, end } }) => [pad(g, begin, end.map((e, i) => x.shape[i] - e))],
   jvp: ([t], { attrs }) => (t ? apply(sliceOp, [t], attrs) : null),
@@ -24,6 +26,13 @@ export const sliceOp: OpDef<Attrs> = defineOp<Attrs>({
   fmtAttrs: ({ begin, end }) => `begin=${fmtList(begin)} end=${fmtList(end)}`,
   test: { domain: [-3, 3], shapes: [[[4, 5]]], attrs: [{ begin: [1, 0], end: [3, 4] }] },
 });
+
+function contiguous(s: readonly number[], begin: readonly number[], end: readonly number[]): boolean {
+  let p = s.length - 1;
+  while (p >= 0 && begin[p] === 0 && end[p] === s[p]) p--;
+  for (let k = 0; k < p; k++) if (end[k] - begin[k] !== 1) return false;
+  return true;
+}
 
 /** slice(x, begin, end): one entry per leading axis; missing trailing axes are taken whole. */
 export function slice(x: TensorLike, begin: readonly number[], end: readonly number[]): Tensor {

@@ -1,0 +1,100 @@
+// Fusion planning: chains of elementwise equations over one shape become one `fused` equation, so
+// a chain of k ops is one pass over memory instead of k (numexpr's idea). Only the chain's values
+// used elsewhere are materialized. A group runs where it is flushed: when a non-member needs one
+// of its values, or at the end.
+import { Graph, type Eqn } from '../core/graph.js';
+import { sameShape, sizeOf, type Shape } from '../core/shape.js';
+import { fusedOp, type FusedInstr } from '../ops/fused.js';
+import { sliceOp } from '../ops/slice.js';
+import { reshapeOp } from '../ops/reshape.js';
+
+interface Group { shape: Shape; key: string; members: Eqn[]; vars: Set<number>; waiting: Eqn[] }
+
+const fusable = (g: Graph, e: Eqn) => {
+  if (!e.op.scalar || e.op.family === 'none') return false;
+  const s = g.shapes[e.out];
+  return sizeOf(s) > 1 && e.ins.every((i) => sizeOf(g.shapes[i]) === 1 || sameShape(g.shapes[i], s));
+};
+
+export function fuse(g: Graph): Graph {
+  const users: number[][] = Array.from({ length: g.nvars }, () => []);
+  g.eqns.forEach((e, k) => e.ins.forEach((i) => users[i].push(k)));
+  const index = new Map(g.eqns.map((e, k) => [e, k]));
+  const isOutput = new Set(g.outputs);
+  for (const gd of g.guards) isOutput.add(gd.v);
+
+  const out = new Graph();
+  for (let v = 0; v < g.nvars; v++) out.newVar(g.shapes[v], g.labels[v]);
+  out.inputs.push(...g.inputs);
+  for (const [v, t] of g.consts) out.consts.set(v, t);
+  out.outputs = [...g.outputs];
+  out.guards.push(...g.guards);
+
+  const open = new Map<string, Group>();
+  const groupOf = new Map<number, Group>();
+  // non-members that need a group's values wait until the group runs (so the chain can keep growing)
+  const deferredOn = new Map<number, Group>();
+  const flush = (G: Group) => {
+    if (!open.has(G.key) || open.get(G.key) !== G) return;
+    open.delete(G.key);
+    for (const v of G.vars) groupOf.delete(v);
+    if (G.members.length === 1) out.eqns.push(G.members[0]);
+    else emitGroup(out, G, users, index, isOutput);
+    for (const e of G.waiting) { deferredOn.delete(e.out); out.eqns.push(e); }
+  };
+  /** the open groups an equation depends on, directly or through waiting equations */
+  const dependsOn = (e: Eqn) => {
+    const gs = new Set<Group>();
+    for (const i of e.ins) { const G = groupOf.get(i) ?? deferredOn.get(i); if (G) gs.add(G); }
+    return gs;
+  };
+
+  for (const e of g.eqns) {
+    const deps = dependsOn(e);
+    if (!fusable(g, e)) {
+      if (deps.size === 1) {
+        const [G] = deps;
+        G.waiting.push(e);
+        deferredOn.set(e.out, G);
+      } else {
+        for (const G of deps) flush(G);
+        out.eqns.push(e);
+      }
+      continue;
+    }
+    const s = g.shapes[e.out], key = s.join(',');
+    let G = open.get(key);
+    // a member may not depend on a waiting equation of its own group (that would be a cycle)
+    if (G && e.ins.some((i) => deferredOn.get(i) === G)) { flush(G); G = undefined; }
+    for (const D of dependsOn(e)) if (D !== G) flush(D);
+    if (!G) { G = { shape: s, key, members: [], vars: new Set<number>(), waiting: [] }; open.set(key, G); }
+    G.members.push(e);
+    G.vars.add(e.out);
+    groupOf.set(e.out, G);
+  }
+  for (const G of [...open.values()]) flush(G);
+  return out;
+}
+
+function emitGroup(out: Graph, G: Group, users: number[][], index: Map<Eqn, number>, isOutput: Set<number>) {
+  const memberIdx = new Set(G.members.map((e) => index.get(e)!));
+  const ext: number[] = [];
+  const reg = new Map<number, number>();
+  for (const e of G.members) for (const i of e.ins) if (!G.vars.has(i) && !reg.has(i)) { reg.set(i, ext.length); ext.push(i); }
+  const code: FusedInstr[] = G.members.map((e, k) => {
+    const instr = { op: e.op, args: e.ins.map((i) => reg.get(i)!) };
+    reg.set(e.out, ext.length + k);
+    return instr;
+  });
+  const results = G.members.map((e) => e.out).filter((v) => isOutput.has(v) || users[v].some((k) => !memberIdx.has(k)));
+  const attrs = { shape: G.shape, scalarIn: ext.map((v) => sizeOf(out.shapes[v]) === 1), code, outs: results.map((v) => reg.get(v)!) };
+  if (results.length === 1) { out.eqns.push({ op: fusedOp, ins: ext, out: results[0], attrs }); return; }
+  // several results: one [k, ...shape] buffer, each row a contiguous view (slice + reshape)
+  const all = out.newVar([results.length, ...G.shape]);
+  out.eqns.push({ op: fusedOp, ins: ext, out: all, attrs });
+  results.forEach((v, j) => {
+    const row = out.newVar([1, ...G.shape]);
+    out.eqns.push({ op: sliceOp, ins: [all], out: row, attrs: { begin: [j, ...G.shape.map(() => 0)], end: [j + 1, ...G.shape] } });
+    out.eqns.push({ op: reshapeOp, ins: [row], out: v, attrs: { shape: G.shape } });
+  });
+}
