@@ -1,0 +1,180 @@
+// N-API glue (node-addon-api, no C++ exceptions): the op table handshake, SIMD info, and the
+// Program class — constructed once from an encoding, then `run(inputs, outputs)` per evaluation.
+// Every argument is type-checked here; errors come back as values ({status, instr, message}),
+// never as crashes.
+#include <napi.h>
+#include <vector>
+#include "dispatch.h"
+#include "program.h"
+
+namespace {
+
+using namespace wg;
+
+Napi::Object errorObject(Napi::Env env, const Error& e) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("status", Napi::Number::New(env, e.status));
+  o.Set("instr", Napi::Number::New(env, e.instr));
+  o.Set("message", Napi::String::New(env, e.message));
+  return o;
+}
+
+/** data and length of a typed array of the given type; false for anything else */
+bool typedArray(Napi::Value v, napi_typedarray_type want, void** data, size_t* length) {
+  if (!v.IsTypedArray()) return false;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(v.Env(), v, &type, length, data, &buffer, &offset) != napi_ok) return false;
+  if (type != want) return false;
+  if (*length == 0) *data = nullptr;
+  return true;
+}
+
+class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Program", {
+      InstanceMethod("run", &ProgramWrap::Run),
+      InstanceMethod("error", &ProgramWrap::GetError),
+      InstanceMethod("info", &ProgramWrap::Info),
+      InstanceMethod("dispose", &ProgramWrap::Dispose),
+    });
+  }
+
+  // new Program(encoding: Int32Array, consts: Float64Array); check error() afterwards
+  explicit ProgramWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProgramWrap>(info) {
+    void* enc = nullptr;
+    void* consts = nullptr;
+    size_t encLen = 0, constLen = 0;
+    if (info.Length() < 2 || !typedArray(info[0], napi_int32_array, &enc, &encLen) ||
+        !typedArray(info[1], napi_float64_array, &consts, &constLen)) {
+      err_.status = S_FORMAT;
+      err_.message = "expected (Int32Array encoding, Float64Array constants)";
+      return;
+    }
+    const KernelTable* K = kernelTable(currentLevel());
+    prog_ = decodeProgram(static_cast<const int32_t*>(enc), i64(encLen), static_cast<const double*>(consts),
+                          i64(constLen), K, &err_);
+  }
+
+  ~ProgramWrap() override { delete prog_; }
+
+ private:
+  Program* prog_ = nullptr;
+  Error err_;
+  std::vector<const double*> in_;
+  std::vector<double*> out_;
+  std::vector<i64> inLen_, outLen_;
+  std::vector<Napi::Value> vals_;
+
+  // run(inputs: Float64Array[], outputs: Float64Array[]) → 0, or a status (details in error())
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!prog_) {
+      if (err_.status == S_OK) { err_.status = S_ARGS; err_.message = "program was disposed"; }
+      return Napi::Number::New(env, err_.status);
+    }
+    err_ = Error();
+    if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray()) return fail(env, S_ARGS, "expected (inputs: Float64Array[], outputs: Float64Array[])");
+    Napi::Array ins = info[0].As<Napi::Array>(), outs = info[1].As<Napi::Array>();
+    if (ins.Length() != uint32_t(prog_->nin) || outs.Length() != uint32_t(prog_->nout)) {
+      return fail(env, S_ARGS, "expected " + std::to_string(prog_->nin) + " inputs and " + std::to_string(prog_->nout) +
+                                   " outputs but received " + std::to_string(ins.Length()) + " and " + std::to_string(outs.Length()));
+    }
+    // fetch every element first (a getter may run JS), then unwrap without calling into JS, so no
+    // pointer can be detached or freed between unwrapping and running
+    vals_.resize(size_t(prog_->nin) + prog_->nout);
+    for (uint32_t k = 0; k < ins.Length(); k++) vals_[k] = ins.Get(k);
+    for (uint32_t k = 0; k < outs.Length(); k++) vals_[prog_->nin + k] = outs.Get(k);
+    if (env.IsExceptionPending()) return fail(env, S_ARGS, "reading the input or output arrays threw");
+    if (!prog_) return fail(env, S_ARGS, "program was disposed during the call");
+    in_.resize(prog_->nin); inLen_.resize(prog_->nin);
+    out_.resize(prog_->nout); outLen_.resize(prog_->nout);
+    for (int32_t k = 0; k < prog_->nin + prog_->nout; k++) {
+      void* d = nullptr;
+      size_t n = 0;
+      const bool isIn = k < prog_->nin;
+      if (!typedArray(vals_[k], napi_float64_array, &d, &n)) {
+        return fail(env, S_ARGS, std::string(isIn ? "input " : "output ") + std::to_string(isIn ? k : k - prog_->nin) + ": expected a Float64Array");
+      }
+      if (isIn) { in_[k] = static_cast<const double*>(d); inLen_[k] = i64(n); }
+      else { out_[k - prog_->nin] = static_cast<double*>(d); outLen_[k - prog_->nin] = i64(n); }
+    }
+    err_ = prog_->run(in_.data(), inLen_.data(), out_.data(), outLen_.data());
+    return Napi::Number::New(env, err_.status);
+  }
+
+  Napi::Value fail(Napi::Env env, Status s, const std::string& msg) {
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    err_.status = s;
+    err_.instr = -1;
+    err_.message = msg;
+    return Napi::Number::New(env, s);
+  }
+
+  Napi::Value GetError(const Napi::CallbackInfo& info) {
+    if (err_.status == S_OK) return info.Env().Null();
+    return errorObject(info.Env(), err_);
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    if (!prog_) return o;
+    size_t scalarOps = prog_->sops.size();
+    o.Set("steps", Napi::Number::New(env, double(prog_->steps.size())));
+    o.Set("scalarOps", Napi::Number::New(env, double(scalarOps)));
+    o.Set("memoryBytes", Napi::Number::New(env, double(prog_->memoryBytes())));
+    o.Set("simd", Napi::String::New(env, prog_->K->name));
+    return o;
+  }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    delete prog_;
+    prog_ = nullptr;
+    return info.Env().Undefined();
+  }
+};
+
+Napi::Value OpTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array a = Napi::Array::New(env, kOpCount);
+  for (int32_t i = 0; i < kOpCount; i++) a.Set(uint32_t(i), Napi::String::New(env, kOps[i].name));
+  return a;
+}
+
+Napi::Value SimdInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("level", Napi::String::New(env, levelName(currentLevel())));
+  o.Set("detected", Napi::String::New(env, levelName(detectLevel())));
+  Napi::Array sup = Napi::Array::New(env);
+  for (int l = 0; l <= detectLevel(); l++) sup.Set(uint32_t(l), Napi::String::New(env, levelName(l)));
+  o.Set("supported", sup);
+  o.Set("reason", Napi::String::New(env, levelReason()));
+  return o;
+}
+
+// test-only: setSimd(name) switches the level used by programs created afterwards
+Napi::Value SetSimd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return Napi::Boolean::New(env, false);
+  const std::string want = info[0].As<Napi::String>().Utf8Value();
+  for (int l = 0; l < L_COUNT; l++)
+    if (want == levelName(l)) return Napi::Boolean::New(env, setLevel(l));
+  return Napi::Boolean::New(env, false);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Program", ProgramWrap::Init(env));
+  exports.Set("opTable", Napi::Function::New(env, OpTable));
+  exports.Set("simdInfo", Napi::Function::New(env, SimdInfo));
+  exports.Set("setSimd", Napi::Function::New(env, SetSimd));
+  exports.Set("encodingVersion", Napi::Number::New(env, kVersion));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(wengert, Init)

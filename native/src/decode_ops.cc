@@ -1,0 +1,405 @@
+// Per-op validation (shape rules mirrored from src/ops/*.ts) and loop plans. Plan layouts, read
+// by exec.cc (all entries i64, refs are variable refs):
+//   K_UNARY    outRef inRef n
+//   K_BINARY / K_TERNARY  outRef nin inRef… nd dims[nd] strides[nin][nd]   (output contiguous)
+//   K_REDUCE   outRef inRef kind outSize inSize ng (dim reduced)[ng]
+//   K_MATMUL   outRef aRef bRef batch m k n ta tb
+//   K_COPY     nitems zeroRef zeroSize item…;  item = dstRef srcRef dstOff srcOff nd dims[nd] dstSt[nd] srcSt[nd]
+//   K_GATHER   outRef xRef idxRef outer n K inner      K_SCATTER  outRef gRef idxRef outer size K inner
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include "decoder.h"
+
+namespace wg {
+namespace detail {
+
+void Decoder::rowMajor(int32_t v, i64* st) const {
+  i64 acc = 1;
+  for (int32_t i = V(v).rank - 1; i >= 0; i--) { st[i] = acc; acc *= D(v)[i]; }
+}
+
+bool Decoder::instruction(int32_t idx) {
+  int32_t op = 0, nin = 0, out = 0, nattr = 0;
+  if (!word(&op, "an op id") || !word(&nin, "an operand count") || !word(&out, "an output id")) return false;
+  if (op < 0 || op >= kOpCount) return fail(S_OP, "expected an op id in 0..%d but received %d", kOpCount - 1, op);
+  const OpInfo& info = kOps[op];
+  if (info.arity >= 0 ? nin != info.arity : (nin < 1 || nin > kMaxConcat)) {
+    return fail(S_OP, "%s: expected %d operands but received %d", info.name, info.arity, nin);
+  }
+  if (at + nin > len) return fail(S_FORMAT, "encoding truncated inside instruction %d", idx);
+  ins.resize(nin);
+  for (int32_t i = 0; i < nin; i++) {
+    const int32_t v = enc[at++];
+    if (v < 0 || v >= P->nvars || !defined[v]) return fail(S_OPERAND, "%s: operand %d is variable %d, which is out of range or not yet defined", info.name, i, v);
+    ins[i] = v;
+  }
+  if (out < 0 || out >= P->nvars || defined[out]) return fail(S_OPERAND, "%s: output variable %d is out of range or already defined", info.name, out);
+  if (!word(&nattr, "an attribute count")) return false;
+  if (nattr < 0 || nattr > kMaxAttrs || at + nattr > len) return fail(S_ATTR, "%s: bad attribute count %d", info.name, nattr);
+  attrs.assign(enc + at, enc + at + nattr);
+  at += nattr;
+  bool ok = false;
+  switch (OpId(op)) {
+    case OP_neg: case OP_square: case OP_sqrt: case OP_exp: case OP_expm1: case OP_log: case OP_log1p:
+    case OP_sin: case OP_cos: case OP_tan: case OP_asin: case OP_acos: case OP_atan: case OP_sinh:
+    case OP_cosh: case OP_tanh: case OP_sigmoid: case OP_softplus: case OP_relu: case OP_abs: case OP_sign:
+    case OP_stopGradient:
+    case OP_add: case OP_sub: case OP_mul: case OP_div: case OP_pow: case OP_atan2: case OP_maximum:
+    case OP_minimum: case OP_cmul: case OP_less: case OP_lessEqual: case OP_greater: case OP_greaterEqual:
+    case OP_equal: case OP_notEqual:
+    case OP_where: case OP_clip:
+      ok = unary(op, out);
+      break;
+    case OP_sum: case OP_max: case OP_min: case OP_prod:
+      ok = reduce(op, out);
+      break;
+    case OP_matmul:
+      ok = matmul(out);
+      break;
+    case OP_reshape: case OP_broadcastTo: case OP_transpose: case OP_slice: case OP_pad: case OP_concat:
+      ok = layout(op, out);
+      break;
+    case OP_gather: case OP_scatterAdd:
+      ok = gather(op, out);
+      break;
+    case OP_customCall: case OP_opaque: case OP_fused:
+      ok = fail(S_OP, "%s runs JS code and has no native kernel", info.name);
+      break;
+  }
+  if (ok) defined[out] = 2;
+  return ok;
+}
+
+// unary, binary and ternary elementwise ops
+bool Decoder::unary(int32_t op, int32_t out) {
+  const int32_t nin = int32_t(ins.size());
+  if (!attrs.empty()) return fail(S_ATTR, "%s: expected no attributes but received %d", kOps[op].name, int(attrs.size()));
+  if (nin == 1 ? !sameShape(out, ins[0]) : !shapeElementwise(out, ins.data(), nin)) {
+    return fail(S_SHAPE, "%s: output shape does not match the operands", kOps[op].name);
+  }
+  if (!writable(out) || !noOverlap(out, ins.data(), nin, true)) return false;
+  const bool fn = nin == 1 ? P->K->unary[op] != nullptr : nin == 2 ? P->K->binary[op] != nullptr : P->K->ternary[op] != nullptr;
+  if (!fn) return fail(S_OP, "%s: no kernel at this SIMD level", kOps[op].name);
+  const Var& o = V(out);
+  if (o.size == 0) return true;
+  bool arena = o.ref >= 0;
+  for (int32_t v : ins) arena = arena && V(v).ref >= 0;
+  if (o.size == 1 && arena) {
+    const uint32_t a = V(ins[0]).ref, b = V(ins[nin > 1]).ref, c = V(ins[nin - 1]).ref;
+    return scalarStep(op, out, a, b, c);
+  }
+  if (nin == 1) {
+    P->steps.push_back(Step{K_UNARY, cur, op, int32_t(P->plan.size())});
+    P->plan.insert(P->plan.end(), {i64(o.ref), i64(V(ins[0]).ref), o.size});
+    return true;
+  }
+  // strides: output row-major, operands broadcast (0 on broadcast axes); drop size-1 axes and merge
+  // axes that are contiguous for every operand, so the inner row is as long as possible
+  const int32_t r = o.rank;
+  i64 dims[kMaxRank], st[3][kMaxRank];
+  int nd = 0;
+  i64 ost[kMaxRank];
+  rowMajor(out, ost);
+  for (int32_t a = 0; a < r; a++) {
+    const i64 d = D(out)[a];
+    if (d == 1) continue;
+    i64 s[3];
+    for (int32_t i = 0; i < nin; i++) {
+      const int32_t ri = V(ins[i]).rank, k = a - (r - ri);
+      if (k < 0 || D(ins[i])[k] == 1) { s[i] = 0; continue; }
+      i64 acc = 1;
+      for (int32_t j = ri - 1; j > k; j--) acc *= D(ins[i])[j];
+      s[i] = acc;
+    }
+    bool merge = nd > 0;
+    for (int32_t i = 0; merge && i < nin; i++) merge = st[i][nd - 1] == s[i] * d;
+    if (merge) {
+      dims[nd - 1] *= d;
+      for (int32_t i = 0; i < nin; i++) st[i][nd - 1] = s[i];
+    } else {
+      dims[nd] = d;
+      for (int32_t i = 0; i < nin; i++) st[i][nd] = s[i];
+      nd++;
+    }
+  }
+  (void)ost;
+  P->steps.push_back(Step{nin == 2 ? K_BINARY : K_TERNARY, cur, op, int32_t(P->plan.size())});
+  P->plan.push_back(o.ref);
+  P->plan.push_back(nin);
+  for (int32_t v : ins) P->plan.push_back(V(v).ref);
+  P->plan.push_back(nd);
+  for (int a = 0; a < nd; a++) P->plan.push_back(dims[a]);
+  for (int32_t i = 0; i < nin; i++)
+    for (int a = 0; a < nd; a++) P->plan.push_back(st[i][a]);
+  return true;
+}
+
+bool Decoder::reduce(int32_t op, int32_t out) {
+  const char* name = kOps[op].name;
+  const int32_t x = ins[0];
+  const int32_t r = V(x).rank;
+  if (attrs.size() < 2 || (attrs[0] != 0 && attrs[0] != 1) || attrs[1] < 0 || attrs[1] > r ||
+      int32_t(attrs.size()) != 2 + attrs[1]) {
+    return fail(S_ATTR, "%s: expected [keepDims, naxes, axes…] attributes", name);
+  }
+  const bool keep = attrs[0] == 1;
+  bool red[kMaxRank] = {};
+  for (int32_t i = 0; i < attrs[1]; i++) {
+    const int32_t a = attrs[2 + i];
+    if (a < 0 || a >= r || (i > 0 && a <= attrs[1 + i])) return fail(S_ATTR, "%s: axes must be increasing in [0, %d)", name, r);
+    red[a] = true;
+  }
+  int32_t er = 0;
+  int32_t want[kMaxRank];
+  for (int32_t a = 0; a < r; a++) {
+    if (!red[a]) want[er++] = D(x)[a];
+    else if (keep) want[er++] = 1;
+  }
+  if (V(out).rank != er) return fail(S_SHAPE, "%s: expected output rank %d but received %d", name, er, V(out).rank);
+  for (int32_t a = 0; a < er; a++)
+    if (D(out)[a] != want[a]) return fail(S_SHAPE, "%s: output axis %d: expected %d but received %d", name, a, want[a], D(out)[a]);
+  if (!writable(out) || !noOverlap(out, ins.data(), 1, false)) return false;
+  const int kind = op == OP_sum ? R_SUM : op == OP_max ? R_MAX : op == OP_min ? R_MIN : R_PROD;
+  const Var& o = V(out);
+  if (o.size == 0) return true;
+  if (V(x).size == 1 && o.ref >= 0 && V(x).ref >= 0) {
+    // sum(x) = 0 + x (turns -0 into +0 as TS does); max/min/prod of one element are the element
+    return scalarStep(kind == R_SUM ? SC_ADD0 : SC_COPY, out, V(x).ref, V(x).ref, V(x).ref);
+  }
+  P->steps.push_back(Step{K_REDUCE, cur, op, int32_t(P->plan.size())});
+  P->plan.insert(P->plan.end(), {i64(o.ref), i64(V(x).ref), i64(kind), o.size, V(x).size});
+  const size_t ngAt = P->plan.size();
+  P->plan.push_back(0);
+  i64 ng = 0;
+  for (int32_t a = 0; a < r; a++) {
+    const i64 d = D(x)[a];
+    if (d == 1) continue;
+    if (ng > 0 && P->plan.back() == i64(red[a])) {
+      P->plan[P->plan.size() - 2] *= d;
+    } else {
+      P->plan.push_back(d);
+      P->plan.push_back(red[a]);
+      ng++;
+    }
+  }
+  P->plan[ngAt] = ng;
+  return true;
+}
+
+bool Decoder::matmul(int32_t out) {
+  if (attrs.size() != 2 || (attrs[0] != 0 && attrs[0] != 1) || (attrs[1] != 0 && attrs[1] != 1)) {
+    return fail(S_ATTR, "matmul: expected [transposeA, transposeB] attributes of 0 or 1");
+  }
+  const int32_t a = ins[0], b = ins[1];
+  const int32_t r = V(a).rank;
+  if (r < 2 || V(b).rank != r || V(out).rank != r) return fail(S_SHAPE, "matmul: expected operands and output of equal rank ≥ 2");
+  for (int32_t i = 0; i < r - 2; i++)
+    if (D(a)[i] != D(b)[i] || D(a)[i] != D(out)[i]) return fail(S_SHAPE, "matmul: batch axis %d differs", i);
+  const bool ta = attrs[0], tb = attrs[1];
+  const i64 m = ta ? D(a)[r - 1] : D(a)[r - 2], k = ta ? D(a)[r - 2] : D(a)[r - 1];
+  const i64 kb = tb ? D(b)[r - 1] : D(b)[r - 2], n = tb ? D(b)[r - 2] : D(b)[r - 1];
+  if (k != kb) return fail(S_SHAPE, "matmul: inner dimensions %lld and %lld differ", (long long)k, (long long)kb);
+  if (D(out)[r - 2] != m || D(out)[r - 1] != n) return fail(S_SHAPE, "matmul: expected output [.., %lld, %lld]", (long long)m, (long long)n);
+  if (!writable(out) || !noOverlap(out, ins.data(), 2, false)) return false;
+  if (V(out).size == 0) return true;
+  i64 batch = 1;
+  for (int32_t i = 0; i < r - 2; i++) batch *= D(out)[i];
+  if (m > 1 && n > 1 && k > 0) needPack = true;
+  P->steps.push_back(Step{K_MATMUL, cur, OP_matmul, int32_t(P->plan.size())});
+  P->plan.insert(P->plan.end(), {i64(V(out).ref), i64(V(a).ref), i64(V(b).ref), batch, m, k, n, i64(ta), i64(tb)});
+  return true;
+}
+
+// dst[dstOff + Σ i·dstSt] = src[srcOff + Σ i·srcSt] over dims, with size-1 axes dropped and
+// axes merged where both sides are contiguous across them
+void Decoder::pushCopy(int32_t dst, i64 dstOff, int32_t src, i64 srcOff, int nd, const i64* dims, const i64* dstSt,
+                       const i64* srcSt) {
+  i64 cd[kMaxRank], cds[kMaxRank], css[kMaxRank];
+  int c = 0;
+  for (int a = 0; a < nd; a++) {
+    if (dims[a] == 1) continue;
+    if (c > 0 && cds[c - 1] == dstSt[a] * dims[a] && css[c - 1] == srcSt[a] * dims[a]) {
+      cd[c - 1] *= dims[a];
+      cds[c - 1] = dstSt[a];
+      css[c - 1] = srcSt[a];
+    } else {
+      cd[c] = dims[a]; cds[c] = dstSt[a]; css[c] = srcSt[a];
+      c++;
+    }
+  }
+  P->plan.insert(P->plan.end(), {i64(V(dst).ref), i64(V(src).ref), dstOff, srcOff, i64(c)});
+  for (int a = 0; a < c; a++) P->plan.push_back(cd[a]);
+  for (int a = 0; a < c; a++) P->plan.push_back(cds[a]);
+  for (int a = 0; a < c; a++) P->plan.push_back(css[a]);
+}
+
+bool Decoder::layout(int32_t op, int32_t out) {
+  const char* name = kOps[op].name;
+  const int32_t x = ins[0];
+  const int32_t r = V(x).rank, ro = V(out).rank;
+  const Var& o = V(out);
+  i64 dims[kMaxRank], dst[kMaxRank], src[kMaxRank], xst[kMaxRank];
+  rowMajor(x, xst);
+  rowMajor(out, dst);
+  i64 srcOff = 0;
+  const size_t na = attrs.size();
+  switch (op) {
+    case OP_reshape:
+      if (na != 0) return fail(S_ATTR, "reshape: expected no attributes");
+      if (o.size != V(x).size) return fail(S_SHAPE, "reshape: sizes %lld and %lld differ", (long long)V(x).size, (long long)o.size);
+      if (o.ref == V(x).ref) return true;  // alias: same data, new shape
+      for (int32_t a = 0; a < ro; a++) { dims[a] = D(out)[a]; src[a] = dst[a]; }
+      break;
+    case OP_broadcastTo: {
+      if (na != 0) return fail(S_ATTR, "broadcastTo: expected no attributes");
+      const int32_t off = ro - r;
+      if (off < 0) return fail(S_SHAPE, "broadcastTo: cannot lower rank %d to %d", r, ro);
+      for (int32_t a = 0; a < ro; a++) {
+        dims[a] = D(out)[a];
+        const int32_t k = a - off;
+        if (k < 0) { src[a] = 0; continue; }
+        if (D(x)[k] != 1 && D(x)[k] != D(out)[a]) return fail(S_SHAPE, "broadcastTo: axis %d has %d, not %d", k, D(x)[k], D(out)[a]);
+        src[a] = D(x)[k] == 1 ? 0 : xst[k];
+      }
+      break;
+    }
+    case OP_transpose: {
+      if (int32_t(na) != r || ro != r) return fail(S_ATTR, "transpose: expected a permutation of %d axes", r);
+      bool seen[kMaxRank] = {};
+      for (int32_t a = 0; a < r; a++) {
+        const int32_t p = attrs[a];
+        if (p < 0 || p >= r || seen[p]) return fail(S_ATTR, "transpose: attribute %d is not a permutation entry", a);
+        seen[p] = true;
+        if (D(out)[a] != D(x)[p]) return fail(S_SHAPE, "transpose: output axis %d: expected %d", a, D(x)[p]);
+        dims[a] = D(out)[a];
+        src[a] = xst[p];
+      }
+      break;
+    }
+    case OP_slice:
+      if (int32_t(na) != r || ro != r) return fail(S_ATTR, "slice: expected %d begin entries", r);
+      for (int32_t a = 0; a < r; a++) {
+        if (attrs[a] < 0 || i64(attrs[a]) + D(out)[a] > D(x)[a]) return fail(S_SHAPE, "slice: axis %d range out of bounds", a);
+        dims[a] = D(out)[a];
+        src[a] = xst[a];
+        if (o.size > 0) srcOff += i64(attrs[a]) * xst[a];
+      }
+      break;
+    case OP_pad: {
+      if (int32_t(na) != r || ro != r) return fail(S_ATTR, "pad: expected %d before entries", r);
+      i64 dstOff = 0;
+      for (int32_t a = 0; a < r; a++) {
+        if (attrs[a] < 0 || i64(attrs[a]) + D(x)[a] > D(out)[a]) return fail(S_SHAPE, "pad: axis %d does not fit", a);
+        dims[a] = D(x)[a];
+        dstOff += i64(attrs[a]) * dst[a];
+      }
+      if (!writable(out) || !noOverlap(out, ins.data(), 1, false)) return false;
+      if (o.size == 0) return true;
+      P->steps.push_back(Step{K_COPY, cur, op, int32_t(P->plan.size())});
+      P->plan.insert(P->plan.end(), {1, i64(o.ref), o.size});
+      pushCopy(out, V(x).size ? dstOff : 0, x, 0, r, dims, dst, xst);
+      return true;
+    }
+    case OP_concat: {
+      if (na != 1 || attrs[0] < 0 || attrs[0] >= ro) return fail(S_ATTR, "concat: expected an axis in [0, %d)", ro);
+      const int32_t axis = attrs[0];
+      i64 total = 0;
+      for (size_t i = 0; i < ins.size(); i++) {
+        const int32_t v = ins[i];
+        if (V(v).rank != ro) return fail(S_SHAPE, "concat: operand %d has rank %d, expected %d", int(i), V(v).rank, ro);
+        for (int32_t a = 0; a < ro; a++)
+          if (a != axis && D(v)[a] != D(out)[a]) return fail(S_SHAPE, "concat: operand %d differs on axis %d", int(i), a);
+        total += D(v)[axis];
+      }
+      if (total != D(out)[axis]) return fail(S_SHAPE, "concat: axis sizes add to %lld, output has %d", (long long)total, D(out)[axis]);
+      if (!writable(out) || !noOverlap(out, ins.data(), int32_t(ins.size()), false)) return false;
+      if (o.size == 0) return true;
+      P->steps.push_back(Step{K_COPY, cur, op, int32_t(P->plan.size())});
+      const size_t countAt = P->plan.size();
+      P->plan.insert(P->plan.end(), {0, i64(o.ref), 0});
+      i64 at = 0, items = 0;
+      for (int32_t v : ins) {
+        if (V(v).size > 0) {
+          i64 st[kMaxRank], dd[kMaxRank];
+          rowMajor(v, st);
+          for (int32_t a = 0; a < ro; a++) dd[a] = D(v)[a];
+          pushCopy(out, at * dst[axis], v, 0, ro, dd, dst, st);
+          items++;
+        }
+        at += D(v)[axis];
+      }
+      P->plan[countAt] = items;
+      return true;
+    }
+    default:
+      return fail(S_OP, "%s: not a layout op", name);
+  }
+  // reshape (copy), broadcastTo, transpose, slice: out contiguous, src strided
+  if (!writable(out) || !noOverlap(out, ins.data(), 1, false)) return false;
+  if (o.size == 0) return true;
+  if (o.size == 1 && o.ref >= 0 && V(x).ref >= 0) return scalarStep(SC_COPY, out, uint32_t(V(x).ref + srcOff), 0, 0);
+  P->steps.push_back(Step{K_COPY, cur, op, int32_t(P->plan.size())});
+  P->plan.insert(P->plan.end(), {1, 0, 0});
+  pushCopy(out, 0, x, srcOff, ro, dims, dst, src);
+  return true;
+}
+
+bool Decoder::gather(int32_t op, int32_t out) {
+  const int32_t x = ins[0], idx = ins[1];
+  const int32_t rx = V(x).rank, ri = V(idx).rank, ro = V(out).rank;
+  i64 outer = 1, inner = 1, n;
+  if (op == OP_gather) {
+    if (attrs.size() != 1 || attrs[0] < 0 || attrs[0] >= rx) return fail(S_ATTR, "gather: expected an axis in [0, %d)", rx);
+    const int32_t axis = attrs[0];
+    if (ro != rx - 1 + ri) return fail(S_SHAPE, "gather: expected output rank %d", rx - 1 + ri);
+    for (int32_t a = 0; a < ro; a++) {
+      const int32_t want = a < axis ? D(x)[a] : a < axis + ri ? D(idx)[a - axis] : D(x)[a - ri + 1];
+      if (D(out)[a] != want) return fail(S_SHAPE, "gather: output axis %d: expected %d", a, want);
+    }
+    for (int32_t a = 0; a < axis; a++) outer *= D(x)[a];
+    for (int32_t a = axis + 1; a < rx; a++) inner *= D(x)[a];
+    n = D(x)[axis];
+  } else {
+    if (attrs.size() != 2 || attrs[0] < 0 || attrs[0] + ri > rx || attrs[1] < 0) return fail(S_ATTR, "scatterAdd: expected [axis, size] attributes");
+    const int32_t axis = attrs[0];
+    n = attrs[1];
+    for (int32_t a = 0; a < ri; a++)
+      if (D(x)[axis + a] != D(idx)[a]) return fail(S_SHAPE, "scatterAdd: cotangent axis %d does not match the indices", axis + a);
+    if (ro != rx - ri + 1) return fail(S_SHAPE, "scatterAdd: expected output rank %d", rx - ri + 1);
+    for (int32_t a = 0; a < ro; a++) {
+      const int32_t want = a < axis ? D(x)[a] : a == axis ? int32_t(n) : D(x)[a + ri - 1];
+      if (D(out)[a] != want) return fail(S_SHAPE, "scatterAdd: output axis %d: expected %d", a, want);
+    }
+    for (int32_t a = 0; a < axis; a++) outer *= D(x)[a];
+    for (int32_t a = axis + ri; a < rx; a++) inner *= D(x)[a];
+  }
+  if (!writable(out) || !noOverlap(out, ins.data(), 2, false)) return false;
+  // indices are checked at run time even when nothing is copied (TS checks them first, too)
+  if (op == OP_gather ? V(idx).size == 0 : V(out).size == 0 && V(idx).size == 0) return true;
+  P->steps.push_back(Step{op == OP_gather ? K_GATHER : K_SCATTER, cur, op, int32_t(P->plan.size())});
+  P->plan.insert(P->plan.end(), {i64(V(out).ref), i64(V(x).ref), i64(V(idx).ref), outer, n, V(idx).size, inner});
+  return true;
+}
+
+bool allocate(Program* P, const double* consts, Error* err) {
+  const size_t bytes = (size_t(P->arenaSize) * 8 + 63) / 64 * 64 + 64;
+  P->arena = static_cast<double*>(std::aligned_alloc(64, bytes));
+  if (!P->arena) { *err = mk(S_ALLOC, -1, "could not allocate %lld bytes", (long long)bytes); return false; }
+  i64 at = 0;
+  for (int32_t v : P->consts) {
+    const Var& x = P->vars[v];
+    if (x.size) std::memcpy(P->arena + x.ref, consts + at, size_t(x.size) * 8);
+    at += x.size;
+  }
+  if (P->scratchBytes > 0) {
+    const size_t a = size_t(mmScratchA(P->K->mm)) * 8, b = size_t(mmScratchB(P->K->mm)) * 8;
+    P->packA = static_cast<double*>(std::aligned_alloc(64, (a + 63) / 64 * 64));
+    P->packB = static_cast<double*>(std::aligned_alloc(64, (b + 63) / 64 * 64));
+    if (!P->packA || !P->packB) { *err = mk(S_ALLOC, -1, "could not allocate matmul scratch"); return false; }
+  }
+  return true;
+}
+
+}  // namespace detail
+}  // namespace wg

@@ -1,0 +1,21 @@
+// SIMD level selection: detected once at load (__builtin_cpu_supports), overridable with
+// WENGERT_SIMD=scalar|sse|avx2|avx512. A level's table is only built on a CPU that runs it.
+#pragma once
+#include <string>
+#include "kernels/table.h"
+
+namespace wg {
+
+enum Level { L_SCALAR = 0, L_SSE = 1, L_AVX2 = 2, L_AVX512 = 3, L_COUNT = 4 };
+
+const char* levelName(int level);
+/** highest level this CPU (and OS) supports */
+int detectLevel();
+/** the table of a supported level, built on first use; nullptr when the CPU lacks it */
+const KernelTable* kernelTable(int level);
+/** the current level for new programs; reason explains an ignored WENGERT_SIMD */
+int currentLevel();
+bool setLevel(int level);
+const std::string& levelReason();
+
+}  // namespace wg

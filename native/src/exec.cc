@@ -1,0 +1,327 @@
+// The executor: one call runs every step of a decoded program. No allocation per run; 0-d
+// instructions run in a tight switch loop over arena offsets (scalar-heavy programs, W3).
+#include <cstdlib>
+#include <cstring>
+#include <cstdio>
+#include "program.h"
+#include "kernels/scalar.h"
+
+namespace wg {
+
+Program::~Program() {
+  std::free(arena);
+  std::free(packA);
+  std::free(packB);
+}
+
+namespace {
+
+void runScalars(double* __restrict m, const SOp* s, const SOp* e) {
+  for (; s < e; s++) {
+    const double x = m[s->a];
+    double r;
+    switch (s->op) {
+      case OP_neg: r = -x; break;
+      case OP_square: r = x * x; break;
+      case OP_sqrt: r = sqrt(x); break;
+      case OP_exp: r = exp(x); break;
+      case OP_expm1: r = expm1(x); break;
+      case OP_log: r = log(x); break;
+      case OP_log1p: r = log1p(x); break;
+      case OP_sin: r = sin(x); break;
+      case OP_cos: r = cos(x); break;
+      case OP_tan: r = tan(x); break;
+      case OP_asin: r = asin(x); break;
+      case OP_acos: r = acos(x); break;
+      case OP_atan: r = atan(x); break;
+      case OP_sinh: r = sinh(x); break;
+      case OP_cosh: r = cosh(x); break;
+      case OP_tanh: r = tanh(x); break;
+      case OP_sigmoid: r = wg_sigmoid(x); break;
+      case OP_softplus: r = wg_softplus(x); break;
+      case OP_relu: r = wg_relu(x); break;
+      case OP_abs: r = fabs(x); break;
+      case OP_sign: r = wg_sign(x); break;
+      case OP_add: r = x + m[s->b]; break;
+      case OP_sub: r = x - m[s->b]; break;
+      case OP_mul: r = x * m[s->b]; break;
+      case OP_div: r = x / m[s->b]; break;
+      case OP_pow: r = wg_pow(x, m[s->b]); break;
+      case OP_atan2: r = atan2(x, m[s->b]); break;
+      case OP_maximum: r = wg_maximum(x, m[s->b]); break;
+      case OP_minimum: r = wg_minimum(x, m[s->b]); break;
+      case OP_cmul: r = wg_cmul(x, m[s->b]); break;
+      case OP_less: r = x < m[s->b] ? 1.0 : 0.0; break;
+      case OP_lessEqual: r = x <= m[s->b] ? 1.0 : 0.0; break;
+      case OP_greater: r = x > m[s->b] ? 1.0 : 0.0; break;
+      case OP_greaterEqual: r = x >= m[s->b] ? 1.0 : 0.0; break;
+      case OP_equal: r = x == m[s->b] ? 1.0 : 0.0; break;
+      case OP_notEqual: r = x != m[s->b] ? 1.0 : 0.0; break;
+      case OP_where: r = wg_where(x, m[s->b], m[s->c]); break;
+      case OP_clip: r = wg_clip(x, m[s->b], m[s->c]); break;
+      case SC_ADD0: r = 0.0 + x; break;
+      default: r = x; break;  // SC_COPY, stopGradient
+    }
+    m[s->o] = r;
+  }
+}
+
+// a number as JS prints it (shortest round-trip digits, NaN, Infinity)
+void jsNumber(double v, char* out, size_t cap) {
+  if (v != v) { snprintf(out, cap, "NaN"); return; }
+  if (__builtin_isinf(v)) { snprintf(out, cap, v > 0 ? "Infinity" : "-Infinity"); return; }
+  for (int p = 1; p <= 17; p++) {
+    snprintf(out, cap, "%.*g", p, v);
+    if (strtod(out, nullptr) == v) return;
+  }
+}
+
+struct Exec {
+  Program* P;
+  double* arena;
+  double* const* ext;
+  double* R(i64 ref) const { return ref >= 0 ? arena + ref : ext[~ref]; }
+
+  void elementwise(const Step& s, const i64* p) {
+    double* o = R(p[0]);
+    const int nin = int(p[1]);
+    const double* x[3] = {R(p[2]), R(p[3]), nin == 3 ? R(p[4]) : nullptr};
+    const i64* q = p + 2 + nin;
+    const int nd = int(q[0]);
+    const i64* dims = q + 1;
+    const i64* st = dims + nd;  // st[i·nd + a]
+    const BinaryFn bf = P->K->binary[s.op];
+    const TernaryFn tf = P->K->ternary[s.op];
+    if (nd == 0) {
+      if (nin == 2) bf(x[0], 0, x[1], 0, o, 1); else tf(x[0], 0, x[1], 0, x[2], 0, o, 1);
+      return;
+    }
+    const i64 inner = dims[nd - 1];
+    i64 si[3] = {0, 0, 0}, off[3] = {0, 0, 0}, idx[kMaxRank] = {};
+    for (int i = 0; i < nin; i++) si[i] = st[i * nd + nd - 1];
+    i64 total = 1;
+    for (int a = 0; a < nd; a++) total *= dims[a];
+    for (i64 done = 0; done < total; done += inner) {
+      if (nin == 2) bf(x[0] + off[0], si[0], x[1] + off[1], si[1], o + done, inner);
+      else tf(x[0] + off[0], si[0], x[1] + off[1], si[1], x[2] + off[2], si[2], o + done, inner);
+      for (int a = nd - 2; a >= 0; a--) {
+        for (int i = 0; i < nin; i++) off[i] += st[i * nd + a];
+        if (++idx[a] < dims[a]) break;
+        for (int i = 0; i < nin; i++) off[i] -= st[i * nd + a] * dims[a];
+        idx[a] = 0;
+      }
+    }
+  }
+
+  void reduce(const i64* p) {
+    double* o = R(p[0]);
+    const double* x = R(p[1]);
+    const int kind = int(p[2]);
+    const i64 outSize = p[3], inSize = p[4], ng = p[5];
+    const i64* g = p + 6;  // (dim, reduced) pairs
+    const double init = kind == R_SUM ? 0.0 : kind == R_MAX ? -__builtin_inf() : kind == R_MIN ? __builtin_inf() : 1.0;
+    auto combine = [kind](double acc, double v) {
+      return kind == R_SUM ? acc + v : kind == R_MAX ? wg_maximum(v, acc) : kind == R_MIN ? wg_minimum(v, acc) : acc * v;
+    };
+    if (inSize == 0 || ng == 0) {
+      for (i64 i = 0; i < outSize; i++) o[i] = init;
+      if (inSize) o[0] = combine(init, x[0]);
+      return;
+    }
+    const i64 L = g[2 * (ng - 1)];
+    const bool lastReduced = g[2 * (ng - 1) + 1] != 0;
+    bool otherReduced = false;
+    for (i64 i = 0; i + 1 < ng; i++) otherReduced = otherReduced || g[2 * i + 1];
+    if (lastReduced && !otherReduced) {  // contiguous rows → one value each
+      for (i64 r = 0; r < outSize; r++) o[r] = P->K->reduceRow[kind](x + r * L, L);
+      return;
+    }
+    for (i64 i = 0; i < outSize; i++) o[i] = init;
+    // output strides of the outer groups (kept: row-major over kept groups, reduced: 0)
+    i64 ost[kMaxRank], idx[kMaxRank] = {};
+    i64 acc = lastReduced ? 1 : L;
+    for (i64 i = ng - 2; i >= 0; i--) {
+      if (g[2 * i + 1]) { ost[i] = 0; } else { ost[i] = acc; acc *= g[2 * i]; }
+    }
+    i64 oo = 0;
+    for (i64 off = 0; off < inSize; off += L) {
+      if (lastReduced) o[oo] = combine(o[oo], P->K->reduceRow[kind](x + off, L));
+      else P->K->accumRow[kind](o + oo, x + off, L);
+      for (i64 a = ng - 2; a >= 0; a--) {
+        oo += ost[a];
+        if (++idx[a] < g[2 * a]) break;
+        oo -= ost[a] * g[2 * a];
+        idx[a] = 0;
+      }
+    }
+  }
+
+  void matmul(const i64* p) {
+    double* C = R(p[0]);
+    const double* A = R(p[1]);
+    const double* B = R(p[2]);
+    const i64 batch = p[3], m = p[4], k = p[5], n = p[6];
+    const bool ta = p[7], tb = p[8];
+    const i64 rsA = ta ? 1 : k, csA = ta ? m : 1, rsB = tb ? 1 : n, csB = tb ? k : 1;
+    for (i64 t = 0; t < batch; t++) {
+      P->K->matmul(A + t * m * k, rsA, csA, B + t * k * n, rsB, csB, C + t * m * n, m, k, n, P->packA, P->packB);
+    }
+  }
+
+  void copyItem(const i64* q) {
+    double* dst = R(q[0]) + q[2];
+    const double* src = R(q[1]) + q[3];
+    const int nd = int(q[4]);
+    const i64* dims = q + 5;
+    const i64* ds = dims + nd;
+    const i64* ss = ds + nd;
+    i64 total = 1;
+    for (int a = 0; a < nd; a++) total *= dims[a];
+    if (total == 0) return;
+    if (nd == 0) { *dst = *src; return; }
+    const i64 inner = dims[nd - 1], di = ds[nd - 1], si = ss[nd - 1];
+    if (nd == 2 && di == 1 && ss[0] == 1 && si != 1) {  // a transpose: copy in tiles that stay in cache
+      const i64 rows = dims[0];
+      for (i64 i0 = 0; i0 < rows; i0 += 16)
+        for (i64 j0 = 0; j0 < inner; j0 += 16) {
+          const i64 i1 = i0 + 16 < rows ? i0 + 16 : rows, j1 = j0 + 16 < inner ? j0 + 16 : inner;
+          for (i64 i = i0; i < i1; i++)
+            for (i64 j = j0; j < j1; j++) dst[i * ds[0] + j] = src[i + j * si];
+        }
+      return;
+    }
+    i64 idx[kMaxRank] = {}, doff = 0, soff = 0;
+    for (i64 done = 0; done < total; done += inner) {
+      double* d = dst + doff;
+      const double* s = src + soff;
+      if (di == 1 && si == 1) std::memcpy(d, s, size_t(inner) * 8);
+      else if (si == 0) { const double v = *s; for (i64 j = 0; j < inner; j++) d[j * di] = v; }
+      else for (i64 j = 0; j < inner; j++) d[j * di] = s[j * si];
+      for (int a = nd - 2; a >= 0; a--) {
+        doff += ds[a];
+        soff += ss[a];
+        if (++idx[a] < dims[a]) break;
+        doff -= ds[a] * dims[a];
+        soff -= ss[a] * dims[a];
+        idx[a] = 0;
+      }
+    }
+  }
+
+  void copy(const i64* p) {
+    const i64 items = p[0];
+    if (p[2] > 0) std::memset(R(p[1]), 0, size_t(p[2]) * 8);
+    const i64* q = p + 3;
+    for (i64 i = 0; i < items; i++) {
+      copyItem(q);
+      q += 5 + 3 * q[4];
+    }
+  }
+
+  // indices are integers in [0, n) (NumPy take without wraparound), else S_INDEX
+  bool checkIndices(const Step& s, const double* idx, i64 K, i64 n, Error* err) {
+    for (i64 k = 0; k < K; k++) {
+      const double v = idx[k];
+      if (!(v >= 0 && v < double(n)) || v != double(i64(v))) {
+        err->status = S_INDEX;
+        err->instr = s.instr;
+        char num[40], buf[200];
+        jsNumber(v, num, sizeof num);
+        snprintf(buf, sizeof buf, "%s: expected integer indices in [0, %lld) but received %s at position %lld",
+                 kOps[s.op].name, (long long)n, num, (long long)k);
+        err->message = buf;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool gather(const Step& s, const i64* p, Error* err) {
+    double* o = R(p[0]);
+    const double* x = R(p[1]);
+    const double* idx = R(p[2]);
+    const i64 outer = p[3], n = p[4], K = p[5], inner = p[6];
+    if (!checkIndices(s, idx, K, n, err)) return false;
+    if (s.kind == K_GATHER) {
+      for (i64 a = 0; a < outer; a++)
+        for (i64 k = 0; k < K; k++, o += inner)
+          std::memcpy(o, x + (a * n + i64(idx[k])) * inner, size_t(inner) * 8);
+    } else {
+      std::memset(o, 0, size_t(outer * n * inner) * 8);
+      for (i64 a = 0; a < outer; a++)
+        for (i64 k = 0; k < K; k++, x += inner) {
+          double* d = o + (a * n + i64(idx[k])) * inner;
+          for (i64 j = 0; j < inner; j++) d[j] += x[j];
+        }
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+Error Program::run(const double* const* in, const i64* inLen, double* const* out, const i64* outLen) {
+  Error err;
+  auto bad = [&err](Status s, const char* fmt, long long a, long long b, long long c) {
+    char buf[160];
+    snprintf(buf, sizeof buf, fmt, a, b, c);
+    err.status = s;
+    err.message = buf;
+    return err;
+  };
+  if (running) return bad(S_BUSY, "program is already running%lld%lld%lld", 0, 0, 0);
+  for (int32_t k = 0; k < nin; k++) {
+    const i64 want = vars[inputs[k]].size;
+    if (inLen[k] != want || (want > 0 && !in[k])) return bad(S_ARGS, "input %lld: expected %lld values but received %lld", k, want, inLen[k]);
+  }
+  for (int32_t k = 0; k < nout; k++) {
+    const i64 want = vars[outputs[k]].size;
+    if (outLen[k] != want || (want > 0 && !out[k])) return bad(S_ARGS, "output %lld: expected %lld values but received %lld", k, want, outLen[k]);
+  }
+  // outputs are written: they must not share memory with an input or another output
+  for (int32_t k = 0; k < nout; k++) {
+    if (outLen[k] == 0) continue;
+    const char* o0 = reinterpret_cast<const char*>(out[k]);
+    const char* o1 = o0 + outLen[k] * 8;
+    for (int32_t j = 0; j < nin + nout; j++) {
+      if (j == nin + k) continue;
+      const i64 l = j < nin ? inLen[j] : outLen[j - nin];
+      const char* b0 = reinterpret_cast<const char*>(j < nin ? in[j] : out[j - nin]);
+      if (l > 0 && o0 < b0 + l * 8 && b0 < o1) return bad(S_ARGS, "output %lld shares memory with %s %lld", k, j < nin ? 0 : 1, j < nin ? j : j - nin);
+    }
+  }
+  running = true;
+  ext.resize(size_t(nin) + nout);
+  for (int32_t k = 0; k < nin; k++) ext[k] = const_cast<double*>(in[k]);
+  for (int32_t k = 0; k < nout; k++) ext[nin + k] = out[k];
+  for (int32_t k = 0; k < nin; k++) {
+    const Var& v = vars[inputs[k]];
+    if (v.ref >= 0 && v.size > 0) std::memcpy(arena + v.ref, in[k], size_t(v.size) * 8);
+  }
+  Exec X{this, arena, ext.data()};
+  for (const Step& s : steps) {
+    const i64* p = plan.data() + s.planOff;
+    switch (s.kind) {
+      case K_SCALARS: runScalars(arena, sops.data() + p[0], sops.data() + p[1]); break;
+      case K_NOP: break;
+      case K_UNARY: K->unary[s.op](X.R(p[1]), X.R(p[0]), p[2]); break;
+      case K_BINARY:
+      case K_TERNARY: X.elementwise(s, p); break;
+      case K_REDUCE: X.reduce(p); break;
+      case K_MATMUL: X.matmul(p); break;
+      case K_COPY: X.copy(p); break;
+      case K_GATHER:
+      case K_SCATTER:
+        if (!X.gather(s, p, &err)) { running = false; return err; }
+        break;
+    }
+  }
+  for (int32_t k = 0; k < nout; k++) {
+    const Var& v = vars[outputs[k]];
+    if (v.ref != ~(nin + k) && v.size > 0) std::memcpy(out[k], X.R(v.ref), size_t(v.size) * 8);
+  }
+  running = false;
+  return err;
+}
+
+}  // namespace wg

@@ -1,0 +1,58 @@
+// The interface between the executor (baseline ISA) and the per-level kernels. Each SIMD level
+// compiles the same kernel sources with its own flags into its own static library, inside a
+// level-named namespace; only plain function pointers cross this boundary (no inline code).
+#pragma once
+#include <cstdint>
+#include "../../generated/ops.h"
+
+namespace wg {
+
+using i64 = int64_t;
+
+/** out[j] = f(a[j]) for j < n (in-place a == out allowed) */
+typedef void (*UnaryFn)(const double* a, double* out, i64 n);
+/** out[j] = f(a[j·sa], b[j·sb]) for j < n; strides are 0 or 1 */
+typedef void (*BinaryFn)(const double* a, i64 sa, const double* b, i64 sb, double* out, i64 n);
+typedef void (*TernaryFn)(const double* a, i64 sa, const double* b, i64 sb, const double* c, i64 sc,
+                          double* out, i64 n);
+
+enum ReduceKind { R_SUM = 0, R_MAX = 1, R_MIN = 2, R_PROD = 3, R_COUNT = 4 };
+
+/** Packing-buffer sizes and tile shape of a level's matmul (C = A·B, row-major). */
+struct MatmulShape { int mr, nr, kc, mc, nc; };
+
+struct KernelTable {
+  const char* name;
+  UnaryFn unary[kOpCount];
+  BinaryFn binary[kOpCount];
+  TernaryFn ternary[kOpCount];
+  /** combine of a contiguous row, in the TS pairwise order (blocks of ≤ 256, split at the middle) */
+  double (*reduceRow[R_COUNT])(const double* x, i64 n);
+  /** acc[j] = combine(acc[j], x[j]) for j < n */
+  void (*accumRow[R_COUNT])(double* acc, const double* x, i64 n);
+  MatmulShape mm;
+  /**
+   * C[m×n] = A[m×k]·B[k×n], C row-major (ldc = n); A(i,p) = A[i·rsA + p·csA], B(p,j) = B[p·rsB + j·csB]
+   * (strides let a transposed operand be read in place). Pack buffers: mmScratchA/B doubles.
+   */
+  void (*matmul)(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C,
+                 i64 m, i64 k, i64 n, double* packA, double* packB);
+};
+
+/** doubles of packing scratch a matmul of these sizes needs at this tile shape */
+static inline i64 mmScratchA(const MatmulShape& s) { return i64(s.mc) * s.kc; }
+static inline i64 mmScratchB(const MatmulShape& s) { return i64(s.kc) * s.nc; }
+
+#define WG_DECLARE_LEVEL(NS)                              \
+  namespace NS {                                          \
+  void fillElementwise(KernelTable* t);                   \
+  void fillReduce(KernelTable* t);                        \
+  void fillMatmul(KernelTable* t);                        \
+  }
+WG_DECLARE_LEVEL(scalar)
+WG_DECLARE_LEVEL(sse)
+WG_DECLARE_LEVEL(avx2)
+WG_DECLARE_LEVEL(avx512)
+#undef WG_DECLARE_LEVEL
+
+}  // namespace wg

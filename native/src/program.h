@@ -1,0 +1,78 @@
+// A decoded, validated program: the executor's view of an encoded Graph (DESIGN §5).
+// Pure C++ (no N-API), so the decoder can be fuzzed and unit-tested without Node.
+//
+// Encoding (Int32Array, built by src/backends/native/encode.ts):
+//   header  [magic, version, nvars, ninputs, nconsts, noutputs, ninstr, arenaSize, constEnd, codeLength]
+//   vars    per variable: ref, rank, dims[rank]   (ref ≥ 0: arena offset in doubles;
+//           ref < 0: external buffer ~ref — input k is ~k, output k is ~(ninputs + k))
+//   inputs  ninputs variable ids;  consts  nconsts variable ids;  outputs  noutputs variable ids
+//   code    per instruction: op, nin, out, ins[nin], nattr, attrs[nattr]   (codeLength words)
+// plus a Float64Array with the constants' values, concatenated in `consts` order.
+// Variables are SSA: inputs and constants exist from the start, an instruction defines `out`.
+#pragma once
+#include <vector>
+#include "common.h"
+#include "kernels/table.h"
+
+namespace wg {
+
+struct Var {
+  int32_t ref = 0;
+  int32_t rank = 0;
+  int32_t dimOff = 0;  // into Program::dims
+  i64 size = 0;
+};
+
+enum StepKind : int32_t {
+  K_SCALARS, K_NOP, K_UNARY, K_BINARY, K_TERNARY, K_REDUCE, K_MATMUL, K_COPY,
+  K_GATHER, K_SCATTER,
+};
+
+/** One executable step; its operands and loop plan live in Program::plan from planOff on. */
+struct Step {
+  StepKind kind;
+  int32_t instr;  // index of the (first) instruction, for error reports
+  int32_t op;
+  int32_t planOff;
+};
+
+/** A 0-d instruction of the tight scalar loop: arena offsets only. */
+struct SOp {
+  int32_t op;  // an OpId, or one of the SC_* codes
+  uint32_t a, b, c, o;
+};
+enum : int32_t { SC_COPY = 1000, SC_ADD0 = 1001 };
+
+struct Program {
+  const KernelTable* K = nullptr;
+  int32_t nvars = 0, nin = 0, nconst = 0, nout = 0, ninstr = 0;
+  i64 arenaSize = 0, constEnd = 0;
+  std::vector<Var> vars;
+  std::vector<int32_t> dims;
+  std::vector<int32_t> inputs, consts, outputs;
+  std::vector<Step> steps;
+  std::vector<SOp> sops;
+  std::vector<i64> plan;
+  double* arena = nullptr;
+  double* packA = nullptr;
+  double* packB = nullptr;
+  i64 scratchBytes = 0;
+  bool running = false;
+  /** external buffers (inputs then outputs) of the current run */
+  std::vector<double*> ext;
+
+  Program() = default;
+  Program(const Program&) = delete;
+  Program& operator=(const Program&) = delete;
+  ~Program();
+
+  i64 memoryBytes() const { return arenaSize * 8 + scratchBytes; }
+  /** one evaluation: inputs and outputs are the caller's arrays (lengths already unwrapped) */
+  Error run(const double* const* in, const i64* inLen, double* const* out, const i64* outLen);
+};
+
+/** Decode and validate an encoding; on failure returns nullptr and fills err. */
+Program* decodeProgram(const int32_t* enc, i64 encLen, const double* consts, i64 constLen, const KernelTable* K,
+                       Error* err);
+
+}  // namespace wg

@@ -1,0 +1,60 @@
+// Loads the addon (node-gyp-build: build/Release, else prebuilds/) and checks the op-table
+// handshake: the addon's op names must equal the registry's, in order, or it is refused and the
+// TS backend is used (nativeInfo().reason says why).
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { REGISTRY } from '../../ops/registry.js';
+import { ENCODING_VERSION } from './encode.js';
+
+export type SimdLevel = 'scalar' | 'sse' | 'avx2' | 'avx512' | 'neon';
+
+export interface AddonProgram {
+  run(inputs: Float64Array[], outputs: Float64Array[]): number;
+  error(): { status: number; instr: number; message: string } | null;
+  info(): { steps: number; scalarOps: number; memoryBytes: number; simd: SimdLevel };
+  dispose(): void;
+}
+
+export interface Addon {
+  Program: new (enc: Int32Array, consts: Float64Array) => AddonProgram;
+  opTable(): string[];
+  simdInfo(): { level: SimdLevel; detected: SimdLevel; supported: SimdLevel[]; reason: string };
+  setSimd(level: string): boolean;
+  encodingVersion: number;
+}
+
+export interface Loaded { addon: Addon | null; reason: string }
+
+/** null when the addon's op table and encoding match this build of wengert, else why not. */
+export function handshake(addon: Pick<Addon, 'opTable' | 'encodingVersion'>, names: readonly string[] = REGISTRY.map((o) => o.name)): string | null {
+  if (addon.encodingVersion !== ENCODING_VERSION) {
+    return `the native addon speaks encoding version ${addon.encodingVersion}, expected ${ENCODING_VERSION}; rebuild it (npm run build:native)`;
+  }
+  const table = addon.opTable();
+  if (table.length !== names.length) {
+    return `the native addon knows ${table.length} ops but the registry has ${names.length}; rebuild it (npm run gen:ops && npm run build:native)`;
+  }
+  const i = names.findIndex((n, k) => table[k] !== n);
+  if (i >= 0) return `op ${i} is '${table[i]}' in the native addon but '${names[i]}' in the registry; rebuild it (npm run gen:ops && npm run build:native)`;
+  return null;
+}
+
+function load(): Loaded {
+  if (process.env.WENGERT_NATIVE === '0') return { addon: null, reason: 'the native backend is disabled by WENGERT_NATIVE=0' };
+  let addon: Addon;
+  try {
+    const require = createRequire(import.meta.url);
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+    addon = require('node-gyp-build')(root) as Addon;
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    return { addon: null, reason: `the native addon is not available (${msg}); using the TS backend` };
+  }
+  const refused = handshake(addon);
+  if (refused) return { addon: null, reason: refused };
+  const simd = addon.simdInfo();
+  return { addon, reason: simd.reason || `native addon loaded (SIMD ${simd.level})` };
+}
+
+export const loaded: Loaded = load();
