@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import * as w from '../src/index.js';
 import { fuse } from '../src/program/fuse.js';
+import { tsPlan } from '../src/program/plan.js';
 import { interpret } from '../src/backends/ts.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';
@@ -61,6 +62,20 @@ describe('fusion planning', () => {
       seed = 1000 + trial;
       expect(bits(interpret(fuse(g), inputs))).toEqual(bits(interpret(g, inputs)));
     }
+  });
+
+  it('transposes feeding matmul are read in place (matmulT), results bit-identical', () => {
+    const f = (W: w.Tensor, X: w.Tensor) => w.sum(w.tanh(w.matmul(w.tanh(w.matmul(X, W)), w.transpose(W))));
+    const W = Array.from({ length: 4 }, (_, i) => Array.from({ length: 3 }, (_, j) => Math.sin(i * 3 + j)));
+    const X = Array.from({ length: 5 }, (_, i) => Array.from({ length: 4 }, (_, j) => Math.cos(i * 4 + j)));
+    const { g, inputs } = gradGraph(f, W, X);
+    const p = tsPlan(g);
+    expect(count(p, 'matmulT')).toBeGreaterThan(0);
+    expect(count(p, 'transpose')).toBeLessThan(count(g, 'transpose'));
+    expect(bits(interpret(p, inputs))).toEqual(bits(interpret(g, inputs)));
+    // matrix·vector fast path
+    const v = gradGraph((x: w.Tensor, A: w.Tensor) => w.sum(w.matmul(A, x)), [1, 2, 3], X.map((r) => r.slice(0, 3)));
+    expect(bits(interpret(tsPlan(v.g), v.inputs))).toEqual(bits(interpret(v.g, v.inputs)));
   });
 
   it('outputs never alias caller-owned input arrays', () => {

@@ -26,6 +26,16 @@ export const matmulOp: OpDef<undefined> = defineOp<undefined>({
     const c = new Float64Array(batch * m * n);
     for (let t = 0; t < batch; t++) {
       const ao = t * m * k, bo = t * k * n, co = t * m * n;
+      if (n === 1) {
+        // matrix·vector: one dot product per row
+        for (let i = 0; i < m; i++) {
+          const ai = ao + i * k;
+          let s = 0;
+          for (let p = 0; p < k; p++) s += a[ai + p] * b[bo + p];
+          c[co + i] = s;
+        }
+        continue;
+      }
       // i-k-j order: the inner loop streams a row of B into a row of C
       for (let i = 0; i < m; i++) {
         const ci = co + i * n;
