@@ -61,8 +61,9 @@ enum OpId : int32_t {
   OP_customCall = 52,
   OP_opaque = 53,
   OP_fused = 54,
+  OP_matmulT = 55,
 };
-constexpr int32_t kOpCount = 55;
+constexpr int32_t kOpCount = 56;
 
 enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7 };
 
@@ -124,6 +125,7 @@ constexpr OpInfo kOps[kOpCount] = {
   {"customCall", FAM_none, -1},
   {"opaque", FAM_none, -1},
   {"fused", FAM_none, -1},
+  {"matmulT", FAM_matmul, 2},
 };
 
 }  // namespace wg

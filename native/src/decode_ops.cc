@@ -54,7 +54,7 @@ bool Decoder::instruction(int32_t idx) {
     case OP_sum: case OP_max: case OP_min: case OP_prod:
       ok = reduce(op, out);
       break;
-    case OP_matmul:
+    case OP_matmul: case OP_matmulT:
       ok = matmul(out);
       break;
     case OP_reshape: case OP_broadcastTo: case OP_transpose: case OP_slice: case OP_pad: case OP_concat:
@@ -190,6 +190,7 @@ bool Decoder::reduce(int32_t op, int32_t out) {
 bool Decoder::matmul(int32_t out) {
   if (attrs.size() != 2 || (attrs[0] != 0 && attrs[0] != 1) || (attrs[1] != 0 && attrs[1] != 1)) {
     return fail(S_ATTR, "matmul: expected [transposeA, transposeB] attributes of 0 or 1");
+  // matmul and matmulT share the kernel: matmulT carries the flags, matmul's come from the encoder
   }
   const int32_t a = ins[0], b = ins[1];
   const int32_t r = V(a).rank;

@@ -37,6 +37,7 @@ function attrWords(e: Eqn, fold: readonly boolean[]): number[] {
     case 'concat': case 'gather': return [a.axis];
     case 'scatterAdd': return [a.axis, a.size];
     case 'matmul': return [fold[0] ? 1 : 0, fold[1] ? 1 : 0];
+    case 'matmulT': return [a.transA !== fold[0] ? 1 : 0, a.transB !== fold[1] ? 1 : 0];
     default: return [];
   }
 }
@@ -84,7 +85,7 @@ export function encodeGraph(g: Graph): Encoded {
   const operands = eqns.map((e) => [...e.ins]);
   const folds = eqns.map((e) => [false, false]);
   eqns.forEach((e, i) => {
-    if (e.op.name !== 'matmul') return;
+    if (e.op.name !== 'matmul' && e.op.name !== 'matmulT') return;
     e.ins.forEach((v, k) => {
       const p = prod[v];
       if (p >= 0 && isSwapLast(eqns[p])) {
