@@ -25,7 +25,12 @@ export function broadcastStrides(s: Shape, out: Shape): number[] {
 }
 
 /** NumPy broadcasting of any number of shapes. */
-export function broadcastShapes(op: string, shapes: Shape[]): number[] {
+export function broadcastShapes(op: string, shapes: readonly Shape[]): Shape {
+  // common case: identical shapes (no allocation)
+  const first = shapes[0];
+  let same = true;
+  for (let k = 1; k < shapes.length && same; k++) same = shapes[k] === first || sameShape(shapes[k], first);
+  if (same && first) return first;
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);
   for (const s of shapes) {

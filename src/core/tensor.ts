@@ -19,7 +19,7 @@ export class Tensor {
 
   /** @internal use w.tensor() */
   constructor(shape: Shape, data: Float64Array | null, trace: Trace | null = null, v = -1) {
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.size = sizeOf(shape);
     this._data = data;
     this._trace = trace;

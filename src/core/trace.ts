@@ -55,6 +55,7 @@ export class Trace {
    * full-size constant is ever materialized).
    */
   liftScalars(op: string, ins: readonly Tensor[]): readonly Tensor[] | null {
+    if (!ins.some((t) => this.scalarBehind(t))) return ins;
     let out: Tensor[] | null = null;
     const shape = broadcastShapes(op, ins.map((t) => t.shape));
     if (ins.every((t) => this.scalarBehind(t) || (t._data && t.size === 1)) && ins.some((t) => this.scalarBehind(t))) return null;

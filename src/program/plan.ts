@@ -5,10 +5,19 @@ import type { Graph } from '../core/graph.js';
 import { fuse } from './fuse.js';
 import { foldTransposes } from './transposes.js';
 import { compact } from '../core/simplify.js';
+import { executor } from '../backends/ts-exec.js';
 
 const plans = new WeakMap<Graph, Graph>();
 export function tsPlan(g: Graph): Graph {
   let p = plans.get(g);
   if (!p) plans.set(g, (p = fuse(compact(foldTransposes(g)))));
   return p;
+}
+
+const runs = new WeakMap<Graph, ReturnType<typeof executor>>();
+/** The planned TS executor of a graph (planned and built once per graph). */
+export function tsRun(g: Graph, inputs: readonly Float64Array[]): Float64Array[] {
+  let r = runs.get(g);
+  if (!r) runs.set(g, (r = executor(tsPlan(g))));
+  return r(inputs);
 }
