@@ -59,6 +59,11 @@ describeBackends('bad input', () => {
     expectError('ERR_SHAPE', 'at', [/index 2/], grad0((v) => w.at(v, 2)), [1, 2]);
   });
 
+  it('concat of 0-d tensors points to stack', () => {
+    expectError('ERR_SHAPE', 'concat', [/rank ≥ 1/, /stack/, /f64\[\]/], w.concat, [1, 2]);
+    expect(w.stack([1, 2]).toArray()).toEqual([1, 2]);
+  });
+
   it('grad of a non-scalar output points to vjp and jacobian', () => {
     expectError('ERR_SHAPE', 'grad', [/scalar/, /f64\[2\]/, /vjp/, /jacobian/], grad0((x) => w.mul(x, 2)), [1, 2]);
     expectError('ERR_SHAPE', 'valueAndGrad', [/f64\[2,2\]/, /vjp/, /jacobian/], (x: unknown) => w.valueAndGrad((t: T) => w.outer(t, t))(x), [1, 2]);

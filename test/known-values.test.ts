@@ -5,7 +5,7 @@ import { it, expect } from 'vitest';
 import * as w from '../src/index.js';
 import { describeBackends } from './support/backends.js';
 import { Rng } from './support/rng.js';
-import { gradient } from './support/fd.js';
+import { gradient, directional, dotAll, closeFD } from './support/fd.js';
 
 type T = w.Tensor;
 const data = (g: unknown): number[] =>
@@ -123,7 +123,56 @@ function lotkaRK4<V>(o: Num<V>, al: V, be: V, de: V, ga: V, steps = 20, dt = 0.1
 const jsNum: Num<number> = { add: (a, b) => a + b, mul: (a, b) => a * b, sub: (a, b) => a - b, k: (c) => c };
 const wNum: Num<T | number> = { add: w.add, mul: w.mul, sub: w.sub, k: (c) => c };
 
+/** public wrappers and composites (not primitives, so not in rules.test.ts): f(x) of an input shape */
+const COMPOSITES: [string, (x: T) => T, number[]][] = [
+  ['transpose (default perm)', (x) => w.transpose(x), [2, 3]],
+  ['x.T of 0-d', (x) => x.T, []],
+  ['reshape -1', (x) => w.reshape(x, [-1, 2]), [3, 2]],
+  ['reshape to 0-d', (x) => w.reshape(x, []), [1]],
+  ['slice of one leading axis', (x) => w.slice(x, [1], [3]), [4, 2]],
+  ['empty slice', (x) => w.add(w.sum(w.slice(x, [1], [1])), w.sum(x)), [4]],
+  ['concat axis −1', (x) => w.concat([x, w.mul(x, 2)], -1), [2, 3]],
+  ['stack axis 1', (x) => w.stack([x, w.sin(x)], 1), [2, 3]],
+  ['unstack', (x) => w.mul(w.unstack(x, 1)[2], w.unstack(x, 0)[0]), [3, 3]],
+  ['gather 0-d index', (x) => w.gather(x, 2), [4, 3]],
+  ['gather 2-d indices on axis 1', (x) => w.gather(x, [[0, 1], [1, 1]], 1), [2, 3]],
+  ['matmul vector · matrix', (x) => w.matmul(w.slice(x, [0], [3]), w.reshape(x, [3, 3])), [9]],
+  ['matmul matrix · vector', (x) => w.matmul(w.reshape(x, [3, 3]), w.slice(x, [0], [3])), [9]],
+  ['matmul vector · vector', (x) => w.matmul(x, x), [3]],
+  ['matmul broadcast batch', (x) => w.matmul(w.reshape(x, [2, 2, 3]), w.reshape(w.slice(x, [0], [6]), [3, 2])), [12]],
+  ['dot', (x) => w.dot(x, w.sin(x)), [4]],
+  ['outer', (x) => w.outer(x, w.cos(x)), [3]],
+  ['expandDims', (x) => w.mul(w.expandDims(x, 0), w.expandDims(x, -1)), [3]],
+  ['squeeze', (x) => w.squeeze(w.reshape(x, [1, 3, 1])), [3]],
+  ['mean over axes, keepDims', (x) => w.mean(x, [0, 2], true), [2, 3, 2]],
+  ['logsumexp axis 0', (x) => w.logsumexp(x, 0), [3, 2]],
+  ['softmax', (x) => w.softmax(x), [4]],
+  ['logSoftmax axis 0', (x) => w.logSoftmax(x, 0), [3, 2]],
+  ['reductions of a 0-d tensor along axis 0', (x) => w.add(w.add(w.max(x, 0), w.mean(x, 0)), w.softmax(x, 0)), []],
+  ['at −1', (x) => w.at(x, -1), [3, 2]],
+  ['oneHot mask', (x) => w.mul(w.oneHot([0, 2], 3), x), [3]],
+  ['methods chain', (x) => x.mul(2).sin().sum(0).exp(), [2, 3]],
+  ['x − x, x / x, x · x', (x) => w.add(w.add(w.sub(x, x), w.div(x, x)), w.mul(x, x)), [3]],
+  ['identity constants broadcast up', (x) => w.add(w.mul(w.tensor([[1], [1]]), x), w.sub(x, w.tensor([[0], [0]]))), [3]],
+];
+
 describeBackends('known values', () => {
+  it('public composites and wrappers against central differences', () => {
+    const rng = new Rng(17);
+    for (const [name, f, shape] of COMPOSITES) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = rng.array(n, -2, 2);
+      const y = f(w.tensor(x, shape));
+      const R = w.tensor(rng.signed(y.size), y.shape);
+      const F = (t: T) => w.sum(w.mul(f(t), R));
+      const g = data(w.grad(F)(w.tensor(x, shape)));
+      const v = rng.array(n);
+      const fd = directional(([z]) => F(w.tensor(z, shape)).item(), [x], [v]);
+      const { dot, scale } = dotAll([g], [v]);
+      expect(closeFD(dot, fd, scale, 1e-6, 1e-8), `${name}: AD ${dot} vs FD ${fd}`).toBe(true);
+    }
+  });
+
   it('Rosenbrock 2-D at several points', () => {
     for (const p of [[-1.2, 1], [1, 1], [0, 0], [2, -1], [0.5, 0.25]]) expectNear(data(w.grad(rosen2)(p)), rosen2Grad(p), 1e-13, `rosen ${p}`);
     expect(w.grad(rosen2)([1, 1])).toEqual([0, 0]);

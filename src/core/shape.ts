@@ -52,7 +52,8 @@ export function normAxes(op: string, axis: number | readonly number[] | undefine
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const out = list.map((a) => normAxis(op, a, rank));
   if (new Set(out).size !== out.length) fail('ERR_ARG', op, `expected distinct axes but received [${list.join(', ')}]`);
-  return out.sort((a, b) => a - b);
+  // a 0-d tensor accepts axis 0 (normAxis) but has no axis to reduce: reducing it is the identity
+  return rank === 0 ? [] : out.sort((a, b) => a - b);
 }
 
 export function normAxis(op: string, a: unknown, rank: number, extra = 0): number {

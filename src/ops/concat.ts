@@ -50,6 +50,7 @@ export const concatOp: OpDef<Attrs> = defineOp<Attrs>({
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) fail('ERR_ARG', 'concat', `expected a non-empty array of tensors but received ${xs}`);
   const ts = xs.map((x) => asTensor(x, 'concat'));
+  if (ts.some((t) => t.rank === 0)) fail('ERR_SHAPE', 'concat', `expected tensors of rank ≥ 1 (use w.stack for 0-d) but received ${ts.map((t) => fmtShape(t.shape)).join(', ')}`);
   const ax = normAxis('concat', axis, ts[0].rank);
   return ts.length === 1 ? ts[0] : apply(concatOp, ts, { axis: ax });
 }
