@@ -57,5 +57,11 @@ export const matmulTOp: OpDef<MatmulTAttrs> = defineOp<MatmulTAttrs>({
     return c;
   },
   fmtAttrs: ({ transA, transB }) => `${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}`,
-  test: { coveredBy: 'test/fuse.test.ts' },
+  // planner-only (no derivative rules): the rule tests check its values and that grad refuses it
+  test: {
+    domain: [-2, 2],
+    shapes: [[[4, 3], [4, 2]], [[3, 4], [2, 4]], [[4, 3], [2, 4]], [[2, 4, 3], [2, 4, 5]], [[2, 3, 4], [2, 5, 4]]],
+    attrs: [{ transA: true, transB: false }, { transA: false, transB: true }, { transA: true, transB: true },
+      { transA: true, transB: false }, { transA: false, transB: true }],
+  },
 });
