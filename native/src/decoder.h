@@ -11,7 +11,7 @@ namespace detail {
 
 constexpr int kHeader = 10;
 constexpr int32_t kMaxCount = 1 << 28;
-constexpr int32_t kMaxAttrs = 64;
+constexpr int32_t kMaxAttrs = 1 << 20;
 constexpr int32_t kMaxConcat = 1 << 16;
 
 Error mk(Status s, int32_t instr, const char* fmt, ...);
@@ -80,6 +80,7 @@ struct Decoder {
   bool matmul(int32_t out);
   bool layout(int32_t op, int32_t out);
   bool gather(int32_t op, int32_t out);
+  bool fused(int32_t out);
   void pushCopy(int32_t dst, i64 dstOff, int32_t src, i64 srcOff, int nd, const i64* dims, const i64* dstSt,
                 const i64* srcSt);
   void rowMajor(int32_t v, i64* st) const;

@@ -12,6 +12,7 @@ Program::~Program() {
   std::free(arena);
   std::free(packA);
   std::free(packB);
+  std::free(fscratch);
 }
 
 namespace {
@@ -218,6 +219,45 @@ struct Exec {
     }
   }
 
+  // a fused chain, tile by tile: registers of kFusedTile doubles stay in L1; a result register
+  // is computed straight into its output row
+  void fused(const i64* p) {
+    double* o = R(p[0]);
+    const i64 n = p[1];
+    const int nin = int(p[2]), nouts = int(p[3]), ncode = int(p[4]);
+    const i64* inRef = p + 5;
+    const i64* scalar = inRef + nin;
+    const i64* code = scalar + nin;
+    const i64* outs = code + 6 * ncode;
+    const double** reg = P->fregs.data();
+    i64* st = P->fstride.data();
+    int32_t* outOf = P->foutOf.data();
+    for (int r = 0; r < nin + ncode; r++) outOf[r] = -1;
+    for (int j = 0; j < nouts; j++) if (outs[j] >= nin && outOf[outs[j]] < 0) outOf[outs[j]] = j;
+    for (i64 t0 = 0; t0 < n; t0 += kFusedTile) {
+      const i64 len = n - t0 < kFusedTile ? n - t0 : kFusedTile;
+      for (int i = 0; i < nin; i++) { reg[i] = R(inRef[i]) + (scalar[i] ? 0 : t0); st[i] = scalar[i] ? 0 : 1; }
+      for (int k = 0; k < ncode; k++) {
+        const i64* c = code + 6 * k;
+        const int r = nin + k;
+        double* dst = outOf[r] >= 0 ? o + outOf[r] * n + t0 : P->fscratch + c[5] * kFusedTile;
+        const double* a = reg[c[2]];
+        if (c[1] == 1) P->K->unary[c[0]](a, dst, len);
+        else if (c[1] == 2) P->K->binary[c[0]](a, st[c[2]], reg[c[3]], st[c[3]], dst, len);
+        else P->K->ternary[c[0]](a, st[c[2]], reg[c[3]], st[c[3]], reg[c[4]], st[c[4]], dst, len);
+        reg[r] = dst;
+        st[r] = 1;
+      }
+      for (int j = 0; j < nouts; j++) {
+        const int r = int(outs[j]);
+        double* dst = o + j * n + t0;
+        if (reg[r] == dst) continue;
+        if (st[r]) std::memcpy(dst, reg[r], size_t(len) * 8);
+        else for (i64 x = 0; x < len; x++) dst[x] = reg[r][0];
+      }
+    }
+  }
+
   // indices are integers in [0, n) (NumPy take without wraparound), else S_INDEX
   bool checkIndices(const Step& s, const double* idx, i64 K, i64 n, Error* err) {
     for (i64 k = 0; k < K; k++) {
@@ -310,6 +350,7 @@ Error Program::run(const double* const* in, const i64* inLen, double* const* out
       case K_REDUCE: X.reduce(p); break;
       case K_MATMUL: X.matmul(p); break;
       case K_COPY: X.copy(p); break;
+      case K_FUSED: X.fused(p); break;
       case K_GATHER:
       case K_SCATTER:
         if (!X.gather(s, p, &err)) { running = false; return err; }

@@ -25,7 +25,7 @@ struct Var {
 
 enum StepKind : int32_t {
   K_SCALARS, K_NOP, K_UNARY, K_BINARY, K_TERNARY, K_REDUCE, K_MATMUL, K_COPY,
-  K_GATHER, K_SCATTER,
+  K_GATHER, K_SCATTER, K_FUSED,
 };
 
 /** One executable step; its operands and loop plan live in Program::plan from planOff on. */
@@ -42,6 +42,8 @@ struct SOp {
   uint32_t a, b, c, o;
 };
 enum : int32_t { SC_COPY = 1000, SC_ADD0 = 1001 };
+/** elements per tile of a fused chain: every register of the chain stays in L1 */
+constexpr i64 kFusedTile = 512;
 
 struct Program {
   const KernelTable* K = nullptr;
@@ -56,6 +58,12 @@ struct Program {
   double* arena = nullptr;
   double* packA = nullptr;
   double* packB = nullptr;
+  /** registers of fused elementwise chains: kFusedTile doubles per instruction of the longest chain */
+  double* fscratch = nullptr;
+  i64 fscratchSize = 0;
+  std::vector<const double*> fregs;  // per-register tile pointers, strides and result rows
+  std::vector<i64> fstride;
+  std::vector<int32_t> foutOf;
   i64 scratchBytes = 0;
   bool running = false;
   /** external buffers (inputs then outputs) of the current run */
@@ -66,7 +74,7 @@ struct Program {
   Program& operator=(const Program&) = delete;
   ~Program();
 
-  i64 memoryBytes() const { return arenaSize * 8 + scratchBytes; }
+  i64 memoryBytes() const { return arenaSize * 8 + scratchBytes + fscratchSize * 8; }
   /** one evaluation: inputs and outputs are the caller's arrays (lengths already unwrapped) */
   Error run(const double* const* in, const i64* inLen, double* const* out, const i64* outLen);
 };

@@ -40,7 +40,10 @@ function cases(op: OpDef): Case[] {
       }
       return out;
     }
-    case 'matmul': return [
+    case 'matmul': return op.name === 'matmulT'
+      ? [[[4, 3], [4, 2], true, false], [[3, 4], [2, 4], false, true], [[2, 4, 3], [2, 5, 4], true, true], [[53, 37], [53, 29], true, false], [[5, 1], [7, 5], true, true], [[6, 5], [1, 5], false, true]]
+        .map(([a, b, transA, transB]) => c([a, b] as Shape[], { transA, transB }))
+      : [
       [[3, 4], [4, 2]], [[2, 3, 4], [2, 4, 5]], [[1, 5], [5, 7]], [[6, 5], [5, 1]], [[37, 53], [53, 29]], [[0, 3], [3, 2]],
       [[3, 0], [0, 2]], [[1, 1], [1, 1]], [[2, 2, 300], [2, 300, 17]], [[130, 9], [9, 70]], [[1, 300], [300, 1]],
     ].map((s) => c(s as Shape[]));

@@ -37,6 +37,8 @@ function attrWords(e: Eqn, fold: readonly boolean[]): number[] {
     case 'concat': case 'gather': return [a.axis];
     case 'scatterAdd': return [a.axis, a.size];
     case 'matmul': return [fold[0] ? 1 : 0, fold[1] ? 1 : 0];
+    case 'fused': return [a.scalarIn.length, ...a.scalarIn.map(Number), a.code.length,
+      ...a.code.flatMap((c: { op: { id: number }; args: number[] }) => [c.op.id, c.args.length, ...c.args]), a.outs.length, ...a.outs];
     case 'matmulT': return [a.transA !== fold[0] ? 1 : 0, a.transB !== fold[1] ? 1 : 0];
     default: return [];
   }

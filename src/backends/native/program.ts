@@ -5,6 +5,7 @@ import type { Eqn, Graph } from '../../core/graph.js';
 import { fail } from '../../core/errors.js';
 import { fmtShape, sizeOf } from '../../core/shape.js';
 import { encodeGraph } from './encode.js';
+import { tsPlan } from '../../program/plan.js';
 import type { Addon, AddonProgram } from './loader.js';
 
 /** names of the addon's status codes (native/src/common.h) */
@@ -17,8 +18,12 @@ export class NativeProgram {
   /** what the Graph looked like when encoded (a Graph whose equations or outputs change is re-encoded) */
   readonly stamp: string;
 
-  constructor(addon: Addon, readonly graph: Graph) {
-    const { enc, consts, eqnOf } = encodeGraph(graph);
+  /** `graph` as given; `planned` (fused elementwise chains, folded transposes) is what runs */
+  readonly planned: Graph;
+
+  constructor(addon: Addon, readonly graph: Graph, plan = true) {
+    this.planned = plan ? tsPlan(graph) : graph;
+    const { enc, consts, eqnOf } = encodeGraph(this.planned);
     this.eqnOf = eqnOf;
     this.stamp = stampOf(graph);
     this.outSizes = graph.outputs.map((v) => sizeOf(graph.shapes[v]));
@@ -39,7 +44,7 @@ export class NativeProgram {
     const e = err.instr >= 0 ? this.eqnOf[err.instr] : undefined;
     // bad gather/scatter indices are the user's data: the same ERR_ARG the TS kernel raises
     if (err.status === STATUS.indexOf('index') && e) fail('ERR_ARG', e.op.name, err.message.slice(e.op.name.length + 2));
-    const where = e ? ` at equation ${err.instr} (${describeEqn(this.graph, e)})` : '';
+    const where = e ? ` at equation ${err.instr} (${describeEqn(this.planned, e)})` : '';
     return fail('ERR_NATIVE', 'native', `the addon ${what}${where}: ${err.message} [${STATUS[err.status] ?? err.status}]`);
   }
 }
@@ -55,15 +60,15 @@ const stampOf = (g: Graph) => `${g.eqns.length}/${g.nvars}/${g.outputs.join(',')
 const cache = new WeakMap<Graph, NativeProgram | string>();
 
 /**
- * The cached program of a Graph (encoded on first use), or null when the graph holds an op that
- * runs JS code (customCall, opaque: family 'none'), which only the TS interpreter can run.
+ * The cached program of a Graph (planned and encoded on first use), or null when the graph holds
+ * an op that runs JS code (customCall, opaque), which only the TS interpreter can run.
  */
 export function programFor(addon: Addon, g: Graph): NativeProgram | null {
   const c = cache.get(g);
   const stamp = stampOf(g);
   if (typeof c === 'string' && c === stamp) return null;
   if (c instanceof NativeProgram && c.stamp === stamp) return c;
-  if (g.eqns.some((e) => e.op.family === 'none')) { cache.set(g, stamp); return null; }
+  if (g.eqns.some((e) => e.op.family === 'none' && e.op.name !== 'fused')) { cache.set(g, stamp); return null; }
   const p = new NativeProgram(addon, g);
   cache.set(g, p);
   return p;
