@@ -119,6 +119,10 @@ export function unstack(x: TensorLike, axis = 0): Tensor[] {
 export function oneHot(indices: TensorLike, depth: number): Tensor {
   const idx = asTensor(indices, 'oneHot');
   if (!Number.isInteger(depth) || depth < 0) fail('ERR_ARG', 'oneHot', `expected a non-negative integer depth but received ${depth}`);
+  if (idx._data) {
+    const bad = idx._data.findIndex((i) => !Number.isInteger(i) || i < 0 || i >= depth);
+    if (bad >= 0) fail('ERR_ARG', 'oneHot', `expected integer indices in [0, ${depth}) but received ${idx._data[bad]} at position ${bad}`);
+  }
   const range = tensor(Array.from({ length: depth }, (_, j) => j));
   return equal(reshape(idx, [...idx.shape, 1]), range);
 }

@@ -15,6 +15,7 @@ export const matmulTOp: OpDef<MatmulTAttrs> = defineOp<MatmulTAttrs>({
     const r = a.length;
     const [m, ka] = transA ? [a[r - 1], a[r - 2]] : [a[r - 2], a[r - 1]];
     const [kb, n] = transB ? [b[r - 1], b[r - 2]] : [b[r - 2], b[r - 1]];
+    if (!transA && !transB) fail('ERR_ARG', 'matmulT', 'at least one operand must be transposed (use matmul)');
     if (r < 2 || b.length !== r || ka !== kb) fail('ERR_SHAPE', 'matmulT', `inner dimensions do not match: ${fmtShape(a)} · ${fmtShape(b)}`);
     return [...a.slice(0, r - 2), m, n];
   },

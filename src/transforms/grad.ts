@@ -96,7 +96,7 @@ export function vjp(f: Fn, ...primals: unknown[]): [unknown, (ct: unknown) => un
     checkDifferentiable(def, 'vjp');
     const outs = tr.graph.outputs;
     if (leaves.length !== outs.length || !sameStructure(def, tr.outDef)) {
-      fail('ERR_SHAPE', 'vjp', `the cotangent must have the structure of f's output (${outs.length} leaves) but received ${leaves.length} leaves`);
+      fail('ERR_SHAPE', 'vjp', `expected a cotangent with the structure of f's output (${describeTree(tr.outDef)}) but received ${describeTree(def)}`);
     }
     leaves.forEach((l, k) => {
       const s = tr.graph.shapes[outs[k]];
@@ -114,6 +114,13 @@ export function vjp(f: Fn, ...primals: unknown[]): [unknown, (ct: unknown) => un
     });
   };
   return [out, pullback];
+}
+
+/** a short structural description: `f64 leaf`, `array of 2`, `object {a, b}` */
+function describeTree(d: TreeDef): string {
+  if (d.t === 'leaf') return 'one tensor leaf';
+  if (d.t === 'static') return 'a static value';
+  return d.t === 'array' ? `an array of ${d.items.length}` : `an object with keys ${d.keys.join(', ')}`;
 }
 
 function sameStructure(a: TreeDef, b: TreeDef): boolean {
