@@ -1,0 +1,86 @@
+// Option validation: every wrong type or value is ERR_ARG naming the option; unknown keys are
+// refused (a misspelt tolerance would otherwise be ignored silently).
+import { fail, describe } from '../core/errors.js';
+import type { Method, MinimizeOptions, LeastSquaresOptions, OnIteration } from './types.js';
+
+export interface Common { maxIterations: number; signal: AbortSignal | null; onIteration: OnIteration | null }
+export interface MinimizeConfig extends Common {
+  method: Method; gradientTolerance: number; stepTolerance: number; valueTolerance: number;
+  learningRate: number; momentum: number; memory: number;
+}
+export interface LeastSquaresConfig extends Common { tolerance: number }
+
+const MINIMIZE_KEYS = ['method', 'maxIterations', 'gradientTolerance', 'stepTolerance', 'valueTolerance',
+  'learningRate', 'momentum', 'memory', 'signal', 'onIteration'] as const;
+const LSQ_KEYS = ['maxIterations', 'tolerance', 'signal', 'onIteration'] as const;
+
+// Defaults per method. L-BFGS converges superlinearly, so tight tolerances cost a few iterations;
+// first-order methods are not monotone, so step/value tolerances are off unless asked for.
+const DEFAULTS: Record<Method, Omit<MinimizeConfig, 'method' | 'signal' | 'onIteration'>> = {
+  lbfgs: { maxIterations: 1000, gradientTolerance: 1e-8, stepTolerance: 1e-12, valueTolerance: 1e-12, learningRate: 1, momentum: 0, memory: 10 },
+  adam: { maxIterations: 10000, gradientTolerance: 1e-8, stepTolerance: 0, valueTolerance: 0, learningRate: 1e-3, momentum: 0.9, memory: 0 },
+  gd: { maxIterations: 10000, gradientTolerance: 1e-8, stepTolerance: 0, valueTolerance: 0, learningRate: 1e-2, momentum: 0, memory: 0 },
+};
+
+function record(name: string, opts: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (opts === undefined || opts === null) return {};
+  if (typeof opts !== 'object' || Array.isArray(opts)) fail('ERR_ARG', name, `expected an options object but received ${describe(opts)}`);
+  const o = opts as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!keys.includes(k)) fail('ERR_ARG', name, `unknown option '${k}': expected one of ${keys.join(', ')}`);
+  }
+  return o;
+}
+
+function num(name: string, o: Record<string, unknown>, key: string, dflt: number, ok: (v: number) => boolean, what: string): number {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !ok(v)) fail('ERR_ARG', name, `option ${key}: expected ${what} but received ${describe(v)}`);
+  return v as number;
+}
+
+const nonNegInt = (v: number) => Number.isInteger(v) && v >= 0;
+const nonNeg = (v: number) => Number.isFinite(v) && v >= 0;
+
+function common(name: string, o: Record<string, unknown>, maxIterations: number): Common {
+  const signal = o.signal;
+  if (signal !== undefined && !isSignal(signal)) fail('ERR_ARG', name, `option signal: expected an AbortSignal but received ${describe(signal)}`);
+  const cb = o.onIteration;
+  if (cb !== undefined && typeof cb !== 'function') fail('ERR_ARG', name, `option onIteration: expected a function but received ${describe(cb)}`);
+  return {
+    maxIterations: num(name, o, 'maxIterations', maxIterations, nonNegInt, 'a non-negative integer'),
+    signal: (signal as AbortSignal | undefined) ?? null,
+    onIteration: (cb as OnIteration | undefined) ?? null,
+  };
+}
+
+const isSignal = (s: unknown): boolean =>
+  s instanceof AbortSignal || (!!s && typeof s === 'object' && typeof (s as AbortSignal).aborted === 'boolean');
+
+export function minimizeConfig(opts: unknown): MinimizeConfig {
+  const name = 'minimize';
+  const o = record(name, opts, MINIMIZE_KEYS);
+  const method = o.method ?? 'lbfgs';
+  if (method !== 'lbfgs' && method !== 'adam' && method !== 'gd') {
+    fail('ERR_ARG', name, `option method: expected 'lbfgs', 'adam' or 'gd' but received ${describe(method)}`);
+  }
+  const d = DEFAULTS[method as Method];
+  return {
+    ...common(name, o, d.maxIterations),
+    method: method as Method,
+    gradientTolerance: num(name, o, 'gradientTolerance', d.gradientTolerance, nonNeg, 'a finite number ≥ 0'),
+    stepTolerance: num(name, o, 'stepTolerance', d.stepTolerance, nonNeg, 'a finite number ≥ 0'),
+    valueTolerance: num(name, o, 'valueTolerance', d.valueTolerance, nonNeg, 'a finite number ≥ 0'),
+    learningRate: num(name, o, 'learningRate', d.learningRate, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0'),
+    momentum: num(name, o, 'momentum', d.momentum, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
+    memory: num(name, o, 'memory', method === 'lbfgs' ? d.memory : 10, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
+  };
+}
+
+export function leastSquaresConfig(opts: unknown): LeastSquaresConfig {
+  const name = 'leastSquares';
+  const o = record(name, opts, LSQ_KEYS);
+  return { ...common(name, o, 200), tolerance: num(name, o, 'tolerance', 1e-10, nonNeg, 'a finite number ≥ 0') };
+}
+
+export type { MinimizeOptions, LeastSquaresOptions };
