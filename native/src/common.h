@@ -14,7 +14,7 @@ constexpr int kMaxRank = 16;
 constexpr i64 kMaxElems = (i64(1) << 31) - 1;
 /** the encoding's first word; bump the version when the layout changes */
 constexpr int32_t kMagic = 0x57474e31;  // "WGN1"
-constexpr int32_t kVersion = 1;
+constexpr int32_t kVersion = 2;
 
 /** Status codes returned to TS (src/backends/native/errors.ts mirrors them). */
 enum Status : int32_t {

@@ -38,7 +38,8 @@ bool Decoder::header() {
   if (P->nin > P->nvars || P->nconst > P->nvars) return fail(S_FORMAT, "more inputs or constants than variables");
   if (P->constEnd > P->arenaSize) return fail(S_FORMAT, "constant region %lld exceeds arena %lld", (long long)P->constEnd, (long long)P->arenaSize);
   // minimal length: 2 words per var, io lists, code
-  const i64 need = i64(kHeader) + 2 * i64(P->nvars) + P->nin + P->nconst + P->nout + codeLen;
+  if (i64(P->nin) + P->nout >= (i64(1) << kExtBits)) return fail(S_FORMAT, "too many inputs and outputs");
+  const i64 need = i64(kHeader) + 3 * i64(P->nvars) + P->nin + P->nconst + P->nout + codeLen;
   if (need > len) return fail(S_FORMAT, "encoding truncated: expected at least %lld words but received %lld", (long long)need, (long long)len);
   at = kHeader;
   return true;
@@ -50,7 +51,8 @@ bool Decoder::varsSection() {
   for (int32_t v = 0; v < P->nvars; v++) {
     Var& x = P->vars[v];
     int32_t rank = 0;
-    if (!word(&x.ref, "a variable ref") || !word(&rank, "a variable rank")) return false;
+    int32_t off = 0;
+    if (!word(&x.ref, "a variable ref") || !word(&off, "a variable offset") || !word(&rank, "a variable rank")) return false;
     if (rank < 0 || rank > kMaxRank) return fail(S_SHAPE, "variable %d: expected rank 0..%d but received %d", v, kMaxRank, rank);
     x.rank = rank;
     x.dimOff = int32_t(P->dims.size());
@@ -69,9 +71,15 @@ bool Decoder::varsSection() {
     if (overflow && size != 0) return fail(S_SHAPE, "variable %d: size exceeds %lld elements", v, (long long)kMaxElems);
     x.size = size;
     if (x.ref >= 0) {
+      if (off != 0) return fail(S_MEMORY, "variable %d: an arena variable has offset %d", v, off);
       if (x.ref + size > P->arenaSize) return fail(S_MEMORY, "variable %d: arena range [%d, %lld) exceeds arena size %lld", v, x.ref, (long long)(x.ref + size), (long long)P->arenaSize);
-    } else if (i64(~x.ref) >= i64(P->nin) + P->nout) {
-      return fail(S_MEMORY, "variable %d: external buffer %d out of range (%d inputs, %d outputs)", v, ~x.ref, P->nin, P->nout);
+      x.loc = x.ref;
+    } else if (i64(~x.ref) >= i64(P->nin) + P->nout || off < 0) {
+      return fail(S_MEMORY, "variable %d: external buffer %d (offset %d) out of range (%d inputs, %d outputs)", v, ~x.ref, off, P->nin, P->nout);
+    } else {
+      x.ext = ~x.ref;
+      x.off = off;
+      x.loc = -1 - (i64(x.ext) + (i64(off) << kExtBits));
     }
   }
   return true;
@@ -91,8 +99,8 @@ bool Decoder::ioSection() {
     const Var& x = V(v);
     if (x.ref >= 0) {
       if (x.ref < P->constEnd) return fail(S_MEMORY, "input %d: arena copy overlaps the constants", k);
-    } else if (x.ref != ~k) {
-      return fail(S_MEMORY, "input %d: expected external buffer %d but received %d", k, k, ~x.ref);
+    } else if (x.ext != k || x.off != 0) {
+      return fail(S_MEMORY, "input %d: expected external buffer %d but received %d", k, k, x.ext);
     }
   }
   for (int32_t k = 0; k < P->nconst; k++) {
@@ -115,8 +123,8 @@ bool Decoder::ioSection() {
   for (int32_t k = 0; k < P->nout; k++) extSize[P->nin + k] = V(P->outputs[k]).size;
   for (int32_t v = 0; v < P->nvars; v++) {
     const Var& x = V(v);
-    if (x.ref < 0 && x.size != extSize[~x.ref]) {
-      return fail(S_MEMORY, "variable %d: size %lld differs from its external buffer's %lld", v, (long long)x.size, (long long)extSize[~x.ref]);
+    if (x.ext >= 0 && x.off + x.size > extSize[x.ext]) {
+      return fail(S_MEMORY, "variable %d: range [%lld, %lld) exceeds its external buffer's %lld values", v, (long long)x.off, (long long)(x.off + x.size), (long long)extSize[x.ext]);
     }
   }
   return true;
@@ -127,8 +135,8 @@ bool Decoder::writable(int32_t out) {
   const Var& x = V(out);
   if (x.ref >= 0) {
     if (x.size > 0 && x.ref < P->constEnd) return fail(S_MEMORY, "output variable %d would overwrite the constants", out);
-  } else if (~x.ref < P->nin) {
-    return fail(S_MEMORY, "output variable %d would overwrite input buffer %d", out, ~x.ref);
+  } else if (x.ext < P->nin) {
+    return fail(S_MEMORY, "output variable %d would overwrite input buffer %d", out, x.ext);
   }
   return true;
 }
@@ -136,7 +144,7 @@ bool Decoder::writable(int32_t out) {
 bool Decoder::noOverlap(int32_t out, const int32_t* ins, int32_t nin, bool elementwise) {
   for (int32_t i = 0; i < nin; i++) {
     if (!overlap(V(out), V(ins[i]))) continue;
-    if (elementwise && V(out).ref == V(ins[i]).ref && sameShape(out, ins[i])) continue;  // exact in-place
+    if (elementwise && V(out).loc == V(ins[i]).loc && sameShape(out, ins[i])) continue;  // exact in-place
     return fail(S_MEMORY, "output variable %d overlaps operand %d (variable %d)", out, i, ins[i]);
   }
   return true;

@@ -95,7 +95,7 @@ bool Decoder::unary(int32_t op, int32_t out) {
   }
   if (nin == 1) {
     P->steps.push_back(Step{K_UNARY, cur, op, int32_t(P->plan.size())});
-    P->plan.insert(P->plan.end(), {i64(o.ref), i64(V(ins[0]).ref), o.size});
+    P->plan.insert(P->plan.end(), {o.loc, V(ins[0]).loc, o.size});
     return true;
   }
   // strides: output row-major, operands broadcast (0 on broadcast axes); drop size-1 axes and merge
@@ -129,9 +129,9 @@ bool Decoder::unary(int32_t op, int32_t out) {
   }
   (void)ost;
   P->steps.push_back(Step{nin == 2 ? K_BINARY : K_TERNARY, cur, op, int32_t(P->plan.size())});
-  P->plan.push_back(o.ref);
+  P->plan.push_back(o.loc);
   P->plan.push_back(nin);
-  for (int32_t v : ins) P->plan.push_back(V(v).ref);
+  for (int32_t v : ins) P->plan.push_back(V(v).loc);
   P->plan.push_back(nd);
   for (int a = 0; a < nd; a++) P->plan.push_back(dims[a]);
   for (int32_t i = 0; i < nin; i++)
@@ -172,7 +172,7 @@ bool Decoder::reduce(int32_t op, int32_t out) {
     return scalarStep(kind == R_SUM ? SC_ADD0 : SC_COPY, out, V(x).ref, V(x).ref, V(x).ref);
   }
   P->steps.push_back(Step{K_REDUCE, cur, op, int32_t(P->plan.size())});
-  P->plan.insert(P->plan.end(), {i64(o.ref), i64(V(x).ref), i64(kind), o.size, V(x).size});
+  P->plan.insert(P->plan.end(), {o.loc, V(x).loc, i64(kind), o.size, V(x).size});
   const size_t ngAt = P->plan.size();
   P->plan.push_back(0);
   i64 ng = 0;
@@ -212,7 +212,7 @@ bool Decoder::matmul(int32_t out) {
   for (int32_t i = 0; i < r - 2; i++) batch *= D(out)[i];
   if (m > 1 && n > 1 && k > 0) needPack = true;
   P->steps.push_back(Step{K_MATMUL, cur, OP_matmul, int32_t(P->plan.size())});
-  P->plan.insert(P->plan.end(), {i64(V(out).ref), i64(V(a).ref), i64(V(b).ref), batch, m, k, n, i64(ta), i64(tb)});
+  P->plan.insert(P->plan.end(), {V(out).loc, V(a).loc, V(b).loc, batch, m, k, n, i64(ta), i64(tb)});
   return true;
 }
 
@@ -233,7 +233,7 @@ void Decoder::pushCopy(int32_t dst, i64 dstOff, int32_t src, i64 srcOff, int nd,
       c++;
     }
   }
-  P->plan.insert(P->plan.end(), {i64(V(dst).ref), i64(V(src).ref), dstOff, srcOff, i64(c)});
+  P->plan.insert(P->plan.end(), {V(dst).loc, V(src).loc, dstOff, srcOff, i64(c)});
   for (int a = 0; a < c; a++) P->plan.push_back(cd[a]);
   for (int a = 0; a < c; a++) P->plan.push_back(cds[a]);
   for (int a = 0; a < c; a++) P->plan.push_back(css[a]);
@@ -253,7 +253,7 @@ bool Decoder::layout(int32_t op, int32_t out) {
     case OP_reshape:
       if (na != 0) return fail(S_ATTR, "reshape: expected no attributes");
       if (o.size != V(x).size) return fail(S_SHAPE, "reshape: sizes %lld and %lld differ", (long long)V(x).size, (long long)o.size);
-      if (o.ref == V(x).ref) return true;  // alias: same data, new shape
+      if (o.loc == V(x).loc) return true;  // alias: same data, new shape
       for (int32_t a = 0; a < ro; a++) { dims[a] = D(out)[a]; src[a] = dst[a]; }
       break;
     case OP_broadcastTo: {
@@ -302,7 +302,7 @@ bool Decoder::layout(int32_t op, int32_t out) {
       if (!writable(out) || !noOverlap(out, ins.data(), 1, false)) return false;
       if (o.size == 0) return true;
       P->steps.push_back(Step{K_COPY, cur, op, int32_t(P->plan.size())});
-      P->plan.insert(P->plan.end(), {1, i64(o.ref), o.size});
+      P->plan.insert(P->plan.end(), {1, o.loc, o.size});
       pushCopy(out, V(x).size ? dstOff : 0, x, 0, r, dims, dst, xst);
       return true;
     }
@@ -322,7 +322,7 @@ bool Decoder::layout(int32_t op, int32_t out) {
       if (o.size == 0) return true;
       P->steps.push_back(Step{K_COPY, cur, op, int32_t(P->plan.size())});
       const size_t countAt = P->plan.size();
-      P->plan.insert(P->plan.end(), {0, i64(o.ref), 0});
+      P->plan.insert(P->plan.end(), {0, o.loc, 0});
       i64 at = 0, items = 0;
       for (int32_t v : ins) {
         if (V(v).size > 0) {
@@ -339,6 +339,17 @@ bool Decoder::layout(int32_t op, int32_t out) {
     }
     default:
       return fail(S_OP, "%s: not a layout op", name);
+  }
+  // a contiguous slice placed at its source's location + offset is a view: nothing to run
+  if (op == OP_slice && o.size > 0) {
+    bool contiguous = true, partial = false;
+    for (int32_t a = 0; a < r; a++) {
+      if (partial && D(out)[a] != D(x)[a]) contiguous = false;
+      if (D(out)[a] != 1) partial = true;
+    }
+    const Var& s = V(x);
+    const bool same = o.ref >= 0 ? s.ref >= 0 && o.ref == s.ref + srcOff : o.ext >= 0 && o.ext == s.ext && o.off == s.off + srcOff;
+    if (contiguous && same) return true;
   }
   // reshape (copy), broadcastTo, transpose, slice: out contiguous, src strided
   if (!writable(out) || !noOverlap(out, ins.data(), 1, false)) return false;
@@ -383,7 +394,7 @@ bool Decoder::gather(int32_t op, int32_t out) {
   // indices are checked at run time even when nothing is copied (TS checks them first, too)
   if (op == OP_gather ? V(idx).size == 0 : V(out).size == 0 && V(idx).size == 0) return true;
   P->steps.push_back(Step{op == OP_gather ? K_GATHER : K_SCATTER, cur, op, int32_t(P->plan.size())});
-  P->plan.insert(P->plan.end(), {i64(V(out).ref), i64(V(x).ref), i64(V(idx).ref), outer, n, V(idx).size, inner});
+  P->plan.insert(P->plan.end(), {V(out).loc, V(x).loc, V(idx).loc, outer, n, V(idx).size, inner});
   return true;
 }
 
@@ -464,8 +475,8 @@ bool Decoder::fused(int32_t out) {
   }
   if (i64(nslots) * kFusedTile > P->fscratchSize) P->fscratchSize = i64(nslots) * kFusedTile;
   P->steps.push_back(Step{K_FUSED, cur, OP_fused, int32_t(P->plan.size())});
-  P->plan.insert(P->plan.end(), {i64(V(out).ref), n, i64(nin), i64(nouts), i64(ncode)});
-  for (int32_t v : ins) P->plan.push_back(V(v).ref);
+  P->plan.insert(P->plan.end(), {V(out).loc, n, i64(nin), i64(nouts), i64(ncode)});
+  for (int32_t v : ins) P->plan.push_back(V(v).loc);
   for (int32_t x : scalar) P->plan.push_back(x);
   for (int32_t k = 0; k < ncode; k++) {
     for (int32_t j = 0; j < 5; j++) P->plan.push_back(code[5 * k + j]);

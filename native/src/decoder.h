@@ -52,7 +52,7 @@ struct Decoder {
   }
   // [start, end) in one address space: arena (space -1) or external buffer e
   static void region(const Var& v, int32_t* space, i64* start) {
-    if (v.ref >= 0) { *space = -1; *start = v.ref; } else { *space = ~v.ref; *start = 0; }
+    if (v.ref >= 0) { *space = -1; *start = v.ref; } else { *space = v.ext; *start = v.off; }
   }
   static bool overlap(const Var& a, const Var& b) {
     int32_t sa, sb;

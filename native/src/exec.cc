@@ -3,12 +3,28 @@
 #include <cstdlib>
 #include <cstring>
 #include <cstdio>
+#include <ctime>
 #include "program.h"
 #include "kernels/scalar.h"
 
 namespace wg {
 
+static double now() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
 Program::~Program() {
+  if (profileRuns > 0) {
+    static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused"};
+    double total = 0;
+    for (double t : profile) total += t;
+    fprintf(stderr, "wengert profile: %lld runs, %.3f ms per run\n", (long long)profileRuns, 1e3 * total / double(profileRuns));
+    for (size_t i = 0; i < steps.size(); i++)
+      fprintf(stderr, "  step %3zu instr %5d %-8s %-12s %9.3f ms\n", i, steps[i].instr, kinds[steps[i].kind],
+              steps[i].op >= 0 ? kOps[steps[i].op].name : "-", 1e3 * profile[i] / double(profileRuns));
+  }
   std::free(arena);
   std::free(packA);
   std::free(packB);
@@ -81,7 +97,11 @@ struct Exec {
   Program* P;
   double* arena;
   double* const* ext;
-  double* R(i64 ref) const { return ref >= 0 ? arena + ref : ext[~ref]; }
+  double* R(i64 loc) const {
+    if (loc >= 0) return arena + loc;
+    const i64 x = -1 - loc;
+    return ext[x & ((i64(1) << kExtBits) - 1)] + (x >> kExtBits);
+  }
 
   void elementwise(const Step& s, const i64* p) {
     double* o = R(p[0]);
@@ -339,8 +359,13 @@ Error Program::run(const double* const* in, const i64* inLen, double* const* out
     if (v.ref >= 0 && v.size > 0) std::memcpy(arena + v.ref, in[k], size_t(v.size) * 8);
   }
   Exec X{this, arena, ext.data()};
-  for (const Step& s : steps) {
+  static const bool profiling = std::getenv("WENGERT_PROFILE") && std::getenv("WENGERT_PROFILE")[0] == '1';
+  if (profiling) { profile.resize(steps.size()); profileRuns++; }
+  double t0 = profiling ? now() : 0;
+  for (size_t si = 0; si < steps.size(); si++) {
+    const Step& s = steps[si];
     const i64* p = plan.data() + s.planOff;
+    if (profiling && si > 0) { const double t = now(); profile[si - 1] += t - t0; t0 = t; }
     switch (s.kind) {
       case K_SCALARS: runScalars(arena, sops.data() + p[0], sops.data() + p[1]); break;
       case K_NOP: break;
@@ -357,9 +382,10 @@ Error Program::run(const double* const* in, const i64* inLen, double* const* out
         break;
     }
   }
+  if (profiling && !steps.empty()) profile.back() += now() - t0;
   for (int32_t k = 0; k < nout; k++) {
     const Var& v = vars[outputs[k]];
-    if (v.ref != ~(nin + k) && v.size > 0) std::memcpy(out[k], X.R(v.ref), size_t(v.size) * 8);
+    if (!(v.ext == nin + k && v.off == 0) && v.size > 0) std::memcpy(out[k], X.R(v.loc), size_t(v.size) * 8);
   }
   running = false;
   return err;

@@ -3,8 +3,9 @@
 //
 // Encoding (Int32Array, built by src/backends/native/encode.ts):
 //   header  [magic, version, nvars, ninputs, nconsts, noutputs, ninstr, arenaSize, constEnd, codeLength]
-//   vars    per variable: ref, rank, dims[rank]   (ref ≥ 0: arena offset in doubles;
-//           ref < 0: external buffer ~ref — input k is ~k, output k is ~(ninputs + k))
+//   vars    per variable: ref, off, rank, dims[rank]   (ref ≥ 0: arena offset in doubles, off = 0;
+//           ref < 0: external buffer ~ref — input k is ~k, output k is ~(ninputs + k) — read from
+//           value off on: a contiguous slice of an input is a view, never a copy)
 //   inputs  ninputs variable ids;  consts  nconsts variable ids;  outputs  noutputs variable ids
 //   code    per instruction: op, nin, out, ins[nin], nattr, attrs[nattr]   (codeLength words)
 // plus a Float64Array with the constants' values, concatenated in `consts` order.
@@ -16,8 +17,14 @@
 
 namespace wg {
 
+/** bits of a location's external-buffer index (loc < 0 packs buffer and offset) */
+constexpr int kExtBits = 20;
+
 struct Var {
   int32_t ref = 0;
+  int32_t ext = -1;  // external buffer, or -1 for the arena
+  i64 off = 0;       // offset inside the external buffer
+  i64 loc = 0;       // what plans store: arena offset (≥ 0) or −1 − (ext + off·2^kExtBits)
   int32_t rank = 0;
   int32_t dimOff = 0;  // into Program::dims
   i64 size = 0;
@@ -66,6 +73,9 @@ struct Program {
   std::vector<int32_t> foutOf;
   i64 scratchBytes = 0;
   bool running = false;
+  /** WENGERT_PROFILE=1: seconds spent per step, printed to stderr when the program is freed */
+  std::vector<double> profile;
+  i64 profileRuns = 0;
   /** external buffers (inputs then outputs) of the current run */
   std::vector<double*> ext;
 

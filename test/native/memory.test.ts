@@ -39,6 +39,20 @@ describeNative('native memory plan', (addon) => {
     expect(p.info().steps).toBe(3);
   });
 
+  it('contiguous slices are views, of inputs and of intermediates (no copy step)', () => {
+    const x = w.tensor(Float64Array.from({ length: 1000 }, (_, i) => Math.sin(i)));
+    const p = program(addon, (v) => {
+      const a = w.slice(v, [1], [1000]), b = w.slice(v, [0], [999]);
+      const m = w.reshape(w.exp(v), [10, 100]);
+      return w.add(w.sum(w.mul(a, b)), w.sum(w.slice(m, [3, 0], [5, 100])));
+    }, x, true);
+    expect(p.planned.eqns.filter((e) => e.op.name === 'slice').length).toBeGreaterThanOrEqual(3);
+    const copies = p.planned.eqns.filter((e) => e.op.name === 'slice' || e.op.name === 'pad').length;
+    const pads = p.planned.eqns.filter((e) => e.op.name === 'pad').length;
+    // every slice above is contiguous: only the pads of the reverse sweep run as steps of their own
+    expect(p.info().steps).toBeLessThanOrEqual(p.planned.eqns.length - (copies - pads));
+  });
+
   it('0-d programs run as one tight scalar block with a small arena', () => {
     const x = w.tensor(0.3);
     const p = program(addon, (v) => { let y = v; for (let i = 0; i < 5000; i++) y = w.add(w.mul(y, 0.999), w.mul(v, 0.001)); return y; }, x, true);

@@ -1,14 +1,14 @@
 // Encodes a Graph ONCE into the flat typed arrays the addon decodes (layout: native/src/program.h).
 // Plans memory on the way: constants first, then intermediate buffers assigned by liveness
 // (a dead buffer of equal or larger size is reused; elementwise ops may write in place over a
-// same-shape operand that dies there), reshape aliases its operand, large inputs are read and
-// large outputs written in the caller's arrays. Transposes of the last two axes that only feed
-// matmuls are folded into the matmul (read in place, no copy).
+// same-shape operand that dies there), reshape and contiguous slices are views of their operand,
+// large inputs are read and large outputs written in the caller's arrays. Transposes of the last
+// two axes that only feed matmuls are folded into the matmul (read in place, no copy).
 import type { Eqn, Graph } from '../../core/graph.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
 
 export const ENCODING_MAGIC = 0x57474e31;
-export const ENCODING_VERSION = 1;
+export const ENCODING_VERSION = 2;
 /** inputs and outputs up to this many values live in the arena (the tight 0-d loop reads only the arena) */
 const SMALL = 16;
 const ALIGN = 8;
@@ -96,9 +96,14 @@ export function encodeGraph(g: Graph): Encoded {
     });
   });
   const live = eqns.map((e) => !(isSwapLast(e) && uses[e.out] === 0));
-  // storage classes: reshape output shares its operand's storage
+  // storage classes: a reshape, or a contiguous slice, is a view of its operand's storage
   const root = Int32Array.from({ length: n }, (_, v) => v);
-  eqns.forEach((e, i) => { if (live[i] && e.op.name === 'reshape') root[e.out] = root[operands[i][0]]; });
+  const viewOff = new Float64Array(n).fill(-1);
+  eqns.forEach((e, i) => {
+    if (!live[i]) return;
+    const o = e.op.name === 'reshape' ? 0 : e.op.name === 'slice' ? sliceView(g, e) : -1;
+    if (o >= 0) { root[e.out] = root[operands[i][0]]; viewOff[e.out] = o; }
+  });
   const end = eqns.length;
   const lastUse = new Int32Array(n).fill(-1);
   eqns.forEach((e, i) => { if (live[i]) for (const v of operands[i]) lastUse[root[v]] = Math.max(lastUse[root[v]], i); });
@@ -110,7 +115,8 @@ export function encodeGraph(g: Graph): Encoded {
   const constVars = [...g.consts.keys()];
   for (const v of constVars) id[v] = next++;
   eqns.forEach((e, i) => { if (live[i]) id[e.out] = next++; });
-  const ref = new Float64Array(n).fill(NaN);
+  const ref = new Float64Array(n).fill(NaN);  // arena offset, or ~k for external buffer k
+  const off = new Float64Array(n);             // offset inside an external buffer
   const size = (v: number) => sizeOf(g.shapes[v]);
   // constants [0, constEnd)
   let top = 0;
@@ -132,7 +138,7 @@ export function encodeGraph(g: Graph): Encoded {
   const external = new Set<number>();
   g.outputs.forEach((v, k) => {
     const r = root[v];
-    if (prod[r] >= 0 && !external.has(r) && size(r) > SMALL && Number.isNaN(ref[r])) { ref[r] = ~(nin + k); external.add(r); }
+    if (prod[r] >= 0 && !external.has(r) && size(r) > SMALL && size(r) === size(v) && Number.isNaN(ref[r])) { ref[r] = ~(nin + k); external.add(r); }
   });
   const freeIfDead = (r: number, i: number) => {
     if (lastUse[r] === i && owned(r) && size(r) > 0) arena.free(ref[r], size(r));
@@ -140,12 +146,16 @@ export function encodeGraph(g: Graph): Encoded {
   eqns.forEach((e, i) => {
     if (!live[i]) return;
     const out = e.out;
-    if (root[out] !== out) { ref[out] = ref[root[out]]; } else if (Number.isNaN(ref[out])) {
+    if (root[out] !== out) {
+      const src = operands[i][0];
+      if (ref[src] >= 0) ref[out] = ref[src] + viewOff[out];
+      else { ref[out] = ref[src]; off[out] = off[src] + viewOff[out]; }
+    } else if (Number.isNaN(ref[out])) {
       const s = size(out);
       let inPlace = -1;
       if (e.op.family === 'unary' || e.op.family === 'binary' || e.op.family === 'ternary') {
         inPlace = operands[i].findIndex((v) => lastUse[root[v]] === i && owned(root[v]) &&
-          sameShape(g.shapes[v], g.shapes[out]) && s > 0);
+          sameShape(g.shapes[v], g.shapes[out]) && s > 0 && ref[v] === ref[root[v]] && size(root[v]) === s);
       }
       if (inPlace >= 0) {
         const r = root[operands[i][inPlace]];
@@ -162,7 +172,7 @@ export function encodeGraph(g: Graph): Encoded {
   const words: number[] = [ENCODING_MAGIC, ENCODING_VERSION, next, nin, constVars.length, g.outputs.length, 0, 0, constEnd, 0];
   const order = new Int32Array(next);
   for (let v = 0; v < n; v++) if (id[v] >= 0) order[id[v]] = v;
-  for (const v of order) { words.push(ref[v], g.shapes[v].length, ...g.shapes[v]); }
+  for (const v of order) { words.push(ref[v], ref[v] < 0 ? off[v] : 0, g.shapes[v].length, ...g.shapes[v]); }
   for (const v of g.inputs) words.push(id[v]);
   for (const v of constVars) words.push(id[v]);
   for (const v of g.outputs) words.push(id[v]);
@@ -182,6 +192,19 @@ export function encodeGraph(g: Graph): Encoded {
   let at = 0;
   for (const d of constData) { consts.set(d, at); at += d.length; }
   return { enc: Int32Array.from(words), consts, eqnOf, arenaBytes: words[7] * 8 };
+}
+
+/** offset of a slice that is one contiguous run of its operand (a view), else −1 */
+function sliceView(g: Graph, e: Eqn): number {
+  const src = g.shapes[e.ins[0]], dst = g.shapes[e.out];
+  if (sizeOf(dst) === 0) return -1;
+  let partial = false, o = 0, stride = 1;
+  for (let a = 0; a < src.length; a++) {
+    if (partial && dst[a] !== src[a]) return -1;
+    if (dst[a] !== 1) partial = true;
+  }
+  for (let a = src.length - 1; a >= 0; a--) { o += e.attrs.begin[a] * stride; stride *= src[a]; }
+  return o;
 }
 
 const sameShape = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
