@@ -79,6 +79,13 @@ async function main() {
     if ((z > 0 ? 1 : 0) === ydata[i]) correct++;
   }
   const cosine = wHat.reduce((s, v, j) => s + v * trueW[j], 0) / Math.hypot(...wHat) / Math.hypot(...trueW);
+  if (!process.stdout.isTTY) {
+    // without a TTY there is no progress line: show the loss falling from the history instead
+    const h = fit.history;
+    const picks = h.filter((_, i) => i < 4 || i === h.length - 1 || (i & (i - 1)) === 0);
+    console.log('L-BFGS on the logistic loss:');
+    for (const r of picks) console.log(`  iter ${String(r.iteration).padStart(3)}  loss ${r.value.toFixed(8)}  |∇| ${r.gradientNorm.toExponential(2)}`);
+  }
   console.log(`\nlogistic regression: ${fit.reason} after ${fit.iterations} iterations (${fit.evaluations} evaluations), ` +
     `loss ${fit.value.toFixed(6)}, training accuracy ${((100 * correct) / rows).toFixed(2)} %, cos(ŵ, w_true) = ${cosine.toFixed(4)}`);
 

@@ -1,4 +1,4 @@
-// npm start: fit a small model by gradient descent and watch the loss fall.
+// Plain gradient descent with w.valueAndGrad: fit a small model and watch the loss fall (npx tsx examples/gd.ts).
 // y = a·sin(b·t) + c fitted to noisy samples; the gradient comes from w.valueAndGrad.
 import * as w from '../src/index.js';
 
