@@ -3,7 +3,7 @@
 import type { Graph } from '../core/graph.js';
 import { fail } from '../core/errors.js';
 import { interpret } from './ts.js';
-import { tsPlan } from '../program/plan.js';
+import { tsRun } from '../program/plan.js';
 import { loaded, type SimdLevel } from './native/loader.js';
 import { programFor } from './native/program.js';
 
@@ -29,7 +29,7 @@ export function nativeInfo(): NativeInfo {
 /** Run a graph on concrete inputs with the active backend. */
 export function runOnBackend(g: Graph, inputs: readonly Float64Array[]): Float64Array[] {
   const prog = current === 'ts' ? null : programFor(loaded.addon!, g);
-  if (!prog) { runs.ts++; return interpret(tsPlan(g), inputs); }  // TS backend, or ops that run JS code
+  if (!prog) { runs.ts++; return tsRun(g, inputs); }  // TS backend, or ops that run JS code
   runs.native++;
   const got = prog.run(inputs);
   if (current === 'check') {
