@@ -56,13 +56,23 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
     const KernelTable* K = kernelTable(currentLevel());
     prog_ = decodeProgram(static_cast<const int32_t*>(enc), i64(encLen), static_cast<const double*>(consts),
                           i64(constLen), K, &err_);
+    // tell V8 what this small object holds, so garbage collection frees big arenas in time
+    if (prog_) reported_ = Napi::MemoryManagement::AdjustExternalMemory(info.Env(), prog_->memoryBytes()) >= 0 ? prog_->memoryBytes() : 0;
   }
 
-  ~ProgramWrap() override { delete prog_; }
+  ~ProgramWrap() override { release(Env()); }
 
  private:
   Program* prog_ = nullptr;
+  i64 reported_ = 0;
   Error err_;
+
+  void release(Napi::Env env) {
+    delete prog_;
+    prog_ = nullptr;
+    if (reported_) Napi::MemoryManagement::AdjustExternalMemory(env, -reported_);
+    reported_ = 0;
+  }
   std::vector<const double*> in_;
   std::vector<double*> out_;
   std::vector<i64> inLen_, outLen_;
@@ -131,8 +141,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   }
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    delete prog_;
-    prog_ = nullptr;
+    release(info.Env());
     return info.Env().Undefined();
   }
 };
