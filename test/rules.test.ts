@@ -1,7 +1,11 @@
 // Rule tests generated from the op registry: every primitive, several shapes (broadcasting, 0-d,
 // size 1), values against a reference, gradients against float64 central differences, kinks at the
-// DESIGN §4 values, and second order for the unary ops. A primitive without a usable test spec, a
-// reference value or (when it declares kinks) a kink check fails here by name.
+// DESIGN §4 values, second order for the unary ops; forward mode (JVP against central differences
+// and ⟨R, J·t⟩ = ⟨Jᵀ·R, t⟩), second order as the JVP of the VJP for every differentiable op,
+// Jacobians by batched forward and reverse mode against jvp columns, and each batching rule (vmap)
+// against the op slice by slice. A primitive without a usable test spec, a reference value, (when
+// it declares kinks) a kink check, a small Jacobian case or (when differentiable) jvp and batching
+// rules fails here by name.
 import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
 import * as w from '../src/index.js';
@@ -10,7 +14,10 @@ import { apply } from '../src/core/trace.js';
 import type { OpDef } from '../src/ops/op.js';
 import { describeBackends } from './support/backends.js';
 import { Rng } from './support/rng.js';
-import { directional, dotAll, closeFD } from './support/fd.js';
+import { directional, directionalVec, dotAll, closeFD } from './support/fd.js';
+import { traceFunction } from '../src/transforms/trace-fn.js';
+import { batchGraph } from '../src/transforms/batch.js';
+import { runGraph } from '../src/transforms/run.js';
 
 type Shape = readonly number[];
 interface Case { shapes: Shape[]; attrs: any }
@@ -167,11 +174,11 @@ const fmt = (s: Shape) => `[${s.join(',')}]`;
 const caseName = (c: Case) => c.shapes.map(fmt).join(' ') + (c.attrs === undefined ? '' : ` ${JSON.stringify(c.attrs)}`);
 const seedOf = (text: string) => { let h = 2166136261; for (const ch of text) h = Math.imul(h ^ ch.charCodeAt(0), 16777619); return h >>> 0; };
 
-function expectClose(got: Float64Array, want: Float64Array, rtol: number, what: string) {
+function expectClose(got: Float64Array, want: Float64Array, rtol: number, what: string, atol = 0) {
   expect(got.length, what).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
     const a = got[i], b = want[i];
-    if (Number.isNaN(b) ? Number.isNaN(a) : Math.abs(a - b) <= rtol * Math.max(Math.abs(a), Math.abs(b))) continue;
+    if (Number.isNaN(b) ? Number.isNaN(a) : Math.abs(a - b) <= rtol * Math.max(Math.abs(a), Math.abs(b)) + atol) continue;
     expect.fail(`${what}: element ${i} is ${a}, expected ${b}`);
   }
 }
@@ -252,6 +259,193 @@ function checkSecondOrder(op: OpDef, rng: Rng) {
     const { dot, scale } = dotAll([ad], [v]);
     if (!closeFD(dot, fd, scale, 1e-6, 1e-8)) expect.fail(`${op.name}: second-order AD ${dot} vs finite differences ${fd} at [${x}]`);
   }
+}
+
+// ---- forward mode, second order (JVP of VJP), batching ----------------------------------------
+const tensorsOf = (xs: readonly Float64Array[], c: Case) => xs.map((x, k) => w.tensor(x, c.shapes[k]));
+/** op(xs) run eagerly (TS kernels) */
+const evalOp = (op: OpDef, c: Case, xs: readonly Float64Array[]) => apply(op, tensorsOf(xs, c), c.attrs)._data!;
+/** a random tangent per input; integer inputs (indices, conditions) get zero tangents */
+const tangentsFor = (op: OpDef, xs: readonly Float64Array[], rng: Rng) =>
+  xs.map((x, k) => (isInteger(op, k) ? new Float64Array(x.length) : rng.array(x.length, -1, 1)));
+const allZero = (a: ArrayLike<number>) => Array.from(a).every((v) => v === 0);
+const cat = (as: readonly Float64Array[]) => Float64Array.from(as.flatMap((a) => Array.from(a)));
+const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+/** all numbers of a result tree in order (a constant 0-d gradient inside jvp comes back as [n], a numeric leaf) */
+const flatTree = (r: unknown): Float64Array =>
+  (Array.isArray(r) && !r.every((x) => typeof x === 'number') ? cat(r.map(flatTree)) : flat(r));
+const refusal = (op: OpDef) => expect.objectContaining({ code: 'ERR_NO_RULE', op: op.name });
+
+/** JVP against central differences of the op (elementwise) and against the VJP: ⟨R, J·t⟩ = ⟨Jᵀ·R, t⟩. */
+function checkJvp(op: OpDef, c: Case, rng: Rng) {
+  const xs = draw(op, c, rng), ts = tensorsOf(xs, c);
+  const outShape = op.shape(c.shapes, c.attrs);
+  const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
+  const vs = tangentsFor(op, xs, rng);
+  if (!op.jvp) {
+    // planner output: refused by name, never guessed
+    expect(() => w.jvp(f, ts, tensorsOf(vs, c)), `op '${op.name}' has no jvp rule, so w.jvp must refuse it with ERR_NO_RULE`)
+      .toThrow(refusal(op));
+    return;
+  }
+  const [out, tout] = w.jvp(f, ts, tensorsOf(vs, c));
+  const y = evalOp(op, c, xs);
+  expectClose(flat(out), y, 1e-14, `${op.name} jvp primal output`, 1e-14 * maxAbs(y));
+  if (typeof tout !== 'number') expect((tout as w.Tensor).shape, 'tangent shape').toEqual(outShape);
+  const T = flat(tout);
+  if (op.nondiff) {
+    expect(allZero(T), `${op.name} has zero derivative: its tangent must be exactly 0, got [${T}]`).toBe(true);
+    return;
+  }
+  // a tangent on integer inputs alone carries no derivative
+  if (c.shapes.some((_, k) => isInteger(op, k))) {
+    const only = xs.map((x, k) => (isInteger(op, k) ? rng.array(x.length, -1, 1) : new Float64Array(x.length)));
+    const t0 = flat(w.jvp(f, ts, tensorsOf(only, c))[1]);
+    expect(allZero(t0), `${op.name}: a tangent on integer inputs must give exactly 0, got [${t0}]`).toBe(true);
+  }
+  const fd = directionalVec((ys) => evalOp(op, c, ys), xs, vs);
+  const rtol = op.test!.rtol ?? 1e-6;
+  for (let i = 0; i < T.length; i++) {
+    if (!closeFD(T[i], fd[i], Math.abs(T[i]), rtol, 1e-9 * (1 + Math.abs(y[i])))) {
+      expect.fail(`${op.name} ${caseName(c)}: JVP element ${i} is ${T[i]}, finite differences ${fd[i]}`);
+    }
+  }
+  const R = rng.signed(sizeOf(outShape));
+  const bars = w.vjp(f, ...ts)[1](w.tensor(R, outShape)).map(flat);
+  const fwd = dotAll([R], [T]), rev = dotAll(bars, vs);
+  if (Math.abs(fwd.dot - rev.dot) > 1e-12 * Math.max(fwd.scale, rev.scale)) {
+    expect.fail(`${op.name} ${caseName(c)}: ⟨R, JVP(t)⟩ = ${fwd.dot} but ⟨VJP(R), t⟩ = ${rev.dot}`);
+  }
+}
+
+/**
+ * H·v of s(x) = Σ op(x)·R as the JVP of the gradient, against central differences of the AD
+ * gradient. Inputs are drawn away from kinks (draw), so the stencil never straddles one.
+ */
+function checkHvp(op: OpDef, c: Case, rng: Rng) {
+  const xs = draw(op, c, rng), ts = tensorsOf(xs, c);
+  const Rt = w.tensor(rng.signed(sizeOf(op.shape(c.shapes, c.attrs))), op.shape(c.shapes, c.attrs));
+  const argnums = c.shapes.map((_, k) => k).filter((k) => !isInteger(op, k));
+  const G = w.grad((...a: w.Tensor[]) => w.sum(w.mul(apply(op, a, c.attrs), Rt)), { argnums });
+  const vs = tangentsFor(op, xs, rng);
+  const hv = flatTree(w.jvp(G, ts, tensorsOf(vs, c))[1]);
+  const gAt = (ys: Float64Array[]) => flatTree(G(...tensorsOf(ys, c)));
+  const fd = directionalVec(gAt, xs, vs);
+  const atol = 1e-8 * (1 + maxAbs(gAt(xs)));
+  for (let i = 0; i < hv.length; i++) {
+    if (!closeFD(hv[i], fd[i], Math.abs(hv[i]), 1e-5, atol)) {
+      expect.fail(`${op.name} ${caseName(c)}: (H·v)[${i}] by JVP of VJP is ${hv[i]}, finite differences of the gradient ${fd[i]}`);
+    }
+  }
+}
+
+/**
+ * Jacobians by batched forward mode and batched reverse mode agree with each other and with one
+ * assembled column by column from w.jvp (all inputs, integer ones included: their columns are 0).
+ */
+function checkJacobian(op: OpDef, c: Case, rng: Rng) {
+  const xs = draw(op, c, rng), ts = tensorsOf(xs, c);
+  const outShape = op.shape(c.shapes, c.attrs);
+  const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
+  const argnums = c.shapes.map((_, k) => k);
+  const sizes = c.shapes.map(sizeOf), nOut = sizeOf(outShape), nIn = sizes.reduce((a, b) => a + b, 0);
+  const offs = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
+  const jac = (mode: 'forward' | 'reverse') => w.jacobian(f, { mode, argnums })(...ts) as unknown[];
+  if (!op.jvp) {
+    expect(() => jac('forward'), `op '${op.name}': forward jacobian must refuse with ERR_NO_RULE`).toThrow(refusal(op));
+    if (!op.vjp) expect(() => jac('reverse'), `op '${op.name}': reverse jacobian must refuse with ERR_NO_RULE`).toThrow(refusal(op));
+    return;
+  }
+  // J as nOut × nIn row-major from per-input blocks [...outShape, ...inShape_k]
+  const assemble = (blocks: unknown[], mode: string) => {
+    expect(blocks.length, `${mode} jacobian: one block per input`).toBe(c.shapes.length);
+    const J = new Float64Array(nOut * nIn);
+    blocks.forEach((b, k) => {
+      if (typeof b !== 'number') expect((b as w.Tensor).shape, `${mode} block ${k} shape`).toEqual([...outShape, ...c.shapes[k]]);
+      const d = flat(b);
+      for (let o = 0; o < nOut; o++) for (let i = 0; i < sizes[k]; i++) J[o * nIn + offs[k] + i] = d[o * sizes[k] + i];
+    });
+    return J;
+  };
+  const Jf = assemble(jac('forward'), 'forward'), Jr = assemble(jac('reverse'), 'reverse');
+  const Jc = new Float64Array(nOut * nIn);
+  c.shapes.forEach((_, k) => {
+    for (let i = 0; i < sizes[k]; i++) {
+      const e = sizes.map((s) => new Float64Array(s));
+      e[k][i] = 1;
+      const col = flat(w.jvp(f, ts, tensorsOf(e, c))[1]);
+      for (let o = 0; o < nOut; o++) Jc[o * nIn + offs[k] + i] = col[o];
+    }
+  });
+  const scale = maxAbs(Jc);
+  const agree = (A: Float64Array, B: Float64Array, what: string) => {
+    for (let j = 0; j < A.length; j++) {
+      if (Math.abs(A[j] - B[j]) > 1e-13 * Math.max(Math.abs(A[j]), Math.abs(B[j])) + 1e-15 * scale) {
+        expect.fail(`${op.name} ${caseName(c)}: ${what} differ at row ${Math.floor(j / nIn)}, column ${j % nIn}: ${A[j]} vs ${B[j]}`);
+      }
+    }
+  };
+  agree(Jf, Jr, 'forward and reverse Jacobians');
+  agree(Jf, Jc, 'forward Jacobian and jvp columns');
+  c.shapes.forEach((_, k) => {
+    if (!op.nondiff && !isInteger(op, k)) return;
+    for (const [J, m] of [[Jf, 'forward'], [Jr, 'reverse']] as const) {
+      for (let o = 0; o < nOut; o++) for (let i = 0; i < sizes[k]; i++) {
+        if (J[o * nIn + offs[k] + i] !== 0) expect.fail(`${op.name}: ${m} Jacobian column of input ${k} must be exactly 0`);
+      }
+    }
+  });
+}
+
+/** Inputs an op's batching rule refuses to batch (indices have no derivative: gather.ts, scatterAdd.ts). */
+const BATCH_REFUSES: Record<string, readonly number[]> = { gather: [1], scatterAdd: [1] };
+
+/**
+ * vmap through the op's batching rule: batchGraph of the one-equation program, each pattern of
+ * batched inputs (all; each one alone), against the op applied slice by slice. For matmul on 2-D
+ * operands the patterns are batched·matrix, matrix·batched and batched·batched (the three branches
+ * of batchedMatmul); 3-D operands take the broadcasting branch.
+ */
+function checkVmap(op: OpDef, c: Case, rng: Rng) {
+  const n = 2, arity = c.shapes.length;
+  const xs = draw(op, c, rng);
+  const tr = traceFunction((...a: w.Tensor[]) => apply(op, a, c.attrs), tensorsOf(xs, c), 'vmap');
+  const outShape = op.shape(c.shapes, c.attrs);
+  const patterns = [c.shapes.map(() => true), ...(arity > 1 ? c.shapes.map((_, k) => c.shapes.map((__, j) => j === k)) : [])];
+  for (const flags of patterns) {
+    const what = `${op.name} ${caseName(c)} batched over input(s) ${flags.flatMap((b, k) => (b ? [k] : []))}`;
+    const slices = Array.from({ length: n }, () => draw(op, c, rng)).map((s) => s.map((x, k) => (flags[k] ? x : xs[k])));
+    const ins = c.shapes.map((s, k) => (flags[k] ? w.tensor(cat(slices.map((sl) => sl[k])), [n, ...s]) : w.tensor(xs[k], s)));
+    const run = () => runGraph(batchGraph(tr.graph, flags, n), ins)[0];
+    if (!op.batch || BATCH_REFUSES[op.name]?.some((k) => flags[k])) {
+      expect(run, `${what}: must be refused with ERR_NO_RULE`).toThrow(refusal(op));
+      continue;
+    }
+    const got = run();
+    expect(got.shape, `${what}: shape`).toEqual([n, ...outShape]);
+    // sums (matmul, reductions) may round differently on the backend: atol at the result's scale
+    const want = cat(slices.map((sl) => evalOp(op, c, sl)));
+    expectClose(got.data(), want, 1e-14, what, 1e-14 * maxAbs(want));
+  }
+}
+
+/** Jacobian cases with total input size ≤ 12: the op's own small cases plus SMALL_CASES. */
+const SMALL = 12;
+const SMALL_CASES: Record<string, Case[]> = {
+  transpose: [{ shapes: [[2, 1, 3]], attrs: { perm: [2, 0, 1] } }],
+  slice: [{ shapes: [[3, 4]], attrs: { begin: [1, 1], end: [3, 3] } }],
+  gather: [{ shapes: [[4, 1], [3]], attrs: { axis: 0 } }, { shapes: [[1, 4], [2, 2]], attrs: { axis: 1 } }],
+  scatterAdd: [{ shapes: [[3, 2], [3]], attrs: { axis: 0, size: 4 } }, { shapes: [[1, 2, 2], [2, 2]], attrs: { axis: 1, size: 4 } }],
+  // forward: Ȧ·B (batched·matrix) + A·Ḃ (matrix·batched); reverse likewise; 3-D: broadcast branch
+  matmul: [{ shapes: [[2, 3], [3, 2]], attrs: undefined }, { shapes: [[2, 2, 1], [2, 1, 2]], attrs: undefined }],
+  matmulT: [{ shapes: [[2, 2], [2, 1]], attrs: { transA: true, transB: false } }],
+};
+function jacobianCases(op: OpDef, cases: Case[]): Case[] | string {
+  const small = [...cases, ...(SMALL_CASES[op.name] ?? [])].filter((c) => c.shapes.reduce((a, s) => a + sizeOf(s), 0) <= SMALL);
+  if (!small.length) return `op '${op.name}' has no case of total input size ≤ ${SMALL}: add one to SMALL_CASES in test/rules.test.ts`;
+  const broadcasting = small.some((c) => c.shapes.some((s) => fmt(s) !== fmt(c.shapes[0])));
+  if (['binary', 'ternary'].includes(op.family) && !broadcasting) return `op '${op.name}' has no small broadcasting case`;
+  return small;
 }
 
 // ---- kinks (DESIGN §4) ----------------------------------------------------------------------
@@ -374,6 +568,16 @@ describeBackends('op rules', () => {
       }
       cases.forEach((c, i) => {
         it(caseName(c), () => checkCase(op, c, new Rng(seedOf(`${op.name}#${i}`))));
+        it(`${caseName(c)} jvp`, () => checkJvp(op, c, new Rng(seedOf(`${op.name}#${i} jvp`))));
+        if (op.vjp && !op.nondiff) it(`${caseName(c)} second order (jvp of vjp)`, () => checkHvp(op, c, new Rng(seedOf(`${op.name}#${i} hvp`))));
+        it(`${caseName(c)} vmap`, () => checkVmap(op, c, new Rng(seedOf(`${op.name}#${i} vmap`))));
+      });
+      const small = jacobianCases(op, cases);
+      if (typeof small === 'string') it('has a small jacobian case', () => { expect.fail(small); });
+      else small.forEach((c, i) => it(`${caseName(c)} jacobian forward = reverse = jvp columns`, () => checkJacobian(op, c, new Rng(seedOf(`${op.name}#${i} jac`)))));
+      it('has jvp and batching rules when it is differentiable', () => {
+        if (op.vjp && !op.jvp) expect.fail(`op '${op.name}' has a vjp rule but no jvp rule`);
+        if ((op.vjp || op.jvp) && !op.batch) expect.fail(`op '${op.name}' is differentiable but has no batching rule (jacobian/hessian need it)`);
       });
       if (op.test?.kinks && !KINKS[op.name]) {
         it('has a kink check', () => { expect.fail(`op '${op.name}' declares kinks but test/rules.test.ts KINKS has no check for it`); });

@@ -3,9 +3,18 @@
 /** (F(x + h·v) − F(x − h·v)) / 2h for a function of several flat arrays. */
 export function directional(F: (xs: Float64Array[]) => number, xs: readonly Float64Array[],
   vs: readonly Float64Array[], h = 1e-6): number {
-  const shift = (s: number) => xs.map((x, k) => x.map((xi, i) => xi + s * h * vs[k][i]));
-  return (F(shift(1)) - F(shift(-1))) / (2 * h);
+  return (F(shifted(xs, vs, h)) - F(shifted(xs, vs, -h))) / (2 * h);
 }
+
+/** Elementwise (F(x + h·v) − F(x − h·v)) / 2h for a vector-valued function of several flat arrays. */
+export function directionalVec(F: (xs: Float64Array[]) => ArrayLike<number>, xs: readonly Float64Array[],
+  vs: readonly Float64Array[], h = 1e-6): Float64Array {
+  const p = F(shifted(xs, vs, h)), m = F(shifted(xs, vs, -h));
+  return Float64Array.from({ length: p.length }, (_, i) => (p[i] - m[i]) / (2 * h));
+}
+
+const shifted = (xs: readonly Float64Array[], vs: readonly Float64Array[], s: number) =>
+  xs.map((x, k) => x.map((xi, i) => xi + s * vs[k][i]));
 
 /** Full gradient of F at x, one central difference per coordinate. */
 export function gradient(F: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
