@@ -2,6 +2,7 @@
 // arrays (ONE leaf); other arrays and plain objects are nodes; anything else is a static value.
 import { Tensor, tensor, nest } from './tensor.js';
 import { fail, describe } from './errors.js';
+import { currentTrace } from './trace.js';
 
 export type LeafKind = 'number' | 'f64' | 'f32' | 'nested' | 'tensor';
 export type TreeDef =
@@ -65,12 +66,13 @@ export function checkDifferentiable(def: TreeDef, where: string): void {
 
 /** A value returned to the user: a number when size 1 and concrete, else a Tensor. */
 export function toUser(t: Tensor): number | Tensor {
-  return t._data && t.size === 1 ? t._data[0] : t;
+  // inside a transformation values stay tensors (as every leaf does there), even constant ones
+  return t._data && t.size === 1 && !currentTrace() ? t._data[0] : t;
 }
 
 /** Mirror the kind of the leaf the value stands for (gradients mirror their argument). */
 export function toLeafKind(t: Tensor, kind: LeafKind): any {
-  if (!t._data) return t; // inside an outer transformation: stays a tracer
+  if (!t._data || currentTrace()) return t; // inside an outer transformation: stays a tensor
   switch (kind) {
     case 'number': return t._data[0];
     case 'f64': return Float64Array.from(t._data);
