@@ -22,6 +22,11 @@ type Fn = (...args: any[]) => any;
 
 /** jvp(f, primals, tangents) → [out, tangentOut]: one forward sweep pushing tangents input → output. */
 export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
+  return jvpCall(f, primals, tangents);
+}
+
+/** jvp with an optional cache of JVP graphs keyed by trace signature (for closures called repeatedly). */
+function jvpCall(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], cache?: SignatureCache<Graph>): [any, any] {
   if (!Array.isArray(primals) || !Array.isArray(tangents)) fail('ERR_ARG', 'jvp', 'expected arrays of primals and tangents: jvp(f, [x], [v])');
   if (primals.length !== tangents.length) fail('ERR_SHAPE', 'jvp', `expected ${primals.length} tangent(s), one per primal, but received ${tangents.length}`);
   const tr = traceFunction(f, primals, 'jvp');
@@ -39,7 +44,10 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
     });
   });
   const nLeaves = tleaves.length;
-  const jg = jvpGraph(tr.graph, Array.from({ length: nLeaves }, (_, i) => i));
+  const all = Array.from({ length: nLeaves }, (_, i) => i);
+  const sig = cache ? signature(tr.graph, [-3, nLeaves]) : undefined;
+  let jg = sig ? cache!.get(sig) : undefined;
+  if (!jg) { jg = jvpGraph(tr.graph, all); if (sig) cache!.set(sig, jg); }
   const outs = runGraph(jg, [...tr.inputs, ...tleaves]);
   const n = tr.graph.outputs.length;
   return [unflatten(tr.outDef, outs.slice(0, n), false), unflatten(tr.outDef, outs.slice(n), false)];
@@ -129,8 +137,9 @@ export function hessian(f: Fn, opts: { argnums?: number | number[] } = {}): Fn {
 /** hvp(f)(x, v) = H(x)·v without forming H: the JVP of the gradient. */
 export function hvp(f: Fn): (x: unknown, v: unknown) => any {
   const g = grad(f);
+  const cache = new SignatureCache<Graph>();
   return (x: unknown, v: unknown) => {
-    const hv = jvp(g, [x], [v])[1];
+    const hv = jvpCall(g, [x], [v], cache)[1];
     const { def } = flatten(x);
     return unflatten(def, flatten(hv).leaves, true);  // H·v mirrors x, like a gradient
   };
