@@ -1,0 +1,33 @@
+// Planning: customCall equations are replaced by their bodies (plain equations), so planned
+// programs fuse across them and the native backend can run them. Their rules only matter to the
+// transformations, which ran before planning.
+import { Graph } from '../core/graph.js';
+import { reshapeOp } from '../ops/reshape.js';
+
+export function inlineCalls(g: Graph): Graph {
+  if (!g.eqns.some((e) => e.op.name === 'customCall')) return g;
+  const out = new Graph();
+  for (let v = 0; v < g.nvars; v++) out.newVar(g.shapes[v], g.labels[v]);
+  out.inputs.push(...g.inputs);
+  for (const [v, t] of g.consts) out.consts.set(v, t);
+  for (const e of g.eqns) {
+    if (e.op.name !== 'customCall') { out.eqns.push(e); continue; }
+    const body: Graph = inlineCalls(e.attrs.body);
+    const map = new Int32Array(body.nvars).fill(-1);
+    body.inputs.forEach((v, k) => { map[v] = e.ins[k]; });
+    for (const [v, t] of body.consts) { map[v] = out.newVar(body.shapes[v]); out.consts.set(map[v], t); }
+    const result = body.outputs[0];
+    for (const be of body.eqns) {
+      map[be.out] = be.out === result ? e.out : out.newVar(body.shapes[be.out], body.labels[be.out]);
+      out.eqns.push({ op: be.op, ins: be.ins.map((i) => map[i]), out: map[be.out], attrs: be.attrs });
+    }
+    // a body that returns an input or a constant: the call's value is that variable's
+    if (map[result] !== e.out) out.eqns.push({ op: identityOp(), ins: [map[result]], out: e.out, attrs: { shape: [...g.shapes[e.out]] } });
+  }
+  out.outputs = [...g.outputs];
+  out.guards.push(...g.guards);
+  return out;
+}
+
+// reshape to the same shape is the identity (and a view on both backends)
+const identityOp = () => reshapeOp;

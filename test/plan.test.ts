@@ -1,0 +1,38 @@
+// Planning passes that change how a program runs, never what it computes: custom calls inlined,
+// graphs cut around opaque (JS) equations.
+import { describe, it, expect } from 'vitest';
+import * as w from '../src/index.js';
+import { inlineCalls } from '../src/program/inline.js';
+import { segment, runSegments } from '../src/program/segments.js';
+import { interpret } from '../src/backends/ts.js';
+import { traceFunction } from '../src/transforms/trace-fn.js';
+import { vjpGraph } from '../src/transforms/vjp.js';
+
+const gradGraph = (f: (...a: any[]) => unknown, ...args: unknown[]) => {
+  const tr = traceFunction(f, args, 'test');
+  return { g: vjpGraph(tr.graph, [0], ['ones']), inputs: tr.inputs.map((t) => t._data!) };
+};
+
+describe('planning: inlined custom calls and opaque segments', () => {
+  const softplus = w.customVjp((x: w.Tensor) => w.log1p(w.exp(x)), { vjp: (g, { inputs: [x] }) => [w.mul(g, w.sigmoid(x as w.Tensor))] });
+  const same = w.customVjp((x: w.Tensor) => x, { vjp: (g) => [w.mul(g, 3)] });
+  const sq = w.opaque((x) => x.map((v) => v * v), { name: 'sq', shape: (s) => s, vjp: (g, { inputs: [x] }) => [w.mul(g, w.mul(x as w.Tensor, 2))] });
+
+  it('customCall bodies are inlined (no customCall left), values unchanged', () => {
+    const { g, inputs } = gradGraph((x: w.Tensor) => w.sum(w.mul(softplus(x), same(x))), [0.5, -1, 2]);
+    expect(g.eqns.some((e) => e.op.name === 'customCall')).toBe(true);
+    const p = inlineCalls(g);
+    expect(p.eqns.some((e) => e.op.name === 'customCall')).toBe(false);
+    expect(interpret(p, inputs).map((x) => Array.from(x))).toEqual(interpret(g, inputs).map((x) => Array.from(x)));
+  });
+
+  it('a graph with opaque equations runs as native stretches around JS equations, same values', () => {
+    const f = (x: w.Tensor) => w.sum(w.mul(w.sin(sq(w.exp(x))), sq(x)));
+    const { g, inputs } = gradGraph(f, [0.3, -0.2, 1.1]);
+    const segs = segment(g, (e) => e.op.name === 'opaque');
+    expect(segs.filter((s) => s.kind === 'js').length).toBe(2);
+    expect(segs.filter((s) => s.kind === 'native').length).toBeGreaterThanOrEqual(2);
+    const got = runSegments(g, segs, inputs, (sub, ins) => interpret(sub, ins));
+    expect(got.map((x) => Array.from(x))).toEqual(interpret(g, inputs).map((x) => Array.from(x)));
+  });
+});
