@@ -155,7 +155,9 @@ export function encodeGraph(g: Graph): Encoded {
       let inPlace = -1;
       if (e.op.family === 'unary' || e.op.family === 'binary' || e.op.family === 'ternary') {
         inPlace = operands[i].findIndex((v) => lastUse[root[v]] === i && owned(root[v]) &&
-          sameShape(g.shapes[v], g.shapes[out]) && s > 0 && ref[v] === ref[root[v]] && size(root[v]) === s);
+          sameShape(g.shapes[v], g.shapes[out]) && s > 0 && ref[v] === ref[root[v]] && size(root[v]) === s &&
+          // the addon allows only exact in-place: no other view of that buffer (reshape to another shape) as operand
+          operands[i].every((u) => root[u] !== root[v] || sameShape(g.shapes[u], g.shapes[out])));
       }
       if (inPlace >= 0) {
         const r = root[operands[i][inPlace]];
