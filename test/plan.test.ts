@@ -36,3 +36,21 @@ describe('planning: inlined custom calls and opaque segments', () => {
     expect(got.map((x) => Array.from(x))).toEqual(interpret(g, inputs).map((x) => Array.from(x)));
   });
 });
+
+describe('planning: common subexpressions', () => {
+  it('equal equations are computed once; values unchanged; opaque calls are kept', async () => {
+    const { cse } = await import('../src/program/cse.js');
+    let calls = 0;
+    const id = w.opaque((x) => { calls++; return x; }, { shape: (s) => s, vjp: (g) => [g] });
+    const f = (x: w.Tensor) => w.add(w.sum(w.mul(w.sin(x), w.sin(x))), w.sum(w.add(id(x), id(x))));
+    const { g, inputs } = gradGraph(f, [0.3, 1.2]);
+    const c = cse(g);
+    const sins = (h: typeof g) => h.eqns.filter((e) => e.op.name === 'sin').length;
+    expect(sins(c)).toBeLessThan(sins(g));
+    expect(c.eqns.filter((e) => e.op.name === 'opaque').length).toBe(g.eqns.filter((e) => e.op.name === 'opaque').length);
+    const want = interpret(g, inputs).map((x) => Array.from(x));
+    calls = 0;
+    expect(interpret(c, inputs).map((x) => Array.from(x))).toEqual(want);
+    expect(calls).toBe(2);
+  });
+});

@@ -1,17 +1,18 @@
-// Planned form of a graph: custom calls inlined, transposes folded into matmuls, elementwise chains
-// fused (generated loops on the TS backend, tiles on the native one).
+// Planned form of a graph: custom calls inlined, transposes folded into matmuls, repeated
+// subexpressions shared, elementwise chains fused (generated loops on the TS backend, tiles on the native one).
 // (The unplanned graph stays the oracle: 'check' mode compares against interpret(g).)
 import type { Graph } from '../core/graph.js';
 import { fuse } from './fuse.js';
 import { foldTransposes } from './transposes.js';
 import { inlineCalls } from './inline.js';
+import { cse } from './cse.js';
 import { compact } from '../core/simplify.js';
 import { executor } from '../backends/ts-exec.js';
 
 const plans = new WeakMap<Graph, Graph>();
 export function tsPlan(g: Graph): Graph {
   let p = plans.get(g);
-  if (!p) plans.set(g, (p = fuse(compact(foldTransposes(inlineCalls(g))))));
+  if (!p) plans.set(g, (p = fuse(compact(cse(foldTransposes(inlineCalls(g)))))));
   return p;
 }
 
