@@ -2,7 +2,7 @@
 // native backends, cycling the native SIMD level per case, checked against each other and against
 // finite differences. Runs in chunks of 1000 cases with their own seeds; a failing chunk shrinks its
 // counterexample, prints it (with w.show) and the run goes on. Exit code 1 when any chunk failed.
-//   npx tsx scripts/property-deep.ts [--cases 100000] [--seed 1] [--max-steps 16]
+//   npx tsx scripts/property-deep.ts [--cases 100000] [--seed 1] [--max-steps 16] [--chunks 9,12 (re-run those)]
 import fc from 'fast-check';
 import * as w from '../src/index.js';
 import { _addon, backendRuns } from '../src/backends/index.js';
@@ -22,9 +22,12 @@ const perLevel: Record<string, number> = {};
 const failures: string[] = [];
 const t0 = Date.now();
 const CHUNK = 1000;
+const ci = process.argv.indexOf('--chunks');
+const only = ci > 0 ? new Set(process.argv[ci + 1].split(',').map(Number)) : null;
 
 console.log(`property-deep: ${cases} cases, backends ${backends.join('+')}, SIMD levels ${levels.join(', ') || '-'}, max ${maxSteps} steps`);
 for (let c = 0; c * CHUNK < cases; c++) {
+  if (only && !only.has(c)) continue;
   const n = Math.min(CHUNK, cases - c * CHUNK);
   let i = 0;
   const r = fc.check(fc.property(specArb({ maxSteps: c % 2 ? maxSteps : 8 }), (s) => {

@@ -97,7 +97,8 @@ class Env {
   /** stopGradient results: recorded at the base point, replayed (held constant) under FD perturbations */
   held: T[] = [];
   private nheld = 0;
-  /** a comparison or sign saw an exact tie on the concrete leaves: F may be smooth there while its AD derivative (masks held constant) is not F's */
+  /** a comparison, sign or kinked op (relu, abs, maximum, clip, max/min ties) is exactly at its kink or
+   * discontinuity on the concrete leaves: F may be smooth there while AD's conventions give another value */
   tie = false;
   /** resolving: tensors whose values are bitwise backend-independent (leaves, exact ops of exact values) */
   exact = new WeakSet<T>();
@@ -129,6 +130,8 @@ class Env {
       }
       if (shift !== 0) this.nudges.set(key, shift); else this.nudges.delete(key);
       if (shift !== 0) this.inexact = true;
+      // exactly on the kink: AD's convention there (DESIGN §4) need not be the derivative of the composition
+      else if (w.equal(x, at).data().some((v) => v === 1)) this.tie = true;
     }
     const s = this.nudges.get(key) ?? 0;
     if (s === 0) return x;
@@ -143,6 +146,8 @@ class Env {
       if (!this.exact.has(x)) {
         const d = [...x.data()].filter(Number.isFinite).sort((a, b) => a - b);
         ramp = d.some((v, i) => i > 0 && v - d[i - 1] <= 1e-9 * (1 + Math.abs(v)));
+      } else if (x.data().some((v, i, d) => d.indexOf(v) !== i)) {
+        this.tie = true;  // exact ties split the cotangent (DESIGN §4): a subgradient, not F's derivative
       }
       if (ramp) { this.nudges.set(key, 1); this.inexact = true; } else this.nudges.delete(key);
     }
@@ -247,7 +252,8 @@ function apply(env: Env, idx: number, s: Step): T | T[] {
         const lo = -1.5 + (k % 7) / 7, hi = 0.5 + (k % 11) / 11;
         return w.clip(env.offKink(2, env.offKink(1, x, lo), hi), lo, hi);
       }
-      const lo = fit(env, idx, 1, op, compatible(env, x, env.pick(s.b))), hi = fit(env, idx, 2, op, compatible(env, x, env.pick(s.c)));
+      const lo = fit(env, idx, 1, op, compatible(env, x, env.pick(s.b)));
+      const hi = fit(env, idx, 2, op, compatible(env, broadcastShape([...x.shape], [...lo.shape])!, env.pick(s.c)));
       return w.clip(env.offKink(2, env.offKink(1, x, lo), hi), lo, hi);
     }
     case 'scale': { env.eqns++; return w.mul(env.pick(s.a), [-2.5, -1, 0.5, 3][k % 4]); }
@@ -511,10 +517,11 @@ export function checkFD(b: Built, ev: Evaluation, fdRtol: number): FdOutcome {
   const fp = F(h), fm = F(-h), fp4 = F(h / 4), fm4 = F(-h / 4);
   if (![fp, fm, fp4, fm4].every(Number.isFinite)) return 'non-finite';
   const c1 = (fp - fm) / (2 * h), c4 = (fp4 - fm4) / (h / 2);
-  const fwd = (fp - f0) / h, bwd = (f0 - fm) / h;
+  const fwd = (fp4 - f0) / (h / 4), bwd = (f0 - fm4) / (h / 4);
   const noise = 1e-15 * (1 + b.depth) * (1 + b.magnitude) / h;  // rounding of F itself, amplified by 1/h
   const mag = Math.abs(c1) + 1e-2 * scale + 1e-8;  // not the full scale: cancelling terms would hide a kink
-  if (Math.abs(fwd - bwd) > 1e-3 * mag + 10 * noise || Math.abs(c1 - c4) > 1e-4 * mag + 10 * noise) return 'kink';
+  // as sensitive as the check below: a kink at x makes |ad − c4| about |fwd − bwd|/2; smooth F gives h/4·F''
+  if (Math.abs(fwd - bwd) > 2 * fdRtol * mag + 40 * noise || Math.abs(c1 - c4) > fdRtol * mag + 10 * noise) return 'kink';
   // c1 − c4 estimates the truncation error of c4 (a second-order kink leaves an O(h) bias)
   if (!(Math.abs(ad - c4) <= fdRtol * Math.max(scale, Math.abs(ad), Math.abs(c4)) + 2 * Math.abs(c1 - c4) + 4 * noise)) {
     throw new Error(report(b, `finite differences: ⟨∇F, v⟩ = ${ad} but (F(x+hv) − F(x−hv))/2h = ${c4} (h = ${h / 4}, scale ${scale.toExponential(2)})`));

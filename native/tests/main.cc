@@ -1,0 +1,12 @@
+#include "check.h"
+
+void kernelTests();
+void decoderTests();
+
+int main() {
+  kernelTests();
+  decoderTests();
+  const auto& c = wgt::counts();
+  std::printf("native tests: %ld passed, %ld failed\n", c.passed, c.failed);
+  return c.failed ? 1 : 0;
+}
