@@ -1,0 +1,57 @@
+// libFuzzer target: the program decoder/validator (native/src/decode*.cc) and, for encodings it
+// accepts, one run of the executor — plain C++, no N-API. Input layout (native/fuzz/README.md):
+//   u32 nconst | nconst × f64 constants | the rest as i32 encoding words
+// Built by scripts/fuzz.sh with clang -fsanitize=fuzzer,address,undefined.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+#include "dispatch.h"
+#include "program.h"
+
+using namespace wg;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 4) return 0;
+  uint32_t nconst;
+  std::memcpy(&nconst, data, 4);
+  nconst %= 4096;
+  size_t at = 4;
+  if (size - at < size_t(nconst) * 8) nconst = uint32_t((size - at) / 8);
+  std::vector<double> consts(nconst);
+  if (nconst) std::memcpy(consts.data(), data + at, size_t(nconst) * 8);
+  at += size_t(nconst) * 8;
+  std::vector<int32_t> enc((size - at) / 4);
+  if (!enc.empty()) std::memcpy(enc.data(), data + at, enc.size() * 4);
+
+  static const int level = currentLevel();
+  Error err;
+  Program* P = decodeProgram(enc.data(), i64(enc.size()), consts.data(), i64(consts.size()), kernelTable(level), &err);
+  if (!P) {
+    if (err.status == S_OK || err.message.empty()) __builtin_trap();  // a refusal always says why
+    return 0;
+  }
+  i64 total = 0;
+  for (int32_t v : P->inputs) total += P->vars[v].size;
+  for (int32_t v : P->outputs) total += P->vars[v].size;
+  if (P->memoryBytes() < (i64(1) << 26) && total < (i64(1) << 22)) {
+    std::vector<std::vector<double>> in(P->nin), out(P->nout);
+    std::vector<const double*> ip;
+    std::vector<double*> op;
+    std::vector<i64> il, ol;
+    for (int32_t k = 0; k < P->nin; k++) {
+      in[k].resize(size_t(P->vars[P->inputs[k]].size));
+      for (size_t i = 0; i < in[k].size(); i++) in[k][i] = std::sin(double(i + k)) * 2;  // indices stay in range often
+      ip.push_back(in[k].data());
+      il.push_back(i64(in[k].size()));
+    }
+    for (int32_t k = 0; k < P->nout; k++) {
+      out[k].resize(size_t(P->vars[P->outputs[k]].size));
+      op.push_back(out[k].data());
+      ol.push_back(i64(out[k].size()));
+    }
+    P->run(ip.data(), il.data(), op.data(), ol.data());
+  }
+  delete P;
+  return 0;
+}

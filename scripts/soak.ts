@@ -1,0 +1,132 @@
+// Leak soak (npm run soak): ≥ 1e6 gradient evaluations across several programs — compiled sync,
+// compiled async (libuv pool, many in flight), traced w.valueAndGrad, program churn (thousands of
+// compiled Programs dropped without dispose: finalizers must free them) and worker_threads running
+// their own programs — with RSS, external and heap memory sampled throughout. Prints the curve and
+// fails when memory grows after warm-up.
+//   npx tsx scripts/soak.ts [--scale 1] [--max-growth-mb 48]
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as w from '../src/index.js';
+
+setFlagsFromString('--expose-gc');
+const gc: () => void = runInNewContext('gc');
+const arg = (name: string, def: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : def; };
+const SCALE = isMainThread ? arg('scale', 1) : (workerData as { scale: number }).scale;
+const MB = 2 ** 20;
+
+type T = w.Tensor;
+const vec = (n: number, f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i));
+/** the programs: 0-d arithmetic, a 1000-vector fused chain, a 32×32 matmul layer, a reduction/softmax mix */
+const PROGRAMS: [string, (...a: T[]) => T, () => Float64Array[], number[][]][] = [
+  ['scalar', (x, y) => w.add(w.mul(w.sin(x), w.exp(y)), w.div(w.square(x), w.add(w.square(y), 1))), () => [vec(1, () => 0.3), vec(1, () => -0.7)], [[], []]],
+  ['vector1000', (x) => w.sum(w.tanh(w.add(w.mul(x, x), w.sigmoid(x)))), () => [vec(1000, (i) => Math.sin(i))], [[1000]]],
+  ['matmul32', (W, x) => w.sum(w.square(w.tanh(w.matmul(W, x)))), () => [vec(1024, (i) => Math.cos(i) / 8), vec(32 * 4, (i) => Math.sin(i))], [[32, 32], [32, 4]]],
+  ['softmax', (x) => w.sum(w.mul(w.logSoftmax(x, 1), w.softmax(x, 0))), () => [vec(64 * 16, (i) => Math.sin(i * 0.1))], [[64, 16]]],
+];
+const argsOf = (k: number) => PROGRAMS[k][2]().map((d, i) => (PROGRAMS[k][3][i].length ? w.tensor(d, PROGRAMS[k][3][i]) : d[0]));
+
+let evals = 0;
+const samples: { phase: string; evals: number; rss: number; ext: number; heap: number }[] = [];
+function sample(phase: string): void {
+  gc();
+  const m = process.memoryUsage();
+  samples.push({ phase, evals, rss: m.rss / MB, ext: m.external / MB, heap: m.heapUsed / MB });
+  if (isMainThread) {
+    const s = samples[samples.length - 1];
+    console.log(`${phase.padEnd(10)} ${String(evals).padStart(9)} evals  rss ${s.rss.toFixed(1).padStart(7)} MB  external ${s.ext.toFixed(1).padStart(6)} MB  heap ${s.heap.toFixed(1).padStart(6)} MB`);
+  }
+}
+
+function syncPhase(n: number, phase: string): void {
+  const progs = PROGRAMS.map((p, k) => ({ p: w.compile(p[1], ...argsOf(k)), a: argsOf(k) }));
+  for (let i = 0; i < n; i++) {
+    const { p, a } = progs[i % progs.length];
+    p.valueAndGrad(...a);
+    evals++;
+    if (isMainThread && (i + 1) % Math.floor(n / 4) === 0) sample(phase);
+  }
+}
+
+async function asyncPhase(n: number, inFlight: number): Promise<boolean> {
+  const progs = PROGRAMS.map((p, k) => ({ p: w.compile(p[1], ...argsOf(k)), a: argsOf(k) }));
+  if (typeof (progs[0].p as any).valueAndGradAsync !== 'function') return false;
+  let next = 0;
+  const lane = async () => {
+    while (next < n) {
+      const i = next++;
+      const { p, a } = progs[i % progs.length];
+      await (p as any).valueAndGradAsync(...a);
+      evals++;
+      if (isMainThread && (i + 1) % Math.floor(n / 4) === 0) sample('async');
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return true;
+}
+
+function tracedPhase(n: number): void {
+  const vgs = PROGRAMS.map((p) => w.valueAndGrad(p[1], { argnums: p[3].map((_, i) => i) }));
+  const args = PROGRAMS.map((_, k) => argsOf(k));
+  for (let i = 0; i < n; i++) {
+    vgs[i % vgs.length](...args[i % vgs.length]);
+    evals++;
+    if ((i + 1) % Math.floor(n / 4) === 0) sample('traced');
+  }
+}
+
+/** fresh closures compiled and dropped: each holds a native program until its finalizer runs */
+function churnPhase(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const c = i * 1e-6;
+    const p = w.compile((x: T) => w.sum(w.sin(w.add(x, c))), w.tensor(vec(256, Math.sin)));
+    p.grad(w.tensor(vec(256, Math.cos)));
+    evals++;
+    if ((i + 1) % Math.floor(n / 4) === 0) sample('churn');
+  }
+}
+
+/** a worker runs this file through tsx's loader (workers do not inherit the CLI's hooks) */
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`;
+
+if (!isMainThread) {
+  syncPhase((workerData as { n: number }).n, 'worker');
+  parentPort!.postMessage(evals);
+} else {
+  const t0 = Date.now();
+  console.log(`soak: backend ${w.nativeInfo().available ? `native (${w.nativeInfo().simd})` : 'ts'}, scale ${SCALE}`);
+  w.setBackend(w.nativeInfo().available ? 'native' : 'ts');
+  sample('start');
+  syncPhase(40_000 * SCALE, 'warm-up');
+  const base = samples[samples.length - 1];
+  syncPhase(400_000 * SCALE, 'sync');
+  const hasAsync = await asyncPhase(200_000 * SCALE, 32);
+  if (!hasAsync) console.log('async: Program.valueAndGradAsync not available, skipped');
+  tracedPhase(60_000 * SCALE);
+  churnPhase(20_000 * SCALE);
+  // two workers with their own programs, the main thread running sync evaluations meanwhile
+  const perWorker = 150_000 * SCALE;
+  const workers = [0, 1].map(() => new Worker(WORKER_BOOT, { eval: true, workerData: { n: perWorker, scale: SCALE } }));
+  const done = workers.map((wk) => new Promise<number>((res, rej) => { wk.once('message', res); wk.once('error', rej); }));
+  syncPhase(100_000 * SCALE, 'main+2wk');
+  evals += (await Promise.all(done)).reduce((a, b) => a + b, 0);
+  await Promise.all(workers.map((wk) => wk.terminate()));
+  syncPhase(40_000 * SCALE, 'after');
+  sample('end');
+  const end = samples[samples.length - 1];
+  const peak = samples.reduce((m, s) => Math.max(m, s.rss), 0);
+  // steady state: within each phase, from its first sample (a quarter in: its own warm-up) to its last
+  const phases = [...new Set(samples.map((s) => s.phase))].filter((p) => !['start', 'end', 'warm-up'].includes(p));
+  const perPhase = Object.fromEntries(phases.map((p) => {
+    const ss = samples.filter((s) => s.phase === p);
+    const a = ss[0], b = ss[ss.length - 1];
+    return [p, { evals: b.evals - a.evals, rssMB: +(b.rss - a.rss).toFixed(1), externalMB: +(b.ext - a.ext).toFixed(2), heapMB: +(b.heap - a.heap).toFixed(2) }];
+  }));
+  const maxGrowth = arg('max-growth-mb', 16);
+  console.log(JSON.stringify({ evaluations: evals, seconds: (Date.now() - t0) / 1000, async: hasAsync, rssAfterWarmupMB: +base.rss.toFixed(1),
+    rssEndMB: +end.rss.toFixed(1), rssPeakMB: +peak.toFixed(1), growthWithinPhases: perPhase }, null, 1));
+  const ok = evals >= 1e6 * SCALE && Object.values(perPhase).every((g) => g.rssMB < maxGrowth && g.externalMB < maxGrowth / 4 && g.heapMB < maxGrowth / 4);
+  console.log(ok ? 'soak: no growth after warm-up' : `soak: FAILED (a phase grew by ${maxGrowth} MB or more, or too few evaluations)`);
+  process.exit(ok ? 0 : 1);
+}
