@@ -75,8 +75,22 @@ export function tensor(data: unknown, shape?: readonly number[]): Tensor {
 /** Convert anything tensor-like to a Tensor (numbers become 0-d). */
 export function asTensor(x: unknown, op = 'tensor'): Tensor {
   if (x instanceof Tensor) return x;
+  if (typeof x === 'number') return scalarTensor(x);
   if (typeof x === 'number' || Array.isArray(x) || x instanceof Float64Array || x instanceof Float32Array) return tensor(x);
   return fail('ERR_ARG', op, `expected a Tensor, number, nested number array or Float64Array but received ${describe(x)}`);
+}
+
+// JS numbers become shared 0-d tensors (immutable, so sharing is safe): recording `w.mul(dt, u)`
+// in a loop then finds the same constant instead of making a new one each time
+const scalars = new Map<number, Tensor>();
+function scalarTensor(x: number): Tensor {
+  if (Object.is(x, -0)) return new Tensor([], Float64Array.of(-0));
+  let t = scalars.get(x);
+  if (!t) {
+    if (scalars.size >= 4096) scalars.clear();
+    scalars.set(x, (t = new Tensor([], Float64Array.of(x))));
+  }
+  return t;
 }
 
 function nestedShape(a: readonly unknown[]): number[] {

@@ -44,7 +44,7 @@ export class Trace {
   /** The size-1 constant that tracer t broadcasts, if t is such a broadcast. */
   scalarBehind(t: Tensor): Tensor | undefined {
     const e = t._trace === this ? this.producer[t._v] : undefined;
-    if (!e || !e.op.lazyConst) return undefined;
+    if (!e || !e.op.recordConst) return undefined;
     const c = this.graph.consts.get(e.ins[0]);
     return c && c.size === 1 ? c : undefined;
   }
@@ -186,8 +186,8 @@ export function apply(op: OpDef, ins: readonly Tensor[], attrs: unknown = undefi
   const shape = op.shape(shapes, attrs);
   if (!trace) {
     // inside a recording, enlarging a constant stays symbolic (no full-size constant is materialized)
-    const cur = op.lazyConst ? currentTrace() : undefined;
-    if (cur && sizeOfShape(shape) > ins[0].size) return cur.record(op, ins, attrs, shape);
+    const cur = op.recordConst ? currentTrace() : undefined;
+    if (cur && op.recordConst!(ins[0].size, sizeOfShape(shape))) return cur.record(op, ins, attrs, shape);
     return new Tensor(shape, op.kernel(ins.map((t) => t._data!), shapes, shape, attrs));
   }
   return trace.record(op, ins, attrs, shape);

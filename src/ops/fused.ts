@@ -39,7 +39,7 @@ function loopOf(a: FusedAttrs): Loop {
   let make = byKey.get(key);
   if (!make) {
     const reg = (r: number) => (r < nIn ? (a.scalarIn[r] ? `s${r}` : `x${r}[i]`) : `r${r}`);
-    const src = `return function fusedLoop(ins, n) {
+    const src = `/* fused ${key} */ return function fusedLoop(ins, n) {
       const out = new Float64Array(n * ${a.outs.length});
       ${a.scalarIn.map((s, r) => (s ? `const s${r} = ins[${r}][0];` : `const x${r} = ins[${r}];`)).join(' ')}
       for (let i = 0; i < n; i++) {

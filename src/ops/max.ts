@@ -9,7 +9,7 @@ export const maxOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   family: 'reduce',
   arity: 1,
   shape: ([s], a) => reduceShape(s, a),
-  kernel: reduceKernel(-Infinity, (acc, x) => (x > acc || x !== x ? x : acc)),
+  kernel: reduceKernel('max', -Infinity, (acc, x) => (x > acc || x !== x ? x : acc)),
   vjp: (g, { ins: [x], out, attrs }) => [maxminVjp(g, x, out, attrs)],
   jvp: ([t], { ins: [x], out, attrs }) => (t ? maxminJvp(t, x, out, attrs) : null),
   batch: (ins, b, a) => batchReduce(maxOp)(ins, b, a),

@@ -43,8 +43,13 @@ export interface OpDef<A = any> {
    * batched[i]; returns the batched output [N, ...out]. Elementwise ops and reductions get it generically.
    */
   batch?(ins: readonly Tensor[], batched: readonly boolean[], attrs: A): Tensor;
-  /** only enlarges its input (broadcastTo): inside a recording it stays symbolic even on constants */
-  readonly lazyConst?: boolean;
+  /**
+   * inside a recording, this op on a constant stays a recorded equation when it holds (given the
+   * input and output sizes) instead of materializing a new constant: broadcastTo (it only
+   * enlarges), transpose (the planner reads it in place). The single value of a size-1 input passes
+   * through unchanged, which lets elementwise ops use the constant itself.
+   */
+  readonly recordConst?: (inSize: number, outSize: number) => boolean;
   /** algebraic shortcut applied before recording (x·1 → x); must not change values */
   simplify?(ins: readonly Tensor[], attrs: A): Tensor | undefined;
   /** scalar formula of an elementwise op (the TS kernel and fused tiles are built from it) */

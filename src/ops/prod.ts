@@ -17,7 +17,7 @@ export const prodOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   family: 'reduce',
   arity: 1,
   shape: ([s], a) => reduceShape(s, a),
-  kernel: reduceKernel(1, (acc, x) => acc * x),
+  kernel: reduceKernel('prod', 1, (acc, x) => acc * x),
   vjp: (g, { ins: [x], attrs }) => [cmul(broadcastTo(reshape(g, keptShape(x.shape, attrs.axes)), [...x.shape]), othersProduct(x, attrs))],
   jvp: ([t], { ins: [x], attrs }) => (t ? sum(cmul(t, othersProduct(x, attrs)), attrs.axes, attrs.keepDims) : null),
   batch: (ins, b, a) => batchReduce(prodOp)(ins, b, a),

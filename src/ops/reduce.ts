@@ -27,9 +27,17 @@ export function applyReduce(op: OpDef<ReduceAttrs>, x: TensorLike, axis?: number
  * Full reductions use pairwise blocks for accuracy; others walk the input once with the
  * output offset advancing by "kept" strides (0 on reduced axes).
  */
-export function reduceKernel(init: number, combine: (acc: number, x: number) => number) {
+export function reduceKernel(name: string, init: number, combine: (acc: number, x: number) => number) {
+  // hot loops generated per op (the name in the source keeps V8 from sharing them: see elementwise.ts)
+  const block = new Function('combine', `/* ${name} */ return function (a, lo, hi, acc) {
+    for (let i = lo; i < hi; i++) acc = combine(acc, a[i]);
+    return acc;
+  }`)(combine) as (a: Float64Array, lo: number, hi: number, acc: number) => number;
+  const strided = new Function('combine', `/* ${name} */ return function (x, out, inner, ls, oo, i) {
+    for (let j = 0; j < inner; j++) { const k = oo + j * ls; out[k] = combine(out[k], x[i + j]); }
+  }`)(combine) as (x: Float64Array, out: Float64Array, inner: number, ls: number, oo: number, i: number) => void;
   const pairwise = (a: Float64Array, lo: number, hi: number): number => {
-    if (hi - lo <= 256) { let acc = init; for (let i = lo; i < hi; i++) acc = combine(acc, a[i]); return acc; }
+    if (hi - lo <= 256) return block(a, lo, hi, init);
     const mid = lo + ((hi - lo) >> 1);
     return combine(pairwise(a, lo, mid), pairwise(a, mid, hi));
   };
@@ -49,7 +57,8 @@ export function reduceKernel(init: number, combine: (acc: number, x: number) => 
     const idx = new Int32Array(r);
     let oo = 0;
     for (let i = 0; i < x.length;) {
-      for (let j = 0; j < inner; j++) { const k = oo + j * ls; out[k] = combine(out[k], x[i++]); }
+      strided(x, out, inner, ls, oo, i);
+      i += inner;
       for (let k = r - 2; k >= 0; k--) {
         oo += ks[k];
         if (++idx[k] < shape[k]) break;

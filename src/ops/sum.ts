@@ -11,7 +11,7 @@ export const sumOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   family: 'reduce',
   arity: 1,
   shape: ([s], a) => reduceShape(s, a),
-  kernel: reduceKernel(0, (acc, x) => acc + x),
+  kernel: reduceKernel('sum', 0, (acc, x) => acc + x),
   vjp: (g, { ins: [x], attrs }) => [broadcastTo(reshape(g, keptShape(x.shape, attrs.axes)), [...x.shape])],
   jvp: ([t], { attrs }) => (t ? sumOp_(t, attrs) : null),
   batch: (ins, b, a) => batchReduce(sumOp)(ins, b, a),

@@ -10,6 +10,7 @@ interface Attrs { readonly perm: readonly number[] }
 export const transposeOp = defineOp<Attrs>({
   name: 'transpose',
   family: 'layout',
+  recordConst: (inSize) => inSize > 64,
   arity: 1,
   shape: ([s], { perm }) => perm.map((p) => s[p]),
   kernel: ([x], [s], out, { perm }) => { const st = strides(s); return stridedCopy(x, 0, perm.map((p) => st[p]), out); },
