@@ -5,6 +5,7 @@
 #include <napi.h>
 #include <vector>
 #include "dispatch.h"
+#include "kernels/math_ref.h"
 #include "program.h"
 
 namespace {
@@ -181,6 +182,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("simdInfo", Napi::Function::New(env, SimdInfo));
   exports.Set("setSimd", Napi::Function::New(env, SetSimd));
   exports.Set("encodingVersion", Napi::Number::New(env, kVersion));
+  exports.Set("_mathTest", wg::mathTestExports(env));  // test-only (test/native/math.test.ts)
   return exports;
 }
 

@@ -46,6 +46,7 @@ static inline i64 mmScratchB(const MatmulShape& s) { return i64(s.kc) * s.nc; }
 #define WG_DECLARE_LEVEL(NS)                              \
   namespace NS {                                          \
   void fillElementwise(KernelTable* t);                   \
+  void fillMath(KernelTable* t);                          \
   void fillReduce(KernelTable* t);                        \
   void fillMatmul(KernelTable* t);                        \
   }
