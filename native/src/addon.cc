@@ -1,9 +1,12 @@
 // N-API glue (node-addon-api, no C++ exceptions): the op table handshake, SIMD info, and the
-// Program class — constructed once from an encoding, then `run(inputs, outputs)` per evaluation.
-// Every argument is type-checked here; errors come back as values ({status, instr, message}),
-// never as crashes.
+// Program class — constructed once from an encoding, then `run(inputs, outputs)` per evaluation
+// (or `runAsync`, on the thread pool: async.h). Every argument is type-checked here; errors come
+// back as values ({status, instr, message}), never as crashes. No static JS references: each
+// worker thread's env gets its own class (context-aware module).
 #include <napi.h>
+#include <memory>
 #include <vector>
+#include "async.h"
 #include "dispatch.h"
 #include "kernels/math_ref.h"
 #include "program.h"
@@ -12,13 +15,7 @@ namespace {
 
 using namespace wg;
 
-Napi::Object errorObject(Napi::Env env, const Error& e) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("status", Napi::Number::New(env, e.status));
-  o.Set("instr", Napi::Number::New(env, e.instr));
-  o.Set("message", Napi::String::New(env, e.message));
-  return o;
-}
+Napi::Value errorObject(Napi::Env env, const Error& e) { return Napi::Value(env, errorValue(env, e)); }
 
 /** data and length of a typed array of the given type; false for anything else */
 bool typedArray(Napi::Value v, napi_typedarray_type want, void** data, size_t* length) {
@@ -37,6 +34,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Program", {
       InstanceMethod("run", &ProgramWrap::Run),
+      InstanceMethod("runAsync", &ProgramWrap::RunAsync),
       InstanceMethod("error", &ProgramWrap::GetError),
       InstanceMethod("info", &ProgramWrap::Info),
       InstanceMethod("dispose", &ProgramWrap::Dispose),
@@ -55,31 +53,37 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
       return;
     }
     const KernelTable* K = kernelTable(currentLevel());
-    prog_ = decodeProgram(static_cast<const int32_t*>(enc), i64(encLen), static_cast<const double*>(consts),
-                          i64(constLen), K, &err_);
+    Program* p = decodeProgram(static_cast<const int32_t*>(enc), i64(encLen), static_cast<const double*>(consts),
+                               i64(constLen), K, &err_);
+    if (!p) return;
+    runner_ = std::make_shared<Runner>(p);
+    prog_ = p;
     // tell V8 what this small object holds, so garbage collection frees big arenas in time
-    if (prog_) reported_ = Napi::MemoryManagement::AdjustExternalMemory(info.Env(), prog_->memoryBytes()) >= 0 ? prog_->memoryBytes() : 0;
+    reported_ = Napi::MemoryManagement::AdjustExternalMemory(info.Env(), prog_->memoryBytes()) >= 0 ? prog_->memoryBytes() : 0;
   }
 
+  // the finalizer: the program is freed here unless an async job still holds it (then when it ends)
   ~ProgramWrap() override { release(Env()); }
 
  private:
-  Program* prog_ = nullptr;
+  std::shared_ptr<Runner> runner_;
+  Program* prog_ = nullptr;  // runner_->prog while not disposed
   i64 reported_ = 0;
   Error err_;
 
   void release(Napi::Env env) {
-    delete prog_;
+    runner_.reset();
     prog_ = nullptr;
     if (reported_) Napi::MemoryManagement::AdjustExternalMemory(env, -reported_);
     reported_ = 0;
   }
   std::vector<const double*> in_;
-  std::vector<double*> out_;
-  std::vector<i64> inLen_, outLen_;
+  std::vector<double*> arr_, out_;
+  std::vector<i64> inLen_, arrLen_, outLen_;
   std::vector<Napi::Value> vals_;
 
-  // run(inputs: Float64Array[], outputs: Float64Array[]) → 0, or a status (details in error())
+  // run(inputs: Float64Array[], outputs: Float64Array[]) → 0, or a status (details in error()).
+  // Fewer output arrays than outputs: the last one holds the rest back to back (async.h bindOutputs).
   Napi::Value Run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!prog_) {
@@ -89,31 +93,50 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
     err_ = Error();
     if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray()) return fail(env, S_ARGS, "expected (inputs: Float64Array[], outputs: Float64Array[])");
     Napi::Array ins = info[0].As<Napi::Array>(), outs = info[1].As<Napi::Array>();
-    if (ins.Length() != uint32_t(prog_->nin) || outs.Length() != uint32_t(prog_->nout)) {
-      return fail(env, S_ARGS, "expected " + std::to_string(prog_->nin) + " inputs and " + std::to_string(prog_->nout) +
-                                   " outputs but received " + std::to_string(ins.Length()) + " and " + std::to_string(outs.Length()));
+    const int32_t nin = prog_->nin, narr = int32_t(outs.Length());
+    if (ins.Length() != uint32_t(nin) || narr > prog_->nout || (narr == 0 && prog_->nout > 0)) {
+      return fail(env, S_ARGS, "expected " + std::to_string(nin) + " inputs and " + std::to_string(prog_->nout) +
+                                   " outputs (or fewer, the last packing the rest) but received " + std::to_string(ins.Length()) +
+                                   " and " + std::to_string(narr));
     }
     // fetch every element first (a getter may run JS), then unwrap without calling into JS, so no
     // pointer can be detached or freed between unwrapping and running
-    vals_.resize(size_t(prog_->nin) + prog_->nout);
-    for (uint32_t k = 0; k < ins.Length(); k++) vals_[k] = ins.Get(k);
-    for (uint32_t k = 0; k < outs.Length(); k++) vals_[prog_->nin + k] = outs.Get(k);
+    vals_.resize(size_t(nin) + narr);
+    for (int32_t k = 0; k < nin; k++) vals_[k] = ins.Get(uint32_t(k));
+    for (int32_t k = 0; k < narr; k++) vals_[nin + k] = outs.Get(uint32_t(k));
     if (env.IsExceptionPending()) return fail(env, S_ARGS, "reading the input or output arrays threw");
     if (!prog_) return fail(env, S_ARGS, "program was disposed during the call");
-    in_.resize(prog_->nin); inLen_.resize(prog_->nin);
-    out_.resize(prog_->nout); outLen_.resize(prog_->nout);
-    for (int32_t k = 0; k < prog_->nin + prog_->nout; k++) {
+    in_.resize(nin); inLen_.resize(nin);
+    arr_.resize(narr); arrLen_.resize(narr);
+    for (int32_t k = 0; k < nin + narr; k++) {
       void* d = nullptr;
       size_t n = 0;
-      const bool isIn = k < prog_->nin;
+      const bool isIn = k < nin;
       if (!typedArray(vals_[k], napi_float64_array, &d, &n)) {
-        return fail(env, S_ARGS, std::string(isIn ? "input " : "output ") + std::to_string(isIn ? k : k - prog_->nin) + ": expected a Float64Array");
+        return fail(env, S_ARGS, std::string(isIn ? "input " : "output ") + std::to_string(isIn ? k : k - nin) + ": expected a Float64Array");
       }
       if (isIn) { in_[k] = static_cast<const double*>(d); inLen_[k] = i64(n); }
-      else { out_[k - prog_->nin] = static_cast<double*>(d); outLen_[k - prog_->nin] = i64(n); }
+      else { arr_[k - nin] = static_cast<double*>(d); arrLen_[k - nin] = i64(n); }
     }
-    err_ = prog_->run(in_.data(), inLen_.data(), out_.data(), outLen_.data());
+    std::string msg;
+    if (!bindOutputs(*prog_, arr_.size(), arr_.data(), arrLen_.data(), &out_, &outLen_, &msg)) return fail(env, S_ARGS, msg);
+    {
+      std::lock_guard<std::mutex> lock(runner_->m);  // waits for an async run of this program
+      err_ = prog_->run(in_.data(), inLen_.data(), out_.data(), outLen_.data());
+    }
     return Napi::Number::New(env, err_.status);
+  }
+
+  // runAsync(inputs: Float64Array[], outputs: Float64Array[] | number) → Promise<null | Float64Array[] | {status, instr, message}>
+  Napi::Value RunAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!runner_) {
+      Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+      d.Resolve(errorObject(env, Error{S_ARGS, -1, "program was disposed"}));
+      return d.Promise();
+    }
+    napi_value p = runAsync(env, runner_, info.Length() > 0 ? info[0] : env.Undefined(), info.Length() > 1 ? info[1] : env.Undefined());
+    return p ? Napi::Value(env, p) : env.Undefined();
   }
 
   Napi::Value fail(Napi::Env env, Status s, const std::string& msg) {

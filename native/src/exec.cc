@@ -1,5 +1,6 @@
 // The executor: one call runs every step of a decoded program. No allocation per run; 0-d
 // instructions run in a tight switch loop over arena offsets (scalar-heavy programs, W3).
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <cstdio>
@@ -334,17 +335,33 @@ Error Program::run(const double* const* in, const i64* inLen, double* const* out
     const i64 want = vars[outputs[k]].size;
     if (outLen[k] != want || (want > 0 && !out[k])) return bad(S_ARGS, "output %lld: expected %lld values but received %lld", k, want, outLen[k]);
   }
-  // outputs are written: they must not share memory with an input or another output
-  for (int32_t k = 0; k < nout; k++) {
-    if (outLen[k] == 0) continue;
-    const char* o0 = reinterpret_cast<const char*>(out[k]);
-    const char* o1 = o0 + outLen[k] * 8;
-    for (int32_t j = 0; j < nin + nout; j++) {
-      if (j == nin + k) continue;
-      const i64 l = j < nin ? inLen[j] : outLen[j - nin];
-      const char* b0 = reinterpret_cast<const char*>(j < nin ? in[j] : out[j - nin]);
-      if (l > 0 && o0 < b0 + l * 8 && b0 < o1) return bad(S_ARGS, "output %lld shares memory with %s %lld", k, j < nin ? 0 : 1, j < nin ? j : j - nin);
+  // outputs are written: they must not share memory with an input or another output. Sorted by
+  // start, a buffer overlaps an earlier one iff it starts before the largest end seen so far
+  // (O(n log n): guarded programs have thousands of small outputs)
+  spans.clear();
+  for (int32_t j = 0; j < nin + nout; j++) {
+    const i64 l = j < nin ? inLen[j] : outLen[j - nin];
+    const char* b0 = reinterpret_cast<const char*>(j < nin ? in[j] : out[j - nin]);
+    if (l > 0) spans.push_back({b0, b0 + l * 8, j});
+  }
+  std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) { return x.b < y.b; });
+  const Span* endAll = nullptr;  // the earlier buffer reaching furthest, and the earlier output
+  const Span* endOut = nullptr;
+  for (const Span& s : spans) {
+    const bool isOut = s.id >= nin;
+    const Span* hit = isOut ? endAll : endOut;
+    if (hit && s.b < hit->e) {
+      const Span& o = isOut ? s : *hit;
+      const Span& other = isOut ? *hit : s;
+      char buf[120];
+      snprintf(buf, sizeof buf, "output %d shares memory with %s %d", o.id - nin, other.id < nin ? "input" : "output",
+               other.id < nin ? other.id : other.id - nin);
+      err.status = S_ARGS;
+      err.message = buf;
+      return err;
     }
+    if (!endAll || s.e > endAll->e) endAll = &s;
+    if (isOut && (!endOut || s.e > endOut->e)) endOut = &s;
   }
   running = true;
   ext.resize(size_t(nin) + nout);

@@ -78,6 +78,9 @@ struct Program {
   i64 profileRuns = 0;
   /** external buffers (inputs then outputs) of the current run */
   std::vector<double*> ext;
+  /** the current run's non-empty buffers as byte ranges (id: input k, or output nin + k) for the overlap check */
+  struct Span { const char* b; const char* e; int32_t id; };
+  std::vector<Span> spans;
 
   Program() = default;
   Program(const Program&) = delete;

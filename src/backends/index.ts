@@ -3,9 +3,10 @@
 import type { Graph } from '../core/graph.js';
 import { fail } from '../core/errors.js';
 import { interpret } from './ts.js';
-import { tsRun } from '../program/plan.js';
+import { tsRun, tsPlan } from '../program/plan.js';
 import { loaded, type SimdLevel } from './native/loader.js';
-import { programFor } from './native/program.js';
+import { programFor, packTail } from './native/program.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 export type BackendName = 'native' | 'ts' | 'check';
 export interface NativeInfo { available: boolean; simd: SimdLevel | null; reason: string }
@@ -26,17 +27,68 @@ export function nativeInfo(): NativeInfo {
   return { available: !!a, simd: a ? a.simdInfo().level : null, reason: loaded.reason };
 }
 
-/** Run a graph on concrete inputs with the active backend. */
-export function runOnBackend(g: Graph, inputs: readonly Float64Array[]): Float64Array[] {
+/**
+ * Run a graph on concrete inputs with the active backend: one array per output, except that the
+ * last `packed` outputs share one array, back to back (a program's guarded values: one array to
+ * return and compare instead of thousands). `outputs` (leading arrays, not sharing memory with
+ * the inputs or each other) are written in place by the native backend and filled by copying on
+ * the TS backend; the arrays returned then start with them. The other arrays returned are the
+ * caller's to keep: fresh, aliasing no input, constant or other output array.
+ */
+export function runOnBackend(g: Graph, inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Float64Array[] {
   const prog = current === 'ts' ? null : programFor(loaded.addon!, g);
-  if (!prog) { runs.ts++; return tsRun(g, inputs); }  // TS backend, or ops that run JS code
+  if (!prog) { runs.ts++; return into(packTail(owned(g, tsRun(g, inputs), packed), packed), outputs); }  // TS backend, or ops that run JS code
   runs.native++;
-  const got = prog.run(inputs);
-  if (current === 'check') {
-    runs.ts++;
-    compareOutputs(g, interpret(g, inputs), got, tolerance.rtol, tolerance.atol);
-  }
+  const got = prog.run(inputs, outputs, packed);
+  if (current === 'check') checkAgainstTs(g, inputs, got, packed, tolerance);
   return got;
+}
+
+/**
+ * runOnBackend off the main thread: native programs run on the libuv thread pool (one call per
+ * evaluation); the TS backend and graphs with ops that run JS code (opaque, customCall) run on the
+ * main thread after yielding to the event loop once. The backend is the one active at the call;
+ * `inputs` must stay unchanged until the promise settles (copy caller-owned arrays first).
+ */
+export async function runOnBackendAsync(g: Graph, inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Promise<Float64Array[]> {
+  const backend = current, tol = tolerance;
+  const prog = backend === 'ts' ? null : programFor(loaded.addon!, g);
+  if (!prog || !prog.async) {
+    await yieldToLoop();
+    if (!prog) { runs.ts++; return into(packTail(owned(g, tsRun(g, inputs), packed), packed), outputs); }
+  }
+  runs.native++;
+  const got = await prog.runAsync(inputs, outputs, packed);
+  if (backend === 'check') checkAgainstTs(g, inputs, got, packed, tol);
+  return got;
+}
+
+function checkAgainstTs(g: Graph, inputs: readonly Float64Array[], got: readonly Float64Array[], packed: number, tol: { rtol: number; atol: number }): void {
+  runs.ts++;
+  compareOutputs(g, packTail(interpret(g, inputs), packed), got, tol.rtol, tol.atol);
+}
+
+const constBuffers = new WeakMap<Graph, Set<ArrayBufferLike>>();
+/**
+ * TS outputs that are a constant's data, or repeat an earlier output, are copied (native outputs
+ * are always fresh); the last `packed` outputs are left alone (packTail copies them).
+ */
+function owned(g: Graph, outs: Float64Array[], packed: number): Float64Array[] {
+  let bufs = constBuffers.get(g);
+  if (!bufs) constBuffers.set(g, (bufs = new Set([...g.consts.values(), ...tsPlan(g).consts.values()].map((t) => t._data!.buffer))));
+  const seen = new Set<Float64Array>(), n = packed > 1 ? outs.length - packed : outs.length;
+  for (let k = 0; k < n; k++) {
+    if (bufs.has(outs[k].buffer) || seen.has(outs[k])) outs[k] = outs[k].slice();
+    seen.add(outs[k]);
+  }
+  return outs;
+}
+
+/** the leading arrays of `got` copied into `outputs` (the arrays returned start with `outputs`) */
+function into(got: Float64Array[], outputs?: Float64Array[]): Float64Array[] {
+  if (!outputs) return got;
+  outputs.forEach((o, k) => o.set(got[k]));
+  return [...outputs, ...got.slice(outputs.length)];
 }
 
 /** DESIGN §4: throws ERR_MISMATCH naming the first output (and index) where the backends disagree. */

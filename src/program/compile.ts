@@ -1,16 +1,24 @@
 // compile(f, ...example): record once, replay without re-running f. Each recorded path keeps the
 // values its JS read (guards); a replay whose guarded values differ re-records for those inputs,
 // so results are always those of the code as written (never a blindly replayed branch).
+// The guarded values a path expects are those its program computes on the inputs it was recorded
+// with (a run on other inputs never defines them).
+// Async calls (valueAsync, gradAsync, valueAndGradAsync) copy caller-owned arrays at the call and
+// run natively on the libuv thread pool (one evaluation of a program at a time, FIFO); the TS
+// backend and programs with opaque/customCall ops run on the main thread after yielding to the
+// event loop. Guards are checked after each run exactly as in the sync calls; re-recording is
+// synchronous (it runs f).
 import type { Graph, Guard } from '../core/graph.js';
 import { withOutputs } from '../core/graph.js';
 import { Tensor } from '../core/tensor.js';
 import { fail, describe } from '../core/errors.js';
 import { fmtShape, sizeOf, type Shape } from '../core/shape.js';
-import { flatten, unflatten, checkDifferentiable, toUser, type TreeDef } from '../core/pytree.js';
+import { flatten, unflatten, mapTree, checkDifferentiable, toUser, toLeafKind, type TreeDef, type LeafKind } from '../core/pytree.js';
 import { compact } from '../core/simplify.js';
 import { traceFunction } from '../transforms/trace-fn.js';
 import { vjpGraph } from '../transforms/vjp.js';
-import { runOnBackend, getBackend, type BackendName } from '../backends/index.js';
+import { runOnBackend, runOnBackendAsync, getBackend, type BackendName } from '../backends/index.js';
+import { nativeBytesOf } from '../backends/native/program.js';
 import { readArgs } from './args.js';
 import { describeGraph } from './describe.js';
 
@@ -26,7 +34,8 @@ interface Path {
   graph: Graph;              // the forward recording
   outDef: TreeDef;
   guards: readonly Guard[];
-  expected: Float64Array[] | null; // guarded values as the backend computes them
+  expected: Float64Array | null; // guarded values as the backend computes them, back to back
+  origin?: Float64Array[];   // the inputs it was recorded with, until `expected` is defined
   fwd?: Graph;               // outputs, then guarded values
   grad?: Graph;              // outputs, gradients w.r.t. argument 0, then guarded values
 }
@@ -36,6 +45,8 @@ export class Program {
   private readonly defs: TreeDef[];
   private readonly shapes: Shape[];
   private readonly wrt: number[];
+  /** leaf kinds of argument 0 (gradients mirror them) */
+  private readonly kinds0: LeafKind[];
   private paths: Path[] = [];
   private calls = 0;
   private retraces = 0;
@@ -50,40 +61,42 @@ export class Program {
     this.shapes = flat.flatMap((x) => x.leaves.map((l) => l.shape));
     const n0 = flat[0]?.leaves.length ?? 0;
     this.wrt = Array.from({ length: n0 }, (_, i) => i);
-    this.paths.push(this.record(example));
+    this.kinds0 = leafKinds(this.defs[0] ?? { t: 'static', value: undefined, path: '' });
+    const p = this.record(example);
+    if (p.guards.length) p.origin = readArgs(this.defs, this.shapes, example, true);
+    this.paths.push(p);
   }
 
   /** f(...args) */
-  value(...args: unknown[]): any {
-    const [outs, path] = this.run('fwd', args);
-    const g = path.graph;
-    return unflatten(path.outDef, g.outputs.map((v, k) => new Tensor(g.shapes[v], outs[k])), false);
-  }
+  value(...args: unknown[]): any { return this.valueOf(...this.run('fwd', args)); }
 
   /** gradient of a scalar f w.r.t. argument 0, mirroring its structure */
   grad(...args: unknown[]): any { return this.valueAndGrad(...args)[1]; }
 
-  valueAndGrad(...args: unknown[]): [any, any] {
-    const [outs, path] = this.run('grad', args);
-    const g = path.graph, nOut = g.outputs.length;
-    const grads = outs.slice(nOut, nOut + this.wrt.length).map((d, k) => new Tensor(this.shapes[k], d));
-    return [toUser(new Tensor(g.shapes[g.outputs[0]], outs[0])), unflatten(this.defs[0], grads, true)];
-  }
+  valueAndGrad(...args: unknown[]): [any, any] { return this.valueAndGradOf(...this.run('grad', args)); }
 
-  /** valueAndGrad writing the gradient into `out` (a Float64Array, or a tree of them mirroring argument 0) */
+  /** f(...args), evaluated off the main thread on the native backend (see the header comment) */
+  async valueAsync(...args: unknown[]): Promise<any> { return this.valueOf(...(await this.runAsync('fwd', args))); }
+
+  async gradAsync(...args: unknown[]): Promise<any> { return (await this.valueAndGradAsync(...args))[1]; }
+
+  async valueAndGradAsync(...args: unknown[]): Promise<[any, any]> { return this.valueAndGradOf(...(await this.runAsync('grad', args))); }
+
+  /**
+   * valueAndGrad writing the gradient into `out` (a Float64Array, or a tree of them mirroring
+   * argument 0): the native backend writes straight into these arrays (no copy), also on a run
+   * whose guards then fail, so after a throw their contents are unspecified.
+   */
   valueAndGradInto(out: unknown, ...args: unknown[]): number {
-    const [outs, path] = this.run('grad', args);
-    const nOut = path.graph.outputs.length;
-    const targets = flatten(out).leaves;
+    const targets = flattenRaw(out);
     if (targets.length !== this.wrt.length) fail('ERR_ARG', 'gradInto', `expected ${this.wrt.length} output array(s) mirroring argument 0 but received ${targets.length}`);
-    const raw = flattenRaw(out);
-    raw.forEach((arr, k) => {
-      const src = outs[nOut + k];
-      if (!(arr instanceof Float64Array) || arr.length !== src.length) {
-        fail('ERR_ARG', 'gradInto', `output ${k}: expected a Float64Array(${src.length}) but received ${describe(arr)}`);
-      }
-      (arr as Float64Array).set(src);
+    targets.forEach((arr, k) => {
+      const n = sizeOf(this.shapes[k]);
+      if (!(arr instanceof Float64Array) || arr.length !== n) fail('ERR_ARG', 'gradInto', `output ${k}: expected a Float64Array(${n}) but received ${describe(arr)}`);
     });
+    const [outs, path] = this.run('grad', args, targets as Float64Array[]);
+    const nOut = path.graph.outputs.length;
+    targets.forEach((arr, k) => { if (outs[nOut + k] !== arr) (arr as Float64Array).set(outs[nOut + k]); });
     return outs[0][0];
   }
   gradInto(out: unknown, ...args: unknown[]): unknown { this.valueAndGradInto(out, ...args); return out; }
@@ -94,7 +107,7 @@ export class Program {
     const p = this.paths[0];
     const g = p.grad ?? p.fwd ?? p.graph;
     return {
-      ops: g.eqns.length, fusedKernels: 0, memoryBytes: this.paths.reduce((n, q) => n + bytesOf(q), 0),
+      ops: g.eqns.length, fusedKernels: 0, memoryBytes: this.memoryBytes(),
       guards: p.guards.length, retraces: this.retraces, lastRetraceReason: this.lastReason,
       backend: getBackend(), paths: this.paths.length, calls: this.calls,
     };
@@ -123,47 +136,154 @@ export class Program {
     return p.grad;
   }
 
-  private run(kind: 'fwd' | 'grad', args: readonly unknown[]): [Float64Array[], Path] {
+  private valueOf(outs: Float64Array[], path: Path): any {
+    const g = path.graph;
+    return unflatten(path.outDef, g.outputs.map((v, k) => new Tensor(g.shapes[v], outs[k])), false);
+  }
+
+  /** gradients mirror argument 0; a Float64Array leaf gets the run's own array (no copy: runs return fresh arrays) */
+  private valueAndGradOf(outs: Float64Array[], path: Path): [any, any] {
+    const g = path.graph, nOut = g.outputs.length;
+    const grads = outs.slice(nOut, nOut + this.wrt.length);
+    const tree = mapTree(this.defs[0], (i) => {
+      const d = grads[i];
+      if (this.kinds0[i] === 'f64') return grads.indexOf(d) === i ? d : d.slice();
+      return toLeafKind(new Tensor(this.shapes[i], d), this.kinds0[i]);
+    });
+    return [toUser(new Tensor(g.shapes[g.outputs[0]], outs[0])), tree];
+  }
+
+  /** `targets` (gradient arrays of a 'grad' run) are written in place unless they overlap an input */
+  private run(kind: 'fwd' | 'grad', args: readonly unknown[], targets?: Float64Array[]): [Float64Array[], Path] {
     this.calls++;
     const inputs = readArgs(this.defs, this.shapes, args, false);
+    const direct = targets && !overlapsAny(targets, inputs) ? targets : undefined;
     if (!this.degraded) {
       for (let i = 0; i < this.paths.length; i++) {
         const p = this.paths[i];
-        const outs = runOnBackend(this.program(p, kind)!, inputs);
-        if (this.guardsHold(p, outs)) {
+        const outs = runOnBackend(this.program(p, kind)!, inputs, this.outputsFor(p, kind, direct), p.guards.length);
+        if (this.guardsHold(p, kind, outs, sameInputs(inputs, p.origin))) {
           if (i > 0) { this.paths.splice(i, 1); this.paths.unshift(p); }
           return [outs, p];
         }
       }
     }
     // no recorded path matches these inputs: record again (keeping the others, bounded)
+    const p = this.retrace(args, () => inputs.map((x) => x.slice()));
+    const outs = runOnBackend(this.program(p, kind)!, inputs, this.outputsFor(p, kind, direct), p.guards.length);
+    this.guardsHold(p, kind, outs, true);
+    return [outs, p];
+  }
+
+  /**
+   * run() off the main thread: inputs are copied now; paths are tried in order as in run(), each
+   * at most once, including paths that concurrent calls recorded meanwhile (so concurrent calls
+   * on a new branch record it once, not once each)
+   */
+  private async runAsync(kind: 'fwd' | 'grad', args: readonly unknown[]): Promise<[Float64Array[], Path]> {
+    this.calls++;
+    const inputs = readArgs(this.defs, this.shapes, args, true);
+    const tried = new Set<Path>();
+    for (;;) {
+      const p = this.degraded ? undefined : this.paths.find((q) => !tried.has(q));
+      if (!p) break;
+      tried.add(p);
+      const outs = await runOnBackendAsync(this.program(p, kind)!, inputs, undefined, p.guards.length);
+      if (await this.guardsHoldAsync(p, kind, outs, sameInputs(inputs, p.origin))) {
+        const i = this.paths.indexOf(p);
+        if (i > 0) { this.paths.splice(i, 1); this.paths.unshift(p); }
+        return [outs, p];
+      }
+    }
+    // re-record with the copies (the caller may have changed its arrays since the call)
+    const frozen = this.defs.map((d, a) => mapTree(d, (i) => {
+      const k = this.leafStart(a) + i;
+      return new Tensor(this.shapes[k], inputs[k]);
+    }));
+    const p = this.retrace(frozen, () => inputs);
+    const outs = await runOnBackendAsync(this.program(p, kind)!, inputs, undefined, p.guards.length);
+    this.guardsHold(p, kind, outs, true);
+    return [outs, p];
+  }
+
+  private retrace(args: readonly unknown[], origin: () => Float64Array[]): Path {
     const p = this.record(args);
+    if (p.guards.length) p.origin = origin();
     if (!this.degraded) {
       this.retraces++;
       this.paths.unshift(p);
       if (this.paths.length > MAX_PATHS) this.paths.pop();
       this.maybeDegrade();
     }
-    const outs = runOnBackend(this.program(p, kind)!, inputs);
-    this.guardsHold(p, outs);
-    return [outs, p];
+    return p;
   }
 
-  /** Compare guarded values (bitwise); the first run of a path defines them on this backend. */
-  private guardsHold(p: Path, outs: Float64Array[]): boolean {
-    if (!p.guards.length) return true;
-    const tail = outs.slice(outs.length - p.guards.length);
-    if (!p.expected) { p.expected = tail.map((t) => t.slice()); return true; }
-    for (let k = 0; k < tail.length; k++) {
-      if (!sameBits(tail[k], p.expected[k])) {
-        const gd = p.guards[k];
-        const eq = p.graph.eqns.find((e) => e.out === gd.v);
-        this.lastReason = `value read by ${eq ? `'${eq.op.name}' ${fmtShape(p.graph.shapes[gd.v])}` : `input ${fmtShape(p.graph.shapes[gd.v])}`}` +
-          ` changed from ${Array.from(p.expected[k].slice(0, 4)).join(',')} to ${Array.from(tail[k].slice(0, 4)).join(',')}${gd.site ? ` at ${gd.site}` : ''}`;
-        return false;
-      }
+  /** index of argument a's first leaf among all leaves */
+  private leafStart(a: number): number {
+    let n = 0;
+    for (let i = 0; i < a; i++) n += countLeaves(this.defs[i]);
+    return n;
+  }
+
+  /** leading output arrays of p's gradient program: fresh ones for f's outputs, then `targets` (or undefined) */
+  private outputsFor(p: Path, kind: 'fwd' | 'grad', targets?: Float64Array[]): Float64Array[] | undefined {
+    if (!targets || kind !== 'grad') return undefined;
+    const g = p.graph;
+    return [...g.outputs.map((v) => new Float64Array(sizeOf(g.shapes[v]))), ...targets];
+  }
+
+  /**
+   * Compare guarded values (bitwise) with those of p's program on its recording inputs: `outs`
+   * when `recorded`, else one run on p.origin the first time.
+   */
+  private guardsHold(p: Path, kind: 'fwd' | 'grad', outs: Float64Array[], recorded: boolean): boolean {
+    if (p.guards.length && !p.expected) this.define(p, recorded ? outs : runOnBackend(this.program(p, kind)!, p.origin!, undefined, p.guards.length));
+    return this.compare(p, outs);
+  }
+
+  private async guardsHoldAsync(p: Path, kind: 'fwd' | 'grad', outs: Float64Array[], recorded: boolean): Promise<boolean> {
+    if (p.guards.length && !p.expected) {
+      const ref = recorded ? outs : await runOnBackendAsync(this.program(p, kind)!, p.origin!, undefined, p.guards.length);
+      if (!p.expected) this.define(p, ref);
     }
-    return true;
+    return this.compare(p, outs);
+  }
+
+  /** the guarded values are the last output array (runs pack them: packed = guards.length) */
+  private define(p: Path, outs: Float64Array[]): void {
+    p.expected = outs[outs.length - 1].slice();
+    p.origin = undefined;
+  }
+
+  private compare(p: Path, outs: Float64Array[]): boolean {
+    if (!p.guards.length) return true;
+    const got = outs[outs.length - 1], want = p.expected!;
+    let i = 0;
+    while (i < got.length && (got[i] === want[i] || (got[i] !== got[i] && want[i] !== want[i]))) i++;
+    if (i === got.length) return true;
+    // name the guard holding value i
+    let k = 0, at = 0;
+    while (at + sizeOf(p.graph.shapes[p.guards[k].v]) <= i) at += sizeOf(p.graph.shapes[p.guards[k++].v]);
+    const gd = p.guards[k], n = sizeOf(p.graph.shapes[gd.v]);
+    const eq = p.graph.eqns.find((e) => e.out === gd.v);
+    this.lastReason = `value read by ${eq ? `'${eq.op.name}' ${fmtShape(p.graph.shapes[gd.v])}` : `input ${fmtShape(p.graph.shapes[gd.v])}`}` +
+      ` changed from ${Array.from(want.subarray(at, at + Math.min(n, 4))).join(',')} to ${Array.from(got.subarray(at, at + Math.min(n, 4))).join(',')}${gd.site ? ` at ${gd.site}` : ''}`;
+    return false;
+  }
+
+  /** bytes this Program keeps alive: constants (each tensor once), native programs built for its graphs, guard data */
+  private memoryBytes(): number {
+    const seen = new Set<Tensor>();
+    let n = 0;
+    for (const p of this.paths) {
+      for (const g of [p.graph, p.fwd, p.grad]) {
+        if (!g) continue;
+        for (const t of g.consts.values()) if (!seen.has(t)) { seen.add(t); n += 8 * t.size; }
+        if (g !== p.graph) n += nativeBytesOf(g);
+      }
+      n += (p.expected?.byteLength ?? 0) + (p.origin ?? []).reduce((m, a) => m + a.byteLength, 0);
+    }
+    return n;
   }
 
   private maybeDegrade(): void {
@@ -184,7 +304,22 @@ function flattenRaw(x: unknown): unknown[] {
   return Object.values(x as object).flatMap(flattenRaw);
 }
 
-const bytesOf = (p: Path) => [p.graph, p.fwd, p.grad].reduce((n, g) => n + (g ? g.shapes.reduce((m, s) => m + 8 * sizeOf(s), 0) : 0), 0);
+const sameInputs = (a: readonly Float64Array[], b?: readonly Float64Array[]) => !!b && a.every((x, k) => sameBits(x, b[k]));
+
+function leafKinds(d: TreeDef, out: LeafKind[] = []): LeafKind[] {
+  if (d.t === 'leaf') out[d.i] = d.kind;
+  else if (d.t !== 'static') d.items.forEach((x) => leafKinds(x, out));
+  return out;
+}
+
+const countLeaves = (d: TreeDef): number => (d.t === 'leaf' ? 1 : d.t === 'static' ? 0 : d.items.reduce((n, x) => n + countLeaves(x), 0));
+
+const overlaps = (a: Float64Array, b: Float64Array) =>
+  a.length > 0 && b.length > 0 && a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+
+/** whether a target overlaps an input or another target (then results are copied in instead) */
+const overlapsAny = (targets: readonly Float64Array[], inputs: readonly Float64Array[]) =>
+  targets.some((t, k) => inputs.some((x) => overlaps(t, x)) || targets.some((u, j) => j !== k && overlaps(t, u)));
 
 /** w.compile(f, ...exampleArgs) */
 export const compile = (f: Fn, ...example: unknown[]): Program => new Program(f, example);

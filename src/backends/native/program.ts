@@ -1,6 +1,8 @@
 // A Graph's native program: encoded once (cached per Graph object), decoded and validated once by
-// the addon, then one addon call per evaluation. Addon refusals become ERR_NATIVE errors that
-// quote the equation.
+// the addon, then one addon call per evaluation (sync, or async on the libuv thread pool: async
+// calls of one program run one after another, see native/src/async.h). Addon refusals become
+// ERR_NATIVE errors that quote the equation. The addon object's finalizer frees the native
+// program when the NativeProgram becomes unreachable (the cache below holds it weakly).
 import type { Eqn, Graph } from '../../core/graph.js';
 import { fail } from '../../core/errors.js';
 import { fmtShape, sizeOf } from '../../core/shape.js';
@@ -8,11 +10,18 @@ import { encodeGraph } from './encode.js';
 import { tsPlan } from '../../program/plan.js';
 import type { Addon, AddonProgram } from './loader.js';
 
+type AddonError = { status: number; instr: number; message: string };
+/** the addon's async entry (absent from an addon built before it existed) */
+interface AsyncAddonProgram extends AddonProgram {
+  /** resolves to null (written into `outputs`), the arrays it allocated (`outputs` = how many), or an error */
+  runAsync?(inputs: Float64Array[], outputs: Float64Array[] | number): Promise<AddonError | Float64Array[] | null>;
+}
+
 /** names of the addon's status codes (native/src/common.h) */
 export const STATUS = ['ok', 'format', 'op', 'operand', 'shape', 'attr', 'memory', 'const', 'alloc', 'args', 'index', 'busy'];
 
 export class NativeProgram {
-  private readonly prog: AddonProgram;
+  private readonly prog: AsyncAddonProgram;
   private readonly eqnOf: Eqn[];
   private readonly outSizes: number[];
   /** what the Graph looked like when encoded (a Graph whose equations or outputs change is re-encoded) */
@@ -32,21 +41,66 @@ export class NativeProgram {
     if (err) this.raise(err, 'refused the program');
   }
 
-  run(inputs: readonly Float64Array[], outputs?: Float64Array[]): Float64Array[] {
-    const outs = outputs ?? this.outSizes.map((n) => new Float64Array(n));
+  /**
+   * One evaluation. The result has one array per output, except that the last `packed` outputs
+   * (guarded values) share one array, back to back. `outputs` are written in place; missing
+   * trailing arrays are allocated.
+   */
+  run(inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Float64Array[] {
+    const outs = this.complete(outputs ?? [], packed);
     if (this.prog.run(inputs as Float64Array[], outs) !== 0) this.raise(this.prog.error()!, 'failed');
+    return outs;
+  }
+
+  /** whether runAsync runs off the main thread */
+  get async(): boolean { return typeof this.prog.runAsync === 'function'; }
+
+  /**
+   * One evaluation on a libuv pool thread. `inputs` must not change until the promise settles
+   * (callers pass copies of caller-owned arrays); `outputs` are written by the pool thread.
+   */
+  async runAsync(inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Promise<Float64Array[]> {
+    if (!this.prog.runAsync) return this.run(inputs, outputs, packed);
+    // no outputs given: the pool thread allocates them (the main thread neither zeroes nor copies)
+    const outs = outputs ? this.complete(outputs, packed) : undefined;
+    const r = await this.prog.runAsync(inputs as Float64Array[], outs ?? arrayCount(this.outSizes.length, packed));
+    if (Array.isArray(r)) return r;
+    if (r) this.raise(r, 'failed');
+    return outs!;
+  }
+
+  /** `outputs` with the missing trailing arrays allocated (the last packing `packed` outputs) */
+  private complete(outputs: Float64Array[], packed: number): Float64Array[] {
+    const n = arrayCount(this.outSizes.length, packed);
+    if (outputs.length >= n) return outputs;
+    const outs = [...outputs];
+    for (let k = outs.length; k < n; k++) {
+      outs.push(new Float64Array(k < n - 1 || n === this.outSizes.length ? this.outSizes[k] : this.outSizes.slice(k).reduce((a, b) => a + b, 0)));
+    }
     return outs;
   }
 
   info() { return this.prog.info(); }
 
-  private raise(err: { status: number; instr: number; message: string }, what: string): never {
+  private raise(err: AddonError, what: string): never {
     const e = err.instr >= 0 ? this.eqnOf[err.instr] : undefined;
     // bad gather/scatter indices are the user's data: the same ERR_ARG the TS kernel raises
     if (err.status === STATUS.indexOf('index') && e) fail('ERR_ARG', e.op.name, err.message.slice(e.op.name.length + 2));
     const where = e ? ` at equation ${err.instr} (${describeEqn(this.planned, e)})` : '';
     return fail('ERR_NATIVE', 'native', `the addon ${what}${where}: ${err.message} [${STATUS[err.status] ?? err.status}]`);
   }
+}
+
+/** arrays holding `nout` outputs whose last `packed` share one array */
+export const arrayCount = (nout: number, packed: number) => (packed > 1 ? nout - packed + 1 : nout);
+
+/** per-output arrays with the last `packed` concatenated into one (the TS side of packing) */
+export function packTail(outs: Float64Array[], packed: number): Float64Array[] {
+  if (packed <= 1) return outs;
+  const n = outs.length - packed, tail = new Float64Array(outs.slice(n).reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (let k = n; k < outs.length; k++) { tail.set(outs[k], at); at += outs[k].length; }
+  return [...outs.slice(0, n), tail];
 }
 
 /** `%7 = mul %3 %6 : f64[1000]` with the operand shapes */
@@ -58,6 +112,12 @@ export function describeEqn(g: Graph, e: Eqn): string {
 const stampOf = (g: Graph) => `${g.eqns.length}/${g.nvars}/${g.outputs.join(',')}`;
 
 const cache = new WeakMap<Graph, NativeProgram | string>();
+
+/** Native bytes (arena, scratch) of the program already built for `g`, or 0 (never builds one). */
+export function nativeBytesOf(g: Graph): number {
+  const c = cache.get(g);
+  return c instanceof NativeProgram && c.stamp === stampOf(g) ? c.info().memoryBytes : 0;
+}
 
 /**
  * The cached program of a Graph (planned and encoded on first use), or null when the graph holds
