@@ -6,9 +6,10 @@
 // valueAndGrad (derivative program, plan, encode, native decode, run), then the median replay.
 // Event loop: perf_hooks.monitorEventLoopDelay (1 ms resolution) while 20 W1 valueAndGrad
 // evaluations run: sync (a setImmediate between calls, as a server handling requests would),
-// async awaited one by one, async all in flight at once.
+// async awaited one by one, async all in flight at once; and the event-loop utilization (the
+// share of the run the main thread was busy).
 import { spawnSync } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance as perf } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
@@ -53,7 +54,7 @@ function firstCalls(ids: WorkloadId[], backends: Backend[]): First[] {
   return out;
 }
 
-interface Delay { mode: string; backend: Backend; totalMs: number; p50: number; p99: number; max: number }
+interface Delay { mode: string; backend: Backend; totalMs: number; p50: number; p99: number; max: number; busy: number }
 
 async function loopDelay(backend: Backend): Promise<Delay[]> {
   w.setBackend(backend);
@@ -77,15 +78,15 @@ async function loopDelay(backend: Backend): Promise<Delay[]> {
     // the histogram records the time between its timer's firings: let it fire once before the
     // run, or a block right at the start goes unrecorded
     await new Promise((r) => setTimeout(r, 3));
-    const t = now();
+    const t = now(), elu0 = perf.eventLoopUtilization();
     await run();
-    const totalMs = now() - t;
+    const totalMs = now() - t, busy = perf.eventLoopUtilization(elu0).utilization;
     // let the timer that was due during a block fire and record its delay
     await new Promise((r) => setTimeout(r, 5));
     h.disable();
     clearInterval(keep);
     const ms = (ns: number) => ns / 1e6;
-    rows.push({ mode, backend, totalMs, p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) });
+    rows.push({ mode, backend, totalMs, p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), busy });
     process.stderr.write(`  ${backend} ${mode}: total ${fmt(totalMs)} ms, delay p99 ${fmt(ms(h.percentile(99)))} ms\n`);
   }
   return rows;
@@ -114,8 +115,9 @@ async function main() {
     const rows: Delay[] = [];
     for (const b of backends) rows.push(...(await loopDelay(b)));
     console.log('\nEvent-loop delay during 20 W1 valueAndGrad evaluations (monitorEventLoopDelay, 1 ms resolution; ms)');
-    console.log(table(['backend', 'mode', 'total', 'delay p50', 'delay p99', 'delay max'],
-      rows.map((r) => [r.backend, r.mode, fmt(r.totalMs), fmt(r.p50), fmt(r.p99), fmt(r.max)])));
+    console.log(table(['backend', 'mode', 'total', 'delay p50', 'delay p99', 'delay max', 'main thread busy'],
+      rows.map((r) => [r.backend, r.mode, fmt(r.totalMs), fmt(r.p50), fmt(r.p99), fmt(r.max), `${(100 * r.busy).toFixed(0)}%`])));
+    console.log('main thread busy = event-loop utilization (perf_hooks) over the run; delays include GC and, on a shared machine, waiting for a core.');
     console.log('The TS backend runs on the main thread: its async calls only yield once before each evaluation.');
   }
 }

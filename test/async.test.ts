@@ -138,6 +138,21 @@ describeBackends('async evaluation', (backend) => {
     expect(await last).toBe(0);
   });
 
+  it('a first call on the other branch re-records, sync or async (guards never defined by another input)', async () => {
+    const f = (x: w.Tensor) => (w.less(x, 0).item() ? w.mul(x, 0) : x);
+    const ps = w.compile(f, -1.3), pa = w.compile(f, -1.3);
+    expect(ps.grad(1.34)).toBe(1);
+    expect(await pa.gradAsync(1.34)).toBe(1);
+    expect([ps.stats.retraces, pa.stats.retraces]).toEqual([1, 1]);
+    expect(ps.grad(-2)).toBe(0);
+    expect(await pa.gradAsync(-2)).toBe(0);
+    expect([ps.stats.retraces, pa.stats.retraces]).toEqual([1, 1]);
+    // a value read with several guards: the message names the one that changed
+    const g = w.compile((x: w.Tensor) => (w.greater(w.sum(x), 0).item() && w.less(w.at(x, 1), 5).item() ? w.sum(w.square(x)) : w.sum(x)), new Float64Array([1, 2]));
+    expect(g.grad(new Float64Array([1, 7]))).toEqual(new Float64Array([1, 1]));
+    expect(g.stats.lastRetraceReason).toMatch(/'less' f64\[\] changed from 1 to 0/);
+  });
+
   it('a Newton square root with value-dependent iteration counts, async', async () => {
     const nsqrt = (a: w.Tensor) => {
       let x = w.mul(a, 1);
