@@ -49,6 +49,7 @@ function loopOf(a: FusedAttrs): Loop {
       return out;
     };`;
     make = new Function(...fs.map((_, k) => `f${k}`), src) as (...fs: Function[]) => Loop;
+    if (byKey.size >= 4096) byKey.clear(); // bounded: a dropped loop is only generated again
     byKey.set(key, make);
   }
   loop = make(...fs);

@@ -8,11 +8,22 @@ const SMALL_CONST = 64;
 const tensorIds = new WeakMap<Tensor, number>();
 let nextTensorId = 1;
 const attrIds = new Map<string, number>();
+/** bumped when attrIds is cleared (bounded), so keys made before can never equal keys made after */
+let epoch = 0;
 
 export interface Signature { readonly hash: number; readonly key: Float64Array }
 
 export function signature(g: Graph, extra: readonly number[] = []): Signature {
-  const k: number[] = [g.nvars, g.inputs.length];
+  // a key must not mix attribute ids from before and after a clear of the table
+  for (;;) {
+    const before = epoch;
+    const sig = build(g, extra);
+    if (epoch === before) return sig;
+  }
+}
+
+function build(g: Graph, extra: readonly number[]): Signature {
+  const k: number[] = [epoch, g.nvars, g.inputs.length];
   for (const v of g.inputs) { const s = g.shapes[v]; k.push(v, s.length, ...s); }
   k.push(g.consts.size);
   for (const [v, t] of g.consts) {
@@ -39,7 +50,10 @@ function attrId(a: unknown): number {
   if (a === undefined) return -1;
   const s = typeof a === 'string' ? a : JSON.stringify(a);
   let id = attrIds.get(s);
-  if (id === undefined) attrIds.set(s, (id = attrIds.size));
+  if (id === undefined) {
+    if (attrIds.size >= 100_000) { attrIds.clear(); epoch++; }
+    attrIds.set(s, (id = attrIds.size));
+  }
   return id;
 }
 
