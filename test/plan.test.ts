@@ -54,3 +54,32 @@ describe('planning: common subexpressions', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('opaque functions on the native backend', () => {
+  it.skipIf(!w.nativeInfo().available)('run between native stretches (not a TS fallback), same values as TS', async () => {
+    const { backendRuns } = await import('../src/backends/index.js');
+    let calls = 0;
+    const cube = w.opaque((x) => { calls++; return x.map((v) => v * v * v); }, { shape: (s) => s, vjp: (g, { inputs: [x] }) => [w.mul(g, w.mul(3, w.square(x as w.Tensor)))] });
+    const f = (x: w.Tensor) => w.sum(w.mul(w.exp(cube(w.sin(x))), x));
+    const x = [0.2, -0.7, 1.3, 0.05];
+    w.setBackend('ts');
+    const want = w.compile(f, x).valueAndGrad(x);
+    w.setBackend('native');
+    try {
+      const p = w.compile(f, x);
+      const before = backendRuns();
+      calls = 0;
+      const got = p.valueAndGrad(x);
+      const after = backendRuns();
+      expect(after.native).toBeGreaterThan(before.native);
+      expect(after.ts).toBe(before.ts);
+      expect(calls).toBe(1);
+      expect(got[0]).toBeCloseTo(want[0] as number, 13);
+      (got[1] as number[]).forEach((g, i) => expect(g).toBeCloseTo((want[1] as number[])[i], 13));
+      w.setBackend('check');
+      p.valueAndGrad(x);   // compared against the TS interpreter
+    } finally {
+      w.setBackend('ts');
+    }
+  });
+});

@@ -123,12 +123,15 @@ export function nativeBytesOf(g: Graph): number {
  * The cached program of a Graph (planned and encoded on first use), or null when the graph holds
  * an op that runs JS code (customCall, opaque), which only the TS interpreter can run.
  */
+/** Equations only JS can run (opaque functions); planning has inlined custom calls. */
+export const runsJs = (e: Eqn) => e.op.family === 'none' && e.op.name !== 'fused';
+
 export function programFor(addon: Addon, g: Graph): NativeProgram | null {
   const c = cache.get(g);
   const stamp = stampOf(g);
   if (typeof c === 'string' && c === stamp) return null;
   if (c instanceof NativeProgram && c.stamp === stamp) return c;
-  if (g.eqns.some((e) => e.op.family === 'none' && e.op.name !== 'fused')) { cache.set(g, stamp); return null; }
+  if (tsPlan(g).eqns.some(runsJs)) { cache.set(g, stamp); return null; }
   const p = new NativeProgram(addon, g);
   cache.set(g, p);
   return p;
