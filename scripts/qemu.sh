@@ -11,10 +11,19 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 command -v qemu-x86_64 >/dev/null || { echo "qemu: qemu-x86_64 not found (apt-get install qemu-user)"; exit 1; }
 node="$(command -v node)"
-models="${QEMU_MODELS:-qemu64 Nehalem Haswell Skylake-Server}"
+# qemu 7.2's TCG has no AVX-512: a Skylake-Server model runs as AVX2, so the default stops at Haswell
+models="${QEMU_MODELS:-qemu64 Nehalem Haswell}"
 npx tsc -p tsconfig.json >/dev/null || { echo "qemu: tsc failed"; exit 1; }
-probe="$(mktemp /tmp/wengert-qemu-XXXXXX.mjs)"
-trap 'rm -f "$probe"' EXIT
+[ -f build/Release/wengert.node ] || { echo "qemu: build/Release/wengert.node missing (npm run build:native)"; exit 1; }
+# a private copy of the package: a concurrent rebuild of build/ cannot pull the addon away mid-run
+pkg="$(mktemp -d /tmp/wengert-qemu.XXXXXX)"
+trap 'rm -rf "$pkg"' EXIT
+cp -r package.json dist "$pkg/"
+mkdir -p "$pkg/build/Release"
+cp build/Release/wengert.node "$pkg/build/Release/"
+ln -s "$root/node_modules" "$pkg/node_modules"
+root="$pkg"
+probe="$pkg/probe.mjs"
 cat >"$probe" <<'JS'
 import * as w from 'ROOT/dist/index.js';
 const info = w.nativeInfo();
