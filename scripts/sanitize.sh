@@ -12,7 +12,10 @@ out="${WG_SANITIZE_DIR:-build-sanitize}"
 jobs="${JOBS:-2}"
 
 echo "== building the sanitized addon and C++ tests into $out"
-npx cmake-js build -O "$out" -p "$jobs" --CDWG_SANITIZE=address,undefined --CDWG_TESTS=ON >"$out.log" 2>&1 || { tail -40 "$out.log"; exit 1; }
+# SANITIZE_EXCLUDE=signed-integer-overflow (say) leaves one check out while a known report is triaged
+# (configure every time: `cmake-js build` alone keeps a cached configuration and drops --CD options)
+{ npx cmake-js configure -O "$out" --CDWG_SANITIZE=address,undefined --CDWG_SANITIZE_EXCLUDE="${SANITIZE_EXCLUDE:-}" --CDWG_TESTS=ON &&
+  npx cmake-js build -O "$out" -p "$jobs"; } >"$out.log" 2>&1 || { tail -40 "$out.log"; exit 1; }
 addon="$(find "$out" -name wengert.node | head -1)"
 tests="$(find "$out" -name wg_native_tests -type f | head -1)"
 [ -n "$addon" ] && [ -n "$tests" ] || { echo "build produced no addon or tests"; exit 1; }
