@@ -48,6 +48,7 @@ bool Decoder::header() {
 bool Decoder::varsSection() {
   P->vars.resize(P->nvars);
   P->dims.reserve(P->nvars);
+  i64 used = P->constEnd;  // the arena must be no larger than what the variables use
   for (int32_t v = 0; v < P->nvars; v++) {
     Var& x = P->vars[v];
     int32_t rank = 0;
@@ -74,6 +75,7 @@ bool Decoder::varsSection() {
       if (off != 0) return fail(S_MEMORY, "variable %d: an arena variable has offset %d", v, off);
       if (x.ref + size > P->arenaSize) return fail(S_MEMORY, "variable %d: arena range [%d, %lld) exceeds arena size %lld", v, x.ref, (long long)(x.ref + size), (long long)P->arenaSize);
       x.loc = x.ref;
+      if (x.ref + size > used) used = x.ref + size;
     } else if (i64(~x.ref) >= i64(P->nin) + P->nout || off < 0) {
       return fail(S_MEMORY, "variable %d: external buffer %d (offset %d) out of range (%d inputs, %d outputs)", v, ~x.ref, off, P->nin, P->nout);
     } else {
@@ -82,6 +84,8 @@ bool Decoder::varsSection() {
       x.loc = -1 - (i64(x.ext) + (i64(off) << kExtBits));
     }
   }
+  // the encoder rounds the arena up to 8 values; anything larger is not an arena this program uses
+  if (P->arenaSize > (used + 7) / 8 * 8) return fail(S_FORMAT, "arena size %lld exceeds the %lld values the variables use", (long long)P->arenaSize, (long long)used);
   return true;
 }
 
