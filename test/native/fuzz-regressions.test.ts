@@ -78,6 +78,12 @@ describeNative('fuzz corpus replayed through the addon', (addon) => {
     for (const f of regressions) expect(typeof replay(addon, f).status).toBe('number');
   });
 
+  it('an arena larger than the variables use is refused at decode (no 2 GiB reservation)', () => {
+    const f = regressions.find((x) => x.includes('oom-2gib'));
+    expect(f).toBeDefined();
+    expect(replay(addon, f!).decoded).toBe(false);
+  });
+
   it('one-byte corruptions of every seed are refused or run, never crash', () => {
     let refused = 0, ran = 0;
     for (const [k, f] of seeds.entries()) {
