@@ -2,7 +2,7 @@
 // max ulp error against long double (x87 80-bit) libm over each function's domain — a dense grid,
 // random points, log-uniform magnitudes over the whole double range, and the thresholds where the
 // kernels switch formula or fall back to libm — held to the bounds of docs/math.md; special values
-// exact; tails and in-place rows; programs (unary and fused steps) run these kernels.
+// exact; tails and in-place rows; programs (unary and fused steps) run these kernels; pow too.
 // WENGERT_MATH_REPORT=1 prints the measured table (docs/math.md), WENGERT_MATH_SAMPLES=k samples k× more.
 import { it, expect, afterAll } from 'vitest';
 import * as w from '../../src/index.js';
@@ -12,17 +12,18 @@ import { traceFunction } from '../../src/transforms/trace-fn.js';
 import { describeNative, oneOp, rng } from './support.js';
 
 interface MathTest {
-  /** err[i] = |got[i] − name(x[i])| in ulps of the long double reference rounded to double */
-  ulpError(name: string, x: Float64Array, got: Float64Array, err: Float64Array): boolean;
-  /** out = op(x) by that level's unary kernel, reps times; ns per element */
-  run(level: string, op: string, x: Float64Array, out: Float64Array, reps: number): number;
+  /** err[i] = |got[i] − name(x[i])| (pow: name(x[i], y[i])) in ulps of the long double reference rounded to double */
+  ulpError(name: string, x: Float64Array, got: Float64Array, err: Float64Array, y?: Float64Array): boolean;
+  /** out = op(x) (op(x, y)) by that level's unary (binary) kernel, reps times; ns per element */
+  run(level: string, op: string, x: Float64Array, out: Float64Array, reps: number, y?: Float64Array): number;
 }
 
-/** promised max ulp error (docs/math.md) */
+/** promised max ulp error (docs/math.md); pow: POW_BOUND */
 const BOUND: Record<string, number> = {
   exp: 2, expm1: 2, log: 2, log1p: 2, sin: 2, cos: 2, tan: 3, atan: 2, tanh: 3, sigmoid: 3, softplus: 3, sinh: 3, cosh: 3,
 };
 const FNS = Object.keys(BOUND);
+const POW_BOUND = 2;
 
 const MIN_NORMAL = 2 ** -1022, MAX = Number.MAX_VALUE, TINY = 2 ** -1074;
 const up = (x: number) => x + Math.abs(x) * 2 ** -52;
@@ -91,6 +92,32 @@ function samples(name: string): Float64Array {
   return Float64Array.from(xs);
 }
 
+/** JS Math.pow special cases (the vector kernel sends them to the scalar JS-semantics pow) */
+const POW_SPECIAL: [number, number, number][] = [
+  [NaN, 0, 1], [1, NaN, NaN], [1, Infinity, NaN], [-1, -Infinity, NaN], [0, -1, Infinity], [-0, -1, -Infinity],
+  [-0, 3, -0], [-8, 1 / 3, NaN], [2, 1024, Infinity], [2, -1075, 0], [-2, 3, -8], [4, 0.5, 2], [Infinity, -1, 0],
+  [-Infinity, 3, -Infinity], [0.5, Infinity, 0], [2, -Infinity, 0], [1, 1e308, 1], [2, 0.5, Math.SQRT2], [10, 2, 100],
+];
+
+/** (x, y) pairs: random bases and exponents, results up to and beyond the overflow/underflow edges */
+function powSamples(): [Float64Array, Float64Array] {
+  const rand = rng(77);
+  const xs: number[] = [], ys: number[] = [];
+  const push = (x: number, y: number) => { xs.push(x); ys.push(y); };
+  for (const [x, y] of POW_SPECIAL) push(x, y);
+  const n = 40_000 * SCALE;
+  for (let i = 0; i < n; i++) {
+    push(rand() * 10, (rand() - 0.5) * 20);
+    push(2 ** (-1074 + 2098 * rand()), (rand() - 0.5) * 2);
+    push(1 + (rand() - 0.5) * 2e-3, (rand() - 0.5) * 1.5e6);  // |y·log x| up to ~750
+    push(rand() * 3, Math.round((rand() - 0.5) * 60));
+    push(-rand() * 3, Math.round((rand() - 0.5) * 60));  // negative bases: integer exponents
+    const x = 2 ** (-60 + 120 * rand());
+    push(x, ((rand() - 0.5) * 1500) / Math.max(1e-3, Math.abs(Math.log(x))));
+  }
+  return [Float64Array.from(xs), Float64Array.from(ys)];
+}
+
 describeNative('vector math kernels: max ulp error at every SIMD level', (addon) => {
   const M = (addon as unknown as { _mathTest: MathTest })._mathTest;
   const levels = addon.simdInfo().supported;
@@ -99,7 +126,7 @@ describeNative('vector math kernels: max ulp error at every SIMD level', (addon)
   afterAll(() => {
     addon.setSimd(initial);
     if (process.env.WENGERT_MATH_REPORT === '1') {
-      const rows = FNS.map((f) => `| ${f} | ${levels.map((l) => measured[f]?.[l]?.toFixed(3) ?? '-').join(' | ')} | ${BOUND[f]} |`);
+      const rows = [...FNS, 'pow'].map((f) => `| ${f} | ${levels.map((l) => measured[f]?.[l]?.toFixed(3) ?? '-').join(' | ')} | ${BOUND[f] ?? POW_BOUND} |`);
       console.log([`| function | ${levels.join(' | ')} | bound |`, `|---|${levels.map(() => '---|').join('')}---|`, ...rows].join('\n'));
     }
   });
@@ -125,6 +152,36 @@ describeNative('vector math kernels: max ulp error at every SIMD level', (addon)
         }
       });
     }
+
+    it(`pow [${level}] within ${POW_BOUND} ulp, JS special cases exact, broadcast operands`, () => {
+      const [x, y] = powSamples();
+      const got = new Float64Array(x.length), err = new Float64Array(x.length);
+      expect(M.run(level, 'pow', x, got, 1, y)).toBeGreaterThanOrEqual(0);
+      expect(M.ulpError('pow', x, got, err, y)).toBe(true);
+      let worst = 0, at = 0;
+      for (let i = 0; i < x.length; i++) if (!(err[i] <= worst)) { worst = err[i]; at = i; }
+      (measured.pow ??= {})[level] = worst;
+      expect(worst, `pow(${x[at]}, ${y[at]}) = ${got[at]}: ${worst} ulp`).toBeLessThanOrEqual(POW_BOUND);
+      for (let i = 0; i < POW_SPECIAL.length; i++) {
+        const [xi, yi, want] = POW_SPECIAL[i];
+        expect(Object.is(got[i], want), `pow(${xi}, ${yi}) = ${got[i]}, expected ${want}`).toBe(true);
+        expect(Object.is(Math.pow(xi, yi), want)).toBe(true);
+      }
+      // a broadcast base or exponent (stride 0) through programs: the same values as full rows
+      expect(addon.setSimd(level)).toBe(true);
+      const pow = REGISTRY.find((o) => o.name === 'pow')!;
+      const n = 1001, xs = x.subarray(0, n), ys = y.subarray(0, n);
+      for (const [shapes, ins, bx, by] of [
+        [[[n], []], [xs, ys.subarray(5, 6)], xs, new Float64Array(n).fill(ys[5])],
+        [[[], [n]], [xs.subarray(7, 8), ys], new Float64Array(n).fill(xs[7]), ys],
+        [[[n], [n]], [xs, ys], xs, ys],
+      ] as [number[][], Float64Array[], Float64Array, Float64Array][]) {
+        const want = new Float64Array(n);
+        M.run(level, 'pow', Float64Array.from(bx), want, 1, Float64Array.from(by));
+        const out = new NativeProgram(addon, oneOp(pow, shapes, undefined)).run(ins.map((a) => Float64Array.from(a)))[0];
+        expect(Array.from(out)).toEqual(Array.from(want));
+      }
+    });
 
     it(`rows of every length, every lane position, in place [${level}]`, () => {
       for (const f of FNS) {

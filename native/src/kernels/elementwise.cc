@@ -1,6 +1,7 @@
 // Elementwise row kernels for one SIMD level (see level.h): plain loops over restrict pointers
 // that the compiler vectorizes at this level's width. The vectorized transcendental functions
-// (with ulp bounds) are math.cc's; asin, acos, atan2 and pow call libm.
+// (with ulp bounds) are math.cc's, which also replaces pow at the levels with FMA; asin, acos,
+// atan2 call libm.
 #include "level.h"
 
 namespace wg {
@@ -87,13 +88,15 @@ void fillElementwise(KernelTable* t) {
 #define U(N) t->unary[OP_##N] = u_##N;
   U(neg) U(square) U(sqrt) U(asin) U(acos) U(relu) U(abs) U(sign) U(stopGradient)
 #undef U
-  fillMath(t);  // exp, expm1, log, log1p, sin, cos, tan, atan, sinh, cosh, tanh, sigmoid, softplus
 #define B(N) t->binary[OP_##N] = b_##N;
   B(add) B(sub) B(mul) B(div) B(pow) B(atan2) B(maximum) B(minimum) B(cmul) B(less) B(lessEqual)
   B(greater) B(greaterEqual) B(equal) B(notEqual)
 #undef B
   t->ternary[OP_where] = t_op<OP_where>;
   t->ternary[OP_clip] = t_op<OP_clip>;
+  // last: replaces exp, expm1, log, log1p, sin, cos, tan, atan, sinh, cosh, tanh, sigmoid, softplus
+  // and (at the levels with FMA) pow by the vector kernels
+  fillMath(t);
 }
 
 }  // namespace WG_NS

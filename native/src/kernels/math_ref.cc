@@ -17,6 +17,11 @@ typedef long double (*RefFn)(long double);
 
 long double refSigmoid(long double x) { return x >= 0 ? 1.0L / (1.0L + expl(-x)) : expl(x) / (1.0L + expl(x)); }
 long double refSoftplus(long double x) { return x > 0 ? x + log1pl(expl(-x)) : log1pl(expl(x)); }
+// JS Math.pow: a NaN exponent gives NaN, so does |x| = 1 with an infinite exponent
+long double refPow(long double x, long double y) {
+  if (y != y || ((x == 1 || x == -1) && isinf(y))) return __builtin_nanl("");
+  return powl(x, y);
+}
 
 struct Ref { const char* name; RefFn f; };
 const Ref kRefs[] = {
@@ -33,13 +38,13 @@ bool f64(Napi::Value v, double** data, size_t* n) {
   return true;
 }
 
-// ulpError(name, x, got, err): err[i] = |got[i] − f(x[i])| in units in the last place of f(x[i])
-// rounded to double (subnormal results: 2^-1074). NaN wants NaN, an infinite or overflowing result
+// ulpError(name, x, got, err[, y]): err[i] = |got[i] − f(x[i])| (pow: f(x[i], y[i])) in units in the
+// last place of f(x[i]) rounded to double (subnormal results: 2^-1074). NaN wants NaN, an infinite or overflowing result
 // wants that infinity, an exact zero wants the same signed zero; otherwise the error is Infinity.
 Napi::Value UlpError(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double *x, *got, *err;
-  size_t n, ng, ne;
+  double *x, *got, *err, *y = nullptr;
+  size_t n, ng, ne, ny = 0;
   if (info.Length() < 4 || !info[0].IsString() || !f64(info[1], &x, &n) || !f64(info[2], &got, &ng) ||
       !f64(info[3], &err, &ne) || ng != n || ne != n)
     return Napi::Boolean::New(env, false);
@@ -47,10 +52,12 @@ Napi::Value UlpError(const Napi::CallbackInfo& info) {
   RefFn f = nullptr;
   for (const Ref& r : kRefs)
     if (name == r.name) f = r.f;
-  if (!f) return Napi::Boolean::New(env, false);
+  const bool pow = name == "pow";
+  if (pow && (info.Length() < 5 || !f64(info[4], &y, &ny) || ny != n)) return Napi::Boolean::New(env, false);
+  if (!f && !pow) return Napi::Boolean::New(env, false);
   const double inf = __builtin_inf();
   for (size_t i = 0; i < n; i++) {
-    const long double v = f((long double)x[i]);
+    const long double v = pow ? refPow((long double)x[i], (long double)y[i]) : f((long double)x[i]);
     const double g = got[i], vd = (double)v;
     if (isnan(v)) err[i] = isnan(g) ? 0 : inf;
     else if (isinf(vd)) err[i] = g == vd ? 0 : inf;
@@ -68,11 +75,12 @@ Napi::Value UlpError(const Napi::CallbackInfo& info) {
 
 Napi::Value Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double *x, *out;
-  size_t n, no;
+  double *x, *out, *y = nullptr;
+  size_t n, no, ny = 0;
   if (info.Length() < 5 || !info[0].IsString() || !info[1].IsString() || !f64(info[2], &x, &n) ||
       !f64(info[3], &out, &no) || no != n || !info[4].IsNumber())
     return Napi::Number::New(env, -1);
+  if (info.Length() >= 6 && (!f64(info[5], &y, &ny) || ny != n)) return Napi::Number::New(env, -1);
   const std::string level = info[0].As<Napi::String>().Utf8Value(), op = info[1].As<Napi::String>().Utf8Value();
   const KernelTable* K = nullptr;
   for (int l = 0; l < L_COUNT; l++)
@@ -80,11 +88,14 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   int id = -1;
   for (int i = 0; i < kOpCount; i++)
     if (op == kOps[i].name) id = i;
-  if (!K || id < 0 || !K->unary[id]) return Napi::Number::New(env, -1);
+  if (!K || id < 0 || (y ? !K->binary[id] : !K->unary[id])) return Napi::Number::New(env, -1);
   const int reps = info[4].As<Napi::Number>().Int32Value();
   timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  for (int r = 0; r < reps; r++) K->unary[id](x, out, i64(n));
+  for (int r = 0; r < reps; r++) {
+    if (y) K->binary[id](x, 1, y, 1, out, i64(n));
+    else K->unary[id](x, out, i64(n));
+  }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   const double ns = 1e9 * double(t1.tv_sec - t0.tv_sec) + double(t1.tv_nsec - t0.tv_nsec);
   return Napi::Number::New(env, ns / (double(reps) * double(n ? n : 1)));

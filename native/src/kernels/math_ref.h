@@ -5,10 +5,10 @@
 namespace wg {
 
 /**
- * { ulpError(name, x, got, err): the error of got[i] against name(x[i]) evaluated in long double
- *   (x87 80-bit) libm, in ulps (false for an unknown name or bad arrays); run(level, op, x, out,
- *   reps): out = op(x) by that level's unary kernel, run reps times; ns per element (−1 if the
- *   level or op is unavailable) }
+ * { ulpError(name, x, got, err[, y]): the error of got[i] against name(x[i]) (pow: of x[i], y[i])
+ *   evaluated in long double (x87 80-bit) libm, in ulps (false for an unknown name or bad arrays);
+ *   run(level, op, x, out, reps[, y]): out = op(x) (op(x, y) with y) by that level's unary
+ *   (binary) kernel, run reps times; ns per element (−1 if the level or op is unavailable) }
  */
 Napi::Object mathTestExports(Napi::Env env);
 
