@@ -29,21 +29,23 @@ namespace {
 
 typedef wg_vd mvd;                                        // WG_W doubles (level.h)
 typedef long mvi __attribute__((vector_size(WG_W * 8)));  // a comparison of mvd yields this
+// bit patterns are unsigned: their arithmetic wraps (lanes the scalar path later replaces, NaN or
+// huge, may carry any bits; signed overflow would be undefined behaviour)
 typedef unsigned long mvu __attribute__((vector_size(WG_W * 8)));
 
-static inline mvi bitsOf(mvd x) { return (mvi)x; }
-static inline mvd fromBits(mvi i) { return (mvd)i; }
-static inline mvd vabs(mvd x) { return fromBits(bitsOf(x) & 0x7fffffffffffffffL); }
+static inline mvu bitsOf(mvd x) { return (mvu)x; }
+static inline mvd fromBits(mvu i) { return (mvd)i; }
+static inline mvd vabs(mvd x) { return fromBits(bitsOf(x) & 0x7fffffffffffffffUL); }
 static inline mvd copySign(mvd mag, mvd sgn) {
-  return fromBits((bitsOf(mag) & 0x7fffffffffffffffL) | (bitsOf(sgn) & (long)0x8000000000000000UL));
+  return fromBits((bitsOf(mag) & 0x7fffffffffffffffUL) | (bitsOf(sgn) & 0x8000000000000000UL));
 }
 // masks are comparison results combined with & | ~ (the vector && || ! of GCC go lane by lane)
 /** m ? a : b for m a comparison result */
 static inline mvd sel(mvi m, mvd a, mvd b) { return m ? a : b; }
 /** m ? a : b for any all-ones/all-zeros lane mask (no compare against 0: SSE2 has no 64-bit one) */
-static inline mvd selMask(mvi m, mvd a, mvd b) { return fromBits((m & bitsOf(a)) | (~m & bitsOf(b))); }
+static inline mvd selMask(mvu m, mvd a, mvd b) { return fromBits((m & bitsOf(a)) | (~m & bitsOf(b))); }
 /** the exponent field of a positive double (logical shift: SSE2/AVX2 have no 64-bit arithmetic one) */
-static inline mvi expField(mvi bits) { return (mvi)((mvu)bits >> 52); }
+static inline mvu expField(mvu bits) { return bits >> 52; }
 static inline mvd V(double c) { mvd v; for (int i = 0; i < WG_W; i++) v[i] = c; return v; }
 
 /** every lane of m set (m a mask) */
@@ -63,12 +65,12 @@ static inline bool all(mvi o) {
 
 // round to nearest integer: t = y + 1.5·2^52 holds k = round(y) in its low mantissa bits (|y| < 2^51)
 const double SHIFT = 0x1.8p52;
-const long SHIFT_BITS = 0x4338000000000000L;
+const unsigned long SHIFT_BITS = 0x4338000000000000UL;
 // a small integer k (|k| < 2^51) as a double, through the same shifted form (no int64→double
 // conversion instruction below AVX-512)
-static inline mvd toDouble(mvi k) { return fromBits(k + SHIFT_BITS) - SHIFT; }
+static inline mvd toDouble(mvu k) { return fromBits(k + SHIFT_BITS) - SHIFT; }
 // 2^k for -1022 ≤ k ≤ 1023
-static inline mvd pow2(mvi k) { return fromBits((k + 1023) << 52); }
+static inline mvd pow2(mvu k) { return fromBits((k + 1023) << 52); }
 
 // ---- exp / expm1 core --------------------------------------------------------------------------
 // x = k·ln2 + r, |r| ≤ ln2/2 (+ a tiny margin); ln2 = LN2HI + LN2LO with LN2HI's 32 significant
@@ -91,7 +93,7 @@ static inline mvd expm1Tail(mvd r, mvd r2) {
   return r2 * (0.5 + r * p);
 }
 
-struct Reduced { mvd r, rc; mvi k; };
+struct Reduced { mvd r, rc; mvu k; };  // k in two's complement
 struct Pair { mvd hi, lo; };
 
 /** k, r and the rounding error rc of r */
@@ -140,8 +142,9 @@ const double LG1 = 6.666666666666735130e-01, LG2 = 3.999999999940941908e-01,
              LG5 = 1.818357216161805012e-01, LG6 = 1.531383769920937332e-01,
              LG7 = 1.479819860511658591e-01;
 // adding this to the bits of x moves mantissas ≥ √2 (0x3ff6a09e…) into the next binade
-const long SQRT2_SHIFT = 0x3ff0000000000000L - 0x3fe6a09e00000000L;
-const long MANT = 0x000fffffffffffffL;
+const unsigned long SQRT2_SHIFT = 0x3ff0000000000000UL - 0x3fe6a09e00000000UL;
+const unsigned long MANT = 0x000fffffffffffffUL;
+const unsigned long SQRT_HALF_BITS = 0x3fe6a09e00000000UL;
 
 static inline mvd logPoly(mvd f, mvd hfsq, mvd* s) {
   *s = f / (2.0 + f);
@@ -153,9 +156,9 @@ static inline mvd logPoly(mvd f, mvd hfsq, mvd* s) {
 
 /** log x for normal finite x > 0 */
 static inline mvd logCore(mvd x) {
-  const mvi ix = bitsOf(x) + SQRT2_SHIFT;
+  const mvu ix = bitsOf(x) + SQRT2_SHIFT;
   const mvd kd = toDouble(expField(ix) - 1023);
-  const mvd f = fromBits((ix & MANT) + 0x3fe6a09e00000000L) - 1.0;
+  const mvd f = fromBits((ix & MANT) + SQRT_HALF_BITS) - 1.0;
   const mvd hfsq = 0.5 * f * f;
   mvd s;
   const mvd R = logPoly(f, hfsq, &s);
@@ -169,12 +172,12 @@ static inline mvi logFast(mvd x) { return (x >= 0x1p-1022) & (x <= 0x1.fffffffff
  */
 static inline mvd log1pCore(mvd x) {
   const mvd u = 1.0 + x;
-  const mvi iu = bitsOf(u) + SQRT2_SHIFT;
+  const mvu iu = bitsOf(u) + SQRT2_SHIFT;
   const mvd k = toDouble(expField(iu) - 1023);
   const mvi small = (x > -0.2928) & (x < 0.4142);
   const mvd c = sel(small, V(0.0), sel(k >= 2.0, 1.0 - (u - x), x - (u - 1.0)) / u);
   const mvd kd = sel(small, V(0.0), k);
-  const mvd f = sel(small, x, fromBits((iu & MANT) + 0x3fe6a09e00000000L) - 1.0);
+  const mvd f = sel(small, x, fromBits((iu & MANT) + SQRT_HALF_BITS) - 1.0);
   const mvd hfsq = 0.5 * f * f;
   mvd s;
   const mvd R = logPoly(f, hfsq, &s);
@@ -199,7 +202,7 @@ const double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03,
              C3 = 2.48015872894767294178e-05, C4 = -2.75573143513906633035e-07,
              C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
 
-struct Quadrant { mvd y0, y1; mvi k; };
+struct Quadrant { mvd y0, y1; mvu k; };
 
 static inline Quadrant reducePio2(mvd x) {
   const mvd t = x * TWO_OVER_PI + SHIFT;
@@ -230,19 +233,19 @@ static inline mvd kernelCos(mvd x, mvd y, mvd z) {
 }
 
 /** −v where bit 1 of k is set */
-static inline mvd flipIfBit1(mvi k, mvd v) { return fromBits(bitsOf(v) ^ ((k & 2) << 62)); }
+static inline mvd flipIfBit1(mvu k, mvd v) { return fromBits(bitsOf(v) ^ ((k & 2) << 62)); }
 
 // sin: quadrant k → (s, c, −s, −c)[k mod 4]; cos: (c, −s, −c, s)
 static inline mvd sinCore(mvd x) {
   const Quadrant q = reducePio2(x);
   const mvd z = q.y0 * q.y0;
-  const mvd v = selMask(-(q.k & 1), kernelCos(q.y0, q.y1, z), kernelSin(q.y0, q.y1, z));
+  const mvd v = selMask(0 - (q.k & 1), kernelCos(q.y0, q.y1, z), kernelSin(q.y0, q.y1, z));
   return sel(x == 0.0, x, flipIfBit1(q.k, v));
 }
 static inline mvd cosCore(mvd x) {
   const Quadrant q = reducePio2(x);
   const mvd z = q.y0 * q.y0;
-  const mvd v = selMask(-(q.k & 1), kernelSin(q.y0, q.y1, z), kernelCos(q.y0, q.y1, z));
+  const mvd v = selMask(0 - (q.k & 1), kernelSin(q.y0, q.y1, z), kernelCos(q.y0, q.y1, z));
   return flipIfBit1(q.k + 1, v);
 }
 // tan = s/c (k even), −c/s (k odd)
@@ -250,7 +253,7 @@ static inline mvd tanCore(mvd x) {
   const Quadrant q = reducePio2(x);
   const mvd z = q.y0 * q.y0;
   const mvd s = kernelSin(q.y0, q.y1, z), c = kernelCos(q.y0, q.y1, z);
-  const mvi odd = -(q.k & 1);
+  const mvu odd = 0 - (q.k & 1);
   return sel(x == 0.0, x, selMask(odd, -c, s) / selMask(odd, s, c));
 }
 static inline mvi trigFast(mvd x) { return vabs(x) <= TRIG_MAX; }
@@ -358,9 +361,9 @@ const double TWO_THIRDS_HI = 0x1.5555555555555p-1, TWO_THIRDS_LO = 0x1.555555555
 
 /** log x = hi + lo for normal finite x > 0 */
 static inline Pair logDD(mvd x) {
-  const mvi ix = bitsOf(x) + SQRT2_SHIFT;
+  const mvu ix = bitsOf(x) + SQRT2_SHIFT;
   const mvd k = toDouble(expField(ix) - 1023);
-  const mvd f = fromBits((ix & MANT) + 0x3fe6a09e00000000L) - 1.0;  // exact
+  const mvd f = fromBits((ix & MANT) + SQRT_HALF_BITS) - 1.0;  // exact
   const mvd d = 2.0 + f, dl = (2.0 - d) + f;                        // d + dl = 2 + f exactly
   const mvd sh = f / d;
   const mvd p = sh * d;
