@@ -1,7 +1,7 @@
 // Vector transcendental functions for one SIMD level (see level.h): exp, expm1, log, log1p, sin,
 // cos, tan, atan, tanh, sigmoid, softplus, sinh, cosh, and pow at the levels with FMA (atan2, asin,
-// acos and pow elsewhere stay libm calls: elementwise.cc). Measured max ulp errors and the bounds the tests
-// hold them to: docs/math.md.
+// acos, and pow elsewhere, stay libm calls: elementwise.cc). Measured max ulp errors and the
+// bounds the tests hold them to: docs/math.md.
 //
 // Why our own polynomials and not glibc's libmvec: libmvec's vector tanh, expm1 and log1p exist
 // only from glibc 2.35, so a prebuild linking them would not load on older distributions; its
@@ -17,7 +17,8 @@
 // FMA: the x86-64-v3/v4 levels contract a*b+c into FMA (GCC's default -ffp-contract=fast in GNU
 // mode). Every step below is correct with or without contraction: products that must be exact
 // are exact by construction (split constants with trailing zero bits), and the error-free sums
-// (TwoSum, Fast2Sum) contain no product that contraction could change.
+// (TwoSum, Fast2Sum) contain no product that contraction could change. Only pow needs an exact
+// product error, and calls the FMA instruction for it explicitly (prodErr).
 #include "level.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -190,7 +191,7 @@ static inline mvi log1pFast(mvd x) { return (x > -1.0) & (x <= 0x1.fffffffffffff
 // x = k·π/2 + (y0 + y1), π/2 = P1 + P2 + P3 + P4 (P1..P3 with 31, 32, 28 significant bits: k·Pi
 // exact for |k| < 2^20; |residual| < 1e-48). a = x − k·P1 is exact (both on the grid of ulp(x));
 // a − k·P2 is an exact TwoSum; the rest are tiny corrections. For |x| ≤ 2^20 the reduced argument
-// is accurate to ~2^-70 relatively, beyond that lanes go to libm (Payne–Hanek there).
+// is accurate to better than 2^-70 relatively; beyond, lanes go to libm (Payne–Hanek there).
 const double TWO_OVER_PI = 0x1.45f306dc9c883p-1;
 const double P1 = 0x1.921fb54400000p+0, P2 = 0x1.0b4611a600000p-34, P3 = 0x1.3198a2e000000p-69,
              P4 = 0x1.b839a252049c1p-104;
@@ -319,8 +320,10 @@ static inline mvd atanCore(mvd x) {
   const mvi b0 = ax >= 0.4375, b1 = ax >= 0.6875, b2 = ax >= 1.1875, b3 = ax >= 2.4375;
   const mvd num = sel(b3, V(-1.0), sel(b2, ax - 1.5, sel(b1, ax - 1.0, sel(b0, 2.0 * ax - 1.0, ax))));
   const mvd den = sel(b3, ax, sel(b2, 1.0 + 1.5 * ax, sel(b1, ax + 1.0, sel(b0, 2.0 + ax, V(1.0)))));
-  const mvd hi = sel(b3, V(PIO2_HI), sel(b2, V(ATAN_3HALF_HI), sel(b1, V(ATAN_ONE_HI), sel(b0, V(ATAN_HALF_HI), V(0.0)))));
-  const mvd lo = sel(b3, V(PIO2_LO), sel(b2, V(ATAN_3HALF_LO), sel(b1, V(ATAN_ONE_LO), sel(b0, V(ATAN_HALF_LO), V(0.0)))));
+  const mvd hi = sel(b3, V(PIO2_HI),
+                     sel(b2, V(ATAN_3HALF_HI), sel(b1, V(ATAN_ONE_HI), sel(b0, V(ATAN_HALF_HI), V(0.0)))));
+  const mvd lo = sel(b3, V(PIO2_LO),
+                     sel(b2, V(ATAN_3HALF_LO), sel(b1, V(ATAN_ONE_LO), sel(b0, V(ATAN_HALF_LO), V(0.0)))));
   const mvd y = num / den;
   const mvd z = y * y, w = z * z;
   const mvd s1 = z * (AT0 + w * (AT2 + w * (AT4 + w * (AT6 + w * (AT8 + w * AT10)))));
@@ -400,9 +403,11 @@ void powLoop(const double* a, const double* b, double* o, i64 n) {
   i64 j = 0;
   for (; j < n; j += WG_W) {
     const int m = n - j < WG_W ? int(n - j) : WG_W;
-    mvd x, y;
-    if (m == WG_W && SA) x = wg_load(a + j); else for (int i = 0; i < WG_W; i++) x[i] = i < m ? a[SA * (j + i)] : 2.0;
-    if (m == WG_W && SB) y = wg_load(b + j); else for (int i = 0; i < WG_W; i++) y[i] = i < m ? b[SB * (j + i)] : 2.0;
+    mvd x, y;  // a broadcast operand (stride 0) is splat; tail lanes are padded with 2
+    if (m == WG_W && SA) x = wg_load(a + j);
+    else for (int i = 0; i < WG_W; i++) x[i] = i < m ? a[SA * (j + i)] : 2.0;
+    if (m == WG_W && SB) y = wg_load(b + j);
+    else for (int i = 0; i < WG_W; i++) y[i] = i < m ? b[SB * (j + i)] : 2.0;
     const mvi xok = (x >= 0x1p-1022) & (x <= 0x1.fffffffffffffp1023) & (vabs(y) < 0x1p900);
     const Pair l = logDD(sel(xok, x, V(1.0)));
     const mvd th = y * l.hi, tl = prodErr(sel(xok, y, V(0.0)), l.hi, th) + y * l.lo;

@@ -15,7 +15,9 @@ namespace {
 
 typedef long double (*RefFn)(long double);
 
-long double refSigmoid(long double x) { return x >= 0 ? 1.0L / (1.0L + expl(-x)) : expl(x) / (1.0L + expl(x)); }
+long double refSigmoid(long double x) {
+  return x >= 0 ? 1.0L / (1.0L + expl(-x)) : expl(x) / (1.0L + expl(x));
+}
 long double refSoftplus(long double x) { return x > 0 ? x + log1pl(expl(-x)) : log1pl(expl(x)); }
 // JS Math.pow: a NaN exponent gives NaN, so does |x| = 1 with an infinite exponent
 long double refPow(long double x, long double y) {
@@ -38,9 +40,10 @@ bool f64(Napi::Value v, double** data, size_t* n) {
   return true;
 }
 
-// ulpError(name, x, got, err[, y]): err[i] = |got[i] − f(x[i])| (pow: f(x[i], y[i])) in units in the
-// last place of f(x[i]) rounded to double (subnormal results: 2^-1074). NaN wants NaN, an infinite or overflowing result
-// wants that infinity, an exact zero wants the same signed zero; otherwise the error is Infinity.
+// ulpError(name, x, got, err[, y]): err[i] = |got[i] − f(x[i])| (pow: f(x[i], y[i])) in units in
+// the last place of f(x[i]) rounded to double (subnormal results: 2^-1074). NaN wants NaN, an
+// infinite or overflowing result wants that infinity, an exact zero wants the same signed zero;
+// otherwise the error is Infinity.
 Napi::Value UlpError(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double *x, *got, *err, *y = nullptr;
@@ -81,7 +84,8 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
       !f64(info[3], &out, &no) || no != n || !info[4].IsNumber())
     return Napi::Number::New(env, -1);
   if (info.Length() >= 6 && (!f64(info[5], &y, &ny) || ny != n)) return Napi::Number::New(env, -1);
-  const std::string level = info[0].As<Napi::String>().Utf8Value(), op = info[1].As<Napi::String>().Utf8Value();
+  const std::string level = info[0].As<Napi::String>().Utf8Value();
+  const std::string op = info[1].As<Napi::String>().Utf8Value();
   const KernelTable* K = nullptr;
   for (int l = 0; l < L_COUNT; l++)
     if (level == levelName(l)) K = kernelTable(l);
