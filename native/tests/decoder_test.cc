@@ -33,7 +33,7 @@ Enc expAdd() {
 /** a 2×3 · 3×2 matmul then a sum over axis 1 (kept), all in the arena but the output */
 Enc matmulSum() {
   Enc e;
-  e.w = {kMagic, kVersion, 4, 2, 0, 1, 2, 32, 0, 0,
+  e.w = {kMagic, kVersion, 4, 2, 0, 1, 2, 24, 0, 0,   // arena: 20 values used, rounded up to 8
          0, 0, 2, 2, 3,    // var 0: input 0 copied into the arena [0, 6)
          8, 0, 2, 3, 2,    // var 1: input 1 in the arena [8, 14)
          16, 0, 2, 2, 2,   // var 2: matmul result [16, 20)
