@@ -34,6 +34,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Program", {
       InstanceMethod("run", &ProgramWrap::Run),
+      InstanceMethod("runPacked", &ProgramWrap::RunPacked),
       InstanceMethod("runAsync", &ProgramWrap::RunAsync),
       InstanceMethod("error", &ProgramWrap::GetError),
       InstanceMethod("info", &ProgramWrap::Info),
@@ -124,6 +125,33 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
       std::lock_guard<std::mutex> lock(runner_->m);  // waits for an async run of this program
       err_ = prog_->run(in_.data(), inLen_.data(), out_.data(), outLen_.data());
     }
+    return Napi::Number::New(env, err_.status);
+  }
+
+  // runPacked(io: Float64Array) → 0, or a status: every input, then every output, back to back in
+  // one array (small programs: one typed array to unwrap instead of one per input and output)
+  Napi::Value RunPacked(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!prog_) {
+      if (err_.status == S_OK) { err_.status = S_ARGS; err_.message = "program was disposed"; }
+      return Napi::Number::New(env, err_.status);
+    }
+    err_ = Error();
+    void* d = nullptr;
+    size_t n = 0;
+    if (info.Length() < 1 || !typedArray(info[0], napi_float64_array, &d, &n)) return fail(env, S_ARGS, "expected (io: Float64Array)");
+    const int32_t nin = prog_->nin, nout = prog_->nout;
+    in_.resize(nin); inLen_.resize(nin); out_.resize(nout); outLen_.resize(nout);
+    double* at = static_cast<double*>(d);
+    i64 used = 0;
+    for (int32_t k = 0; k < nin + nout; k++) {
+      const i64 s = prog_->vars[k < nin ? prog_->inputs[k] : prog_->outputs[k - nin]].size;
+      if (k < nin) { in_[k] = at + used; inLen_[k] = s; } else { out_[k - nin] = at + used; outLen_[k - nin] = s; }
+      used += s;
+    }
+    if (used != i64(n)) return fail(env, S_ARGS, "expected " + std::to_string(used) + " values (inputs then outputs) but received " + std::to_string(n));
+    std::lock_guard<std::mutex> lock(runner_->m);  // waits for an async run of this program
+    err_ = prog_->run(in_.data(), inLen_.data(), out_.data(), outLen_.data());
     return Napi::Number::New(env, err_.status);
   }
 

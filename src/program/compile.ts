@@ -38,12 +38,16 @@ interface Path {
   origin?: Float64Array[];   // the inputs it was recorded with, until `expected` is defined
   fwd?: Graph;               // outputs, then guarded values
   grad?: Graph;              // outputs, gradients w.r.t. argument 0, then guarded values
+  /** values per output of the recording (cached) */
+  outSizes?: number[];
 }
 
 export class Program {
   private readonly f: Fn;
   private readonly defs: TreeDef[];
   private readonly shapes: Shape[];
+  /** values per input leaf */
+  private readonly sizes: number[];
   private readonly wrt: number[];
   /** leaf kinds of argument 0 (gradients mirror them) */
   private readonly kinds0: LeafKind[];
@@ -59,6 +63,7 @@ export class Program {
     const flat = example.map((a) => flatten(a));
     this.defs = flat.map((x) => x.def);
     this.shapes = flat.flatMap((x) => x.leaves.map((l) => l.shape));
+    this.sizes = this.shapes.map(sizeOf);
     const n0 = flat[0]?.leaves.length ?? 0;
     this.wrt = Array.from({ length: n0 }, (_, i) => i);
     this.kinds0 = leafKinds(this.defs[0] ?? { t: 'static', value: undefined, path: '' });
@@ -91,7 +96,7 @@ export class Program {
     const targets = flattenRaw(out);
     if (targets.length !== this.wrt.length) fail('ERR_ARG', 'gradInto', `expected ${this.wrt.length} output array(s) mirroring argument 0 but received ${targets.length}`);
     targets.forEach((arr, k) => {
-      const n = sizeOf(this.shapes[k]);
+      const n = this.sizes[k];
       if (!(arr instanceof Float64Array) || arr.length !== n) fail('ERR_ARG', 'gradInto', `output ${k}: expected a Float64Array(${n}) but received ${describe(arr)}`);
     });
     const [outs, path] = this.run('grad', args, targets as Float64Array[]);
@@ -123,6 +128,8 @@ export class Program {
   }
 
   private program(p: Path, kind: 'fwd' | 'grad', build = true): Graph | undefined {
+    if (kind === 'fwd' && p.fwd) return p.fwd;
+    if (kind === 'grad' && p.grad) return p.grad;
     const gv = p.guards.map((gd) => gd.v);
     if (kind === 'fwd') return p.fwd ??= (build ? compact(withOutputs(p.graph, [...p.graph.outputs, ...gv])) : undefined);
     if (!p.grad && build) {
@@ -229,7 +236,8 @@ export class Program {
   private outputsFor(p: Path, kind: 'fwd' | 'grad', targets?: Float64Array[]): Float64Array[] | undefined {
     if (!targets || kind !== 'grad') return undefined;
     const g = p.graph;
-    return [...g.outputs.map((v) => new Float64Array(sizeOf(g.shapes[v]))), ...targets];
+    const sizes = (p.outSizes ??= g.outputs.map((v) => sizeOf(g.shapes[v])));
+    return [...sizes.map((n) => new Float64Array(n)), ...targets];
   }
 
   /**

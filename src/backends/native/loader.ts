@@ -11,6 +11,8 @@ export type SimdLevel = 'scalar' | 'sse' | 'avx2' | 'avx512' | 'neon';
 
 export interface AddonProgram {
   run(inputs: Float64Array[], outputs: Float64Array[]): number;
+  /** inputs then outputs back to back in one array */
+  runPacked(io: Float64Array): number;
   error(): { status: number; instr: number; message: string } | null;
   info(): { steps: number; scalarOps: number; memoryBytes: number; simd: SimdLevel };
   dispose(): void;

@@ -17,6 +17,9 @@ interface AsyncAddonProgram extends AddonProgram {
   runAsync?(inputs: Float64Array[], outputs: Float64Array[] | number): Promise<AddonError | Float64Array[] | null>;
 }
 
+/** programs whose inputs and outputs hold at most this many values run through runPacked */
+const SMALL_IO = 256;
+
 /** names of the addon's status codes (native/src/common.h) */
 export const STATUS = ['ok', 'format', 'op', 'operand', 'shape', 'attr', 'memory', 'const', 'alloc', 'args', 'index', 'busy'];
 
@@ -24,8 +27,11 @@ export class NativeProgram {
   private readonly prog: AsyncAddonProgram;
   private readonly eqnOf: Eqn[];
   private readonly outSizes: number[];
+  private readonly inSizes: number[];
+  /** the reused inputs-then-outputs array of a small program (null for larger ones) */
+  private readonly io: Float64Array | null;
   /** what the Graph looked like when encoded (a Graph whose equations or outputs change is re-encoded) */
-  readonly stamp: string;
+  readonly stamp: Stamp;
 
   /** `graph` as given; `planned` (fused elementwise chains, folded transposes) is what runs */
   readonly planned: Graph;
@@ -36,6 +42,9 @@ export class NativeProgram {
     this.eqnOf = eqnOf;
     this.stamp = stampOf(graph);
     this.outSizes = graph.outputs.map((v) => sizeOf(graph.shapes[v]));
+    this.inSizes = graph.inputs.map((v) => sizeOf(graph.shapes[v]));
+    const total = [...this.inSizes, ...this.outSizes].reduce((a, b) => a + b, 0);
+    this.io = total <= SMALL_IO && typeof addon.Program.prototype.runPacked === 'function' ? new Float64Array(total) : null;
     this.prog = new addon.Program(enc, consts);
     const err = this.prog.error();
     if (err) this.raise(err, 'refused the program');
@@ -47,6 +56,37 @@ export class NativeProgram {
    * trailing arrays are allocated.
    */
   run(inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Float64Array[] {
+    if (this.io) return this.runSmall(inputs, outputs, packed);
+    const outs = this.complete(outputs ?? [], packed);
+    if (this.prog.run(inputs as Float64Array[], outs) !== 0) this.raise(this.prog.error()!, 'failed');
+    return outs;
+  }
+
+  /**
+   * Small programs: inputs and outputs cross in one reused array (one typed array to unwrap per
+   * call instead of one per input and output); outputs are copied out, so nothing returned aliases it.
+   */
+  private runSmall(inputs: readonly Float64Array[], outputs: Float64Array[] | undefined, packed: number): Float64Array[] {
+    const io = this.io!;
+    let at = 0;
+    for (let k = 0; k < inputs.length; k++) {
+      const x = inputs[k];
+      if (x.length !== this.inSizes[k]) return this.runArrays(inputs, outputs, packed);  // the addon reports the mismatch
+      io.set(x, at);
+      at += x.length;
+    }
+    if (this.prog.runPacked(io) !== 0) this.raise(this.prog.error()!, 'failed');
+    const n = arrayCount(this.outSizes.length, packed), outs = new Array<Float64Array>(n);
+    for (let k = 0; k < n; k++) {
+      const size = k < n - 1 || n === this.outSizes.length ? this.outSizes[k] : this.outSizes.slice(k).reduce((a, b) => a + b, 0);
+      const given = outputs?.[k];
+      if (given) { given.set(io.subarray(at, at + size)); outs[k] = given; } else outs[k] = io.slice(at, at + size);
+      at += size;
+    }
+    return outs;
+  }
+
+  private runArrays(inputs: readonly Float64Array[], outputs: Float64Array[] | undefined, packed: number): Float64Array[] {
     const outs = this.complete(outputs ?? [], packed);
     if (this.prog.run(inputs as Float64Array[], outs) !== 0) this.raise(this.prog.error()!, 'failed');
     return outs;
@@ -109,14 +149,17 @@ export function describeEqn(g: Graph, e: Eqn): string {
   return `%${e.out} = ${e.op.name} ${ins} : ${fmtShape(g.shapes[e.out])}`;
 }
 
-const stampOf = (g: Graph) => `${g.eqns.length}/${g.nvars}/${g.outputs.join(',')}`;
+/** what a Graph looked like when encoded: its sizes and its outputs array (cheap to compare per call) */
+interface Stamp { readonly n: number; readonly v: number; readonly o: readonly number[]; readonly k: number }
+const stampOf = (g: Graph): Stamp => ({ n: g.eqns.length, v: g.nvars, o: g.outputs, k: g.outputs.length });
+const sameStamp = (s: Stamp, g: Graph) => s.n === g.eqns.length && s.v === g.nvars && s.o === g.outputs && s.k === g.outputs.length;
 
-const cache = new WeakMap<Graph, NativeProgram | string>();
+const cache = new WeakMap<Graph, NativeProgram | Stamp>();
 
 /** Native bytes (arena, scratch) of the program already built for `g`, or 0 (never builds one). */
 export function nativeBytesOf(g: Graph): number {
   const c = cache.get(g);
-  return c instanceof NativeProgram && c.stamp === stampOf(g) ? c.info().memoryBytes : 0;
+  return c instanceof NativeProgram && sameStamp(c.stamp, g) ? c.info().memoryBytes : 0;
 }
 
 /**
@@ -128,10 +171,9 @@ export const runsJs = (e: Eqn) => e.op.family === 'none' && e.op.name !== 'fused
 
 export function programFor(addon: Addon, g: Graph): NativeProgram | null {
   const c = cache.get(g);
-  const stamp = stampOf(g);
-  if (typeof c === 'string' && c === stamp) return null;
-  if (c instanceof NativeProgram && c.stamp === stamp) return c;
-  if (tsPlan(g).eqns.some(runsJs)) { cache.set(g, stamp); return null; }
+  if (c instanceof NativeProgram) { if (sameStamp(c.stamp, g)) return c; }
+  else if (c && sameStamp(c, g)) return null;
+  if (tsPlan(g).eqns.some(runsJs)) { cache.set(g, stampOf(g)); return null; }
   const p = new NativeProgram(addon, g);
   cache.set(g, p);
   return p;
