@@ -95,6 +95,40 @@ describeBackends('compile', () => {
     expect(p.stats.retraces).toBe(0);
   });
 
+  it('a cached replay is bit-identical to a fresh recording for the same inputs', () => {
+    const f = (x: w.Tensor) => w.sum(w.mul(w.tanh(w.mul(x, 3)), w.exp(w.neg(w.square(x)))));
+    const p = w.compile(f, new Float64Array([0.1, 0.2, 0.3]));
+    for (const x of [[0.4, -1.2, 2.5], [1e-3, 7, -0.5]]) {
+      const replay = p.valueAndGrad(new Float64Array(x)) as [number, Float64Array];
+      const fresh = w.compile(f, new Float64Array(x)).valueAndGrad(new Float64Array(x)) as [number, Float64Array];
+      expect(Object.is(replay[0], fresh[0])).toBe(true);
+      expect(Array.from(replay[1])).toEqual(Array.from(fresh[1]));
+    }
+    expect(p.stats.retraces).toBe(0);
+  });
+
+  it('stats.retraces counts exactly; a Program whose guards fail on most calls warns once and re-records each call', () => {
+    const warnings: string[] = [];
+    const onWarning = (wr: Error) => { if (wr.name === 'WengertWarning') warnings.push(wr.message); };
+    process.on('warning', onWarning);
+    try {
+      const f = (x: w.Tensor) => (x.item() > 0 ? w.square(x) : w.neg(x));   // guards the value itself
+      const p = w.compile(f, 1);
+      for (let k = 0; k < 10; k++) p.grad(k + 2);
+      expect(p.stats.retraces).toBe(10);
+      for (let k = 0; k < 30; k++) expect(p.grad(k + 0.5)).toBe(2 * (k + 0.5));   // still right after degrading
+      expect(p.grad(-3)).toBe(-1);
+      return new Promise<void>((resolve) => setImmediate(() => {
+        expect(warnings.length).toBe(1);
+        expect(warnings[0]).toMatch(/re-record/);
+        expect(warnings[0]).toMatch(/where/);
+        resolve();
+      }));
+    } finally {
+      setImmediate(() => process.off('warning', onWarning));
+    }
+  });
+
   it('grad of a non-scalar output says so', () => {
     const p = w.compile((x: w.Tensor) => w.mul(x, 2), new Float64Array([1, 2]));
     expect(Array.from((p.value(new Float64Array([1, 2])) as w.Tensor).data())).toEqual([2, 4]);
