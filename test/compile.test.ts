@@ -22,6 +22,11 @@ describeBackends('compile', () => {
     }
     expect(runs).toBe(1);
     expect(p.stats.retraces).toBe(0);
+    // 0-d programs run in the scalar loop; array chains run fused
+    const v = w.compile((x: w.Tensor) => w.sum(w.mul(w.sin(x), w.exp(x))), new Float64Array(8));
+    v.grad(new Float64Array(8));
+    expect(v.stats.fusedKernels).toBeGreaterThan(0);
+    expect(v.stats.ops).toBeGreaterThan(v.stats.fusedKernels);
     expect(p.value(new Float64Array([1, 1]))).toBe(0);
   });
 

@@ -20,6 +20,7 @@ import { vjpGraph } from '../transforms/vjp.js';
 import { runOnBackend, runOnBackendAsync, getBackend, type BackendName } from '../backends/index.js';
 import { nativeBytesOf } from '../backends/native/program.js';
 import { readArgs } from './args.js';
+import { tsPlan } from './plan.js';
 import { describeGraph } from './describe.js';
 
 type Fn = (...args: any[]) => any;
@@ -112,7 +113,7 @@ export class Program {
     const p = this.paths[0];
     const g = p.grad ?? p.fwd ?? p.graph;
     return {
-      ops: g.eqns.length, fusedKernels: 0, memoryBytes: this.memoryBytes(),
+      ops: g.eqns.length, fusedKernels: tsPlan(g).eqns.filter((e) => e.op.name === 'fused').length, memoryBytes: this.memoryBytes(),
       guards: p.guards.length, retraces: this.retraces, lastRetraceReason: this.lastReason,
       backend: getBackend(), paths: this.paths.length, calls: this.calls,
     };
