@@ -134,6 +134,23 @@ describeBackends('compile', () => {
     }
   });
 
+  it('p.hvp(x, v) is H·v without forming H; v mirrors x; guards hold for hvp too', () => {
+    const p = w.compile(rosen, new Float64Array([-1.2, 1]));
+    const hv = p.hvp(new Float64Array([-1.2, 1]), new Float64Array([0.3, -2])) as Float64Array;
+    expect(hv).toBeInstanceOf(Float64Array);
+    expect(hv[0]).toBeCloseTo(1330 * 0.3 + 480 * -2, 10);
+    expect(hv[1]).toBeCloseTo(480 * 0.3 + 200 * -2, 10);
+    const q = w.compile((t: { a: w.Tensor; b: w.Tensor }) => w.sum(w.mul(w.square(t.a), t.b)), { a: [1, 2], b: [3, 4] });
+    // H of Σ a²b: ∂²/∂a² = 2b, ∂²/∂a∂b = 2a
+    expect(q.hvp({ a: [1, 2], b: [3, 4] }, { a: [1, 0], b: [0, 1] })).toEqual({ a: [6, 4], b: [2, 0] });
+    expect(() => q.hvp({ a: [1, 2], b: [3, 4] }, { a: [1, 0, 0], b: [0, 1] })).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    expect(() => q.hvp({ a: [1, 2], b: [3, 4] }, [1, 2])).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    const branchy = w.compile((x: w.Tensor) => (w.less(x, 0).item() ? w.mul(w.square(x), 3) : w.pow(x, 3)), -1);
+    expect(branchy.hvp(-1, 1)).toBe(6);
+    expect(branchy.hvp(2, 1)).toBe(12);   // the other branch: d²(x³) = 6x
+    expect(branchy.hvp(-5, 2)).toBe(12);
+  });
+
   it('grad of a non-scalar output says so', () => {
     const p = w.compile((x: w.Tensor) => w.mul(x, 2), new Float64Array([1, 2]));
     expect(Array.from((p.value(new Float64Array([1, 2])) as w.Tensor).data())).toEqual([2, 4]);

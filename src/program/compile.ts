@@ -17,6 +17,8 @@ import { flatten, unflatten, mapTree, checkDifferentiable, toUser, toLeafKind, t
 import { compact } from '../core/simplify.js';
 import { traceFunction } from '../transforms/trace-fn.js';
 import { vjpGraph } from '../transforms/vjp.js';
+import { jvpGraph } from '../transforms/jvp.js';
+import { structureDiff } from '../core/pytree.js';
 import { runOnBackend, runOnBackendAsync, getBackend, type BackendName } from '../backends/index.js';
 import { nativeBytesOf } from '../backends/native/program.js';
 import { readArgs } from './args.js';
@@ -39,6 +41,7 @@ interface Path {
   origin?: Float64Array[];   // the inputs it was recorded with, until `expected` is defined
   fwd?: Graph;               // outputs, then guarded values
   grad?: Graph;              // outputs, gradients w.r.t. argument 0, then guarded values
+  hvp?: Graph;               // inputs + tangents of argument 0 → H·v (mirroring argument 0), then guarded values
   /** values per output of the recording (cached) */
   outSizes?: number[];
 }
@@ -93,6 +96,53 @@ export class Program {
    * argument 0): the native backend writes straight into these arrays (no copy), also on a run
    * whose guards then fail, so after a throw their contents are unspecified.
    */
+  /**
+   * H·v: the Hessian of scalar f w.r.t. argument 0 at x, times v (v mirrors x), without forming H
+   * (the JVP of the recorded gradient program). Further arguments follow v: p.hvp(x, v, ...rest).
+   */
+  hvp(x: unknown, v: unknown, ...rest: unknown[]): any {
+    const args = [x, ...rest];
+    const tangents = this.readTangents(v);
+    this.calls++;
+    const inputs = readArgs(this.defs, this.shapes, args, false);
+    let path: Path | undefined;
+    let outs: Float64Array[] | undefined;
+    for (let i = 0; !this.degraded && i < this.paths.length; i++) {
+      const p = this.paths[i];
+      const o = runOnBackend(this.hvpProgram(p), [...inputs, ...tangents], undefined, p.guards.length);
+      if (this.guardsHold(p, 'fwd', o, false)) { path = p; outs = o; break; }
+    }
+    if (!path) {
+      path = this.retrace(args, () => inputs.map((a) => a.slice()));
+      outs = runOnBackend(this.hvpProgram(path), [...inputs, ...tangents], undefined, path.guards.length);
+      this.guardsHold(path, 'fwd', outs, false);
+    }
+    const hv = outs!.slice(0, this.wrt.length).map((d, k) => new Tensor(this.shapes[k], d));
+    return unflatten(this.defs[0], hv, true);
+  }
+
+  /** the tangent leaves of v, which must mirror argument 0 (ERR_SHAPE naming the leaf otherwise) */
+  private readTangents(v: unknown): Float64Array[] {
+    const { leaves, def } = flatten(v, 'v');
+    const diff = structureDiff(this.defs[0], def);
+    if (diff) fail('ERR_SHAPE', 'Program.hvp', `v must have the structure of argument 0 (differs at ${diff})`);
+    return leaves.map((l, k) => {
+      if (l.size !== this.sizes[k] || l.rank !== this.shapes[k].length) {
+        fail('ERR_SHAPE', 'Program.hvp', `v leaf ${k}: expected ${fmtShape(this.shapes[k])} (argument 0's shape) but received ${fmtShape(l.shape)}`);
+      }
+      return l._data ?? fail('ERR_ARG', 'Program.hvp', 'v must be concrete (call hvp outside transformations)');
+    });
+  }
+
+  private hvpProgram(p: Path): Graph {
+    if (p.hvp) return p.hvp;
+    const gg = this.program(p, 'grad')!;   // outputs: f's outputs, gradients, guarded values
+    const m = gg.outputs.length, nOut = p.graph.outputs.length, k = p.guards.length;
+    const jg = jvpGraph(gg, this.wrt);     // outputs: gg's outputs, then their tangents
+    const hv = jg.outputs.slice(m + nOut, m + nOut + this.wrt.length);
+    return (p.hvp = compact(withOutputs(jg, [...hv, ...jg.outputs.slice(m - k, m)])));
+  }
+
   valueAndGradInto(out: unknown, ...args: unknown[]): number {
     const targets = flattenRaw(out);
     if (targets.length !== this.wrt.length) fail('ERR_ARG', 'gradInto', `expected ${this.wrt.length} output array(s) mirroring argument 0 but received ${targets.length}`);
@@ -285,7 +335,7 @@ export class Program {
     const seen = new Set<Tensor>();
     let n = 0;
     for (const p of this.paths) {
-      for (const g of [p.graph, p.fwd, p.grad]) {
+      for (const g of [p.graph, p.fwd, p.grad, p.hvp]) {
         if (!g) continue;
         for (const t of g.consts.values()) if (!seen.has(t)) { seen.add(t); n += 8 * t.size; }
         if (g !== p.graph) n += nativeBytesOf(g);
