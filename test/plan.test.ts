@@ -83,3 +83,26 @@ describe('opaque functions on the native backend', () => {
     }
   });
 });
+
+describe('large constants on the native backend', () => {
+  it.skipIf(!w.nativeInfo().available)('are read in place, not copied into the program (same values as TS)', () => {
+    const X = w.tensor(Float64Array.from({ length: 20000 * 10 }, (_, i) => Math.sin(i)), [20000, 10]);
+    const f = (v: w.Tensor) => w.mean(w.softplus(w.matmul(X, v)));
+    const v0 = Float64Array.from({ length: 10 }, (_, i) => 0.1 * Math.cos(i));
+    w.setBackend('ts');
+    const want = w.compile(f, v0).valueAndGrad(v0) as [number, Float64Array];
+    w.setBackend('native');
+    try {
+      const p = w.compile(f, v0);
+      const got = p.valueAndGrad(v0) as [number, Float64Array];
+      expect(got[0]).toBeCloseTo(want[0], 13);
+      got[1].forEach((g, i) => expect(g).toBeCloseTo(want[1][i], 13));
+      // X is 1.6 MB; the program's own memory (arena) must not hold a copy of it
+      expect(p.stats.memoryBytes).toBeLessThan(1.6e6 + 1.3e6);
+      w.setBackend('check');
+      p.valueAndGrad(v0);
+    } finally {
+      w.setBackend('ts');
+    }
+  });
+});

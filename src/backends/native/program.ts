@@ -19,6 +19,22 @@ interface AsyncAddonProgram extends AddonProgram {
 
 /** programs whose inputs and outputs hold at most this many values run through runPacked */
 const SMALL_IO = 256;
+/** constants of at least this many values are read in place (passed like inputs), not copied into the arena */
+const EXTERNAL_CONST = 1024;
+
+/**
+ * g with its large constants turned into trailing inputs: the addon reads them where the tensors
+ * keep them (tensors are immutable and the graph holds them), so closed-over data is not held twice.
+ */
+function externalizeConsts(g: Graph): { graph: Graph; extra: Float64Array[] } {
+  const big = [...g.consts].filter(([, t]) => t.size >= EXTERNAL_CONST);
+  if (!big.length) return { graph: g, extra: [] };
+  const c = Object.create(Object.getPrototypeOf(g)) as Graph;
+  const consts = new Map(g.consts);
+  for (const [v] of big) consts.delete(v);
+  Object.assign(c, g, { inputs: [...g.inputs, ...big.map(([v]) => v)], consts });
+  return { graph: c, extra: big.map(([, t]) => t._data!) };
+}
 
 /** names of the addon's status codes (native/src/common.h) */
 export const STATUS = ['ok', 'format', 'op', 'operand', 'shape', 'attr', 'memory', 'const', 'alloc', 'args', 'index', 'busy'];
@@ -30,6 +46,8 @@ export class NativeProgram {
   private readonly inSizes: number[];
   /** the reused inputs-then-outputs array of a small program (null for larger ones) */
   private readonly io: Float64Array | null;
+  /** large constants, passed after the inputs on every call (read in place) */
+  private readonly extra: Float64Array[];
   /** what the Graph looked like when encoded (a Graph whose equations or outputs change is re-encoded) */
   readonly stamp: Stamp;
 
@@ -38,13 +56,15 @@ export class NativeProgram {
 
   constructor(addon: Addon, readonly graph: Graph, plan = true) {
     this.planned = plan ? tsPlan(graph) : graph;
-    const { enc, consts, eqnOf } = encodeGraph(this.planned);
+    const ext = externalizeConsts(this.planned);
+    this.extra = ext.extra;
+    const { enc, consts, eqnOf } = encodeGraph(ext.graph);
     this.eqnOf = eqnOf;
     this.stamp = stampOf(graph);
     this.outSizes = graph.outputs.map((v) => sizeOf(graph.shapes[v]));
     this.inSizes = graph.inputs.map((v) => sizeOf(graph.shapes[v]));
     const total = [...this.inSizes, ...this.outSizes].reduce((a, b) => a + b, 0);
-    this.io = total <= SMALL_IO && typeof addon.Program.prototype.runPacked === 'function' ? new Float64Array(total) : null;
+    this.io = total <= SMALL_IO && !this.extra.length && typeof addon.Program.prototype.runPacked === 'function' ? new Float64Array(total) : null;
     this.prog = new addon.Program(enc, consts);
     const err = this.prog.error();
     if (err) this.raise(err, 'refused the program');
@@ -56,10 +76,7 @@ export class NativeProgram {
    * trailing arrays are allocated.
    */
   run(inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Float64Array[] {
-    if (this.io) return this.runSmall(inputs, outputs, packed);
-    const outs = this.complete(outputs ?? [], packed);
-    if (this.prog.run(inputs as Float64Array[], outs) !== 0) this.raise(this.prog.error()!, 'failed');
-    return outs;
+    return this.io ? this.runSmall(inputs, outputs, packed) : this.runArrays(inputs, outputs, packed);
   }
 
   /**
@@ -88,7 +105,7 @@ export class NativeProgram {
 
   private runArrays(inputs: readonly Float64Array[], outputs: Float64Array[] | undefined, packed: number): Float64Array[] {
     const outs = this.complete(outputs ?? [], packed);
-    if (this.prog.run(inputs as Float64Array[], outs) !== 0) this.raise(this.prog.error()!, 'failed');
+    if (this.prog.run(this.withExtra(inputs), outs) !== 0) this.raise(this.prog.error()!, 'failed');
     return outs;
   }
 
@@ -103,10 +120,14 @@ export class NativeProgram {
     if (!this.prog.runAsync) return this.run(inputs, outputs, packed);
     // no outputs given: the pool thread allocates them (the main thread neither zeroes nor copies)
     const outs = outputs ? this.complete(outputs, packed) : undefined;
-    const r = await this.prog.runAsync(inputs as Float64Array[], outs ?? arrayCount(this.outSizes.length, packed));
+    const r = await this.prog.runAsync(this.withExtra(inputs), outs ?? arrayCount(this.outSizes.length, packed));
     if (Array.isArray(r)) return r;
     if (r) this.raise(r, 'failed');
     return outs!;
+  }
+
+  private withExtra(inputs: readonly Float64Array[]): Float64Array[] {
+    return (this.extra.length ? [...inputs, ...this.extra] : inputs) as Float64Array[];
   }
 
   /** `outputs` with the missing trailing arrays allocated (the last packing `packed` outputs) */
