@@ -65,3 +65,13 @@ describeBackends('numerical conventions', () => {
     expect(w.grad(w.grad((x: T) => w.mul(w.stopGradient(w.square(x)), x)))(3)).toBe(0);
   });
 });
+
+describeBackends('prod gradient without division', () => {
+  it('is the exact product of the others, also with zeros and when the product underflows', () => {
+    const sub = (w.grad((v: w.Tensor) => w.prod(v))(w.tensor([0.424522, -2, 1.42203506, -5e-324])) as w.Tensor).data();
+    expect(sub[3]).toBe(0.424522 * -2 * 1.42203506);
+    expect(Array.from((w.grad((v: w.Tensor) => w.prod(v))(w.tensor([2, 0, 3])) as w.Tensor).data())).toEqual([0, 6, 0]);
+    expect(Array.from((w.grad((v: w.Tensor) => w.prod(v))(w.tensor([0, 0, 3])) as w.Tensor).data())).toEqual([0, 0, 0]);
+    expect(Array.from((w.grad((v: w.Tensor) => w.sum(w.prod(v, 1)))(w.tensor([[1, 2, 3], [4, 5, 6]])) as w.Tensor).data())).toEqual([6, 3, 2, 30, 24, 20]);
+  });
+});

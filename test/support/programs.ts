@@ -365,8 +365,6 @@ function apply(env: Env, idx: number, s: Step): T | T[] {
   if ((REDUCE as readonly string[]).includes(op)) {
     let x = f1(env.pick(s.a));
     if (op === 'max' || op === 'min') x = env.offTies(x);
-    // prod's VJP divides the product by each entry: a subnormal entry loses the others' product (known bug, docs/reliability.md)
-    if (op === 'prod' && env.resolving && x.data().some((v) => v !== 0 && Math.abs(v) < 2.2250738585072014e-308)) env.tie = true;
     const [axes, keep] = reduceArgs(k, x.rank);
     env.eqns += op === 'mean' || op === 'logsumexp' ? 6 : 1;
     return ((w as any)[op] as (x: T, a?: number[], kd?: boolean) => T)(x, axes, keep);
