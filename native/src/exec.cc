@@ -1,5 +1,7 @@
 // The executor: one call runs every step of a decoded program. No allocation per run; 0-d
 // instructions run in a tight switch loop over arena offsets (scalar-heavy programs, W3).
+#include <atomic>
+#include <mutex>
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -49,15 +51,21 @@ void runScalars(double* __restrict m, const SOp* s, const SOp* e) {
   X(greater, x > m[s->b] ? 1.0 : 0.0) X(greaterEqual, x >= m[s->b] ? 1.0 : 0.0)                     \
   X(equal, x == m[s->b] ? 1.0 : 0.0) X(notEqual, x != m[s->b] ? 1.0 : 0.0)                          \
   X(where, wg_where(x, m[s->b], m[s->c])) X(clip, wg_clip(x, m[s->b], m[s->c]))
+  // the jump table is filled once (label addresses exist only inside this function); pool threads
+  // may get here together, so the first fill is guarded (double-checked, release/acquire)
   static void* handlers[kOpCount + 2];
-  static bool ready = false;
-  if (!ready) {
-    for (int i = 0; i < kOpCount + 2; i++) handlers[i] = &&h_copy;
+  static std::atomic<bool> ready{false};
+  static std::mutex filling;
+  if (!ready.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(filling);
+    if (!ready.load(std::memory_order_relaxed)) {
+      for (int i = 0; i < kOpCount + 2; i++) handlers[i] = &&h_copy;
 #define WG_SET(N, E) handlers[OP_##N] = &&h_##N;
-    WG_OPS(WG_SET)
+      WG_OPS(WG_SET)
 #undef WG_SET
-    handlers[kOpCount + (SC_ADD0 - SC_COPY)] = &&h_add0;
-    ready = true;
+      handlers[kOpCount + (SC_ADD0 - SC_COPY)] = &&h_add0;
+      ready.store(true, std::memory_order_release);
+    }
   }
   double x;
 #define WG_NEXT                                                                  \
