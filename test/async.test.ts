@@ -4,6 +4,7 @@
 import { it, expect } from 'vitest';
 import * as w from '../src/index.js';
 import { describeBackends } from './support/backends.js';
+import { newtonSqrt } from './support/functions.js';
 import { runOnBackend } from '../src/backends/index.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';
@@ -154,15 +155,7 @@ describeBackends('async evaluation', (backend) => {
   });
 
   it('a Newton square root with value-dependent iteration counts, async', async () => {
-    const nsqrt = (a: w.Tensor) => {
-      let x = w.mul(a, 1);
-      for (let i = 0; i < 100; i++) {
-        const nx = w.mul(0.5, w.add(x, w.div(a, x)));
-        if (w.less(w.abs(w.sub(nx, x)), 1e-14).item()) return nx;
-        x = nx;
-      }
-      return x;
-    };
+    const nsqrt = newtonSqrt;
     const p = w.compile(nsqrt, 2);
     const as = [2, 100, 1e6, 0.25, 2, 1e6];
     const got = await Promise.all(as.map((a) => p.valueAndGradAsync(a)));

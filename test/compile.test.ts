@@ -1,6 +1,7 @@
 import { it, expect } from 'vitest';
 import * as w from '../src/index.js';
 import { describeBackends } from './support/backends.js';
+import { newtonSqrt } from './support/functions.js';
 
 const rosen = (x: w.Tensor) => {
   const a = w.at(x, 0), b = w.at(x, 1);
@@ -74,15 +75,7 @@ describeBackends('compile', () => {
   });
 
   it('a Newton iteration with a value-dependent count differentiates correctly at inputs needing different counts', () => {
-    const nsqrt = (a: w.Tensor) => {
-      let x = w.mul(a, 1);
-      for (let i = 0; i < 100; i++) {
-        const nx = w.mul(0.5, w.add(x, w.div(a, x)));
-        if (w.less(w.abs(w.sub(nx, x)), 1e-14).item()) return nx;
-        x = nx;
-      }
-      return x;
-    };
+    const nsqrt = newtonSqrt;
     const p = w.compile(nsqrt, 2);
     for (const a of [2, 100, 1e6, 0.25]) {
       expect(p.value(a)).toBeCloseTo(Math.sqrt(a), 12);

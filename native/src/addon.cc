@@ -83,14 +83,23 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   std::vector<i64> inLen_, arrLen_, outLen_;
   std::vector<Napi::Value> vals_;
 
+  Napi::Value disposed(Napi::Env env) {
+    if (err_.status == S_OK) { err_.status = S_ARGS; err_.message = "program was disposed"; }
+    return Napi::Number::New(env, err_.status);
+  }
+
+  // one evaluation over the bound in_/out_ pointers (waits for an async run of this program)
+  Napi::Value runBound(Napi::Env env) {
+    std::lock_guard<std::mutex> lock(runner_->m);
+    err_ = prog_->run(in_.data(), inLen_.data(), out_.data(), outLen_.data());
+    return Napi::Number::New(env, err_.status);
+  }
+
   // run(inputs: Float64Array[], outputs: Float64Array[]) → 0, or a status (details in error()).
   // Fewer output arrays than outputs: the last one holds the rest back to back (async.h bindOutputs).
   Napi::Value Run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!prog_) {
-      if (err_.status == S_OK) { err_.status = S_ARGS; err_.message = "program was disposed"; }
-      return Napi::Number::New(env, err_.status);
-    }
+    if (!prog_) return disposed(env);
     err_ = Error();
     if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray()) return fail(env, S_ARGS, "expected (inputs: Float64Array[], outputs: Float64Array[])");
     Napi::Array ins = info[0].As<Napi::Array>(), outs = info[1].As<Napi::Array>();
@@ -121,21 +130,14 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
     }
     std::string msg;
     if (!bindOutputs(*prog_, arr_.size(), arr_.data(), arrLen_.data(), &out_, &outLen_, &msg)) return fail(env, S_ARGS, msg);
-    {
-      std::lock_guard<std::mutex> lock(runner_->m);  // waits for an async run of this program
-      err_ = prog_->run(in_.data(), inLen_.data(), out_.data(), outLen_.data());
-    }
-    return Napi::Number::New(env, err_.status);
+    return runBound(env);
   }
 
   // runPacked(io: Float64Array) → 0, or a status: every input, then every output, back to back in
   // one array (small programs: one typed array to unwrap instead of one per input and output)
   Napi::Value RunPacked(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!prog_) {
-      if (err_.status == S_OK) { err_.status = S_ARGS; err_.message = "program was disposed"; }
-      return Napi::Number::New(env, err_.status);
-    }
+    if (!prog_) return disposed(env);
     err_ = Error();
     void* d = nullptr;
     size_t n = 0;
@@ -150,9 +152,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
       used += s;
     }
     if (used != i64(n)) return fail(env, S_ARGS, "expected " + std::to_string(used) + " values (inputs then outputs) but received " + std::to_string(n));
-    std::lock_guard<std::mutex> lock(runner_->m);  // waits for an async run of this program
-    err_ = prog_->run(in_.data(), inLen_.data(), out_.data(), outLen_.data());
-    return Napi::Number::New(env, err_.status);
+    return runBound(env);
   }
 
   // runAsync(inputs: Float64Array[], outputs: Float64Array[] | number) → Promise<null | Float64Array[] | {status, instr, message}>

@@ -11,16 +11,21 @@
 namespace wg {
 namespace detail {
 
-Error mk(Status s, int32_t instr, const char* fmt, ...) {
+Error vmk(Status s, int32_t instr, const char* fmt, va_list ap) {
   Error e;
   e.status = s;
   e.instr = instr;
   char buf[256];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  e.message = buf;
+  return e;
+}
+
+Error mk(Status s, int32_t instr, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  Error e = vmk(s, instr, fmt, ap);
   va_end(ap);
-  e.message = buf;
   return e;
 }
 

@@ -15,6 +15,7 @@ constexpr int32_t kMaxAttrs = 1 << 20;
 constexpr int32_t kMaxConcat = 1 << 16;
 
 Error mk(Status s, int32_t instr, const char* fmt, ...);
+Error vmk(Status s, int32_t instr, const char* fmt, va_list ap);
 struct Decoder {
   const int32_t* enc;
   i64 len;
@@ -27,14 +28,10 @@ struct Decoder {
 
   bool fail(Status s, const char* fmt, ...) {
     if (err.status != S_OK) return false;
-    err.status = s;
-    err.instr = cur;
-    char buf[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    err = vmk(s, cur, fmt, ap);
     va_end(ap);
-    err.message = buf;
     return false;
   }
   bool word(int32_t* v, const char* what) {

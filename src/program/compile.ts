@@ -23,7 +23,7 @@ import { runOnBackend, runOnBackendAsync, getBackend, type BackendName } from '.
 import { nativeBytesOf } from '../backends/native/program.js';
 import { readArgs } from './args.js';
 import { tsPlan } from './plan.js';
-import { describeGraph } from './describe.js';
+import { printGraph } from '../core/print.js';
 
 type Fn = (...args: any[]) => any;
 const MAX_PATHS = 8;
@@ -157,7 +157,7 @@ export class Program {
   }
   gradInto(out: unknown, ...args: unknown[]): unknown { this.valueAndGradInto(out, ...args); return out; }
 
-  show(): string { return this.paths.map((p, i) => `path ${i} (${p.guards.length} guards):\n${describeGraph(this.program(p, 'grad', false) ?? p.graph)}`).join('\n'); }
+  show(): string { return this.paths.map((p, i) => `path ${i} (${p.guards.length} guards):\n${printGraph(this.program(p, 'grad', false) ?? p.graph)}`).join('\n'); }
 
   get stats(): ProgramStats {
     const p = this.paths[0];
