@@ -1,7 +1,7 @@
 /** Stable error codes (DESIGN §1). */
 export type ErrorCode =
   | 'ERR_ARG' | 'ERR_SHAPE' | 'ERR_NO_RULE' | 'ERR_RULE'
-  | 'ERR_SIGNATURE' | 'ERR_NATIVE' | 'ERR_MISMATCH';
+  | 'ERR_SIGNATURE' | 'ERR_NATIVE' | 'ERR_MISMATCH' | 'ERR_TRACE';
 
 /** Every error wengert raises on purpose. `code` is stable; `op` names the op or function. */
 export class WengertError extends Error {

@@ -11,9 +11,9 @@ export type TreeDef =
   | { t: 'object'; keys: string[]; items: TreeDef[] }
   | { t: 'static'; value: unknown; path: string };
 
-export function isNumericArray(x: unknown): boolean {
-  if (!Array.isArray(x)) return false;
-  return x.every((e) => typeof e === 'number' || isNumericArray(e));
+export function isNumericArray(x: unknown, depth = 0): boolean {
+  if (!Array.isArray(x) || depth > 64) return false;   // deeper than any tensor rank: not a leaf (may be a cycle)
+  return x.every((e) => typeof e === 'number' || isNumericArray(e, depth + 1));
 }
 
 export function leafKind(x: unknown): LeafKind | null {
@@ -28,15 +28,32 @@ export function leafKind(x: unknown): LeafKind | null {
 /** Flatten a tree; `leaves` are converted to Tensors (copied once). */
 export function flatten(x: unknown, path = ''): { leaves: Tensor[]; def: TreeDef } {
   const leaves: Tensor[] = [];
+  const open = new Map<object, string>();   // nodes being flattened, with their paths (met again inside itself: a cycle)
+  const node = <T>(v: object, p: string, body: () => T): T => {
+    const outer = open.get(v);
+    if (outer !== undefined) fail('ERR_ARG', 'pytree', `expected a tree of numbers, arrays and tensors but ${p} refers back to ${outer || 'the argument itself'} (a cycle)`);
+    open.set(v, p);
+    try { return body(); } finally { open.delete(v); }
+  };
   const rec = (v: unknown, p: string): TreeDef => {
+    if (Array.isArray(v)) {
+      return node(v, p, (): TreeDef => {
+        const kind = leafKind(v);
+        if (kind) return leaf(v, kind, p);
+        return { t: 'array', items: v.map((e, i) => rec(e, `${p}[${i}]`)) };
+      });
+    }
     const kind = leafKind(v);
-    if (kind) { leaves.push(kind === 'tensor' ? (v as Tensor) : tensor(v)); return { t: 'leaf', i: leaves.length - 1, kind, path: p }; }
-    if (Array.isArray(v)) return { t: 'array', items: v.map((e, i) => rec(e, `${p}[${i}]`)) };
+    if (kind) return leaf(v, kind, p);
     if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
       const keys = Object.keys(v);
-      return { t: 'object', keys, items: keys.map((k) => rec((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k)) };
+      return node(v, p, () => ({ t: 'object', keys, items: keys.map((k) => rec((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k)) }));
     }
     return { t: 'static', value: v, path: p };
+  };
+  const leaf = (v: unknown, kind: LeafKind, p: string): TreeDef => {
+    leaves.push(kind === 'tensor' ? (v as Tensor) : tensor(v));
+    return { t: 'leaf', i: leaves.length - 1, kind, path: p };
   };
   return { leaves, def: rec(x, path) };
 }

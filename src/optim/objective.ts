@@ -17,6 +17,10 @@ export class Objective {
     if (typeof f !== 'function') fail('ERR_ARG', 'minimize', `expected f to be a function but received ${describe(f)}`);
     this.params = new Params('minimize', x0, 'x0');
     this.program = compile(f, this.params.view(this.params.x0.slice()));
+    if (!this.program.dependsOnArgument0()) {
+      fail('ERR_TRACE', 'minimize', 'f does not depend on x: there is nothing to minimize (a loss computed with plain JS numbers, ' +
+        'or a value read with item()/data() that re-entered as a constant?) — compute f with wengert ops on x');
+    }
   }
 
   get n(): number { return this.params.n; }

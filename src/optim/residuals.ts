@@ -43,6 +43,10 @@ export class Residuals {
       return cols.length === 1 ? cols[0] : concat(cols, 0);
     };
     this.program = compile(this.flatFn, params.x0.slice());
+    if (!this.program.dependsOnArgument0()) {
+      fail('ERR_TRACE', 'leastSquares', 'the residuals do not depend on the parameters p: there is nothing to fit (a residual computed with ' +
+        'plain JS numbers, or a value read with item()/data() that re-entered as a constant?) — compute the residuals with wengert ops on p');
+    }
     this.jac = jacobian(this.flatFn, { mode: 'auto' });
     this.m = this.outShapes.reduce((s, sh) => s + sizeOf(sh), 0);
     if (this.m === 0) fail('ERR_SHAPE', 'leastSquares', 'expected at least one residual but received none');

@@ -1,5 +1,9 @@
 // Bounded LRU of values keyed by graph signature (collisions resolved by comparing full keys).
-import { sameKey, type Signature } from './signature.js';
+import { sameKey, signature, type Signature } from './signature.js';
+import type { Graph } from '../core/graph.js';
+
+/** Whether g runs user rules (customVjp/customJvp/opaque): code that may close over changing JS state. */
+export const hasUserRules = (g: Graph): boolean => g.eqns.some((e) => e.op.name === 'customCall' || e.op.name === 'opaque');
 
 export class SignatureCache<T> {
   private readonly map = new Map<number, { key: Float64Array; value: T }[]>();
@@ -17,6 +21,27 @@ export class SignatureCache<T> {
     this.map.delete(sig.hash);
     this.map.set(sig.hash, bucket!);
     return hit.value;
+  }
+
+  /**
+   * The value derived from trace g (a derivative program): reused when g's signature matches an
+   * earlier trace's. A trace holding user rules is derived anew on every call, since its rules may
+   * give another program this time; the result is then reused by ITS signature, so an unchanged
+   * derivative keeps its planned (and native) program.
+   */
+  derive(g: Graph, extra: readonly number[], build: () => T, graphOf: (t: T) => Graph): T {
+    if (!hasUserRules(g)) {
+      const sig = signature(g, extra);
+      let v = this.get(sig);
+      if (v === undefined) this.set(sig, (v = build()));
+      return v;
+    }
+    const fresh = build();
+    const sig = signature(graphOf(fresh), [-9, ...extra]);
+    const v = this.get(sig);
+    if (v !== undefined) return v;
+    this.set(sig, fresh);
+    return fresh;
   }
 
   set(sig: Signature, value: T): void {

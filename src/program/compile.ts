@@ -15,13 +15,14 @@ import { fail, describe } from '../core/errors.js';
 import { fmtShape, sizeOf, type Shape } from '../core/shape.js';
 import { flatten, unflatten, mapTree, checkDifferentiable, toUser, toLeafKind, type TreeDef, type LeafKind } from '../core/pytree.js';
 import { compact } from '../core/simplify.js';
-import { traceFunction } from '../transforms/trace-fn.js';
+import { traceFunction, checkDependence, activity } from '../transforms/trace-fn.js';
 import { vjpGraph } from '../transforms/vjp.js';
 import { jvpGraph } from '../transforms/jvp.js';
 import { structureDiff } from '../core/pytree.js';
 import { runOnBackend, runOnBackendAsync, getBackend, type BackendName } from '../backends/index.js';
 import { nativeBytesOf } from '../backends/native/program.js';
 import { readArgs } from './args.js';
+import { firstDifference } from './purity.js';
 import { tsPlan } from './plan.js';
 import { printGraph } from '../core/print.js';
 
@@ -57,6 +58,8 @@ export class Program {
   private readonly kinds0: LeafKind[];
   private paths: Path[] = [];
   private calls = 0;
+  /** calls that have finished choosing a path (the degrade rule counts these, not calls in flight) */
+  private settled = 0;
   private retraces = 0;
   private lastReason: string | null = null;
   private degraded = false;
@@ -72,6 +75,7 @@ export class Program {
     this.wrt = Array.from({ length: n0 }, (_, i) => i);
     this.kinds0 = leafKinds(this.defs[0] ?? { t: 'static', value: undefined, path: '' });
     const p = this.record(example);
+    this.checkPure(p.graph, example);
     if (p.guards.length) p.origin = readArgs(this.defs, this.shapes, example, true);
     this.paths.push(p);
   }
@@ -110,7 +114,7 @@ export class Program {
     for (let i = 0; !this.degraded && i < this.paths.length; i++) {
       const p = this.paths[i];
       const o = runOnBackend(this.hvpProgram(p), [...inputs, ...tangents], undefined, p.guards.length);
-      if (this.guardsHold(p, 'fwd', o, false)) { path = p; outs = o; break; }
+      if (this.guardsHold(p, 'fwd', o, false)) { path = p; outs = o; this.settled++; break; }
     }
     if (!path) {
       path = this.retrace(args, () => inputs.map((a) => a.slice()));
@@ -144,15 +148,10 @@ export class Program {
   }
 
   valueAndGradInto(out: unknown, ...args: unknown[]): number {
-    const targets = flattenRaw(out);
-    if (targets.length !== this.wrt.length) fail('ERR_ARG', 'gradInto', `expected ${this.wrt.length} output array(s) mirroring argument 0 but received ${targets.length}`);
-    targets.forEach((arr, k) => {
-      const n = this.sizes[k];
-      if (!(arr instanceof Float64Array) || arr.length !== n) fail('ERR_ARG', 'gradInto', `output ${k}: expected a Float64Array(${n}) but received ${describe(arr)}`);
-    });
-    const [outs, path] = this.run('grad', args, targets as Float64Array[]);
+    const targets = gradTargets(this.defs[0], this.sizes, out);
+    const [outs, path] = this.run('grad', args, targets);
     const nOut = path.graph.outputs.length;
-    targets.forEach((arr, k) => { if (outs[nOut + k] !== arr) (arr as Float64Array).set(outs[nOut + k]); });
+    targets.forEach((arr, k) => { if (outs[nOut + k] !== arr) arr.set(outs[nOut + k]); });
     return outs[0][0];
   }
   gradInto(out: unknown, ...args: unknown[]): unknown { this.valueAndGradInto(out, ...args); return out; }
@@ -178,6 +177,24 @@ export class Program {
     return { graph: tr.graph, outDef: tr.outDef, guards: tr.graph.guards, expected: null };
   }
 
+  /** @internal whether f's first output depends differentiably on argument 0 (in the first recording) */
+  dependsOnArgument0(): boolean {
+    const g = this.paths[0].graph;
+    const active = activity(g, this.wrt);
+    return g.outputs.length > 0 && active[g.outputs[0]] === 1;
+  }
+
+  /** f recorded again on the same inputs must give the same program (ERR_TRACE naming the first difference) */
+  private checkPure(first: Graph, args: readonly unknown[]): void {
+    const diff = firstDifference(first, this.record(args).graph);
+    if (diff) {
+      fail('ERR_TRACE', 'compile', `f gave two different programs when recorded twice on the same arguments: ${diff}. ` +
+        'A compiled program would freeze the first of them: f depends on something other than its arguments ' +
+        '(Math.random(), a clock, state it changes). Pass the changing value as an argument (the optimizers take it ' +
+        'through their `args` option), or draw random numbers with w.random from a key argument');
+    }
+  }
+
   private program(p: Path, kind: 'fwd' | 'grad', build = true): Graph | undefined {
     if (kind === 'fwd' && p.fwd) return p.fwd;
     if (kind === 'grad' && p.grad) return p.grad;
@@ -189,6 +206,7 @@ export class Program {
         fail('ERR_SHAPE', 'Program.grad', `expected f to return a scalar (size 1) but it returned ${g.outputs.length ? fmtShape(g.shapes[g.outputs[0]]) : 'nothing'}; use value() or w.jacobian`);
       }
       checkDifferentiable(this.defs[0], 'Program.grad');
+      checkDependence(g, this.wrt, g.outputs.slice(0, 1), 'Program.grad');
       p.grad = vjpGraph(g, this.wrt, g.outputs.map((_, k) => (k === 0 ? 'ones' : null)), gv);
     }
     return p.grad;
@@ -222,6 +240,7 @@ export class Program {
         const outs = runOnBackend(this.program(p, kind)!, inputs, this.outputsFor(p, kind, direct), p.guards.length);
         if (this.guardsHold(p, kind, outs, sameInputs(inputs, p.origin))) {
           if (i > 0) { this.paths.splice(i, 1); this.paths.unshift(p); }
+          this.settled++;
           return [outs, p];
         }
       }
@@ -236,13 +255,14 @@ export class Program {
   /**
    * run() off the main thread: inputs are copied now; paths are tried in order as in run(), each
    * at most once, including paths that concurrent calls recorded meanwhile (so concurrent calls
-   * on a new branch record it once, not once each)
+   * on a new branch record it once, not once each) — but at most MAX_PATHS runs per call, so N
+   * concurrent calls cost O(N) evaluations even when every call records a path of its own
    */
   private async runAsync(kind: 'fwd' | 'grad', args: readonly unknown[]): Promise<[Float64Array[], Path]> {
     this.calls++;
     const inputs = readArgs(this.defs, this.shapes, args, true);
     const tried = new Set<Path>();
-    for (;;) {
+    while (tried.size < MAX_PATHS) {
       const p = this.degraded ? undefined : this.paths.find((q) => !tried.has(q));
       if (!p) break;
       tried.add(p);
@@ -250,6 +270,7 @@ export class Program {
       if (await this.guardsHoldAsync(p, kind, outs, sameInputs(inputs, p.origin))) {
         const i = this.paths.indexOf(p);
         if (i > 0) { this.paths.splice(i, 1); this.paths.unshift(p); }
+        this.settled++;
         return [outs, p];
       }
     }
@@ -265,6 +286,7 @@ export class Program {
   }
 
   private retrace(args: readonly unknown[], origin: () => Float64Array[]): Path {
+    this.settled++;
     const p = this.record(args);
     if (p.guards.length) p.origin = origin();
     if (!this.degraded) {
@@ -317,9 +339,8 @@ export class Program {
   private compare(p: Path, outs: Float64Array[]): boolean {
     if (!p.guards.length) return true;
     const got = outs[outs.length - 1], want = p.expected!;
-    let i = 0;
-    while (i < got.length && (got[i] === want[i] || (got[i] !== got[i] && want[i] !== want[i]))) i++;
-    if (i === got.length) return true;
+    const i = firstBitDifference(got, want);
+    if (i < 0) return true;
     // name the guard holding value i
     let k = 0, at = 0;
     while (at + sizeOf(p.graph.shapes[p.guards[k].v]) <= i) at += sizeOf(p.graph.shapes[p.guards[k++].v]);
@@ -346,21 +367,57 @@ export class Program {
   }
 
   private maybeDegrade(): void {
-    if (this.calls < 20 || this.retraces / this.calls <= 0.5) return;
+    if (this.settled < 20 || this.retraces / this.settled <= 0.5) return;
     this.degraded = true;
     this.paths = this.paths.slice(0, 1);
-    process.emitWarning(`wengert: a compiled Program re-recorded on ${this.retraces} of ${this.calls} calls because values read ` +
+    process.emitWarning(`wengert: a compiled Program re-recorded on ${this.retraces} of ${this.settled} calls because values read ` +
       `during recording keep changing (${this.lastReason}). It now re-records on every call. Use w.where(...) for ` +
       `branch-free code, or compare as a tensor (w.less(x, 0).item()) so that only the outcome is guarded.`, 'WengertWarning');
   }
 }
 
-const sameBits = (a: Float64Array, b: Float64Array) =>
-  a.length === b.length && a.every((x, i) => Object.is(x, b[i]) || (x === b[i]));
+/** index of the first value whose bit pattern differs (−0 ≠ +0; NaNs differ by payload), or −1 */
+function firstBitDifference(a: Float64Array, b: Float64Array): number {
+  const n = Math.min(a.length, b.length);
+  const wa = new Uint32Array(a.buffer, a.byteOffset, 2 * n), wb = new Uint32Array(b.buffer, b.byteOffset, 2 * n);
+  for (let i = 0; i < 2 * n; i++) if (wa[i] !== wb[i]) return i >> 1;
+  return a.length === b.length ? -1 : n;
+}
+const sameBits = (a: Float64Array, b: Float64Array) => firstBitDifference(a, b) < 0;
 
-function flattenRaw(x: unknown): unknown[] {
-  if (x instanceof Float64Array || !x || typeof x !== 'object') return [x];
-  return Object.values(x as object).flatMap(flattenRaw);
+/**
+ * The caller's gradient arrays, matched to argument 0's structure BY KEY (not by position): a
+ * Float64Array of the leaf's size per numeric leaf; anything else is ERR_SIGNATURE naming the leaf.
+ */
+function gradTargets(def: TreeDef, sizes: readonly number[], out: unknown): Float64Array[] {
+  const targets: Float64Array[] = [];
+  const bad = (path: string, expected: string, got: string): never =>
+    fail('ERR_SIGNATURE', 'gradInto', `${path || 'out'}: expected ${expected} (mirroring argument 0) but received ${got}`);
+  const rec = (d: TreeDef, v: unknown, path: string): void => {
+    switch (d.t) {
+      case 'leaf':
+        if (!(v instanceof Float64Array) || v.length !== sizes[d.i]) bad(path, `a Float64Array(${sizes[d.i]})`, describe(v));
+        targets[d.i] = v as Float64Array;
+        return;
+      case 'array':
+        if (!Array.isArray(v) || v.length !== d.items.length) bad(path, `an array of ${d.items.length}`, describe(v));
+        d.items.forEach((x, i) => rec(x, (v as unknown[])[i], `${path}[${i}]`));
+        return;
+      case 'object': {
+        if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) bad(path, `an object with keys ${d.keys.join(', ')}`, describe(v));
+        const extra = Object.keys(v as object).filter((k) => !d.keys.includes(k));
+        if (extra.length) bad(path, `an object with keys ${d.keys.join(', ')}`, `an object with the extra key(s) ${extra.join(', ')}`);
+        d.keys.forEach((k, i) => {
+          if (!(k in (v as object))) bad(path ? `${path}.${k}` : k, `a Float64Array for key ${k}`, 'nothing (the key is missing)');
+          rec(d.items[i], (v as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+        });
+        return;
+      }
+      case 'static': return;
+    }
+  };
+  rec(def, out, '');
+  return targets;
 }
 
 const sameInputs = (a: readonly Float64Array[], b?: readonly Float64Array[]) => !!b && a.every((x, k) => sameBits(x, b[k]));

@@ -8,8 +8,16 @@ const SMALL_CONST = 64;
 const tensorIds = new WeakMap<Tensor, number>();
 let nextTensorId = 1;
 const attrIds = new Map<string, number>();
+/** characters held by attrIds' keys: the table is cleared past attrBudget (custom-call keys hold whole body signatures) */
+let attrChars = 0;
+let attrBudget = 8_000_000;
+/** @internal tests shrink the budget to see it enforced */
+export const _setAttrBudget = (chars: number): void => { attrBudget = chars; };
 /** bumped when attrIds is cleared (bounded), so keys made before can never equal keys made after */
 let epoch = 0;
+
+/** bytes the attribute-key table holds (bounded: tests check it) */
+export const attrTableChars = (): number => attrChars;
 
 export interface Signature { readonly hash: number; readonly key: Float64Array }
 
@@ -51,8 +59,9 @@ function attrId(a: unknown): number {
   const s = typeof a === 'string' ? a : JSON.stringify(a);
   let id = attrIds.get(s);
   if (id === undefined) {
-    if (attrIds.size >= 100_000) { attrIds.clear(); epoch++; }
+    if (attrIds.size >= 100_000 || attrChars + s.length > attrBudget) { attrIds.clear(); attrChars = 0; epoch++; }
     attrIds.set(s, (id = attrIds.size));
+    attrChars += s.length;
   }
   return id;
 }

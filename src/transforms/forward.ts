@@ -12,7 +12,6 @@ import { vjpGraph } from './vjp.js';
 import { batchGraph } from './batch.js';
 import { runGraph } from './run.js';
 import { grad } from './grad.js';
-import { signature } from '../program/signature.js';
 import { SignatureCache } from '../program/cache.js';
 import { slice } from '../ops/slice.js';
 import { reshape } from '../ops/reshape.js';
@@ -29,8 +28,7 @@ export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unkno
 function jvpCall(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], cache?: SignatureCache<Graph>): [any, any] {
   if (!Array.isArray(primals) || !Array.isArray(tangents)) fail('ERR_ARG', 'jvp', 'expected arrays of primals and tangents: jvp(f, [x], [v])');
   if (primals.length !== tangents.length) fail('ERR_SHAPE', 'jvp', `expected ${primals.length} tangent(s), one per primal, but received ${tangents.length}`);
-  const tr = traceFunction(f, primals, 'jvp');
-  tr.argDefs.forEach((d) => checkDifferentiable(d, 'jvp'));
+  const tr = traceFunction(f, primals, 'jvp', { diff: primals.map((_, a) => a), depend: 'all' });
   const tleaves: Tensor[] = [];
   tangents.forEach((t, a) => {
     const { leaves, def } = flatten(t, `tangent ${a}`);
@@ -45,9 +43,7 @@ function jvpCall(f: Fn, primals: readonly unknown[], tangents: readonly unknown[
   });
   const nLeaves = tleaves.length;
   const all = Array.from({ length: nLeaves }, (_, i) => i);
-  const sig = cache ? signature(tr.graph, [-3, nLeaves]) : undefined;
-  let jg = sig ? cache!.get(sig) : undefined;
-  if (!jg) { jg = jvpGraph(tr.graph, all); if (sig) cache!.set(sig, jg); }
+  const jg = cache ? cache.derive(tr.graph, [-3, nLeaves], () => jvpGraph(tr.graph, all), (d) => d) : jvpGraph(tr.graph, all);
   const outs = runGraph(jg, [...tr.inputs, ...tleaves]);
   const n = tr.graph.outputs.length;
   return [unflatten(tr.outDef, outs.slice(0, n), false), unflatten(tr.outDef, outs.slice(n), false)];
@@ -81,16 +77,13 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): Fn {
   return (...args: unknown[]) => {
     const argnums = opts.argnums === undefined ? [0] : typeof opts.argnums === 'number' ? [opts.argnums] : opts.argnums;
     if (argnums.some((a) => !Number.isInteger(a) || a < 0 || a >= args.length)) fail('ERR_ARG', 'jacobian', `argnums ${JSON.stringify(opts.argnums)} does not fit ${args.length} argument(s)`);
-    const tr = traceFunction(f, args, 'jacobian');
-    for (const a of argnums) checkDifferentiable(tr.argDefs[a], 'jacobian');
+    const tr = traceFunction(f, args, 'jacobian', { diff: argnums, depend: 'all' });
     const g = tr.graph;
     const wrt = argnums.flatMap((a) => range(tr.argRanges[a]));
     const inShapes = wrt.map((k) => g.shapes[g.inputs[k]]);
     const outShapes = g.outputs.map((v) => g.shapes[v]);
     const nIn = inShapes.reduce((n, s) => n + sizeOf(s), 0), nOut = outShapes.reduce((n, s) => n + sizeOf(s), 0);
-    const sig = signature(g, [mode === 'auto' ? 0 : mode === 'forward' ? 1 : 2, ...wrt]);
-    let plan = cache.get(sig);
-    if (!plan) {
+    const plan = cache.derive(g, [mode === 'auto' ? 0 : mode === 'forward' ? 1 : 2, ...wrt], () => {
       const forward = mode === 'forward' || (mode === 'auto' && nIn <= nOut);
       const nPrimal = g.inputs.length;
       let bg: Graph;
@@ -103,13 +96,13 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): Fn {
         const gradOuts = vg.outputs.slice(g.outputs.length);
         bg = batchGraph(compact(withOutputs(vg, gradOuts)), vg.inputs.map((_, k) => k >= nPrimal), nOut);
       }
-      cache.set(sig, (plan = { g: bg, forward }));
-    }
+      return { g: bg, forward };
+    }, (p) => p.g);
     const blocks = plan.forward ? identityBlocks(inShapes, nIn) : identityBlocks(outShapes, nOut);
     const res = runGraph(plan.g, [...tr.inputs, ...blocks]);
     // block(i, k): ∂ output i / ∂ input k with shape [...outShape_i, ...inShape_k]
     const block = (i: number, k: number): Tensor => {
-      if (plan!.forward) {
+      if (plan.forward) {
         const o = offset(inShapes, k), rows = slice(res[i], [o], [o + sizeOf(inShapes[k])]);
         const t = reshape(rows, [...inShapes[k], ...outShapes[i]]);
         const ri = inShapes[k].length, ro = outShapes[i].length;

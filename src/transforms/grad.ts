@@ -6,7 +6,6 @@ import { unflatten, checkDifferentiable, flatten, toUser, type TreeDef } from '.
 import { traceFunction, type Traced } from './trace-fn.js';
 import { vjpGraph, type Seed } from './vjp.js';
 import { runGraph } from './run.js';
-import { signature } from '../program/signature.js';
 import { SignatureCache } from '../program/cache.js';
 import type { Graph } from '../core/graph.js';
 
@@ -33,8 +32,7 @@ function splitAux(name: string, hasAux: boolean) {
 function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[], cache: SignatureCache<Graph>): [unknown, unknown, unknown] {
   const argnums = normArgnums(name, opts.argnums, args.length);
   const hasAux = !!opts.hasAux;
-  const tr = traceFunction(f, args, name, splitAux(name, hasAux));
-  for (const a of argnums) checkDifferentiable(tr.argDefs[a], name);
+  const tr = traceFunction(f, args, name, { diff: argnums, pick: splitAux(name, hasAux), depend: 'first' });
   const outDef = tr.outDef as Extract<TreeDef, { t: 'object' }>;
   const main = outDef.items[0];
   const nMain = countLeaves(main);
@@ -45,9 +43,7 @@ function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[], cache
   const wrt = argnums.flatMap((a) => range(tr.argRanges[a]));
   const seeds: Seed[] = tr.graph.outputs.map((_, k) => (k === 0 ? 'ones' : null));
   // same trace as an earlier call → same derivative program (and the same native Program)
-  const sig = signature(tr.graph, [wrt.length, ...wrt, -2, ...seeds.map((x) => (x ? 1 : 0))]);
-  let dg = cache.get(sig);
-  if (!dg) cache.set(sig, (dg = vjpGraph(tr.graph, wrt, seeds)));
+  const dg = cache.derive(tr.graph, [wrt.length, ...wrt, -2, ...seeds.map((x) => (x ? 1 : 0))], () => vjpGraph(tr.graph, wrt, seeds), (d) => d);
   const outs = runGraph(dg, tr.inputs);
   const nOut = tr.graph.outputs.length;
   const value = toUser(outs[0]);
@@ -85,8 +81,7 @@ export function valueAndGrad(f: Fn, opts: GradOptions = {}): Fn {
 
 /** vjp(f, ...primals) → [out, pullback(cotangent) → [grad per primal]]. */
 export function vjp(f: Fn, ...primals: unknown[]): [unknown, (ct: unknown) => unknown[]] {
-  const tr: Traced = traceFunction(f, primals, 'vjp');
-  primals.forEach((_, a) => checkDifferentiable(tr.argDefs[a], 'vjp'));
+  const tr: Traced = traceFunction(f, primals, 'vjp', { diff: primals.map((_, a) => a), depend: 'all' });
   const fwd = runGraph(tr.graph, tr.inputs);
   const out = unflatten(tr.outDef, fwd, false);
   const wrt = primals.flatMap((_, a) => range(tr.argRanges[a]));

@@ -2,8 +2,9 @@
 import type { Graph } from '../core/graph.js';
 import { Trace } from '../core/trace.js';
 import { Tensor } from '../core/tensor.js';
-import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
-import { fail } from '../core/errors.js';
+import { flatten, unflatten, checkDifferentiable, type TreeDef } from '../core/pytree.js';
+import { fail, describe } from '../core/errors.js';
+import { fmtShape } from '../core/shape.js';
 
 export interface Traced {
   graph: Graph;
@@ -15,11 +16,20 @@ export interface Traced {
   outDef: TreeDef;
 }
 
-export function traceFunction(f: (...a: any[]) => unknown, args: readonly unknown[], name: string,
-  pickOutputs?: (out: unknown) => unknown): Traced {
-  if (typeof f !== 'function') fail('ERR_ARG', name, `expected a function but received ${typeof f}`);
+export interface TraceOptions {
+  /** arguments that will be differentiated: checked to be numeric before f runs */
+  diff?: readonly number[];
+  /** picks the outputs from what f returned (grad with hasAux) */
+  pick?: (out: unknown) => unknown;
+  /** which outputs must depend on `diff` when f read a value that does (checkDependence): grad's first, or all */
+  depend?: 'first' | 'all';
+}
+
+export function traceFunction(f: (...a: any[]) => unknown, args: readonly unknown[], name: string, opts: TraceOptions = {}): Traced {
+  if (typeof f !== 'function') fail('ERR_ARG', name, `expected a function but received ${describe(f)}`);
   const params = paramNames(f);
   const flat = args.map((a, i) => flatten(a, params[i] || `arg${i}`));
+  for (const a of opts.diff ?? []) checkDifferentiable(flat[a].def, name);
   const tr = new Trace();
   try {
     const argRanges: [number, number][] = [];
@@ -30,10 +40,16 @@ export function traceFunction(f: (...a: any[]) => unknown, args: readonly unknow
       return unflatten(def, tracers, false);
     });
     let out = f(...traced);
-    if (pickOutputs) out = pickOutputs(out);
-    const { leaves: outLeaves, def: outDef } = flatten(out);
+    checkReturned(name, out);
+    if (opts.pick) out = opts.pick(out);
+    const { leaves: outLeaves, def: outDef } = flatten(out, 'output');
+    if (!outLeaves.length) fail('ERR_ARG', name, `f returned ${describe(out)} with no numbers in it; expected a Tensor, a number, or an array or object of them`);
     const graph = tr.finish(outLeaves);
     const inputs = [...flat.flatMap((x) => x.leaves), ...tr.captures];
+    if (opts.depend && opts.diff) {
+      const wrt = opts.diff.flatMap((a) => Array.from({ length: argRanges[a][1] - argRanges[a][0] }, (_, j) => argRanges[a][0] + j));
+      checkDependence(graph, wrt, opts.depend === 'first' ? graph.outputs.slice(0, 1) : graph.outputs, name);
+    }
     return { graph, inputs, argDefs: flat.map((x) => x.def), argRanges, outDef };
   } finally {
     tr.close();
@@ -53,4 +69,44 @@ function paramNames(f: Function): string[] {
   const m = /^(?:async\s*)?(?:function\b[^(]*)?\(([^)]*)\)/.exec(src) ?? /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
   if (!m) return [];
   return m[1].split(',').map((p) => p.trim()).map((p) => (/^[A-Za-z_$][\w$]*$/.test(p) ? p : ''));
+}
+
+/** What f returned must be something wengert can trace: not a Promise, not nothing, not text. */
+function checkReturned(name: string, out: unknown): void {
+  if (out !== null && (typeof out === 'object' || typeof out === 'function') && typeof (out as { then?: unknown }).then === 'function') {
+    fail('ERR_ARG', name, 'f returned a Promise; wengert needs a synchronous f (an async function cannot be traced: compute with wengert ops and return the result)');
+  }
+  if (out === undefined) fail('ERR_ARG', name, 'f returned undefined; expected a Tensor, a number, or an array or object of them (is a `return` missing?)');
+  if (typeof out === 'string' || typeof out === 'boolean' || typeof out === 'bigint' || typeof out === 'symbol' || out === null) {
+    fail('ERR_ARG', name, `f returned ${describe(out)}; expected a Tensor, a number, or an array or object of them`);
+  }
+}
+
+/**
+ * ERR_TRACE when none of `outputs` depends on the differentiated inputs `wrt` (indices into
+ * g.inputs) although f read the value of a variable that does: the derivative was lost where that
+ * number re-entered the program as a constant (`w.tensor(Math.sin(x.item()))`, `x.item() * 2`).
+ * An honestly constant f (`x => w.stopGradient(x)`, `x => 3`) reads nothing and passes.
+ */
+export function checkDependence(g: Graph, wrt: readonly number[], outputs: readonly number[], name: string): void {
+  if (!g.guards.length) return;
+  const active = activity(g, wrt);
+  if (outputs.some((v) => active[v])) return;
+  const read = g.guards.find((gd) => active[gd.v]);
+  if (!read) return;
+  const eqn = g.eqns.find((e) => e.out === read.v);
+  const what = eqn ? `%${read.v} = ${eqn.op.name} ${eqn.ins.map((i) => `%${i}`).join(' ')} : ${fmtShape(g.shapes[read.v])}`
+    : `the input ${g.labels[read.v] ?? `%${read.v}`} : ${fmtShape(g.shapes[read.v])}`;
+  fail('ERR_TRACE', name, `f's result does not depend on the differentiated argument, although f read the value of ` +
+    `${what}${read.site ? ` at ${read.site}` : ''}, which does: the derivative is lost where that number re-enters the ` +
+    'computation as a constant. Compute with wengert ops on the tensor instead of reading its value (item, data, toArray) — ' +
+    'or use w.stopGradient(x) if a zero derivative is intended');
+}
+
+/** active[v] = 1 when variable v depends differentiably on the inputs `wrt` (indices into g.inputs) */
+export function activity(g: Graph, wrt: readonly number[]): Uint8Array {
+  const active = new Uint8Array(g.nvars);
+  for (const k of wrt) active[g.inputs[k]] = 1;
+  for (const e of g.eqns) if (!e.op.nondiff && e.ins.some((i) => active[i])) active[e.out] = 1;
+  return active;
 }

@@ -1,0 +1,207 @@
+// Silent wrong answers found by adversarial testing: each case gave a wrong number without a word.
+import { it, expect } from 'vitest';
+import * as w from '../src/index.js';
+import { describeBackends } from './support/backends.js';
+import { captureWarnings } from './support/warnings.js';
+
+describeBackends('user rules are re-run on every call (no stale cached derivative)', () => {
+  it('opaque vjp closing over changing state', () => {
+    let k = 1;
+    const cube = w.opaque((x) => [k * x[0] ** 3], {
+      shape: () => [],
+      vjp: (ct, { inputs: [x] }) => [w.mul(ct, w.mul(3 * k, w.square(x as w.Tensor)))],
+    });
+    const f = (x: w.Tensor) => cube(x);
+    const vg = w.valueAndGrad(f);
+    expect(vg(1)).toEqual([1, 3]);
+    k = 3;
+    expect(vg(1)).toEqual([3, 9]);
+    k = 9;
+    expect(vg(1)).toEqual([9, 27]);
+  });
+
+  it('customVjp rule closing over changing state: grad, jacobian, hessian, hvp', () => {
+    let k = 2;
+    const f = w.customVjp((x: w.Tensor) => w.sum(w.square(x)), { vjp: (g, { inputs: [x] }) => [w.mul(g, w.mul(k, x as w.Tensor))] });
+    const g = w.grad(f), J = w.jacobian((x: w.Tensor) => w.reshape(f(x), [1]), { mode: 'reverse' });
+    const H = w.hessian(f), hv = w.hvp(f);
+    for (const kk of [2, 5, 7]) {
+      k = kk;
+      expect(g([1, 2])).toEqual([kk, 2 * kk]);
+      expect((J([1, 2]) as w.Tensor).toArray()).toEqual([[kk, 2 * kk]]);
+      expect((H([1, 2]) as w.Tensor).toArray()).toEqual([[kk, 0], [0, kk]]);
+      expect(hv([1, 2], [1, 0])).toEqual([kk, 0]);
+    }
+  });
+
+  it('customJvp rule closing over changing state: derivative and transposed reverse mode', () => {
+    let k = 2;
+    const f = w.customJvp((x: w.Tensor) => w.sin(x), { jvp: ([t]) => w.mul(t as w.Tensor, k) });
+    const d = w.derivative(f), g = w.grad(f);
+    for (const kk of [2, 3]) {
+      k = kk;
+      expect(d(0.5)).toBe(kk);
+      expect(g(0.5)).toBe(kk);
+    }
+  });
+
+  it('an unchanged rule keeps reusing its derivative program', () => {
+    const f = w.customVjp((x: w.Tensor) => w.sum(w.exp(x)), { vjp: (g, { inputs: [x] }) => [w.mul(g, w.exp(x as w.Tensor))] });
+    const g = w.grad(f);
+    const a = g([0, 1]) as number[];
+    expect(g([0, 1])).toEqual(a);
+    expect(a[1]).toBeCloseTo(Math.E, 14);
+  });
+});
+
+describeBackends('guards compare bit patterns (−0 is not +0)', () => {
+  it('a program recorded at 0 re-records at −0 when the branch depends on the sign', () => {
+    const f = (x: w.Tensor) => (1 / x.item() < 0 ? w.neg(x) : w.mul(x, 3));
+    const p = w.compile(f, 0);
+    expect(p.grad(0)).toBe(3);
+    expect(p.grad(-0)).toBe(-1);
+    expect(p.grad(0)).toBe(3);
+    expect(p.stats.retraces).toBe(1);
+  });
+
+  it('first replay on other inputs than the recording is not mistaken for the recording (−0 vs +0 inputs)', () => {
+    const f = (x: w.Tensor) => (Object.is(x.item(), -0) ? w.mul(x, 5) : w.mul(x, 2));
+    const p = w.compile(f, -0);
+    expect(p.grad(0)).toBe(2);
+    expect(p.grad(-0)).toBe(5);
+  });
+});
+
+describeBackends('gradInto matches the output tree by key', () => {
+  const f = ({ a, b }: { a: w.Tensor; b: w.Tensor }) => w.add(w.sum(w.mul(a, 2)), w.sum(w.mul(b, 3)));
+  const x = { a: new Float64Array([1, 1]), b: new Float64Array([1, 1, 1]) };
+
+  it('keys in another order get their own gradients', () => {
+    const p = w.compile(f, x);
+    const out = { b: new Float64Array(3), a: new Float64Array(2) };
+    expect(p.valueAndGradInto(out, x)).toBe(13);
+    expect([...out.a]).toEqual([2, 2]);
+    expect([...out.b]).toEqual([3, 3, 3]);
+  });
+
+  it('extra, missing or mis-sized leaves are ERR_SIGNATURE naming the leaf', () => {
+    const p = w.compile(f, x);
+    expect(() => p.gradInto({ a: new Float64Array(2), b: new Float64Array(3), c: new Float64Array(1) }, x))
+      .toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE', message: expect.stringContaining('extra key(s) c') }));
+    expect(() => p.gradInto({ a: new Float64Array(2) }, x))
+      .toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE', message: expect.stringMatching(/^gradInto: b: .*missing/) }));
+    expect(() => p.gradInto({ a: new Float64Array(3), b: new Float64Array(3) }, x))
+      .toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE', message: expect.stringMatching(/a: expected a Float64Array\(2\).*Float64Array\(3\)/) }));
+    expect(() => p.gradInto(new Float64Array(5), x))
+      .toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE', message: expect.stringMatching(/out: expected an object with keys a, b/) }));
+  });
+});
+
+describeBackends('bounded process-wide tables', () => {
+  it('the attribute-key table stays within its byte budget when custom calls see new constants', async () => {
+    const { attrTableChars, _setAttrBudget } = await import('../src/program/signature.js');
+    _setAttrBudget(60_000);
+    const body = (c: number) => (x: w.Tensor) => {
+      let y = x;
+      for (let i = 0; i < 40; i++) y = w.add(w.mul(y, c), w.sin(y));
+      return w.sum(y);
+    };
+    let peak = 0;
+    for (let k = 0; k < 200; k++) {
+      const f = w.customVjp(body(1 + k * 1e-6), { vjp: (g, { inputs: [x] }) => [w.mul(g, x as w.Tensor)] });
+      expect(w.grad(f)([1, 2])).toEqual([1, 2]);
+      peak = Math.max(peak, attrTableChars());
+    }
+    _setAttrBudget(8_000_000);
+    expect(peak).toBeGreaterThan(40_000);   // the loop did fill the table (and it was cleared: answers stayed right)
+    expect(peak).toBeLessThanOrEqual(60_000);
+  });
+});
+
+describeBackends('concurrent async calls on a guarded Program', () => {
+  it('N concurrent calls cost O(N) evaluations, each with its own right answer', async () => {
+    const { backendRuns } = await import('../src/backends/index.js');
+    const evals = () => backendRuns().native + backendRuns().ts;
+    const f = (x: w.Tensor) => (x.item() > 0 ? w.mul(x, x) : w.neg(x));
+    for (const n of [100, 400]) {
+      const p = w.compile(f, 1);
+      const before = evals();
+      const xs = Array.from({ length: n }, (_, i) => (i % 2 ? i : -i));
+      const { result: res, warnings } = await captureWarnings(() => Promise.all(xs.map((x) => p.valueAndGradAsync(x))));
+      expect(warnings).toEqual([expect.stringMatching(/re-recorded on \d+ of \d+ calls/)]);
+      res.forEach(([v, g], i) => expect([v, g]).toEqual(xs[i] > 0 ? [xs[i] ** 2, 2 * xs[i]] : [-xs[i], -1]));
+      expect(evals() - before).toBeLessThanOrEqual(10 * n);
+    }
+  });
+});
+
+describeBackends('a value that leaves the trace loses its derivative: ERR_TRACE', () => {
+  const lost = expect.objectContaining({ code: 'ERR_TRACE', message: expect.stringMatching(/does not depend.*read the value of.*stopGradient/s) });
+  it('grad, valueAndGrad, derivative, jacobian, vjp, jvp and Program.grad refuse it', () => {
+    expect(() => w.grad((x: w.Tensor) => w.tensor(Math.sin(x.item())))(1)).toThrow(lost);
+    expect(() => w.grad((x: w.Tensor) => x.item() * 2)(1)).toThrow(lost);
+    expect(() => w.valueAndGrad((x: w.Tensor) => w.tensor(w.sum(x).item()))([1, 2])).toThrow(lost);
+    expect(() => w.derivative((x: w.Tensor) => Math.cos(x.item()))(1)).toThrow(lost);
+    expect(() => w.jacobian((x: w.Tensor) => w.tensor(x.data().map(Math.exp)))([1, 2])).toThrow(lost);
+    expect(() => w.vjp((x: w.Tensor) => w.tensor(x.toArray()), [1, 2])).toThrow(lost);
+    expect(() => w.jvp((x: w.Tensor) => w.tensor(2 * x.item()), [1], [1])).toThrow(lost);
+    expect(() => w.compile((x: w.Tensor) => w.tensor(x.item() ** 2), 3).grad(3)).toThrow(lost);
+  });
+
+  it('the message names the read and where it happened', () => {
+    try { w.grad((x: w.Tensor) => w.tensor(Math.sin(w.mul(x, 2).item())))(1); expect.unreachable(); } catch (e) {
+      expect((e as Error).message).toMatch(/%\d+ = mul %\d+ %\d+ : f64\[\] at .*never-wrong\.test\.ts/);
+    }
+  });
+
+  it('honestly constant functions and reads used only for control flow still work', () => {
+    expect(w.grad((x: w.Tensor) => w.stopGradient(x))(2)).toBe(0);
+    expect(w.grad(() => 3)(2)).toBe(0);
+    expect(w.grad((x: w.Tensor) => w.mul(x, 0))(2)).toBe(0);
+    expect(w.grad((x: w.Tensor) => (w.less(x, 0).item() ? w.neg(x) : w.mul(x, 3)))(2)).toBe(3);
+    expect(w.grad((x: w.Tensor) => (x.item() > 0 ? w.square(x) : w.neg(x)))(2)).toBe(4);
+    // the output depends on x; another read being constant-folded is the user's business (documented)
+    expect(w.grad((x: w.Tensor) => w.mul(x, x.item()))(3)).toBe(3);
+  });
+});
+
+describeBackends('impure functions are not frozen silently: compile records twice', () => {
+  const impure = expect.objectContaining({ code: 'ERR_TRACE', message: expect.stringMatching(/two different programs.*Math\.random.*args/s) });
+  it('Math.random in a constant, in a shape, in a branch', () => {
+    expect(() => w.compile((x: w.Tensor) => w.mul(x, Math.random()), 1)).toThrow(impure);
+    expect(() => w.compile((x: w.Tensor) => w.sum(w.broadcastTo(x, [1 + Math.floor(Math.random() * 1e9)])), 1)).toThrow(impure);
+    let flip = 0;
+    expect(() => w.compile((x: w.Tensor) => (flip++ % 2 ? w.sin(x) : w.cos(x)), 1)).toThrow(impure);
+  });
+
+  it('a large constant drawn anew is named with the element that changed', () => {
+    const data = () => Float64Array.from({ length: 5000 }, (_, i) => (i === 77 ? Math.random() : i));
+    try { w.compile((x: w.Tensor) => w.sum(w.mul(x, w.tensor(data()))), new Float64Array(5000)); expect.unreachable(); } catch (e) {
+      expect((e as Error).message).toMatch(/constant %\d+ read by equation 0 \(%\d+ = mul\) changed \(element 77:/);
+    }
+  });
+
+  it('minimize and leastSquares refuse a loss that draws its own sample', async () => {
+    await expect(w.minimize((x: w.Tensor) => w.sum(w.square(w.sub(x, Math.random()))), [0, 0])).rejects.toThrow(impure);
+    await expect(w.leastSquares((p: w.Tensor) => w.sub(p, Math.random()), [0])).rejects.toThrow(impure);
+  });
+
+  it('pure functions with fresh (equal) tensors each call compile', () => {
+    const big = Array.from({ length: 3000 }, (_, i) => Math.sin(i));
+    const p = w.compile((x: w.Tensor) => w.sum(w.mul(x, w.tensor(big))), new Float64Array(3000));
+    expect(p.value(new Float64Array(3000).fill(1))).toBeCloseTo(big.reduce((a, b) => a + b), 10);
+  });
+});
+
+describeBackends('optimizers refuse a function that does not depend on the parameters', () => {
+  it('leastSquares with residuals returning a JS number, minimize with a constant loss', async () => {
+    await expect(w.leastSquares((_p: w.Tensor) => 3, [1, 2])).rejects.toThrow(
+      expect.objectContaining({ code: 'ERR_TRACE', message: expect.stringMatching(/do not depend on the parameters/) }));
+    await expect(w.leastSquares((p: w.Tensor) => w.tensor([p.data()[0] - 1]), [5])).rejects.toThrow(
+      expect.objectContaining({ code: 'ERR_TRACE' }));
+    await expect(w.minimize((_x: w.Tensor) => w.tensor(1), [1, 2])).rejects.toThrow(
+      expect.objectContaining({ code: 'ERR_TRACE', message: expect.stringMatching(/f does not depend on x/) }));
+    const fit = await w.leastSquares((p: w.Tensor) => w.sub(w.mul(p, [2, 3]), [4, 9]), [0, 0]);
+    (fit.x as number[]).forEach((v, i) => expect(v).toBeCloseTo([2, 3][i], 10));
+  });
+});
