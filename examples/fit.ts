@@ -92,8 +92,10 @@ async function main() {
   const se = (i: number) => Math.sqrt(((curve.covariance as T).toArray() as number[][])[i][i]);
   const p = curve.x as { a: number; b: number; c: number };
   console.log(`curve fit: ${curve.reason} after ${curve.iterations} iterations, residual norm ${curve.residualNorm.toFixed(4)}`);
-  (['a', 'b', 'c'] as const).forEach((name, i) =>
-    console.log(`  ${name} = ${p[name].toFixed(4)} ± ${se(i).toFixed(4)}   (truth ${truth[name]})`));
+  (['a', 'b', 'c'] as const).forEach((name, i) => {
+    const off = Math.abs(p[name] - truth[name]) / se(i);
+    console.log(`  ${name} = ${p[name].toFixed(4)} ± ${se(i).toFixed(4)}   (truth ${truth[name]}: ${off.toFixed(1)} standard errors away)`);
+  });
 
   console.log('\ntime for the same jobs:');
   for (const r of results) console.log(`  ${r.b.padEnd(6)}  logistic regression ${r.logregMs.toFixed(0).padStart(6)} ms   curve fit ${r.decayMs.toFixed(0).padStart(5)} ms`);

@@ -205,3 +205,54 @@ describeBackends('optimizers refuse a function that does not depend on the param
     (fit.x as number[]).forEach((v, i) => expect(v).toBeCloseTo([2, 3][i], 10));
   });
 });
+
+describeBackends('clear errors for the traps a new user falls into', () => {
+  const T = w.tensor;
+  it('a cyclic pytree argument is ERR_ARG naming the path', () => {
+    const p: Record<string, unknown> = { a: [1, 2] };
+    p.self = p;
+    expect(() => w.grad((q: any) => w.sum(q.a))(p)).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/self refers back to .*cycle/) }));
+    const arr: unknown[] = [[1, 2]];
+    arr.push(arr);
+    expect(() => w.grad((q: any) => w.sum(q[0]))(arr)).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/\[1\] refers back to .*cycle/) }));
+    expect(w.grad((q: any) => w.sum(q.a))({ a: [1, 2] })).toEqual({ a: [1, 1] });
+  });
+
+  it('f returning undefined, a string or a Promise says so', () => {
+    expect(() => w.grad((_x: w.Tensor) => undefined as any)(1)).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/f returned undefined.*return/) }));
+    expect(() => w.grad((_x: w.Tensor) => 'loss' as any)(1)).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/f returned string "loss"/) }));
+    expect(() => w.grad(async (x: w.Tensor) => w.sin(x) as any)(1)).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/f returned a Promise; wengert needs a synchronous f/) }));
+    expect(() => w.compile(async (x: w.Tensor) => w.sin(x), 1)).toThrow(expect.objectContaining({ message: expect.stringMatching(/Promise/) }));
+    expect(() => w.grad((_x: w.Tensor) => ({ a: 'x' }) as any)(1)).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/no numbers in it/) }));
+  });
+
+  it('a shape error involving a Float64Array argument explains that it is 1-D', async () => {
+    const loss = ({ W }: { W: w.Tensor }) => w.sum(w.matmul(W, T([[1], [2]])));
+    await expect(w.minimize(loss, { W: new Float64Array(4) })).rejects.toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringMatching(/a Float64Array argument is 1-D \((x0\.)?W is f64\[4\]\); pass w\.tensor\(data, shape\)/) }));
+    expect(w.grad(loss)({ W: T([[1, 2], [3, 4]]) })).toEqual({ W: T([[1, 2], [1, 2]]) });
+  });
+
+  it('messages name what was received', () => {
+    const p = w.compile(({ W, b }: { W: w.Tensor; b: w.Tensor }) => w.sum(w.add(W, b)), { W: [1, 2], b: [3, 4] });
+    expect(() => p.value({ W: [1, 2], c: [3, 4] })).toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE', message: expect.stringMatching(/keys W, b but received one with keys W, c \(missing b\) \(extra c\)/) }));
+    expect(() => w.grad(w.sin)()).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/called with no arguments/) }));
+    expect(() => w.grad((q: any) => w.add(q.W, q.b))({ W: 1 })).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/add: .*received undefined \(a missing argument, or a key missing/) }));
+    expect(p.value({ W: [1, 2], b: [3, 4] })).toBe(10);
+  });
+});
+
+describeBackends('long programs: no pass recurses in proportion to program length', () => {
+  it('a 10,000-step JS loop over vectors records, plans, runs and prints', () => {
+    const f = (x: w.Tensor) => { let s = x; for (let i = 0; i < 10_000; i++) s = w.add(w.mul(s, 0.5), w.sin(s)); return w.sum(s); };
+    const x = [0.5, 0.25, 1];
+    const g = w.grad(f)(x) as number[];
+    // s ↦ s/2 + sin s has the fixed point 0 with slope 1.5 and the attracting fixed points ±1.8955 (slope ≈ 0.18): ∂s/∂x → 0
+    expect(g.every((v) => Math.abs(v) < 1e-300)).toBe(true);
+    const short = (y: w.Tensor) => { let s = y; for (let i = 0; i < 20; i++) s = w.add(w.mul(s, 0.5), w.sin(s)); return w.sum(s); };
+    const gs = w.grad(short)(x) as number[];
+    const fd = (k: number) => { const h = 1e-6, a = [...x], b = [...x]; a[k] += h; b[k] -= h; return ((short(w.tensor(a)) as w.Tensor).item() - (short(w.tensor(b)) as w.Tensor).item()) / (2 * h); };
+    gs.forEach((v, k) => expect(v).toBeCloseTo(fd(k), 6));
+    expect(w.show(f, x).split('\n').length).toBeGreaterThan(30_000);
+  });
+});

@@ -18,7 +18,7 @@ const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').repla
 
 export function toDot(progs: readonly DotProgram[]): string {
   const lines = ['digraph wengert {', '  rankdir=TB;', '  node [fontname="monospace", fontsize=10];', '  edge [arrowsize=0.6];'];
-  for (const p of progs) lines.push(...cluster(p));
+  for (const p of progs) for (const l of cluster(p)) lines.push(l);
   lines.push('}');
   return lines.join('\n');
 }
@@ -38,7 +38,7 @@ function cluster({ id, title, graph: g, outputNames, of }: DotProgram): string[]
   for (const [v, t] of g.consts) node(v, `%${v} = ${fmtConst(t, 4) ?? 'const'}\n${fmtShape(g.shapes[v])}`, 'shape=note');
   for (const e of g.eqns) {
     const attrs = fmtAttrs(e);
-    const note = eqnNote(g.labels[e.out], of);
+    const note = eqnNote(g, e.out, of);
     const text = `%${e.out} = ${e.op.name}${attrs ? ' ' + attrs : ''}\n${fmtShape(g.shapes[e.out])}${note ? `\n${note}` : ''}`;
     node(e.out, text, note ? 'shape=box, style=filled, fillcolor="#e8f0ff"' : 'shape=box');
     e.ins.forEach((i, k) => out.push(`    ${n(i)} -> ${n(e.out)}${e.ins.length > 1 ? ` [label=${q(String(k))}]` : ''};`));

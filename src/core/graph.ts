@@ -23,8 +23,10 @@ export interface Guard {
  */
 export class Graph {
   readonly shapes: Shape[] = [];
-  /** optional display label per variable (input names, cotangent markers) */
+  /** optional display label per variable (input names, gradient markers) */
   readonly labels: (string | undefined)[] = [];
+  /** derivative programs: v ↦ u when v holds the cotangent of u (printed as ∂f/∂%u) */
+  readonly cotangentOf = new Map<number, number>();
   readonly inputs: number[] = [];
   readonly consts = new Map<number, Tensor>();
   readonly eqns: Eqn[] = [];

@@ -35,14 +35,14 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
         : `-- backward sweep: cotangents${opts.of ? ` ∂${opts.of}/∂v` : ''}, from the output back to the inputs`);
       sweep = now;
     }
-    rows.push([fmtEqn(e, g), eqnNote(g.labels[e.out], opts.of)]);
+    rows.push([fmtEqn(e, g), eqnNote(g, e.out, opts.of)]);
   });
-  g.outputs.forEach((v, k) => rows.push([`out %${v} : ${fmtShape(g.shapes[v])}`, opts.outputNames?.[k] ?? eqnNote(g.labels[v], opts.of)]));
+  g.outputs.forEach((v, k) => rows.push([`out %${v} : ${fmtShape(g.shapes[v])}`, opts.outputNames?.[k] ?? eqnNote(g, v, opts.of)]));
   for (const gd of g.guards) {
     rows.push([`guard %${gd.v} == ${fmtValues(gd.value, g.shapes[gd.v].length === 0)}`,
       `a value read while recording${gd.site ? ` at ${gd.site}` : ''}: the program holds while this does`]);
   }
-  const width = Math.min(CODE_WIDTH, Math.max(0, ...rows.filter((r) => r[1]).map((r) => r[0].length)));
+  const width = Math.min(CODE_WIDTH, rows.reduce((m, r) => (r[1] ? Math.max(m, r[0].length) : m), 0));
   return rows.map(([code, note]) => (note ? `${code.padEnd(width)}   # ${note}` : code)).join('\n');
 }
 
@@ -73,10 +73,11 @@ function inputNote(label: string | undefined): string | undefined {
   return label;
 }
 
-export function eqnNote(label: string | undefined, of: string | undefined): string | undefined {
+export function eqnNote(g: Graph, v: number, of: string | undefined): string | undefined {
+  const u = g.cotangentOf.get(v);
+  if (u !== undefined) return of ? `∂${of}/∂%${u}` : `cotangent of %${u}`;
+  const label = g.labels[v];
   if (label === undefined || label === '') return undefined;
-  const ct = /^ct(%\S+)$/.exec(label);
-  if (ct) return of ? `∂${of}/∂${ct[1]}` : `cotangent of ${ct[1]}`;
   const gr = /^grad\.(.*)$/.exec(label);
   if (gr) return of ? `∂${of}/∂${gr[1]}` : `gradient for ${gr[1]}`;
   return label;

@@ -5,11 +5,12 @@ import { Graph } from './graph.js';
 export function compact(g: Graph): Graph {
   const live = new Uint8Array(g.nvars);
   for (const v of g.outputs) live[v] = 1;
+  for (const gd of g.guards) live[gd.v] = 1;
   for (let k = g.eqns.length - 1; k >= 0; k--) {
     const e = g.eqns[k];
     if (live[e.out]) for (const i of e.ins) live[i] = 1;
   }
-  for (const gd of g.guards) live[gd.v] = 1;
+  if (canonical(g, live)) return g;
   const out = new Graph();
   const map = new Int32Array(g.nvars).fill(-1);
   const take = (v: number) => { map[v] = out.newVar(g.shapes[v], g.labels[v]); return map[v]; };
@@ -22,7 +23,15 @@ export function compact(g: Graph): Graph {
   }
   out.outputs = g.outputs.map((v) => map[v]);
   for (const gd of g.guards) out.guards.push({ ...gd, v: map[gd.v] });
-  // labels may name variables as %N (cotangent markers 'ct%5'): renumber them too
-  out.labels.forEach((l, v) => { if (l?.includes('%')) out.labels[v] = l.replace(/%(\d+)/g, (_, n) => `%${map[+n] >= 0 ? map[+n] : '?'}`); });
+  for (const [v, u] of g.cotangentOf) if (map[v] >= 0 && map[u] >= 0) out.cotangentOf.set(map[v], map[u]);
   return out;
+}
+
+/** every equation live and variables already numbered inputs, constants, equations in order */
+function canonical(g: Graph, live: Uint8Array): boolean {
+  let next = 0;
+  for (const v of g.inputs) if (v !== next++) return false;
+  for (const [v] of g.consts) if (v !== next++ || !live[v]) return false;
+  for (const e of g.eqns) if (e.out !== next++ || !live[e.out]) return false;
+  return next === g.nvars;
 }

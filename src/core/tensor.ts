@@ -77,7 +77,8 @@ export function asTensor(x: unknown, op = 'tensor'): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') return scalarTensor(x);
   if (typeof x === 'number' || Array.isArray(x) || x instanceof Float64Array || x instanceof Float32Array) return tensor(x);
-  return fail('ERR_ARG', op, `expected a Tensor, number, nested number array or Float64Array but received ${describe(x)}`);
+  const hint = x === undefined ? ' (a missing argument, or a key missing from a pytree argument?)' : '';
+  return fail('ERR_ARG', op, `expected a Tensor, number, nested number array or Float64Array but received ${describe(x)}${hint}`);
 }
 
 // JS numbers become shared 0-d tensors (immutable, so sharing is safe): recording `w.mul(dt, u)`

@@ -41,6 +41,9 @@ export class Trace {
     if (i >= 0) open.splice(i, 1);
   }
 
+  /** Whether tracer t of this trace is the output of an equation (not an input or a constant). */
+  produced(t: Tensor): boolean { return t._trace === this && this.producer[t._v] !== undefined; }
+
   /** The size-1 constant that tracer t broadcasts, if t is such a broadcast. */
   scalarBehind(t: Tensor): Tensor | undefined {
     const e = t._trace === this ? this.producer[t._v] : undefined;

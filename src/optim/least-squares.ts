@@ -4,7 +4,6 @@
 //   ϱ > 0: accept, μ ← μ·max(1/3, 1 − (2ϱ − 1)³), ν ← 2;   else μ ← μ·ν, ν ← 2ν
 // with μ₀ = 10⁻³·max diag(JᵀJ). Covariance of the estimate: (JᵀJ)⁻¹ · 2F/(m − n).
 import { Tensor } from '../core/tensor.js';
-import { toUser } from '../core/pytree.js';
 import { leastSquaresConfig } from './options.js';
 import { Run, norm2, dot } from './run.js';
 import { Residuals } from './residuals.js';
@@ -40,7 +39,7 @@ export async function leastSquares<X = any>(residuals: (p: any) => unknown, p0: 
     return {
       x: model.params.toUser(x), cost: F, residualNorm: Math.sqrt(2 * F), residuals: model.toUser(r),
       iterations: run.iterations, evaluations: model.evaluations, converged: CONVERGED.has(reason as Reason), reason,
-      covariance: cov ? toUser(new Tensor([n, n], cov)) : null, history: run.history,
+      covariance: cov ? new Tensor([n, n], cov) : null, history: run.history,
     };
   };
 

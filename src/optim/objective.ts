@@ -5,6 +5,7 @@
 import { fail, describe } from '../core/errors.js';
 import { compile, type Program } from '../program/compile.js';
 import { Params } from './params.js';
+import { withFlatArrayHint } from '../transforms/trace-fn.js';
 
 type AsyncProgram = Program & { valueAndGradAsync?: (...args: unknown[]) => Promise<[unknown, unknown]> };
 
@@ -16,7 +17,7 @@ export class Objective {
   constructor(f: (x: any) => unknown, x0: unknown) {
     if (typeof f !== 'function') fail('ERR_ARG', 'minimize', `expected f to be a function but received ${describe(f)}`);
     this.params = new Params('minimize', x0, 'x0');
-    this.program = compile(f, this.params.view(this.params.x0.slice()));
+    try { this.program = compile(f, this.params.view(this.params.x0.slice())); } catch (e) { throw withFlatArrayHint(e, this.params.def, this.params.shapes); }
     if (!this.program.dependsOnArgument0()) {
       fail('ERR_TRACE', 'minimize', 'f does not depend on x: there is nothing to minimize (a loss computed with plain JS numbers, ' +
         'or a value read with item()/data() that re-entered as a constant?) — compute f with wengert ops on x');

@@ -11,6 +11,7 @@ import { reshape } from '../ops/reshape.js';
 import { slice } from '../ops/slice.js';
 import { concat } from '../ops/concat.js';
 import { Params } from './params.js';
+import { withFlatArrayHint } from '../transforms/trace-fn.js';
 
 type Fn = (p: any) => unknown;
 
@@ -42,7 +43,7 @@ export class Residuals {
       const cols = leaves.map((l) => (l.rank === 1 ? l : reshape(l, [l.size])));
       return cols.length === 1 ? cols[0] : concat(cols, 0);
     };
-    this.program = compile(this.flatFn, params.x0.slice());
+    try { this.program = compile(this.flatFn, params.x0.slice()); } catch (e) { throw withFlatArrayHint(e, params.def, params.shapes); }
     if (!this.program.dependsOnArgument0()) {
       fail('ERR_TRACE', 'leastSquares', 'the residuals do not depend on the parameters p: there is nothing to fit (a residual computed with ' +
         'plain JS numbers, or a value read with item()/data() that re-entered as a constant?) — compute the residuals with wengert ops on p');

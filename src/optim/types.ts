@@ -60,6 +60,6 @@ export interface LeastSquaresResult<X = any> {
   converged: boolean;
   reason: Exclude<Reason, 'line-search-failed'>;
   /** (JᵀJ)⁻¹ · 2·cost/(m − n) over the flattened parameters (leaf order of p0, row-major); null when m ≤ n or JᵀJ is singular */
-  covariance: Tensor | number | null;
+  covariance: Tensor | null;
   history: IterationInfo[];
 }

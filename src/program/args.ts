@@ -26,7 +26,11 @@ export function readArgs(defs: readonly TreeDef[], shapes: readonly Shape[], arg
       case 'object': {
         if (v === null || typeof v !== 'object' || Array.isArray(v) || leafKind(v)) return mismatch(path, `an object with keys ${d.keys.join(', ')}`, v);
         const keys = Object.keys(v);
-        if (keys.length !== d.keys.length || d.keys.some((k) => !(k in (v as object)))) return mismatch(path, `an object with keys ${d.keys.join(', ')}`, v);
+        if (keys.length !== d.keys.length || d.keys.some((k) => !(k in (v as object)))) {
+          const missing = d.keys.filter((k) => !keys.includes(k)), extra = keys.filter((k) => !d.keys.includes(k));
+          return fail('ERR_SIGNATURE', 'Program', `${path}: compiled for an object with keys ${d.keys.join(', ')} but received one with keys ` +
+            `${keys.join(', ') || '(none)'}${missing.length ? ` (missing ${missing.join(', ')})` : ''}${extra.length ? ` (extra ${extra.join(', ')})` : ''}`);
+        }
         d.keys.forEach((k, i) => rec(d.items[i], (v as Record<string, unknown>)[k], path ? `${path}.${k}` : k));
         return;
       }

@@ -8,6 +8,9 @@ import { fusedOp, type FusedInstr } from '../ops/fused.js';
 import { sliceOp } from '../ops/slice.js';
 import { reshapeOp } from '../ops/reshape.js';
 
+/** equations per fused loop at most: longer chains run as several loops (bounded generated code and tile scratch) */
+const MAX_MEMBERS = 1024;
+
 interface Group { shape: Shape; key: string; members: Eqn[]; vars: Set<number>; waiting: Eqn[] }
 
 const fusable = (g: Graph, e: Eqn) => {
@@ -25,10 +28,10 @@ export function fuse(g: Graph): Graph {
 
   const out = new Graph();
   for (let v = 0; v < g.nvars; v++) out.newVar(g.shapes[v], g.labels[v]);
-  out.inputs.push(...g.inputs);
+  for (const v of g.inputs) out.inputs.push(v);
   for (const [v, t] of g.consts) out.consts.set(v, t);
   out.outputs = [...g.outputs];
-  out.guards.push(...g.guards);
+  for (const gd of g.guards) out.guards.push(gd);
 
   const open = new Map<string, Group>();
   const groupOf = new Map<number, Group>();
@@ -65,7 +68,7 @@ export function fuse(g: Graph): Graph {
     const s = g.shapes[e.out], key = s.join(',');
     let G = open.get(key);
     // a member may not depend on a waiting equation of its own group (that would be a cycle)
-    if (G && e.ins.some((i) => deferredOn.get(i) === G)) { flush(G); G = undefined; }
+    if (G && (G.members.length >= MAX_MEMBERS || e.ins.some((i) => deferredOn.get(i) === G))) { flush(G); G = undefined; }
     for (const D of dependsOn(e)) if (D !== G) flush(D);
     if (!G) { G = { shape: s, key, members: [], vars: new Set<number>(), waiting: [] }; open.set(key, G); }
     G.members.push(e);

@@ -8,7 +8,7 @@ export function inlineCalls(g: Graph): Graph {
   if (!g.eqns.some((e) => e.op.name === 'customCall')) return g;
   const out = new Graph();
   for (let v = 0; v < g.nvars; v++) out.newVar(g.shapes[v], g.labels[v]);
-  out.inputs.push(...g.inputs);
+  for (const v of g.inputs) out.inputs.push(v);
   for (const [v, t] of g.consts) out.consts.set(v, t);
   for (const e of g.eqns) {
     if (e.op.name !== 'customCall') { out.eqns.push(e); continue; }
@@ -25,7 +25,7 @@ export function inlineCalls(g: Graph): Graph {
     if (map[result] !== e.out) out.eqns.push({ op: identityOp(), ins: [map[result]], out: e.out, attrs: { shape: [...g.shapes[e.out]] } });
   }
   out.outputs = [...g.outputs];
-  out.guards.push(...g.guards);
+  for (const gd of g.guards) out.guards.push(gd);
   return out;
 }
 

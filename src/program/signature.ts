@@ -32,7 +32,7 @@ export function signature(g: Graph, extra: readonly number[] = []): Signature {
 
 function build(g: Graph, extra: readonly number[]): Signature {
   const k: number[] = [epoch, g.nvars, g.inputs.length];
-  for (const v of g.inputs) { const s = g.shapes[v]; k.push(v, s.length, ...s); }
+  for (const v of g.inputs) { const s = g.shapes[v]; k.push(v, s.length); for (const d of s) k.push(d); }
   k.push(g.consts.size);
   for (const [v, t] of g.consts) {
     k.push(v, t.rank, ...t.shape);
@@ -41,9 +41,12 @@ function build(g: Graph, extra: readonly number[]): Signature {
   }
   k.push(g.eqns.length);
   for (const e of g.eqns) {
-    k.push(e.op.id, attrId(e.op.attrKey ? e.op.attrKey(e.attrs) : e.attrs), e.ins.length, ...e.ins);
+    k.push(e.op.id, attrId(e.op.attrKey ? e.op.attrKey(e.attrs) : e.attrs), e.ins.length);
+    for (const i of e.ins) k.push(i);
   }
-  k.push(g.outputs.length, ...g.outputs, ...extra);
+  k.push(g.outputs.length);
+  for (const v of g.outputs) k.push(v);
+  for (const x of extra) k.push(x);
   const key = Float64Array.from(k);
   return { hash: hashOf(key), key };
 }

@@ -10,6 +10,7 @@ const swapsLastTwo = (e: Eqn | undefined) => {
 };
 
 export function foldTransposes(g: Graph): Graph {
+  if (!g.eqns.some((e) => e.op.name === 'matmul')) return g;
   const producer = new Map<number, Eqn>();
   for (const e of g.eqns) producer.set(e.out, e);
   let changed = false;

@@ -76,7 +76,9 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): Fn {
   const cache = new SignatureCache<{ g: Graph; forward: boolean }>();
   return (...args: unknown[]) => {
     const argnums = opts.argnums === undefined ? [0] : typeof opts.argnums === 'number' ? [opts.argnums] : opts.argnums;
-    if (argnums.some((a) => !Number.isInteger(a) || a < 0 || a >= args.length)) fail('ERR_ARG', 'jacobian', `argnums ${JSON.stringify(opts.argnums)} does not fit ${args.length} argument(s)`);
+    if (argnums.some((a) => !Number.isInteger(a) || a < 0 || a >= args.length)) fail('ERR_ARG', 'jacobian', args.length === 0
+      ? 'jacobian(f) was called with no arguments; call it as jacobian(f)(x)'
+      : `argnums ${JSON.stringify(opts.argnums)} does not fit the ${args.length} argument(s) f was called with`);
     const tr = traceFunction(f, args, 'jacobian', { diff: argnums, depend: 'all' });
     const g = tr.graph;
     const wrt = argnums.flatMap((a) => range(tr.argRanges[a]));

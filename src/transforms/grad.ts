@@ -14,8 +14,9 @@ type Fn = (...args: any[]) => any;
 
 function normArgnums(name: string, argnums: GradOptions['argnums'], nargs: number): number[] {
   const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : argnums;
+  if (nargs === 0) fail('ERR_ARG', name, `${name}(f) was called with no arguments; it differentiates with respect to argument ${list[0] ?? 0} (argnums), so call it as ${name}(f)(x)`);
   if (!Array.isArray(list) || list.some((a) => !Number.isInteger(a) || a < 0 || a >= nargs)) {
-    fail('ERR_ARG', name, `argnums ${JSON.stringify(argnums)} does not fit ${nargs} argument(s)`);
+    fail('ERR_ARG', name, `argnums ${JSON.stringify(argnums)} does not fit the ${nargs} argument(s) f was called with`);
   }
   return list;
 }

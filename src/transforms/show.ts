@@ -150,10 +150,10 @@ function showExpression(f: Fn, ...args: unknown[]): string {
     '# tree per output, as symbolic differentiation writes it, beside the SSA program AD writes',
     '# (each value computed once and reused by name).',
   ];
-  lines.push(...formatInlined(inlineOutputs(s.forward, s.forward.outputs), s.outputNames));
+  lines.push(formatInlined(inlineOutputs(s.forward, s.forward.outputs), s.outputNames).join('\n'));
   if (s.gradient) {
     const grads = s.gradient.outputs.slice(1);
-    lines.push(...formatInlined(inlineOutputs(s.gradient, grads), s.gradientOutputNames!.slice(1)));
+    lines.push(formatInlined(inlineOutputs(s.gradient, grads), s.gradientOutputNames!.slice(1)).join('\n'));
   } else if (s.why) {
     lines.push(`# ${s.why}`);
   }

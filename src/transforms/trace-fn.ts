@@ -3,7 +3,7 @@ import type { Graph } from '../core/graph.js';
 import { Trace } from '../core/trace.js';
 import { Tensor } from '../core/tensor.js';
 import { flatten, unflatten, checkDifferentiable, type TreeDef } from '../core/pytree.js';
-import { fail, describe } from '../core/errors.js';
+import { fail, describe, WengertError } from '../core/errors.js';
 import { fmtShape } from '../core/shape.js';
 
 export interface Traced {
@@ -39,7 +39,8 @@ export function traceFunction(f: (...a: any[]) => unknown, args: readonly unknow
       argRanges.push([start, tr.graph.inputs.length]);
       return unflatten(def, tracers, false);
     });
-    let out = f(...traced);
+    let out: unknown;
+    try { out = f(...traced); } catch (e) { throw flat.reduce((err, { def, leaves }) => withFlatArrayHint(err, def, leaves.map((l) => l.shape)), e); }
     checkReturned(name, out);
     if (opts.pick) out = opts.pick(out);
     const { leaves: outLeaves, def: outDef } = flatten(out, 'output');
@@ -109,4 +110,20 @@ export function activity(g: Graph, wrt: readonly number[]): Uint8Array {
   for (const k of wrt) active[g.inputs[k]] = 1;
   for (const e of g.eqns) if (!e.op.nondiff && e.ins.some((i) => active[i])) active[e.out] = 1;
   return active;
+}
+
+/**
+ * A shape error while f ran, involving a flat typed-array argument (always 1-D): say so, since
+ * the usual intent was a matrix (`minimize(loss, { W: new Float64Array(4) })` with a matmul inside).
+ */
+export function withFlatArrayHint(e: unknown, def: TreeDef, shapes: readonly (readonly number[])[]): unknown {
+  if (!(e instanceof WengertError) || e.code !== 'ERR_SHAPE' || e.message.includes('Float64Array argument is 1-D')) return e;
+  const typed: string[] = [];
+  const rec = (d: TreeDef) => {
+    if (d.t === 'leaf') { if ((d.kind === 'f64' || d.kind === 'f32') && e.message.includes(fmtShape(shapes[d.i]))) typed.push(`${d.path || 'the argument'} is ${fmtShape(shapes[d.i])}`); }
+    else if (d.t !== 'static') d.items.forEach(rec);
+  };
+  rec(def);
+  if (typed.length) e.message += ` — a Float64Array argument is 1-D (${typed.join(', ')}); pass w.tensor(data, shape) or a nested array for a matrix`;
+  return e;
 }

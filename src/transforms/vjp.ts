@@ -66,7 +66,7 @@ export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], se
     const rule = e.op.vjp;
     if (!rule) return fail('ERR_NO_RULE', e.op.name, `no reverse-mode rule for op '${e.op.name}'; supply one with w.customVjp`);
     const needs = e.ins.map((i) => !!active[i]);
-    label(env[e.out]._trace, ct, `ct%${env[e.out]._v}`);
+    markCotangent(env[e.out], ct);
     const ins = e.ins.map((i) => env[i]);
     const res = rule(ct, { ins, out: env[e.out], attrs: e.attrs }, needs);
     e.ins.forEach((v, i) => {
@@ -82,5 +82,11 @@ export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], se
 }
 
 function label(tr: Trace | null, t: Tensor, text: string) {
-  if (tr && t._trace === tr && tr.graph.labels[t._v] === undefined && !tr.graph.inputs.includes(t._v)) tr.graph.labels[t._v] = text;
+  if (tr && t._trace === tr && tr.graph.labels[t._v] === undefined && tr.produced(t)) tr.graph.labels[t._v] = text;
+}
+
+/** record that ct holds the cotangent of the forward value x (both of one trace) */
+function markCotangent(x: Tensor, ct: Tensor) {
+  const tr = x._trace;
+  if (tr && ct._trace === tr && !tr.graph.cotangentOf.has(ct._v) && tr.produced(ct)) tr.graph.cotangentOf.set(ct._v, x._v);
 }
