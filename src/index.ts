@@ -8,6 +8,8 @@ export { grad, valueAndGrad, vjp } from './transforms/grad.js';
 export { jvp, derivative, jacobian, hessian, hvp } from './transforms/forward.js';
 export type { JacobianOptions } from './transforms/forward.js';
 export { customVjp, customJvp, opaque } from './transforms/custom.js';
+export { scan, foriLoop } from './transforms/loops.js';
+export type { ScanOptions } from './transforms/loops.js';
 export { compile, Program } from './program/compile.js';
 export type { ProgramStats } from './program/compile.js';
 export type { GradOptions } from './transforms/grad.js';

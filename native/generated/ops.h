@@ -62,8 +62,10 @@ enum OpId : int32_t {
   OP_opaque = 53,
   OP_fused = 54,
   OP_matmulT = 55,
+  OP_part = 56,
+  OP_scan = 57,
 };
-constexpr int32_t kOpCount = 56;
+constexpr int32_t kOpCount = 58;
 
 enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7 };
 
@@ -126,6 +128,8 @@ constexpr OpInfo kOps[kOpCount] = {
   {"opaque", FAM_none, -1},
   {"fused", FAM_none, -1},
   {"matmulT", FAM_matmul, 2},
+  {"part", FAM_layout, 1},
+  {"scan", FAM_none, -1},
 };
 
 }  // namespace wg

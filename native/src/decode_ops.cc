@@ -70,6 +70,10 @@ bool Decoder::instruction(int32_t idx) {
     case OP_customCall: case OP_opaque:
       ok = fail(S_OP, "%s runs JS code and has no native kernel", info.name);
       break;
+    case OP_part:  // lowered to slice + reshape by the planner
+    case OP_scan:  // runs on the TS backend between native stretches (for now)
+      ok = fail(S_OP, "%s is not run by the native executor", info.name);
+      break;
   }
   if (ok) defined[out] = 2;
   return ok;

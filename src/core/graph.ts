@@ -34,9 +34,10 @@ export class Graph {
   readonly guards: Guard[] = [];
 
   newVar(shape: Shape, label?: string): number {
+    const v = this.shapes.length;
     this.shapes.push(shape);
-    this.labels.push(label);
-    return this.shapes.length - 1;
+    if (label !== undefined) this.labels[v] = label;   // sparse: most variables have none
+    return v;
   }
   get nvars(): number { return this.shapes.length; }
 }

@@ -19,6 +19,8 @@ export class Trace {
   readonly graph = new Graph();
   readonly level = ++traceCounter;
   active = true;
+  /** set for loop bodies: the function that may not read values (ERR_TRACE) */
+  readsForbiddenIn: string | undefined;
   /** value of each graph input: a concrete tensor, an outer tracer, or null when unknown */
   readonly bindings: (Tensor | null)[] = [];
   /** outer tracers captured as extra inputs (after the explicit ones), in order */
@@ -43,6 +45,12 @@ export class Trace {
 
   /** Whether tracer t of this trace is the output of an equation (not an input or a constant). */
   produced(t: Tensor): boolean { return t._trace === this && this.producer[t._v] !== undefined; }
+
+  /** A tracer for variable v of this trace (an equation's output). */
+  tensorOf(v: number): Tensor { return new Tensor(this.graph.shapes[v], null, this, v); }
+
+  /** The equation of this trace that produced tracer t (undefined for inputs, constants, other traces). */
+  producerOf(t: Tensor): Eqn | undefined { return t._trace === this ? this.producer[t._v] : undefined; }
 
   /** The size-1 constant that tracer t broadcasts, if t is such a broadcast. */
   scalarBehind(t: Tensor): Tensor | undefined {
@@ -106,10 +114,12 @@ export class Trace {
   }
 
   record(op: OpDef, ins: readonly Tensor[], attrs: unknown, shape: Shape): Tensor {
-    const ids = ins.map((t) => this.varOf(t));
-    const out = this.graph.newVar(shape);
-    const e = { op, ins: ids, out, attrs };
-    this.graph.eqns.push(e);
+    const n = ins.length, ids = new Array<number>(n);
+    for (let i = 0; i < n; i++) { const t = ins[i]; ids[i] = t._trace === this ? t._v : this.varOf(t); }
+    const g = this.graph, out = g.shapes.length;
+    g.shapes.push(shape);
+    const e: Eqn = { op, ins: ids, out, attrs };
+    g.eqns.push(e);
     this.producer[out] = e;
     return new Tensor(shape, null, this, out);
   }
@@ -117,6 +127,10 @@ export class Trace {
   /** Value of a tracer of this trace, read by user code: computed now and recorded as a guard. */
   read(t: Tensor, how: string): Float64Array {
     if (!this.active) fail('ERR_ARG', how, 'a tracer was used after its transformation ended (was it stored outside f?)');
+    if (this.readsForbiddenIn) {
+      fail('ERR_TRACE', how, `a ${this.readsForbiddenIn} body cannot read a value (${how}()): it is recorded once and runs for every ` +
+        'iteration, so no single value exists. Use w.where(...) for data-dependent choices, or w.whileLoop for a data-dependent trip count');
+    }
     const value = this.valueOf(t._v);
     const guard: Guard = { v: t._v, value: value.slice(), site: callSite() };
     this.graph.guards.push(guard);

@@ -1,5 +1,6 @@
-// Late-bound rule implementations for customCall and opaque, filled by src/transforms/custom.ts
-// (those rules need the transformations, which import the ops).
+// Late-bound rule implementations for ops whose rules need the transformations or a backend
+// (customCall, opaque, scan, whileLoop), filled by src/transforms/custom.ts, src/transforms/loops.ts
+// and src/program/plan.ts: those modules import the ops, so the ops cannot import them.
 import type { Tensor } from '../core/tensor.js';
 import type { Graph } from '../core/graph.js';
 import type { OpDef, RuleCtx } from './op.js';
@@ -9,5 +10,12 @@ export interface CustomHooks {
   customJvp(ts: readonly (Tensor | null)[], ctx: RuleCtx<any>): Tensor | null;
   inlineBatched(body: Graph, ins: readonly Tensor[], batched: readonly boolean[]): Tensor;
   mapBatched(op: OpDef, attrs: unknown, ins: readonly Tensor[], batched: readonly boolean[]): Tensor;
+  /** run a graph on concrete arrays with the TS backend (loop bodies in the TS kernels) */
+  runGraph(g: Graph, inputs: readonly Float64Array[]): Float64Array[];
+  scanVjp(cts: readonly (Tensor | null)[], ctx: RuleCtx<any>, needs: readonly boolean[], pending: readonly (Tensor | null)[]): (Tensor | null)[];
+  scanVjpForward(ins: readonly Tensor[], attrs: any, needs: readonly boolean[]): { out: Tensor; saved: unknown };
+  scanJvpJoint(ins: readonly Tensor[], ts: readonly (Tensor | null)[], attrs: any): [Tensor, Tensor | null];
+  scanJvp(ts: readonly (Tensor | null)[], ctx: RuleCtx<any>): Tensor | null;
+  scanBatch(ins: readonly Tensor[], batched: readonly boolean[], attrs: any): Tensor;
 }
 export const hooks = {} as CustomHooks;

@@ -6,6 +6,8 @@ export interface RuleCtx<A> {
   readonly ins: readonly Tensor[];
   readonly out: Tensor;
   readonly attrs: A;
+  /** what vjpForward saved for the reverse sweep (ops that define it) */
+  readonly saved?: unknown;
 }
 
 /** Domain for the generated rule tests: inputs are drawn from [lo, hi]; kinks are tested on both sides. */
@@ -38,6 +40,24 @@ export interface OpDef<A = any> {
   vjp?(g: Tensor, ctx: RuleCtx<A>, needs: readonly boolean[]): (Tensor | null)[];
   /** output tangent from input tangents (null = zero) */
   jvp?(tangents: readonly (Tensor | null)[], ctx: RuleCtx<A>): Tensor | null;
+  /**
+   * reverse mode of a multi-output op (its outputs packed, read by `part` equations): one
+   * cotangent per output (null = structurally zero) instead of one for the packed value. It also
+   * receives each input's cotangent summed so far (`pending`, null = none) and returns the new
+   * sums, so that a loop continues the reverse sweep's left-to-right sum exactly as the unrolled
+   * program would (the same bits)
+   */
+  vjpParts?(cts: readonly (Tensor | null)[], ctx: RuleCtx<A>, needs: readonly boolean[], pending: readonly (Tensor | null)[]): (Tensor | null)[];
+  /**
+   * the forward equation as reverse mode emits it, when the reverse sweep needs values the plain
+   * op does not keep (a loop's per-iteration residuals): `out` stands for the op's output,
+   * `saved` reaches the vjp rule as ctx.saved
+   */
+  vjpForward?(ins: readonly Tensor[], attrs: A, needs: readonly boolean[]): { out: Tensor; saved: unknown };
+  /** output and output tangent in one go (a loop run once for both instead of twice) */
+  jvpJoint?(ins: readonly Tensor[], tangents: readonly (Tensor | null)[], attrs: A): [Tensor, Tensor | null];
+  /** graphs held in the attributes (loop bodies), printed under the equation by show */
+  subgraphs?(attrs: A): readonly { name: string; graph: import('../core/graph.js').Graph }[];
   /**
    * batching rule for a leading direction axis (jacobian, hessian): ins[i] has shape [N, ...] where
    * batched[i]; returns the batched output [N, ...out]. Elementwise ops and reductions get it generically.

@@ -59,6 +59,8 @@ import { customCallOp } from './customCall.js';
 import { opaqueOp } from './opaque.js';
 import { fusedOp } from './fused.js';
 import { matmulTOp } from './matmulT.js';
+import { partOp } from './part.js';
+import { scanOp } from './scan.js';
 
 export const REGISTRY: readonly OpDef[] = [
   negOp, squareOp, sqrtOp, expOp, expm1Op, logOp, log1pOp, sinOp, cosOp, tanOp,
@@ -66,7 +68,7 @@ export const REGISTRY: readonly OpDef[] = [
   signOp, stopGradientOp, addOp, subOp, mulOp, divOp, powOp, atan2Op, maximumOp, minimumOp,
   cmulOp, lessOp, lessEqualOp, greaterOp, greaterEqualOp, equalOp, notEqualOp, whereOp, clipOp, sumOp,
   maxOp, minOp, prodOp, reshapeOp, broadcastToOp, transposeOp, sliceOp, padOp, concatOp, gatherOp,
-  scatterAddOp, matmulOp, customCallOp, opaqueOp, fusedOp, matmulTOp,
+  scatterAddOp, matmulOp, customCallOp, opaqueOp, fusedOp, matmulTOp, partOp, scanOp,
 ];
 REGISTRY.forEach((op, i) => { op.id = i; });
 setBroadcastOp(broadcastToOp);

@@ -5,14 +5,16 @@ import type { Graph } from '../core/graph.js';
 import { fuse } from './fuse.js';
 import { foldTransposes } from './transposes.js';
 import { inlineCalls } from './inline.js';
+import { lowerParts } from './parts.js';
 import { cse } from './cse.js';
 import { compact } from '../core/simplify.js';
 import { executor } from '../backends/ts-exec.js';
+import { hooks } from '../ops/hooks.js';
 
 const plans = new WeakMap<Graph, Graph>();
 export function tsPlan(g: Graph): Graph {
   let p = plans.get(g);
-  if (!p) plans.set(g, (p = fuse(compact(cse(foldTransposes(inlineCalls(g)))))));
+  if (!p) plans.set(g, (p = fuse(compact(cse(foldTransposes(lowerParts(inlineCalls(g))))))));
   return p;
 }
 
@@ -23,3 +25,5 @@ export function tsRun(g: Graph, inputs: readonly Float64Array[]): Float64Array[]
   if (!r) runs.set(g, (r = executor(tsPlan(g))));
   return r(inputs);
 }
+
+hooks.runGraph = tsRun;

@@ -25,12 +25,17 @@ export function jvpGraph(g: Graph, withTangent: readonly number[]): Graph {
     for (const [v, t] of g.consts) env[v] = t;
     for (const e of g.eqns) {
       const ins = e.ins.map((i) => env[i]);
-      const out = (env[e.out] = apply(e.op, ins, e.attrs));
       const ts = e.ins.map((i) => tan[i]);
+      if (e.op.nondiff || ts.every((t) => !t) || !e.op.jvpJoint) env[e.out] = apply(e.op, ins, e.attrs);
+      const out = env[e.out];
       if (e.op.nondiff || ts.every((t) => !t)) continue;
-      const rule = e.op.jvp;
-      if (!rule) return fail('ERR_NO_RULE', e.op.name, `no forward-mode rule for op '${e.op.name}'; supply one with w.customJvp`);
-      const t = rule(ts, { ins, out, attrs: e.attrs });
+      let t: Tensor | null;
+      if (e.op.jvpJoint) [env[e.out], t] = e.op.jvpJoint(ins, ts, e.attrs);
+      else {
+        const rule = e.op.jvp;
+        if (!rule) return fail('ERR_NO_RULE', e.op.name, `no forward-mode rule for op '${e.op.name}'; supply one with w.customJvp`);
+        t = rule(ts, { ins, out, attrs: e.attrs });
+      }
       if (t && !sameShape(t.shape, g.shapes[e.out])) {
         fail('ERR_RULE', e.op.name, `JVP rule returned a tangent of shape ${fmtShape(t.shape)}, expected ${fmtShape(g.shapes[e.out])}`);
       }

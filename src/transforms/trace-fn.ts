@@ -23,6 +23,8 @@ export interface TraceOptions {
   pick?: (out: unknown) => unknown;
   /** which outputs must depend on `diff` when f read a value that does (checkDependence): grad's first, or all */
   depend?: 'first' | 'all';
+  /** reading a value while recording is ERR_TRACE (loop bodies run once per iteration: no single value to guard) */
+  noReads?: boolean;
 }
 
 export function traceFunction(f: (...a: any[]) => unknown, args: readonly unknown[], name: string, opts: TraceOptions = {}): Traced {
@@ -31,6 +33,7 @@ export function traceFunction(f: (...a: any[]) => unknown, args: readonly unknow
   const flat = args.map((a, i) => flatten(a, params[i] || `arg${i}`));
   for (const a of opts.diff ?? []) checkDifferentiable(flat[a].def, name);
   const tr = new Trace();
+  if (opts.noReads) tr.readsForbiddenIn = name;
   try {
     const argRanges: [number, number][] = [];
     const traced = flat.map(({ leaves, def }) => {

@@ -9,6 +9,7 @@ import { sameShape, fmtShape } from '../core/shape.js';
 import { compact } from '../core/simplify.js';
 import { add } from '../ops/add.js';
 import { broadcastTo } from '../ops/broadcastTo.js';
+import { partOp, type PartAttrs } from '../ops/part.js';
 
 /** Seed per output: 'ones' (scalar loss), 'input' (a cotangent argument), or null (no cotangent). */
 export type Seed = 'ones' | 'input' | null;
@@ -23,10 +24,11 @@ export function vjpGraph(g: Graph, wrt: readonly number[], seeds: readonly Seed[
   try {
     const env: Tensor[] = new Array(g.nvars);
     g.inputs.forEach((v, k) => { env[v] = tr.input(g.shapes[v], null, g.labels[v] ?? `in${k}`); });
-    for (const [v, t] of g.consts) env[v] = t;
     const cts = g.outputs.map((v, k) => (seeds[k] === 'input' ? tr.input(g.shapes[v], null, `ct${k}`) : null));
-    for (const e of g.eqns) env[e.out] = apply(e.op, e.ins.map((i) => env[i]), e.attrs);
-    const grads = backward(g, env, wrt.map((k) => g.inputs[k]), seeds, cts);
+    const wrtVars = wrt.map((k) => g.inputs[k]);
+    const active = activeVars(g, wrtVars);
+    const saved = forward(g, env, active);
+    const grads = backward(g, env, wrtVars, seeds, cts, active, saved).map((t, k) => t ?? broadcastTo(0, [...g.shapes[wrtVars[k]]]));
     for (const [k, t] of grads.entries()) label(tr, t, `grad.${g.labels[g.inputs[wrt[k]]] ?? `in${wrt[k]}`}`);
     return compact(tr.finish([...g.outputs.map((v) => env[v]), ...grads, ...extra.map((v) => env[v])]));
   } finally {
@@ -34,16 +36,46 @@ export function vjpGraph(g: Graph, wrt: readonly number[], seeds: readonly Seed[
   }
 }
 
-/** The backward sweep over g's equations, given forward values `env` (tensors or tracers). */
-export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], seeds: readonly Seed[],
-  cts: readonly (Tensor | null)[]): Tensor[] {
-  // activity: a variable needs a cotangent if it depends on a differentiated input
+/** active[v] = 1 when variable v depends differentiably on one of `wrtVars` (it needs a cotangent). */
+export function activeVars(g: Graph, wrtVars: readonly number[]): Uint8Array {
   const active = new Uint8Array(g.nvars);
   for (const v of wrtVars) active[v] = 1;
   for (const e of g.eqns) if (!e.op.nondiff && e.ins.some((i) => active[i])) active[e.out] = 1;
+  return active;
+}
 
+/**
+ * The forward sweep as reverse mode emits it: g's equations re-applied to `env` (inputs already
+ * set; constants are set here). An active equation whose op defines vjpForward (a loop that must
+ * keep per-iteration values) is emitted that way; what it saves is returned by equation index.
+ */
+export function forward(g: Graph, env: Tensor[], active: Uint8Array): Map<number, unknown> {
+  for (const [v, t] of g.consts) env[v] = t;
+  const saved = new Map<number, unknown>();
+  g.eqns.forEach((e, k) => {
+    const ins = e.ins.map((i) => env[i]);
+    if (e.op.vjpForward && active[e.out]) {
+      const r = e.op.vjpForward(ins, e.attrs, e.ins.map((i) => !!active[i]));
+      env[e.out] = r.out;
+      saved.set(k, r.saved);
+    } else env[e.out] = apply(e.op, ins, e.attrs);
+  });
+  return saved;
+}
+
+/**
+ * The backward sweep over g's equations, given forward values `env` (tensors or tracers): the
+ * cotangent of each of `wrtVars`, or null where it is structurally zero. A multi-output op's
+ * packed value collects one cotangent per part (from its part equations) for its vjpParts rule.
+ */
+export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], seeds: readonly Seed[],
+  cts: readonly (Tensor | null)[], active = activeVars(g, wrtVars), saved = new Map<number, unknown>(),
+  preset?: ReadonlyMap<number, Tensor>): (Tensor | null)[] {
   const contrib: (Tensor[] | undefined)[] = new Array(g.nvars);
+  const parts = new Map<number, (Tensor | null)[]>();
   const push = (v: number, t: Tensor) => { (contrib[v] ??= []).push(t); };
+  // preset contributions come first (a loop body continuing the sum of an outer sweep)
+  for (const [v, t] of preset ?? []) push(v, t);
   g.outputs.forEach((v, k) => {
     if (!active[v]) return;
     if (seeds[k] === 'ones') push(v, broadcastTo(1, [...g.shapes[v]]));
@@ -58,19 +90,42 @@ export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], se
     return s;
   };
 
+  const producer = new Int32Array(g.nvars).fill(-1);
+  g.eqns.forEach((e, k) => { producer[e.out] = k; });
+  const multi = (v: number) => producer[v] >= 0 && g.eqns[producer[v]].op.vjpParts !== undefined;
   for (let k = g.eqns.length - 1; k >= 0; k--) {
     const e = g.eqns[k];
     if (!active[e.out]) continue;
-    const ct = total(e.out);
-    if (!ct) continue; // structurally zero
-    const rule = e.op.vjp;
-    if (!rule) return fail('ERR_NO_RULE', e.op.name, `no reverse-mode rule for op '${e.op.name}'; supply one with w.customVjp`);
-    const needs = e.ins.map((i) => !!active[i]);
-    markCotangent(env[e.out], ct);
+    if (e.op === partOp && multi(e.ins[0])) {
+      const ct = total(e.out);
+      const { index } = e.attrs as PartAttrs;
+      if (!ct) continue;
+      const list = parts.get(e.ins[0]) ?? [];
+      list[index] = list[index] ? add(list[index]!, ct) : ct;
+      parts.set(e.ins[0], list);
+      continue;
+    }
     const ins = e.ins.map((i) => env[i]);
-    const res = rule(ct, { ins, out: env[e.out], attrs: e.attrs }, needs);
+    const needs = e.ins.map((i) => !!active[i]);
+    const ctx = { ins, out: env[e.out], attrs: e.attrs, saved: saved.get(k) };
+    let res: (Tensor | null)[];
+    let pending: (Tensor | null)[] = [];
+    if (e.op.vjpParts) {
+      const list = parts.get(e.out);
+      if (contrib[e.out]) fail('ERR_RULE', e.op.name, `the packed output of '${e.op.name}' may only be read through its parts (read by ${g.eqns.filter((u) => u.ins.includes(e.out)).map((u) => u.op.name + ' ' + JSON.stringify(u.attrs)).join(', ')})`);
+      if (!list) continue;
+      pending = e.ins.map((v, i) => (needs[i] ? total(v) : null));
+      res = e.op.vjpParts(Array.from({ length: list.length }, (_, i) => list[i] ?? null), ctx, needs, pending);
+    } else {
+      const ct = total(e.out);
+      if (!ct) continue; // structurally zero
+      const rule = e.op.vjp;
+      if (!rule) return fail('ERR_NO_RULE', e.op.name, `no reverse-mode rule for op '${e.op.name}'; supply one with w.customVjp`);
+      markCotangent(env[e.out], ct);
+      res = rule(ct, ctx, needs);
+    }
     e.ins.forEach((v, i) => {
-      const r = res[i];
+      const r = res[i] ?? pending[i];   // a rule without a contribution keeps the sum pending
       if (!needs[i] || !r) return;
       if (!sameShape(r.shape, g.shapes[v])) {
         fail('ERR_RULE', e.op.name, `VJP rule returned a cotangent of shape ${fmtShape(r.shape)} for input ${i}, expected ${fmtShape(g.shapes[v])}`);
@@ -78,7 +133,7 @@ export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], se
       push(v, r);
     });
   }
-  return wrtVars.map((v) => total(v) ?? broadcastTo(0, [...g.shapes[v]]));
+  return wrtVars.map((v) => total(v));
 }
 
 function label(tr: Trace | null, t: Tensor, text: string) {

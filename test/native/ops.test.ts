@@ -62,6 +62,7 @@ function layoutCases(op: OpDef): [Shape[], unknown][] {
     case 'transpose': return [[[[2, 3, 4]], { perm: [2, 0, 1] }], [[[40, 30]], { perm: [1, 0] }], [[[1, 5]], { perm: [1, 0] }], [[[3, 2, 50]], { perm: [0, 2, 1] }], [[[]], { perm: [] }]];
     case 'slice': return [[[[4, 5]], { begin: [1, 0], end: [3, 4] }], [[[10]], { begin: [3], end: [3] }], [[[3, 4, 5]], { begin: [1, 1, 1], end: [2, 2, 2] }], [[[100]], { begin: [1], end: [100] }]];
     case 'pad': return [[[[2, 3]], { before: [1, 0], after: [0, 2] }], [[[0]], { before: [2], after: [1] }], [[[]], { before: [], after: [] }], [[[2, 2, 2]], { before: [0, 1, 0], after: [1, 0, 3] }]];
+    case 'part': return [[[[10]], { index: 1, offset: 2, shape: [2, 3] }], [[[7]], { index: 0, offset: 0, shape: [] }], [[[4]], { index: 2, offset: 4, shape: [0] }], [[[1200]], { index: 1, offset: 100, shape: [1000] }]];
     case 'concat': return [[[[2, 3], [1, 3]], { axis: 0 }], [[[2, 1], [2, 2], [2, 3]], { axis: 1 }], [[[0, 2], [3, 2]], { axis: 0 }], [[[2, 2, 2], [2, 1, 2]], { axis: 1 }]];
     default: return [];
   }

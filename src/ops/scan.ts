@@ -1,0 +1,81 @@
+// scan: a loop kept as ONE equation whose body is a graph, traced once (w.scan, w.foriLoop, and
+// JS loops the planner rolls). Per iteration k (k = 0…length−1, or length−1…0 with `reverse`):
+//   (carry, y_k) = body(consts, carry, xs[k])
+// Outputs, packed back to back (read by `part` equations): the final carries, then each ys stacked
+// along a new axis 0 ([length, ...y]), ys[k] written at position k in either direction.
+// Derivatives (src/transforms/loops.ts): jvp is a scan over the body's JVP; reverse mode is a
+// forward scan that also stacks the residuals its VJP needs, then a reverse scan over the VJP.
+import type { Graph } from '../core/graph.js';
+import { fail } from '../core/errors.js';
+import { sizeOf, sameShape, fmtShape, type Shape } from '../core/shape.js';
+import { defineOp, type OpDef } from './op.js';
+import { hooks } from './hooks.js';
+import { packedLayout } from './part.js';
+
+export interface ScanAttrs {
+  /** inputs: nConst loop-invariant values, nCarry carries, then one slice of each xs; outputs: nCarry carries, then ys */
+  readonly body: Graph;
+  readonly nConst: number;
+  readonly nCarry: number;
+  readonly length: number;
+  readonly reverse: boolean;
+  /** identity for signatures and CSE: the body's signature and the counts */
+  readonly key: string;
+}
+
+/** the shapes of a scan's outputs: carries, then ys stacked along a new axis 0 */
+export function scanOutputs(a: ScanAttrs): Shape[] {
+  const b = a.body;
+  return b.outputs.map((v, j) => (j < a.nCarry ? b.shapes[v] : [a.length, ...b.shapes[v]]));
+}
+
+export const scanOp: OpDef<ScanAttrs> = defineOp<ScanAttrs>({
+  name: 'scan',
+  family: 'none',
+  arity: -1,
+  shape: (shapes, a) => {
+    const b = a.body, nx = b.inputs.length - a.nConst - a.nCarry;
+    if (shapes.length !== b.inputs.length) fail('ERR_SHAPE', 'scan', `expected ${b.inputs.length} inputs but received ${shapes.length}`);
+    shapes.forEach((s, i) => {
+      const want = b.shapes[b.inputs[i]];
+      const ok = i < a.nConst + a.nCarry ? sameShape(s, want) : s[0] === a.length && sameShape(s.slice(1), want);
+      if (!ok) fail('ERR_SHAPE', 'scan', `input ${i} is ${fmtShape(s)}, expected ${fmtShape(i < a.nConst + a.nCarry ? want : [a.length, ...want])}`);
+    });
+    if (nx < 0) fail('ERR_SHAPE', 'scan', 'the body has fewer inputs than constants and carries');
+    return [packedLayout(scanOutputs(a)).total];
+  },
+  kernel: (ins, inShapes, _out, a) => runScan(ins, inShapes, a),
+  vjpParts: (cts, ctx, needs, pending) => hooks.scanVjp(cts, ctx, needs, pending),
+  vjpForward: (ins, a, needs) => hooks.scanVjpForward(ins, a, needs),
+  jvp: (ts, ctx) => hooks.scanJvp(ts, ctx),
+  jvpJoint: (ins, ts, a) => hooks.scanJvpJoint(ins, ts, a),
+  batch: (ins, batched, a) => hooks.scanBatch(ins, batched, a),
+  attrKey: (a) => a.key,
+  subgraphs: (a) => [{ name: 'body', graph: a.body }],
+  fmtAttrs: (a) => `length=${a.length}${a.reverse ? ' reverse' : ''} consts=${a.nConst} carries=${a.nCarry}`,
+  test: { coveredBy: 'test/loops.test.ts' },
+});
+
+/** The TS kernel: the body runs once per iteration on views of xs; carries pass from one to the next. */
+function runScan(ins: readonly Float64Array[], inShapes: readonly Shape[], a: ScanAttrs): Float64Array {
+  const { nConst, nCarry, length, body } = a;
+  const shapes = scanOutputs(a);
+  const { offsets, total } = packedLayout(shapes);
+  const out = new Float64Array(total);
+  const consts = ins.slice(0, nConst);
+  let carry = ins.slice(nConst, nConst + nCarry);
+  const xs = ins.slice(nConst + nCarry);
+  const xSize = xs.map((_, j) => sizeOf(inShapes[nConst + nCarry + j].slice(1)));
+  const ySize = shapes.slice(nCarry).map((s) => sizeOf(s.slice(1)));
+  const args: Float64Array[] = [...consts, ...carry, ...xs];
+  for (let it = 0; it < length; it++) {
+    const k = a.reverse ? length - 1 - it : it;
+    for (let j = 0; j < nCarry; j++) args[nConst + j] = carry[j];
+    for (let j = 0; j < xs.length; j++) args[nConst + nCarry + j] = xs[j].subarray(k * xSize[j], (k + 1) * xSize[j]);
+    const outs = hooks.runGraph(body, args);
+    carry = outs.slice(0, nCarry);
+    for (let j = 0; j < ySize.length; j++) out.set(outs[nCarry + j], offsets[nCarry + j] + k * ySize[j]);
+  }
+  for (let j = 0; j < nCarry; j++) out.set(carry[j], offsets[j]);
+  return out;
+}

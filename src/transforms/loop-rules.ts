@@ -1,0 +1,319 @@
+// Derivatives and batching of scan (JAX's scan rules, written for packed outputs):
+// - jvp: one scan over the body's JVP, carries and their tangents side by side;
+// - reverse mode: the forward scan also stacks, per iteration, the values its body's reverse sweep
+//   reads (residuals); a second scan runs the reverse sweep backwards over them. Loop constants'
+//   cotangents accumulate in extra carries; xs's cotangents come out as the second scan's ys;
+// - batching: the body batched once, xs and ys with their iteration axis first.
+// Carries are closed under each analysis (a carry is active, tangent-carrying, cotangent-carrying or
+// batched when its value after one iteration is), found by iterating to a fixed point.
+import { Tensor } from '../core/tensor.js';
+import { Graph } from '../core/graph.js';
+import { Trace, apply } from '../core/trace.js';
+import { sizeOf, type Shape } from '../core/shape.js';
+import { compact } from '../core/simplify.js';
+import { extract } from '../core/subgraph.js';
+import type { RuleCtx } from '../ops/op.js';
+import { hooks } from '../ops/hooks.js';
+import { scanOp, scanOutputs, type ScanAttrs } from '../ops/scan.js';
+import { partOp, unpack, packedLayout } from '../ops/part.js';
+import { reshape } from '../ops/reshape.js';
+import { concat } from '../ops/concat.js';
+import { transpose } from '../ops/transpose.js';
+import { broadcastTo } from '../ops/broadcastTo.js';
+import { add } from '../ops/add.js';
+import { jvpGraph } from './jvp.js';
+import { activeVars, forward, backward } from './vjp.js';
+import { batchGraph } from './batch.js';
+import { signature } from '../program/signature.js';
+
+/** attrs of a scan equation (the key identifies the body for signatures and CSE) */
+export function scanAttrs(body: Graph, nConst: number, nCarry: number, length: number, reverse: boolean): ScanAttrs {
+  const key = `scan#${nConst}#${nCarry}#${length}#${reverse ? 1 : 0}#${Array.from(signature(body).key).join(',')}`;
+  return { body, nConst, nCarry, length, reverse, key };
+}
+
+const zeros = (s: Shape) => broadcastTo(0, [...s]);
+const flat = (t: Tensor) => (t.rank === 1 ? t : reshape(t, [t.size]));
+/** one packed value from its parts, in order */
+const pack = (parts: readonly Tensor[]) => (parts.length === 1 ? flat(parts[0]) : concat(parts.map(flat), 0));
+const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
+
+interface Counts { nIn: number; nConst: number; nCarry: number; nX: number; nOut: number; nY: number }
+function counts(a: ScanAttrs): Counts {
+  const nIn = a.body.inputs.length, nOut = a.body.outputs.length;
+  return { nIn, nConst: a.nConst, nCarry: a.nCarry, nX: nIn - a.nConst - a.nCarry, nOut, nY: nOut - a.nCarry };
+}
+
+/** the body with other inputs and outputs (variables of it), compacted */
+function rewire(g: Graph, inputs: readonly number[], outputs: readonly number[]): Graph {
+  return compact(extract(g, inputs, outputs));
+}
+
+/** flags over body inputs, closed over the carries: carry j is set when body output j depends on a set input */
+function carryClosure(a: ScanAttrs, flags: readonly boolean[]): boolean[] {
+  const f = [...flags];
+  for (;;) {
+    const dep = activeVars(a.body, a.body.inputs.filter((_, i) => f[i]));
+    let changed = false;
+    for (let j = 0; j < a.nCarry; j++) if (!f[a.nConst + j] && dep[a.body.outputs[j]]) { f[a.nConst + j] = true; changed = true; }
+    if (!changed) return f;
+  }
+}
+
+// ---- forward mode --------------------------------------------------------------------------------
+hooks.scanJvpJoint = (ins, ts, a: ScanAttrs) => {
+  const c = counts(a);
+  const act = carryClosure(a, ts.map((t) => !!t));
+  const withT = range(0, c.nIn).filter((i) => act[i]);
+  if (!withT.length) return [apply(scanOp, ins, a), null];
+  const G = jvpGraph(a.body, withT);   // inputs: body inputs, their tangents; outputs: body outputs, their tangents
+  const tIn = (i: number) => G.inputs[c.nIn + withT.indexOf(i)];
+  const group = (lo: number, hi: number) => [...range(lo, hi).map((i) => G.inputs[i]), ...range(lo, hi).filter((i) => act[i]).map(tIn)];
+  const actCarry = range(0, c.nCarry).filter((j) => act[c.nConst + j]);
+  const inputs = [...group(0, c.nConst), ...group(c.nConst, c.nConst + c.nCarry), ...group(c.nConst + c.nCarry, c.nIn)];
+  const outputs = [...G.outputs.slice(0, c.nCarry), ...actCarry.map((j) => G.outputs[c.nOut + j]),
+    ...G.outputs.slice(c.nCarry, c.nOut), ...G.outputs.slice(c.nOut + c.nCarry)];
+  const tanOf = (i: number) => ts[i] ?? zeros(ins[i].shape);
+  const groupIns = (lo: number, hi: number) => [...ins.slice(lo, hi), ...range(lo, hi).filter((i) => act[i]).map(tanOf)];
+  const ins2 = [...groupIns(0, c.nConst), ...groupIns(c.nConst, c.nConst + c.nCarry), ...groupIns(c.nConst + c.nCarry, c.nIn)];
+  const nConst2 = c.nConst + range(0, c.nConst).filter((i) => act[i]).length;
+  const a2 = scanAttrs(rewire(G, inputs, outputs), nConst2, c.nCarry + actCarry.length, a.length, a.reverse);
+  const parts = unpack(apply(scanOp, ins2, a2), scanOutputs(a2));
+  const carries = parts.slice(0, c.nCarry), tCarries = parts.slice(c.nCarry, c.nCarry + actCarry.length);
+  const ys = parts.slice(c.nCarry + actCarry.length, c.nCarry + actCarry.length + c.nY), tYs = parts.slice(c.nCarry + actCarry.length + c.nY);
+  const tCarry = range(0, c.nCarry).map((j) => (act[c.nConst + j] ? tCarries[actCarry.indexOf(j)] : zeros(carries[j].shape)));
+  return [pack([...carries, ...ys]), pack([...tCarry, ...tYs])];
+};
+hooks.scanJvp = (ts, ctx: RuleCtx<ScanAttrs>) => hooks.scanJvpJoint(ctx.ins, ts, ctx.attrs)[1];
+
+// ---- batching --------------------------------------------------------------------------------------
+hooks.scanBatch = (ins, batched, a: ScanAttrs) => {
+  const c = counts(a);
+  const n = ins[batched.indexOf(true)].shape[0];
+  // every carry and every y is batched (batchGraph batches all outputs); xs and ys keep iteration first
+  const flags = range(0, c.nIn).map((i) => (i >= c.nConst && i < c.nConst + c.nCarry) || batched[i]);
+  const body = batchGraph(a.body, flags, n);
+  const ins2 = ins.map((x, i) => {
+    if (i < c.nConst) return x;
+    if (i < c.nConst + c.nCarry) return batched[i] ? x : broadcastTo(x, [n, ...x.shape]);
+    return batched[i] ? transpose(x, [1, 0, ...range(2, x.rank)]) : x;
+  });
+  const a2 = scanAttrs(body, c.nConst, c.nCarry, a.length, a.reverse);
+  const parts = unpack(apply(scanOp, ins2, a2), scanOutputs(a2));
+  const rows = parts.map((p, j) => {
+    const q = j < c.nCarry ? p : transpose(p, [1, 0, ...range(2, p.rank)]);   // ys: [length, n, …] → [n, length, …]
+    return reshape(q, [n, sizeOf(q.shape.slice(1))]);
+  });
+  return rows.length === 1 ? rows[0] : concat(rows, 1);
+};
+
+// ---- reverse mode --------------------------------------------------------------------------------
+/** where a value the reverse sweep reads comes from: a body input, or the k-th forward equation */
+type ResId = { kind: 'in'; i: number } | { kind: 'eqn'; k: number };
+const sameId = (x: ResId, y: ResId) => (x.kind === 'in' ? y.kind === 'in' && x.i === y.i : y.kind === 'eqn' && x.k === y.k);
+
+/** The body's VJP as one trace: forward section (the body re-emitted) then the reverse sweep. */
+interface Linear {
+  G: Graph;
+  /** equations of the forward section */
+  fwdEnd: number;
+  /** G variable of each body output (forward section) */
+  outVars: number[];
+  /** G input of the cotangent of each body output (−1 when not seeded) */
+  ctVars: number[];
+  /** the body inputs differentiated, and the G variable of each one's cotangent (−1: structurally zero) */
+  wrt: readonly number[];
+  gradVars: number[];
+  /** G inputs holding the running sum of the cotangent of the constants listed in `accFor` */
+  accVars: number[];
+}
+
+/**
+ * The body's VJP as one trace. With `accFor` (loop constants), each of those constants' cotangent
+ * starts from an input accumulator, so that iteration after iteration continues ONE sum, added in
+ * the order the unrolled reverse sweep adds (the same bits).
+ */
+function linearize(a: ScanAttrs, wrt: readonly number[], seeded: readonly boolean[], accFor: readonly number[] = []): Linear {
+  const b = a.body;
+  const tr = new Trace();
+  try {
+    const env: Tensor[] = new Array(b.nvars);
+    b.inputs.forEach((v) => { env[v] = tr.input(b.shapes[v], null); });
+    const cts = b.outputs.map((v, j) => (seeded[j] ? tr.input(b.shapes[v], null) : null));
+    const acc = accFor.map((i) => tr.input(b.shapes[b.inputs[i]], null));
+    const wrtVars = wrt.map((i) => b.inputs[i]);
+    const active = activeVars(b, wrtVars);
+    const saved = forward(b, env, active);
+    const fwdEnd = tr.graph.eqns.length;
+    const preset = new Map(accFor.map((i, k) => [b.inputs[i], acc[k]]));
+    const grads = backward(b, env, wrtVars, seeded.map((s) => (s ? 'input' : null)), cts, active, saved, preset);
+    const outs = [...b.outputs.map((v) => env[v]), ...grads.filter((t): t is Tensor => t !== null)];
+    const G = tr.finish(outs);
+    let k = b.outputs.length;
+    return {
+      G, fwdEnd, wrt,
+      accVars: acc.map((t) => t._v),
+      outVars: G.outputs.slice(0, b.outputs.length),
+      ctVars: cts.map((t) => (t ? t._v : -1)),
+      gradVars: grads.map((t) => (t ? G.outputs[k++] : -1)),
+    };
+  } finally {
+    tr.close();
+  }
+}
+
+/** values of the forward section the reverse sweep reads (or returns), each with where it comes from */
+function residuals(L: Linear, nIn: number): { v: number; id: ResId }[] {
+  const { G, fwdEnd } = L;
+  const fwdOf = new Int32Array(G.nvars).fill(-1);
+  G.eqns.forEach((e, k) => { if (k < fwdEnd) fwdOf[e.out] = k; });
+  const inOf = new Map(G.inputs.slice(0, nIn).map((v, i) => [v, i]));
+  const seen = new Set<number>(), out: { v: number; id: ResId }[] = [];
+  const use = (v: number) => {
+    if (seen.has(v)) return;
+    seen.add(v);
+    if (inOf.has(v)) out.push({ v, id: { kind: 'in', i: inOf.get(v)! } });
+    else if (fwdOf[v] >= 0) out.push({ v, id: { kind: 'eqn', k: fwdOf[v] } });
+  };
+  for (let k = fwdEnd; k < G.eqns.length; k++) G.eqns[k].ins.forEach(use);
+  L.gradVars.forEach((v) => { if (v >= 0) use(v); });
+  return out;
+}
+
+/** forward-section variables that depend only on the loop constants (recomputed, never stacked) */
+function invariantVars(L: Linear, nConst: number): Uint8Array {
+  const { G } = L;
+  const varies = new Uint8Array(G.nvars);
+  for (const v of G.inputs.slice(nConst)) varies[v] = 1;
+  for (let k = 0; k < L.fwdEnd; k++) { const e = G.eqns[k]; if (e.ins.some((i) => varies[i])) varies[e.out] = 1; }
+  return varies.map((x) => 1 - x);
+}
+
+/** what the forward scan keeps for the reverse one: the stacked residuals (parts read in the forward sweep, so
+ * a further reverse mode sees ordinary values) and where each comes from */
+interface Saved { stacks: Tensor[]; stacked: ResId[]; act: boolean[] }
+
+function activeInputs(a: ScanAttrs, needs: readonly boolean[]): boolean[] {
+  return carryClosure(a, needs);
+}
+
+hooks.scanVjpForward = (ins, a: ScanAttrs, needs) => {
+  const c = counts(a);
+  const act = activeInputs(a, needs);
+  const wrt = range(0, c.nIn).filter((i) => act[i]);
+  if (!wrt.length) return { out: apply(scanOp, ins, a), saved: null };
+  const L = linearize(a, wrt, range(0, c.nOut).map(() => true));
+  const inv = invariantVars(L, c.nConst);
+  const stack = residuals(L, c.nIn).filter((r) => r.id.kind === 'in' ? (r.id.i >= c.nConst && r.id.i < c.nConst + c.nCarry) : !inv[r.v]);
+  const F = rewire(L.G, L.G.inputs.slice(0, c.nIn), [...L.outVars, ...stack.map((r) => r.v)]);
+  const extAttrs = scanAttrs(F, c.nConst, c.nCarry, a.length, a.reverse);
+  const ext = apply(scanOp, ins, extAttrs);
+  const total = packedLayout(scanOutputs(a)).total;
+  const out = apply(partOp, [ext], { index: 0, offset: 0, shape: [total] });
+  const saved: Saved = { stacks: unpack(ext, scanOutputs(extAttrs)).slice(c.nOut), stacked: stack.map((r) => r.id), act };
+  return { out, saved };
+};
+
+hooks.scanVjp = (cts, ctx: RuleCtx<ScanAttrs>, needs, pending) => {
+  const a = ctx.attrs, c = counts(a);
+  const saved = (ctx.saved ?? hooks.scanVjpForward(ctx.ins, a, needs).saved) as Saved | null;
+  if (!saved) return [...pending];
+  const { act } = saved;
+  const wrt = range(0, c.nIn).filter((i) => act[i]);
+  // cotangent-carrying carries: closed under "carry j feeds a live output" through the body
+  const liveCt = range(0, c.nCarry).map((j) => cts[j] !== null && act[c.nConst + j]);
+  const liveY = range(0, c.nY).map((j) => cts[c.nCarry + j] !== null);
+  for (;;) {
+    const seeds = [...liveCt, ...liveY];
+    const reach = reaching(a.body, a.body.outputs.filter((_, o) => seeds[o]));
+    let changed = false;
+    for (let j = 0; j < c.nCarry; j++) if (!liveCt[j] && act[c.nConst + j] && reach[a.body.inputs[c.nConst + j]]) { liveCt[j] = true; changed = true; }
+    if (!changed) break;
+  }
+  if (!liveCt.some((x) => x) && !liveY.some((x) => x)) return [...pending];
+  const accConsts = range(0, c.nConst).filter((i) => needs[i] && act[i]);
+  const L = linearize(a, wrt, [...liveCt, ...liveY], accConsts);
+  const inv = invariantVars(L, c.nConst);
+  const res = residuals(L, c.nIn);
+  const ctCarries = range(0, c.nCarry).filter((j) => liveCt[j]);
+  const stackedHere = res.filter((r) => (r.id.kind === 'in' ? r.id.i >= c.nConst && r.id.i < c.nConst + c.nCarry : !inv[r.v]));
+  const stackIndex = stackedHere.map((r) => saved.stacked.findIndex((s) => sameId(s, r.id)));
+  if (stackIndex.some((k) => k < 0)) throw new Error('scan: a residual of the reverse sweep was not stacked by the forward scan');
+  const liveYs = range(0, c.nY).filter((j) => liveY[j]);
+  const gradXs = range(c.nConst + c.nCarry, c.nIn).filter((i) => act[i]);
+  const B = reverseBody(L, c, inv, stackedHere.map((r) => r.v), ctCarries, accConsts, liveYs, gradXs);
+  const insB = [
+    ...ctx.ins.slice(0, c.nConst),
+    ...ctCarries.map((j) => cts[j] ?? zeros(ctx.ins[c.nConst + j].shape)),
+    ...accConsts.map((i) => pending[i] ?? broadcastTo(-0, [...ctx.ins[i].shape])),   // −0 + x = x for every x
+    ...ctx.ins.slice(c.nConst + c.nCarry),
+    ...stackIndex.map((k) => saved.stacks[k]),
+    ...liveYs.map((j) => cts[c.nCarry + j]!),
+  ];
+  const aB = scanAttrs(B, c.nConst, ctCarries.length + accConsts.length, a.length, !a.reverse);
+  const parts = unpack(apply(scanOp, insB, aB), scanOutputs(aB));
+  const plus = (i: number, r: Tensor | null) => (r && pending[i] ? add(pending[i]!, r) : r ?? pending[i]);
+  return ctx.ins.map((_, i) => {
+    if (!needs[i] || !act[i]) return pending[i];
+    if (i < c.nConst) return parts[ctCarries.length + accConsts.indexOf(i)];   // the accumulator continued the pending sum
+    if (i < c.nConst + c.nCarry) { const k = ctCarries.indexOf(i - c.nConst); return plus(i, k >= 0 ? parts[k] : null); }
+    return plus(i, parts[aB.nCarry + gradXs.indexOf(i)]);
+  });
+};
+
+/** reach[v] = 1 when a variable of g reaches one of `outs` (reverse dependence) */
+function reaching(g: Graph, outs: readonly number[]): Uint8Array {
+  const reach = new Uint8Array(g.nvars);
+  for (const v of outs) reach[v] = 1;
+  for (let k = g.eqns.length - 1; k >= 0; k--) { const e = g.eqns[k]; if (reach[e.out]) for (const i of e.ins) reach[i] = 1; }
+  return reach;
+}
+
+/**
+ * The reverse sweep as a scan body. Inputs: loop constants; carries: the live carry cotangents,
+ * then accumulators of the constants' cotangents; xs: the loop's xs, the stacked residuals, the
+ * live ys' cotangents. Outputs: the carries' cotangents one iteration earlier, the accumulators
+ * plus this iteration's constant cotangents; ys: the cotangents of the differentiated xs.
+ */
+function reverseBody(L: Linear, c: Counts, inv: Uint8Array, stacked: readonly number[], ctCarries: readonly number[],
+  accConsts: readonly number[], liveYs: readonly number[], gradXs: readonly number[]): Graph {
+  const { G } = L;
+  const tr = new Trace();
+  try {
+    const env: Tensor[] = new Array(G.nvars);
+    const fwdOf = new Int32Array(G.nvars).fill(-1);
+    G.eqns.forEach((e, k) => { if (k < L.fwdEnd) fwdOf[e.out] = k; });
+    for (const [v, t] of G.consts) env[v] = t;
+    const input = (v: number) => (env[v] = tr.input(G.shapes[v], null));
+    G.inputs.slice(0, c.nConst).forEach(input);
+    ctCarries.forEach((j) => input(L.ctVars[j]));
+    L.accVars.forEach(input);
+    G.inputs.slice(c.nConst + c.nCarry, c.nIn).forEach(input);
+    stacked.forEach(input);
+    liveYs.forEach((j) => input(L.ctVars[c.nCarry + j]));
+    // loop-invariant forward values are recomputed here (once per iteration, from the constants)
+    const value = (v: number): Tensor => {
+      if (env[v]) return env[v];
+      const k = fwdOf[v];
+      if (k < 0 || !inv[v]) throw new Error(`scan: the reverse sweep reads %${v}, which was neither stacked nor recomputable`);
+      const e = G.eqns[k];
+      return (env[v] = apply(e.op, e.ins.map(value), e.attrs));
+    };
+    for (let k = L.fwdEnd; k < G.eqns.length; k++) {
+      const e = G.eqns[k];
+      env[e.out] = apply(e.op, e.ins.map(value), e.attrs);
+    }
+    const grad = (i: number) => {
+      const v = L.gradVars[L.wrt.indexOf(i)] ?? -1;
+      return v >= 0 ? value(v) : zeros(G.shapes[G.inputs[i]]);
+    };
+    const outs = [
+      ...ctCarries.map((j) => grad(c.nConst + j)),
+      ...accConsts.map((i, k) => (L.gradVars[L.wrt.indexOf(i)] >= 0 ? grad(i) : env[L.accVars[k]])),
+      ...gradXs.map(grad),
+    ];
+    return compact(tr.finish(outs));
+  } finally {
+    tr.close();
+  }
+}

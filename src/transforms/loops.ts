@@ -1,0 +1,117 @@
+// w.scan and w.foriLoop: the body is traced ONCE into a graph and kept as one loop equation (scan),
+// whatever the trip count. Closed-over tracers become the loop's constants; reading a value inside
+// a body is ERR_TRACE (the body runs for every iteration, so there is no single value to guard).
+import { Tensor } from '../core/tensor.js';
+import { Graph } from '../core/graph.js';
+import { fail, describe } from '../core/errors.js';
+import { fmtShape, sameShape } from '../core/shape.js';
+import { flatten, unflatten, structureDiff, type TreeDef } from '../core/pytree.js';
+import { compact } from '../core/simplify.js';
+import { apply } from '../core/trace.js';
+import { scanOp, scanOutputs } from '../ops/scan.js';
+import { unpack } from '../ops/part.js';
+import { add } from '../ops/add.js';
+import { traceFunction } from './trace-fn.js';
+import { scanAttrs } from './loop-rules.js';
+
+export interface ScanOptions {
+  /** iterations; required when xs is undefined or null, else it must equal xs's leading length */
+  length?: number;
+  /** iterate from the last element to the first (ys keep the order of xs) */
+  reverse?: boolean;
+}
+const SCAN_OPTIONS = new Set(['length', 'reverse']);
+
+type Fn = (...a: any[]) => any;
+
+/**
+ * scan(f, init, xs, { length, reverse }) → [finalCarry, ys]: f(carry, x) → [carry, y] applied to
+ * each slice x of xs along axis 0; ys are the y's stacked along a new axis 0. carry, x, y are pytrees.
+ */
+export function scan(f: Fn, init: unknown, xs: unknown, opts: ScanOptions = {}): [any, any] {
+  if (typeof f !== 'function') fail('ERR_ARG', 'scan', `expected f to be a function but received ${describe(f)}`);
+  checkOptions('scan', opts, SCAN_OPTIONS);
+  const carry = flatten(init, 'init');
+  numericTree('scan', carry.def, 'init');
+  const xsFlat = xs === undefined || xs === null ? null : flatten(xs, 'xs');
+  if (xsFlat) numericTree('scan', xsFlat.def, 'xs');
+  const length = scanLength(xsFlat?.leaves ?? [], opts.length);
+  const xSlice = (xsFlat?.leaves ?? []).map((t) => new Tensor(t.shape.slice(1), null));
+  const xArg = xsFlat ? unflatten(xsFlat.def, xSlice, false) : xs;
+  const pick = (out: unknown) => {
+    if (!Array.isArray(out) || out.length !== 2) fail('ERR_ARG', 'scan', `f must return [carry, y] but returned ${describe(out)}`);
+    return out;
+  };
+  const tr = traceFunction(f, [init, xArg], 'scan', { pick, noReads: true });
+  const outDef = tr.outDef as Extract<TreeDef, { t: 'array' }>;
+  const nCarry = carry.leaves.length;
+  checkCarry('scan', carry.def, carry.leaves.map((l) => l.shape), outDef.items[0], tr.graph, nCarry);
+  const nOwn = nCarry + xSlice.length, captures = tr.inputs.slice(nOwn);
+  const body = bodyGraph(tr.graph, nOwn);
+  const attrs = scanAttrs(body, captures.length, nCarry, length, !!opts.reverse);
+  const packed = apply(scanOp, [...captures, ...carry.leaves, ...(xsFlat?.leaves ?? [])], attrs);
+  const parts = unpack(packed, scanOutputs(attrs));
+  return [unflatten(carry.def, parts.slice(0, nCarry), false), unflatten(outDef.items[1], parts, false)];
+}
+
+/**
+ * foriLoop(lower, upper, body, init): carry = body(i, carry) for i = lower, …, upper − 1 (i a 0-d
+ * Tensor); returns the final carry. lower and upper are JS integers (upper ≤ lower: no iteration).
+ */
+export function foriLoop(lower: number, upper: number, body: (i: Tensor, carry: any) => any, init: unknown): any {
+  for (const [name, v] of [['lower', lower], ['upper', upper]] as const) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail('ERR_ARG', 'foriLoop', `expected ${name} to be an integer but received ${describe(v)}`);
+  }
+  if (typeof body !== 'function') fail('ERR_ARG', 'foriLoop', `expected body to be a function but received ${describe(body)}`);
+  // (the counter and the carry in an object: [lower, 3] would be one numeric leaf)
+  const [{ c }] = scan(({ i, c }: { i: Tensor; c: unknown }) => [{ i: add(i, 1), c: body(i, c) }, null], { i: lower, c: init }, null, { length: Math.max(0, upper - lower) });
+  return c;
+}
+
+/** The body's graph with its inputs in scan order: constants (captured tracers), carries, xs. */
+function bodyGraph(g: Graph, nOwn: number): Graph {
+  const b = Object.assign(Object.create(Graph.prototype) as Graph, g, { inputs: [...g.inputs.slice(nOwn), ...g.inputs.slice(0, nOwn)] });
+  return compact(b);
+}
+
+/** xs leaves share their leading length, which `length` (when given) must equal */
+function scanLength(xs: readonly Tensor[], given: number | undefined): number {
+  if (given !== undefined && (typeof given !== 'number' || !Number.isSafeInteger(given) || given < 0)) {
+    fail('ERR_ARG', 'scan', `expected length to be a non-negative integer but received ${describe(given)}`);
+  }
+  if (!xs.length) return given ?? fail('ERR_ARG', 'scan', 'without xs, the number of iterations must be given: scan(f, init, null, { length })');
+  for (const t of xs) if (t.rank === 0) fail('ERR_SHAPE', 'scan', `each xs leaf is sliced along axis 0, but one is 0-d (${fmtShape(t.shape)})`);
+  const n = xs[0].shape[0];
+  const bad = xs.find((t) => t.shape[0] !== n);
+  if (bad) fail('ERR_SHAPE', 'scan', `xs leaves must share their leading length: ${xs.map((t) => fmtShape(t.shape)).join(', ')}`);
+  if (given !== undefined && given !== n) fail('ERR_SHAPE', 'scan', `length ${given} does not match xs's leading length ${n}`);
+  return n;
+}
+
+/** the body's carry must have init's structure and shapes (ERR_SHAPE naming the leaf) */
+function checkCarry(name: string, def: TreeDef, shapes: readonly (readonly number[])[], outDef: TreeDef, g: Graph, n: number): void {
+  const diff = structureDiff(def, outDef);
+  if (diff) fail('ERR_SHAPE', name, `the body must return a carry with the structure of init, but it differs at ${diff === 'root' ? 'the root' : diff}`);
+  for (let j = 0; j < n; j++) {
+    const got = g.shapes[g.outputs[j]];
+    if (!sameShape(got, shapes[j])) fail('ERR_SHAPE', name, `carry leaf ${leafName(def, j)}: the body returned ${fmtShape(got)}, expected ${fmtShape(shapes[j])} (init's shape)`);
+  }
+}
+
+function leafName(def: TreeDef, j: number): string {
+  if (def.t === 'leaf') return def.i === j ? def.path || 'init' : '';
+  if (def.t === 'static') return '';
+  for (const d of def.items) { const p = leafName(d, j); if (p) return p; }
+  return '';
+}
+
+function numericTree(name: string, def: TreeDef, what: string): void {
+  if (def.t === 'static') return fail('ERR_ARG', name, `expected ${what} to be numbers, arrays or tensors but received ${describe(def.value)}`);
+  if (def.t !== 'leaf') def.items.forEach((d) => numericTree(name, d, what));
+}
+
+export function checkOptions(name: string, opts: unknown, known: ReadonlySet<string>): void {
+  if (opts === undefined) return;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) fail('ERR_ARG', name, `expected an options object but received ${describe(opts)}`);
+  for (const k of Object.keys(opts as object)) if (!known.has(k)) fail('ERR_ARG', name, `unknown option '${k}' (known: ${[...known].join(', ')})`);
+}
