@@ -75,3 +75,66 @@ describeBackends('prod gradient without division', () => {
     expect(Array.from((w.grad((v: w.Tensor) => w.sum(w.prod(v, 1)))(w.tensor([[1, 2, 3], [4, 5, 6]])) as w.Tensor).data())).toEqual([6, 3, 2, 30, 24, 20]);
   });
 });
+
+// ---- NaN-safety at every order and in forward mode (issue 11, round 2) ---------------------------
+/** flat data of a result (number, Tensor, nested array) */
+const flat = (r: unknown): number[] =>
+  (typeof r === 'number' ? [r] : Array.isArray(r) ? (r.flat(Infinity) as number[]) : Array.from((r as T).data()));
+/** exact zeros stay exact (either sign), the rest within a few ulp */
+function expectValues(got: unknown, want: readonly number[], what: string): void {
+  const g = flat(got);
+  expect(g.length, what).toBe(want.length);
+  g.forEach((v, i) => {
+    if (want[i] === 0) expect(Math.abs(v), `${what} [${i}] = ${v}, expected exactly 0`).toBe(0);
+    else expect(Math.abs(v - want[i]) <= 1e-14 * Math.abs(want[i]), `${what} [${i}] = ${v}, expected ${want[i]}`).toBe(true);
+  });
+}
+
+/** f singular at 0 (an infinite partial or derivative there), and its 1st–3rd derivatives at x = 2 */
+const SINGULAR: [string, (x: T) => T, [number, number, number]][] = [
+  ['sqrt', w.sqrt, [0.5 / Math.SQRT2, -0.125 / Math.SQRT2, 0.375 / 4 / Math.SQRT2]],
+  ['log', w.log, [0.5, -0.25, 0.25]],
+  ['1/x', (x) => w.div(1, x), [-0.25, 0.25, -0.375]],
+  ['pow(x, 0.5)', (x) => w.pow(x, 0.5), [0.5 / Math.SQRT2, -0.125 / Math.SQRT2, 0.375 / 4 / Math.SQRT2]],
+  ['pow(x, -1)', (x) => w.pow(x, -1), [-0.25, 0.25, -0.375]],
+];
+
+describeBackends('NaN-safe accumulation at every order and in forward mode', () => {
+  const x = [-1, 0, -0, 2];
+  const ones = [1, 1, 1, 1];
+  for (const [name, f, [d1, d2, d3]] of SINGULAR) {
+    // the unchosen side (x ≤ 0) gets exact zeros at every order: a zero cotangent or tangent contributes zero
+    const safe = (t: T) => w.sum(w.where(w.greater(t, 0), f(t), 0));
+    const g = (t: T) => w.grad(safe)(t) as T;
+    const hv = (t: T) => w.hvp(safe)(t, ones) as T;
+    const diag = (d: number) => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, d];
+
+    it(`where(x > 0, ${name}, 0): gradient and second order (hessian, hvp, jvp of grad, grad of grad)`, () => {
+      expectValues(w.grad(safe)(x), [0, 0, 0, d1], 'grad');
+      expectValues(w.jvp(safe, [x], [ones])[1], [d1], 'jvp');
+      expectValues(w.hessian(safe)(x), diag(d2), 'hessian');
+      expectValues(w.hvp(safe)(x, ones), [0, 0, 0, d2], 'hvp');
+      expectValues(w.jvp(g, [x], [ones])[1], [0, 0, 0, d2], 'jvp of grad');
+      expectValues(w.grad((t: T) => w.sum(g(t)))(x), [0, 0, 0, d2], 'grad of grad');
+      expectValues(w.jacobian(g, { mode: 'reverse' })(x), diag(d2), 'reverse jacobian of grad');
+    });
+
+    it(`where(x > 0, ${name}, 0): third order (grad of hvp, jvp of hvp, hessian of grad, derivative³)`, () => {
+      expectValues(w.grad((t: T) => w.sum(hv(t)))(x), [0, 0, 0, d3], 'grad of hvp');
+      expectValues(w.jvp(hv, [x], [ones])[1], [0, 0, 0, d3], 'jvp of hvp');
+      expectValues(w.grad((t: T) => w.sum(w.grad((u: T) => w.sum(g(u)))(t) as T))(x), [0, 0, 0, d3], 'grad of grad of grad');
+      expectValues(w.hessian((t: T) => w.sum(g(t)))(x), diag(d3), 'hessian of Σ grad');
+      const s = (t: T) => w.where(w.greater(t, 0), f(t), 0);
+      const d = w.derivative;
+      for (const at of [0, -0, -1]) expectValues(d(d(d(s)))(at), [0], `derivative³ at ${at}`);
+      expectValues(d(d(d(s)))(2), [d3], 'derivative³ at 2');
+    });
+  }
+
+  it('a genuine ∞·0 in a chain rule stays NaN (a zero partial does not guard an infinite cotangent)', () => {
+    // (x³)^(1/3) = x, but the chain rule at 0 is ∞ · 0: no value is right, so wengert says NaN
+    expect(w.grad((t: T) => w.pow(w.pow(t, 3), 1 / 3))(0)).toBeNaN();
+    // an exactly zero cotangent still wins: 0 · ∞ = 0
+    expect(w.grad((t: T) => w.mul(w.pow(w.pow(t, 3), 1 / 3), 0))(0)).toBe(0);
+  });
+});
