@@ -138,3 +138,53 @@ describeBackends('NaN-safe accumulation at every order and in forward mode', () 
     expect(w.grad((t: T) => w.mul(w.pow(w.pow(t, 3), 1 / 3), 0))(0)).toBe(0);
   });
 });
+
+// ---- pow at a zero base (issue 11, round 2) ----------------------------------------------------
+describeBackends('pow at a zero base', () => {
+  const d = w.derivative;
+  it('Σ c·pow(x, [0, 1, 2, 3]) has gradient c₁ at x = 0 (and at every element of a vector x = 0)', () => {
+    const c = w.tensor([2, 3, 5, 7]), k = w.tensor([0, 1, 2, 3]);
+    expect(w.grad((t: T) => w.sum(w.mul(c, w.pow(t, k))))(0)).toBe(3);
+    expect(w.grad((t: T) => w.sum(w.mul(c, w.pow(t, k))))([0, 0, 0, 0])).toEqual([0, 3, 0, 0]);
+    expect(w.grad((t: T) => w.sum(w.mul(c, w.pow(t, k))))([0, -0, 0, -0])).toEqual([0, 3, 0, 0]);
+  });
+
+  it('derivatives of x⁰, x¹, x², x³ at 0 of orders 1–3, in reverse, forward and mixed modes', () => {
+    const want: Record<number, number[]> = { 0: [0, 0, 0], 1: [1, 0, 0], 2: [0, 2, 0], 3: [0, 0, 6] };
+    for (const k of [0, 1, 2, 3]) {
+      const f = (t: T) => w.pow(t, k);
+      const g1 = (t: T) => w.grad(f)(t) as T;
+      const g2 = (t: T) => w.grad(g1)(t) as T;
+      expectValues([w.grad(f)(0), d(f)(0)], [want[k][0], want[k][0]], `x^${k}: first`);
+      expectValues([g2(w.tensor(0)), d(d(f))(0), w.hessian(f)(0), w.hvp(f)(0, 1), w.jvp(g1, [0], [1])[1]],
+        Array(5).fill(want[k][1]), `x^${k}: second`);
+      expectValues([w.grad(g2)(0), d(d(d(f)))(0), w.hvp(g1)(0, 1), w.jvp((t: T) => w.hvp(f)(t, 1) as T, [0], [1])[1]],
+        Array(4).fill(want[k][2]), `x^${k}: third`);
+      // a vector of zeros: the native SIMD kernels, not the 0-d path
+      expectValues(w.hvp((t: T) => w.sum(w.pow(t, k)))([0, -0, 0], [1, 1, 1]), Array(3).fill(want[k][1]), `x^${k}: vector hvp`);
+    }
+  });
+
+  it('a traced exponent: derivatives in x at a zero base match the constant exponent; the Hessian is symmetric elsewhere', () => {
+    const pxy = (v: T) => w.pow(w.at(v, 0), w.at(v, 1));
+    for (const k of [0, 1, 2, 3]) {
+      const fx = (t: T) => w.pow(t, w.add(w.mul(t, 0), k));  // the exponent is traced (it depends on t)
+      expectValues([d(fx)(0), d(d(fx))(0), d(d(d(fx)))(0)], [[0, 1, 0, 0][k], [0, 0, 2, 0][k], [0, 0, 0, 6][k]], `x^${k} traced`);
+      expect(flat(w.hessian(pxy)([0, k]))[0], `∂²/∂x² pow(0, ${k})`).toBe([0, 0, 2, 0][k]);
+      // at a = 2 the exact Hessian of aᵇ: [[b(b−1)a^(b−2), a^(b−1)(1 + b ln a)], [·, ln²a · aᵇ]]
+      const a = 2, l = Math.LN2;
+      const H = [k * (k - 1) * a ** (k - 2), a ** (k - 1) * (1 + k * l), a ** (k - 1) * (1 + k * l), l * l * a ** k];
+      expectValues(w.hessian(pxy)([a, k]), H, `hessian of pow at (2, ${k})`);
+      expectValues(w.jacobian((v: T) => w.grad(pxy)(v) as T, { mode: 'reverse' })([a, k]), H, `reverse-over-reverse at (2, ${k})`);
+    }
+  });
+
+  it('∂/∂b pow(a, b): 0 at a = 0 (b > 0), NaN for a < 0 (b ↦ aᵇ is NaN at every non-integer b)', () => {
+    for (const b of [0.5, 1, 2, 3]) expect(w.grad((e: T) => w.pow(0, e))(b)).toBe(0);
+    expect(w.grad((e: T) => w.pow(-2, e))(2)).toBeNaN();
+    expect(w.grad((e: T) => w.sum(w.pow([-2, 2], e)))(3)).toBeNaN();
+    // a zero cotangent still gives 0, and the derivative in a is the usual b·aᵇ⁻¹
+    expect(w.grad((e: T) => w.mul(w.pow(-2, e), 0))(2)).toBe(0);
+    expect(w.grad((t: T) => w.pow(t, 3))(-2)).toBe(12);
+  });
+});

@@ -531,6 +531,7 @@ const KINKS: Record<string, () => void> = {
     for (const y of [0.5, 1, 2, 3]) expect(gs(w.pow, [1], 0, y)[0][0], `d/dy pow(0, ${y})`).toBe(0);
     expect(gs(w.pow, [0], 0, 2)[0][0]).toBe(0);
     expect(gs(w.pow, [0], 0, 1)[0][0]).toBe(1);
+    expect(gs(w.pow, [0], 0, 0)[0][0]).toBe(0);  // b ⊙ aᵇ⁻¹ = 0 ⊙ ∞ = 0 (test/conventions.test.ts: all orders)
     sides((y) => w.pow(D, y), [0.5, 2]);
     sides((x) => w.pow(x, 2), [-D, D]);
   },
