@@ -1,0 +1,120 @@
+// Derivatives at large and awkward arguments against closed forms computed without cancellation
+// (issue 11, round 2). A partial such as 1 − tanh²x or σ(1 − σ) loses every digit once tanh x or σ
+// rounds to 1 although the derivative is a normal double; each rule here must stay within a few ulp
+// where the derivative is well-conditioned. First derivatives in reverse and forward mode, second
+// derivatives as hvp (forward over reverse) and grad of grad, on vectors (the native SIMD kernels).
+import { it, expect } from 'vitest';
+import * as w from '../src/index.js';
+import { describeBackends } from './support/backends.js';
+
+type T = w.Tensor;
+type Ref = (x: number) => number;
+
+// ---- closed forms (exp of a non-positive argument, no difference of nearly equal terms) ----------
+const tanh1: Ref = (x) => { const e = Math.exp(-2 * Math.abs(x)); return (4 * e) / ((1 + e) * (1 + e)); };  // sech²x
+const tanh2: Ref = (x) => -2 * Math.tanh(x) * tanh1(x);
+const sig: Ref = (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+const sig1: Ref = (x) => { const e = Math.exp(-Math.abs(x)); return e / ((1 + e) * (1 + e)); };
+const sig2: Ref = (x) => -sig1(x) * Math.tanh(x / 2);  // σ'(1 − 2σ), 1 − 2σ = −tanh(x/2)
+const oms = (x: number) => (1 - x) * (1 + x);  // 1 − x², exact factors near ±1
+const asin1: Ref = (x) => 1 / Math.sqrt(oms(x));
+const asin2: Ref = (x) => x * asin1(x) ** 3;
+// 1/(1 + x²) and −2x/(1 + x²)² through r = 1/x for |x| > 1 (x² overflows, (1 + x²)² underflows)
+const atan1: Ref = (x) => { if (Math.abs(x) <= 1) return 1 / (1 + x * x); const r = 1 / x; return (r * r) / (1 + r * r); };
+const atan2nd: Ref = (x) => { if (Math.abs(x) <= 1) return (-2 * x) / (1 + x * x) ** 2; const r = 1 / x; return (-2 * r * r * r) / (1 + r * r) ** 2; };
+
+interface Case { name: string; f: (x: T) => T; xs: number[]; d1: Ref; d2: Ref; rtol?: number }
+const CASES: Case[] = [
+  { name: 'tanh', f: w.tanh, xs: [1e-8, 0.5, 5, 15, 19.5, 25, 100, 300, -15, -25, -300], d1: tanh1, d2: tanh2 },
+  { name: 'sigmoid', f: w.sigmoid, xs: [1e-8, 0.5, 10, 30, 36.9, 40, 100, 700, -30, -40, -700], d1: sig1, d2: sig2 },
+  { name: 'softplus', f: w.softplus, xs: [0.5, 30, 40, 100, -40, -700], d1: sig, d2: sig1 },
+  { name: 'expm1', f: w.expm1, xs: [1e-10, -1, -10, -30, -40, -700, 10], d1: Math.exp, d2: Math.exp },
+  { name: 'exp', f: w.exp, xs: [-700, 700], d1: Math.exp, d2: Math.exp },
+  { name: 'log1p', f: w.log1p, xs: [-1 + 2 ** -40, -0.5, 1e-12, 1e10], d1: (x) => 1 / (1 + x), d2: (x) => -1 / ((1 + x) * (1 + x)) },
+  { name: 'asin', f: w.asin, xs: [1e-10, 0.3, 0.6, 0.9, 0.999999, 1 - 2 ** -40, -(1 - 2 ** -40)], d1: asin1, d2: asin2 },
+  { name: 'acos', f: w.acos, xs: [1e-10, 0.6, 0.999999, 1 - 2 ** -40, -(1 - 2 ** -40)], d1: (x) => -asin1(x), d2: (x) => -asin2(x) },
+  { name: 'atan', f: w.atan, xs: [1e-10, 0.5, 2, 1e8, 1e80, 1e100, -1e100, 1e150], d1: atan1, d2: atan2nd },
+  { name: 'sinh', f: w.sinh, xs: [1e-10, 1, 20, 700, -700], d1: Math.cosh, d2: Math.sinh },
+  { name: 'cosh', f: w.cosh, xs: [1e-10, 1, 20, 700, -700], d1: Math.sinh, d2: Math.cosh },
+  { name: 'tan', f: w.tan, xs: [1.5, 1.57, -1.57], d1: (x) => 1 + Math.tan(x) ** 2, d2: (x) => 2 * Math.tan(x) * (1 + Math.tan(x) ** 2) },
+  { name: 'sqrt', f: w.sqrt, xs: [1e-300, 1e300], d1: (x) => 0.5 / Math.sqrt(x), d2: (x) => -0.25 / Math.sqrt(x) / x },
+  { name: 'log', f: w.log, xs: [1e-300, 1e300], d1: (x) => 1 / x, d2: (x) => -1 / x / x },
+  { name: '1/x', f: (x) => w.div(1, x), xs: [1e-100, 1e100], d1: (x) => -1 / x / x, d2: (x) => 2 / x / x / x },
+];
+
+/** max relative error of got against want (0 expected exactly where want is 0) */
+function maxRel(got: ArrayLike<number>, want: readonly number[]): { err: number; at: number } {
+  let err = 0, at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const e = want[i] === 0 ? (got[i] === 0 ? 0 : Infinity) : Math.abs(got[i] - want[i]) / Math.abs(want[i]);
+    if (!(e <= err)) { err = e; at = i; }
+  }
+  return { err, at };
+}
+function expectAccurate(got: ArrayLike<number>, xs: readonly number[], ref: Ref, rtol: number, what: string): void {
+  const want = xs.map(ref);
+  const { err, at } = maxRel(got, want);
+  expect(err <= rtol, `${what}: relative error ${err.toExponential(2)} at x = ${xs[at]} (got ${got[at]}, want ${want[at]})`).toBe(true);
+}
+const data = (r: unknown) => (r as T).data();
+
+describeBackends('derivatives at large and awkward arguments', () => {
+  for (const c of CASES) {
+    const rtol = c.rtol ?? 1e-14;
+    const F = (x: T) => w.sum(c.f(x));
+    it(`${c.name}′ (reverse and forward) and ${c.name}″ (hvp, grad of grad) within ${rtol}`, () => {
+      const ones = c.xs.map(() => 1);
+      expectAccurate(data(w.grad(F)(w.tensor(c.xs))), c.xs, c.d1, rtol, `${c.name}′ reverse`);
+      expectAccurate(data(w.jvp(c.f, [w.tensor(c.xs)], [w.tensor(ones)])[1]), c.xs, c.d1, rtol, `${c.name}′ forward`);
+      expectAccurate(data(w.hvp(F)(w.tensor(c.xs), w.tensor(ones))), c.xs, c.d2, rtol, `${c.name}″ hvp`);
+      const gg = w.grad((x: T) => w.sum(w.grad(F)(x) as T))(w.tensor(c.xs));
+      expectAccurate(data(gg), c.xs, c.d2, rtol, `${c.name}″ grad of grad`);
+    });
+  }
+
+  it('atan2 partials at tiny and huge scales (x² + y² would under- or overflow)', () => {
+    // ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²), scaled by a power of two s: exact
+    const pairs: [number, number][] = [[1e-200, 2e-200], [3e200, 1e200], [1, 1e-300], [1e200, 1e-200], [-2e-170, 1e-170], [0.5, -2]];
+    const ref = pairs.map(([y, x]) => {
+      const s = 2 ** Math.floor(Math.log2(Math.max(Math.abs(x), Math.abs(y)))), xs = x / s, ys = y / s;
+      const d = xs * xs + ys * ys;
+      return [xs / d / s, -ys / d / s];
+    });
+    const ys = w.tensor(pairs.map((p) => p[0])), xs = w.tensor(pairs.map((p) => p[1]));
+    const [gy, gx] = w.grad((a: T, b: T) => w.sum(w.atan2(a, b)), { argnums: [0, 1] })(ys, xs) as T[];
+    expectAccurate(data(gy), pairs.map((_, i) => i), (i) => ref[i][0], 1e-14, '∂atan2/∂y');
+    expectAccurate(data(gx), pairs.map((_, i) => i), (i) => ref[i][1], 1e-14, '∂atan2/∂x');
+    // second order: the Hessian of atan2 at a moderate point against −2xy/(x²+y²)² etc.
+    const H = w.hessian((v: T) => w.atan2(w.at(v, 0), w.at(v, 1)))([3, 4]) as T;
+    const r4 = 625;
+    expectAccurate(H.data(), [0, 1, 2, 3], (i) => [-24 / r4, -7 / r4, -7 / r4, 24 / r4][i], 1e-14, 'atan2 Hessian at (3, 4)');
+  });
+
+  it('third derivatives of tanh and sigmoid at large arguments (grad³ and forward over forward over reverse)', () => {
+    // tanh‴ = 4 tanh²·sech² − 2 sech⁴ (no cancellation for |x| ≥ 1);  σ‴(x) = tanh‴(x/2)/16
+    const tanh3: Ref = (x) => { const t = Math.tanh(x), s = tanh1(x); return 4 * t * t * s - 2 * s * s; };
+    const xs = [2, 15, 30, 100, 300, -30, -300];
+    for (const [f, ref, at] of [[w.tanh, tanh3, xs], [w.sigmoid, (x: number) => tanh3(x / 2) / 16, xs.map((x) => 2 * x)]] as const) {
+      const F = (x: T) => w.sum(f(x));
+      const G = (x: T) => w.grad(F)(x) as T;
+      const X = w.tensor(at), V = w.tensor(at.map(() => 1));
+      expectAccurate(data(w.grad((x: T) => w.sum(w.grad((y: T) => w.sum(G(y)))(x) as T))(X)), at, ref, 1e-14, `${f.name}‴ grad³`);
+      expectAccurate(data(w.jvp((x: T) => w.hvp(F)(x, V) as T, [X], [V])[1]), at, ref, 1e-14, `${f.name}‴ jvp of hvp`);
+    }
+  });
+
+  it('past underflow the derivatives are exactly 0 at every order, never NaN', () => {
+    // sech²x underflows past |x| = 373.4; σ'(x) = ¼ sech²(x/2) past |x| = 746.8
+    for (const [f, at] of [[w.tanh, [400, 800, -1000]], [w.sigmoid, [800, 1000, -1000]]] as const) {
+      const xs = w.tensor([...at, 1e300, -1e300, Infinity, -Infinity]), v = w.tensor([1, 1, 1, 1, 1, 1, 1]);
+      const F = (x: T) => w.sum(f(x));
+      const G = (x: T) => w.grad(F)(x) as T;
+      const d1 = data(G(xs)), d2 = data(w.hvp(F)(xs, v)), d2r = data(w.grad((x: T) => w.sum(G(x)))(xs));
+      const d3 = data(w.grad((x: T) => w.sum(w.grad((y: T) => w.sum(G(y)))(x) as T))(xs));
+      const d3f = data(w.jvp((x: T) => w.hvp(F)(x, v) as T, [xs], [v])[1]);
+      for (const [d, what] of [[d1, '1st'], [d2, 'hvp'], [d2r, 'grad²'], [d3, 'grad³'], [d3f, 'jvp of hvp']] as const) {
+        expect(Array.from(d).map(Math.abs), `${f.name} ${what}`).toEqual([0, 0, 0, 0, 0, 0, 0]);
+      }
+    }
+  });
+});
