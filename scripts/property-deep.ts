@@ -1,12 +1,14 @@
 // Deep property run (`npm run test:deep`): 1e5 random programs (test/support/programs.ts) on the TS and
 // native backends, cycling the native SIMD level per case, checked against each other and against
-// finite differences. Runs in chunks of 1000 cases with their own seeds; a failing chunk shrinks its
-// counterexample, prints it (with w.show) and the run goes on. Exit code 1 when any chunk failed.
+// finite differences (second order for guarded singular functions and integer powers), then the local
+// derivatives of every smooth unary op at the operands the programs gave it against closed forms.
+// Runs in chunks of 1000 cases with their own seeds; a failing chunk shrinks its counterexample,
+// prints it (with w.show) and the run goes on. Exit code 1 when any chunk or the local check failed.
 //   npx tsx scripts/property-deep.ts [--cases 100000] [--seed 1] [--max-steps 16] [--chunks 9,12 (re-run those)]
 import fc from 'fast-check';
 import * as w from '../src/index.js';
 import { _addon, backendRuns } from '../src/backends/index.js';
-import { specArb, checkProgram, newTally, DEFAULT_CHECK, type Backend } from '../test/support/programs.js';
+import { specArb, checkProgram, checkLocalDerivatives, newTally, DEFAULT_CHECK, type Backend } from '../test/support/programs.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,8 +43,19 @@ for (let c = 0; c * CHUNK < cases; c++) {
   }
   if ((c + 1) % 10 === 0) console.log(`${(c + 1) * CHUNK} cases, ${failures.length} failing chunks, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
+// the local derivative check on the TS backend and on the native one at every SIMD level
+let local: Record<string, number> | string = {};
+try {
+  local = checkLocalDerivatives(['ts']);
+  for (const lv of levels) { addon!.setSimd(lv); checkLocalDerivatives(['native']); }
+} catch (e) {
+  local = (e as Error).message;
+  failures.push(`local derivatives: ${local}`);
+  console.log(`\n--- FAILURE (local derivatives) ---\n${local}\n`);
+}
 if (addon) addon.setSimd(addon.simdInfo().detected);
 const secs = (Date.now() - t0) / 1000;
-console.log(JSON.stringify({ cases: tally.cases, failingChunks: failures.length, fd: tally.fd, meanDepth: +(tally.depthSum / Math.max(1, tally.cases)).toFixed(2),
-  nativeRuns: backendRuns().native, perLevel, seconds: +secs.toFixed(1), backend: w.getBackend() }, null, 1));
+console.log(JSON.stringify({ cases: tally.cases, failingChunks: failures.length, fd: tally.fd, second: tally.second, local,
+  meanDepth: +(tally.depthSum / Math.max(1, tally.cases)).toFixed(2), nativeRuns: backendRuns().native, perLevel, seconds: +secs.toFixed(1),
+  backend: w.getBackend() }, null, 1));
 process.exit(failures.length ? 1 : 0);

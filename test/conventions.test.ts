@@ -75,3 +75,116 @@ describeBackends('prod gradient without division', () => {
     expect(Array.from((w.grad((v: w.Tensor) => w.sum(w.prod(v, 1)))(w.tensor([[1, 2, 3], [4, 5, 6]])) as w.Tensor).data())).toEqual([6, 3, 2, 30, 24, 20]);
   });
 });
+
+// ---- NaN-safety at every order and in forward mode (issue 11, round 2) ---------------------------
+/** flat data of a result (number, Tensor, nested array) */
+const flat = (r: unknown): number[] =>
+  (typeof r === 'number' ? [r] : Array.isArray(r) ? (r.flat(Infinity) as number[]) : Array.from((r as T).data()));
+/** exact zeros stay exact (either sign), the rest within a few ulp */
+function expectValues(got: unknown, want: readonly number[], what: string): void {
+  const g = flat(got);
+  expect(g.length, what).toBe(want.length);
+  g.forEach((v, i) => {
+    if (want[i] === 0) expect(Math.abs(v), `${what} [${i}] = ${v}, expected exactly 0`).toBe(0);
+    else expect(Math.abs(v - want[i]) <= 1e-14 * Math.abs(want[i]), `${what} [${i}] = ${v}, expected ${want[i]}`).toBe(true);
+  });
+}
+
+/** f singular at 0 (an infinite partial or derivative there), and its 1st–3rd derivatives at x = 2 */
+const SINGULAR: [string, (x: T) => T, [number, number, number]][] = [
+  ['sqrt', w.sqrt, [0.5 / Math.SQRT2, -0.125 / Math.SQRT2, 0.375 / 4 / Math.SQRT2]],
+  ['log', w.log, [0.5, -0.25, 0.25]],
+  ['1/x', (x) => w.div(1, x), [-0.25, 0.25, -0.375]],
+  ['pow(x, 0.5)', (x) => w.pow(x, 0.5), [0.5 / Math.SQRT2, -0.125 / Math.SQRT2, 0.375 / 4 / Math.SQRT2]],
+  ['pow(x, -1)', (x) => w.pow(x, -1), [-0.25, 0.25, -0.375]],
+];
+
+describeBackends('NaN-safe accumulation at every order and in forward mode', () => {
+  const x = [-1, 0, -0, 2];
+  const ones = [1, 1, 1, 1];
+  for (const [name, f, [d1, d2, d3]] of SINGULAR) {
+    // the unchosen side (x ≤ 0) gets exact zeros at every order: a zero cotangent or tangent contributes zero
+    const safe = (t: T) => w.sum(w.where(w.greater(t, 0), f(t), 0));
+    const g = (t: T) => w.grad(safe)(t) as T;
+    const hv = (t: T) => w.hvp(safe)(t, ones) as T;
+    const diag = (d: number) => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, d];
+
+    it(`where(x > 0, ${name}, 0): gradient and second order (hessian, hvp, jvp of grad, grad of grad)`, () => {
+      expectValues(w.grad(safe)(x), [0, 0, 0, d1], 'grad');
+      expectValues(w.jvp(safe, [x], [ones])[1], [d1], 'jvp');
+      expectValues(w.hessian(safe)(x), diag(d2), 'hessian');
+      expectValues(w.hvp(safe)(x, ones), [0, 0, 0, d2], 'hvp');
+      expectValues(w.jvp(g, [x], [ones])[1], [0, 0, 0, d2], 'jvp of grad');
+      expectValues(w.grad((t: T) => w.sum(g(t)))(x), [0, 0, 0, d2], 'grad of grad');
+      expectValues(w.jacobian(g, { mode: 'reverse' })(x), diag(d2), 'reverse jacobian of grad');
+    });
+
+    it(`where(x > 0, ${name}, 0): third order (grad of hvp, jvp of hvp, hessian of grad, derivative³)`, () => {
+      expectValues(w.grad((t: T) => w.sum(hv(t)))(x), [0, 0, 0, d3], 'grad of hvp');
+      expectValues(w.jvp(hv, [x], [ones])[1], [0, 0, 0, d3], 'jvp of hvp');
+      expectValues(w.grad((t: T) => w.sum(w.grad((u: T) => w.sum(g(u)))(t) as T))(x), [0, 0, 0, d3], 'grad of grad of grad');
+      expectValues(w.hessian((t: T) => w.sum(g(t)))(x), diag(d3), 'hessian of Σ grad');
+      const s = (t: T) => w.where(w.greater(t, 0), f(t), 0);
+      const d = w.derivative;
+      for (const at of [0, -0, -1]) expectValues(d(d(d(s)))(at), [0], `derivative³ at ${at}`);
+      expectValues(d(d(d(s)))(2), [d3], 'derivative³ at 2');
+    });
+  }
+
+  it('a genuine ∞·0 in a chain rule stays NaN (a zero partial does not guard an infinite cotangent)', () => {
+    // (x³)^(1/3) = x, but the chain rule at 0 is ∞ · 0: no value is right, so wengert says NaN
+    expect(w.grad((t: T) => w.pow(w.pow(t, 3), 1 / 3))(0)).toBeNaN();
+    // an exactly zero cotangent still wins: 0 · ∞ = 0
+    expect(w.grad((t: T) => w.mul(w.pow(w.pow(t, 3), 1 / 3), 0))(0)).toBe(0);
+  });
+});
+
+// ---- pow at a zero base (issue 11, round 2) ----------------------------------------------------
+describeBackends('pow at a zero base', () => {
+  const d = w.derivative;
+  it('Σ c·pow(x, [0, 1, 2, 3]) has gradient c₁ at x = 0 (and at every element of a vector x = 0)', () => {
+    const c = w.tensor([2, 3, 5, 7]), k = w.tensor([0, 1, 2, 3]);
+    expect(w.grad((t: T) => w.sum(w.mul(c, w.pow(t, k))))(0)).toBe(3);
+    expect(w.grad((t: T) => w.sum(w.mul(c, w.pow(t, k))))([0, 0, 0, 0])).toEqual([0, 3, 0, 0]);
+    expect(w.grad((t: T) => w.sum(w.mul(c, w.pow(t, k))))([0, -0, 0, -0])).toEqual([0, 3, 0, 0]);
+  });
+
+  it('derivatives of x⁰, x¹, x², x³ at 0 of orders 1–3, in reverse, forward and mixed modes', () => {
+    const want: Record<number, number[]> = { 0: [0, 0, 0], 1: [1, 0, 0], 2: [0, 2, 0], 3: [0, 0, 6] };
+    for (const k of [0, 1, 2, 3]) {
+      const f = (t: T) => w.pow(t, k);
+      const g1 = (t: T) => w.grad(f)(t) as T;
+      const g2 = (t: T) => w.grad(g1)(t) as T;
+      expectValues([w.grad(f)(0), d(f)(0)], [want[k][0], want[k][0]], `x^${k}: first`);
+      expectValues([g2(w.tensor(0)), d(d(f))(0), w.hessian(f)(0), w.hvp(f)(0, 1), w.jvp(g1, [0], [1])[1]],
+        Array(5).fill(want[k][1]), `x^${k}: second`);
+      expectValues([w.grad(g2)(0), d(d(d(f)))(0), w.hvp(g1)(0, 1), w.jvp((t: T) => w.hvp(f)(t, 1) as T, [0], [1])[1]],
+        Array(4).fill(want[k][2]), `x^${k}: third`);
+      // a vector of zeros: the native SIMD kernels, not the 0-d path
+      expectValues(w.hvp((t: T) => w.sum(w.pow(t, k)))([0, -0, 0], [1, 1, 1]), Array(3).fill(want[k][1]), `x^${k}: vector hvp`);
+    }
+  });
+
+  it('a traced exponent: derivatives in x at a zero base match the constant exponent; the Hessian is symmetric elsewhere', () => {
+    const pxy = (v: T) => w.pow(w.at(v, 0), w.at(v, 1));
+    for (const k of [0, 1, 2, 3]) {
+      const fx = (t: T) => w.pow(t, w.add(w.mul(t, 0), k));  // the exponent is traced (it depends on t)
+      expectValues([d(fx)(0), d(d(fx))(0), d(d(d(fx)))(0)], [[0, 1, 0, 0][k], [0, 0, 2, 0][k], [0, 0, 0, 6][k]], `x^${k} traced`);
+      expect(flat(w.hessian(pxy)([0, k]))[0], `∂²/∂x² pow(0, ${k})`).toBe([0, 0, 2, 0][k]);
+      // at a = 2 the exact Hessian of aᵇ: [[b(b−1)a^(b−2), a^(b−1)(1 + b ln a)], [·, ln²a · aᵇ]]
+      const a = 2, l = Math.LN2;
+      const H = [k * (k - 1) * a ** (k - 2), a ** (k - 1) * (1 + k * l), a ** (k - 1) * (1 + k * l), l * l * a ** k];
+      expectValues(w.hessian(pxy)([a, k]), H, `hessian of pow at (2, ${k})`);
+      expectValues(w.jacobian((v: T) => w.grad(pxy)(v) as T, { mode: 'reverse' })([a, k]), H, `reverse-over-reverse at (2, ${k})`);
+    }
+  });
+
+  it('∂/∂b pow(a, b): 0 at a = 0 (b > 0), NaN for a < 0 (b ↦ aᵇ is NaN at every non-integer b)', () => {
+    for (const b of [0.5, 1, 2, 3]) expect(w.grad((e: T) => w.pow(0, e))(b)).toBe(0);
+    expect(w.grad((e: T) => w.pow(-2, e))(2)).toBeNaN();
+    expect(w.grad((e: T) => w.sum(w.pow([-2, 2], e)))(3)).toBeNaN();
+    // a zero cotangent still gives 0, and the derivative in a is the usual b·aᵇ⁻¹
+    expect(w.grad((e: T) => w.mul(w.pow(-2, e), 0))(2)).toBe(0);
+    expect(w.grad((t: T) => w.pow(t, 3))(-2)).toBe(12);
+  });
+});

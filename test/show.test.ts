@@ -18,7 +18,7 @@ function runPrinted(text: string, inputs: number[]): number[] {
   let nextIn = 0;
   const fns: Record<string, (...a: number[]) => number> = {
     sin: Math.sin, cos: Math.cos, neg: (a) => -a, mul: (a, b) => a * b, cmul: (a, b) => (a === 0 ? 0 : a * b),
-    add: (a, b) => a + b, sub: (a, b) => a - b, exp: Math.exp,
+    add: (a, b) => a + b, sub: (a, b) => a - b, exp: Math.exp, equal: (a, b) => (a === b ? 1 : 0), where: (c, a, b) => (c !== 0 ? a : b),
   };
   for (const line of lines(text).map(code)) {
     let m: RegExpExecArray | null;

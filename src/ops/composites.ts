@@ -18,6 +18,7 @@ import { concat } from './concat.js';
 import { matmul } from './matmul.js';
 import { stopGradient } from './stopGradient.js';
 import { tensor } from '../core/tensor.js';
+import { gather } from './gather.js';
 
 type Axis = number | readonly number[] | undefined;
 
@@ -115,7 +116,12 @@ export function unstack(x: TensorLike, axis = 0): Tensor[] {
     reshape(slice(t, t.shape.map((_, i) => (i === ax ? k : 0)), t.shape.map((d, i) => (i === ax ? k + 1 : d))), rest));
 }
 
-/** oneHot(indices, depth)[…, j] = [indices[…] = j] */
+/**
+ * oneHot(indices, depth)[…, j] = [indices[…] = j]. The indices pass through gather(arange(depth), ·),
+ * which is the identity on valid indices and ERR_ARG otherwise on every path (DESIGN §1): eager,
+ * traced and compiled, on both backends (the TS kernel checks them, the native executor reports
+ * them through its status).
+ */
 export function oneHot(indices: TensorLike, depth: number): Tensor {
   const idx = asTensor(indices, 'oneHot');
   if (!Number.isInteger(depth) || depth < 0) fail('ERR_ARG', 'oneHot', `expected a non-negative integer depth but received ${depth}`);
@@ -124,5 +130,6 @@ export function oneHot(indices: TensorLike, depth: number): Tensor {
     if (bad >= 0) fail('ERR_ARG', 'oneHot', `expected integer indices in [0, ${depth}) but received ${idx._data[bad]} at position ${bad}`);
   }
   const range = tensor(Array.from({ length: depth }, (_, j) => j));
-  return equal(reshape(idx, [...idx.shape, 1]), range);
+  const checked = idx._data ? idx : gather(range, idx);
+  return equal(reshape(checked, [...idx.shape, 1]), range);
 }

@@ -14,7 +14,8 @@ export interface ElementwiseSpec {
   partials: readonly (Partial | null)[] | null;
   test?: TestSpec;
   simplify?: OpDef['simplify'];
-  /** explicit rules where the partials form is not exact enough (where: the unchosen side gets an exact 0) */
+  /** explicit rules where the partials form is not exact enough (where: the unchosen side gets an exact 0;
+   *  cmul: the zero-guarding (co)tangent stays a guard in its own derivatives) */
   vjp?: OpDef['vjp'];
   jvp?: OpDef['jvp'];
 }

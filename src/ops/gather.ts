@@ -4,6 +4,7 @@ import { fail } from '../core/errors.js';
 import { normAxis, sizeOf, type Shape } from '../core/shape.js';
 import { defineOp, type OpDef } from './op.js';
 import { scatterAdd } from './scatterAdd.js';
+import { transpose } from './transpose.js';
 
 interface Attrs { readonly axis: number }
 // y = take(x, idx, axis) (NumPy take, no wraparound);  x̄ = scatterAdd(ȳ, idx);  idx has no derivative
@@ -27,9 +28,13 @@ export const gatherOp: OpDef<Attrs> = defineOp<Attrs>({
   },
   vjp: (g, { ins: [x, idx], attrs: { axis } }) => [scatterAdd(g, idx, axis, x.shape[axis]), null],
   jvp: ([t], { ins: [, idx], attrs }) => (t ? apply(gatherOp, [t, idx], attrs) : null),
-  batch: ([x, idx], batched, { axis }) => (batched[1]
-    ? fail('ERR_NO_RULE', 'gather', 'batching over gather indices is not supported (indices have no derivative)')
-    : apply(gatherOp, [x, idx], { axis: axis + 1 })),
+  batch: ([x, idx], batched, { axis }) => {
+    if (!batched[1]) return apply(gatherOp, [x, idx], { axis: axis + 1 });
+    if (batched[0]) return fail('ERR_NO_RULE', 'gather', 'batching over both the operand and the indices is not supported');
+    // indices [N, ...is] into an unbatched x: the batch axis lands at `axis`; move it to the front
+    const y = apply(gatherOp, [x, idx], { axis });
+    return axis === 0 ? y : transpose(y, [axis, ...y.shape.map((_, i) => i).filter((i) => i !== axis)]);
+  },
   fmtAttrs: ({ axis }) => `axis=${axis}`,
   test: { domain: [[-3, 3], [0, 3]], shapes: [[[4, 3], [5]], [[2, 4], [2, 3]]], attrs: [{ axis: 0 }, { axis: 1 }], integerInputs: [1] },
 });

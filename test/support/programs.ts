@@ -5,9 +5,16 @@
 // outside an op's test domain are squashed into it, mid + half·tanh((x − mid)/half). Which operands
 // get squashed is decided once, on the concrete leaves (`resolve`), so the traced function is the
 // same on every backend and under finite-difference perturbations.
+// Besides values and gradients (both backends, finite differences) a case checks: a finite F has a
+// finite gradient; programs with a `guard` step (where(x > t, f(x), ·) with f singular at 0 on the
+// unchosen side) also second order, H·v on both backends and against differences of the gradient;
+// and the operands each smooth unary op saw are collected (`LOCAL`) for a relative check of its
+// first and second derivatives against closed forms (`checkLocalDerivatives`), which finite
+// differences cannot resolve (σ′(30) = 9.4e-14 next to σ(30) ≈ 1).
 import fc from 'fast-check';
 import * as w from '../../src/index.js';
 import { opByName } from '../../src/ops/registry.js';
+import { UNARY_DERIVATIVES } from './derivatives.js';
 
 type T = w.Tensor;
 export type Shape = number[];
@@ -24,7 +31,7 @@ export const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'atan2', 'maximum', 'm
 export const COMPARE = ['less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual'] as const;
 export const REDUCE = ['sum', 'mean', 'prod', 'max', 'min', 'logsumexp'] as const;
 export const OTHER = ['where', 'clip', 'softmax', 'logSoftmax', 'matmul', 'dot', 'outer', 'transpose', 'reshape',
-  'broadcastTo', 'expandDims', 'squeeze', 'slice', 'at', 'concat', 'stack', 'unstack', 'gather', 'scale'] as const;
+  'broadcastTo', 'expandDims', 'squeeze', 'slice', 'at', 'concat', 'stack', 'unstack', 'gather', 'scale', 'guard'] as const;
 export const OPS: readonly string[] = [...UNARY, ...BINARY, ...COMPARE, ...REDUCE, ...OTHER];
 
 /** operands kept below this magnitude (larger ones are squashed into [-3, 3]) */
@@ -34,16 +41,24 @@ const MAX_SIZE = 256;
 /** ops whose operands must lie in their test domain (restricted domain, overflow or poor conditioning) */
 const DOMAIN_OPS = new Set(['sqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'asin', 'acos', 'sinh', 'cosh',
   'square', 'div', 'pow', 'atan2', 'clip', 'mul', 'prod', 'logsumexp', 'softmax', 'logSoftmax', 'matmul', 'dot', 'outer']);
+/** wider than the op's own test domain: exp-based ops see arguments up to |x| = 40, asin/acos up to 1 − 1e-6 */
+const WIDE: Record<string, readonly [number, number]> = {
+  exp: [-40, 3], expm1: [-40, 3], logsumexp: [-40, 40], softmax: [-40, 40], logSoftmax: [-40, 40],
+  asin: [-0.999999, 0.999999], acos: [-0.999999, 0.999999],
+};
 
 const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 // ---- arbitraries ---------------------------------------------------------------------------------
-/** values near kinks (0, ±tiny, subnormal, −0) and exact small integers (ties) next to uniform draws */
+/** values near kinks (±0, ±tiny, subnormal) and exact small integers (ties) next to uniform draws */
 const special = fc.constantFrom(0, -0, 1, -1, 2, 0.5, 1e-300, -5e-324, 1e-9, -1e-9);
+/** up to |x| = 40: saturating ops (tanh, sigmoid, softplus) see them unsquashed, exp-based ones through WIDE */
+const large = fc.integer({ min: -40_000, max: 40_000 }).map((i) => i / 1e3);
 export const valueArb = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: -3_000_000, max: 3_000_000 }).map((i) => i / 1e6 + (i % 7) * 1e-8) },
-  { weight: 2, arbitrary: special },
+  { weight: 3, arbitrary: special },
   { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }) },
+  { weight: 1, arbitrary: large },
 );
 
 const dimArb = fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.constant(0) });
@@ -88,6 +103,8 @@ export interface Built {
   tie: boolean;
   /** largest finite magnitude among the leaves and the forward values (absolute rounding scale) */
   magnitude: number;
+  /** a guard step or a zero-capable integer power: second order is checked too */
+  second: boolean;
 }
 
 class Env {
@@ -104,6 +121,8 @@ class Env {
   exact = new WeakSet<T>();
   /** resolving: the current step rounded somewhere (a squash, a sum) */
   inexact = false;
+  /** a guard step or an integer power of an unsquashed base was recorded */
+  second = false;
   step = 0;
   constructor(readonly dec: Decisions, readonly nudges: Nudges, readonly resolving: boolean, readonly hold?: readonly T[]) {}
   /** a (discontinuous) mask of a vs b: records exact ties while resolving */
@@ -167,6 +186,7 @@ class Env {
 }
 
 function domainOf(op: string, arg: number): readonly [number, number] {
+  if (WIDE[op]) return WIDE[op];
   const d = opByName.get(op)?.test?.domain;
   if (!d) return [-3, 3];
   return (typeof d[0] === 'number' ? d : (d as readonly (readonly [number, number])[])[arg]) as readonly [number, number];
@@ -232,10 +252,18 @@ function compatible(env: Env, a: T | Shape, b: T): T {
 const perms = (n: number): number[][] => (n <= 1 ? [Array.from({ length: n }, (_, i) => i)]
   : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])));
 
+/** f singular at 0 for the guard step */
+const GUARDED: ((x: T) => T)[] = [w.sqrt, w.log, (x) => w.div(1, x), (x) => w.pow(x, 0.5), (x) => w.pow(x, -1)];
+
 function apply(env: Env, idx: number, s: Step): T | T[] {
   const { op, k } = s;
   const f1 = (x: T) => fit(env, idx, 0, op, x);
-  const one = (fn: (x: T) => T) => { env.eqns++; return fn(f1(env.pick(s.a))); };
+  const one = (fn: (x: T) => T) => {
+    env.eqns++;
+    const x = f1(env.pick(s.a));
+    if (env.resolving) sampleOperands(op, x);
+    return fn(x);
+  };
   switch (op) {
     case 'where': {
       const c = env.pick(s.a), a = env.pick(s.b);
@@ -257,6 +285,23 @@ function apply(env: Env, idx: number, s: Step): T | T[] {
       return w.clip(env.offKink(2, env.offKink(1, x, lo), hi), lo, hi);
     }
     case 'scale': { env.eqns++; return w.mul(env.pick(s.a), [-2.5, -1, 0.5, 3][k % 4]); }
+    case 'guard': {
+      // where(x > 0.01, f(x), c·x), f singular at 0: the unchosen side (±0, x < 0, tiny x, where f is
+      // ±∞ or NaN with infinite partials) contributes exact zeros at every order
+      const x = fit(env, idx, 0, op, env.pick(s.a));
+      const cond = env.cmp('greater', x, 0.01);
+      env.eqns += 4;
+      env.second = true;
+      return w.where(cond, GUARDED[k % GUARDED.length](x), w.mul(x, [0, -2.5, 0.5][(k >> 3) % 3]));
+    }
+    case 'pow': {
+      if (k % 4 !== 1) break;  // below: base in the op's domain, any exponent
+      // any base (±0 included: leaves hold them) to a small integer power: exact at every order
+      const x = fit(env, idx, 0, 'powInt', env.pick(s.a));
+      env.eqns++;
+      env.second = true;
+      return w.pow(x, (k >> 2) % 4);
+    }
     case 'softmax': case 'logSoftmax': {
       const x = f1(env.pick(s.a));
       if (x.rank === 0) { env.eqns++; return w.neg(x); }
@@ -409,7 +454,7 @@ export function build(spec: ProgramSpec): Built {
   const held = (...xs: T[]) => run(spec, new Env(dec, nudges, false, env0.held), xs)[0];
   let magnitude = 0;
   for (const t of env0.vals) for (const v of t.data()) if (Number.isFinite(v)) magnitude = Math.max(magnitude, Math.abs(v));
-  return { spec, fn, scalar, held, leaves, depth: env0.eqns, tie: env0.tie, magnitude };
+  return { spec, fn, scalar, held, leaves, depth: env0.eqns, tie: env0.tie, magnitude, second: env0.second };
 }
 
 /** one line per step, for failure reports next to w.show */
@@ -490,47 +535,173 @@ export function compareEvaluations(b: Built, want: Evaluation, got: Evaluation, 
   }
 }
 
-/** seeded direction in [-1, 1] per leaf element */
-function directions(b: Built): Float64Array[] {
-  let s = 0x9e3779b9 ^ b.depth;
+/** seeded direction in [-1, 1] per leaf element (`salt` gives another one) */
+function directions(b: Built, salt = 0): Float64Array[] {
+  let s = (0x9e3779b9 ^ b.depth ^ Math.imul(salt, 0x85ebca6b)) >>> 0;
   const next = () => { s = (s + 0x6d2b79f5) >>> 0; let t = Math.imul(s ^ (s >>> 15), s | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1; };
   return b.spec.leaves.map((l) => Float64Array.from(l.values, () => next()));
 }
 
+const perturbed = (b: Built, vs: readonly Float64Array[], s: number) =>
+  b.spec.leaves.map((l, k) => w.tensor(Float64Array.from(l.values, (x, i) => x + s * vs[k][i]), l.shape));
+const allFinite = (as: readonly Float64Array[]) => as.every((a) => a.every(Number.isFinite));
+
 /**
- * ⟨∇F, v⟩ against float64 central differences of F (eager TS kernels) along a seeded v. A point
- * where the one-sided differences disagree, or the central difference changes with the step, lies
- * on or near a kink (relu, abs, max ties, where masks, clip): there AD's subgradient is checked by
- * the cross-backend comparison only.
+ * d/ds φ(s) at 0 by AD (`ad`, from terms of total magnitude `scale`) against central differences of
+ * φ. A point where the one-sided differences disagree, or the central difference changes with the
+ * step, lies on or near a kink (relu, abs, max ties, where masks, clip): there AD's subgradient is
+ * checked by the cross-backend comparison only. `noise` is the rounding of φ itself, amplified by 1/h.
  */
-export function checkFD(b: Built, ev: Evaluation, fdRtol: number): FdOutcome {
-  const vs = directions(b);
-  const F = (s: number) => b.held(...b.spec.leaves.map((l, k) => w.tensor(Float64Array.from(l.values, (x, i) => x + s * vs[k][i]), l.shape))).item();
-  let ad = 0, scale = 0;
-  ev.grads.forEach((g, k) => g.forEach((gi, i) => { ad += gi * vs[k][i]; scale += Math.abs(gi * vs[k][i]); }));
-  const f0 = ev.value[0];
-  if (b.tie) return 'kink';
-  if (!Number.isFinite(ad) || !Number.isFinite(f0)) return 'non-finite';
+function compareFD(phi: (s: number) => number, f0: number, ad: number, scale: number, noise: number, fdRtol: number,
+  what: () => string): FdOutcome {
   const h = 1e-6;
-  const fp = F(h), fm = F(-h), fp4 = F(h / 4), fm4 = F(-h / 4);
+  const fp = phi(h), fm = phi(-h), fp4 = phi(h / 4), fm4 = phi(-h / 4);
   if (![fp, fm, fp4, fm4].every(Number.isFinite)) return 'non-finite';
   const c1 = (fp - fm) / (2 * h), c4 = (fp4 - fm4) / (h / 2);
   const fwd = (fp4 - f0) / (h / 4), bwd = (f0 - fm4) / (h / 4);
-  const noise = 1e-15 * (1 + b.depth) * (1 + b.magnitude) / h;  // rounding of F itself, amplified by 1/h
   const mag = Math.abs(c1) + 1e-2 * scale + 1e-8;  // not the full scale: cancelling terms would hide a kink
-  // as sensitive as the check below: a kink at x makes |ad − c4| about |fwd − bwd|/2; smooth F gives h/4·F''
+  // as sensitive as the check below: a kink at x makes |ad − c4| about |fwd − bwd|/2; smooth φ gives h/4·φ''
   if (Math.abs(fwd - bwd) > 2 * fdRtol * mag + 40 * noise || Math.abs(c1 - c4) > fdRtol * mag + 10 * noise) return 'kink';
   // c1 − c4 estimates the truncation error of c4 (a second-order kink leaves an O(h) bias)
   if (!(Math.abs(ad - c4) <= fdRtol * Math.max(scale, Math.abs(ad), Math.abs(c4)) + 2 * Math.abs(c1 - c4) + 4 * noise)) {
-    throw new Error(report(b, `finite differences: ⟨∇F, v⟩ = ${ad} but (F(x+hv) − F(x−hv))/2h = ${c4} (h = ${h / 4}, scale ${scale.toExponential(2)})`));
+    throw new Error(`${what()} = ${ad} but (φ(h) − φ(−h))/2h = ${c4} (h = ${h / 4}, scale ${scale.toExponential(2)})`);
   }
   return 'ok';
 }
 
-export interface Tally { cases: number; depthSum: number; fd: Record<FdOutcome, number>; native: number }
-export const newTally = (): Tally => ({ cases: 0, depthSum: 0, fd: { ok: 0, kink: 0, 'non-finite': 0 }, native: 0 });
+/**
+ * ⟨∇F, v⟩ against float64 central differences of F (eager TS kernels) along a seeded v. A finite F
+ * must have a finite gradient, also at kinks and ties (NaN-safe accumulation, DESIGN §4).
+ */
+export function checkFD(b: Built, ev: Evaluation, fdRtol: number): FdOutcome {
+  const f0 = ev.value[0];
+  if (Number.isFinite(f0) && !allFinite(ev.grads)) {
+    throw new Error(report(b, `F = ${f0} is finite but its gradient is not: [${ev.grads.map((g) => `[${g}]`).join(', ')}]`));
+  }
+  const vs = directions(b);
+  let ad = 0, scale = 0;
+  ev.grads.forEach((g, k) => g.forEach((gi, i) => { ad += gi * vs[k][i]; scale += Math.abs(gi * vs[k][i]); }));
+  if (b.tie) return 'kink';
+  if (!Number.isFinite(ad) || !Number.isFinite(f0)) return 'non-finite';
+  const noise = 1e-15 * (1 + b.depth) * (1 + b.magnitude) / 1e-6;
+  return compareFD((s) => b.held(...perturbed(b, vs, s)).item(), f0, ad, scale, noise, fdRtol,
+    () => report(b, 'finite differences: ⟨∇F, v⟩'));
+}
 
-/** One property case: build, evaluate on each backend, compare them, check FD; throws on a disagreement. */
+// ---- second order: H·v (forward over reverse) on each backend and against differences of ∇F ----------
+const argnumsOf = (b: Built) => b.spec.leaves.map((_, i) => i);
+const gradsOf = (b: Built, f: (...xs: T[]) => T, xs: T[]) =>
+  (w.grad(f, { argnums: argnumsOf(b) })(...xs) as unknown[]).map(flat);
+
+/** H·v of F at the leaves, one array per leaf, on one backend */
+export function evaluateHvp(b: Built, backend: Backend, vs: readonly Float64Array[]): Float64Array[] {
+  w.setBackend(backend);
+  try {
+    const G = (...xs: T[]) => w.grad(b.scalar, { argnums: argnumsOf(b) })(...xs) as T[];
+    const tangents = b.spec.leaves.map((l, k) => w.tensor(vs[k], l.shape));
+    const hv = w.jvp(G, b.leaves(), tangents)[1] as unknown[];
+    return hv.map(flat);
+  } finally {
+    w.setBackend('ts');
+  }
+}
+
+/**
+ * Second order for programs with a guard step or an integer power: H·v agrees across backends, is
+ * finite where F and ∇F are, and ⟨H·v, u⟩ matches central differences of ⟨∇F, u⟩ along v.
+ */
+export function checkSecondOrder(b: Built, evs: readonly Evaluation[], opts: CheckOptions): FdOutcome {
+  const vs = directions(b), us = directions(b, 1);
+  const hvs = opts.backends.map((be) => {
+    try { return evaluateHvp(b, be, vs); } catch (e) { throw new Error(report(b, `${be} backend threw in H·v: ${(e as Error).stack}`)); }
+  });
+  const rtolH = 10 * opts.perEqn * (1 + b.depth);  // the H·v program is ~10× deeper than F
+  const gmag = Math.max(b.magnitude, ...evs[0].grads.map((g) => g.reduce((m, x) => (Number.isFinite(x) ? Math.max(m, Math.abs(x)) : m), 0)));
+  for (let i = 1; i < hvs.length; i++) {
+    hvs[0].forEach((h, k) => {
+      const m = firstMismatch(h, hvs[i][k], rtolH, gmag);
+      if (m) throw new Error(report(b, `H·v (${opts.backends[i]} vs ${opts.backends[0]}): leaf ${k} differs ${m}`));
+    });
+  }
+  const f0 = evs[0].value[0];
+  if (Number.isFinite(f0) && allFinite(evs[0].grads) && !allFinite(hvs[0])) {
+    throw new Error(report(b, `F and ∇F are finite but H·v is not: [${hvs[0].map((h) => `[${h}]`).join(', ')}]`));
+  }
+  if (b.tie) return 'kink';
+  let ad = 0, scale = 0;
+  hvs[0].forEach((h, k) => h.forEach((x, i) => { ad += x * us[k][i]; scale += Math.abs(x * us[k][i]); }));
+  if (!Number.isFinite(ad)) return 'non-finite';
+  const phi = (s: number) => {
+    const g = gradsOf(b, b.held, perturbed(b, vs, s));
+    let d = 0;
+    g.forEach((gk, k) => gk.forEach((x, i) => { d += x * us[k][i]; }));
+    return d;
+  };
+  let g0 = 0;
+  evs[0].grads.forEach((gk, k) => gk.forEach((x, i) => { g0 += x * us[k][i]; }));
+  const noise = 1e-15 * (1 + 3 * b.depth) * (1 + gmag) / 1e-6;
+  return compareFD(phi, g0, ad, scale, noise, 10 * opts.fdRtol, () => report(b, 'second order: ⟨H·v, u⟩'));
+}
+
+// ---- local derivatives: every smooth unary op at the operands the programs gave it -------------------
+/** operands each smooth unary op saw while programs were built (a bounded sample per op) */
+export const LOCAL = new Map<string, Set<number>>();
+const LOCAL_CAP = 4096;
+
+function sampleOperands(op: string, x: T): void {
+  if (!UNARY_DERIVATIVES[op]) return;
+  let set = LOCAL.get(op);
+  if (!set) LOCAL.set(op, (set = new Set()));
+  for (const v of x.data()) if (Number.isFinite(v) && set.size < LOCAL_CAP) set.add(v);
+}
+
+/** the smallest positive normal double: below it the relative error of a reference means nothing */
+const NORMAL = 2.2250738585072014e-308;
+
+/**
+ * f′ (reverse and forward mode) and f″ (H·v) of each sampled unary op, elementwise, against the closed
+ * forms of support/derivatives.ts within `rtol` (relative) wherever the closed form is a normal
+ * double; an exact 0 must be exact. f″ is assembled from terms the size of f′ (σ″ = σ′σ̄ − σσ̄′), so
+ * it may also be off by a few ulp of |f′|. Finite differences cannot see these errors (σ′(30) ≈
+ * 9.4e-14 next to σ(30) ≈ 1). Returns the number of points checked per op.
+ */
+export function checkLocalDerivatives(backends: readonly Backend[], rtol = 1e-13): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [op, set] of LOCAL) {
+    const xs = Float64Array.from(set), [d1, d2] = UNARY_DERIVATIVES[op];
+    const f = (w as unknown as Record<string, (x: T) => T>)[op];
+    const F = (x: T) => w.sum(f(x));
+    for (const be of backends) {
+      w.setBackend(be);
+      try {
+        const X = w.tensor(xs), ones = w.tensor(xs.map(() => 1));
+        const got: [string, Float64Array, (x: number) => number, (x: number) => number][] = [
+          ['f′ reverse', flat(w.grad(F)(X)), d1, () => 0], ['f′ forward', flat(w.jvp(f, [X], [ones])[1]), d1, () => 0],
+          ['f″ (H·v)', flat(w.hvp(F)(X, ones)), d2, (x) => 4 * Number.EPSILON * Math.abs(d1(x))],
+        ];
+        for (const [what, g, ref, floor] of got) {
+          xs.forEach((x, i) => {
+            const want = ref(x);
+            const bad = want === 0 ? g[i] !== 0
+              : Number.isFinite(want) && Math.abs(want) >= NORMAL && !(Math.abs(g[i] - want) <= rtol * Math.abs(want) + floor(x));
+            if (bad) throw new Error(`${op} ${what} [${be}] at x = ${x}: ${g[i]}, closed form ${want} (relative error ${(Math.abs(g[i] - want) / Math.abs(want)).toExponential(2)})`);
+          });
+        }
+      } finally {
+        w.setBackend('ts');
+      }
+    }
+    counts[op] = xs.length;
+  }
+  return counts;
+}
+
+export interface Tally { cases: number; depthSum: number; fd: Record<FdOutcome, number>; second: Record<FdOutcome, number>; native: number }
+export const newTally = (): Tally => ({
+  cases: 0, depthSum: 0, fd: { ok: 0, kink: 0, 'non-finite': 0 }, second: { ok: 0, kink: 0, 'non-finite': 0 }, native: 0,
+});
+
+/** One property case: build, evaluate on each backend, compare them, check FD (and second order); throws on a disagreement. */
 export function checkProgram(spec: ProgramSpec, opts: CheckOptions, tally?: Tally): void {
   const b = build(spec);
   const evs = opts.backends.map((be) => {
@@ -538,5 +709,10 @@ export function checkProgram(spec: ProgramSpec, opts: CheckOptions, tally?: Tall
   });
   for (let i = 1; i < evs.length; i++) compareEvaluations(b, evs[0], evs[i], `${opts.backends[i]} vs ${opts.backends[0]}`, opts.perEqn);
   const fd = checkFD(b, evs[0], opts.fdRtol);
-  if (tally) { tally.cases++; tally.depthSum += b.depth; tally.fd[fd]++; if (opts.backends.includes('native')) tally.native++; }
+  const second = b.second ? checkSecondOrder(b, evs, opts) : null;
+  if (tally) {
+    tally.cases++; tally.depthSum += b.depth; tally.fd[fd]++;
+    if (second) tally.second[second]++;
+    if (opts.backends.includes('native')) tally.native++;
+  }
 }
