@@ -144,3 +144,45 @@ describeBackends('loop bad input', () => {
     expect(w.grad((x: T) => w.scan((c: T) => [w.add(c, x), null], 0, null, { length: 3 })[0])(2)).toBe(3);
   });
 });
+
+describeBackends('whileLoop', () => {
+  const newton = (a: T) => w.whileLoop(
+    (x: T) => w.greater(w.abs(w.sub(w.mul(x, x), a)), w.mul(1e-12, a)),
+    (x: T) => w.mul(0.5, w.add(x, w.div(a, x))), a);
+  const powerLoop = (c: T) => w.whileLoop((s: { k: T; x: T }) => w.less(s.k, 5),
+    (s: { k: T; x: T }) => ({ k: w.add(s.k, 1), x: w.sin(w.mul(s.x, c)) }), { k: 0, x: 0.5 }).x as T;
+  const powerPlain = (c: T) => { let x: T = w.tensor(0.5); for (let k = 0; k < 5; k++) x = w.sin(w.mul(x, c)); return x; };
+
+  it('Newton square root: values and derivatives of every order', () => {
+    for (const a of [2, 9, 1e-4, 1e6]) {
+      expect((newton(w.tensor(a)) as unknown as number) / Math.sqrt(a)).toBeCloseTo(1, 12);
+      expect(w.grad(newton)(a)).toBeCloseTo(0.5 / Math.sqrt(a), 10);
+      expect(w.derivative(newton)(a)).toBeCloseTo(0.5 / Math.sqrt(a), 10);
+      expect((w.hessian(newton)(a) as number) / (-0.25 * a ** -1.5)).toBeCloseTo(1, 10);
+    }
+  });
+
+  it('the same bits as the unrolled loop, in both modes and at second order', () => {
+    same(w.valueAndGrad(powerLoop)(1.3), w.valueAndGrad(powerPlain)(1.3));
+    same(w.derivative(powerLoop)(1.3), w.derivative(powerPlain)(1.3));
+    same(w.hessian(powerLoop)(1.3), w.hessian(powerPlain)(1.3));
+    same(w.hvp(powerLoop)(1.3, 2), w.hvp(powerPlain)(1.3, 2));
+    same(w.jacobian((v: T) => w.stack(w.unstack(v).map(powerLoop)), { mode: 'forward' })([1.3, 0.4]),
+      w.jacobian((v: T) => w.stack(w.unstack(v).map(powerPlain)), { mode: 'forward' })([1.3, 0.4]));
+  });
+
+  it('a compiled Newton loop does not re-record when it needs more or fewer iterations', () => {
+    const p = w.compile(newton, 2);
+    for (const a of [2, 100, 1e-4, 3e7]) expect(p.grad(a)).toBeCloseTo(0.5 / Math.sqrt(a), 9);
+    expect(p.stats.retraces).toBe(0);
+  });
+
+  it('maxIterations bounds a loop that does not end; bad cond and carries are named', () => {
+    const err = (code: string, re: RegExp) => expect.objectContaining({ code, message: expect.stringMatching(re) });
+    expect(() => w.grad((x: T) => w.whileLoop((y: T) => w.greater(y, 0), (y: T) => w.add(y, 1), x, { maxIterations: 10 }))(1))
+      .toThrow(err('ERR_ARG', /did not end within maxIterations = 10/));
+    expect(() => w.whileLoop((y: T) => w.greater(y, 0), (y: T) => w.sub(y, 1), [1, 2])).toThrow(err('ERR_SHAPE', /cond must return one 0-d tensor .* but returned f64\[2\]/));
+    expect(() => w.whileLoop((y: T) => w.greater(y, 0), (y: T) => w.stack([y, y]), 1)).toThrow(err('ERR_SHAPE', /carry leaf init/));
+    expect(() => w.whileLoop((y: T) => w.greater(y, 0), (y: T) => w.sub(y, 1), 1, { maxIterations: -1 })).toThrow(err('ERR_ARG', /maxIterations/));
+  });
+});

@@ -64,8 +64,10 @@ enum OpId : int32_t {
   OP_matmulT = 55,
   OP_part = 56,
   OP_scan = 57,
+  OP_whileLoop = 58,
+  OP_whileVjp = 59,
 };
-constexpr int32_t kOpCount = 58;
+constexpr int32_t kOpCount = 60;
 
 enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7 };
 
@@ -130,6 +132,8 @@ constexpr OpInfo kOps[kOpCount] = {
   {"matmulT", FAM_matmul, 2},
   {"part", FAM_layout, 1},
   {"scan", FAM_none, -1},
+  {"whileLoop", FAM_none, -1},
+  {"whileVjp", FAM_none, -1},
 };
 
 }  // namespace wg

@@ -71,7 +71,7 @@ bool Decoder::instruction(int32_t idx) {
       ok = fail(S_OP, "%s runs JS code and has no native kernel", info.name);
       break;
     case OP_part:  // lowered to slice + reshape by the planner
-    case OP_scan:  // runs on the TS backend between native stretches (for now)
+    case OP_scan: case OP_whileLoop: case OP_whileVjp:  // run on the TS backend between native stretches (for now)
       ok = fail(S_OP, "%s is not run by the native executor", info.name);
       break;
   }

@@ -17,5 +17,9 @@ export interface CustomHooks {
   scanJvpJoint(ins: readonly Tensor[], ts: readonly (Tensor | null)[], attrs: any): [Tensor, Tensor | null];
   scanJvp(ts: readonly (Tensor | null)[], ctx: RuleCtx<any>): Tensor | null;
   scanBatch(ins: readonly Tensor[], batched: readonly boolean[], attrs: any): Tensor;
+  whileVjp(cts: readonly (Tensor | null)[], ctx: RuleCtx<any>, needs: readonly boolean[], pending: readonly (Tensor | null)[]): (Tensor | null)[];
+  whileJvpJoint(ins: readonly Tensor[], ts: readonly (Tensor | null)[], attrs: any): [Tensor, Tensor | null];
+  whileBatch(ins: readonly Tensor[], batched: readonly boolean[], attrs: any): Tensor;
+  whileVjpJvpJoint(ins: readonly Tensor[], ts: readonly (Tensor | null)[], attrs: any): [Tensor, Tensor | null];
 }
 export const hooks = {} as CustomHooks;

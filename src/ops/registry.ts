@@ -61,6 +61,7 @@ import { fusedOp } from './fused.js';
 import { matmulTOp } from './matmulT.js';
 import { partOp } from './part.js';
 import { scanOp } from './scan.js';
+import { whileOp, whileVjpOp } from './whileLoop.js';
 
 export const REGISTRY: readonly OpDef[] = [
   negOp, squareOp, sqrtOp, expOp, expm1Op, logOp, log1pOp, sinOp, cosOp, tanOp,
@@ -68,7 +69,7 @@ export const REGISTRY: readonly OpDef[] = [
   signOp, stopGradientOp, addOp, subOp, mulOp, divOp, powOp, atan2Op, maximumOp, minimumOp,
   cmulOp, lessOp, lessEqualOp, greaterOp, greaterEqualOp, equalOp, notEqualOp, whereOp, clipOp, sumOp,
   maxOp, minOp, prodOp, reshapeOp, broadcastToOp, transposeOp, sliceOp, padOp, concatOp, gatherOp,
-  scatterAddOp, matmulOp, customCallOp, opaqueOp, fusedOp, matmulTOp, partOp, scanOp,
+  scatterAddOp, matmulOp, customCallOp, opaqueOp, fusedOp, matmulTOp, partOp, scanOp, whileOp, whileVjpOp,
 ];
 REGISTRY.forEach((op, i) => { op.id = i; });
 setBroadcastOp(broadcastToOp);

@@ -13,6 +13,8 @@ import { unpack } from '../ops/part.js';
 import { add } from '../ops/add.js';
 import { traceFunction } from './trace-fn.js';
 import { scanAttrs } from './loop-rules.js';
+import { whileAttrs } from './while-rules.js';
+import { whileOp } from '../ops/whileLoop.js';
 
 export interface ScanOptions {
   /** iterations; required when xs is undefined or null, else it must equal xs's leading length */
@@ -66,6 +68,63 @@ export function foriLoop(lower: number, upper: number, body: (i: Tensor, carry: 
   // (the counter and the carry in an object: [lower, 3] would be one numeric leaf)
   const [{ c }] = scan(({ i, c }: { i: Tensor; c: unknown }) => [{ i: add(i, 1), c: body(i, c) }, null], { i: lower, c: init }, null, { length: Math.max(0, upper - lower) });
   return c;
+}
+
+export interface WhileOptions {
+  /** an ERR_ARG error when the loop has not ended after this many iterations (default: unbounded) */
+  maxIterations?: number;
+}
+const WHILE_OPTIONS = new Set(['maxIterations']);
+
+/**
+ * whileLoop(cond, body, init, { maxIterations }): carry = body(carry) while cond(carry) is nonzero;
+ * returns the final carry. cond returns a 0-d tensor. Differentiable in both modes: reverse mode
+ * tapes the iterations the loop ran (a buffer sized at run time); the trip count is not a guard,
+ * so a compiled Newton iteration does not re-record when it needs more or fewer steps.
+ */
+export function whileLoop(cond: (carry: any) => unknown, body: (carry: any) => unknown, init: unknown, opts: WhileOptions = {}): any {
+  for (const [name, fn] of [['cond', cond], ['body', body]] as const) {
+    if (typeof fn !== 'function') fail('ERR_ARG', 'whileLoop', `expected ${name} to be a function but received ${describe(fn)}`);
+  }
+  checkOptions('whileLoop', opts, WHILE_OPTIONS);
+  const max = opts.maxIterations;
+  if (max !== undefined && (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 0)) {
+    fail('ERR_ARG', 'whileLoop', `expected maxIterations to be a non-negative integer but received ${describe(max)}`);
+  }
+  const carry = flatten(init, 'init');
+  numericTree('whileLoop', carry.def, 'init');
+  const n = carry.leaves.length;
+  const tc = traceFunction(cond, [init], 'whileLoop cond', { noReads: true });
+  const cv = tc.graph.outputs;
+  if (cv.length !== 1 || tc.graph.shapes[cv[0]].length !== 0) {
+    fail('ERR_SHAPE', 'whileLoop', `cond must return one 0-d tensor (nonzero: go on) but returned ${cv.length === 1 ? fmtShape(tc.graph.shapes[cv[0]]) : `${cv.length} values`}`);
+  }
+  const tb = traceFunction(body, [init], 'whileLoop body', { noReads: true });
+  checkCarry('whileLoop', carry.def, carry.leaves.map((l) => l.shape), tb.outDef, tb.graph, n);
+  // constants: the tracers either function closed over, once each
+  const consts: Tensor[] = [];
+  for (const t of [...tc.inputs.slice(n), ...tb.inputs.slice(n)]) if (!consts.includes(t)) consts.push(t);
+  const condG = alignInputs(tc.graph, n, tc.inputs.slice(n), consts);
+  const bodyG = alignInputs(tb.graph, n, tb.inputs.slice(n), consts);
+  const attrs = whileAttrs(condG, bodyG, consts.length, max ?? null);
+  const packed = apply(whileOp, [...consts, ...carry.leaves], attrs);
+  return unflatten(carry.def, unpack(packed, carry.leaves.map((l) => l.shape)), false);
+}
+
+/**
+ * g (inputs: its own n leaves, then its captured tracers `caps`) with inputs in loop order: the
+ * loop's constants `all` (an unused input for each one g did not capture), then its own leaves.
+ */
+function alignInputs(g: Graph, n: number, caps: readonly Tensor[], all: readonly Tensor[]): Graph {
+  const shapes = [...g.shapes];
+  const inputs = all.map((t) => {
+    const k = caps.indexOf(t);
+    if (k >= 0) return g.inputs[n + k];
+    shapes.push(t.shape);
+    return shapes.length - 1;
+  });
+  const c = Object.assign(Object.create(Graph.prototype) as Graph, g, { shapes, inputs: [...inputs, ...g.inputs.slice(0, n)] });
+  return compact(c);
 }
 
 /** The body's graph with its inputs in scan order: constants (captured tracers), carries, xs. */
