@@ -23,6 +23,7 @@ import { runOnBackend, runOnBackendAsync, getBackend, type BackendName } from '.
 import { nativeBytesOf } from '../backends/native/program.js';
 import { readArgs } from './args.js';
 import { firstDifference } from './purity.js';
+import { reroll } from './reroll.js';
 import { tsPlan } from './plan.js';
 import { printGraph } from '../core/print.js';
 
@@ -32,10 +33,13 @@ const MAX_PATHS = 8;
 export interface ProgramStats {
   ops: number; fusedKernels: number; memoryBytes: number; guards: number; retraces: number;
   lastRetraceReason: string | null; backend: BackendName; paths: number; calls: number;
+  /** loops the recording's repeated blocks were rolled into (plain JS loops) */
+  loops: number;
 }
 
 interface Path {
-  graph: Graph;              // the forward recording
+  graph: Graph;              // the forward recording (repeated blocks rolled into loops)
+  loops: number;             // loops rolled from repeated blocks
   outDef: TreeDef;
   guards: readonly Guard[];
   expected: Float64Array | null; // guarded values as the backend computes them, back to back
@@ -164,7 +168,7 @@ export class Program {
     return {
       ops: g.eqns.length, fusedKernels: tsPlan(g).eqns.filter((e) => e.op.name === 'fused').length, memoryBytes: this.memoryBytes(),
       guards: p.guards.length, retraces: this.retraces, lastRetraceReason: this.lastReason,
-      backend: getBackend(), paths: this.paths.length, calls: this.calls,
+      backend: getBackend(), paths: this.paths.length, calls: this.calls, loops: p.loops,
     };
   }
 
@@ -174,7 +178,9 @@ export class Program {
     if (tr.inputs.length !== this.shapes.length || tr.inputs.some((t) => !t._data)) {
       fail('ERR_ARG', 'compile', 'compile must be called outside other transformations (f captured a tracer)');
     }
-    return { graph: tr.graph, outDef: tr.outDef, guards: tr.graph.guards, expected: null };
+    // plain JS loops rolled into scans: the recording shrinks from trip count × body to one body
+    const { graph, loops } = reroll(tr.graph);
+    return { graph, outDef: tr.outDef, guards: graph.guards, expected: null, loops };
   }
 
   /** @internal whether f's first output depends differentiably on argument 0 (in the first recording) */

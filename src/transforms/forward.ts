@@ -13,6 +13,7 @@ import { batchGraph } from './batch.js';
 import { runGraph } from './run.js';
 import { grad } from './grad.js';
 import { SignatureCache } from '../program/cache.js';
+import { reroll } from '../program/reroll.js';
 import { slice } from '../ops/slice.js';
 import { reshape } from '../ops/reshape.js';
 import { transpose } from '../ops/transpose.js';
@@ -43,7 +44,8 @@ function jvpCall(f: Fn, primals: readonly unknown[], tangents: readonly unknown[
   });
   const nLeaves = tleaves.length;
   const all = Array.from({ length: nLeaves }, (_, i) => i);
-  const jg = cache ? cache.derive(tr.graph, [-3, nLeaves], () => jvpGraph(tr.graph, all), (d) => d) : jvpGraph(tr.graph, all);
+  const build = () => jvpGraph(reroll(tr.graph).graph, all);
+  const jg = cache ? cache.derive(tr.graph, [-3, nLeaves], build, (d) => d) : build();
   const outs = runGraph(jg, [...tr.inputs, ...tleaves]);
   const n = tr.graph.outputs.length;
   return [unflatten(tr.outDef, outs.slice(0, n), false), unflatten(tr.outDef, outs.slice(n), false)];
@@ -85,7 +87,8 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): Fn {
     const inShapes = wrt.map((k) => g.shapes[g.inputs[k]]);
     const outShapes = g.outputs.map((v) => g.shapes[v]);
     const nIn = inShapes.reduce((n, s) => n + sizeOf(s), 0), nOut = outShapes.reduce((n, s) => n + sizeOf(s), 0);
-    const plan = cache.derive(g, [mode === 'auto' ? 0 : mode === 'forward' ? 1 : 2, ...wrt], () => {
+    const plan = cache.derive(tr.graph, [mode === 'auto' ? 0 : mode === 'forward' ? 1 : 2, ...wrt], () => {
+      const g = reroll(tr.graph).graph;
       const forward = mode === 'forward' || (mode === 'auto' && nIn <= nOut);
       const nPrimal = g.inputs.length;
       let bg: Graph;

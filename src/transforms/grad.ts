@@ -7,6 +7,7 @@ import { traceFunction, type Traced } from './trace-fn.js';
 import { vjpGraph, type Seed } from './vjp.js';
 import { runGraph } from './run.js';
 import { SignatureCache } from '../program/cache.js';
+import { reroll } from '../program/reroll.js';
 import type { Graph } from '../core/graph.js';
 
 export interface GradOptions { argnums?: number | number[]; hasAux?: boolean }
@@ -44,7 +45,7 @@ function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[], cache
   const wrt = argnums.flatMap((a) => range(tr.argRanges[a]));
   const seeds: Seed[] = tr.graph.outputs.map((_, k) => (k === 0 ? 'ones' : null));
   // same trace as an earlier call → same derivative program (and the same native Program)
-  const dg = cache.derive(tr.graph, [wrt.length, ...wrt, -2, ...seeds.map((x) => (x ? 1 : 0))], () => vjpGraph(tr.graph, wrt, seeds), (d) => d);
+  const dg = cache.derive(tr.graph, [wrt.length, ...wrt, -2, ...seeds.map((x) => (x ? 1 : 0))], () => vjpGraph(reroll(tr.graph).graph, wrt, seeds), (d) => d);
   const outs = runGraph(dg, tr.inputs);
   const nOut = tr.graph.outputs.length;
   const value = toUser(outs[0]);
@@ -99,7 +100,7 @@ export function vjp(f: Fn, ...primals: unknown[]): [unknown, (ct: unknown) => un
       const ok = l.size === s.reduce((a, b) => a * b, 1) && (l.rank === s.length || l.size === 1);
       if (!ok) fail('ERR_SHAPE', 'vjp', `cotangent leaf ${k}: expected ${fmtShape(s)} but received ${fmtShape(l.shape)}`);
     });
-    dg ??= vjpGraph(tr.graph, wrt, outs.map(() => 'input'));
+    dg ??= vjpGraph(reroll(tr.graph).graph, wrt, outs.map(() => 'input'));
     const nIn = tr.graph.inputs.length;
     const cts = leaves.map((l, k) => (l.rank === tr.graph.shapes[outs[k]].length ? l : new Tensor(tr.graph.shapes[outs[k]], l._data)));
     const res = runGraph(dg, [...tr.inputs.slice(0, nIn), ...cts]);

@@ -9,6 +9,7 @@
 import { Tensor } from '../core/tensor.js';
 import { Graph } from '../core/graph.js';
 import { Trace, apply } from '../core/trace.js';
+import { fail } from '../core/errors.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { compact } from '../core/simplify.js';
 import { extract } from '../core/subgraph.js';
@@ -19,6 +20,8 @@ import { partOp, unpack, packedLayout } from '../ops/part.js';
 import { reshape } from '../ops/reshape.js';
 import { concat } from '../ops/concat.js';
 import { transpose } from '../ops/transpose.js';
+import { slice } from '../ops/slice.js';
+import { runGraph } from './run.js';
 import { broadcastTo } from '../ops/broadcastTo.js';
 import { add } from '../ops/add.js';
 import { jvpGraph } from './jvp.js';
@@ -124,34 +127,35 @@ interface Linear {
   /** the body inputs differentiated, and the G variable of each one's cotangent (−1: structurally zero) */
   wrt: readonly number[];
   gradVars: number[];
-  /** G inputs holding the running sum of the cotangent of the constants listed in `accFor` */
+  /** body inputs whose cotangent starts from an input sum, and the G input holding each sum */
+  presetFor: readonly number[];
   accVars: number[];
 }
 
 /**
- * The body's VJP as one trace. With `accFor` (loop constants), each of those constants' cotangent
- * starts from an input accumulator, so that iteration after iteration continues ONE sum, added in
- * the order the unrolled reverse sweep adds (the same bits).
+ * The body's VJP as one trace. Each body input listed in `presetFor` (a loop constant, or a carry in
+ * the last iteration the reverse sweep runs) has its cotangent start from an input sum, so that one
+ * sum continues across iterations, added in the order the unrolled reverse sweep adds (the same bits).
  */
-function linearize(a: ScanAttrs, wrt: readonly number[], seeded: readonly boolean[], accFor: readonly number[] = []): Linear {
+function linearize(a: ScanAttrs, wrt: readonly number[], seeded: readonly boolean[], presetFor: readonly number[] = []): Linear {
   const b = a.body;
   const tr = new Trace();
   try {
     const env: Tensor[] = new Array(b.nvars);
     b.inputs.forEach((v) => { env[v] = tr.input(b.shapes[v], null); });
     const cts = b.outputs.map((v, j) => (seeded[j] ? tr.input(b.shapes[v], null) : null));
-    const acc = accFor.map((i) => tr.input(b.shapes[b.inputs[i]], null));
+    const acc = presetFor.map((i) => tr.input(b.shapes[b.inputs[i]], null));
     const wrtVars = wrt.map((i) => b.inputs[i]);
     const active = activeVars(b, wrtVars);
     const saved = forward(b, env, active);
     const fwdEnd = tr.graph.eqns.length;
-    const preset = new Map(accFor.map((i, k) => [b.inputs[i], acc[k]]));
+    const preset = new Map(presetFor.map((i, k) => [b.inputs[i], acc[k]]));
     const grads = backward(b, env, wrtVars, seeded.map((s) => (s ? 'input' : null)), cts, active, saved, preset);
     const outs = [...b.outputs.map((v) => env[v]), ...grads.filter((t): t is Tensor => t !== null)];
     const G = tr.finish(outs);
     let k = b.outputs.length;
     return {
-      G, fwdEnd, wrt,
+      G, fwdEnd, wrt, presetFor,
       accVars: acc.map((t) => t._v),
       outVars: G.outputs.slice(0, b.outputs.length),
       ctVars: cts.map((t) => (t ? t._v : -1)),
@@ -241,18 +245,37 @@ hooks.scanVjp = (cts, ctx: RuleCtx<ScanAttrs>, needs, pending) => {
   if (stackIndex.some((k) => k < 0)) throw new Error('scan: a residual of the reverse sweep was not stacked by the forward scan');
   const liveYs = range(0, c.nY).filter((j) => liveY[j]);
   const gradXs = range(c.nConst + c.nCarry, c.nIn).filter((i) => act[i]);
-  const B = reverseBody(L, c, inv, stackedHere.map((r) => r.v), ctCarries, accConsts, liveYs, gradXs);
+  const stacked = stackedHere.map((r) => r.v);
+  const B = reverseBody(L, c, inv, stacked, ctCarries, accConsts.length, liveYs, gradXs);
+  // a carry whose start already has cotangent contributions: the reverse sweep's last iteration
+  // (the loop's first) runs outside the scan, where those contributions can come first (same bits)
+  const startSums = ctCarries.filter((j) => pending[c.nConst + j] !== null);
+  const L0 = startSums.length && a.length ? linearize(a, wrt, [...liveCt, ...liveY], [...accConsts, ...startSums.map((j) => c.nConst + j)]) : null;
+  const n = L0 ? a.length - 1 : a.length, t0 = a.reverse ? a.length - 1 : 0;
+  const rows = (x: Tensor) => (!L0 ? x : a.reverse ? slice(x, [0], [n]) : slice(x, [1], [a.length]));
+  const row = (x: Tensor) => reshape(slice(x, [t0], [t0 + 1]), x.shape.slice(1));
+  const xsIn = [...ctx.ins.slice(c.nConst + c.nCarry), ...stackIndex.map((k) => saved.stacks[k]), ...liveYs.map((j) => cts[c.nCarry + j]!)];
   const insB = [
     ...ctx.ins.slice(0, c.nConst),
     ...ctCarries.map((j) => cts[j] ?? zeros(ctx.ins[c.nConst + j].shape)),
     ...accConsts.map((i) => pending[i] ?? broadcastTo(-0, [...ctx.ins[i].shape])),   // −0 + x = x for every x
-    ...ctx.ins.slice(c.nConst + c.nCarry),
-    ...stackIndex.map((k) => saved.stacks[k]),
-    ...liveYs.map((j) => cts[c.nCarry + j]!),
+    ...xsIn.map(rows),
   ];
-  const aB = scanAttrs(B, c.nConst, ctCarries.length + accConsts.length, a.length, !a.reverse);
-  const parts = unpack(apply(scanOp, insB, aB), scanOutputs(aB));
-  const plus = (i: number, r: Tensor | null) => (r && pending[i] ? add(pending[i]!, r) : r ?? pending[i]);
+  const aB = scanAttrs(B, c.nConst, ctCarries.length + accConsts.length, n, !a.reverse);
+  let parts = unpack(apply(scanOp, insB, aB), scanOutputs(aB));
+  if (L0) {
+    // the same forward section (so the same residuals, by position), numbered in L0's own trace
+    const res0 = residuals(L0, c.nIn);
+    const stacked0 = stackedHere.map((r) => res0.find((q) => sameId(q.id, r.id))?.v ?? fail('ERR_RULE', 'scan', 'a residual of the peeled iteration is missing'));
+    const B0 = reverseBody(L0, c, invariantVars(L0, c.nConst), stacked0, ctCarries, accConsts.length, liveYs, gradXs);
+    const last = runGraph(B0, [...ctx.ins.slice(0, c.nConst), ...parts.slice(0, aB.nCarry), ...xsIn.map(row), ...startSums.map((j) => pending[c.nConst + j]!)]);
+    const ys = parts.slice(aB.nCarry).map((y, k) => {
+      const r = reshape(last[aB.nCarry + k], [1, ...last[aB.nCarry + k].shape]);
+      return concat(a.reverse ? [y, r] : [r, y], 0);
+    });
+    parts = [...last.slice(0, aB.nCarry), ...ys];
+  }
+  const plus = (i: number, r: Tensor | null) => (r && pending[i] && !(L0 && startSums.includes(i - c.nConst)) ? add(pending[i]!, r) : r ?? pending[i]);
   return ctx.ins.map((_, i) => {
     if (!needs[i] || !act[i]) return pending[i];
     if (i < c.nConst) return parts[ctCarries.length + accConsts.indexOf(i)];   // the accumulator continued the pending sum
@@ -276,7 +299,7 @@ function reaching(g: Graph, outs: readonly number[]): Uint8Array {
  * plus this iteration's constant cotangents; ys: the cotangents of the differentiated xs.
  */
 function reverseBody(L: Linear, c: Counts, inv: Uint8Array, stacked: readonly number[], ctCarries: readonly number[],
-  accConsts: readonly number[], liveYs: readonly number[], gradXs: readonly number[]): Graph {
+  nAcc: number, liveYs: readonly number[], gradXs: readonly number[]): Graph {
   const { G } = L;
   const tr = new Trace();
   try {
@@ -287,10 +310,11 @@ function reverseBody(L: Linear, c: Counts, inv: Uint8Array, stacked: readonly nu
     const input = (v: number) => (env[v] = tr.input(G.shapes[v], null));
     G.inputs.slice(0, c.nConst).forEach(input);
     ctCarries.forEach((j) => input(L.ctVars[j]));
-    L.accVars.forEach(input);
+    L.accVars.slice(0, nAcc).forEach(input);
     G.inputs.slice(c.nConst + c.nCarry, c.nIn).forEach(input);
     stacked.forEach(input);
     liveYs.forEach((j) => input(L.ctVars[c.nCarry + j]));
+    L.accVars.slice(nAcc).forEach(input);   // carries' starting sums (the peeled last iteration only)
     // loop-invariant forward values are recomputed here (once per iteration, from the constants)
     const value = (v: number): Tensor => {
       if (env[v]) return env[v];
@@ -309,7 +333,7 @@ function reverseBody(L: Linear, c: Counts, inv: Uint8Array, stacked: readonly nu
     };
     const outs = [
       ...ctCarries.map((j) => grad(c.nConst + j)),
-      ...accConsts.map((i, k) => (L.gradVars[L.wrt.indexOf(i)] >= 0 ? grad(i) : env[L.accVars[k]])),
+      ...L.presetFor.slice(0, nAcc).map(grad),   // a preset sum is never structurally zero
       ...gradXs.map(grad),
     ];
     return compact(tr.finish(outs));

@@ -1,0 +1,336 @@
+// Re-rolling: a block of equations that a plain JS loop recorded again and again becomes one scan
+// equation (a loop), so that a 1000-step loop is differentiated, planned and run as one body of
+// equations instead of 1000 copies. The body computes the same operations on the same values in
+// the same order, so results are the same bits as the unrolled program.
+//
+// 1. Period: each equation gets a hash of its op, attributes, shape and operand kinds; k-grams of
+//    those hashes that repeat vote for their distance, and the most voted distances P are tried.
+// 2. Runs: maximal stretches where equation k matches equation k + P, at least MIN_ITERS periods.
+// 3. Operands of each period's equations are classified the same way in every iteration: made in
+//    this iteration (internal), in the previous one (a carry; its value before the run is the
+//    carry's start), the same value every time (a loop constant), or a different value made
+//    before the run each time (stacked into xs). Anything else (two iterations back, a guarded
+//    value, an opaque call) leaves the run unrolled.
+// 4. Values the rest of the program reads after the run: the last iteration's come out as carries
+//    (the scan's final carries), earlier iterations' as ys rows.
+import { Graph, type Eqn } from '../core/graph.js';
+import { Tensor } from '../core/tensor.js';
+import { sizeOf, type Shape } from '../core/shape.js';
+import { compact } from '../core/simplify.js';
+import { scanOp, scanOutputs } from '../ops/scan.js';
+import { partOp, packedLayout } from '../ops/part.js';
+import { concatOp } from '../ops/concat.js';
+import { reshapeOp } from '../ops/reshape.js';
+import { sliceOp } from '../ops/slice.js';
+import { scanAttrs } from '../transforms/loop-rules.js';
+
+/** a loop must repeat at least this many times, and cover this many equations, to be rolled */
+const MIN_ITERS = 3;
+const MIN_EQNS = 8;
+/** the shortest body worth a loop */
+const MIN_BODY = 2;
+/** k-gram length used to vote for periods */
+const GRAM = 8;
+
+export interface Rolled { graph: Graph; loops: number }
+
+let enabled = process.env.WENGERT_REROLL !== '0';
+/** @internal tests compare rolled and unrolled programs */
+export const setReroll = (on: boolean): void => { enabled = on; };
+
+/** g with its repeated blocks rolled into scans (g itself when nothing repeats, or WENGERT_REROLL=0). */
+export function reroll(g: Graph): Rolled {
+  let loops = 0;
+  if (!enabled) return { graph: g, loops };
+  for (let pass = 0; pass < 3; pass++) {
+    const r = rollOnce(g);
+    if (!r.loops) break;
+    g = r.graph;
+    loops += r.loops;
+  }
+  return { graph: g, loops };
+}
+
+interface Run { start: number; period: number; iters: number }
+
+function rollOnce(g: Graph): Rolled {
+  const n = g.eqns.length;
+  if (n < MIN_ITERS * MIN_BODY) return { graph: g, loops: 0 };
+  const prod = new Int32Array(g.nvars).fill(-1);
+  g.eqns.forEach((e, k) => { prod[e.out] = k; });
+  const h = g.eqns.map((e, k) => eqnHash(g, e, k, prod));
+  const runs: Fit[] = [];
+  const taken = new Uint8Array(n);
+  for (const period of candidatePeriods(h)) {
+    for (const found of runsOf(h, period)) {
+      // the part of the run before the first equation already taken by a loop
+      const end = found.start + found.iters * period;
+      let free = found.start;
+      while (free < end && !taken[free]) free++;
+      const iters = Math.floor((free - found.start) / period);
+      if (iters < MIN_ITERS || iters * period < MIN_EQNS) continue;
+      const fit = fitRun(g, prod, rotate(g, prod, { start: found.start, period, iters }));
+      if (!fit) continue;
+      runs.push(fit);
+      taken.fill(1, fit.start, fit.start + fit.iters * fit.period);
+    }
+  }
+  if (!runs.length) return { graph: g, loops: 0 };
+  runs.sort((a, b) => a.start - b.start);
+  return { graph: rebuild(g, prod, runs), loops: runs.length };
+}
+
+const OPAQUE = new Set(['opaque', 'customCall']);
+
+/** op, attributes, output shape and each operand's kind (made by an equation or not) and shape */
+function eqnHash(g: Graph, e: Eqn, k: number, prod: Int32Array): number {
+  let h = Math.imul(e.op.id + 7, 0x9e3779b1);
+  const key = e.attrs === undefined ? '' : e.op.attrKey ? e.op.attrKey(e.attrs) : JSON.stringify(e.attrs);
+  for (let c = 0; c < key.length; c++) h = Math.imul(h ^ key.charCodeAt(c), 0x01000193);
+  for (const d of g.shapes[e.out]) h = Math.imul(h ^ d, 0x01000193);
+  for (const i of e.ins) {
+    h = Math.imul(h ^ (prod[i] >= 0 ? 1 : 2), 0x01000193);
+    for (const d of g.shapes[i]) h = Math.imul(h ^ (d + 3), 0x01000193);
+    h = Math.imul(h ^ 0x5bd1e995, 0x01000193);
+  }
+  return OPAQUE.has(e.op.name) ? k * 0x7fffffff + 13 : h;   // opaque calls never repeat
+}
+
+/** distances at which k-grams of equation hashes repeat, most frequent first */
+function candidatePeriods(h: readonly number[]): number[] {
+  const last = new Map<number, number>();
+  const votes = new Map<number, number>();
+  for (let k = 0; k + GRAM <= h.length; k++) {
+    let x = 0;
+    for (let j = 0; j < GRAM; j++) x = Math.imul(x ^ h[k + j], 0x01000193) + j;
+    const prev = last.get(x);
+    if (prev !== undefined) { const d = k - prev; if (d >= MIN_BODY) votes.set(d, (votes.get(d) ?? 0) + 1); }
+    last.set(x, k);
+  }
+  return [...votes.entries()].filter(([d, c]) => c >= d).sort((a, b) => b[1] * b[0] - a[1] * a[0]).map(([d]) => d).slice(0, 8);
+}
+
+/** maximal stretches where h[k] = h[k + P], as whole periods */
+function runsOf(h: readonly number[], P: number): Run[] {
+  const out: Run[] = [];
+  let k = 0;
+  while (k + P < h.length) {
+    if (h[k] !== h[k + P]) { k++; continue; }
+    let e = k;
+    while (e + P < h.length && h[e] === h[e + P]) e++;
+    const iters = Math.floor((e - k) / P) + 1;
+    if (iters >= MIN_ITERS) out.push({ start: k, period: P, iters });
+    k = e + 1;
+  }
+  return out;
+}
+
+/**
+ * A run may start anywhere in the loop's iteration (where the recorded blocks start to agree). Of
+ * the P rotations of its body, the one with the fewest carries is the JS loop's own iteration (its
+ * state): that one is rolled (giving up the run's last partial period), so the loop's structure —
+ * and the order in which reverse mode sums — is the unrolled program's.
+ */
+function rotate(g: Graph, prod: Int32Array, run: Run): Run {
+  const { start, period: P } = run;
+  if (run.iters < MIN_ITERS + 1) return run;
+  let best = 0, bestCarries = Infinity;
+  for (let r = 0; r < P; r++) {
+    const carries = new Set<number>();
+    let ok = true;
+    for (let j = 0; j < P && ok; j++) {
+      const e = g.eqns[start + r + j];
+      for (let o = 0; o < e.ins.length && ok; o++) {
+        const s = classify(g, prod, start + r, P, 3, j, o);
+        if (!s) ok = false;
+        else if (s.kind === 'carry') carries.add(s.j);
+      }
+    }
+    if (ok && carries.size < bestCarries) { best = r; bestCarries = carries.size; }
+  }
+  return best === 0 ? run : { start: start + best, period: P, iters: run.iters - 1 };
+}
+
+/** How operand o of body equation j reads: see the header. */
+type Src =
+  | { kind: 'internal'; j: number }
+  | { kind: 'carry'; j: number; init: number }
+  | { kind: 'const'; v: number }
+  | { kind: 'xs'; vs: number[] };
+
+interface Fit extends Run { srcs: Src[][] }
+
+/** the run (or its longest prefix of whole iterations) whose operands classify consistently, or null */
+function fitRun(g: Graph, prod: Int32Array, run: Run): Fit | null {
+  const { start, period: P } = run;
+  const guarded = new Set(g.guards.map((gd) => gd.v));
+  for (let k = start; k < start + P * run.iters; k++) if (guarded.has(g.eqns[k].out)) return null;
+  const srcs: Src[][] = [];
+  for (let j = 0; j < P; j++) {
+    const e0 = g.eqns[start + j];
+    if (OPAQUE.has(e0.op.name)) return null;
+    const row: Src[] = [];
+    for (let o = 0; o < e0.ins.length; o++) {
+      const s = classify(g, prod, start, P, run.iters, j, o);
+      // a carry's start and the xs values are made before the run
+      if (!s || (s.kind === 'carry' && prod[s.init] >= start) || (s.kind === 'xs' && s.vs.some((v) => prod[v] >= start))) return null;
+      row.push(s);
+    }
+    srcs.push(row);
+  }
+  // each value enters the loop in one role only (a carry's start that is also a loop constant would
+  // sum its cotangent in another order than the unrolled program)
+  const role = new Map<number, string>();
+  for (const row of srcs) for (const s of row) {
+    const ids: [number, string][] = s.kind === 'const' ? [[s.v, 'c']] : s.kind === 'carry' ? [[s.init, `r${s.j}`]] : s.kind === 'xs' ? s.vs.map((v) => [v, 'x']) : [];
+    for (const [v, r] of ids) {
+      if (g.consts.has(v)) continue;   // constants have no cotangent to sum
+      const had = role.get(v);
+      if (had !== undefined && had !== r) return null;
+      role.set(v, r);
+    }
+  }
+  return { ...run, srcs };
+}
+
+function classify(g: Graph, prod: Int32Array, start: number, P: number, iters: number, j: number, o: number): Src | null {
+  const v = (t: number) => g.eqns[start + t * P + j].ins[o];
+  const pos = (t: number) => prod[v(t)] - start;   // producer position relative to the run (negative: before it)
+  const all = (ok: (t: number) => boolean, from = 0) => { for (let t = from; t < iters; t++) if (!ok(t)) return false; return true; };
+  // internal: made earlier in the same iteration, at the same offset each time
+  const j0 = pos(0);
+  if (j0 >= 0 && j0 < j && all((t) => pos(t) === t * P + j0)) return { kind: 'internal', j: j0 };
+  // carry: made in the previous iteration at one offset (from the second iteration on)
+  const jc = pos(1) - 0 * P;
+  if (jc >= 0 && jc < P && all((t) => pos(t) === (t - 1) * P + jc, 1)) return { kind: 'carry', j: jc, init: v(0) };
+  const v0 = v(0);
+  if (j0 < 0 && all((t) => v(t) === v0)) return { kind: 'const', v: v0 };
+  if (all((t) => pos(t) < 0)) return { kind: 'xs', vs: Array.from({ length: iters }, (_, t) => v(t)) };
+  return null;
+}
+
+/** g with each run replaced by a scan equation and the parts that the rest of the program reads */
+function rebuild(g: Graph, prod: Int32Array, runs: readonly Fit[]): Graph {
+  const out = Object.assign(Object.create(Graph.prototype) as Graph, g,
+    { shapes: [...g.shapes], labels: [...g.labels], eqns: [] as Eqn[], consts: new Map(g.consts), guards: [] });
+  const alias = new Int32Array(g.nvars + 1);
+  for (let v = 0; v < g.nvars; v++) alias[v] = v;
+  const newVar = (s: Shape) => { out.shapes.push(s); return out.shapes.length - 1; };
+  const emit = (op: Eqn['op'], ins: number[], shape: Shape, attrs: unknown) => { const v = newVar(shape); out.eqns.push({ op, ins, out: v, attrs }); return v; };
+  // last use of each variable (to know which iteration values are read after a run)
+  const lastUse = new Int32Array(g.nvars).fill(-1);
+  g.eqns.forEach((e, k) => e.ins.forEach((i) => { lastUse[i] = Math.max(lastUse[i], k); }));
+  for (const v of g.outputs) lastUse[v] = g.eqns.length;
+  for (const gd of g.guards) lastUse[gd.v] = g.eqns.length;
+  let k = 0;
+  for (const run of runs) {
+    for (; k < run.start; k++) out.eqns.push(remap(g.eqns[k], alias));
+    emitScan(g, run, lastUse, alias, newVar, emit, out);
+    k = run.start + run.iters * run.period;
+  }
+  for (; k < g.eqns.length; k++) out.eqns.push(remap(g.eqns[k], alias));
+  out.outputs = g.outputs.map((v) => alias[v]);
+  for (const gd of g.guards) out.guards.push({ ...gd, v: alias[gd.v] });
+  return compact(out);
+}
+
+const remap = (e: Eqn, alias: Int32Array): Eqn => (e.ins.some((i) => alias[i] !== i) ? { ...e, ins: e.ins.map((i) => alias[i]) } : e);
+
+function emitScan(g: Graph, run: Fit, lastUse: Int32Array, alias: Int32Array, newVar: (s: Shape) => number,
+  emit: (op: Eqn['op'], ins: number[], shape: Shape, attrs: unknown) => number, out: Graph): void {
+  const { start, period: P, iters, srcs } = run;
+  const end = start + P * iters;
+  const eqn = (t: number, j: number) => g.eqns[start + t * P + j];
+  // values read after the run: the last iteration's become carries, earlier ones ys rows
+  const lastOut: number[] = [], rowsOut = new Map<number, number[]>();   // offset j → iterations read later
+  for (let j = 0; j < P; j++) {
+    for (let t = 0; t < iters; t++) {
+      const v = eqn(t, j).out;
+      if (lastUse[v] < end) continue;
+      if (t === iters - 1) lastOut.push(j);
+      else (rowsOut.get(j) ?? rowsOut.set(j, []).get(j)!).push(t);
+    }
+  }
+  // the body: inputs are constants, carries, xs slices
+  const body = new Graph();
+  const bv = new Int32Array(P).fill(-1);   // body variable of each offset's output
+  const consts: number[] = [], carries: { j: number; init: number }[] = [], xs: number[][] = [];
+  const constIn = new Map<number, number>();
+  const carryKey = new Map<string, number>();
+  const carryIns: number[] = [];
+  const xIns: number[] = [];
+  const operand = (s: Src, shape: Shape): number => {
+    switch (s.kind) {
+      case 'internal': return bv[s.j];
+      case 'const': {
+        // a constant stays one in the body; any other loop-invariant value becomes a scan constant
+        let v = constIn.get(s.v);
+        if (v !== undefined) return v;
+        constIn.set(s.v, (v = body.newVar(shape)));
+        const c = g.consts.get(s.v);
+        if (c) body.consts.set(v, c); else consts.push(s.v);
+        return v;
+      }
+      case 'carry': {
+        const key = `${s.j}:${s.init}`;
+        let k = carryKey.get(key);
+        if (k === undefined) { carryKey.set(key, (k = carries.length)); carries.push({ j: s.j, init: s.init }); carryIns.push(body.newVar(shape)); }
+        return carryIns[k];
+      }
+      case 'xs': { xs.push(s.vs); const v = body.newVar(shape); xIns.push(v); return v; }
+    }
+  };
+  for (let j = 0; j < P; j++) {
+    const e = eqn(0, j);
+    const ins = e.ins.map((i, o) => operand(srcs[j][o], g.shapes[i]));
+    bv[j] = body.newVar(g.shapes[e.out]);
+    body.eqns.push({ op: e.op, ins, out: bv[j], attrs: e.attrs });
+  }
+  // extra carries for last-iteration values read later that are not carries already
+  const lastOnly = lastOut.filter((j) => !carries.some((c) => c.j === j));
+  const lastIns = lastOnly.map((j) => body.newVar(g.shapes[eqn(0, j).out]));
+  const ysJ = [...rowsOut.keys()];
+  body.inputs.push(...consts.map((v) => constIn.get(v)!), ...carryIns, ...lastIns, ...xIns);
+  body.outputs = [...carries.map((c) => bv[c.j]), ...lastOnly.map((j) => bv[j]), ...ysJ.map((j) => bv[j])];
+  const bodyC = compact(body);
+  // xs arrays: stacks of the values each iteration read (constants stacked into one constant)
+  const xsVars = xs.map((vs) => stackValues(g.shapes[vs[0]], vs.map((v) => alias[v]), out, newVar, emit));
+  const initVars = [...carries.map((c) => alias[c.init]), ...lastOnly.map((j) => zeroOf(g.shapes[eqn(0, j).out], out, newVar))];
+  const attrs = scanAttrs(bodyC, consts.length, carries.length + lastOnly.length, iters, false);
+  const shapes = scanOutputs(attrs);
+  const { offsets, total } = packedLayout(shapes);
+  const packed = emit(scanOp, [...consts.map((v) => alias[v]), ...initVars, ...xsVars], [total], attrs);
+  const partVar = (i: number) => emit(partOp, [packed], shapes[i], { index: i, offset: offsets[i], shape: [...shapes[i]] });
+  // the final carries stand for the last iteration's values; ys rows for the earlier ones
+  carries.forEach((c, i) => { const v = eqn(iters - 1, c.j).out; if (lastUse[v] >= end) alias[v] = partVar(i); });
+  lastOnly.forEach((j, i) => { alias[eqn(iters - 1, j).out] = partVar(carries.length + i); });
+  ysJ.forEach((j, i) => {
+    const ys = partVar(carries.length + lastOnly.length + i);
+    const s = g.shapes[eqn(0, j).out];
+    for (const t of rowsOut.get(j)!) {
+      const row = emit(sliceOp, [ys], [1, ...s], { begin: [t, ...s.map(() => 0)], end: [t + 1, ...s] });
+      alias[eqn(t, j).out] = emit(reshapeOp, [row], s, { shape: [...s] });
+    }
+  });
+}
+
+/** one [m, ...shape] array of m values: a constant when they all are, else reshape + concat */
+function stackValues(s: Shape, vs: readonly number[], out: Graph, newVar: (s: Shape) => number,
+  emit: (op: Eqn['op'], ins: number[], shape: Shape, attrs: unknown) => number): number {
+  const size = sizeOf(s);
+  if (vs.every((v) => out.consts.has(v))) {
+    const data = new Float64Array(vs.length * size);
+    vs.forEach((v, t) => data.set(out.consts.get(v)!._data!, t * size));
+    const v = newVar([vs.length, ...s]);
+    out.consts.set(v, new Tensor([vs.length, ...s], data));
+    return v;
+  }
+  const rows = vs.map((v) => emit(reshapeOp, [v], [1, ...s], { shape: [1, ...s] }));
+  return emit(concatOp, rows, [vs.length, ...s], { axis: 0 });
+}
+
+function zeroOf(s: Shape, out: Graph, newVar: (s: Shape) => number): number {
+  const v = newVar(s);
+  out.consts.set(v, new Tensor(s, new Float64Array(sizeOf(s))));
+  return v;
+}
