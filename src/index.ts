@@ -8,7 +8,7 @@ export { grad, valueAndGrad, vjp } from './transforms/grad.js';
 export { jvp, derivative, jacobian, hessian, hvp } from './transforms/forward.js';
 export type { JacobianOptions } from './transforms/forward.js';
 export { customVjp, customJvp, opaque } from './transforms/custom.js';
-export { scan, foriLoop, whileLoop } from './transforms/loops.js';
+export { scan, foriLoop, whileLoop, checkpoint } from './transforms/loops.js';
 export type { ScanOptions, WhileOptions } from './transforms/loops.js';
 export { compile, Program } from './program/compile.js';
 export type { ProgramStats } from './program/compile.js';

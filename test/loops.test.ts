@@ -186,3 +186,32 @@ describeBackends('whileLoop', () => {
     expect(() => w.whileLoop((y: T) => w.greater(y, 0), (y: T) => w.sub(y, 1), 1, { maxIterations: -1 })).toThrow(err('ERR_ARG', /maxIterations/));
   });
 });
+
+describeBackends('checkpointing', () => {
+  const body = (p: T) => (c: T, x: T) => { const h = w.tanh(w.add(w.mul(c, p), x)); return [w.add(w.mul(h, 0.9), w.sin(c)), w.square(h)]; };
+  const loss = (checkpoint: 'none' | 'sqrt' | number, reverse = false) => (p: T) => {
+    const xs = w.sin(w.mul(w.tensor(Array.from({ length: 23 }, (_, i) => i)), 0.3));
+    const [c, ys] = w.scan(body(p), w.tensor([0.1, -0.2]), w.stack([xs, w.cos(xs)], 1), { checkpoint, reverse });
+    return w.add(w.sum(c), w.sum(ys as T));
+  };
+
+  it("scan's checkpoint option: every k-th carry stored, the same bits as storing everything", () => {
+    for (const reverse of [false, true]) {
+      const want = bits([w.valueAndGrad(loss('none', reverse))([0.7, 1.1]), w.hessian(loss('none', reverse))([0.7, 1.1])]);
+      for (const k of ['sqrt', 1, 2, 5, 7, 23, 40] as const) {
+        expect(bits([w.valueAndGrad(loss(k, reverse))([0.7, 1.1]), w.hessian(loss(k, reverse))([0.7, 1.1])])).toBe(want);
+      }
+    }
+  });
+
+  it('w.checkpoint(f): the same derivatives at every order, f recomputed in the reverse sweep', () => {
+    const f = (x: T, y: T) => w.sum(w.mul(w.exp(w.sin(x)), w.tanh(w.mul(x, y))));
+    const g = w.checkpoint(f);
+    const h = (x: T) => w.add(g(x, w.mul(x, 2)), f(x, x));
+    const plain = (x: T) => w.add(f(x, w.mul(x, 2)), f(x, x));
+    same(w.valueAndGrad(h)([0.3, -1.2]), w.valueAndGrad(plain)([0.3, -1.2]));
+    same(w.hessian(h)([0.3, -1.2]), w.hessian(plain)([0.3, -1.2]));
+    same(w.jvp(h, [[0.3, -1.2]], [[1, 2]]), w.jvp(plain, [[0.3, -1.2]], [[1, 2]]));
+    expect(() => w.scan((c: T) => [c, null], 0, null, { length: 3, checkpoint: 0 })).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/checkpoint/) }));
+  });
+});

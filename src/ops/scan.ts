@@ -19,6 +19,11 @@ export interface ScanAttrs {
   readonly nCarry: number;
   readonly length: number;
   readonly reverse: boolean;
+  /**
+   * checkpointed: reverse mode keeps nothing of the iterations (the forward scan that stacks
+   * residuals runs again inside the reverse sweep, from the scan's inputs)
+   */
+  readonly remat: boolean;
   /** identity for signatures and CSE: the body's signature and the counts */
   readonly key: string;
 }
@@ -52,7 +57,7 @@ export const scanOp: OpDef<ScanAttrs> = defineOp<ScanAttrs>({
   batch: (ins, batched, a) => hooks.scanBatch(ins, batched, a),
   attrKey: (a) => a.key,
   subgraphs: (a) => [{ name: 'body', graph: a.body }],
-  fmtAttrs: (a) => `length=${a.length}${a.reverse ? ' reverse' : ''} consts=${a.nConst} carries=${a.nCarry}`,
+  fmtAttrs: (a) => `length=${a.length}${a.reverse ? ' reverse' : ''}${a.remat ? ' checkpointed' : ''} consts=${a.nConst} carries=${a.nCarry}`,
   test: { coveredBy: 'test/loops.test.ts' },
 });
 

@@ -30,9 +30,9 @@ import { batchGraph } from './batch.js';
 import { signature } from '../program/signature.js';
 
 /** attrs of a scan equation (the key identifies the body for signatures and CSE) */
-export function scanAttrs(body: Graph, nConst: number, nCarry: number, length: number, reverse: boolean): ScanAttrs {
-  const key = `scan#${nConst}#${nCarry}#${length}#${reverse ? 1 : 0}#${Array.from(signature(body).key).join(',')}`;
-  return { body, nConst, nCarry, length, reverse, key };
+export function scanAttrs(body: Graph, nConst: number, nCarry: number, length: number, reverse: boolean, remat = false): ScanAttrs {
+  const key = `scan#${nConst}#${nCarry}#${length}#${reverse ? 1 : 0}#${remat ? 1 : 0}#${Array.from(signature(body).key).join(',')}`;
+  return { body, nConst, nCarry, length, reverse, remat, key };
 }
 
 const zeros = (s: Shape) => broadcastTo(0, [...s]);
@@ -80,7 +80,7 @@ hooks.scanJvpJoint = (ins, ts, a: ScanAttrs) => {
   const groupIns = (lo: number, hi: number) => [...ins.slice(lo, hi), ...range(lo, hi).filter((i) => act[i]).map(tanOf)];
   const ins2 = [...groupIns(0, c.nConst), ...groupIns(c.nConst, c.nConst + c.nCarry), ...groupIns(c.nConst + c.nCarry, c.nIn)];
   const nConst2 = c.nConst + range(0, c.nConst).filter((i) => act[i]).length;
-  const a2 = scanAttrs(rewire(G, inputs, outputs), nConst2, c.nCarry + actCarry.length, a.length, a.reverse);
+  const a2 = scanAttrs(rewire(G, inputs, outputs), nConst2, c.nCarry + actCarry.length, a.length, a.reverse, a.remat);
   const parts = unpack(apply(scanOp, ins2, a2), scanOutputs(a2));
   const carries = parts.slice(0, c.nCarry), tCarries = parts.slice(c.nCarry, c.nCarry + actCarry.length);
   const ys = parts.slice(c.nCarry + actCarry.length, c.nCarry + actCarry.length + c.nY), tYs = parts.slice(c.nCarry + actCarry.length + c.nY);
@@ -101,7 +101,7 @@ hooks.scanBatch = (ins, batched, a: ScanAttrs) => {
     if (i < c.nConst + c.nCarry) return batched[i] ? x : broadcastTo(x, [n, ...x.shape]);
     return batched[i] ? transpose(x, [1, 0, ...range(2, x.rank)]) : x;
   });
-  const a2 = scanAttrs(body, c.nConst, c.nCarry, a.length, a.reverse);
+  const a2 = scanAttrs(body, c.nConst, c.nCarry, a.length, a.reverse, a.remat);
   const parts = unpack(apply(scanOp, ins2, a2), scanOutputs(a2));
   const rows = parts.map((p, j) => {
     const q = j < c.nCarry ? p : transpose(p, [1, 0, ...range(2, p.rank)]);   // ys: [length, n, …] → [n, length, …]
@@ -202,6 +202,13 @@ function activeInputs(a: ScanAttrs, needs: readonly boolean[]): boolean[] {
 }
 
 hooks.scanVjpForward = (ins, a: ScanAttrs, needs) => {
+  // checkpointed: the plain loop now; the reverse sweep runs the residual-stacking one itself
+  if (a.remat) return { out: apply(scanOp, ins, a), saved: undefined };
+  return stackingScan(ins, a, needs);
+};
+
+/** the forward scan that also stacks the residuals its reverse sweep reads (see Saved) */
+function stackingScan(ins: readonly Tensor[], a: ScanAttrs, needs: readonly boolean[]): { out: Tensor; saved: Saved | null } {
   const c = counts(a);
   const act = activeInputs(a, needs);
   const wrt = range(0, c.nIn).filter((i) => act[i]);
@@ -216,11 +223,11 @@ hooks.scanVjpForward = (ins, a: ScanAttrs, needs) => {
   const out = apply(partOp, [ext], { index: 0, offset: 0, shape: [total] });
   const saved: Saved = { stacks: unpack(ext, scanOutputs(extAttrs)).slice(c.nOut), stacked: stack.map((r) => r.id), act };
   return { out, saved };
-};
+}
 
 hooks.scanVjp = (cts, ctx: RuleCtx<ScanAttrs>, needs, pending) => {
   const a = ctx.attrs, c = counts(a);
-  const saved = (ctx.saved ?? hooks.scanVjpForward(ctx.ins, a, needs).saved) as Saved | null;
+  const saved = (ctx.saved ?? stackingScan(ctx.ins, a, needs).saved) as Saved | null;
   if (!saved) return [...pending];
   const { act } = saved;
   const wrt = range(0, c.nIn).filter((i) => act[i]);

@@ -11,6 +11,11 @@ import { apply } from '../core/trace.js';
 import { scanOp, scanOutputs } from '../ops/scan.js';
 import { unpack } from '../ops/part.js';
 import { add } from '../ops/add.js';
+import { slice } from '../ops/slice.js';
+import { reshape } from '../ops/reshape.js';
+import { concat } from '../ops/concat.js';
+import { broadcastTo } from '../ops/broadcastTo.js';
+
 import { traceFunction } from './trace-fn.js';
 import { scanAttrs } from './loop-rules.js';
 import { whileAttrs } from './while-rules.js';
@@ -21,8 +26,14 @@ export interface ScanOptions {
   length?: number;
   /** iterate from the last element to the first (ys keep the order of xs) */
   reverse?: boolean;
+  /**
+   * what reverse mode stores: 'none' (every iteration's residuals, the default), or every k-th
+   * carry ('sqrt': k = ⌈√length⌉, or a number k), recomputing the iterations in between during the
+   * reverse sweep (memory for time; the gradients are the same bits)
+   */
+  checkpoint?: 'none' | 'sqrt' | number;
 }
-const SCAN_OPTIONS = new Set(['length', 'reverse']);
+const SCAN_OPTIONS = new Set(['length', 'reverse', 'checkpoint']);
 
 type Fn = (...a: any[]) => any;
 
@@ -31,6 +42,11 @@ type Fn = (...a: any[]) => any;
  * each slice x of xs along axis 0; ys are the y's stacked along a new axis 0. carry, x, y are pytrees.
  */
 export function scan(f: Fn, init: unknown, xs: unknown, opts: ScanOptions = {}): [any, any] {
+  return scanImpl(f, init, xs, opts, false);
+}
+
+/** scan, optionally checkpointed as a whole (`remat`: reverse mode keeps none of its iterations) */
+function scanImpl(f: Fn, init: unknown, xs: unknown, opts: ScanOptions, remat: boolean): [any, any] {
   if (typeof f !== 'function') fail('ERR_ARG', 'scan', `expected f to be a function but received ${describe(f)}`);
   checkOptions('scan', opts, SCAN_OPTIONS);
   const carry = flatten(init, 'init');
@@ -38,6 +54,8 @@ export function scan(f: Fn, init: unknown, xs: unknown, opts: ScanOptions = {}):
   const xsFlat = xs === undefined || xs === null ? null : flatten(xs, 'xs');
   if (xsFlat) numericTree('scan', xsFlat.def, 'xs');
   const length = scanLength(xsFlat?.leaves ?? [], opts.length);
+  const k = segmentLength(opts.checkpoint, length);
+  if (k) return checkpointedScan(f, init, xs, length, k, !!opts.reverse);
   const xSlice = (xsFlat?.leaves ?? []).map((t) => new Tensor(t.shape.slice(1), null));
   const xArg = xsFlat ? unflatten(xsFlat.def, xSlice, false) : xs;
   const pick = (out: unknown) => {
@@ -50,7 +68,7 @@ export function scan(f: Fn, init: unknown, xs: unknown, opts: ScanOptions = {}):
   checkCarry('scan', carry.def, carry.leaves.map((l) => l.shape), outDef.items[0], tr.graph, nCarry);
   const nOwn = nCarry + xSlice.length, captures = tr.inputs.slice(nOwn);
   const body = bodyGraph(tr.graph, nOwn);
-  const attrs = scanAttrs(body, captures.length, nCarry, length, !!opts.reverse);
+  const attrs = scanAttrs(body, captures.length, nCarry, length, !!opts.reverse, remat);
   const packed = apply(scanOp, [...captures, ...carry.leaves, ...(xsFlat?.leaves ?? [])], attrs);
   const parts = unpack(packed, scanOutputs(attrs));
   return [unflatten(carry.def, parts.slice(0, nCarry), false), unflatten(outDef.items[1], parts, false)];
@@ -132,6 +150,75 @@ function bodyGraph(g: Graph, nOwn: number): Graph {
   const b = Object.assign(Object.create(Graph.prototype) as Graph, g, { inputs: [...g.inputs.slice(nOwn), ...g.inputs.slice(0, nOwn)] });
   return compact(b);
 }
+
+/** iterations per stored carry for scan's checkpoint option (0: store every iteration's residuals) */
+function segmentLength(c: ScanOptions['checkpoint'], length: number): number {
+  if (c === undefined || c === 'none') return 0;
+  if (c === 'sqrt') return length > 1 ? Math.ceil(Math.sqrt(length)) : 0;
+  if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 1) {
+    return fail('ERR_ARG', 'scan', `expected checkpoint to be 'none', 'sqrt' or a positive integer but received ${describe(c)}`);
+  }
+  return c > 1 && c < length ? c : 0;
+}
+
+/**
+ * scan with every k-th carry stored: an outer scan over segments of k iterations, each segment a
+ * checkpointed inner scan (its iterations run again during the reverse sweep); a last shorter
+ * segment when k does not divide the length. The same iterations in the same order: same bits.
+ */
+function checkpointedScan(f: Fn, init: unknown, xs: unknown, length: number, k: number, reverse: boolean): [any, any] {
+  const nSeg = Math.floor(length / k), main = nSeg * k, rest = length - main;
+  const segment = (c: unknown, xsSeg: unknown) => scanImpl(f, c, xsSeg, { length: k, reverse }, true);
+  const cut = (lo: number, hi: number, shape?: number) => mapLeaves(xs, (t) => {
+    const part = slice(t, [lo], [hi]);
+    return shape ? reshape(part, [shape, k, ...t.shape.slice(1)]) : part;
+  });
+  const runMain = (c: unknown): [unknown, unknown] => {
+    const [cOut, ys] = scan((cc: unknown, xsSeg: unknown) => segment(cc, xsSeg), c, xs == null ? null : cut(reverse ? rest : 0, reverse ? length : main, nSeg), { length: nSeg, reverse });
+    return [cOut, mapLeaves(ys, (t) => reshape(t, [main, ...t.shape.slice(2)]))];
+  };
+  const runRest = (c: unknown): [unknown, unknown] => scan(f, c, xs == null ? null : cut(reverse ? 0 : main, reverse ? rest : length), { length: rest, reverse });
+  if (!rest) return runMain(init) as [any, any];
+  // the segments cover the first iterations to run (the lowest indices forward, the highest in
+  // reverse), then the rest; ys in index order
+  const [c1, ysMain] = runMain(init);
+  const [c2, ysRest] = runRest(c1);
+  const ys = zipLeaves(reverse ? ysRest : ysMain, reverse ? ysMain : ysRest, (a, b) => concat([a, b], 0));
+  return [c2, ys];
+}
+
+/**
+ * w.checkpoint(f): f, whose intermediates reverse mode recomputes from f's inputs instead of
+ * storing them (memory for time). f runs as a checkpointed one-iteration loop, so its derivatives
+ * are the same bits as f's own.
+ */
+export function checkpoint<F extends Fn>(f: F): F {
+  if (typeof f !== 'function') fail('ERR_ARG', 'checkpoint', `expected a function but received ${describe(f)}`);
+  const name = `checkpoint(${f.name || 'f'})`;
+  const wrapped = (...args: unknown[]) => {
+    const tr = traceFunction(f, args, name, { noReads: true });
+    const consts = tr.inputs;   // the argument leaves, then what f closed over
+    const outShapes = tr.graph.outputs.map((v) => tr.graph.shapes[v]);
+    // f's outputs become the carries of the one iteration (their starting values are not read)
+    const shapes = [...tr.graph.shapes];
+    const carryIns = outShapes.map((s) => { shapes.push(s); return shapes.length - 1; });
+    const body = compact(Object.assign(Object.create(Graph.prototype) as Graph, tr.graph, { shapes, inputs: [...tr.graph.inputs, ...carryIns] }));
+    const attrs = scanAttrs(body, consts.length, outShapes.length, 1, false, true);
+    const parts = unpack(apply(scanOp, [...consts, ...outShapes.map((s) => broadcastTo(0, [...s]))], attrs), scanOutputs(attrs));
+    return unflatten(tr.outDef, parts, false);
+  };
+  Object.defineProperty(wrapped, 'name', { value: name });
+  return wrapped as F;
+}
+
+const mapLeaves = (tree: unknown, fn: (t: Tensor) => Tensor): unknown => {
+  const { leaves, def } = flatten(tree);
+  return unflatten(def, leaves.map(fn), false);
+};
+const zipLeaves = (a: unknown, b: unknown, fn: (x: Tensor, y: Tensor) => Tensor): unknown => {
+  const fa = flatten(a), fb = flatten(b);
+  return unflatten(fa.def, fa.leaves.map((x, i) => fn(x, fb.leaves[i])), false);
+};
 
 /** xs leaves share their leading length, which `length` (when given) must equal */
 function scanLength(xs: readonly Tensor[], given: number | undefined): number {
