@@ -23,6 +23,8 @@ struct MatmulShape { int mr, nr, kc, mc, nc; };
 
 struct KernelTable {
   const char* name;
+  /** the SIMD level (dispatch.h Level) this table belongs to */
+  int level;
   UnaryFn unary[kOpCount];
   BinaryFn binary[kOpCount];
   TernaryFn ternary[kOpCount];
