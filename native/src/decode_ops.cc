@@ -168,8 +168,8 @@ bool Decoder::reduce(int32_t op, int32_t out) {
   const Var& o = V(out);
   if (o.size == 0) return true;
   if (V(x).size == 1 && o.ref >= 0 && V(x).ref >= 0) {
-    // sum(x) = 0 + x (turns -0 into +0 as TS does); max/min/prod of one element are the element
-    return scalarStep(kind == R_SUM ? SC_ADD0 : SC_COPY, out, V(x).ref, V(x).ref, V(x).ref);
+    // one value x: c(identity, x) = x for every kind (sum(−0) = −0 + −0 = −0)
+    return scalarStep(SC_COPY, out, V(x).ref, V(x).ref, V(x).ref);
   }
   P->steps.push_back(Step{K_REDUCE, cur, op, int32_t(P->plan.size())});
   P->plan.insert(P->plan.end(), {o.loc, V(x).loc, i64(kind), o.size, V(x).size});

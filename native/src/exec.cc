@@ -70,17 +70,16 @@ void runScalars(double* __restrict m, const SOp* s, const SOp* e) {
   X(where, wg_where(x, m[s->b], m[s->c])) X(clip, wg_clip(x, m[s->b], m[s->c]))
   // the jump table is filled once (label addresses exist only inside this function); pool threads
   // may get here together, so the first fill is guarded (double-checked, release/acquire)
-  static void* handlers[kOpCount + 2];
+  static void* handlers[kOpCount + 1];
   static std::atomic<bool> ready{false};
   static std::mutex filling;
   if (!ready.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> lock(filling);
     if (!ready.load(std::memory_order_relaxed)) {
-      for (int i = 0; i < kOpCount + 2; i++) handlers[i] = &&h_copy;
+      for (int i = 0; i < kOpCount + 1; i++) handlers[i] = &&h_copy;
 #define WG_SET(N, E) handlers[OP_##N] = &&h_##N;
       WG_OPS(WG_SET)
 #undef WG_SET
-      handlers[kOpCount + (SC_ADD0 - SC_COPY)] = &&h_add0;
       ready.store(true, std::memory_order_release);
     }
   }
@@ -92,10 +91,6 @@ void runScalars(double* __restrict m, const SOp* s, const SOp* e) {
   WG_NEXT
 #define WG_HANDLER(N, E) h_##N : m[s->o] = (E); s++; WG_NEXT
   WG_OPS(WG_HANDLER)
-h_add0:
-  m[s->o] = 0.0 + x;
-  s++;
-  WG_NEXT
 h_copy:
   m[s->o] = x;
   s++;
@@ -113,6 +108,43 @@ void jsNumber(double v, char* out, size_t cap) {
     snprintf(out, cap, "%.*g", p, v);
     if (strtod(out, nullptr) == v) return;
   }
+}
+
+/** c(acc, x) of the canonical reduction order (kernels/reduce.cc): one exact IEEE operation */
+double combine(int kind, double a, double x) {
+  return kind == R_SUM ? a + x : kind == R_PROD ? a * x : kind == R_MAX ? ((x > a || x != x) ? x : a) : ((x < a || x != x) ? x : a);
+}
+
+/** T over block values pushed in order: a stack of complete power-of-two subtrees (kernels/reduce.cc) */
+struct Tree {
+  int kind;
+  double val[40];
+  i64 size[40];
+  int top = 0;
+  explicit Tree(int k) : kind(k) {}
+  void push(double v) {
+    i64 s = 1;
+    while (top > 0 && size[top - 1] == s) { v = combine(kind, val[--top], v); s <<= 1; }
+    val[top] = v;
+    size[top++] = s;
+  }
+  double result() const {  // at least one value pushed
+    if (top == 0) return 0.0;
+    double acc = val[top - 1];
+    for (int t = top - 2; t >= 0; t--) acc = combine(kind, val[t], acc);
+    return acc;
+  }
+};
+
+/** the next row-major index over dims d (offset *off moves by strides s); false after the last */
+bool nextIndex(i64* idx, const i64* d, const i64* s, int n, i64* off) {
+  for (int a = n - 1; a >= 0; a--) {
+    *off += s[a];
+    if (++idx[a] < d[a]) return true;
+    *off -= s[a] * d[a];
+    idx[a] = 0;
+  }
+  return false;
 }
 
 struct Exec {
@@ -157,47 +189,61 @@ struct Exec {
     }
   }
 
+  // One output per combination of the kept groups; the reduced values of an output in row-major
+  // order of the reduced groups, in the canonical order (kernels/reduce.cc). Groups are the
+  // input's axes with size-1 axes dropped and neighbours of one kind merged (decode_ops.cc).
   void reduce(const i64* p) {
     double* o = R(p[0]);
     const double* x = R(p[1]);
     const int kind = int(p[2]);
     const i64 outSize = p[3], inSize = p[4], ng = p[5];
     const i64* g = p + 6;  // (dim, reduced) pairs
-    const double init = kind == R_SUM ? 0.0 : kind == R_MAX ? -__builtin_inf() : kind == R_MIN ? __builtin_inf() : 1.0;
-    auto combine = [kind](double acc, double v) {
-      return kind == R_SUM ? acc + v : kind == R_MAX ? wg_maximum(v, acc) : kind == R_MIN ? wg_minimum(v, acc) : acc * v;
-    };
-    if (inSize == 0 || ng == 0) {
-      for (i64 i = 0; i < outSize; i++) o[i] = init;
-      if (inSize) o[0] = combine(init, x[0]);
+    const i64 n = outSize ? inSize / outSize : 0;  // values per output
+    if (n <= 1) {  // no values: the empty value; one value x: c(identity, x) = x
+      for (i64 i = 0; i < outSize; i++) o[i] = n ? x[i] : K->reduceRow[kind](x, 0);
       return;
     }
-    const i64 L = g[2 * (ng - 1)];
-    const bool lastReduced = g[2 * (ng - 1) + 1] != 0;
-    bool otherReduced = false;
-    for (i64 i = 0; i + 1 < ng; i++) otherReduced = otherReduced || g[2 * i + 1];
-    if (lastReduced && !otherReduced) {  // contiguous rows → one value each
-      for (i64 r = 0; r < outSize; r++) o[r] = K->reduceRow[kind](x + r * L, L);
-      return;
+    const bool r0 = g[1] != 0, r1 = ng > 1 && g[3] != 0;
+    if (ng == 1 || (ng == 2 && !r0 && r1)) {  // [R] or [K R]: contiguous rows
+      for (i64 r = 0; r < outSize; r++) o[r] = K->reduceRow[kind](x + r * n, n);
+    } else if (ng == 2 && r0) {  // [R K]: columns
+      K->reduceCols[kind](x, n, outSize, outSize, o);
+    } else if (ng == 3 && !r0 && r1 && !g[5]) {  // [K R K]: columns, per outer index
+      const i64 inner = g[4];
+      for (i64 a = 0; a < g[0]; a++) K->reduceCols[kind](x + a * n * inner, n, inner, inner, o + a * inner);
+    } else {
+      gathered(o, x, kind, ng, g, n);
     }
-    for (i64 i = 0; i < outSize; i++) o[i] = init;
-    // output strides of the outer groups (kept: row-major over kept groups, reduced: 0)
-    i64 ost[kMaxRank], idx[kMaxRank] = {};
-    i64 acc = lastReduced ? 1 : L;
-    for (i64 i = ng - 2; i >= 0; i--) {
-      if (g[2 * i + 1]) { ost[i] = 0; } else { ost[i] = acc; acc *= g[2 * i]; }
+  }
+
+  /** any other pattern: each output's values gathered block by block, a run at a time (a reduced innermost group is contiguous) */
+  void gathered(double* o, const double* x, int kind, i64 ng, const i64* g, i64 n) {
+    i64 st[kMaxRank], kd[kMaxRank], ks[kMaxRank], rd[kMaxRank], rs[kMaxRank];
+    int nk = 0, nr = 0;
+    i64 acc = 1;
+    for (i64 a = ng - 1; a >= 0; a--) { st[a] = acc; acc *= g[2 * a]; }
+    for (i64 a = 0; a < ng; a++) {
+      if (g[2 * a + 1]) { rd[nr] = g[2 * a]; rs[nr++] = st[a]; } else { kd[nk] = g[2 * a]; ks[nk++] = st[a]; }
     }
-    i64 oo = 0;
-    for (i64 off = 0; off < inSize; off += L) {
-      if (lastReduced) o[oo] = combine(o[oo], K->reduceRow[kind](x + off, L));
-      else K->accumRow[kind](o + oo, x + off, L);
-      for (i64 a = ng - 2; a >= 0; a--) {
-        oo += ost[a];
-        if (++idx[a] < g[2 * a]) break;
-        oo -= ost[a] * g[2 * a];
-        idx[a] = 0;
+    const i64 run = g[2 * ng - 1] ? rd[--nr] : 1;  // values per contiguous run
+    i64 kidx[kMaxRank] = {}, base = 0, out = 0;
+    double buf[kReduceBlock];
+    do {
+      Tree t(kind);
+      i64 ridx[kMaxRank] = {}, off = base, m = 0;
+      for (i64 j = 0; j < n; j += run) {
+        for (i64 u = 0; u < run;) {
+          const i64 len = run - u < kReduceBlock - m ? run - u : kReduceBlock - m;
+          std::memcpy(buf + m, x + off + u, size_t(len) * 8);
+          m += len;
+          u += len;
+          if (m == kReduceBlock) { t.push(K->reduceBlock[kind](buf, m)); m = 0; }
+        }
+        nextIndex(ridx, rd, rs, nr, &off);
       }
-    }
+      if (m) t.push(K->reduceBlock[kind](buf, m));
+      o[out++] = t.result();
+    } while (nextIndex(kidx, kd, ks, nk, &base));
   }
 
   void matmul(const i64* p) {

@@ -48,7 +48,7 @@ struct SOp {
   int32_t op;  // an OpId, or one of the SC_* codes
   uint32_t a, b, c, o;
 };
-enum : int32_t { SC_COPY = 1000, SC_ADD0 = 1001 };
+enum : int32_t { SC_COPY = 1000 };
 /** elements per tile of a fused chain: every register of the chain stays in L1 */
 constexpr i64 kFusedTile = 512;
 
