@@ -7,6 +7,7 @@
 //   K_COPY     nitems zeroRef zeroSize item…;  item = dstRef srcRef dstOff srcOff nd dims[nd] dstSt[nd] srcSt[nd]
 //   K_GATHER   outRef xRef idxRef outer n K inner      K_SCATTER  outRef gRef idxRef outer size K inner
 //   K_FUSED    outRef n nin nouts ncode inRef[nin] scalar[nin] (op nargs a0 a1 a2 slot)[ncode] outs[nouts]
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -188,6 +189,10 @@ bool Decoder::reduce(int32_t op, int32_t out) {
     }
   }
   P->plan[ngAt] = ng;
+  i64 outer = 1, cols = 0;
+  if (o.size > 0 && reducePattern(ng, P->plan.data() + ngAt + 1, &outer, &cols) == RP_COLS) {
+    P->reduceScratch = std::max(P->reduceScratch, colsScratch(V(x).size / o.size, cols));
+  }
   return true;
 }
 

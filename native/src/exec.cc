@@ -147,6 +147,18 @@ bool nextIndex(i64* idx, const i64* d, const i64* s, int n, i64* off) {
   return false;
 }
 
+}  // namespace
+
+ReducePattern reducePattern(i64 ng, const i64* g, i64* outer, i64* cols) {
+  const bool r0 = ng > 0 && g[1] != 0, r1 = ng > 1 && g[3] != 0;
+  if (ng == 1 || (ng == 2 && !r0 && r1)) return RP_ROWS;
+  if (ng == 2 && r0) { *outer = 1; *cols = g[2]; return RP_COLS; }
+  if (ng == 3 && !r0 && r1 && !g[5]) { *outer = g[0]; *cols = g[4]; return RP_COLS; }
+  return RP_GATHER;
+}
+
+namespace {
+
 struct Exec {
   const KernelTable* K;
   const ArenaView& A;
@@ -203,16 +215,17 @@ struct Exec {
       for (i64 i = 0; i < outSize; i++) o[i] = n ? x[i] : K->reduceRow[kind](x, 0);
       return;
     }
-    const bool r0 = g[1] != 0, r1 = ng > 1 && g[3] != 0;
-    if (ng == 1 || (ng == 2 && !r0 && r1)) {  // [R] or [K R]: contiguous rows
-      for (i64 r = 0; r < outSize; r++) o[r] = K->reduceRow[kind](x + r * n, n);
-    } else if (ng == 2 && r0) {  // [R K]: columns
-      K->reduceCols[kind](x, n, outSize, outSize, o);
-    } else if (ng == 3 && !r0 && r1 && !g[5]) {  // [K R K]: columns, per outer index
-      const i64 inner = g[4];
-      for (i64 a = 0; a < g[0]; a++) K->reduceCols[kind](x + a * n * inner, n, inner, inner, o + a * inner);
-    } else {
-      gathered(o, x, kind, ng, g, n);
+    i64 outer = 1, cols = 0;
+    switch (reducePattern(ng, g, &outer, &cols)) {
+      case RP_ROWS:
+        for (i64 r = 0; r < outSize; r++) o[r] = K->reduceRow[kind](x + r * n, n);
+        break;
+      case RP_COLS:
+        for (i64 a = 0; a < outer; a++) K->reduceCols[kind](x + a * n * cols, n, cols, cols, o + a * cols, A.reduce);
+        break;
+      case RP_GATHER:
+        gathered(o, x, kind, ng, g, n);
+        break;
     }
   }
 

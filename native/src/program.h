@@ -74,11 +74,20 @@ struct Program {
   int32_t nreg = 0;
   /** matmul packing scratch in doubles (0 when no matmul packs) */
   i64 packA = 0, packB = 0;
+  /** column-reduction scratch in doubles (the largest colsScratch of any reduce step) */
+  i64 reduceScratch = 0;
 
   Program() = default;
   Program(const Program&) = delete;
   Program& operator=(const Program&) = delete;
 };
+
+/**
+ * How a reduce step runs (exec.cc), from its plan groups g = (dim, reduced) pairs: contiguous rows
+ * ([R] or [K R]), columns ([R K] or [K R K]: *outer blocks of *cols columns), or gathered.
+ */
+enum ReducePattern { RP_ROWS, RP_COLS, RP_GATHER };
+ReducePattern reducePattern(i64 ng, const i64* g, i64* outer, i64* cols);
 
 /** Decode and validate an encoding; on failure returns nullptr and fills err. */
 Program* decodeProgram(const int32_t* enc, i64 encLen, const double* consts, i64 constLen, const KernelTable* K,

@@ -138,12 +138,15 @@ void reduceTests(const KernelTable* K) {
       }
     }
     // columns: rows × cols with a leading dimension ≥ cols; every column equals the reference
-    for (int rows : {0, 1, 7, 9, 1025, 2 * 1024 + 3}) {
-      for (int cols : {1, 3, 4, 8, 16, 17, 37}) {
+    for (int rows : {0, 1, 7, 9, 1025, 2 * 1024 + 3, 5 * 1024 + 1}) {
+      for (int cols : {1, 3, 4, 8, 16, 17, 37, 2048 + 3}) {
         const int ld = cols + (cols % 3);
         std::vector<double> x(size_t(rows) * ld + 1), out(size_t(cols), 12345.0);
         for (size_t i = 0; i < x.size(); i++) x[i] = all[(i * 7 + size_t(kind)) % all.size()];
-        K->reduceCols[kind](x.data(), rows, cols, ld, out.data());
+        std::vector<double> scratch(size_t(colsScratch(rows, cols)) + 1, 777.0);
+        scratch.back() = 4242.0;  // a canary after the scratch the kernel may use
+        K->reduceCols[kind](x.data(), rows, cols, ld, out.data(), scratch.data());
+        CHECKF(scratch.back() == 4242.0, "reduceCols kind %d %dx%d at %s wrote past its scratch", kind, rows, cols, K->name);
         for (int o = 0; o < cols; o++) {
           std::vector<double> col;
           for (int j = 0; j < rows; j++) col.push_back(x[size_t(j) * ld + o]);

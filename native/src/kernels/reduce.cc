@@ -10,7 +10,7 @@
 // 8 lanes are one AVX-512 vector, two AVX2 or four SSE vectors. Every c is one exact IEEE
 // operation (no FMA can form), so every level gives the same bits. Rows run 4 blocks at a time
 // (independent lanes, full throughput); columns (a reduction over a leading axis) stream row by
-// row through tiles of 256 columns: row j of a block goes to accumulator row j mod 8.
+// row through tiles of kColTile columns: row j of a block goes to accumulator row j mod 8.
 #include "level.h"
 
 namespace wg {
@@ -105,15 +105,6 @@ template <int K> double row(const double* x, i64 n) {
   return t.result();
 }
 
-constexpr i64 TW = 256;  // columns per tile: 8 accumulator rows of TW values stay in L1
-
-/** the T stack of a tile: one row of TW values per entry */
-struct TileStack {
-  double val[24][TW];  // ≤ 2²¹ blocks (n < 2³¹): at most 22 entries
-  i64 size[24];
-  int top = 0;
-};
-
 /** acc ← c(acc, x) over w values (vectors, then the odd tail) */
 template <int K> void combineRow(double* __restrict acc, const double* __restrict x, i64 w) {
   i64 o = 0;
@@ -121,42 +112,50 @@ template <int K> void combineRow(double* __restrict acc, const double* __restric
   for (; o < w; o++) acc[o] = c1<K>(acc[o], x[o]);
 }
 
-/** one block of m ≤ B rows of a w-column tile: its block values (per column) pushed on the stack */
-template <int K> void tileBlock(const double* x, i64 m, i64 w, i64 ld, double (*a)[TW], TileStack& t) {
+/** the T stack of a column tile: entry e is the row st + e·tw (w values used) */
+struct ColStack { double* st; i64 tw; i64 size[48]; int top; };
+
+/**
+ * one block of m ≤ B rows of a w-column tile: row j into accumulator row j mod 8 (a + r·tw), then
+ * the lane tree across columns, then the block values pushed on T
+ */
+template <int K> void tileBlock(const double* x, i64 m, i64 w, i64 ld, double* a, ColStack& t) {
+  const i64 tw = t.tw;
   for (int r = 0; r < 8; r++)
-    for (i64 o = 0; o < w; o++) a[r][o] = identity<K>();
-  for (i64 j = 0; j < m; j++) combineRow<K>(a[j & 7], x + j * ld, w);  // row j into accumulator row j mod 8
-  for (int r = 0; r < 8; r += 2) combineRow<K>(a[r], a[r + 1], w);      // the lane tree, across columns
-  combineRow<K>(a[0], a[2], w);
-  combineRow<K>(a[4], a[6], w);
-  combineRow<K>(a[0], a[4], w);
+    for (i64 o = 0; o < w; o++) a[r * tw + o] = identity<K>();
+  for (i64 j = 0; j < m; j++) combineRow<K>(a + (j & 7) * tw, x + j * ld, w);  // rows in order: long sequential runs
+  for (int r = 0; r < 8; r += 2) combineRow<K>(a + r * tw, a + (r + 1) * tw, w);  // c(a0,a1) c(a2,a3) c(a4,a5) c(a6,a7)
+  combineRow<K>(a, a + 2 * tw, w);
+  combineRow<K>(a + 4 * tw, a + 6 * tw, w);
+  combineRow<K>(a, a + 4 * tw, w);
   i64 s = 1;
-  while (t.top > 0 && t.size[t.top - 1] == s) {  // T: merge equal power-of-two subtrees, left operand first
+  while (t.top > 0 && t.size[t.top - 1] == s) {  // merge equal power-of-two subtrees, the left one first
     t.top--;
-    combineRow<K>(t.val[t.top], a[0], w);
-    for (i64 o = 0; o < w; o++) a[0][o] = t.val[t.top][o];
+    combineRow<K>(t.st + t.top * tw, a, w);
+    for (i64 o = 0; o < w; o++) a[o] = t.st[t.top * tw + o];
     s <<= 1;
   }
-  for (i64 o = 0; o < w; o++) t.val[t.top][o] = a[0][o];
+  for (i64 o = 0; o < w; o++) t.st[t.top * tw + o] = a[o];
   t.size[t.top++] = s;
 }
 
-/** out[o] = canonical over x[j·ld + o], j < rows, for o < cols (a reduction over a leading axis) */
-template <int K> void columns(const double* x, i64 rows, i64 cols, i64 ld, double* out) {
+/**
+ * out[o] = canonical over x[j·ld + o], j < rows, for o < cols (a reduction over a leading axis):
+ * tiles of kColTile columns, each row of a tile read once, in order
+ */
+template <int K> void columns(const double* x, i64 rows, i64 cols, i64 ld, double* out, double* scratch) {
   if (rows == 0) {
     for (i64 o = 0; o < cols; o++) out[o] = emptyValue<K>();
     return;
   }
-  alignas(64) double a[8][TW];
-  TileStack t;
-  for (i64 o0 = 0; o0 < cols; o0 += TW) {
-    const i64 w = cols - o0 < TW ? cols - o0 : TW;
+  const i64 tw = cols < kColTile ? cols : kColTile;
+  ColStack t{scratch + 8 * tw, tw, {}, 0};
+  for (i64 o0 = 0; o0 < cols; o0 += tw) {
+    const i64 w = cols - o0 < tw ? cols - o0 : tw;
     t.top = 0;
-    for (i64 j0 = 0; j0 < rows; j0 += B) tileBlock<K>(x + j0 * ld + o0, rows - j0 < B ? rows - j0 : B, w, ld, a, t);
-    for (int e = t.top - 2; e >= 0; e--) {  // fold: val[e] ← c(val[e], val[e + 1])
-      combineRow<K>(t.val[e], t.val[e + 1], w);
-    }
-    for (i64 o = 0; o < w; o++) out[o0 + o] = t.val[0][o];
+    for (i64 j0 = 0; j0 < rows; j0 += B) tileBlock<K>(x + j0 * ld + o0, rows - j0 < B ? rows - j0 : B, w, ld, scratch, t);
+    for (int e = t.top - 2; e >= 0; e--) combineRow<K>(t.st + e * tw, t.st + (e + 1) * tw, w);  // fold: st[e] ← c(st[e], st[e+1])
+    for (i64 o = 0; o < w; o++) out[o0 + o] = t.st[o];
   }
 }
 
