@@ -52,8 +52,8 @@ type ColsFn = (x: Float64Array, xo: number, rows: number, K: number, out: Float6
 
 /** T over block values pushed in order: a stack of complete power-of-two subtrees */
 class Tree {
-  private val = new Float64Array(48);
-  private size = new Float64Array(48);
+  private val = new Float64Array(24);   // ≤ 22 entries: n < 2³¹ values are < 2²¹ blocks
+  private size = new Float64Array(24);
   private top = 0;
   constructor(private readonly c: Combine) {}
   reset(): this { this.top = 0; return this; }
@@ -86,8 +86,10 @@ function makeBlock(name: string, stmt: (a: string) => string, lane: number, c: C
 function makeCols(name: string, stmt: (a: string) => string, lane: number, c: Combine): ColsFn {
   const tree = (k: (r: number) => string) => `c(c(c(${k(0)}, ${k(1)}), c(${k(2)}, ${k(3)})), c(c(${k(4)}, ${k(5)}), c(${k(6)}, ${k(7)})))`;
   const body = `/* ${name} */ const W = ${COLS}, B = ${REDUCE_BLOCK};
-  const acc = new Float64Array(8 * W), st = new Float64Array(48 * W), size = new Float64Array(48);
+  let acc = null, st = null;   // made at the first call: 8 accumulator rows, the T stack (≤ 22 entries for n < 2³¹)
+  const size = new Float64Array(24);
   return function (x, xo, rows, K, out, oo) {
+    if (!acc) { acc = new Float64Array(8 * W); st = new Float64Array(24 * W); }
     for (let o0 = 0; o0 < K; o0 += W) {
       const w = Math.min(W, K - o0);
       let top = 0;
