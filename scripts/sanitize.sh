@@ -2,9 +2,9 @@
 # ASan + UBSan run (npm run sanitize): builds the addon and the C++ unit tests with
 # -fsanitize=address,undefined through the cmake-js developer build (CMakeLists.txt) into
 # build-sanitize/ (build/Release is never touched), runs the C++ tests, then the native vitest
-# suites plus the property and fuzz-regression tests in a temporary copy of the package whose
-# build/Release holds the sanitized addon (node-gyp-build resolution, no loader override), with
-# node under LD_PRELOAD of the ASan runtime. Any sanitizer report fails the run.
+# suites (fuzz regressions included) plus the property, reduction-order and async tests in a
+# temporary copy of the package whose build/Release holds the sanitized addon (node-gyp-build
+# resolution, no loader override), with node under LD_PRELOAD of the ASan runtime. Any sanitizer report fails the run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -40,7 +40,7 @@ LD_PRELOAD="$asan" node -e "
   if (!require('fs').realpathSync(p).startsWith('$tmp/build/Release')) { console.error('loads ' + p); process.exit(1); }
   console.log('addon: ' + p);"
 suites=(test/native)
-[ -f test/property.test.ts ] && suites+=(test/property.test.ts)
+for f in test/property.test.ts test/reduce-order.test.ts test/async.test.ts; do [ -f "$f" ] && suites+=("$f"); done
 LD_PRELOAD="$asan" WENGERT_EXPECT_NATIVE=1 npx vitest run "${suites[@]}" 2>&1 | tee "$tmp/vitest.log" | tail -25
 grep -q "ERROR: AddressSanitizer\|runtime error:" "$tmp/vitest.log" && { echo "sanitizer reports found"; exit 1; }
 grep -Eq "^Tests: [0-9]+ passed, 0 failed" "$tmp/vitest.log" || { echo "test failures"; exit 1; }

@@ -1,9 +1,13 @@
 // Leak soak (npm run soak): ≥ 1e6 gradient evaluations across several programs — compiled sync,
 // compiled async (libuv pool, many in flight), traced w.valueAndGrad, program churn (thousands of
-// compiled Programs dropped without dispose: finalizers must free them) and worker_threads running
-// their own programs — with RSS, external and heap memory sampled throughout. Prints the curve and
-// fails when memory grows after warm-up (within any phase, beyond its first two samples).
-//   npx tsx scripts/soak.ts [--scale 1] [--max-growth-mb 48]
+// compiled Programs dropped without dispose, in a synchronous loop: garbage collection alone must
+// free them) and worker_threads running their own programs — with RSS, external and heap memory
+// sampled throughout. Prints the curve and fails when memory grows after warm-up (within any
+// phase, beyond its first two samples).
+//   npx tsx scripts/soak.ts [--scale 1] [--max-growth-mb 16]
+// --fresh N: only a synchronous loop of N fresh programs (w.grad of a new closure each time, never
+// yielding to the event loop; 10⁶ in the deep run), RSS sampled every N/16 after a forced GC.
+//   npx tsx scripts/soak.ts --fresh 1000000
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -76,13 +80,11 @@ function tracedPhase(n: number): void {
 }
 
 /**
- * fresh closures compiled and dropped: each holds a native program until its finalizer runs.
- * Node-API finalizers run when the event loop turns, so this loop yields every 100 programs as a
- * server does between requests (a purely synchronous loop holds every dropped program until it ends).
+ * fresh closures compiled and dropped in a synchronous loop: each holds a native program (an image
+ * and an arena, both ArrayBuffers) until garbage collection frees it — no turn of the event loop
  */
-async function churnPhase(n: number): Promise<void> {
+function churnPhase(n: number): void {
   for (let i = 0; i < n; i++) {
-    if (i % 100 === 0) await new Promise(setImmediate);
     const c = i * 1e-6;
     const p = w.compile((x: T) => w.sum(w.sin(w.add(x, c))), w.tensor(vec(256, Math.sin)));
     p.grad(w.tensor(vec(256, Math.cos)));
@@ -91,13 +93,41 @@ async function churnPhase(n: number): Promise<void> {
   }
 }
 
+/** --fresh: w.grad of a new closure per iteration, never yielding (the loop of issue 11) */
+function freshPhase(n: number): void {
+  const x = new Float64Array([1, 2, 3]);
+  for (let k = 0; k < n; k++) {
+    const g = w.grad((t: T) => w.sum(w.mul(t, k)))(x) as Float64Array;
+    if (g[2] !== k) throw new Error(`fresh program ${k}: wrong gradient ${g[2]}`);
+    evals++;
+    if ((k + 1) % Math.floor(n / 16) === 0) sample('fresh');
+  }
+}
+
 /** a worker runs this file through tsx's loader (workers do not inherit the CLI's hooks) */
 const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
   .then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`;
 
+const fresh = arg('fresh', 0);
 if (!isMainThread) {
   syncPhase((workerData as { n: number }).n, 'worker');
   parentPort!.postMessage(evals);
+} else if (fresh > 0) {
+  const t0 = Date.now();
+  console.log(`soak --fresh: ${fresh} fresh programs in one synchronous loop, backend ${w.nativeInfo().available ? `native (${w.nativeInfo().simd})` : 'ts'}`);
+  w.setBackend(w.nativeInfo().available ? 'native' : 'ts');
+  sample('start');
+  freshPhase(fresh);
+  // steady state from the third sample on (the first eighth warms caches and the heap)
+  const ss = samples.filter((x) => x.phase === 'fresh').slice(2);
+  const growth = (k: 'rss' | 'ext' | 'heap') => Math.max(...ss.map((x) => x[k])) - ss[0][k];
+  const result = { programs: fresh, seconds: (Date.now() - t0) / 1000, rssFirstMB: +ss[0].rss.toFixed(1), rssLastMB: +ss[ss.length - 1].rss.toFixed(1),
+    rssMaxGrowthMB: +growth('rss').toFixed(2), externalMaxGrowthMB: +growth('ext').toFixed(2), heapMaxGrowthMB: +growth('heap').toFixed(2) };
+  console.log(JSON.stringify(result, null, 1));
+  const maxGrowth = arg('max-growth-mb', 16);
+  const ok = growth('rss') < maxGrowth && growth('ext') < maxGrowth && growth('heap') < maxGrowth / 4;
+  console.log(ok ? 'soak --fresh: flat' : `soak --fresh: FAILED (grew by ${maxGrowth} MB or more)`);
+  process.exit(ok ? 0 : 1);
 } else {
   const t0 = Date.now();
   console.log(`soak: backend ${w.nativeInfo().available ? `native (${w.nativeInfo().simd})` : 'ts'}, scale ${SCALE}`);
@@ -109,7 +139,7 @@ if (!isMainThread) {
   const hasAsync = await asyncPhase(200_000 * SCALE, 32);
   if (!hasAsync) console.log('async: Program.valueAndGradAsync not available, skipped');
   tracedPhase(60_000 * SCALE);
-  await churnPhase(20_000 * SCALE);
+  churnPhase(20_000 * SCALE);
   // two workers with their own programs (sync evaluations), sampled from the main thread every 0.5 s
   const perWorker = 150_000 * SCALE;
   const workers = [0, 1].map(() => new Worker(WORKER_BOOT, { eval: true, workerData: { n: perWorker, scale: SCALE } }));

@@ -239,9 +239,9 @@ describeNative('async evaluation (native internals)', () => {
     const { _addon } = await import('../src/backends/index.js');
     const prog = new NativeProgram(_addon()!, graphOf(rosenN(n), x));
     const want = prog.run([x]);
-    const raw = (prog as unknown as { prog: { dispose(): void } }).prog;
     const pending = [prog.runAsync([x]), prog.runAsync([x])];
-    raw.dispose();
+    prog.dispose();
+    expect(() => prog.run([x])).toThrow(/disposed/);
     for (const got of await Promise.all(pending)) got.forEach((a, k) => expectSameBits(a, want[k]));
     await expect(prog.runAsync([x])).rejects.toMatchObject({ code: 'ERR_NATIVE', message: expect.stringMatching(/disposed/) });
   });

@@ -1,5 +1,5 @@
 // libFuzzer target: the program decoder/validator (native/src/decode*.cc) and, for encodings it
-// accepts, one run of the executor — plain C++, no N-API. Input layout (native/fuzz/README.md):
+// accepts, its image (image.h) and one run of the executor — plain C++, no N-API. Input layout (native/fuzz/README.md):
 //   u32 nconst | nconst × f64 constants | the rest as i32 encoding words
 // Built by scripts/fuzz.sh with clang -fsanitize=fuzzer,address,undefined.
 #include <cmath>
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 #include "dispatch.h"
-#include "program.h"
+#include "image.h"
 
 using namespace wg;
 
@@ -26,32 +26,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   static const int level = currentLevel();
   Error err;
-  Program* P = decodeProgram(enc.data(), i64(enc.size()), consts.data(), i64(consts.size()), kernelTable(level), &err);
-  if (!P) {
+  OwnedProgram P;
+  if (!buildProgram(enc.data(), i64(enc.size()), consts.data(), i64(consts.size()), kernelTable(level), &P, &err)) {
     if (err.status == S_OK || err.message.empty()) __builtin_trap();  // a refusal always says why
     return 0;
   }
-  i64 total = 0;
-  for (int32_t v : P->inputs) total += P->vars[v].size;
-  for (int32_t v : P->outputs) total += P->vars[v].size;
-  if (P->memoryBytes() < (i64(1) << 26) && total < (i64(1) << 22)) {
-    std::vector<std::vector<double>> in(P->nin), out(P->nout);
+  const int32_t nin = P.v.h->nin, nout = P.v.h->nout;
+  if (P.memoryBytes() < (i64(1) << 26) && P.v.h->ioValues < (i64(1) << 22)) {
+    std::vector<std::vector<double>> in(nin), out(nout);
     std::vector<const double*> ip;
     std::vector<double*> op;
     std::vector<i64> il, ol;
-    for (int32_t k = 0; k < P->nin; k++) {
-      in[k].resize(size_t(P->vars[P->inputs[k]].size));
+    for (int32_t k = 0; k < nin; k++) {
+      in[k].resize(size_t(P.v.io[k].size));
       for (size_t i = 0; i < in[k].size(); i++) in[k][i] = std::sin(double(i + k)) * 2;  // indices stay in range often
       ip.push_back(in[k].data());
       il.push_back(i64(in[k].size()));
     }
-    for (int32_t k = 0; k < P->nout; k++) {
-      out[k].resize(size_t(P->vars[P->outputs[k]].size));
+    for (int32_t k = 0; k < nout; k++) {
+      out[k].resize(size_t(P.v.io[nin + k].size));
       op.push_back(out[k].data());
       ol.push_back(i64(out[k].size()));
     }
-    P->run(ip.data(), il.data(), op.data(), ol.data());
+    P.run(ip.data(), il.data(), op.data(), ol.data());
   }
-  delete P;
   return 0;
 }

@@ -1,202 +1,247 @@
-// N-API glue (node-addon-api, no C++ exceptions): the op table handshake, SIMD info, and the
-// Program class — constructed once from an encoding, then `run(inputs, outputs)` per evaluation
-// (or `runAsync`, on the thread pool: async.h). Every argument is type-checked here; errors come
-// back as values ({status, instr, message}), never as crashes. No static JS references: each
-// worker thread's env gets its own class (context-aware module).
+// N-API glue: the op table handshake, SIMD info, and programs as images (image.h) — decode once
+// into an image, make an arena per concurrent evaluation, then one call per evaluation:
+//   decode(enc: Int32Array, consts: Float64Array) → ArrayBuffer (image) | {status, instr, message}
+//   arena(image) → ArrayBuffer | {status, instr, message}
+//   run(image, arena, inputs: Float64Array[], outputs: Float64Array[]) → 0 | status (lastError())
+//   runPacked(image, arena) → 0 | status: inputs and outputs in the arena's io region, back to back
+//   runAsync(image, arena, inputs, outputs | count) → Promise (async.h)
+//   info(image) → {steps, scalarOps, imageBytes, memoryBytes, ioOffset, ioValues, simd} | null
+//     (ioValues: the arena's io region, Σ input and output sizes up to kMaxPackedValues, else 0)
+//   release(image | arena) → boolean: detach (free now) unless an evaluation holds it
+//   lastError() → {status, instr, message} | null: the last failed run or runPacked of this thread
+// Nothing native outlives its ArrayBuffer, so there is no finalizer: V8 frees images and arenas
+// during garbage collection. Every argument is type-checked and every image and arena header
+// validated on every call; errors come back as values, never as crashes. Plain napi callbacks on
+// the hot paths (fewer calls per evaluation than node-addon-api's wrappers); context-aware.
 #include <napi.h>
-#include <memory>
+#include <cstdlib>
 #include <vector>
 #include "async.h"
 #include "dispatch.h"
+#include "image.h"
 #include "kernels/math_ref.h"
-#include "program.h"
 
 namespace {
 
 using namespace wg;
 
-Napi::Value errorObject(Napi::Env env, const Error& e) { return Napi::Value(env, errorValue(env, e)); }
+/** the last error of run/runPacked on this JS thread (each worker thread has its own) */
+thread_local Error lastErr;
 
-/** data and length of a typed array of the given type; false for anything else */
-bool typedArray(Napi::Value v, napi_typedarray_type want, void** data, size_t* length) {
-  if (!v.IsTypedArray()) return false;
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(v.Env(), v, &type, length, data, &buffer, &offset) != napi_ok) return false;
-  if (type != want) return false;
-  if (*length == 0) *data = nullptr;
-  return true;
+napi_value number(napi_env env, int32_t v) {
+  napi_value r;
+  napi_create_int32(env, v, &r);
+  return r;
 }
 
-class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
- public:
-  static Napi::Function Init(Napi::Env env) {
-    return DefineClass(env, "Program", {
-      InstanceMethod("run", &ProgramWrap::Run),
-      InstanceMethod("runPacked", &ProgramWrap::RunPacked),
-      InstanceMethod("runAsync", &ProgramWrap::RunAsync),
-      InstanceMethod("error", &ProgramWrap::GetError),
-      InstanceMethod("info", &ProgramWrap::Info),
-      InstanceMethod("dispose", &ProgramWrap::Dispose),
-    });
+napi_value failed(napi_env env, Error e) {
+  lastErr = std::move(e);
+  return number(env, lastErr.status);
+}
+
+/** up to N arguments (missing ones are undefined) */
+template <size_t N>
+bool args(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+  size_t argc = N;
+  return napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) == napi_ok;
+}
+
+/** a new ArrayBuffer of `bytes` zeroed bytes; nullptr (and err) when the memory is not there */
+napi_value newBuffer(napi_env env, i64 bytes, void** data, Error* err) {
+  // V8 aborts the process when an ArrayBuffer cannot be allocated: ask malloc first
+  void* probe = std::malloc(size_t(bytes));
+  if (!probe) { *err = Error{S_ALLOC, -1, "could not allocate " + std::to_string(bytes) + " bytes"}; return nullptr; }
+  std::free(probe);
+  napi_value ab;
+  if (napi_create_arraybuffer(env, size_t(bytes), data, &ab) != napi_ok) {
+    *err = Error{S_ALLOC, -1, "could not create an ArrayBuffer of " + std::to_string(bytes) + " bytes"};
+    return nullptr;
   }
+  return ab;
+}
 
-  // new Program(encoding: Int32Array, consts: Float64Array); check error() afterwards
-  explicit ProgramWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProgramWrap>(info) {
-    void* enc = nullptr;
-    void* consts = nullptr;
-    size_t encLen = 0, constLen = 0;
-    if (info.Length() < 2 || !typedArray(info[0], napi_int32_array, &enc, &encLen) ||
-        !typedArray(info[1], napi_float64_array, &consts, &constLen)) {
-      err_.status = S_FORMAT;
-      err_.message = "expected (Int32Array encoding, Float64Array constants)";
-      return;
-    }
-    const KernelTable* K = kernelTable(currentLevel());
-    Program* p = decodeProgram(static_cast<const int32_t*>(enc), i64(encLen), static_cast<const double*>(consts),
-                               i64(constLen), K, &err_);
-    if (!p) return;
-    runner_ = std::make_shared<Runner>(p);
-    prog_ = p;
-    // tell V8 what this small object holds, so garbage collection frees big arenas in time
-    reported_ = Napi::MemoryManagement::AdjustExternalMemory(info.Env(), prog_->memoryBytes()) >= 0 ? prog_->memoryBytes() : 0;
+napi_value Decode(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  void* enc = nullptr;
+  void* consts = nullptr;
+  size_t encLen = 0, constLen = 0;
+  if (!args(env, info, a) || !typedArrayArg(env, a[0], napi_int32_array, &enc, &encLen) ||
+      !typedArrayArg(env, a[1], napi_float64_array, &consts, &constLen)) {
+    return errorValue(env, Error{S_FORMAT, -1, "expected (Int32Array encoding, Float64Array constants)"});
   }
+  Error err;
+  Program* P = decodeProgram(static_cast<const int32_t*>(enc), i64(encLen), static_cast<const double*>(consts), i64(constLen),
+                             kernelTable(currentLevel()), &err);
+  if (!P) return errorValue(env, err);
+  void* data = nullptr;
+  napi_value ab = newBuffer(env, imageBytes(*P), &data, &err);
+  if (ab) writeImage(*P, data);
+  delete P;
+  return ab ? ab : errorValue(env, err);
+}
 
-  // the finalizer: the program is freed here unless an async job still holds it (then when it ends)
-  ~ProgramWrap() override { release(Env()); }
+napi_value Arena(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  ImageView v;
+  Error err;
+  if (!args(env, info, a) || !imageArg(env, a[0], &v, &err)) return errorValue(env, err);
+  void* data = nullptr;
+  napi_value ab = newBuffer(env, v.h->arenaBytes, &data, &err);
+  if (!ab) return errorValue(env, err);
+  // JS ran no code since imageArg: v still points into the image
+  initArena(v, data);
+  return ab;
+}
 
- private:
-  std::shared_ptr<Runner> runner_;
-  Program* prog_ = nullptr;  // runner_->prog while not disposed
-  i64 reported_ = 0;
-  Error err_;
+/** thread-local scratch for unwrapping the arrays of run() (no allocation per call once grown) */
+struct RunScratch {
+  std::vector<napi_value> vals;
+  std::vector<const double*> in;
+  std::vector<double*> arr, out;
+  std::vector<i64> inLen, arrLen, outLen;
+};
+thread_local RunScratch scratch;
 
-  void release(Napi::Env env) {
-    runner_.reset();
-    prog_ = nullptr;
-    if (reported_) Napi::MemoryManagement::AdjustExternalMemory(env, -reported_);
-    reported_ = 0;
-  }
-  std::vector<const double*> in_;
-  std::vector<double*> arr_, out_;
-  std::vector<i64> inLen_, arrLen_, outLen_;
-  std::vector<Napi::Value> vals_;
-
-  Napi::Value disposed(Napi::Env env) {
-    if (err_.status == S_OK) { err_.status = S_ARGS; err_.message = "program was disposed"; }
-    return Napi::Number::New(env, err_.status);
-  }
-
-  // one evaluation over the bound in_/out_ pointers (waits for an async run of this program)
-  Napi::Value runBound(Napi::Env env) {
-    std::lock_guard<std::mutex> lock(runner_->m);
-    err_ = prog_->run(in_.data(), inLen_.data(), out_.data(), outLen_.data());
-    return Napi::Number::New(env, err_.status);
-  }
-
-  // run(inputs: Float64Array[], outputs: Float64Array[]) → 0, or a status (details in error()).
-  // Fewer output arrays than outputs: the last one holds the rest back to back (async.h bindOutputs).
-  Napi::Value Run(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!prog_) return disposed(env);
-    err_ = Error();
-    if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray()) return fail(env, S_ARGS, "expected (inputs: Float64Array[], outputs: Float64Array[])");
-    Napi::Array ins = info[0].As<Napi::Array>(), outs = info[1].As<Napi::Array>();
-    const int32_t nin = prog_->nin, narr = int32_t(outs.Length());
-    if (ins.Length() != uint32_t(nin) || narr > prog_->nout || (narr == 0 && prog_->nout > 0)) {
-      return fail(env, S_ARGS, "expected " + std::to_string(nin) + " inputs and " + std::to_string(prog_->nout) +
-                                   " outputs (or fewer, the last packing the rest) but received " + std::to_string(ins.Length()) +
-                                   " and " + std::to_string(narr));
-    }
-    // fetch every element first (a getter may run JS), then unwrap without calling into JS, so no
-    // pointer can be detached or freed between unwrapping and running
-    vals_.resize(size_t(nin) + narr);
-    for (int32_t k = 0; k < nin; k++) vals_[k] = ins.Get(uint32_t(k));
-    for (int32_t k = 0; k < narr; k++) vals_[nin + k] = outs.Get(uint32_t(k));
-    if (env.IsExceptionPending()) return fail(env, S_ARGS, "reading the input or output arrays threw");
-    if (!prog_) return fail(env, S_ARGS, "program was disposed during the call");
-    in_.resize(nin); inLen_.resize(nin);
-    arr_.resize(narr); arrLen_.resize(narr);
-    for (int32_t k = 0; k < nin + narr; k++) {
-      void* d = nullptr;
-      size_t n = 0;
-      const bool isIn = k < nin;
-      if (!typedArray(vals_[k], napi_float64_array, &d, &n)) {
-        return fail(env, S_ARGS, std::string(isIn ? "input " : "output ") + std::to_string(isIn ? k : k - nin) + ": expected a Float64Array");
-      }
-      if (isIn) { in_[k] = static_cast<const double*>(d); inLen_[k] = i64(n); }
-      else { arr_[k - nin] = static_cast<double*>(d); arrLen_[k - nin] = i64(n); }
-    }
-    std::string msg;
-    if (!bindOutputs(*prog_, arr_.size(), arr_.data(), arrLen_.data(), &out_, &outLen_, &msg)) return fail(env, S_ARGS, msg);
-    return runBound(env);
-  }
-
-  // runPacked(io: Float64Array) → 0, or a status: every input, then every output, back to back in
-  // one array (small programs: one typed array to unwrap instead of one per input and output)
-  Napi::Value RunPacked(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!prog_) return disposed(env);
-    err_ = Error();
+/** unwrap inputs and output arrays from scratch.vals; "" or why not */
+std::string unwrapArrays(napi_env env, uint32_t nin, uint32_t narr) {
+  RunScratch& s = scratch;
+  s.in.resize(nin); s.inLen.resize(nin); s.arr.resize(narr); s.arrLen.resize(narr);
+  for (uint32_t k = 0; k < nin + narr; k++) {
     void* d = nullptr;
     size_t n = 0;
-    if (info.Length() < 1 || !typedArray(info[0], napi_float64_array, &d, &n)) return fail(env, S_ARGS, "expected (io: Float64Array)");
-    const int32_t nin = prog_->nin, nout = prog_->nout;
-    in_.resize(nin); inLen_.resize(nin); out_.resize(nout); outLen_.resize(nout);
-    double* at = static_cast<double*>(d);
-    i64 used = 0;
-    for (int32_t k = 0; k < nin + nout; k++) {
-      const i64 s = prog_->vars[k < nin ? prog_->inputs[k] : prog_->outputs[k - nin]].size;
-      if (k < nin) { in_[k] = at + used; inLen_[k] = s; } else { out_[k - nin] = at + used; outLen_[k - nin] = s; }
-      used += s;
+    const bool isIn = k < nin;
+    if (!typedArrayArg(env, s.vals[k], napi_float64_array, &d, &n)) {
+      return std::string(isIn ? "input " : "output ") + std::to_string(isIn ? k : k - nin) + ": expected a Float64Array";
     }
-    if (used != i64(n)) return fail(env, S_ARGS, "expected " + std::to_string(used) + " values (inputs then outputs) but received " + std::to_string(n));
-    return runBound(env);
+    if (isIn) { s.in[k] = static_cast<const double*>(d); s.inLen[k] = i64(n); }
+    else { s.arr[k - nin] = static_cast<double*>(d); s.arrLen[k - nin] = i64(n); }
   }
+  return "";
+}
 
-  // runAsync(inputs: Float64Array[], outputs: Float64Array[] | number) → Promise<null | Float64Array[] | {status, instr, message}>
-  Napi::Value RunAsync(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!runner_) {
-      Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
-      d.Resolve(errorObject(env, Error{S_ARGS, -1, "program was disposed"}));
-      return d.Promise();
+/** one evaluation with a claimed arena */
+napi_value runClaimed(napi_env env, const ImageView& v, const ArenaView& ar, const double* const* in, const i64* inLen,
+                      double* const* out, const i64* outLen) {
+  if (!claimArena(ar.h)) return failed(env, Error{S_BUSY, -1, "program is already running: another evaluation owns this arena"});
+  Error e = runImage(v, ar, in, inLen, out, outLen);
+  releaseArena(ar.h);
+  return e.status == S_OK ? number(env, 0) : failed(env, std::move(e));
+}
+
+// run(image, arena, inputs, outputs): fewer output arrays than outputs — the last one holds the
+// rest back to back (async.h bindOutputs)
+napi_value Run(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  ImageView v;
+  ArenaView ar;
+  Error err;
+  if (!args(env, info, a) || !imageArg(env, a[0], &v, &err)) return failed(env, err);
+  bool ia = false, oa = false;
+  napi_is_array(env, a[2], &ia);
+  napi_is_array(env, a[3], &oa);
+  if (!ia || !oa) return failed(env, Error{S_ARGS, -1, "expected (image, arena, inputs: Float64Array[], outputs: Float64Array[])"});
+  uint32_t nin = 0, narr = 0;
+  napi_get_array_length(env, a[2], &nin);
+  napi_get_array_length(env, a[3], &narr);
+  const int32_t want = v.h->nin, nout = v.h->nout;
+  if (nin != uint32_t(want) || narr > uint32_t(nout) || (narr == 0 && nout > 0)) {
+    return failed(env, Error{S_ARGS, -1, "expected " + std::to_string(want) + " inputs and " + std::to_string(nout) +
+                                              " outputs (or fewer, the last packing the rest) but received " + std::to_string(nin) +
+                                              " and " + std::to_string(narr)});
+  }
+  // fetch every element first (a getter may run JS), then resolve the buffers and unwrap without
+  // calling into JS, so nothing can be detached or freed between unwrapping and running
+  RunScratch& s = scratch;
+  s.vals.resize(size_t(nin) + narr);
+  for (uint32_t k = 0; k < nin + narr; k++) {
+    if (napi_get_element(env, k < nin ? a[2] : a[3], k < nin ? k : k - nin, &s.vals[k]) != napi_ok) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+      return failed(env, Error{S_ARGS, -1, "reading the input or output arrays threw"});
     }
-    napi_value p = runAsync(env, runner_, info.Length() > 0 ? info[0] : env.Undefined(), info.Length() > 1 ? info[1] : env.Undefined());
-    return p ? Napi::Value(env, p) : env.Undefined();
   }
+  if (!imageArg(env, a[0], &v, &err) || !arenaArg(env, a[1], v, &ar, &err)) return failed(env, err);
+  std::string msg = unwrapArrays(env, nin, narr);
+  if (msg.empty() && !bindOutputs(v, narr, s.arr.data(), s.arrLen.data(), &s.out, &s.outLen, &msg)) {}
+  if (!msg.empty()) return failed(env, Error{S_ARGS, -1, msg});
+  return runClaimed(env, v, ar, s.in.data(), s.inLen.data(), s.out.data(), s.outLen.data());
+}
 
-  Napi::Value fail(Napi::Env env, Status s, const std::string& msg) {
-    if (env.IsExceptionPending()) env.GetAndClearPendingException();
-    err_.status = s;
-    err_.instr = -1;
-    err_.message = msg;
-    return Napi::Number::New(env, s);
+// runPacked(image, arena): every input, then every output, back to back in the arena's io region
+// (small programs: JS writes the inputs through a Float64Array over that region; nothing to unwrap)
+napi_value RunPacked(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  ImageView v;
+  ArenaView ar;
+  Error err;
+  if (!args(env, info, a) || !imageArg(env, a[0], &v, &err) || !arenaArg(env, a[1], v, &ar, &err)) return failed(env, err);
+  if (v.h->ioRegion != v.h->ioValues) {
+    return failed(env, Error{S_ARGS, -1, "runPacked: the inputs and outputs hold " + std::to_string(v.h->ioValues) + " values, more than the " +
+                                             std::to_string(kMaxPackedValues) + " of an arena's io region; use run"});
   }
+  const int32_t nio = v.h->nin + v.h->nout;
+  double* stack[32];
+  i64 stackLen[32];
+  RunScratch& s = scratch;
+  if (nio > 32) { s.out.resize(size_t(nio)); s.outLen.resize(size_t(nio)); }
+  double** ptr = nio > 32 ? s.out.data() : stack;
+  i64* len = nio > 32 ? s.outLen.data() : stackLen;
+  double* at = ar.io;
+  for (int32_t k = 0; k < nio; k++) { ptr[k] = at; len[k] = v.io[k].size; at += len[k]; }
+  return runClaimed(env, v, ar, ptr, len, ptr + v.h->nin, len + v.h->nin);
+}
 
-  Napi::Value GetError(const Napi::CallbackInfo& info) {
-    if (err_.status == S_OK) return info.Env().Null();
-    return errorObject(info.Env(), err_);
-  }
+napi_value RunAsync(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  if (!args(env, info, a)) return nullptr;
+  return runAsync(env, a[0], a[1], a[2], a[3]);
+}
 
-  Napi::Value Info(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Object o = Napi::Object::New(env);
-    if (!prog_) return o;
-    size_t scalarOps = prog_->sops.size();
-    o.Set("steps", Napi::Number::New(env, double(prog_->steps.size())));
-    o.Set("scalarOps", Napi::Number::New(env, double(scalarOps)));
-    o.Set("memoryBytes", Napi::Number::New(env, double(prog_->memoryBytes())));
-    o.Set("simd", Napi::String::New(env, prog_->K->name));
-    return o;
-  }
+napi_value LastError(napi_env env, napi_callback_info) {
+  if (lastErr.status == S_OK) { napi_value n; napi_get_null(env, &n); return n; }
+  return errorValue(env, lastErr);
+}
 
-  Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    release(info.Env());
-    return info.Env().Undefined();
+napi_value Info(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  ImageView v;
+  Error err;
+  napi_value o;
+  if (!args(env, info, a) || !imageArg(env, a[0], &v, &err)) { napi_get_null(env, &o); return o; }
+  napi_create_object(env, &o);
+  auto set = [&](const char* k, double x) { napi_value n; napi_create_double(env, x, &n); napi_set_named_property(env, o, k, n); };
+  set("steps", v.h->nsteps);
+  set("scalarOps", double(v.h->nsops));
+  set("imageBytes", double(v.h->bytes));
+  set("memoryBytes", double(v.h->arenaBytes));
+  set("ioOffset", double(v.h->aIo));
+  set("ioValues", double(v.h->ioRegion));
+  napi_value simd;
+  napi_create_string_utf8(env, v.K->name, NAPI_AUTO_LENGTH, &simd);
+  napi_set_named_property(env, o, "simd", simd);
+  return o;
+}
+
+// release(buffer): detach an image no async evaluation holds, or an idle arena, so its memory is
+// freed now rather than at the next garbage collection; false for anything else
+napi_value Release(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  void* data = nullptr;
+  size_t len = 0;
+  bool ok = args(env, info, a) && napi_get_arraybuffer_info(env, a[0], &data, &len) == napi_ok;
+  if (ok && isImage(data, len)) {
+    ok = __atomic_load_n(&static_cast<ImageHeader*>(data)->users, __ATOMIC_ACQUIRE) == 0 && napi_detach_arraybuffer(env, a[0]) == napi_ok;
+  } else if (ok && isArena(data, len)) {
+    ArenaHeader* h = static_cast<ArenaHeader*>(data);
+    ok = claimArena(h);
+    if (ok && napi_detach_arraybuffer(env, a[0]) != napi_ok) { releaseArena(h); ok = false; }
+  } else {
+    ok = false;
   }
-};
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
 
 Napi::Value OpTable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -217,7 +262,7 @@ Napi::Value SimdInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// test-only: setSimd(name) switches the level used by programs created afterwards
+// test-only: setSimd(name) switches the level used by programs decoded afterwards
 Napi::Value SetSimd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) return Napi::Boolean::New(env, false);
@@ -228,11 +273,19 @@ Napi::Value SetSimd(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("Program", ProgramWrap::Init(env));
+  const std::pair<const char*, napi_callback> raw[] = {
+      {"decode", Decode}, {"arena", Arena}, {"run", Run}, {"runPacked", RunPacked}, {"runAsync", RunAsync},
+      {"info", Info}, {"release", Release}, {"lastError", LastError}};
+  for (const auto& [name, fn] : raw) {
+    napi_value f;
+    napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f);
+    exports.Set(name, Napi::Value(env, f));
+  }
   exports.Set("opTable", Napi::Function::New(env, OpTable));
   exports.Set("simdInfo", Napi::Function::New(env, SimdInfo));
   exports.Set("setSimd", Napi::Function::New(env, SetSimd));
   exports.Set("encodingVersion", Napi::Number::New(env, kVersion));
+  exports.Set("imageVersion", Napi::Number::New(env, kImageVersion));
   exports.Set("_mathTest", wg::mathTestExports(env));  // test-only (test/native/math.test.ts)
   return exports;
 }

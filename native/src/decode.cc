@@ -121,6 +121,13 @@ bool Decoder::ioSection() {
     const Var& x = V(v);
     if (x.ref < 0 || x.ref + x.size > P->constEnd) return fail(S_MEMORY, "constant %d: expected a range inside the constant region [0, %lld)", k, (long long)P->constEnd);
   }
+  // constants sit back to back, each aligned to 8 values at most (the encoder's layout); images
+  // copy the whole region, so it is no larger than the constants' values plus that padding
+  i64 constValues = 0;
+  for (int32_t v : P->consts) constValues += V(v).size;
+  if (P->constEnd > constValues + 7 * i64(P->nconst)) {
+    return fail(S_FORMAT, "constant region %lld exceeds the %lld values the constants hold (plus alignment)", (long long)P->constEnd, (long long)constValues);
+  }
   for (int32_t k = 0; k < P->nout; k++) {
     int32_t v = 0;
     if (!word(&v, "an output id")) return false;
@@ -222,8 +229,8 @@ Program* decodeProgram(const int32_t* enc, i64 encLen, const double* consts, i64
     for (int32_t v : P->consts) total += P->vars[v].size;
     if (total != constLen) ok = d.fail(S_CONST, "expected %lld constant values but received %lld", (long long)total, (long long)constLen);
   }
-  if (ok && d.needPack) P->scratchBytes = (mmScratchA(K->mm) + mmScratchB(K->mm)) * 8;
-  if (ok) ok = allocate(P, consts, &d.err);
+  if (ok && d.needPack) { P->packA = mmScratchA(K->mm); P->packB = mmScratchB(K->mm); }
+  if (ok) ok = constRegion(P, consts, &d.err);
   if (!ok) {
     *err = d.err;
     delete P;

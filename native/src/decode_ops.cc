@@ -7,6 +7,7 @@
 //   K_COPY     nitems zeroRef zeroSize item…;  item = dstRef srcRef dstOff srcOff nd dims[nd] dstSt[nd] srcSt[nd]
 //   K_GATHER   outRef xRef idxRef outer n K inner      K_SCATTER  outRef gRef idxRef outer size K inner
 //   K_FUSED    outRef n nin nouts ncode inRef[nin] scalar[nin] (op nargs a0 a1 a2 slot)[ncode] outs[nouts]
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -172,8 +173,8 @@ bool Decoder::reduce(int32_t op, int32_t out) {
   const Var& o = V(out);
   if (o.size == 0) return true;
   if (V(x).size == 1 && o.ref >= 0 && V(x).ref >= 0) {
-    // sum(x) = 0 + x (turns -0 into +0 as TS does); max/min/prod of one element are the element
-    return scalarStep(kind == R_SUM ? SC_ADD0 : SC_COPY, out, V(x).ref, V(x).ref, V(x).ref);
+    // one value x: c(identity, x) = x for every kind (sum(−0) = −0 + −0 = −0)
+    return scalarStep(SC_COPY, out, V(x).ref, V(x).ref, V(x).ref);
   }
   P->steps.push_back(Step{K_REDUCE, cur, op, int32_t(P->plan.size())});
   P->plan.insert(P->plan.end(), {o.loc, V(x).loc, i64(kind), o.size, V(x).size});
@@ -192,6 +193,10 @@ bool Decoder::reduce(int32_t op, int32_t out) {
     }
   }
   P->plan[ngAt] = ng;
+  i64 outer = 1, cols = 0;
+  if (o.size > 0 && reducePattern(ng, P->plan.data() + ngAt + 1, &outer, &cols) == RP_COLS) {
+    P->reduceScratch = std::max(P->reduceScratch, colsScratch(V(x).size / o.size, cols));
+  }
   return true;
 }
 
@@ -454,11 +459,7 @@ bool Decoder::fused(int32_t out) {
   }
   if (!writable(out) || !noOverlap(out, ins.data(), nin, false)) return false;
   if (n == 0) return true;
-  if (size_t(nin + ncode) > P->fregs.size()) {
-    P->fregs.resize(size_t(nin + ncode));
-    P->fstride.resize(size_t(nin + ncode));
-    P->foutOf.resize(size_t(nin + ncode));
-  }
+  if (nin + ncode > P->nreg) P->nreg = nin + ncode;
   // tile registers by liveness: a register's slot is free again after its last reader (an op
   // may write the slot of an operand that dies there: elementwise, same index in and out)
   std::vector<int32_t> last(nin + ncode, -1), slot(ncode, -1), freeSlots;
@@ -490,25 +491,14 @@ bool Decoder::fused(int32_t out) {
   return true;
 }
 
-bool allocate(Program* P, const double* consts, Error* err) {
-  const size_t bytes = (size_t(P->arenaSize) * 8 + 63) / 64 * 64 + 64;
-  P->arena = static_cast<double*>(std::aligned_alloc(64, bytes));
-  if (!P->arena) { *err = mk(S_ALLOC, -1, "could not allocate %lld bytes", (long long)bytes); return false; }
+// the arena's constant region as every run starts with it (its values at their arena offsets)
+bool constRegion(Program* P, const double* consts, Error* err) {
+  P->constValues.assign(size_t(P->constEnd), 0.0);
   i64 at = 0;
   for (int32_t v : P->consts) {
     const Var& x = P->vars[v];
-    if (x.size) std::memcpy(P->arena + x.ref, consts + at, size_t(x.size) * 8);
+    if (x.size) std::memcpy(P->constValues.data() + x.ref, consts + at, size_t(x.size) * 8);
     at += x.size;
-  }
-  if (P->scratchBytes > 0) {
-    const size_t a = size_t(mmScratchA(P->K->mm)) * 8, b = size_t(mmScratchB(P->K->mm)) * 8;
-    P->packA = static_cast<double*>(std::aligned_alloc(64, (a + 63) / 64 * 64));
-    P->packB = static_cast<double*>(std::aligned_alloc(64, (b + 63) / 64 * 64));
-    if (!P->packA || !P->packB) { *err = mk(S_ALLOC, -1, "could not allocate matmul scratch"); return false; }
-  }
-  if (P->fscratchSize > 0) {
-    P->fscratch = static_cast<double*>(std::aligned_alloc(64, size_t(P->fscratchSize) * 8));
-    if (!P->fscratch) { *err = mk(S_ALLOC, -1, "could not allocate fused-chain registers"); return false; }
   }
   return true;
 }

@@ -83,7 +83,7 @@ struct Decoder {
   void rowMajor(int32_t v, i64* st) const;
 };
 
-bool allocate(Program* P, const double* consts, Error* err);
+bool constRegion(Program* P, const double* consts, Error* err);
 
 }  // namespace detail
 }  // namespace wg

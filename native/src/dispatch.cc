@@ -1,18 +1,25 @@
 #include "dispatch.h"
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 namespace wg {
 
 namespace {
+// tables are built once per process on first use, from any thread (worker threads decode and
+// run too): double-checked under a mutex, read lock-free afterwards
 KernelTable tables[L_COUNT];
-bool built[L_COUNT];
+std::atomic<bool> built[L_COUNT];
+std::mutex building;
+std::once_flag initOnce;
 int current = -1;
 std::string reason;
 
 void build(int level) {
   KernelTable* t = &tables[level];
   t->name = levelName(level);
+  t->level = level;
   switch (level) {
     case L_SCALAR: scalar::fillElementwise(t); scalar::fillReduce(t); scalar::fillMatmul(t); break;
 #if defined(__x86_64__)
@@ -22,11 +29,9 @@ void build(int level) {
 #endif
     default: break;
   }
-  built[level] = true;
 }
 
 void init() {
-  if (current >= 0) return;
   current = detectLevel();
   const char* env = std::getenv("WENGERT_SIMD");
   if (env && *env) {
@@ -46,30 +51,39 @@ const char* levelName(int level) {
 }
 
 int detectLevel() {
+  static const int level = [] {
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("x86-64-v4")) return L_AVX512;
-  if (__builtin_cpu_supports("x86-64-v3")) return L_AVX2;
-  if (__builtin_cpu_supports("x86-64-v2")) return L_SSE;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4")) return int(L_AVX512);
+    if (__builtin_cpu_supports("x86-64-v3")) return int(L_AVX2);
+    if (__builtin_cpu_supports("x86-64-v2")) return int(L_SSE);
 #endif
-  return L_SCALAR;
+    return int(L_SCALAR);
+  }();
+  return level;
 }
 
 const KernelTable* kernelTable(int level) {
-  if (level < 0 || level >= L_COUNT || level > detectLevel()) return nullptr;
-  if (!built[level]) build(level);
+  if (level < 0 || level >= L_COUNT) return nullptr;
+  if (built[level].load(std::memory_order_acquire)) return &tables[level];
+  if (level > detectLevel()) return nullptr;
+  std::lock_guard<std::mutex> lock(building);
+  if (!built[level].load(std::memory_order_relaxed)) {
+    build(level);
+    built[level].store(true, std::memory_order_release);
+  }
   return &tables[level];
 }
 
-int currentLevel() { init(); return current; }
+int currentLevel() { std::call_once(initOnce, init); return current; }
 
 bool setLevel(int level) {
-  init();
+  std::call_once(initOnce, init);
   if (!kernelTable(level)) return false;
   current = level;
   return true;
 }
 
-const std::string& levelReason() { init(); return reason; }
+const std::string& levelReason() { std::call_once(initOnce, init); return reason; }
 
 }  // namespace wg

@@ -1,40 +1,57 @@
-// The executor: one call runs every step of a decoded program. No allocation per run; 0-d
-// instructions run in a tight switch loop over arena offsets (scalar-heavy programs, W3).
+// The executor: one call runs every step of a program image with one arena (image.h). No
+// allocation per run; 0-d instructions run in a tight switch loop over arena offsets
+// (scalar-heavy programs, W3).
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <cstdio>
 #include <ctime>
-#include "program.h"
+#include "image.h"
 #include "kernels/scalar.h"
 
 namespace wg {
 
-static double now() {
+namespace {
+
+double now() {
   timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
 }
 
-Program::~Program() {
-  if (profileRuns > 0) {
-    static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused"};
+/**
+ * WENGERT_PROFILE=1: seconds per step of every image run in this process, printed to stderr at
+ * exit (images have no destructor to print from). Keyed by image id; never freed (a diagnostic).
+ */
+struct Profile { std::vector<Step> steps; std::vector<double> t; i64 runs = 0; };
+std::mutex profMutex;
+std::map<uint64_t, Profile>* profiles = nullptr;
+
+void printProfiles() {
+  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused"};
+  std::lock_guard<std::mutex> lock(profMutex);
+  for (const auto& [id, p] : *profiles) {
     double total = 0;
-    for (double t : profile) total += t;
-    fprintf(stderr, "wengert profile: %lld runs, %.3f ms per run\n", (long long)profileRuns, 1e3 * total / double(profileRuns));
-    for (size_t i = 0; i < steps.size(); i++)
-      fprintf(stderr, "  step %3zu instr %5d %-8s %-12s %9.3f ms\n", i, steps[i].instr, kinds[steps[i].kind],
-              steps[i].op >= 0 ? kOps[steps[i].op].name : "-", 1e3 * profile[i] / double(profileRuns));
+    for (double t : p.t) total += t;
+    fprintf(stderr, "wengert profile: image %016llx, %lld runs, %.3f ms per run\n", (unsigned long long)id, (long long)p.runs,
+            1e3 * total / double(p.runs));
+    for (size_t i = 0; i < p.steps.size(); i++)
+      fprintf(stderr, "  step %3zu instr %5d %-8s %-12s %9.3f ms\n", i, p.steps[i].instr, kinds[p.steps[i].kind],
+              p.steps[i].op >= 0 ? kOps[p.steps[i].op].name : "-", 1e3 * p.t[i] / double(p.runs));
   }
-  std::free(arena);
-  std::free(packA);
-  std::free(packB);
-  std::free(fscratch);
 }
 
-namespace {
+void recordProfile(const ImageView& v, const std::vector<double>& t) {
+  std::lock_guard<std::mutex> lock(profMutex);
+  if (!profiles) { profiles = new std::map<uint64_t, Profile>(); std::atexit(printProfiles); }
+  Profile& p = (*profiles)[v.h->id];
+  if (p.steps.empty()) { p.steps.assign(v.steps, v.steps + v.h->nsteps); p.t.assign(size_t(v.h->nsteps), 0.0); }
+  for (size_t i = 0; i < t.size() && i < p.t.size(); i++) p.t[i] += t[i];
+  p.runs++;
+}
 
 // Direct threading (GCC labels as values): every handler ends in its own indirect jump, which
 // the branch predictor learns per handler; a 0-d op costs a few ns instead of a switch mispredict.
@@ -53,17 +70,16 @@ void runScalars(double* __restrict m, const SOp* s, const SOp* e) {
   X(where, wg_where(x, m[s->b], m[s->c])) X(clip, wg_clip(x, m[s->b], m[s->c]))
   // the jump table is filled once (label addresses exist only inside this function); pool threads
   // may get here together, so the first fill is guarded (double-checked, release/acquire)
-  static void* handlers[kOpCount + 2];
+  static void* handlers[kOpCount + 1];
   static std::atomic<bool> ready{false};
   static std::mutex filling;
   if (!ready.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> lock(filling);
     if (!ready.load(std::memory_order_relaxed)) {
-      for (int i = 0; i < kOpCount + 2; i++) handlers[i] = &&h_copy;
+      for (int i = 0; i < kOpCount + 1; i++) handlers[i] = &&h_copy;
 #define WG_SET(N, E) handlers[OP_##N] = &&h_##N;
       WG_OPS(WG_SET)
 #undef WG_SET
-      handlers[kOpCount + (SC_ADD0 - SC_COPY)] = &&h_add0;
       ready.store(true, std::memory_order_release);
     }
   }
@@ -75,10 +91,6 @@ void runScalars(double* __restrict m, const SOp* s, const SOp* e) {
   WG_NEXT
 #define WG_HANDLER(N, E) h_##N : m[s->o] = (E); s++; WG_NEXT
   WG_OPS(WG_HANDLER)
-h_add0:
-  m[s->o] = 0.0 + x;
-  s++;
-  WG_NEXT
 h_copy:
   m[s->o] = x;
   s++;
@@ -98,8 +110,58 @@ void jsNumber(double v, char* out, size_t cap) {
   }
 }
 
+/** c(acc, x) of the canonical reduction order (kernels/reduce.cc): one exact IEEE operation */
+double combine(int kind, double a, double x) {
+  return kind == R_SUM ? a + x : kind == R_PROD ? a * x : kind == R_MAX ? ((x > a || x != x) ? x : a) : ((x < a || x != x) ? x : a);
+}
+
+/** T over block values pushed in order: a stack of complete power-of-two subtrees (kernels/reduce.cc) */
+struct Tree {
+  int kind;
+  double val[40];
+  i64 size[40];
+  int top = 0;
+  explicit Tree(int k) : kind(k) {}
+  void push(double v) {
+    i64 s = 1;
+    while (top > 0 && size[top - 1] == s) { v = combine(kind, val[--top], v); s <<= 1; }
+    val[top] = v;
+    size[top++] = s;
+  }
+  double result() const {  // at least one value pushed
+    if (top == 0) return 0.0;
+    double acc = val[top - 1];
+    for (int t = top - 2; t >= 0; t--) acc = combine(kind, val[t], acc);
+    return acc;
+  }
+};
+
+/** the next row-major index over dims d (offset *off moves by strides s); false after the last */
+bool nextIndex(i64* idx, const i64* d, const i64* s, int n, i64* off) {
+  for (int a = n - 1; a >= 0; a--) {
+    *off += s[a];
+    if (++idx[a] < d[a]) return true;
+    *off -= s[a] * d[a];
+    idx[a] = 0;
+  }
+  return false;
+}
+
+}  // namespace
+
+ReducePattern reducePattern(i64 ng, const i64* g, i64* outer, i64* cols) {
+  const bool r0 = ng > 0 && g[1] != 0, r1 = ng > 1 && g[3] != 0;
+  if (ng == 1 || (ng == 2 && !r0 && r1)) return RP_ROWS;
+  if (ng == 2 && r0) { *outer = 1; *cols = g[2]; return RP_COLS; }
+  if (ng == 3 && !r0 && r1 && !g[5]) { *outer = g[0]; *cols = g[4]; return RP_COLS; }
+  return RP_GATHER;
+}
+
+namespace {
+
 struct Exec {
-  Program* P;
+  const KernelTable* K;
+  const ArenaView& A;
   double* arena;
   double* const* ext;
   double* R(i64 loc) const {
@@ -116,8 +178,8 @@ struct Exec {
     const int nd = int(q[0]);
     const i64* dims = q + 1;
     const i64* st = dims + nd;  // st[i·nd + a]
-    const BinaryFn bf = P->K->binary[s.op];
-    const TernaryFn tf = P->K->ternary[s.op];
+    const BinaryFn bf = K->binary[s.op];
+    const TernaryFn tf = K->ternary[s.op];
     if (nd == 0) {
       if (nin == 2) bf(x[0], 0, x[1], 0, o, 1); else tf(x[0], 0, x[1], 0, x[2], 0, o, 1);
       return;
@@ -139,47 +201,62 @@ struct Exec {
     }
   }
 
+  // One output per combination of the kept groups; the reduced values of an output in row-major
+  // order of the reduced groups, in the canonical order (kernels/reduce.cc). Groups are the
+  // input's axes with size-1 axes dropped and neighbours of one kind merged (decode_ops.cc).
   void reduce(const i64* p) {
     double* o = R(p[0]);
     const double* x = R(p[1]);
     const int kind = int(p[2]);
     const i64 outSize = p[3], inSize = p[4], ng = p[5];
     const i64* g = p + 6;  // (dim, reduced) pairs
-    const double init = kind == R_SUM ? 0.0 : kind == R_MAX ? -__builtin_inf() : kind == R_MIN ? __builtin_inf() : 1.0;
-    auto combine = [kind](double acc, double v) {
-      return kind == R_SUM ? acc + v : kind == R_MAX ? wg_maximum(v, acc) : kind == R_MIN ? wg_minimum(v, acc) : acc * v;
-    };
-    if (inSize == 0 || ng == 0) {
-      for (i64 i = 0; i < outSize; i++) o[i] = init;
-      if (inSize) o[0] = combine(init, x[0]);
+    const i64 n = outSize ? inSize / outSize : 0;  // values per output
+    if (n <= 1) {  // no values: the empty value; one value x: c(identity, x) = x
+      for (i64 i = 0; i < outSize; i++) o[i] = n ? x[i] : K->reduceRow[kind](x, 0);
       return;
     }
-    const i64 L = g[2 * (ng - 1)];
-    const bool lastReduced = g[2 * (ng - 1) + 1] != 0;
-    bool otherReduced = false;
-    for (i64 i = 0; i + 1 < ng; i++) otherReduced = otherReduced || g[2 * i + 1];
-    if (lastReduced && !otherReduced) {  // contiguous rows → one value each
-      for (i64 r = 0; r < outSize; r++) o[r] = P->K->reduceRow[kind](x + r * L, L);
-      return;
+    i64 outer = 1, cols = 0;
+    switch (reducePattern(ng, g, &outer, &cols)) {
+      case RP_ROWS:
+        for (i64 r = 0; r < outSize; r++) o[r] = K->reduceRow[kind](x + r * n, n);
+        break;
+      case RP_COLS:
+        for (i64 a = 0; a < outer; a++) K->reduceCols[kind](x + a * n * cols, n, cols, cols, o + a * cols, A.reduce);
+        break;
+      case RP_GATHER:
+        gathered(o, x, kind, ng, g, n);
+        break;
     }
-    for (i64 i = 0; i < outSize; i++) o[i] = init;
-    // output strides of the outer groups (kept: row-major over kept groups, reduced: 0)
-    i64 ost[kMaxRank], idx[kMaxRank] = {};
-    i64 acc = lastReduced ? 1 : L;
-    for (i64 i = ng - 2; i >= 0; i--) {
-      if (g[2 * i + 1]) { ost[i] = 0; } else { ost[i] = acc; acc *= g[2 * i]; }
+  }
+
+  /** any other pattern: each output's values gathered block by block, a run at a time (a reduced innermost group is contiguous) */
+  void gathered(double* o, const double* x, int kind, i64 ng, const i64* g, i64 n) {
+    i64 st[kMaxRank], kd[kMaxRank], ks[kMaxRank], rd[kMaxRank], rs[kMaxRank];
+    int nk = 0, nr = 0;
+    i64 acc = 1;
+    for (i64 a = ng - 1; a >= 0; a--) { st[a] = acc; acc *= g[2 * a]; }
+    for (i64 a = 0; a < ng; a++) {
+      if (g[2 * a + 1]) { rd[nr] = g[2 * a]; rs[nr++] = st[a]; } else { kd[nk] = g[2 * a]; ks[nk++] = st[a]; }
     }
-    i64 oo = 0;
-    for (i64 off = 0; off < inSize; off += L) {
-      if (lastReduced) o[oo] = combine(o[oo], P->K->reduceRow[kind](x + off, L));
-      else P->K->accumRow[kind](o + oo, x + off, L);
-      for (i64 a = ng - 2; a >= 0; a--) {
-        oo += ost[a];
-        if (++idx[a] < g[2 * a]) break;
-        oo -= ost[a] * g[2 * a];
-        idx[a] = 0;
+    const i64 run = g[2 * ng - 1] ? rd[--nr] : 1;  // values per contiguous run
+    i64 kidx[kMaxRank] = {}, base = 0, out = 0;
+    double buf[kReduceBlock];
+    do {
+      Tree t(kind);
+      i64 ridx[kMaxRank] = {}, off = base, m = 0;
+      for (i64 j = 0; j < n; j += run) {
+        for (i64 u = 0; u < run;) {
+          const i64 len = run - u < kReduceBlock - m ? run - u : kReduceBlock - m;
+          std::memcpy(buf + m, x + off + u, size_t(len) * 8);
+          m += len;
+          u += len;
+          if (m == kReduceBlock) { t.push(K->reduceBlock[kind](buf, m)); m = 0; }
+        }
+        nextIndex(ridx, rd, rs, nr, &off);
       }
-    }
+      if (m) t.push(K->reduceBlock[kind](buf, m));
+      o[out++] = t.result();
+    } while (nextIndex(kidx, kd, ks, nk, &base));
   }
 
   void matmul(const i64* p) {
@@ -190,7 +267,7 @@ struct Exec {
     const bool ta = p[7], tb = p[8];
     const i64 rsA = ta ? 1 : k, csA = ta ? m : 1, rsB = tb ? 1 : n, csB = tb ? k : 1;
     for (i64 t = 0; t < batch; t++) {
-      P->K->matmul(A + t * m * k, rsA, csA, B + t * k * n, rsB, csB, C + t * m * n, m, k, n, P->packA, P->packB);
+      K->matmul(A + t * m * k, rsA, csA, B + t * k * n, rsB, csB, C + t * m * n, m, k, n, this->A.packA, this->A.packB);
     }
   }
 
@@ -254,9 +331,9 @@ struct Exec {
     const i64* scalar = inRef + nin;
     const i64* code = scalar + nin;
     const i64* outs = code + 6 * ncode;
-    const double** reg = P->fregs.data();
-    i64* st = P->fstride.data();
-    int32_t* outOf = P->foutOf.data();
+    const double** reg = A.regs;
+    i64* st = A.stride;
+    int32_t* outOf = A.row;
     for (int r = 0; r < nin + ncode; r++) outOf[r] = -1;
     for (int j = 0; j < nouts; j++) if (outs[j] >= nin && outOf[outs[j]] < 0) outOf[outs[j]] = j;
     for (i64 t0 = 0; t0 < n; t0 += kFusedTile) {
@@ -265,11 +342,11 @@ struct Exec {
       for (int k = 0; k < ncode; k++) {
         const i64* c = code + 6 * k;
         const int r = nin + k;
-        double* dst = outOf[r] >= 0 ? o + outOf[r] * n + t0 : P->fscratch + c[5] * kFusedTile;
+        double* dst = outOf[r] >= 0 ? o + outOf[r] * n + t0 : A.scratch + c[5] * kFusedTile;
         const double* a = reg[c[2]];
-        if (c[1] == 1) P->K->unary[c[0]](a, dst, len);
-        else if (c[1] == 2) P->K->binary[c[0]](a, st[c[2]], reg[c[3]], st[c[3]], dst, len);
-        else P->K->ternary[c[0]](a, st[c[2]], reg[c[3]], st[c[3]], reg[c[4]], st[c[4]], dst, len);
+        if (c[1] == 1) K->unary[c[0]](a, dst, len);
+        else if (c[1] == 2) K->binary[c[0]](a, st[c[2]], reg[c[3]], st[c[3]], dst, len);
+        else K->ternary[c[0]](a, st[c[2]], reg[c[3]], st[c[3]], reg[c[4]], st[c[4]], dst, len);
         reg[r] = dst;
         st[r] = 1;
       }
@@ -325,37 +402,37 @@ struct Exec {
 
 }  // namespace
 
-Error Program::run(const double* const* in, const i64* inLen, double* const* out, const i64* outLen) {
+namespace {
+
+Error argsError(const char* fmt, long long a, long long b, long long c) {
   Error err;
-  auto bad = [&err](Status s, const char* fmt, long long a, long long b, long long c) {
-    char buf[160];
-    snprintf(buf, sizeof buf, fmt, a, b, c);
-    err.status = s;
-    err.message = buf;
-    return err;
-  };
-  if (running) return bad(S_BUSY, "program is already running%lld%lld%lld", 0, 0, 0);
-  for (int32_t k = 0; k < nin; k++) {
-    const i64 want = vars[inputs[k]].size;
-    if (inLen[k] != want || (want > 0 && !in[k])) return bad(S_ARGS, "input %lld: expected %lld values but received %lld", k, want, inLen[k]);
-  }
-  for (int32_t k = 0; k < nout; k++) {
-    const i64 want = vars[outputs[k]].size;
-    if (outLen[k] != want || (want > 0 && !out[k])) return bad(S_ARGS, "output %lld: expected %lld values but received %lld", k, want, outLen[k]);
-  }
-  // outputs are written: they must not share memory with an input or another output. Sorted by
-  // start, a buffer overlaps an earlier one iff it starts before the largest end seen so far
-  // (O(n log n): guarded programs have thousands of small outputs)
-  spans.clear();
+  char buf[160];
+  snprintf(buf, sizeof buf, fmt, a, b, c);
+  err.status = S_ARGS;
+  err.message = buf;
+  return err;
+}
+
+/**
+ * Outputs are written: they must not share memory with an input or another output. Sorted by
+ * start, a buffer overlaps an earlier one iff it starts before the largest end seen so far
+ * (O(n log n): guarded programs have thousands of small outputs).
+ */
+bool disjoint(const ImageView& v, const ArenaView& a, const double* const* in, const i64* inLen, double* const* out,
+              const i64* outLen, Error* err) {
+  const int32_t nin = v.h->nin, nout = v.h->nout;
+  Span* spans = a.spans;
+  size_t n = 0;
   for (int32_t j = 0; j < nin + nout; j++) {
     const i64 l = j < nin ? inLen[j] : outLen[j - nin];
     const char* b0 = reinterpret_cast<const char*>(j < nin ? in[j] : out[j - nin]);
-    if (l > 0) spans.push_back({b0, b0 + l * 8, j});
+    if (l > 0) spans[n++] = Span{b0, b0 + l * 8, j};
   }
-  std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) { return x.b < y.b; });
+  std::sort(spans, spans + n, [](const Span& x, const Span& y) { return x.b < y.b; });
   const Span* endAll = nullptr;  // the earlier buffer reaching furthest, and the earlier output
   const Span* endOut = nullptr;
-  for (const Span& s : spans) {
+  for (size_t i = 0; i < n; i++) {
+    const Span& s = spans[i];
     const bool isOut = s.id >= nin;
     const Span* hit = isOut ? endAll : endOut;
     if (hit && s.b < hit->e) {
@@ -364,31 +441,54 @@ Error Program::run(const double* const* in, const i64* inLen, double* const* out
       char buf[120];
       snprintf(buf, sizeof buf, "output %d shares memory with %s %d", o.id - nin, other.id < nin ? "input" : "output",
                other.id < nin ? other.id : other.id - nin);
-      err.status = S_ARGS;
-      err.message = buf;
-      return err;
+      err->status = S_ARGS;
+      err->message = buf;
+      return false;
     }
     if (!endAll || s.e > endAll->e) endAll = &s;
     if (isOut && (!endOut || s.e > endOut->e)) endOut = &s;
   }
-  running = true;
-  ext.resize(size_t(nin) + nout);
+  return true;
+}
+
+bool profiling() {
+  static const bool on = std::getenv("WENGERT_PROFILE") && std::getenv("WENGERT_PROFILE")[0] == '1';
+  return on;
+}
+
+}  // namespace
+
+Error runImage(const ImageView& v, const ArenaView& a, const double* const* in, const i64* inLen, double* const* out,
+               const i64* outLen) {
+  Error err;
+  const int32_t nin = v.h->nin, nout = v.h->nout;
+  for (int32_t k = 0; k < nin; k++) {
+    const i64 want = v.io[k].size;
+    if (inLen[k] != want || (want > 0 && !in[k])) return argsError("input %lld: expected %lld values but received %lld", k, want, inLen[k]);
+  }
+  for (int32_t k = 0; k < nout; k++) {
+    const i64 want = v.io[nin + k].size;
+    if (outLen[k] != want || (want > 0 && !out[k])) return argsError("output %lld: expected %lld values but received %lld", k, want, outLen[k]);
+  }
+  if (!disjoint(v, a, in, inLen, out, outLen, &err)) return err;
+  double** ext = a.ext;
   for (int32_t k = 0; k < nin; k++) ext[k] = const_cast<double*>(in[k]);
   for (int32_t k = 0; k < nout; k++) ext[nin + k] = out[k];
   for (int32_t k = 0; k < nin; k++) {
-    const Var& v = vars[inputs[k]];
-    if (v.ref >= 0 && v.size > 0) std::memcpy(arena + v.ref, in[k], size_t(v.size) * 8);
+    const IoEntry& e = v.io[k];
+    if (e.aux >= 0 && e.size > 0) std::memcpy(a.mem + e.aux, in[k], size_t(e.size) * 8);
   }
-  Exec X{this, arena, ext.data()};
-  static const bool profiling = std::getenv("WENGERT_PROFILE") && std::getenv("WENGERT_PROFILE")[0] == '1';
-  if (profiling) { profile.resize(steps.size()); profileRuns++; }
-  double t0 = profiling ? now() : 0;
-  for (size_t si = 0; si < steps.size(); si++) {
-    const Step& s = steps[si];
-    const i64* p = plan.data() + s.planOff;
-    if (profiling && si > 0) { const double t = now(); profile[si - 1] += t - t0; t0 = t; }
+  Exec X{v.K, a, a.mem, ext};
+  const bool prof = profiling();
+  std::vector<double> times(prof ? size_t(v.h->nsteps) : 0);
+  double t0 = prof ? now() : 0;
+  const KernelTable* K = v.K;
+  for (int32_t si = 0; si < v.h->nsteps; si++) {
+    const Step& s = v.steps[si];
+    const i64* p = v.plan + s.planOff;
+    if (prof && si > 0) { const double t = now(); times[si - 1] += t - t0; t0 = t; }
     switch (s.kind) {
-      case K_SCALARS: runScalars(arena, sops.data() + p[0], sops.data() + p[1]); break;
+      case K_SCALARS: runScalars(a.mem, v.sops + p[0], v.sops + p[1]); break;
       case K_NOP: break;
       case K_UNARY: K->unary[s.op](X.R(p[1]), X.R(p[0]), p[2]); break;
       case K_BINARY:
@@ -399,16 +499,15 @@ Error Program::run(const double* const* in, const i64* inLen, double* const* out
       case K_FUSED: X.fused(p); break;
       case K_GATHER:
       case K_SCATTER:
-        if (!X.gather(s, p, &err)) { running = false; return err; }
+        if (!X.gather(s, p, &err)) return err;
         break;
     }
   }
-  if (profiling && !steps.empty()) profile.back() += now() - t0;
+  if (prof && v.h->nsteps) { times.back() += now() - t0; recordProfile(v, times); }
   for (int32_t k = 0; k < nout; k++) {
-    const Var& v = vars[outputs[k]];
-    if (!(v.ext == nin + k && v.off == 0) && v.size > 0) std::memcpy(out[k], X.R(v.loc), size_t(v.size) * 8);
+    const IoEntry& e = v.io[nin + k];
+    if (!e.aux && e.size > 0) std::memcpy(out[k], X.R(e.loc), size_t(e.size) * 8);
   }
-  running = false;
   return err;
 }
 

@@ -1,4 +1,4 @@
-// A decoded, validated program: the executor's view of an encoded Graph (DESIGN §5).
+// A decoded, validated program as the decoder builds it (DESIGN §5); image.h flattens it for the executor.
 // Pure C++ (no N-API), so the decoder can be fuzzed and unit-tested without Node.
 //
 // Encoding (Int32Array, built by src/backends/native/encode.ts):
@@ -48,10 +48,14 @@ struct SOp {
   int32_t op;  // an OpId, or one of the SC_* codes
   uint32_t a, b, c, o;
 };
-enum : int32_t { SC_COPY = 1000, SC_ADD0 = 1001 };
+enum : int32_t { SC_COPY = 1000 };
 /** elements per tile of a fused chain: every register of the chain stays in L1 */
 constexpr i64 kFusedTile = 512;
 
+/**
+ * What the decoder builds: the validated program in growable vectors. It is turned into a flat,
+ * relocatable image (image.h) and dropped; nothing runs from this struct.
+ */
 struct Program {
   const KernelTable* K = nullptr;
   int32_t nvars = 0, nin = 0, nconst = 0, nout = 0, ninstr = 0;
@@ -62,35 +66,28 @@ struct Program {
   std::vector<Step> steps;
   std::vector<SOp> sops;
   std::vector<i64> plan;
-  double* arena = nullptr;
-  double* packA = nullptr;
-  double* packB = nullptr;
-  /** registers of fused elementwise chains: kFusedTile doubles per instruction of the longest chain */
-  double* fscratch = nullptr;
+  /** the arena's constant region [0, constEnd) as every run starts with it */
+  std::vector<double> constValues;
+  /** registers of fused elementwise chains: kFusedTile doubles per live register of the longest chain */
   i64 fscratchSize = 0;
-  std::vector<const double*> fregs;  // per-register tile pointers, strides and result rows
-  std::vector<i64> fstride;
-  std::vector<int32_t> foutOf;
-  i64 scratchBytes = 0;
-  bool running = false;
-  /** WENGERT_PROFILE=1: seconds spent per step, printed to stderr when the program is freed */
-  std::vector<double> profile;
-  i64 profileRuns = 0;
-  /** external buffers (inputs then outputs) of the current run */
-  std::vector<double*> ext;
-  /** the current run's non-empty buffers as byte ranges (id: input k, or output nin + k) for the overlap check */
-  struct Span { const char* b; const char* e; int32_t id; };
-  std::vector<Span> spans;
+  /** fused-chain registers (operands + instructions) of the widest chain */
+  int32_t nreg = 0;
+  /** matmul packing scratch in doubles (0 when no matmul packs) */
+  i64 packA = 0, packB = 0;
+  /** column-reduction scratch in doubles (the largest colsScratch of any reduce step) */
+  i64 reduceScratch = 0;
 
   Program() = default;
   Program(const Program&) = delete;
   Program& operator=(const Program&) = delete;
-  ~Program();
-
-  i64 memoryBytes() const { return arenaSize * 8 + scratchBytes + fscratchSize * 8; }
-  /** one evaluation: inputs and outputs are the caller's arrays (lengths already unwrapped) */
-  Error run(const double* const* in, const i64* inLen, double* const* out, const i64* outLen);
 };
+
+/**
+ * How a reduce step runs (exec.cc), from its plan groups g = (dim, reduced) pairs: contiguous rows
+ * ([R] or [K R]), columns ([R K] or [K R K]: *outer blocks of *cols columns), or gathered.
+ */
+enum ReducePattern { RP_ROWS, RP_COLS, RP_GATHER };
+ReducePattern reducePattern(i64 ng, const i64* g, i64* outer, i64* cols);
 
 /** Decode and validate an encoding; on failure returns nullptr and fills err. */
 Program* decodeProgram(const int32_t* enc, i64 encLen, const double* consts, i64 constLen, const KernelTable* K,

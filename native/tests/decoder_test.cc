@@ -7,7 +7,7 @@
 #include <vector>
 #include "check.h"
 #include "dispatch.h"
-#include "program.h"
+#include "image.h"
 
 using namespace wg;
 
@@ -47,26 +47,31 @@ Enc matmulSum() {
 
 struct Ran { Error err; std::vector<std::vector<double>> out; };
 
-Program* decode(const Enc& e, Error* err) {
-  return decodeProgram(e.w.data(), i64(e.w.size()), e.consts.data(), i64(e.consts.size()), kernelTable(currentLevel()), err);
+/** decoded into an image with one arena, or nullptr */
+OwnedProgram* decode(const Enc& e, Error* err) {
+  OwnedProgram* P = new OwnedProgram();
+  if (buildProgram(e.w.data(), i64(e.w.size()), e.consts.data(), i64(e.consts.size()), kernelTable(currentLevel()), P, err)) return P;
+  delete P;
+  return nullptr;
 }
 
 /** run with inputs of the declared sizes (values from `seed`), outputs of the declared sizes */
-Ran run(Program* P, double seed) {
+Ran run(OwnedProgram* P, double seed) {
   Ran r;
-  std::vector<std::vector<double>> in(P->nin);
+  const int32_t nin = P->v.h->nin, nout = P->v.h->nout;
+  std::vector<std::vector<double>> in(nin);
   std::vector<const double*> ip;
   std::vector<i64> il, ol;
-  for (int32_t k = 0; k < P->nin; k++) {
-    const i64 n = P->vars[P->inputs[k]].size;
+  for (int32_t k = 0; k < nin; k++) {
+    const i64 n = P->v.io[k].size;
     for (i64 i = 0; i < n; i++) in[k].push_back(std::sin(seed + double(i)));
     ip.push_back(in[k].data());
     il.push_back(n);
   }
-  r.out.resize(P->nout);
+  r.out.resize(nout);
   std::vector<double*> op;
-  for (int32_t k = 0; k < P->nout; k++) {
-    r.out[k].assign(size_t(P->vars[P->outputs[k]].size), NAN);
+  for (int32_t k = 0; k < nout; k++) {
+    r.out[k].assign(size_t(P->v.io[nin + k].size), NAN);
     op.push_back(r.out[k].data());
     ol.push_back(i64(r.out[k].size()));
   }
@@ -79,7 +84,7 @@ const int32_t kInteresting[] = {-1, 0, 1, 2, 3, 5, 7, 16, 255, 65536, 0x7fffffff
 void validProgram() {
   Enc e = expAdd();
   Error err;
-  std::unique_ptr<Program> P(decode(e, &err));
+  std::unique_ptr<OwnedProgram> P(decode(e, &err));
   CHECKF(P != nullptr, "expAdd refused: %s", err.message.c_str());
   if (!P) return;
   Ran r = run(P.get(), 0.25);
@@ -107,13 +112,13 @@ void corruptions(const Enc& base, const char* name) {
   long refused = 0, ran = 0;
   {
     Error err;
-    std::unique_ptr<Program> P(decode(base, &err));
+    std::unique_ptr<OwnedProgram> P(decode(base, &err));
     CHECKF(P != nullptr, "%s refused: %s", name, err.message.c_str());
     if (P) CHECK(run(P.get(), 0.5).err.status == S_OK);
   }
   auto tryOne = [&](const Enc& e) {
     Error err;
-    Program* P = decode(e, &err);
+    OwnedProgram* P = decode(e, &err);
     if (!P) {
       CHECKF(err.status > S_OK && err.status <= S_BUSY && !err.message.empty(), "%s: refused without a status/message", name);
       refused++;
@@ -147,6 +152,38 @@ void corruptions(const Enc& base, const char* name) {
   CHECK(refused > ran);
 }
 
+/** images and arenas: foreign, corrupted, truncated or mismatched buffers are refused by their headers */
+void imageTests() {
+  Error err;
+  std::unique_ptr<OwnedProgram> P(decode(expAdd(), &err)), Q(decode(expAdd(), &err));
+  if (!P || !Q) { CHECK(false); return; }
+  const size_t ib = size_t(P->v.h->bytes), ab = size_t(P->v.h->arenaBytes);
+  auto words = [](const void* p, size_t bytes) { const uint64_t* w = static_cast<const uint64_t*>(p); return std::vector<uint64_t>(w, w + bytes / 8); };
+  ImageView v;
+  ArenaView a;
+  CHECK(viewImage(P->image, ib, &v, &err));
+  CHECK(!viewImage(P->image, ib - 8, &v, &err) && err.status == S_FORMAT);
+  CHECK(!viewImage(P->arena, ab, &v, &err));
+  std::vector<uint64_t> zeros(ib / 8 + ab / 8 + 1, 0);
+  CHECK(!viewImage(zeros.data(), ib, &v, &err));
+  for (size_t w = 0; w < 5; w++) {  // header words: magic/version, tag, id, bytes, level (the tag covers these)
+    std::vector<uint64_t> img = words(P->image, ib);
+    img[w] ^= 1;
+    CHECKF(!viewImage(img.data(), ib, &v, &err), "image header word %zu flipped but accepted", w);
+  }
+  std::vector<uint64_t> copy = words(P->image, ib);  // images are relocatable: a copy is the same image
+  CHECK(viewImage(copy.data(), ib, &v, &err));
+  CHECK(viewArena(P->v, P->arena, ab, &a, &err));
+  CHECK(!viewArena(Q->v, P->arena, ab, &a, &err));  // another image's arena
+  CHECK(!viewArena(P->v, P->arena, ab - 8, &a, &err));
+  CHECK(!viewArena(P->v, zeros.data(), ab, &a, &err));
+  CHECK(!viewArena(P->v, P->image, ib, &a, &err));
+  CHECK(claimArena(P->a.h) && !claimArena(P->a.h));
+  releaseArena(P->a.h);
+  CHECK(claimArena(P->a.h));
+  releaseArena(P->a.h);
+}
+
 }  // namespace
 
 void decoderTests() {
@@ -156,7 +193,7 @@ void decoderTests() {
   {
     Enc e = matmulSum();
     Error err;
-    std::unique_ptr<Program> P(decode(e, &err));
+    std::unique_ptr<OwnedProgram> P(decode(e, &err));
     if (P) {
       Ran r = run(P.get(), 0.0);
       for (int i = 0; i < 2; i++) {
@@ -171,4 +208,5 @@ void decoderTests() {
   Error err;
   CHECK(decodeProgram(nullptr, 0, nullptr, 0, kernelTable(currentLevel()), &err) == nullptr);
   CHECK(err.status == S_FORMAT);
+  imageTests();
 }

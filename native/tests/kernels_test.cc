@@ -1,5 +1,5 @@
 // Kernel tests: every SIMD level this CPU runs against the scalar level (elementwise within a ulp
-// bound, reductions bit-identical: the same pairwise order) and matmul against a naive triple loop,
+// bound), reductions bit-identical to a plain reference of the canonical order, and matmul against a naive triple loop,
 // over lengths that hit every vector tail, in-place calls and strided (transposed) operands.
 #include <cmath>
 #include <cstdlib>
@@ -90,20 +90,69 @@ void ternaryTests(const KernelTable* ref, const KernelTable* K) {
   }
 }
 
-void reduceTests(const KernelTable* ref, const KernelTable* K) {
-  const std::vector<double> x = inputs(7, 2100);
-  std::vector<double> finite;
-  for (double v : x) if (std::isfinite(v)) finite.push_back(v);
+// The canonical reduction order (kernels/reduce.cc, src/ops/reduce.ts) written the plainest way:
+// blocks of 1024, 8 lanes, the lane tree, then T with h the largest power of two below hi − lo.
+double refC(int k, double a, double x) {
+  return k == R_SUM ? a + x : k == R_PROD ? a * x : k == R_MAX ? ((x > a || x != x) ? x : a) : ((x < a || x != x) ? x : a);
+}
+double refT(int k, const std::vector<double>& p, size_t lo, size_t hi) {
+  if (hi - lo == 1) return p[lo];
+  size_t h = 1;
+  while (h * 2 < hi - lo) h *= 2;
+  return refC(k, refT(k, p, lo, lo + h), refT(k, p, lo + h, hi));
+}
+double refReduce(int k, const std::vector<double>& x) {
+  const double lane = k == R_SUM ? -0.0 : k == R_PROD ? 1.0 : k == R_MAX ? -INFINITY : INFINITY;
+  if (x.empty()) return k == R_SUM ? 0.0 : lane;
+  std::vector<double> p;
+  for (size_t b = 0; b < x.size(); b += 1024) {
+    double a[8];
+    for (double& v : a) v = lane;
+    for (size_t i = b; i < x.size() && i < b + 1024; i++) a[(i - b) % 8] = refC(k, a[(i - b) % 8], x[i]);
+    p.push_back(refC(k, refC(k, refC(k, a[0], a[1]), refC(k, a[2], a[3])), refC(k, refC(k, a[4], a[5]), refC(k, a[6], a[7]))));
+  }
+  return refT(k, p, 0, p.size());
+}
+/** same bits (−0 ≠ +0; any NaN equals any NaN) */
+bool sameBits(double a, double b) { return (a != a && b != b) || (a == b && std::signbit(a) == std::signbit(b)); }
+
+void reduceTests(const KernelTable* K) {
+  const std::vector<double> all = inputs(7, 40000);
+  std::vector<double> finite, zeros;
+  for (double v : all) if (std::isfinite(v)) finite.push_back(v);
+  for (size_t i = 0; i < 9000; i++) zeros.push_back(i % 3 ? -0.0 : i % 7 ? 5e-324 * double(i % 5) : -0.0);
+  const int lengths[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 1023, 1024, 1025, 2048, 3 * 1024 + 17, 4096, 5000, 9 * 1024 + 5, 17 * 1024};
   for (int kind = 0; kind < R_COUNT; kind++) {
-    for (int n : {0, 1, 2, 3, 7, 8, 9, 255, 256, 257, 511, 512, 513, 1000, 2000}) {
-      if (n > int(finite.size())) continue;
-      const double want = ref->reduceRow[kind](finite.data(), n), got = K->reduceRow[kind](finite.data(), n);
-      // the TS pairwise order is the contract: bit-identical to the scalar level
-      CHECKF(wgt::ulps(want, got) == 0, "reduceRow kind %d n %d at %s: %.17g vs %.17g", kind, n, K->name, want, got);
-      std::vector<double> accW(finite.begin(), finite.begin() + n), accG = accW;
-      ref->accumRow[kind](accW.data(), finite.data() + 3, n > 3 ? n - 3 : 0);
-      K->accumRow[kind](accG.data(), finite.data() + 3, n > 3 ? n - 3 : 0);
-      for (int i = 0; i < n; i++) CHECKF(wgt::ulps(accW[i], accG[i]) == 0, "accumRow kind %d at %s [%d]", kind, K->name, i);
+    const std::vector<double>* sources[] = {&all, &finite, &zeros};
+    for (const std::vector<double>* src : sources) {
+      for (int n : lengths) {
+        if (n > int(src->size())) continue;
+        std::vector<double> x(src->begin(), src->begin() + n);
+        if (kind == R_PROD) for (double& v : x) v = 1 + v / 64;  // products that stay finite for a while
+        const double want = refReduce(kind, x), got = K->reduceRow[kind](x.data(), n);
+        CHECKF(sameBits(want, got), "reduceRow kind %d n %d at %s: %.17g vs %.17g", kind, n, K->name, want, got);
+        if (n <= 1024) {
+          const double b = K->reduceBlock[kind](x.data(), n);
+          CHECKF(n == 0 || sameBits(want, b), "reduceBlock kind %d n %d at %s: %.17g vs %.17g", kind, n, K->name, want, b);
+        }
+      }
+    }
+    // columns: rows × cols with a leading dimension ≥ cols; every column equals the reference
+    for (int rows : {0, 1, 7, 9, 1025, 2 * 1024 + 3, 5 * 1024 + 1}) {
+      for (int cols : {1, 3, 4, 8, 16, 17, 37, 2048 + 3}) {
+        const int ld = cols + (cols % 3);
+        std::vector<double> x(size_t(rows) * ld + 1), out(size_t(cols), 12345.0);
+        for (size_t i = 0; i < x.size(); i++) x[i] = all[(i * 7 + size_t(kind)) % all.size()];
+        std::vector<double> scratch(size_t(colsScratch(rows, cols)) + 1, 777.0);
+        scratch.back() = 4242.0;  // a canary after the scratch the kernel may use
+        K->reduceCols[kind](x.data(), rows, cols, ld, out.data(), scratch.data());
+        CHECKF(scratch.back() == 4242.0, "reduceCols kind %d %dx%d at %s wrote past its scratch", kind, rows, cols, K->name);
+        for (int o = 0; o < cols; o++) {
+          std::vector<double> col;
+          for (int j = 0; j < rows; j++) col.push_back(x[size_t(j) * ld + o]);
+          CHECKF(sameBits(refReduce(kind, col), out[o]), "reduceCols kind %d %dx%d col %d at %s", kind, rows, cols, o, K->name);
+        }
+      }
     }
   }
   // NaN propagates through max/min/sum/prod at every level
@@ -156,7 +205,7 @@ void kernelTests() {
     unaryTests(ref, K);
     binaryTests(ref, K);
     ternaryTests(ref, K);
-    reduceTests(ref, K);
+    reduceTests(K);
     matmulTests(K);
     std::printf("kernels: level %s checked\n", levelName(level));
   }

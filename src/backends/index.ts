@@ -5,7 +5,7 @@ import { fail } from '../core/errors.js';
 import { interpret } from './ts.js';
 import { tsRun, tsPlan } from '../program/plan.js';
 import { loaded, type SimdLevel } from './native/loader.js';
-import { programFor, packTail, runsJs } from './native/program.js';
+import { programFor, packTail, runsJs, nativeRefusal } from './native/program.js';
 import { segment, runSegments, type Segment } from '../program/segments.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
@@ -38,7 +38,7 @@ export function nativeInfo(): NativeInfo {
  */
 export function runOnBackend(g: Graph, inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Float64Array[] {
   const prog = current === 'ts' ? null : programFor(loaded.addon!, g);
-  if (!prog && current !== 'ts') {
+  if (!prog && current !== 'ts' && !nativeRefusal(g)) {
     runs.native++;
     const got = packTail(owned(g, runAround(g, inputs), packed), packed);
     if (current === 'check') checkAgainstTs(g, inputs, got, packed, tolerance);
@@ -62,7 +62,7 @@ export async function runOnBackendAsync(g: Graph, inputs: readonly Float64Array[
   const prog = backend === 'ts' ? null : programFor(loaded.addon!, g);
   if (!prog || !prog.async) {
     await yieldToLoop();
-    if (!prog && backend !== 'ts') { runs.native++; return into(packTail(owned(g, runAround(g, inputs), packed), packed), outputs); }
+    if (!prog && backend !== 'ts' && !nativeRefusal(g)) { runs.native++; return into(packTail(owned(g, runAround(g, inputs), packed), packed), outputs); }
     if (!prog) { runs.ts++; return into(packTail(owned(g, tsRun(g, inputs), packed), packed), outputs); }
   }
   runs.native++;
@@ -80,10 +80,25 @@ function runAround(g: Graph, inputs: readonly Float64Array[]): Float64Array[] {
   const p = tsPlan(g);
   let segs = cuts.get(g);
   if (!segs) cuts.set(g, (segs = segment(p, runsJs)));
-  const outs = runSegments(p, segs, inputs, (sub, ins) => programFor(loaded.addon!, sub)!.run(ins));
+  const outs = runSegments(p, segs, inputs, (sub, ins) => programFor(loaded.addon!, sub)?.run(ins) ?? runTs(sub, ins));
   const inBuffers = new Set(inputs.map((x) => x.buffer));
   return outs.map((o) => (inBuffers.has(o.buffer) ? o.slice() : o));
 }
+
+/** a stretch the addon cannot represent (nativeRefusal): the TS executor */
+function runTs(sub: Graph, ins: readonly Float64Array[]): Float64Array[] {
+  runs.ts++;
+  return tsRun(sub, ins);
+}
+
+/**
+ * The backend that runs `g` when the active one is asked to: 'ts' also on the native backends
+ * when the addon cannot represent g (nativeRefusal says why; a one-time WengertWarning too).
+ */
+export function backendFor(g: Graph): BackendName {
+  return current !== 'ts' && loaded.addon && nativeRefusal(g) ? 'ts' : current;
+}
+export { nativeRefusal };
 
 function checkAgainstTs(g: Graph, inputs: readonly Float64Array[], got: readonly Float64Array[], packed: number, tol: { rtol: number; atol: number }): void {
   runs.ts++;

@@ -4,6 +4,7 @@
 import type { Graph } from '../core/graph.js';
 import { fail } from '../core/errors.js';
 import { sizeOf, fmtShape } from '../core/shape.js';
+import { allocationError } from './ts.js';
 
 type Run = (inputs: readonly Float64Array[]) => Float64Array[];
 const SCALAR1 = 1, SCALAR2 = 2, SCALAR3 = 3, KERNEL = 0;
@@ -36,19 +37,22 @@ export function executor(g: Graph): Run {
     });
     for (const [v, t] of constData) { if (isScalar[v]) R[v] = t._data![0]; else env[v] = t._data!; }
     const arr = (i: number) => (isScalar[i] ? Float64Array.of(R[i]) : env[i]!);
-    for (let k = 0; k < n; k++) {
-      const o = g.eqns[k].out;
-      switch (kind[k]) {
-        case SCALAR1: R[o] = fns[k](R[args[3 * k]]); break;
-        case SCALAR2: R[o] = fns[k](R[args[3 * k]], R[args[3 * k + 1]]); break;
-        case SCALAR3: R[o] = fns[k](R[args[3 * k]], R[args[3 * k + 1]], R[args[3 * k + 2]]); break;
-        default: {
-          const e = g.eqns[k];
-          const y = e.op.kernel(e.ins.map(arr), inShapes[k], g.shapes[o], e.attrs);
-          if (isScalar[o]) R[o] = y[0]; else env[o] = y;
+    let k = 0;
+    try {
+      for (; k < n; k++) {
+        const o = g.eqns[k].out;
+        switch (kind[k]) {
+          case SCALAR1: R[o] = fns[k](R[args[3 * k]]); break;
+          case SCALAR2: R[o] = fns[k](R[args[3 * k]], R[args[3 * k + 1]]); break;
+          case SCALAR3: R[o] = fns[k](R[args[3 * k]], R[args[3 * k + 1]], R[args[3 * k + 2]]); break;
+          default: {
+            const e = g.eqns[k];
+            const y = e.op.kernel(e.ins.map(arr), inShapes[k], g.shapes[o], e.attrs);
+            if (isScalar[o]) R[o] = y[0]; else env[o] = y;
+          }
         }
       }
-    }
+    } catch (err) { throw allocationError(err, g, g.eqns[k]); }
     // outputs never alias caller-owned inputs (views and reshapes share memory)
     const inBuffers = new Set(inputs.map((x) => x.buffer));
     return g.outputs.map((v) => (isScalar[v] ? Float64Array.of(R[v]) : inBuffers.has(env[v]!.buffer) ? env[v]!.slice() : env[v]!));

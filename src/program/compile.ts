@@ -19,8 +19,8 @@ import { traceFunction, checkDependence, activity } from '../transforms/trace-fn
 import { vjpGraph } from '../transforms/vjp.js';
 import { jvpGraph } from '../transforms/jvp.js';
 import { structureDiff } from '../core/pytree.js';
-import { runOnBackend, runOnBackendAsync, getBackend, type BackendName } from '../backends/index.js';
-import { nativeBytesOf } from '../backends/native/program.js';
+import { runOnBackend, runOnBackendAsync, backendFor, type BackendName } from '../backends/index.js';
+import { nativeBytesOf, disposeProgramOf } from '../backends/native/program.js';
 import { readArgs } from './args.js';
 import { firstDifference } from './purity.js';
 import { reroll } from './reroll.js';
@@ -67,6 +67,7 @@ export class Program {
   private retraces = 0;
   private lastReason: string | null = null;
   private degraded = false;
+  private disposed = false;
 
   constructor(f: Fn, example: unknown[]) {
     if (typeof f !== 'function') fail('ERR_ARG', 'compile', `expected a function but received ${typeof f}`);
@@ -110,6 +111,7 @@ export class Program {
    */
   hvp(x: unknown, v: unknown, ...rest: unknown[]): any {
     const args = [x, ...rest];
+    this.live();
     const tangents = this.readTangents(v);
     this.calls++;
     const inputs = readArgs(this.defs, this.shapes, args, false);
@@ -162,13 +164,27 @@ export class Program {
 
   show(): string { return this.paths.map((p, i) => `path ${i} (${p.guards.length} guards):\n${printGraph(this.program(p, 'grad', false) ?? p.graph)}`).join('\n'); }
 
+  /**
+   * Free the native programs now (garbage collection frees them too: dispose is optional); later
+   * calls throw ERR_ARG. Async calls already started finish first.
+   */
+  dispose(): void {
+    this.disposed = true;
+    for (const p of this.paths) for (const g of [p.fwd, p.grad, p.hvp]) if (g) disposeProgramOf(g);
+  }
+  [Symbol.dispose](): void { this.dispose(); }
+
+  private live(): void {
+    if (this.disposed) fail('ERR_ARG', 'Program', 'the Program was disposed; compile it again to use it');
+  }
+
   get stats(): ProgramStats {
     const p = this.paths[0];
     const g = p.grad ?? p.fwd ?? p.graph;
     return {
       ops: g.eqns.length, fusedKernels: tsPlan(g).eqns.filter((e) => e.op.name === 'fused').length, memoryBytes: this.memoryBytes(),
       guards: p.guards.length, retraces: this.retraces, lastRetraceReason: this.lastReason,
-      backend: getBackend(), paths: this.paths.length, calls: this.calls, loops: p.loops,
+      backend: backendFor(g), paths: this.paths.length, calls: this.calls, loops: p.loops,
     };
   }
 
@@ -237,6 +253,7 @@ export class Program {
 
   /** `targets` (gradient arrays of a 'grad' run) are written in place unless they overlap an input */
   private run(kind: 'fwd' | 'grad', args: readonly unknown[], targets?: Float64Array[]): [Float64Array[], Path] {
+    this.live();
     this.calls++;
     const inputs = readArgs(this.defs, this.shapes, args, false);
     const direct = targets && !overlapsAny(targets, inputs) ? targets : undefined;
@@ -265,6 +282,7 @@ export class Program {
    * concurrent calls cost O(N) evaluations even when every call records a path of its own
    */
   private async runAsync(kind: 'fwd' | 'grad', args: readonly unknown[]): Promise<[Float64Array[], Path]> {
+    this.live();
     this.calls++;
     const inputs = readArgs(this.defs, this.shapes, args, true);
     const tried = new Set<Path>();

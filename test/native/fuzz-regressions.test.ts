@@ -3,7 +3,7 @@
 // come back as an error value or a run — the process survives every one.
 import { it, expect } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { describeNative } from './support.js';
+import { describeNative, rawProgram } from './support.js';
 import type { Addon } from '../../src/backends/native/loader.js';
 
 const DIR = new URL('../../native/fuzz/', import.meta.url);
@@ -47,7 +47,7 @@ function ioSizes(enc: Int32Array): { ins: number[]; outs: number[] } | null {
 
 function replay(addon: Addon, path: string): { decoded: boolean; status: number } {
   const { enc, consts } = parse(path);
-  const p = new addon.Program(enc, consts);
+  const p = rawProgram(addon, enc, consts);
   const err = p.error();
   if (err) {
     expect(err.status, path).toBeGreaterThan(0);
@@ -92,7 +92,7 @@ describeNative('fuzz corpus replayed through the addon', (addon) => {
         const { enc, consts } = parse(f);
         const pos = 10 + ((k * 131 + j * 977) % Math.max(1, enc.length - 10));
         enc[pos] = [-1, 0, 1, 2 ** 31 - 1, 65536, 7, -2, 3][j];
-        const p = new addon.Program(enc, consts);
+        const p = rawProgram(addon, enc, consts);
         if (p.error()) refused++;
         else { ran++; const io = ioSizes(enc); if (io && p.info().memoryBytes < 1e8) p.run(io.ins.map((n) => new Float64Array(n)), io.outs.map((n) => new Float64Array(n))); }
         p.dispose();

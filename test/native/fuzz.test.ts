@@ -10,7 +10,7 @@ import { encodeGraph } from '../../src/backends/native/encode.js';
 import type { Graph } from '../../src/core/graph.js';
 import { sizeOf } from '../../src/core/shape.js';
 import type { Addon } from '../../src/backends/native/loader.js';
-import { describeNative, rng, closeArrays } from './support.js';
+import { describeNative, rng, closeArrays, rawProgram } from './support.js';
 
 type Fn = (...xs: w.Tensor[]) => w.Tensor;
 const FNS: [Fn, number[][]][] = [
@@ -46,7 +46,7 @@ function mutate(enc: Int32Array, rand: () => number): Int32Array {
 }
 
 function tryProgram(addon: Addon, enc: unknown, consts: unknown, inputs: Float64Array[], outSizes: number[]): 'error' | 'ran' | 'run-error' {
-  const p = new addon.Program(enc as Int32Array, consts as Float64Array);
+  const p = rawProgram(addon, enc, consts);
   const err = p.error();
   if (err) {
     expect(err.status).toBeGreaterThan(0);
@@ -68,7 +68,7 @@ describeNative('corrupted encodings never crash the addon', (addon) => {
 
   it('valid encodings run and match the TS interpreter', () => {
     for (const p of programs) {
-      const prog = new addon.Program(p.enc, p.consts);
+      const prog = rawProgram(addon, p.enc, p.consts);
       expect(prog.error()).toBeNull();
       const outs = p.outSizes.map((n) => new Float64Array(n));
       expect(prog.run(p.inputs, outs)).toBe(0);
@@ -112,7 +112,7 @@ describeNative('corrupted encodings never crash the addon', (addon) => {
 
   it('run() refuses wrong inputs and outputs, then still runs correctly', () => {
     const p = programs[1];
-    const prog = new addon.Program(p.enc, p.consts);
+    const prog = rawProgram(addon, p.enc, p.consts);
     const outs = () => p.outSizes.map((n) => new Float64Array(n));
     const ins = p.inputs;
     const detachedIn = () => { const a = new Float64Array(ins[0]); structuredClone(a.buffer, { transfer: [a.buffer] }); return a; };
@@ -137,11 +137,11 @@ describeNative('corrupted encodings never crash the addon', (addon) => {
 
   it('gather indices are checked at run time (integer, in range)', () => {
     const { g } = gradGraph((x) => w.sum(w.gather(x, w.tensor([0, 2]), 0)), [[3]]);
-    const prog = new addon.Program(encodeGraph(g).enc, encodeGraph(g).consts);
+    const prog = rawProgram(addon, encodeGraph(g).enc, encodeGraph(g).consts);
     expect(prog.error()).toBeNull();
     const { g: g2, inputs } = gradGraph((x, i) => w.sum(w.gather(x, i, 0)), [[3], [2]]);
     expect(g2.inputs.length).toBeGreaterThan(0);
-    const p2 = new addon.Program(encodeGraph(g2).enc, encodeGraph(g2).consts);
+    const p2 = rawProgram(addon, encodeGraph(g2).enc, encodeGraph(g2).consts);
     for (const bad of [[0, 3], [-1, 0], [0.5, 1], [NaN, 0], [Infinity, 0]]) {
       const outs = g2.outputs.map((v) => new Float64Array(sizeOf(g2.shapes[v])));
       expect(p2.run([inputs[0], Float64Array.from(bad)], outs)).toBe(10);

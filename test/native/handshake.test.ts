@@ -19,12 +19,13 @@ it('gen-ops --check passes on the committed header', () => {
 });
 
 it('the handshake refuses a mismatched op table or encoding version', () => {
-  const fake = (table: string[], v = ENCODING_VERSION) => ({ opTable: () => table, encodingVersion: v });
+  const fake = (table: string[], v = ENCODING_VERSION) => ({ opTable: () => table, encodingVersion: v, decode: () => new ArrayBuffer(0) });
   expect(handshake(fake(names))).toBeNull();
   expect(handshake(fake(names.slice(0, -1)))).toMatch(/knows \d+ ops but the registry has/);
   const swapped = [...names]; [swapped[3], swapped[4]] = [swapped[4], swapped[3]];
   expect(handshake(fake(swapped))).toMatch(/op 3 is 'expm1' in the native addon but 'exp' in the registry/);
   expect(handshake(fake(names, ENCODING_VERSION + 1))).toMatch(/encoding version/);
+  expect(handshake({ opTable: () => names, encodingVersion: ENCODING_VERSION })).toMatch(/predates program images/);
 });
 
 it('WENGERT_NATIVE=0 forces the TS backend and says why', () => {

@@ -1,5 +1,6 @@
-// runPacked: small programs pass inputs and outputs in one array; the addon checks its length and
-// type like any other argument, and results equal the per-array path bit for bit.
+// runPacked: small programs pass inputs and outputs in the arena's io region (a Float64Array over
+// it, written and read by JS); the addon checks the image and arena like any other argument, and
+// results equal the per-array path bit for bit.
 import { it, expect } from 'vitest';
 import { describeNative, oneOp } from './support.js';
 import { encodeGraph } from '../../src/backends/native/encode.js';
@@ -10,25 +11,30 @@ describeNative('packed inputs and outputs', (addon) => {
   const g = oneOp(mul, [[3], [3]], undefined);
   const { enc, consts } = encodeGraph(g);
 
-  it('same results as run(inputs, outputs); wrong lengths and types are refused', () => {
-    const p = new addon.Program(enc, consts);
-    expect(p.error()).toBeNull();
+  it('same results as run(inputs, outputs); wrong images and arenas are refused', () => {
+    const image = addon.decode(enc, consts) as ArrayBuffer;
+    expect(image).toBeInstanceOf(ArrayBuffer);
+    const arena = addon.arena(image) as ArrayBuffer;
+    const info = addon.info(image)!;
+    expect(info.ioValues).toBe(9);
+    const io = new Float64Array(arena, info.ioOffset, info.ioValues);
     const a = Float64Array.of(1.5, -2, 3), b = Float64Array.of(4, 0.25, -1e300);
     const out = new Float64Array(3);
-    expect(p.run([a, b], [out])).toBe(0);
-    const io = new Float64Array(9);
+    expect(addon.run(image, arena, [a, b], [out])).toBe(0);
     io.set(a, 0); io.set(b, 3);
-    expect(p.runPacked(io)).toBe(0);
+    expect(addon.runPacked(image, arena)).toBe(0);
     expect(Array.from(io.subarray(6))).toEqual(Array.from(out));
-    expect(p.runPacked(new Float64Array(8))).not.toBe(0);
-    expect(p.error()!.message).toMatch(/expected 9 values/);
-    expect(p.runPacked(new Float32Array(9) as unknown as Float64Array)).not.toBe(0);
-    expect((p.runPacked as unknown as (x?: unknown) => number)()).not.toBe(0);
-    const detached = new Float64Array(9);
-    structuredClone(detached.buffer, { transfer: [detached.buffer] });
-    expect(p.runPacked(detached)).not.toBe(0);
-    expect(p.runPacked(io)).toBe(0);   // still usable
-    p.dispose();
-    expect(p.runPacked(io)).not.toBe(0);
+    const other = addon.decode(enc, consts) as ArrayBuffer;
+    const bad: unknown[][] = [[], [image], [arena, image], [image, addon.arena(other)], [image, new ArrayBuffer(arena.byteLength)],
+      [image, io], [new Float64Array(image), arena], [image, arena.slice(0, 64)], [null, undefined]];
+    for (const args of bad) {
+      expect((addon.runPacked as (...x: unknown[]) => number)(...args)).not.toBe(0);
+      expect(addon.lastError()!.message.length).toBeGreaterThan(0);
+    }
+    expect(addon.runPacked(image, arena)).toBe(0);   // still usable
+    expect(addon.release(arena)).toBe(true);          // detached: its memory is freed now
+    expect(arena.byteLength).toBe(0);
+    expect(addon.runPacked(image, arena)).not.toBe(0);
+    expect(addon.lastError()!.message).toMatch(/expected an arena made for this program image/);
   });
 });

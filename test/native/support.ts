@@ -5,7 +5,7 @@ import { Graph } from '../../src/core/graph.js';
 import { sizeOf, type Shape } from '../../src/core/shape.js';
 import type { OpDef } from '../../src/ops/op.js';
 import { _addon, nativeInfo } from '../../src/backends/index.js';
-import type { Addon } from '../../src/backends/native/loader.js';
+import type { Addon, AddonError } from '../../src/backends/native/loader.js';
 
 export const addon: Addon | null = _addon();
 
@@ -48,4 +48,35 @@ export function closeArrays(a: Float64Array, b: Float64Array, rtol: number, atol
     if (!(Math.abs(x - y) <= rtol * Math.max(Math.abs(x), Math.abs(y)) + atol * scale)) return `[${i}] ${x} vs ${y}`;
   }
   return null;
+}
+
+/** An encoding decoded by the addon with one arena, behind the calls the corruption tests make. */
+export interface RawProgram {
+  /** why decode (or arena) refused it, or the last failed run's error; null otherwise */
+  error(): AddonError | null;
+  run(inputs: Float64Array[], outputs: Float64Array[]): number;
+  info(): NonNullable<ReturnType<Addon['info']>>;
+  dispose(): void;
+  readonly image: ArrayBuffer | null;
+  readonly arena: ArrayBuffer | null;
+}
+
+export function rawProgram(addon: Addon, enc: unknown, consts: unknown): RawProgram {
+  const image = addon.decode(enc as Int32Array, consts as Float64Array);
+  let err: AddonError | null = image instanceof ArrayBuffer ? null : image;
+  const made = image instanceof ArrayBuffer ? addon.arena(image) : null;
+  if (made && !(made instanceof ArrayBuffer)) err = made;
+  const arena = made instanceof ArrayBuffer ? made : null;
+  const img = image instanceof ArrayBuffer ? image : null;
+  return {
+    image: img, arena,
+    error: () => err,
+    run(inputs, outputs) {
+      const st = addon.run(img ?? new ArrayBuffer(0), arena ?? new ArrayBuffer(0), inputs, outputs);
+      err = st === 0 ? null : addon.lastError();
+      return st;
+    },
+    info: () => addon.info(img ?? new ArrayBuffer(0)) ?? { steps: 0, scalarOps: 0, imageBytes: 0, memoryBytes: 0, ioOffset: 0, ioValues: 0, simd: 'scalar' },
+    dispose() { if (arena) addon.release(arena); if (img) addon.release(img); },
+  };
 }

@@ -24,5 +24,6 @@ typedef double wg_vd __attribute__((vector_size(WG_W * 8)));
 
 static inline wg_vd wg_load(const double* p) { wg_vd v; __builtin_memcpy(&v, p, sizeof v); return v; }
 static inline void wg_store(double* p, wg_vd v) { __builtin_memcpy(p, &v, sizeof v); }
-static inline wg_vd wg_splat(double x) { wg_vd v = {}; return v + x; }
+// every lane exactly x (0 + x would turn −0 into +0)
+static inline wg_vd wg_splat(double x) { wg_vd v; for (int i = 0; i < WG_W; i++) v[i] = x; return v; }
 static inline double wg_hsum(wg_vd v) { double s = 0; for (int i = 0; i < WG_W; i++) s += v[i]; return s; }

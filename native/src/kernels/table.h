@@ -17,19 +17,33 @@ typedef void (*TernaryFn)(const double* a, i64 sa, const double* b, i64 sb, cons
                           double* out, i64 n);
 
 enum ReduceKind { R_SUM = 0, R_MAX = 1, R_MIN = 2, R_PROD = 3, R_COUNT = 4 };
+/** values per block of the canonical reduction order (reduce.cc) */
+constexpr i64 kReduceBlock = 1024;
+/** columns per tile of a reduction over a leading axis (each row read in runs of 16 KB) */
+constexpr i64 kColTile = 2048;
+/** doubles of scratch reduceCols needs: 8 accumulator rows and a T stack of one row per bit of the block count */
+static inline i64 colsScratch(i64 rows, i64 cols) {
+  i64 depth = 1;
+  for (i64 nb = (rows + kReduceBlock - 1) / kReduceBlock; nb > 1; nb >>= 1) depth++;
+  return (8 + depth) * (cols < kColTile ? cols : kColTile);
+}
 
 /** Packing-buffer sizes and tile shape of a level's matmul (C = A·B, row-major). */
 struct MatmulShape { int mr, nr, kc, mc, nc; };
 
 struct KernelTable {
   const char* name;
+  /** the SIMD level (dispatch.h Level) this table belongs to */
+  int level;
   UnaryFn unary[kOpCount];
   BinaryFn binary[kOpCount];
   TernaryFn ternary[kOpCount];
-  /** combine of a contiguous row, in the TS pairwise order (blocks of ≤ 256, split at the middle) */
+  /** the canonical reduction (reduce.cc, src/ops/reduce.ts) of a contiguous sequence x[0..n) */
   double (*reduceRow[R_COUNT])(const double* x, i64 n);
-  /** acc[j] = combine(acc[j], x[j]) for j < n */
-  void (*accumRow[R_COUNT])(double* acc, const double* x, i64 n);
+  /** the value of one block of m ≤ kReduceBlock values (8 lanes, then the lane tree) */
+  double (*reduceBlock[R_COUNT])(const double* x, i64 m);
+  /** out[o] = canonical reduction of x[j·ld + o] over j < rows, for o < cols; scratch: colsScratch(rows, cols) doubles */
+  void (*reduceCols[R_COUNT])(const double* x, i64 rows, i64 cols, i64 ld, double* out, double* scratch);
   MatmulShape mm;
   /**
    * C[m×n] = A[m×k]·B[k×n], C row-major (ldc = n); A(i,p) = A[i·rsA + p·csA], B(p,j) = B[p·rsB + j·csB]

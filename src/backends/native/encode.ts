@@ -12,6 +12,7 @@ export const ENCODING_VERSION = 2;
 /** inputs and outputs up to this many values live in the arena (the tight 0-d loop reads only the arena) */
 const SMALL = 16;
 const ALIGN = 8;
+const INT32_MAX = 2 ** 31 - 1;
 
 export interface Encoded {
   enc: Int32Array;
@@ -19,6 +20,8 @@ export interface Encoded {
   /** encoded instruction index → graph equation (for error messages) */
   eqnOf: Eqn[];
   arenaBytes: number;
+  /** why the graph does not fit the Int32 words (then enc is empty), or null: a word is never wrapped */
+  overflow: string | null;
 }
 
 const isSwapLast = (e: Eqn) => {
@@ -189,11 +192,16 @@ export function encodeGraph(g: Graph): Encoded {
   words[6] = eqnOf.length;
   words[7] = Math.ceil(arena.top / ALIGN) * ALIGN;
   words[9] = words.length - codeStart;
+  const bad = words.findIndex((x) => (x | 0) !== x);
+  if (bad >= 0) {
+    const overflow = words[7] > INT32_MAX ? `the arena needs ${words[7]} values, more than 2³¹−1` : `encoding word ${bad} is ${words[bad]}, outside the Int32 range`;
+    return { enc: new Int32Array(0), consts: new Float64Array(0), eqnOf, arenaBytes: words[7] * 8, overflow };
+  }
   const total = constData.reduce((a, d) => a + d.length, 0);
   const consts = new Float64Array(total);
   let at = 0;
   for (const d of constData) { consts.set(d, at); at += d.length; }
-  return { enc: Int32Array.from(words), consts, eqnOf, arenaBytes: words[7] * 8 };
+  return { enc: Int32Array.from(words), consts, eqnOf, arenaBytes: words[7] * 8, overflow: null };
 }
 
 /** offset of a slice that is one contiguous run of its operand (a view), else −1 */

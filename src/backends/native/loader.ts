@@ -9,27 +9,38 @@ import { ENCODING_VERSION } from './encode.js';
 
 export type SimdLevel = 'scalar' | 'sse' | 'avx2' | 'avx512' | 'neon';
 
-export interface AddonProgram {
-  run(inputs: Float64Array[], outputs: Float64Array[]): number;
-  /** inputs then outputs back to back in one array */
-  runPacked(io: Float64Array): number;
-  error(): { status: number; instr: number; message: string } | null;
-  info(): { steps: number; scalarOps: number; memoryBytes: number; simd: SimdLevel };
-  dispose(): void;
-}
+export interface AddonError { status: number; instr: number; message: string }
 
+/**
+ * The addon's program API (native/src/addon.cc): a program is an *image* (an ArrayBuffer the addon
+ * made), each concurrent evaluation has its own *arena* (another one). Nothing native outlives
+ * them, so garbage collection frees a program with no finalizer and no turn of the event loop.
+ */
 export interface Addon {
-  Program: new (enc: Int32Array, consts: Float64Array) => AddonProgram;
+  decode(enc: Int32Array, consts: Float64Array): ArrayBuffer | AddonError;
+  arena(image: ArrayBuffer): ArrayBuffer | AddonError;
+  /** 0, or a status (details in lastError()); fewer output arrays than outputs: the last packs the rest */
+  run(image: ArrayBuffer, arena: ArrayBuffer, inputs: Float64Array[], outputs: Float64Array[]): number;
+  /** inputs then outputs back to back in the arena's io region (info().ioOffset, ioValues) */
+  runPacked(image: ArrayBuffer, arena: ArrayBuffer): number;
+  /** resolves to null (written into `outputs`), the arrays it allocated (`outputs` = how many), or an error */
+  runAsync(image: ArrayBuffer, arena: ArrayBuffer, inputs: Float64Array[], outputs: Float64Array[] | number): Promise<AddonError | Float64Array[] | null>;
+  info(image: ArrayBuffer): { steps: number; scalarOps: number; imageBytes: number; memoryBytes: number; ioOffset: number; ioValues: number; simd: SimdLevel } | null;
+  /** detach (free now) an image or arena no evaluation holds; false otherwise */
+  release(buffer: ArrayBuffer): boolean;
+  lastError(): AddonError | null;
   opTable(): string[];
   simdInfo(): { level: SimdLevel; detected: SimdLevel; supported: SimdLevel[]; reason: string };
   setSimd(level: string): boolean;
   encodingVersion: number;
+  imageVersion: number;
 }
 
 export interface Loaded { addon: Addon | null; reason: string }
 
 /** null when the addon's op table and encoding match this build of wengert, else why not. */
-export function handshake(addon: Pick<Addon, 'opTable' | 'encodingVersion'>, names: readonly string[] = REGISTRY.map((o) => o.name)): string | null {
+export function handshake(addon: Pick<Addon, 'opTable' | 'encodingVersion'> & Partial<Pick<Addon, 'decode'>>, names: readonly string[] = REGISTRY.map((o) => o.name)): string | null {
+  if (typeof addon.decode !== 'function') return 'the native addon predates program images (no decode()); rebuild it (npm run build:native)';
   if (addon.encodingVersion !== ENCODING_VERSION) {
     return `the native addon speaks encoding version ${addon.encodingVersion}, expected ${ENCODING_VERSION}; rebuild it (npm run build:native)`;
   }

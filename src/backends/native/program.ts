@@ -1,21 +1,18 @@
 // A Graph's native program: encoded once (cached per Graph object), decoded and validated once by
-// the addon, then one addon call per evaluation (sync, or async on the libuv thread pool: async
-// calls of one program run one after another, see native/src/async.h). Addon refusals become
-// ERR_NATIVE errors that quote the equation. The addon object's finalizer frees the native
-// program when the NativeProgram becomes unreachable (the cache below holds it weakly).
+// the addon into an *image* (an ArrayBuffer), then one addon call per evaluation with an *arena*
+// (another ArrayBuffer: everything a run writes). Sync calls use one arena; async calls run on the
+// libuv thread pool one after another on a second arena, so a sync call never waits for them.
+// Garbage collection frees images and arenas like any ArrayBuffer (no finalizer, no turn of the
+// event loop: a synchronous loop of fresh programs stays flat); dispose() frees them at once.
+// Addon refusals become ERR_NATIVE errors that quote the equation. A graph the addon's Int32
+// encoding cannot represent (a dimension or size above 2³¹−1, rank above 16) is not sent to it:
+// programFor returns null, nativeRefusal says why, and it runs on the TS backend (one notice).
 import type { Eqn, Graph } from '../../core/graph.js';
 import { fail } from '../../core/errors.js';
 import { fmtShape, sizeOf } from '../../core/shape.js';
 import { encodeGraph } from './encode.js';
 import { tsPlan } from '../../program/plan.js';
-import type { Addon, AddonProgram } from './loader.js';
-
-type AddonError = { status: number; instr: number; message: string };
-/** the addon's async entry (absent from an addon built before it existed) */
-interface AsyncAddonProgram extends AddonProgram {
-  /** resolves to null (written into `outputs`), the arrays it allocated (`outputs` = how many), or an error */
-  runAsync?(inputs: Float64Array[], outputs: Float64Array[] | number): Promise<AddonError | Float64Array[] | null>;
-}
+import type { Addon, AddonError } from './loader.js';
 
 /** programs whose inputs and outputs hold at most this many values run through runPacked */
 const SMALL_IO = 256;
@@ -40,12 +37,19 @@ function externalizeConsts(g: Graph): { graph: Graph; extra: Float64Array[] } {
 export const STATUS = ['ok', 'format', 'op', 'operand', 'shape', 'attr', 'memory', 'const', 'alloc', 'args', 'index', 'busy'];
 
 export class NativeProgram {
-  private readonly prog: AsyncAddonProgram;
+  readonly #addon: Addon;
+  #image: ArrayBuffer | null;
+  /** the arena of sync runs */
+  #arena: ArrayBuffer | null;
+  /** the arena of async runs, made at the first one */
+  #asyncArena: ArrayBuffer | null = null;
+  /** the last async evaluation queued: a program's async calls run one after another */
+  #tail: Promise<unknown> | null = null;
+  /** small programs: inputs then outputs, a view of the sync arena's io region (null for larger ones) */
+  #io: Float64Array | null;
   private readonly eqnOf: Eqn[];
   private readonly outSizes: number[];
   private readonly inSizes: number[];
-  /** the reused inputs-then-outputs array of a small program (null for larger ones) */
-  private readonly io: Float64Array | null;
   /** large constants, passed after the inputs on every call (read in place) */
   private readonly extra: Float64Array[];
   /** what the Graph looked like when encoded (a Graph whose equations or outputs change is re-encoded) */
@@ -55,19 +59,29 @@ export class NativeProgram {
   readonly planned: Graph;
 
   constructor(addon: Addon, readonly graph: Graph, plan = true) {
+    this.#addon = addon;
     this.planned = plan ? tsPlan(graph) : graph;
     const ext = externalizeConsts(this.planned);
     this.extra = ext.extra;
-    const { enc, consts, eqnOf } = encodeGraph(ext.graph);
+    const { enc, consts, eqnOf, overflow } = encodeGraph(ext.graph);
+    if (overflow) fail('ERR_NATIVE', 'native', `the program cannot be encoded for the addon: ${overflow}`);
     this.eqnOf = eqnOf;
     this.stamp = stampOf(graph);
     this.outSizes = graph.outputs.map((v) => sizeOf(graph.shapes[v]));
     this.inSizes = graph.inputs.map((v) => sizeOf(graph.shapes[v]));
+    const image = addon.decode(enc, consts);
+    if (!(image instanceof ArrayBuffer)) this.raise(image, 'refused the program');
+    this.#image = image;
+    this.#arena = this.newArena(image);
     const total = [...this.inSizes, ...this.outSizes].reduce((a, b) => a + b, 0);
-    this.io = total <= SMALL_IO && !this.extra.length && typeof addon.Program.prototype.runPacked === 'function' ? new Float64Array(total) : null;
-    this.prog = new addon.Program(enc, consts);
-    const err = this.prog.error();
-    if (err) this.raise(err, 'refused the program');
+    const info = addon.info(image)!;
+    this.#io = total <= SMALL_IO && !this.extra.length && info.ioValues === total ? new Float64Array(this.#arena, info.ioOffset, total) : null;
+  }
+
+  private newArena(image: ArrayBuffer): ArrayBuffer {
+    const a = this.#addon.arena(image);
+    if (!(a instanceof ArrayBuffer)) this.raise(a, 'could not make an arena');
+    return a;
   }
 
   /**
@@ -76,15 +90,15 @@ export class NativeProgram {
    * trailing arrays are allocated.
    */
   run(inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Float64Array[] {
-    return this.io ? this.runSmall(inputs, outputs, packed) : this.runArrays(inputs, outputs, packed);
+    return this.#io ? this.runSmall(inputs, outputs, packed) : this.runArrays(inputs, outputs, packed);
   }
 
   /**
-   * Small programs: inputs and outputs cross in one reused array (one typed array to unwrap per
-   * call instead of one per input and output); outputs are copied out, so nothing returned aliases it.
+   * Small programs: inputs and outputs cross in the arena's io region (nothing to unwrap per call
+   * but the image and the arena); outputs are copied out, so nothing returned aliases it.
    */
   private runSmall(inputs: readonly Float64Array[], outputs: Float64Array[] | undefined, packed: number): Float64Array[] {
-    const io = this.io!;
+    const io = this.#io!;
     let at = 0;
     for (let k = 0; k < inputs.length; k++) {
       const x = inputs[k];
@@ -92,7 +106,7 @@ export class NativeProgram {
       io.set(x, at);
       at += x.length;
     }
-    if (this.prog.runPacked(io) !== 0) this.raise(this.prog.error()!, 'failed');
+    if (this.#addon.runPacked(this.#image!, this.#arena!) !== 0) this.raise(this.#addon.lastError()!, 'failed');
     const n = arrayCount(this.outSizes.length, packed), outs = new Array<Float64Array>(n);
     for (let k = 0; k < n; k++) {
       const size = k < n - 1 || n === this.outSizes.length ? this.outSizes[k] : this.outSizes.slice(k).reduce((a, b) => a + b, 0);
@@ -104,27 +118,60 @@ export class NativeProgram {
   }
 
   private runArrays(inputs: readonly Float64Array[], outputs: Float64Array[] | undefined, packed: number): Float64Array[] {
+    const image = this.#image;
+    if (!image) return this.disposed();
     const outs = this.complete(outputs ?? [], packed);
-    if (this.prog.run(this.withExtra(inputs), outs) !== 0) this.raise(this.prog.error()!, 'failed');
+    if (this.#addon.run(image, this.#arena!, this.withExtra(inputs), outs) !== 0) this.raise(this.#addon.lastError()!, 'failed');
     return outs;
   }
 
   /** whether runAsync runs off the main thread */
-  get async(): boolean { return typeof this.prog.runAsync === 'function'; }
+  get async(): boolean { return true; }
 
   /**
-   * One evaluation on a libuv pool thread. `inputs` must not change until the promise settles
-   * (callers pass copies of caller-owned arrays); `outputs` are written by the pool thread.
+   * One evaluation on a libuv pool thread, after the async evaluations queued before it. `inputs`
+   * must not change until the promise settles (callers pass copies of caller-owned arrays);
+   * `outputs` are written by the pool thread.
    */
   async runAsync(inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Promise<Float64Array[]> {
-    if (!this.prog.runAsync) return this.run(inputs, outputs, packed);
+    const image = this.#image;
+    if (!image) return this.disposed();
+    const arena = (this.#asyncArena ??= this.newArena(image));
     // no outputs given: the pool thread allocates them (the main thread neither zeroes nor copies)
     const outs = outputs ? this.complete(outputs, packed) : undefined;
-    const r = await this.prog.runAsync(this.withExtra(inputs), outs ?? arrayCount(this.outSizes.length, packed));
+    const ins = this.withExtra(inputs), before = this.#tail;
+    const job = (async () => {
+      if (before) await before;
+      return this.#addon.runAsync(image, arena, ins, outs ?? arrayCount(this.outSizes.length, packed));
+    })();
+    const settled = job.then(() => undefined, () => undefined);
+    this.#tail = settled;
+    void settled.then(() => { if (this.#tail === settled) this.#tail = null; });
+    const r = await job;
     if (Array.isArray(r)) return r;
     if (r) this.raise(r, 'failed');
     return outs!;
   }
+
+  /**
+   * Free the image and arenas now (not at the next garbage collection). Async evaluations already
+   * queued finish first; later calls throw ERR_NATIVE.
+   */
+  dispose(): void {
+    const image = this.#image, arena = this.#arena, asyncArena = this.#asyncArena, tail = this.#tail;
+    if (!image) return;
+    this.#image = this.#arena = this.#asyncArena = this.#io = null;
+    if (arena) this.#addon.release(arena);
+    const rest = () => { if (asyncArena) this.#addon.release(asyncArena); this.#addon.release(image); };
+    if (tail) void tail.then(rest); else rest();
+  }
+
+  /** bytes of native memory this program holds: its image and arenas */
+  get nativeBytes(): number {
+    return (this.#image?.byteLength ?? 0) + (this.#arena?.byteLength ?? 0) + (this.#asyncArena?.byteLength ?? 0);
+  }
+
+  private disposed(): never { return fail('ERR_NATIVE', 'native', 'the program was disposed'); }
 
   private withExtra(inputs: readonly Float64Array[]): Float64Array[] {
     return (this.extra.length ? [...inputs, ...this.extra] : inputs) as Float64Array[];
@@ -141,7 +188,11 @@ export class NativeProgram {
     return outs;
   }
 
-  info() { return this.prog.info(); }
+  /** steps, scalar ops, bytes of one arena (memoryBytes) and of the image, SIMD level */
+  info() {
+    const i = this.#image && this.#addon.info(this.#image);
+    return i ? { steps: i.steps, scalarOps: i.scalarOps, memoryBytes: i.memoryBytes, imageBytes: i.imageBytes, simd: i.simd } : this.disposed();
+  }
 
   private raise(err: AddonError, what: string): never {
     const e = err.instr >= 0 ? this.eqnOf[err.instr] : undefined;
@@ -175,26 +226,77 @@ interface Stamp { readonly n: number; readonly v: number; readonly o: readonly n
 const stampOf = (g: Graph): Stamp => ({ n: g.eqns.length, v: g.nvars, o: g.outputs, k: g.outputs.length });
 const sameStamp = (s: Stamp, g: Graph) => s.n === g.eqns.length && s.v === g.nvars && s.o === g.outputs && s.k === g.outputs.length;
 
-const cache = new WeakMap<Graph, NativeProgram | Stamp>();
+/** a graph with no native program: it runs JS code (refusal null), or the addon cannot represent it */
+interface NoProgram { readonly stamp: Stamp; readonly refusal: string | null }
+const cache = new WeakMap<Graph, NativeProgram | NoProgram>();
 
-/** Native bytes (arena, scratch) of the program already built for `g`, or 0 (never builds one). */
+/** Native bytes (image and arenas) of the program already built for `g`, or 0 (never builds one). */
 export function nativeBytesOf(g: Graph): number {
   const c = cache.get(g);
-  return c instanceof NativeProgram && sameStamp(c.stamp, g) ? c.info().memoryBytes : 0;
+  return c instanceof NativeProgram && sameStamp(c.stamp, g) ? c.nativeBytes : 0;
 }
 
-/**
- * The cached program of a Graph (planned and encoded on first use), or null when the graph holds
- * an op that runs JS code (customCall, opaque), which only the TS interpreter can run.
- */
+/** Free the native program built for `g` now (its arenas and image), if there is one. */
+export function disposeProgramOf(g: Graph): void {
+  const c = cache.get(g);
+  if (c instanceof NativeProgram) { c.dispose(); cache.delete(g); }
+}
+
 /** Equations only JS can run (opaque functions); planning has inlined custom calls. */
 export const runsJs = (e: Eqn) => e.op.family === 'none' && e.op.name !== 'fused';
 
+/** the addon's encoding is Int32 words (native/src/common.h kMaxElems, kMaxRank): never wrapped */
+const INT32_MAX = 2 ** 31 - 1, MAX_RANK = 16;
+
+/** why the addon cannot represent a planned graph, by kind (one notice per kind), or null */
+function refusalOf(p: Graph): { kind: 'rank' | 'size'; reason: string } | null {
+  let total = 0;
+  for (let v = 0; v < p.nvars; v++) {
+    const s = p.shapes[v], n = sizeOf(s);
+    if (s.length > MAX_RANK) return { kind: 'rank', reason: `%${v} has rank ${s.length}, above the native addon's ${MAX_RANK}` };
+    if (n > INT32_MAX || s.some((d) => d > INT32_MAX)) {
+      return { kind: 'size', reason: `%${v} is ${fmtShape(s)}: a dimension or size above 2³¹−1, more than the native addon's Int32 encoding holds` };
+    }
+    total += Math.ceil(n / 8) * 8;
+  }
+  // every buffer fits; the arena (offsets) can only overflow when all of them together could
+  const overflow = total > INT32_MAX ? encodeGraph(externalizeConsts(p).graph).overflow : null;
+  return overflow ? { kind: 'size', reason: overflow } : null;
+}
+
+const noticed = new Set<string>();
+function notice(kind: string, reason: string): void {
+  if (noticed.has(kind)) return;
+  noticed.add(kind);
+  process.emitWarning(`wengert: a program runs on the TS backend because ${reason} (shown once per process)`, 'WengertWarning');
+}
+
+/**
+ * Why the native backend does not run `g` on the addon — the addon cannot represent it (the
+ * reason), so the TS backend runs it — or null (it runs natively, or runs JS code: see runsJs).
+ */
+export function nativeRefusal(g: Graph): string | null {
+  const c = cache.get(g);
+  if (c && sameStamp(c.stamp, g)) return c instanceof NativeProgram ? null : c.refusal;
+  return refusalOf(tsPlan(g))?.reason ?? null;
+}
+
+/**
+ * The cached program of a Graph (planned and encoded on first use), or null: when the graph holds
+ * an op that runs JS code (customCall, opaque), which only the TS interpreter can run, or when
+ * the addon cannot represent it (nativeRefusal; a one-time WengertWarning says so).
+ */
 export function programFor(addon: Addon, g: Graph): NativeProgram | null {
   const c = cache.get(g);
-  if (c instanceof NativeProgram) { if (sameStamp(c.stamp, g)) return c; }
-  else if (c && sameStamp(c, g)) return null;
-  if (tsPlan(g).eqns.some(runsJs)) { cache.set(g, stampOf(g)); return null; }
+  if (c && sameStamp(c.stamp, g)) return c instanceof NativeProgram ? c : null;
+  const planned = tsPlan(g);
+  if (planned.eqns.some(runsJs)) { cache.set(g, { stamp: stampOf(g), refusal: null }); return null; }
+  const r = refusalOf(planned);
+  if (r) {
+    notice(r.kind, r.reason);
+    cache.set(g, { stamp: stampOf(g), refusal: r.reason });
+    return null;
+  }
   const p = new NativeProgram(addon, g);
   cache.set(g, p);
   return p;
