@@ -80,3 +80,7 @@ describeBackends('dimensions, sizes and ranks the native encoding cannot hold', 
     expect(warnings.every((m) => /runs on the TS backend because/.test(m))).toBe(true);
   });
 });
+
+it('eager ops that cannot allocate their output are ERR_SHAPE naming the op and the size', () => {
+  expect(() => w.broadcastTo(1, [2 ** 33])).toThrow(expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringMatching(/^broadcastTo: f64\[8589934592\] needs 64 GiB/) }));
+});

@@ -4,7 +4,7 @@
 import type { Graph } from '../core/graph.js';
 import { fail } from '../core/errors.js';
 import { sizeOf, fmtShape } from '../core/shape.js';
-import { allocationError } from './ts.js';
+import { eqnAllocationError } from './ts.js';
 
 type Run = (inputs: readonly Float64Array[]) => Float64Array[];
 const SCALAR1 = 1, SCALAR2 = 2, SCALAR3 = 3, KERNEL = 0;
@@ -52,7 +52,7 @@ export function executor(g: Graph): Run {
           }
         }
       }
-    } catch (err) { throw allocationError(err, g, g.eqns[k]); }
+    } catch (err) { throw eqnAllocationError(err, g, g.eqns[k]); }
     // outputs never alias caller-owned inputs (views and reshapes share memory)
     const inBuffers = new Set(inputs.map((x) => x.buffer));
     return g.outputs.map((v) => (isScalar[v] ? Float64Array.of(R[v]) : inBuffers.has(env[v]!.buffer) ? env[v]!.slice() : env[v]!));

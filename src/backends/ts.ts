@@ -1,31 +1,14 @@
 // The TS interpreter: runs a Graph equation by equation with each op's reference kernel.
 // Simple and obviously correct — the oracle the native backend is checked against.
 import type { Eqn, Graph } from '../core/graph.js';
-import { fail } from '../core/errors.js';
+import { fail, allocationError } from '../core/errors.js';
 import { sizeOf, fmtShape } from '../core/shape.js';
 
-/** RangeErrors V8 throws for a typed array (or array) it cannot make: too long, or no memory */
-const NO_ARRAY = /^(Invalid typed array length|Array buffer allocation failed|Invalid array length)/;
-
-/** 34359738392 → "32 GiB" (3 significant digits) */
-function fmtBytes(b: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let u = 0;
-  while (b >= 1024 && u < units.length - 1) { b /= 1024; u++; }
-  return `${Number(b.toPrecision(3))} ${units[u]}`;
-}
-
-/**
- * A kernel's allocation that failed becomes ERR_SHAPE naming the equation and what its output
- * needs (never a bare RangeError); any other error passes through unchanged.
- */
-export function allocationError(err: unknown, g: Graph, e: Eqn): unknown {
-  if (!(err instanceof RangeError) || !NO_ARRAY.test(err.message)) return err;
-  const shape = g.shapes[e.out], n = sizeOf(shape);
-  const why = /allocation failed/.test(err.message) ? 'and allocating it failed' : 'more than a Float64Array can hold';
+/** A kernel's failed allocation as ERR_SHAPE naming the equation (never a bare RangeError). */
+export function eqnAllocationError(err: unknown, g: Graph, e: Eqn): unknown {
+  const shape = g.shapes[e.out];
   const eqn = `%${e.out} = ${e.op.name} ${e.ins.map((v) => `%${v}:${fmtShape(g.shapes[v])}`).join(' ')}`;
-  try { fail('ERR_SHAPE', e.op.name, `${fmtShape(shape)} needs ${fmtBytes(8 * n)}, ${why} (${eqn})`); } catch (wrapped) { return wrapped; }
-  return err;
+  return allocationError(err, e.op.name, fmtShape(shape), sizeOf(shape), ` (${eqn})`);
 }
 
 export function interpret(g: Graph, inputs: readonly Float64Array[]): Float64Array[] {
@@ -39,7 +22,7 @@ export function interpret(g: Graph, inputs: readonly Float64Array[]): Float64Arr
   for (const e of g.eqns) {
     try {
       env[e.out] = e.op.kernel(e.ins.map((i) => env[i]!), e.ins.map((i) => g.shapes[i]), g.shapes[e.out], e.attrs);
-    } catch (err) { throw allocationError(err, g, e); }
+    } catch (err) { throw eqnAllocationError(err, g, e); }
   }
   // outputs never alias caller-owned inputs (views and reshapes share memory)
   const inBuffers = new Set(inputs.map((x) => x.buffer));

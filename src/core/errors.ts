@@ -32,3 +32,24 @@ export function describe(v: unknown): string {
   if (ctor === 'Tensor') return `Tensor f64[${(v as { shape: number[] }).shape.join(',')}]`;
   return ctor && ctor !== 'Object' ? ctor : typeof v;
 }
+
+/** RangeErrors V8 throws for a typed array (or array) it cannot make: too long, or no memory */
+const NO_ARRAY = /^(Invalid typed array length|Array buffer allocation failed|Invalid array length)/;
+
+/** 34359738392 → "32 GiB" (3 significant digits) */
+function fmtBytes(b: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let u = 0;
+  while (b >= 1024 && u < units.length - 1) { b /= 1024; u++; }
+  return `${Number(b.toPrecision(3))} ${units[u]}`;
+}
+
+/**
+ * A kernel's failed allocation as ERR_SHAPE naming the op and what its output of `size` values
+ * (printed as `shape`) needs — never a bare RangeError; any other error is returned unchanged.
+ */
+export function allocationError(err: unknown, op: string, shape: string, size: number, where = ''): unknown {
+  if (!(err instanceof RangeError) || !NO_ARRAY.test(err.message)) return err;
+  const why = /allocation failed/.test(err.message) ? 'and allocating it failed' : 'more than a Float64Array can hold';
+  return new WengertError('ERR_SHAPE', `${shape} needs ${fmtBytes(8 * size)}, ${why}${where}`, op);
+}

@@ -1,7 +1,7 @@
 import { Graph, type Guard, type Eqn } from './graph.js';
-import { fail } from './errors.js';
+import { fail, allocationError } from './errors.js';
 import { Tensor } from './tensor.js';
-import { broadcastShapes, sameShape, type Shape } from './shape.js';
+import { broadcastShapes, sameShape, fmtShape, type Shape } from './shape.js';
 import type { OpDef } from '../ops/op.js';
 
 let traceCounter = 0;
@@ -205,7 +205,9 @@ export function apply(op: OpDef, ins: readonly Tensor[], attrs: unknown = undefi
     // inside a recording, enlarging a constant stays symbolic (no full-size constant is materialized)
     const cur = op.recordConst ? currentTrace() : undefined;
     if (cur && op.recordConst!(ins[0].size, sizeOfShape(shape))) return cur.record(op, ins, attrs, shape);
-    return new Tensor(shape, op.kernel(ins.map((t) => t._data!), shapes, shape, attrs));
+    try {
+      return new Tensor(shape, op.kernel(ins.map((t) => t._data!), shapes, shape, attrs));
+    } catch (err) { throw allocationError(err, op.name, fmtShape(shape), sizeOfShape(shape)); }
   }
   return trace.record(op, ins, attrs, shape);
 }
