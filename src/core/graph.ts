@@ -34,10 +34,9 @@ export class Graph {
   readonly guards: Guard[] = [];
 
   newVar(shape: Shape, label?: string): number {
-    const v = this.shapes.length;
     this.shapes.push(shape);
-    if (label !== undefined) this.labels[v] = label;   // sparse: most variables have none
-    return v;
+    this.labels.push(label);   // kept dense: a sparse array with large gaps turns into a slow dictionary
+    return this.shapes.length - 1;
   }
   get nvars(): number { return this.shapes.length; }
 }

@@ -3,13 +3,7 @@
 import { Graph } from './graph.js';
 
 export function compact(g: Graph): Graph {
-  const live = new Uint8Array(g.nvars);
-  for (const v of g.outputs) live[v] = 1;
-  for (const gd of g.guards) live[gd.v] = 1;
-  for (let k = g.eqns.length - 1; k >= 0; k--) {
-    const e = g.eqns[k];
-    if (live[e.out]) for (const i of e.ins) live[i] = 1;
-  }
+  const live = liveVars(g);
   if (canonical(g, live)) return g;
   const out = new Graph();
   const map = new Int32Array(g.nvars).fill(-1);
@@ -34,4 +28,22 @@ function canonical(g: Graph, live: Uint8Array): boolean {
   for (const [v] of g.consts) if (v !== next++ || !live[v]) return false;
   for (const e of g.eqns) if (e.out !== next++ || !live[e.out]) return false;
   return next === g.nvars;
+}
+
+/** Dead-code removal without renumbering when nothing is dead (g itself): for programs that run, not print. */
+export function dce(g: Graph): Graph {
+  const live = liveVars(g);
+  for (const e of g.eqns) if (!live[e.out]) return compact(g);
+  return g;
+}
+
+function liveVars(g: Graph): Uint8Array {
+  const live = new Uint8Array(g.nvars);
+  for (const v of g.outputs) live[v] = 1;
+  for (const gd of g.guards) live[gd.v] = 1;
+  for (let k = g.eqns.length - 1; k >= 0; k--) {
+    const e = g.eqns[k];
+    if (live[e.out]) for (const i of e.ins) live[i] = 1;
+  }
+  return live;
 }

@@ -116,11 +116,11 @@ export class Trace {
   record(op: OpDef, ins: readonly Tensor[], attrs: unknown, shape: Shape): Tensor {
     const n = ins.length, ids = new Array<number>(n);
     for (let i = 0; i < n; i++) { const t = ins[i]; ids[i] = t._trace === this ? t._v : this.varOf(t); }
-    const g = this.graph, out = g.shapes.length;
-    g.shapes.push(shape);
+    const g = this.graph, out = g.newVar(shape);
     const e: Eqn = { op, ins: ids, out, attrs };
     g.eqns.push(e);
-    this.producer[out] = e;
+    while (this.producer.length < out) this.producer.push(undefined);   // dense (inputs and constants have none)
+    this.producer.push(e);
     return new Tensor(shape, null, this, out);
   }
 

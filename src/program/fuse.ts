@@ -20,6 +20,7 @@ const fusable = (g: Graph, e: Eqn) => {
 };
 
 export function fuse(g: Graph): Graph {
+  if (!g.eqns.some((e) => fusable(g, e))) return g;
   const users: number[][] = Array.from({ length: g.nvars }, () => []);
   g.eqns.forEach((e, k) => e.ins.forEach((i) => users[i].push(k)));
   const index = new Map(g.eqns.map((e, k) => [e, k]));

@@ -7,14 +7,14 @@ import { foldTransposes } from './transposes.js';
 import { inlineCalls } from './inline.js';
 import { lowerParts } from './parts.js';
 import { cse } from './cse.js';
-import { compact } from '../core/simplify.js';
+import { dce } from '../core/simplify.js';
 import { executor } from '../backends/ts-exec.js';
 import { hooks } from '../ops/hooks.js';
 
 const plans = new WeakMap<Graph, Graph>();
 export function tsPlan(g: Graph): Graph {
   let p = plans.get(g);
-  if (!p) plans.set(g, (p = fuse(compact(cse(foldTransposes(lowerParts(inlineCalls(g))))))));
+  if (!p) plans.set(g, (p = fuse(dce(cse(foldTransposes(lowerParts(inlineCalls(g))))))));
   return p;
 }
 

@@ -45,7 +45,7 @@ export function programs(f: Fn, args: readonly unknown[], api: string): Shown {
   const wrt = tr.argRanges.flatMap(([s, e]) => Array.from({ length: e - s }, (_, i) => s + i));
   if (wrt.length === 0) { shown.why = `${name} has no numeric argument to differentiate`; return shown; }
   try {
-    shown.gradient = compact(vjpGraph(tr.graph, wrt, ['ones']));
+    shown.gradient = compact(vjpGraph(tr.graph, wrt, ['ones'], [], true));
   } catch (err) {
     if (!(err instanceof WengertError) || err.code !== 'ERR_NO_RULE') throw err;
     shown.why = `no gradient program: ${err.message}`;

@@ -19,7 +19,7 @@ export type Seed = 'ones' | 'input' | null;
  * Outputs: g's outputs, then the cotangent of each input listed in `wrt` (indices into g.inputs),
  * then the variables of g listed in `extra` (guarded values a compiled program checks).
  */
-export function vjpGraph(g: Graph, wrt: readonly number[], seeds: readonly Seed[], extra: readonly number[] = []): Graph {
+export function vjpGraph(g: Graph, wrt: readonly number[], seeds: readonly Seed[], extra: readonly number[] = [], labels = false): Graph {
   const tr = new Trace();
   try {
     const env: Tensor[] = new Array(g.nvars);
@@ -28,8 +28,8 @@ export function vjpGraph(g: Graph, wrt: readonly number[], seeds: readonly Seed[
     const wrtVars = wrt.map((k) => g.inputs[k]);
     const active = activeVars(g, wrtVars);
     const saved = forward(g, env, active);
-    const grads = backward(g, env, wrtVars, seeds, cts, active, saved).map((t, k) => t ?? broadcastTo(0, [...g.shapes[wrtVars[k]]]));
-    for (const [k, t] of grads.entries()) label(tr, t, `grad.${g.labels[g.inputs[wrt[k]]] ?? `in${wrt[k]}`}`);
+    const grads = backward(g, env, wrtVars, seeds, cts, active, saved, undefined, labels).map((t, k) => t ?? broadcastTo(0, [...g.shapes[wrtVars[k]]]));
+    if (labels) for (const [k, t] of grads.entries()) label(tr, t, `grad.${g.labels[g.inputs[wrt[k]]] ?? `in${wrt[k]}`}`);
     return compact(tr.finish([...g.outputs.map((v) => env[v]), ...grads, ...extra.map((v) => env[v])]));
   } finally {
     tr.close();
@@ -70,7 +70,7 @@ export function forward(g: Graph, env: Tensor[], active: Uint8Array): Map<number
  */
 export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], seeds: readonly Seed[],
   cts: readonly (Tensor | null)[], active = activeVars(g, wrtVars), saved = new Map<number, unknown>(),
-  preset?: ReadonlyMap<number, Tensor>): (Tensor | null)[] {
+  preset?: ReadonlyMap<number, Tensor>, labels = false): (Tensor | null)[] {
   const contrib: (Tensor[] | undefined)[] = new Array(g.nvars);
   const parts = new Map<number, (Tensor | null)[]>();
   const push = (v: number, t: Tensor) => { (contrib[v] ??= []).push(t); };
@@ -121,7 +121,7 @@ export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], se
       if (!ct) continue; // structurally zero
       const rule = e.op.vjp;
       if (!rule) return fail('ERR_NO_RULE', e.op.name, `no reverse-mode rule for op '${e.op.name}'; supply one with w.customVjp`);
-      markCotangent(env[e.out], ct);
+      if (labels) markCotangent(env[e.out], ct);   // for show: which value each cotangent belongs to
       res = rule(ct, ctx, needs);
     }
     e.ins.forEach((v, i) => {
