@@ -68,7 +68,7 @@ function checkArity(name: string, f: Function, given: number, drawnArgs: boolean
       `pass the missing ones in args`);
   }
   const declared = declaredParameters(f);
-  if (declared && !declared.rest && declared.count < 1 + given) {
+  if (declared && !declared.rest && given > 0 && declared.count < 1 + given) {
     fail('ERR_ARG', name, `f declares ${declared.count} parameter(s) but ${where} ${given} extra argument(s): args[${Math.max(0, declared.count - 1)}] ` +
       `and after would be ignored`);
   }

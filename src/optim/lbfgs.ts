@@ -13,7 +13,7 @@ import { allFinite } from './objective.js';
 import type { MinimizeConfig } from './options.js';
 import type { Run } from './run.js';
 import { LineSearch } from './linesearch.js';
-import { converged, type Outcome } from './outcome.js';
+import { converged, stalled, type Outcome } from './outcome.js';
 import type { ExtraArgs } from './extra-args.js';
 import { dots, combine, dot } from './vec-kernels.js';
 
@@ -132,11 +132,11 @@ export async function lbfgs(obj: Objective, cfg: MinimizeConfig, run: Run, extra
       gg = dot(g, g); gNorm = Math.sqrt(gg);
       fresh = true;
     }
-    let res;
+    let res, alpha1 = 1, slope = 0;
     for (;;) {
       if (fresh && mem.size) mem.setGradient(g);
       fresh = false;
-      let alpha1 = 1, slope = 0;
+      alpha1 = 1; slope = 0;
       if (mem.size) slope = mem.direction(g, gg, d);
       if (!(slope < 0)) {
         // steepest descent, first step of length ≤ 1 (N&W §3.5 initial step for a fresh start)
@@ -149,7 +149,7 @@ export async function lbfgs(obj: Objective, cfg: MinimizeConfig, run: Run, extra
       if (res.status !== 'failed' || !mem.size) break;
       mem.clear(); // the quasi-Newton direction led nowhere: retry once along −∇f
     }
-    if (res.status === 'failed') return { x, f, g, reason: res.sawNonFinite ? 'non-finite' : 'line-search-failed' };
+    if (res.status === 'failed') return stalled(cfg, x, f, g, slope, alpha1, res);
     const [xNew, gNew] = ls.adopt(res, x, g);
     // s and y written into the memory's next slot, with their inner products, ‖x‖² and ‖g_new‖², in one pass
     const V = mem.V, so = 2 * mem.nextSlot() * n, yo = so + n;

@@ -12,7 +12,7 @@ import { allFinite } from './objective.js';
 import type { MinimizeConfig } from './options.js';
 import type { Run } from './run.js';
 import { LineSearch } from './linesearch.js';
-import { converged, type Outcome } from './outcome.js';
+import { converged, stalled, type Outcome } from './outcome.js';
 import type { ExtraArgs } from './extra-args.js';
 import { projectedGradient, type Box } from './bounds.js';
 import { CompactBfgs } from './bfgs-compact.js';
@@ -44,21 +44,21 @@ export async function lbfgsb(obj: Objective, cfg: MinimizeConfig, run: Run, box:
       if (!allFinite(f, g)) return { x, f, g, reason: 'non-finite' };
       pgNorm = projectedGradient(box, x, g, pg);
     }
-    let res;
+    let res, slope = 0, alpha1 = 1;
     for (;;) {
-      const slope = searchDirection(x, g, box, mem, d);
+      slope = searchDirection(x, g, box, mem, d);
       if (!(slope < 0)) {
         if (mem.k) { mem.clear(); continue; }
         return { x, f, g, reason: 'line-search-failed' };
       }
       const amax = maxFeasibleStep(x, d, box);
       const dn = Math.sqrt(dot(d, d));
-      const alpha1 = first && !boxed ? Math.min(1 / dn, amax) : Math.min(1, amax);
+      alpha1 = first && !boxed ? Math.min(1 / dn, amax) : Math.min(1, amax);
       res = ls.search(obj, x, f, d, slope, alpha1, amax, box);
       if (res.status !== 'failed' || !mem.k) break;
       mem.clear(); // restart from the projected steepest descent
     }
-    if (res.status === 'failed') return { x, f, g, reason: res.sawNonFinite ? 'non-finite' : 'line-search-failed' };
+    if (res.status === 'failed') return stalled(cfg, x, f, g, slope, alpha1, res);
     first = false;
     xNew.set(res.x); gNew.set(res.g);
     let sy = 0, yy = 0, ss = 0, xx = 0;

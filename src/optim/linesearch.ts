@@ -21,6 +21,8 @@ export interface LineSearchResult {
   x: Float64Array;  // the accepted point (valid unless failed)
   g: Float64Array;
   sawNonFinite: boolean;
+  /** the search stopped because no trial left could lower f by more than its rounding */
+  unmeasurable: boolean;
 }
 
 /** Reusable buffers: a trial point and the best point so far ("lo"). */
@@ -47,7 +49,9 @@ export class LineSearch {
    * projected into `box` (against rounding: x + α·d lies in it for α ≤ alphaMax).
    */
   search(obj: Objective, x: Float64Array, f0: number, d: Float64Array, dphi0: number, alpha1: number, alphaMax = Infinity, box: Box | null = null): LineSearchResult {
-    let evals = 0, sawNonFinite = false;
+    let evals = 0, sawNonFinite = false, unmeasurable = false;
+    // below this, a predicted decrease c1·α·|φ'(0)| is lost in the rounding of f
+    const noise = 4 * 2.220446049250313e-16 * Math.abs(f0);
     const phi = (a: number): End => {
       const xt = this.xt;
       for (let i = 0; i < xt.length; i++) xt[i] = x[i] + a * d[i];
@@ -63,7 +67,7 @@ export class LineSearch {
       [this.gl, this.gt] = [this.gt, this.gl];
     };
     const done = (status: LineSearchResult['status'], e: End, trial: boolean): LineSearchResult =>
-      ({ status, alpha: e.a, f: e.f, x: trial ? this.xt : this.xl, g: trial ? this.gt : this.gl, sawNonFinite });
+      ({ status, alpha: e.a, f: e.f, x: trial ? this.xt : this.xl, g: trial ? this.gt : this.gl, sawNonFinite, unmeasurable });
     const armijo = (e: End) => e.f <= f0 + C1 * e.a * dphi0;
     const curvature = (e: End) => Math.abs(e.d) <= -C2 * dphi0;
     const fallback = (lo: End) => (lo.a > 0 ? done('decrease', lo, false) : done('failed', lo, false));
@@ -72,6 +76,7 @@ export class LineSearch {
     const zoom = (lo: End, hi: End): LineSearchResult => {
       for (;;) {
         if (evals >= MAX_EVALS || Math.abs(hi.a - lo.a) <= 1e-16 * Math.max(1, Math.abs(lo.a))) return fallback(lo);
+        if (hi.finite && -C1 * dphi0 * Math.max(lo.a, hi.a) <= noise) { unmeasurable = true; return fallback(lo); }
         let a = (lo.a + hi.a) / 2;
         if (hi.finite) {
           const c = cubicMin(lo, hi), left = Math.min(lo.a, hi.a), w = Math.abs(hi.a - lo.a);

@@ -25,7 +25,7 @@ export async function minimize<X = any>(f: (x: any, ...args: any[]) => unknown, 
     return {
       x: p.toUser(out.x), value: out.f, gradient: p.toUser(out.g),
       iterations: run.iterations, evaluations: obj.evaluations,
-      converged: CONVERGED.has(out.reason), reason: out.reason, history: run.history,
+      converged: CONVERGED.has(out.reason) || !!out.certified, reason: out.reason, history: run.history,
     };
   } finally {
     run.finish();
