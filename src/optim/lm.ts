@@ -41,105 +41,145 @@ const EPS = 2.220446049250313e-16;
 const FACTOR = 100;   // initial trust radius Δ₀ = FACTOR·‖D x₀‖ (MINPACK's default)
 
 export async function levenbergMarquardt(model: Residuals, cfg: LmConfig, run: Run, box: Box | null, extra: ExtraArgs): Promise<LmOutcome> {
-  const m = model.m, n = model.n;
-  let x = model.params.x0.slice();
-  let r = model.values(x);
-  let fnorm = norm2(r);
-  if (!Number.isFinite(fnorm)) return { x, r, J: null, reason: 'non-finite', cosine: NaN, gaussNewton: NaN };
-
-  const diag = new Float64Array(n), g = new Float64Array(n);
-  let J: Float64Array = new Float64Array(0), qr!: QR, cosine = NaN, gFree = 0;
-  // J, g = Jᵀr, the free set and its QR at x; false when J is not finite
-  const linearize = (): boolean => {
-    J = model.jacobian(x);
-    for (let i = 0; i < J.length; i++) if (!Number.isFinite(J[i])) return false;
-    jtv(J, r, m, n, g);
-    const free = box ? freeColumns(box, x, g) : undefined;
-    qr = qrPivot(J, m, n, r, free);
-    cosine = maxCosine(qr, fnorm);
-    gFree = 0;
-    for (let j = 0; j < qr.n; j++) gFree += g[qr.perm[j]] ** 2;
-    gFree = Math.sqrt(gFree);
-    return true;
-  };
-
-  let iter = 0, first = true, delta = 0, xnorm = 0, par = 0, stepNorm = 0;
+  const lm = new TrustRegion(model, cfg, box);
+  if (!Number.isFinite(lm.fnorm)) return lm.outcome('non-finite', false);
   let pending: LsqReason | null = null;   // a value/step test that held on the step just accepted
-  let lastNonFinite = false;
-  const done = (reason: LsqReason, finite = true): LmOutcome => {
-    const dp = finite ? lmStep(qr, n, diag, Infinity, 0).dpNorm : NaN;
-    const gn = xnorm > 0 ? dp / xnorm : dp === 0 ? 0 : Infinity;
-    return { x, r, J: finite ? J : null, reason, cosine, gaussNewton: gn };
-  };
-
   for (;;) {
-    if (iter > 0 && extra.perIteration) {
-      // new extra arguments: the residuals at x change with them
-      model.use(await extra.at(iter));
-      const rNew = model.values(x), fNew = norm2(rNew);
-      if (!Number.isFinite(fNew)) return done('non-finite', false);
-      r = rNew; fnorm = fNew;
+    if (lm.iter > 0 && extra.perIteration) {
+      model.use(await extra.at(lm.iter));   // new extra arguments: the residuals at x change with them
+      if (!lm.refresh()) return lm.outcome('non-finite', false);
     }
-    if (!linearize()) return done('non-finite', false);
-    if (iter > 0 && !(await run.report(halfSumSq(r), gFree, stepNorm))) return done('stopped');
-    if (first) {
-      for (let j = 0; j < n; j++) diag[j] = cfg.scaling === 'none' || qr.norms[j] === 0 ? 1 : qr.norms[j];
-      xnorm = scaledNorm(diag, x);
-      delta = xnorm > 0 ? FACTOR * xnorm : FACTOR;
-    }
-    if (cosine <= cfg.gradientTolerance) return done('gradient-tolerance');
-    if (pending) return done(pending);
-    if (cosine <= EPS) return done('no-progress');
-    if (iter >= cfg.maxIterations) return done('max-iterations');
-    if (cfg.scaling === 'jacobian') for (let j = 0; j < n; j++) diag[j] = Math.max(diag[j], qr.norms[j]);
-
+    if (!lm.linearize()) return lm.outcome('non-finite', false);
+    if (lm.iter > 0 && !(await run.report(halfSumSq(lm.r), lm.gFree, lm.stepNorm))) return lm.outcome('stopped');
+    if (lm.iter === 0) lm.initialScaling();
+    if (lm.cosine <= cfg.gradientTolerance) return lm.outcome('gradient-tolerance');
+    if (pending) return lm.outcome(pending);
+    if (lm.cosine <= EPS) return lm.outcome('no-progress');
+    if (lm.iter >= cfg.maxIterations) return lm.outcome('max-iterations');
+    lm.updateScaling();
     // trial steps until one is accepted (ρ ≥ 1e−4) or a test ends the run
     for (;;) {
-      if (run.aborted) return done('aborted');
-      const step = lmStep(qr, n, diag, delta, par);
-      par = step.par;
-      const s = step.p, xt = new Float64Array(n);
-      for (let j = 0; j < n; j++) xt[j] = x[j] + s[j];
-      let projected = false;
-      if (box) {
-        project(box, xt);
-        for (let j = 0; j < n; j++) { const sj = xt[j] - x[j]; if (sj !== s[j]) { projected = true; s[j] = sj; } }
-      }
-      const pnorm = projected ? scaledNorm(diag, s) : step.dpNorm;
-      if (first) delta = Math.min(delta, pnorm);
-      const rt = model.values(xt);
-      const fnorm1 = norm2(rt);
-      const finite = Number.isFinite(fnorm1);
-      const actred = finite && 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
-      const { prered, dirder } = projected ? modelChange(J, r, s, m, n, fnorm) : lmModelChange(qr, s, par, pnorm, fnorm);
-      const ratio = prered !== 0 ? actred / prered : 0;
-      // trust region update (Moré 1978, §4)
-      if (ratio <= 0.25) {
-        let t = actred >= 0 ? 0.5 : (0.5 * dirder) / (dirder + 0.5 * actred);
-        if (!finite || 0.1 * fnorm1 >= fnorm || !(t >= 0.1)) t = 0.1;
-        delta = t * Math.min(delta, pnorm / 0.1);
-        par /= t;
-      } else if (par === 0 || ratio >= 0.75) {
-        delta = pnorm / 0.5;
-        par *= 0.5;
-      }
-      const accepted = ratio >= 1e-4;
-      if (accepted) {
-        stepNorm = norm2(s);
-        x = xt; r = rt; fnorm = fnorm1;
-        xnorm = scaledNorm(diag, x);
-        iter++;
-        first = false;
-      }
-      lastNonFinite = !finite;
-      const valueTest = Math.abs(actred) <= cfg.valueTolerance && prered <= cfg.valueTolerance && 0.5 * ratio <= 1;
-      const stepTest = delta <= cfg.stepTolerance * xnorm;
-      const stuck = (Math.abs(actred) <= EPS && prered <= EPS && 0.5 * ratio <= 1) || delta <= EPS * xnorm || !(delta > 0);
-      const why: LsqReason | null = valueTest ? 'value-tolerance' : stepTest ? 'step-tolerance' : stuck ? 'no-progress' : null;
-      if (accepted) { pending = why; break; }
-      if (why) return done(lastNonFinite && why !== 'value-tolerance' ? 'non-finite' : why);
+      if (run.aborted) return lm.outcome('aborted');
+      const t = lm.trial();
+      if (t.accepted) { pending = t.why; break; }
+      if (t.why) return lm.outcome(t.nonFinite && t.why !== 'value-tolerance' ? 'non-finite' : t.why);
     }
     await run.yield();
+  }
+}
+
+/** The state of the iteration: the point, its residuals and linearization, D, Δ and par. */
+class TrustRegion {
+  readonly m: number; readonly n: number;
+  x: Float64Array; r: Float64Array; fnorm: number;
+  J: Float64Array = new Float64Array(0);
+  qr!: QR;
+  cosine = NaN;
+  /** ‖Jᵀr‖ over the free parameters */
+  gFree = 0;
+  iter = 0;
+  stepNorm = 0;
+  private readonly diag: Float64Array;
+  private readonly g: Float64Array;
+  private delta = 0;
+  private xnorm = 0;
+  private par = 0;
+
+  constructor(private readonly model: Residuals, private readonly cfg: LmConfig, private readonly box: Box | null) {
+    this.m = model.m; this.n = model.n;
+    this.x = model.params.x0.slice();
+    this.r = model.values(this.x);
+    this.fnorm = norm2(this.r);
+    this.diag = new Float64Array(this.n);
+    this.g = new Float64Array(this.n);
+  }
+
+  /** r at x again (new extra arguments); false when not finite */
+  refresh(): boolean {
+    const r = this.model.values(this.x), f = norm2(r);
+    if (!Number.isFinite(f)) return false;
+    this.r = r; this.fnorm = f;
+    return true;
+  }
+
+  /** J, g = Jᵀr, the free set and its QR at x; false when J is not finite */
+  linearize(): boolean {
+    const { m, n, g } = this;
+    const J = (this.J = this.model.jacobian(this.x));
+    for (let i = 0; i < J.length; i++) if (!Number.isFinite(J[i])) return false;
+    jtv(J, this.r, m, n, g);
+    const free = this.box ? freeColumns(this.box, this.x, g) : undefined;
+    this.qr = qrPivot(J, m, n, this.r, free);
+    this.cosine = maxCosine(this.qr, this.fnorm);
+    let gg = 0;
+    for (let j = 0; j < this.qr.n; j++) gg += g[this.qr.perm[j]] ** 2;
+    this.gFree = Math.sqrt(gg);
+    return true;
+  }
+
+  /** D from the first Jacobian's column norms (or I), Δ₀ = FACTOR·‖D x₀‖ */
+  initialScaling(): void {
+    const { diag, qr } = this;
+    for (let j = 0; j < this.n; j++) diag[j] = this.cfg.scaling === 'none' || qr.norms[j] === 0 ? 1 : qr.norms[j];
+    this.xnorm = scaledNorm(diag, this.x);
+    this.delta = this.xnorm > 0 ? FACTOR * this.xnorm : FACTOR;
+  }
+
+  /** D ← max(D, column norms of J) */
+  updateScaling(): void {
+    if (this.cfg.scaling === 'jacobian') for (let j = 0; j < this.n; j++) this.diag[j] = Math.max(this.diag[j], this.qr.norms[j]);
+  }
+
+  /**
+   * One trial step p for the current Δ (projected into the box), ρ = actual/predicted reduction,
+   * Δ and par updated (Moré 1978, §4), the point moved when ρ ≥ 1e−4; `why` names a test that holds.
+   */
+  trial(): { accepted: boolean; why: LsqReason | null; nonFinite: boolean } {
+    const { n, x, diag, cfg, box } = this, first = this.iter === 0;
+    const step = lmStep(this.qr, n, diag, this.delta, this.par);
+    this.par = step.par;
+    const s = step.p, xt = new Float64Array(n);
+    for (let j = 0; j < n; j++) xt[j] = x[j] + s[j];
+    let projected = false;
+    if (box) {
+      project(box, xt);
+      for (let j = 0; j < n; j++) { const sj = xt[j] - x[j]; if (sj !== s[j]) { projected = true; s[j] = sj; } }
+    }
+    const pnorm = projected ? scaledNorm(diag, s) : step.dpNorm;
+    if (first) this.delta = Math.min(this.delta, pnorm);
+    const rt = this.model.values(xt), fnorm = this.fnorm, fnorm1 = norm2(rt);
+    const finite = Number.isFinite(fnorm1);
+    const actred = finite && 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
+    const { prered, dirder } = projected ? modelChange(this.J, this.r, s, this.m, n, fnorm) : lmModelChange(this.qr, s, this.par, pnorm, fnorm);
+    const ratio = prered !== 0 ? actred / prered : 0;
+    if (ratio <= 0.25) {
+      let t = actred >= 0 ? 0.5 : (0.5 * dirder) / (dirder + 0.5 * actred);
+      if (!finite || 0.1 * fnorm1 >= fnorm || !(t >= 0.1)) t = 0.1;
+      this.delta = t * Math.min(this.delta, pnorm / 0.1);
+      this.par /= t;
+    } else if (this.par === 0 || ratio >= 0.75) {
+      this.delta = pnorm / 0.5;
+      this.par *= 0.5;
+    }
+    const accepted = ratio >= 1e-4;
+    if (accepted) {
+      this.stepNorm = norm2(s);
+      this.x = xt; this.r = rt; this.fnorm = fnorm1;
+      this.xnorm = scaledNorm(diag, xt);
+      this.iter++;
+    }
+    const delta = this.delta, xnorm = this.xnorm;
+    const valueTest = Math.abs(actred) <= cfg.valueTolerance && prered <= cfg.valueTolerance && 0.5 * ratio <= 1;
+    const stepTest = delta <= cfg.stepTolerance * xnorm;
+    const stuck = (Math.abs(actred) <= EPS && prered <= EPS && 0.5 * ratio <= 1) || delta <= EPS * xnorm || !(delta > 0);
+    return { accepted, why: valueTest ? 'value-tolerance' : stepTest ? 'step-tolerance' : stuck ? 'no-progress' : null, nonFinite: !finite };
+  }
+
+  /** The result at x; `finite` false when J at x is not finite (or was never formed). */
+  outcome(reason: LsqReason, finite = true): LmOutcome {
+    const dp = finite ? lmStep(this.qr, this.n, this.diag, Infinity, 0).dpNorm : NaN;
+    const gn = this.xnorm > 0 ? dp / this.xnorm : dp === 0 ? 0 : Infinity;
+    return { x: this.x, r: this.r, J: finite ? this.J : null, reason, cosine: this.cosine, gaussNewton: gn };
   }
 }
 

@@ -5,7 +5,9 @@
 //   qtr    the first n entries of Qᵀr for the right-hand side r,
 //   norms  the Euclidean norms of J's columns, indexed by J's column (length n; zero outside `cols`).
 // Columns are pivoted by largest remaining norm, so R's diagonal decreases in magnitude and a
-// rank-deficient J shows as trailing zeros on it.
+// rank-deficient J shows as trailing zeros on it. Each reflection is applied only over the rows
+// where its vector is nonzero, so a sparse Jacobian (each residual depending on a few parameters)
+// costs O(nonzeros·n) per column instead of O(m·n).
 
 export interface QR {
   readonly n: number;
@@ -21,8 +23,7 @@ export interface QR {
  */
 export function qrPivot(J: Float64Array, m: number, n: number, r: Float64Array, cols?: Int32Array): QR {
   const k = cols ? cols.length : n, rows = Math.max(m, k);
-  // column-major copy: A[j·rows + i] = J[i, cols[j]]
-  const A = new Float64Array(k * rows);
+  const A = new Float64Array(k * rows);   // column-major: A[j·rows + i] = J[i, cols[j]]
   for (let i = 0; i < m; i++) {
     const o = i * n;
     for (let j = 0; j < k; j++) A[j * rows + i] = J[o + (cols ? cols[j] : j)];
@@ -34,7 +35,7 @@ export function qrPivot(J: Float64Array, m: number, n: number, r: Float64Array, 
     perm[j] = cols ? cols[j] : j;
     norms[perm[j]] = left[j] = ref[j] = colNorm(A, j * rows, 0, rows);
   }
-  const rdiag = new Float64Array(k);
+  const rdiag = new Float64Array(k), nzRows = new Int32Array(rows);
   for (let j = 0; j < k; j++) {
     // pivot: the column with the largest remaining norm moves to position j
     let p = j;
@@ -48,18 +49,22 @@ export function qrPivot(J: Float64Array, m: number, n: number, r: Float64Array, 
     const cj = j * rows;
     let alpha = colNorm(A, cj, j, rows);
     if (alpha !== 0) {
-      // Householder reflection H = I − vvᵀ/v₁ with v = x/α + e₁, α = sign(x₁)‖x‖ (so v₁ ≥ 1): Hx = −αe₁
+      // H = I − vvᵀ/v₁ with v = x/α + e₁, α = sign(x₁)‖x‖ (so v₁ ≥ 1): Hx = −αe₁; v overwrites x
       if (A[cj + j] < 0) alpha = -alpha;
-      for (let i = j; i < rows; i++) A[cj + i] /= alpha;
+      let nz = 0;
+      for (let i = j; i < rows; i++) if (A[cj + i] !== 0 || i === j) nzRows[nz++] = i;
+      for (let t = 0; t < nz; t++) A[cj + nzRows[t]] /= alpha;
       A[cj + j] += 1;
       const vj = A[cj + j];
       for (let q = j + 1; q < k; q++) {
         const cq = q * rows;
         let s = 0;
-        for (let i = j; i < rows; i++) s += A[cj + i] * A[cq + i];
-        const t = s / vj;
-        for (let i = j; i < rows; i++) A[cq + i] -= t * A[cj + i];
-        // downdate the remaining norm; recompute when cancellation has eaten its accuracy
+        for (let t = 0; t < nz; t++) { const i = nzRows[t]; s += A[cj + i] * A[cq + i]; }
+        if (s !== 0) {
+          const f = s / vj;
+          for (let t = 0; t < nz; t++) { const i = nzRows[t]; A[cq + i] -= f * A[cj + i]; }
+        }
+        // downdate the remaining norm; recompute it when cancellation has eaten its accuracy
         if (left[q] !== 0) {
           const ratio = A[cq + j] / left[q];
           const f = Math.max(0, 1 - ratio * ratio);
@@ -69,9 +74,8 @@ export function qrPivot(J: Float64Array, m: number, n: number, r: Float64Array, 
         }
       }
       let s = 0;
-      for (let i = j; i < rows; i++) s += A[cj + i] * b[i];
-      const t = s / vj;
-      for (let i = j; i < rows; i++) b[i] -= t * A[cj + i];
+      for (let t = 0; t < nz; t++) { const i = nzRows[t]; s += A[cj + i] * b[i]; }
+      for (let t = 0; t < nz; t++) { const i = nzRows[t]; b[i] -= (s / vj) * A[cj + i]; }
     }
     rdiag[j] = -alpha;
   }
@@ -84,8 +88,8 @@ export function qrPivot(J: Float64Array, m: number, n: number, r: Float64Array, 
   return { n: k, R, perm, qtr: b.slice(0, k), norms };
 }
 
+/** ‖A[off + from .. off + rows)‖, scaled against overflow and underflow */
 function colNorm(A: Float64Array, off: number, from: number, rows: number): number {
-  // scaled to avoid overflow and underflow (MINPACK enorm's purpose, by one rescaling pass)
   let big = 0;
   for (let i = from; i < rows; i++) { const a = Math.abs(A[off + i]); if (a > big) big = a; }
   if (big === 0 || !Number.isFinite(big)) return big;
