@@ -1,8 +1,8 @@
 // Fitting models with w.minimize and w.leastSquares, with a progress line and the same job timed
 // on each backend this machine has.  Run: npx tsx examples/fit.ts
 //  1. L2-regularised logistic regression on generated data (L-BFGS).
-//  2. The curve y = a·exp(−b·t) + c fitted to noisy samples (Levenberg–Marquardt), with standard
-//     errors from the covariance.
+//  2. The curve y = a·exp(−b·t) + c fitted to noisy samples (Levenberg–Marquardt), with the
+//     standard errors of the estimate.
 import * as w from '../src/index.js';
 
 type T = w.Tensor;
@@ -89,12 +89,12 @@ async function main() {
   console.log(`\nlogistic regression: ${fit.reason} after ${fit.iterations} iterations (${fit.evaluations} evaluations), ` +
     `loss ${fit.value.toFixed(6)}, training accuracy ${((100 * correct) / rows).toFixed(2)} %, cos(ŵ, w_true) = ${cosine.toFixed(4)}`);
 
-  const se = (i: number) => Math.sqrt(((curve.covariance as T).toArray() as number[][])[i][i]);
   const p = curve.x as { a: number; b: number; c: number };
-  console.log(`curve fit: ${curve.reason} after ${curve.iterations} iterations, residual norm ${curve.residualNorm.toFixed(4)}`);
-  (['a', 'b', 'c'] as const).forEach((name, i) => {
-    const off = Math.abs(p[name] - truth[name]) / se(i);
-    console.log(`  ${name} = ${p[name].toFixed(4)} ± ${se(i).toFixed(4)}   (truth ${truth[name]}: ${off.toFixed(1)} standard errors away)`);
+  const se = curve.standardErrors as { a: number; b: number; c: number };
+  console.log(`curve fit: ${curve.reason} (converged: ${curve.converged}) after ${curve.iterations} iterations, residual norm ${curve.residualNorm.toFixed(4)}`);
+  (['a', 'b', 'c'] as const).forEach((name) => {
+    const off = Math.abs(p[name] - truth[name]) / se[name];
+    console.log(`  ${name} = ${p[name].toFixed(4)} ± ${se[name].toFixed(4)}   (truth ${truth[name]}: ${off.toFixed(1)} standard errors away)`);
   });
 
   console.log('\ntime for the same jobs:');

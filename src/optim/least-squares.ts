@@ -1,98 +1,59 @@
-// w.leastSquares(residuals, p0, options): Levenberg–Marquardt on F(x) = ½‖r(x)‖² with Nielsen's
-// damping update (Madsen, Nielsen & Tingleff 2004, Alg. 3.16):
-//   (JᵀJ + μI) h = −Jᵀr,  ϱ = (F(x) − F(x+h)) / (½ hᵀ(μh − Jᵀr))
-//   ϱ > 0: accept, μ ← μ·max(1/3, 1 − (2ϱ − 1)³), ν ← 2;   else μ ← μ·ν, ν ← 2ν
-// with μ₀ = 10⁻³·max diag(JᵀJ). Covariance of the estimate: (JᵀJ)⁻¹ · 2F/(m − n).
+// w.leastSquares(residuals, p0, options): minimize ½‖r(p)‖² by scaled Levenberg–Marquardt
+// (lm.ts) with an exact Jacobian from compiled programs (residuals.ts), box bounds and extra
+// arguments. `converged` is true when the gradient test holds (every column of J is orthogonal
+// to r within gradientTolerance), or when the value, step or no-progress test stopped the run and
+// that cosine is at most √gradientTolerance (DESIGN §8). Covariance and standard errors come from
+// the QR factor of J at the solution (covariance.ts).
 import { Tensor } from '../core/tensor.js';
 import { leastSquaresConfig } from './options.js';
-import { Run, norm2, dot } from './run.js';
+import { Run } from './run.js';
 import { Residuals } from './residuals.js';
-import { gram, jtv, cholesky, cholSolve, inverseSPD } from './linalg.js';
-import { CONVERGED } from './outcome.js';
-import type { LeastSquaresOptions, LeastSquaresResult, Reason } from './types.js';
+import { ExtraArgs } from './extra-args.js';
+import { readBounds } from './bounds.js';
+import { levenbergMarquardt, halfSumSq, type LmOutcome } from './lm.js';
+import { covarianceFromJ } from './covariance.js';
+import type { LeastSquaresOptions, LeastSquaresResult } from './types.js';
 
-type LsqReason = LeastSquaresResult['reason'];
-const TAU = 1e-3;
+/** accepted steps: Bennett5 from NIST's first start needs ~750 */
+const DEFAULT_MAX_ITERATIONS = 1000;
 
-const finiteAll = (v: Float64Array) => v.every(Number.isFinite);
-const maxAbs = (v: Float64Array) => v.reduce((a, b) => Math.max(a, Math.abs(b)), 0);
-
-export async function leastSquares<X = any>(residuals: (p: any) => unknown, p0: X, options?: LeastSquaresOptions): Promise<LeastSquaresResult<X>> {
+export async function leastSquares<X = any>(
+  residuals: (p: any, ...args: any[]) => unknown, p0: X, options?: LeastSquaresOptions<NoInfer<X>>,
+): Promise<LeastSquaresResult<X>> {
   const cfg = leastSquaresConfig(options);
-  const model = new Residuals(residuals, p0);
+  const extra = await ExtraArgs.create('leastSquares', cfg.args, residuals);
+  const model = new Residuals(residuals, p0, extra);
+  const box = readBounds('leastSquares', model.params, cfg.bounds, 'p0');
   const run = new Run(cfg);
-  const { m, n } = model, tol = cfg.tolerance;
-  let x = model.params.x0.slice();
-  let r = await model.values(x);
-  let F = dot(r, r) / 2;
-  let A: Float64Array = new Float64Array(n * n), g: Float64Array = new Float64Array(n);
-  const linearize = async () => {
-    const J = await model.jacobian(x);
-    A = gram(J, m, n);
-    g = jtv(J, r, m, n);
-    return finiteAll(J);
-  };
-
-  const finish = (reason: LsqReason): LeastSquaresResult<X> => {
-    const inv = m > n && reason !== 'non-finite' ? inverseSPD(A, n) : null;
-    const cov = inv ? inv.map((v) => (v * 2 * F) / (m - n)) : null;
-    return {
-      x: model.params.toUser(x), cost: F, residualNorm: Math.sqrt(2 * F), residuals: model.toUser(r),
-      iterations: run.iterations, evaluations: model.evaluations, converged: CONVERGED.has(reason as Reason), reason,
-      covariance: cov ? new Tensor([n, n], cov) : null, history: run.history,
-    };
-  };
-
+  const n = model.n, m = model.m;
   try {
-    if (!finiteAll(r) || !(await linearize())) return finish('non-finite');
-    if (maxAbs(g) <= tol) return finish('gradient-tolerance');
-    let nonFinite = false; // the last trial point had a non-finite residual
-    let mu = TAU * Math.max(...Array.from({ length: n }, (_, i) => A[i * n + i])), nu = 2;
-    if (!(mu > 0)) mu = TAU;
-
-    for (;;) {
-      if (run.aborted) return finish('aborted');
-      if (run.iterations >= cfg.maxIterations) return finish('max-iterations');
-      const D = A.slice();
-      for (let i = 0; i < n; i++) D[i * n + i] += mu;
-      const L = cholesky(D, n);
-      let step = 0, why: LsqReason | null = null;
-      if (!L) { mu *= nu; nu *= 2; }
-      else {
-        const h = cholSolve(L, n, g).map((v) => -v);
-        const hNorm = norm2(h);
-        // a vanishing step after rejected non-finite trials is not convergence
-        if (hNorm <= tol * (norm2(x) + tol)) why = nonFinite ? 'non-finite' : 'step-tolerance';
-        else {
-          const xNew = x.map((v, i) => v + h[i]);
-          const rNew = await model.values(xNew);
-          const FNew = dot(rNew, rNew) / 2;
-          // predicted decrease L(0) − L(h) = ½ hᵀ(μh − g) > 0
-          const pred = 0.5 * h.reduce((s, hi, i) => s + hi * (mu * hi - g[i]), 0);
-          const finite = finiteAll(rNew) && Number.isFinite(FNew);
-          const rho = finite ? (F - FNew) / pred : -1;
-          nonFinite = !finite;
-          if (rho > 0) {
-            const FPrev = F, xPrev = x, gPrev = g, APrev = A;
-            x = xNew; r = rNew; F = FNew; step = hNorm;
-            if (!(await linearize())) {
-              // a finite residual with a non-finite Jacobian: stay at the last finite point
-              x = xPrev; A = APrev; g = gPrev; F = FPrev; r = await model.values(x);
-              return finish('non-finite');
-            }
-            mu *= Math.max(1 / 3, 1 - (2 * rho - 1) ** 3);
-            nu = 2;
-            if (maxAbs(g) <= tol) why = 'gradient-tolerance';
-            else if (FPrev - F <= tol * F) why = 'value-tolerance';
-          } else { mu *= nu; nu *= 2; }
-        }
-      }
-      if (!(await run.report(F, norm2(g), step))) return finish('stopped');
-      if (why) return finish(why);
-      if (!Number.isFinite(mu)) return finish('non-finite');
-      await run.yield();
-    }
+    const out = await levenbergMarquardt(model, {
+      gradientTolerance: cfg.gradientTolerance, stepTolerance: cfg.stepTolerance, valueTolerance: cfg.valueTolerance,
+      scaling: cfg.scaling, maxIterations: cfg.defaultMaxIterations ? DEFAULT_MAX_ITERATIONS : cfg.maxIterations,
+    }, run, box, extra);
+    const cov = out.J && out.reason !== 'non-finite' ? covarianceFromJ(out.J, out.r, m, n) : null;
+    const cost = halfSumSq(out.r);
+    return {
+      x: model.params.toUser(out.x), cost, residualNorm: Math.sqrt(2 * cost), residuals: model.toUser(out.r),
+      iterations: run.iterations, evaluations: model.evaluations, jacobianEvaluations: model.jacobians,
+      converged: isConverged(out, cfg.gradientTolerance, cfg.stepTolerance), reason: out.reason,
+      covariance: cov ? new Tensor([n, n], cov) : null,
+      standardErrors: cov ? model.params.toUser(Float64Array.from({ length: n }, (_, i) => Math.sqrt(cov[i * n + i]))) : null,
+      history: run.history,
+    };
   } finally {
     run.finish();
   }
+}
+
+/**
+ * The gradient test certifies a stationary point by itself. A value, step or no-progress stop
+ * does not (a stalled run also stops there): it counts when the cosine is ≤ √gtol (DESIGN §8),
+ * or when the full Gauss–Newton step from x is within the step tolerance — the certificate of a
+ * zero-residual fit, whose r is rounding noise at the solution and can be at any angle to J.
+ */
+function isConverged(out: LmOutcome, gtol: number, xtol: number): boolean {
+  if (out.reason === 'gradient-tolerance') return true;
+  if (out.reason !== 'value-tolerance' && out.reason !== 'step-tolerance' && out.reason !== 'no-progress') return false;
+  return out.cosine <= Math.sqrt(gtol) || out.gaussNewton <= xtol;
 }

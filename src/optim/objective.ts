@@ -1,23 +1,27 @@
-// The objective f(x) → (value, ∇f) at a flat parameter vector, through one compiled Program
-// (recorded once, replayed per evaluation). Evaluations are async: today the Program runs
-// synchronously and the optimizers yield to the event loop between iterations; a Program with
-// valueAndGradAsync (libuv worker) is used as soon as it exists.
+// The objective f(x, ...args) → (value, ∇f) at a flat parameter vector, through one compiled
+// Program (recorded once, replayed per evaluation; reused across calls, see compiled.ts). The
+// extra arguments are program inputs: set them with use() before evaluating.
 import { fail, describe } from '../core/errors.js';
 import { compile, type Program } from '../program/compile.js';
 import { Params } from './params.js';
 import { withFlatArrayHint } from '../transforms/trace-fn.js';
-
-type AsyncProgram = Program & { valueAndGradAsync?: (...args: unknown[]) => Promise<[unknown, unknown]> };
+import { reuseCompiled, defKey } from './compiled.js';
+import type { ExtraArgs } from './extra-args.js';
 
 export class Objective {
   readonly params: Params;
   evaluations = 0;
-  private readonly program: AsyncProgram;
+  private readonly program: Program;
+  private args: readonly unknown[];
 
-  constructor(f: (x: any) => unknown, x0: unknown) {
+  constructor(f: (x: any, ...args: any[]) => unknown, x0: unknown, extra: ExtraArgs) {
     if (typeof f !== 'function') fail('ERR_ARG', 'minimize', `expected f to be a function but received ${describe(f)}`);
-    this.params = new Params('minimize', x0, 'x0');
-    try { this.program = compile(f, this.params.view(this.params.x0.slice())); } catch (e) { throw withFlatArrayHint(e, this.params.def, this.params.shapes); }
+    const params = (this.params = new Params('minimize', x0, 'x0'));
+    this.args = extra.initial;
+    const example = [params.view(params.x0.slice()), ...extra.initial];
+    try {
+      this.program = reuseCompiled(f, `minimize|${defKey(params.def)}`, f, example, 'minimize', () => compile(f, ...example));
+    } catch (e) { throw withFlatArrayHint(e, params.def, params.shapes); }
     if (!this.program.dependsOnArgument0()) {
       fail('ERR_TRACE', 'minimize', 'f does not depend on x: there is nothing to minimize (a loss computed with plain JS numbers, ' +
         'or a value read with item()/data() that re-entered as a constant?) — compute f with wengert ops on x');
@@ -26,16 +30,14 @@ export class Objective {
 
   get n(): number { return this.params.n; }
 
+  /** The extra arguments of the following evaluations. */
+  use(args: readonly unknown[]): void { this.args = args; }
+
   /** Writes ∇f(x) into g and returns f(x); either may be non-finite (callers back off). */
-  async evalValueAndGrad(x: Float64Array, g: Float64Array): Promise<number> {
+  evalValueAndGrad(x: Float64Array, g: Float64Array): number {
     this.evaluations++;
-    const p = this.program;
-    if (typeof p.valueAndGradAsync === 'function') {
-      const [v, grad] = await p.valueAndGradAsync(this.params.view(x));
-      this.params.gather(grad, g);
-      return typeof v === 'number' ? v : NaN;
-    }
-    return p.valueAndGradInto(this.params.outView(g), this.params.view(x));
+    const p = this.params;
+    return this.program.valueAndGradInto(p.outView(g), p.view(x), ...this.args);
   }
 }
 

@@ -12,6 +12,7 @@ export class Params {
   readonly n: number;
   readonly x0: Float64Array;
   readonly tree0: unknown;
+  private readonly arg: string;
 
   constructor(name: string, tree: unknown, arg: string) {
     const { leaves, def } = flatten(tree, arg);
@@ -29,13 +30,23 @@ export class Params {
     this.n = n;
     this.x0 = new Float64Array(n);
     leaves.forEach((l, k) => this.x0.set(l._data!, this.offsets[k]));
+    this.arg = arg;
     const bad = this.x0.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) {
-      const k = this.leafOf(bad), path = leafPath(def, k) || arg;
-      const at = this.shapes[k].length ? `${path}[${bad - this.offsets[k]}]` : path;
-      fail('ERR_ARG', name, `${at}: expected finite numbers but received ${this.x0[bad]}`);
-    }
+    if (bad >= 0) fail('ERR_ARG', name, `${this.entryName(bad, arg)}: expected finite numbers but received ${this.x0[bad]}`);
     this.tree0 = tree;
+  }
+
+  /** The user's name of leaf k ('x0.W'). */
+  leafName(k: number): string { return leafPath(this.def, k) || this.arg; }
+
+  /**
+   * The name of flat entry i: prefix + the leaf's path below the root + [index] ('x0.W[3]');
+   * prefix '' gives the part after the root ('.W[3]', '[3]').
+   */
+  entryName(i: number, prefix: string): string {
+    const k = this.leafOf(i), full = leafPath(this.def, k);
+    const below = full.startsWith(this.arg) ? full.slice(this.arg.length) : full;
+    return `${prefix}${below}${this.shapes[k].length ? `[${i - this.offsets[k]}]` : ''}`;
   }
 
   /** The argument tree over x: Tensor views of its slices (no copy). */
@@ -75,7 +86,8 @@ export class Params {
     return rec(this.def);
   }
 
-  private leafOf(i: number): number {
+  /** the leaf holding flat entry i */
+  leafOf(i: number): number {
     let k = 0;
     while (k + 1 < this.offsets.length && this.offsets[k + 1] <= i) k++;
     return k;
