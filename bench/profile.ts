@@ -7,8 +7,8 @@
 // Reaches into the internals: a diagnostic tool, update it when the pipeline changes.
 import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph, type Seed } from '../src/transforms/vjp.js';
-import { signature } from '../src/program/signature.js';
-import { tsPlan } from '../src/program/plan.js';
+import { signature } from '../src/core/signature.js';
+import { tsPlan } from '../src/plan/plan.js';
 import { runOnBackend, setBackend } from '../src/backends/index.js';
 import { unflatten } from '../src/core/pytree.js';
 import { Tensor } from '../src/core/tensor.js';

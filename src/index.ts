@@ -22,4 +22,4 @@ export type { MinimizeOptions, MinimizeResult, LeastSquaresOptions, LeastSquares
 export { setBackend, getBackend, nativeInfo } from './backends/index.js';
 export type { BackendName, NativeInfo } from './backends/index.js';
 import './ops/registry.js';
-import './core/tensor-methods.js';
+import './wiring.js';

@@ -2,8 +2,8 @@
 // graph computes (same scalar formulas, so bit for bit), in fewer passes.
 import { describe, it, expect } from 'vitest';
 import * as w from '../src/index.js';
-import { fuse } from '../src/program/fuse.js';
-import { tsPlan } from '../src/program/plan.js';
+import { fuse } from '../src/plan/fuse.js';
+import { tsPlan } from '../src/plan/plan.js';
 import { interpret } from '../src/backends/ts.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';

@@ -99,7 +99,7 @@ describeBackends('gradInto matches the output tree by key', () => {
 
 describeBackends('bounded process-wide tables', () => {
   it('the attribute-key table stays within its byte budget when custom calls see new constants', async () => {
-    const { attrTableChars, _setAttrBudget } = await import('../src/program/signature.js');
+    const { attrTableChars, _setAttrBudget } = await import('../src/core/signature.js');
     _setAttrBudget(60_000);
     const body = (c: number) => (x: w.Tensor) => {
       let y = x;

@@ -2,8 +2,8 @@
 // graphs cut around opaque (JS) equations.
 import { describe, it, expect } from 'vitest';
 import * as w from '../src/index.js';
-import { inlineCalls } from '../src/program/inline.js';
-import { segment, runSegments } from '../src/program/segments.js';
+import { inlineCalls } from '../src/plan/inline.js';
+import { segment, runSegments } from '../src/plan/segments.js';
 import { interpret } from '../src/backends/ts.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';
@@ -39,7 +39,7 @@ describe('planning: inlined custom calls and opaque segments', () => {
 
 describe('planning: common subexpressions', () => {
   it('equal equations are computed once; values unchanged; opaque calls are kept', async () => {
-    const { cse } = await import('../src/program/cse.js');
+    const { cse } = await import('../src/plan/cse.js');
     let calls = 0;
     const id = w.opaque((x) => { calls++; return x; }, { shape: (s) => s, vjp: (g) => [g] });
     const f = (x: w.Tensor) => w.add(w.sum(w.mul(w.sin(x), w.sin(x))), w.sum(w.add(id(x), id(x))));

@@ -3,7 +3,7 @@
 import { it, expect, afterEach } from 'vitest';
 import * as w from '../src/index.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
-import { reroll, setReroll } from '../src/program/reroll.js';
+import { reroll, setReroll } from '../src/plan/reroll.js';
 import { ode } from '../bench/workloads.js';
 import { describeBackends } from './support/backends.js';
 

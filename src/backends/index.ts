@@ -3,10 +3,11 @@
 import type { Graph } from '../core/graph.js';
 import { fail } from '../core/errors.js';
 import { interpret } from './ts.js';
-import { tsRun, tsPlan } from '../program/plan.js';
+import { tsPlan } from '../plan/plan.js';
+import { tsRun } from './ts-run.js';
 import { loaded, type SimdLevel } from './native/loader.js';
 import { programFor, packTail, runsJs, nativeRefusal } from './native/program.js';
-import { segment, runSegments, type Segment } from '../program/segments.js';
+import { segment, runSegments, type Segment } from '../plan/segments.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 export type BackendName = 'native' | 'ts' | 'check';

@@ -66,6 +66,8 @@ declare module './tensor.js' {
   }
 }
 
+/** Give Tensor its methods (called once by src/wiring.ts: the core does not import the ops). */
+export function installTensorMethods(): void {
 Object.assign(Tensor.prototype, {
   add(this: Tensor, y: TensorLike) { return ops.add(this, y); },
   sub(this: Tensor, y: TensorLike) { return ops.sub(this, y); },
@@ -124,3 +126,4 @@ Object.assign(Tensor.prototype, {
   stopGradient(this: Tensor) { return ops.stopGradient(this); },
 });
 Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return ops.transpose(this); } });
+}

@@ -1,6 +1,6 @@
 // Late-bound rule implementations for ops whose rules need the transformations or a backend
-// (customCall, opaque, scan, whileLoop), filled by src/transforms/custom.ts, src/transforms/loops.ts
-// and src/program/plan.ts: those modules import the ops, so the ops cannot import them.
+// (customCall, opaque, scan, whileLoop): those modules import the ops, so the ops cannot import
+// them. src/wiring.ts fills this table before any rule or kernel runs.
 import type { Tensor } from '../core/tensor.js';
 import type { Graph } from '../core/graph.js';
 import type { OpDef, RuleCtx } from './op.js';

@@ -1,8 +1,6 @@
 // The op registry: APPEND-ONLY. An op's id is its position; the native op enum is generated from
 // this list (scripts/gen-ops.mjs), so reordering breaks the addon handshake.
 import type { OpDef } from './op.js';
-import { setBroadcastOp } from '../core/trace.js';
-import './util.js'; // fills the rule kit used by elementwise rules
 import { negOp } from './neg.js';
 import { squareOp } from './square.js';
 import { sqrtOp } from './sqrt.js';
@@ -72,5 +70,4 @@ export const REGISTRY: readonly OpDef[] = [
   scatterAddOp, matmulOp, customCallOp, opaqueOp, fusedOp, matmulTOp, partOp, scanOp, whileOp, whileVjpOp,
 ];
 REGISTRY.forEach((op, i) => { op.id = i; });
-setBroadcastOp(broadcastToOp);
 export const opByName = new Map(REGISTRY.map((op) => [op.name, op]));

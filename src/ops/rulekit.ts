@@ -1,6 +1,6 @@
 // Late-bound helpers for rules derived in elementwise.ts. elementwise.ts runs while op modules are
 // still loading (every op file calls it at load), so it must not import op modules itself;
-// util.ts fills this table when it loads (before any rule runs).
+// src/wiring.ts fills this table with ./util.ts's helpers (before any rule runs).
 import type { Tensor, TensorLike } from '../core/tensor.js';
 import type { Shape } from '../core/shape.js';
 

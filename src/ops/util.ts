@@ -7,7 +7,6 @@ import { add } from './add.js';
 import { sum } from './sum.js';
 import { reshape } from './reshape.js';
 import { broadcastTo } from './broadcastTo.js';
-import { kit } from './rulekit.js';
 
 /** g ⊙ p with a zero g giving exactly 0 (NaN-safe accumulation, DESIGN §4). */
 export const cmul = (g: TensorLike, p: TensorLike): Tensor => apply(cmulOp, [asTensor(g), asTensor(p)]);
@@ -50,4 +49,5 @@ export function alignBatched(x: Tensor, rank: number): Tensor {
 /** A tensor as batched: [N, ...s] (broadcast when it was not batched). */
 export const asBatched = (x: Tensor, batched: boolean, n: number): Tensor => (batched ? x : broadcastTo(x, [n, ...x.shape]));
 
-Object.assign(kit, { cmul, unbroadcast, addAll, alignBatched });
+/** the helpers elementwise rules use (installed into ./rulekit.ts by src/wiring.ts) */
+export const ruleKit = { cmul, unbroadcast, addAll, alignBatched };

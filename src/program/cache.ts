@@ -1,5 +1,5 @@
 // Bounded LRU of values keyed by graph signature (collisions resolved by comparing full keys).
-import { sameKey, signature, type Signature } from './signature.js';
+import { sameKey, signature, type Signature } from '../core/signature.js';
 import type { Graph } from '../core/graph.js';
 
 /** Whether g runs user rules (customVjp/customJvp/opaque): code that may close over changing JS state. */

@@ -23,8 +23,8 @@ import { runOnBackend, runOnBackendAsync, backendFor, type BackendName } from '.
 import { nativeBytesOf, disposeProgramOf } from '../backends/native/program.js';
 import { readArgs } from './args.js';
 import { firstDifference } from './purity.js';
-import { reroll } from './reroll.js';
-import { tsPlan } from './plan.js';
+import { reroll } from '../plan/reroll.js';
+import { tsPlan } from '../plan/plan.js';
 import { printGraph } from '../core/print.js';
 
 type Fn = (...args: any[]) => any;

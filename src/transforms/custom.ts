@@ -7,7 +7,7 @@ import type { Graph } from '../core/graph.js';
 import { apply } from '../core/trace.js';
 import { customCallOp, type CustomAttrs, type UserRules } from '../ops/customCall.js';
 import { opaqueOp, type OpaqueAttrs } from '../ops/opaque.js';
-import { hooks } from '../ops/hooks.js';
+import type { CustomHooks } from '../ops/hooks.js';
 import type { OpDef, RuleCtx } from '../ops/op.js';
 import { broadcastTo } from '../ops/broadcastTo.js';
 import { stack, at } from '../ops/composites.js';
@@ -16,7 +16,7 @@ import { vjpGraph } from './vjp.js';
 import { jvpGraph } from './jvp.js';
 import { batchGraph } from './batch.js';
 import { runGraph } from './run.js';
-import { signature } from '../program/signature.js';
+import { signature } from '../core/signature.js';
 
 type Fn = (...args: any[]) => any;
 type VjpRule = NonNullable<UserRules['vjp']>;
@@ -80,7 +80,7 @@ type Attrs = Partial<CustomAttrs> & { rules: UserRules };
 const userInputs = (a: Attrs, ins: readonly (Tensor | null)[]) => (a.unflattenArgs ? a.unflattenArgs(ins) : [...ins]);
 const zerosOf = (ins: readonly Tensor[]) => ins.map((t) => broadcastTo(0, [...t.shape]));
 
-hooks.customVjp = (g, { ins, out, attrs }: RuleCtx<Attrs>) => {
+const customVjpRule: CustomHooks['customVjp'] = (g, { ins, out, attrs }: RuleCtx<Attrs>) => {
   const { rules } = attrs;
   if (rules.vjp) return checkCotangents(rules.name, rules.vjp(g, { inputs: userInputs(attrs, ins), output: out }), attrs, ins);
   if (rules.jvp) return transposeJvp(rules.jvp, attrs, ins, out, g);
@@ -89,7 +89,7 @@ hooks.customVjp = (g, { ins, out, attrs }: RuleCtx<Attrs>) => {
     `supply one: w.opaque(fn, { shape, vjp: (cotangent, { inputs, output }) => [cotangent per input] }) — or a jvp rule, which reverse mode transposes`);
 };
 
-hooks.customJvp = (ts, { ins, out, attrs }: RuleCtx<Attrs>) => {
+const customJvpRule: CustomHooks['customJvp'] = (ts, { ins, out, attrs }: RuleCtx<Attrs>) => {
   const { rules } = attrs;
   if (rules.jvp) {
     const tangents = userInputs(attrs, ts.map((t, i) => t ?? broadcastTo(0, [...ins[i].shape])));
@@ -104,10 +104,10 @@ hooks.customJvp = (ts, { ins, out, attrs }: RuleCtx<Attrs>) => {
     `supply one: w.opaque(fn, { shape, jvp: (tangents, { inputs, output }) => outputTangent })`);
 };
 
-hooks.inlineBatched = (body: Graph, ins, batched) => runGraph(batchGraph(body, batched, ins[batched.indexOf(true)].shape[0]), ins)[0];
+const inlineBatched: CustomHooks['inlineBatched'] = (body: Graph, ins, batched) => runGraph(batchGraph(body, batched, ins[batched.indexOf(true)].shape[0]), ins)[0];
 
 // an opaque op sees one direction at a time
-hooks.mapBatched = (op: OpDef, attrs, ins, batched) => {
+const mapBatched: CustomHooks['mapBatched'] = (op: OpDef, attrs, ins, batched) => {
   const n = ins[batched.indexOf(true)].shape[0];
   return stack(Array.from({ length: n }, (_, k) => apply(op, ins.map((x, i) => (batched[i] ? at(x, k) : x)), attrs)));
 };
@@ -157,3 +157,6 @@ function flattenLoose(x: unknown): unknown[] {
   if (x instanceof Tensor || typeof x === 'number' || x === null || typeof x !== 'object') return [x];
   return Object.values(x as object).flatMap(flattenLoose);
 }
+
+/** the rules the ops call through src/ops/hooks.ts (installed by src/wiring.ts) */
+export const customRules = { customVjp: customVjpRule, customJvp: customJvpRule, inlineBatched, mapBatched };

@@ -13,7 +13,7 @@ import { batchGraph } from './batch.js';
 import { runGraph } from './run.js';
 import { grad } from './grad.js';
 import { SignatureCache } from '../program/cache.js';
-import { reroll } from '../program/reroll.js';
+import { reroll } from '../plan/reroll.js';
 import { slice } from '../ops/slice.js';
 import { reshape } from '../ops/reshape.js';
 import { transpose } from '../ops/transpose.js';

@@ -7,7 +7,7 @@ import { traceFunction, type Traced } from './trace-fn.js';
 import { vjpGraph, type Seed } from './vjp.js';
 import { runGraph } from './run.js';
 import { SignatureCache } from '../program/cache.js';
-import { reroll } from '../program/reroll.js';
+import { reroll } from '../plan/reroll.js';
 import type { Graph } from '../core/graph.js';
 
 export interface GradOptions { argnums?: number | number[]; hasAux?: boolean }

@@ -14,7 +14,7 @@ import { sizeOf, type Shape } from '../core/shape.js';
 import { compact } from '../core/simplify.js';
 import { extract } from '../core/subgraph.js';
 import type { RuleCtx } from '../ops/op.js';
-import { hooks } from '../ops/hooks.js';
+import type { CustomHooks } from '../ops/hooks.js';
 import { scanOp, scanOutputs, type ScanAttrs } from '../ops/scan.js';
 import { partOp, unpack, packedLayout } from '../ops/part.js';
 import { reshape } from '../ops/reshape.js';
@@ -27,7 +27,7 @@ import { add } from '../ops/add.js';
 import { jvpGraph } from './jvp.js';
 import { activeVars, forward, backward } from './vjp.js';
 import { batchGraph } from './batch.js';
-import { signature } from '../program/signature.js';
+import { signature } from '../core/signature.js';
 
 /** attrs of a scan equation (the key identifies the body for signatures and CSE) */
 export function scanAttrs(body: Graph, nConst: number, nCarry: number, length: number, reverse: boolean, remat = false): ScanAttrs {
@@ -64,7 +64,7 @@ function carryClosure(a: ScanAttrs, flags: readonly boolean[]): boolean[] {
 }
 
 // ---- forward mode --------------------------------------------------------------------------------
-hooks.scanJvpJoint = (ins, ts, a: ScanAttrs) => {
+const scanJvpJoint: CustomHooks['scanJvpJoint'] = (ins, ts, a: ScanAttrs) => {
   const c = counts(a);
   const act = carryClosure(a, ts.map((t) => !!t));
   const withT = range(0, c.nIn).filter((i) => act[i]);
@@ -87,10 +87,10 @@ hooks.scanJvpJoint = (ins, ts, a: ScanAttrs) => {
   const tCarry = range(0, c.nCarry).map((j) => (act[c.nConst + j] ? tCarries[actCarry.indexOf(j)] : zeros(carries[j].shape)));
   return [pack([...carries, ...ys]), pack([...tCarry, ...tYs])];
 };
-hooks.scanJvp = (ts, ctx: RuleCtx<ScanAttrs>) => hooks.scanJvpJoint(ctx.ins, ts, ctx.attrs)[1];
+const scanJvp: CustomHooks['scanJvp'] = (ts, ctx: RuleCtx<ScanAttrs>) => scanJvpJoint(ctx.ins, ts, ctx.attrs)[1];
 
 // ---- batching --------------------------------------------------------------------------------------
-hooks.scanBatch = (ins, batched, a: ScanAttrs) => {
+const scanBatch: CustomHooks['scanBatch'] = (ins, batched, a: ScanAttrs) => {
   const c = counts(a);
   const n = ins[batched.indexOf(true)].shape[0];
   // every carry and every y is batched (batchGraph batches all outputs); xs and ys keep iteration first
@@ -201,7 +201,7 @@ function activeInputs(a: ScanAttrs, needs: readonly boolean[]): boolean[] {
   return carryClosure(a, needs);
 }
 
-hooks.scanVjpForward = (ins, a: ScanAttrs, needs) => {
+const scanVjpForward: CustomHooks['scanVjpForward'] = (ins, a: ScanAttrs, needs) => {
   // checkpointed: the plain loop now; the reverse sweep runs the residual-stacking one itself
   if (a.remat) return { out: apply(scanOp, ins, a), saved: undefined };
   return stackingScan(ins, a, needs);
@@ -225,7 +225,7 @@ function stackingScan(ins: readonly Tensor[], a: ScanAttrs, needs: readonly bool
   return { out, saved };
 }
 
-hooks.scanVjp = (cts, ctx: RuleCtx<ScanAttrs>, needs, pending) => {
+const scanVjp: CustomHooks['scanVjp'] = (cts, ctx: RuleCtx<ScanAttrs>, needs, pending) => {
   const a = ctx.attrs, c = counts(a);
   const saved = (ctx.saved ?? stackingScan(ctx.ins, a, needs).saved) as Saved | null;
   if (!saved) return [...pending];
@@ -348,3 +348,6 @@ function reverseBody(L: Linear, c: Counts, inv: Uint8Array, stacked: readonly nu
     tr.close();
   }
 }
+
+/** the rules the ops call through src/ops/hooks.ts (installed by src/wiring.ts) */
+export const scanRules = { scanJvpJoint, scanJvp, scanBatch, scanVjpForward, scanVjp };

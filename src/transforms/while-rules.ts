@@ -10,7 +10,7 @@ import { type Shape } from '../core/shape.js';
 import { compact } from '../core/simplify.js';
 import { extract } from '../core/subgraph.js';
 import type { RuleCtx } from '../ops/op.js';
-import { hooks } from '../ops/hooks.js';
+import type { CustomHooks } from '../ops/hooks.js';
 import { whileOp, whileVjpOp, whileVjpOutputs, type WhileAttrs, type WhileVjpAttrs } from '../ops/whileLoop.js';
 import { unpack } from '../ops/part.js';
 import { reshape } from '../ops/reshape.js';
@@ -24,7 +24,7 @@ import { jvpGraph } from './jvp.js';
 import { activeVars, forward, backward } from './vjp.js';
 import { batchGraph } from './batch.js';
 import { runGraph } from './run.js';
-import { signature } from '../program/signature.js';
+import { signature } from '../core/signature.js';
 
 const zeros = (s: Shape) => broadcastTo(0, [...s]);
 const flat = (t: Tensor) => (t.rank === 1 ? t : reshape(t, [t.size]));
@@ -58,7 +58,7 @@ function withUnusedInputs(g: Graph, at: number, extra: readonly Shape[]): Graph 
 }
 
 // ---- forward mode --------------------------------------------------------------------------------
-hooks.whileJvpJoint = (ins, ts, a: WhileAttrs) => {
+const whileJvpJoint: CustomHooks['whileJvpJoint'] = (ins, ts, a: WhileAttrs) => {
   const nC = nCarryOf(a), nIn = a.nConst + nC;
   const act = carryClosure(a, ts.map((t) => !!t));
   const withT = range(0, nIn).filter((i) => act[i]);
@@ -82,7 +82,7 @@ hooks.whileJvpJoint = (ins, ts, a: WhileAttrs) => {
 };
 
 // ---- batching --------------------------------------------------------------------------------------
-hooks.whileBatch = (ins, batched, a: WhileAttrs) => {
+const whileBatch: CustomHooks['whileBatch'] = (ins, batched, a: WhileAttrs) => {
   const nC = nCarryOf(a), nIn = a.nConst + nC;
   const n = ins[batched.indexOf(true)].shape[0];
   const flags = range(0, nIn).map((i) => i >= a.nConst || batched[i]);   // every carry batched
@@ -115,7 +115,7 @@ function traceGraph(shapes: readonly Shape[], fn: (args: Tensor[]) => Tensor | T
 }
 
 // ---- reverse mode --------------------------------------------------------------------------------
-hooks.whileVjp = (cts, ctx: RuleCtx<WhileAttrs>, needs, pending) => {
+const whileVjp: CustomHooks['whileVjp'] = (cts, ctx: RuleCtx<WhileAttrs>, needs, pending) => {
   const a = ctx.attrs, nC = nCarryOf(a), nIn = a.nConst + nC;
   if (!cts.some((c) => c)) return [...pending];
   const act = carryClosure(a, needs);
@@ -182,7 +182,7 @@ function jvpGrouped(g: Graph, groups: readonly number[], outGroups: readonly num
 }
 
 // forward mode of whileVjp: again a whileVjp, over the JVPs of body and sweep (cond sees only values)
-hooks.whileVjpJvpJoint = (ins, ts, a: WhileVjpAttrs) => {
+const whileVjpJvpJoint: CustomHooks['whileVjpJvpJoint'] = (ins, ts, a: WhileVjpAttrs) => {
   if (!ts.some((t) => t)) return [apply(whileVjpOp, ins, a), null];
   const nC = nCarryOf(a), nS = a.sumShapes.length;
   const shape = (i: number) => ins[i].shape;
@@ -198,3 +198,6 @@ hooks.whileVjpJvpJoint = (ins, ts, a: WhileVjpAttrs) => {
   const parts = unpack(apply(whileVjpOp, ins2, a2), whileVjpOutputs(a2));
   return [pack([...parts.slice(0, nC), ...parts.slice(2 * nC, 2 * nC + nS)]), pack([...parts.slice(nC, 2 * nC), ...parts.slice(2 * nC + nS)])];
 };
+
+/** the rules the ops call through src/ops/hooks.ts (installed by src/wiring.ts) */
+export const whileRules = { whileJvpJoint, whileBatch, whileVjp, whileVjpJvpJoint };

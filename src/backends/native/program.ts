@@ -11,7 +11,7 @@ import type { Eqn, Graph } from '../../core/graph.js';
 import { fail } from '../../core/errors.js';
 import { fmtShape, sizeOf } from '../../core/shape.js';
 import { encodeGraph } from './encode.js';
-import { tsPlan } from '../../program/plan.js';
+import { tsPlan } from '../../plan/plan.js';
 import type { Addon, AddonError } from './loader.js';
 
 /** programs whose inputs and outputs hold at most this many values run through runPacked */

@@ -1,8 +1,8 @@
 // A graph's structural signature: ops, attributes, wiring, input shapes and constants. Two traces
 // with equal signatures denote the same program, so derivative graphs (and native programs) can be
 // reused. Small constants count by value; large ones by identity (tensors are immutable).
-import type { Graph } from '../core/graph.js';
-import type { Tensor } from '../core/tensor.js';
+import type { Graph } from './graph.js';
+import type { Tensor } from './tensor.js';
 
 const SMALL_CONST = 64;
 const tensorIds = new WeakMap<Tensor, number>();

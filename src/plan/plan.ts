@@ -1,4 +1,4 @@
-// Planned form of a graph: custom calls inlined, transposes folded into matmuls, repeated
+// Planned form of a graph (backend-free): custom calls inlined, transposes folded into matmuls, repeated
 // subexpressions shared, elementwise chains fused (generated loops on the TS backend, tiles on the native one).
 // (The unplanned graph stays the oracle: 'check' mode compares against interpret(g).)
 import type { Graph } from '../core/graph.js';
@@ -8,8 +8,6 @@ import { inlineCalls } from './inline.js';
 import { lowerParts } from './parts.js';
 import { cse } from './cse.js';
 import { dce } from '../core/simplify.js';
-import { executor } from '../backends/ts-exec.js';
-import { hooks } from '../ops/hooks.js';
 
 const plans = new WeakMap<Graph, Graph>();
 export function tsPlan(g: Graph): Graph {
@@ -17,13 +15,3 @@ export function tsPlan(g: Graph): Graph {
   if (!p) plans.set(g, (p = fuse(dce(cse(foldTransposes(lowerParts(inlineCalls(g))))))));
   return p;
 }
-
-const runs = new WeakMap<Graph, ReturnType<typeof executor>>();
-/** The planned TS executor of a graph (planned and built once per graph). */
-export function tsRun(g: Graph, inputs: readonly Float64Array[]): Float64Array[] {
-  let r = runs.get(g);
-  if (!r) runs.set(g, (r = executor(tsPlan(g))));
-  return r(inputs);
-}
-
-hooks.runGraph = tsRun;

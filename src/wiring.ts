@@ -1,0 +1,23 @@
+// The late bindings, in one place. Imports point one way — api → optim/testing → program →
+// backends → plan → transforms → ops → core — so where a lower layer must call code of a higher
+// one, it calls through a table that this module fills, once, when src/index.ts loads:
+//  - the trace folds broadcast constants with the broadcastTo op (core → ops);
+//  - elementwise rules use the rule helpers of ops/util.ts (a cycle inside ops);
+//  - the rules of customCall, opaque, scan and whileLoop are transformations (ops → transforms),
+//    and loop kernels run their bodies with the TS backend's planned executor (ops → backends);
+//  - Tensor methods (x.mul(y)) are the ops (core → ops).
+import { setBroadcastOp } from './core/trace.js';
+import { installTensorMethods } from './core/tensor-methods.js';
+import { broadcastToOp } from './ops/broadcastTo.js';
+import { kit } from './ops/rulekit.js';
+import { ruleKit } from './ops/util.js';
+import { hooks } from './ops/hooks.js';
+import { customRules } from './transforms/custom.js';
+import { scanRules } from './transforms/loop-rules.js';
+import { whileRules } from './transforms/while-rules.js';
+import { tsRun } from './backends/ts-run.js';
+
+setBroadcastOp(broadcastToOp);
+Object.assign(kit, ruleKit);
+Object.assign(hooks, customRules, scanRules, whileRules, { runGraph: tsRun });
+installTensorMethods();
