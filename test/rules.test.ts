@@ -17,7 +17,7 @@ import { Rng } from './support/rng.js';
 import { directional, directionalVec, dotAll, closeFD } from './support/fd.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
 import { batchGraph } from '../src/transforms/batch.js';
-import { runGraph } from '../src/transforms/run.js';
+import { runGraph } from '../src/api/run.js';
 
 type Shape = readonly number[];
 interface Case { shapes: Shape[]; attrs: any }
@@ -210,7 +210,7 @@ function checkCase(op: OpDef, c: Case, rng: Rng) {
   const R = rng.signed(sizeOf(outShape));
   const Rt = w.tensor(R, outShape);
   const argnums = c.shapes.map((_, k) => k);
-  if (!op.vjp) {
+  if (op.plannerOnly) {
     // an op without a reverse rule (planner output) is refused by name, never guessed
     expect(() => w.grad((...a: w.Tensor[]) => w.sum(w.mul(f(...a), Rt)), { argnums })(...ts)).toThrow(
       expect.objectContaining({ code: 'ERR_NO_RULE', op: op.name }));
@@ -282,7 +282,7 @@ function checkJvp(op: OpDef, c: Case, rng: Rng) {
   const outShape = op.shape(c.shapes, c.attrs);
   const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
   const vs = tangentsFor(op, xs, rng);
-  if (!op.jvp) {
+  if (op.plannerOnly) {
     // planner output: refused by name, never guessed
     expect(() => w.jvp(f, ts, tensorsOf(vs, c)), `op '${op.name}' has no jvp rule, so w.jvp must refuse it with ERR_NO_RULE`)
       .toThrow(refusal(op));
@@ -351,9 +351,9 @@ function checkJacobian(op: OpDef, c: Case, rng: Rng) {
   const sizes = c.shapes.map(sizeOf), nOut = sizeOf(outShape), nIn = sizes.reduce((a, b) => a + b, 0);
   const offs = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
   const jac = (mode: 'forward' | 'reverse') => w.jacobian(f, { mode, argnums })(...ts) as unknown[];
-  if (!op.jvp) {
+  if (op.plannerOnly) {
     expect(() => jac('forward'), `op '${op.name}': forward jacobian must refuse with ERR_NO_RULE`).toThrow(refusal(op));
-    if (!op.vjp) expect(() => jac('reverse'), `op '${op.name}': reverse jacobian must refuse with ERR_NO_RULE`).toThrow(refusal(op));
+    if (op.plannerOnly) expect(() => jac('reverse'), `op '${op.name}': reverse jacobian must refuse with ERR_NO_RULE`).toThrow(refusal(op));
     return;
   }
   // J as nOut × nIn row-major from per-input blocks [...outShape, ...inShape_k]

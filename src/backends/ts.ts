@@ -2,6 +2,7 @@
 // Simple and obviously correct — the oracle the native backend is checked against.
 import type { Eqn, Graph } from '../core/graph.js';
 import { fail, allocationError } from '../core/errors.js';
+import { evalKernels } from '../core/eval.js';
 import { sizeOf, fmtShape } from '../core/shape.js';
 
 /** A kernel's failed allocation as ERR_SHAPE naming the equation (never a bare RangeError). */
@@ -13,18 +14,11 @@ export function eqnAllocationError(err: unknown, g: Graph, e: Eqn): unknown {
 
 export function interpret(g: Graph, inputs: readonly Float64Array[]): Float64Array[] {
   if (inputs.length !== g.inputs.length) fail('ERR_ARG', 'interpret', `expected ${g.inputs.length} inputs but received ${inputs.length}`);
-  const env: (Float64Array | undefined)[] = new Array(g.nvars);
   g.inputs.forEach((v, k) => {
     if (inputs[k].length !== sizeOf(g.shapes[v])) fail('ERR_SHAPE', 'interpret', `input ${k}: expected ${fmtShape(g.shapes[v])} but received ${inputs[k].length} values`);
-    env[v] = inputs[k];
   });
-  for (const [v, t] of g.consts) env[v] = t._data!;
-  for (const e of g.eqns) {
-    try {
-      env[e.out] = e.op.kernel(e.ins.map((i) => env[i]!), e.ins.map((i) => g.shapes[i]), g.shapes[e.out], e.attrs);
-    } catch (err) { throw eqnAllocationError(err, g, e); }
-  }
+  const outs = evalKernels(g, inputs, (err, e) => eqnAllocationError(err, g, e));
   // outputs never alias caller-owned inputs (views and reshapes share memory)
   const inBuffers = new Set(inputs.map((x) => x.buffer));
-  return g.outputs.map((v) => (inBuffers.has(env[v]!.buffer) ? env[v]!.slice() : env[v]!));
+  return outs.map((o) => (inBuffers.has(o.buffer) ? o.slice() : o));
 }

@@ -1,4 +1,4 @@
-import type { OpDef } from '../ops/op.js';
+import type { OpDef } from './op.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
 

@@ -2,7 +2,7 @@ import { Graph, type Guard, type Eqn } from './graph.js';
 import { fail, allocationError } from './errors.js';
 import { Tensor } from './tensor.js';
 import { broadcastShapes, sameShape, fmtShape, type Shape } from './shape.js';
-import type { OpDef } from '../ops/op.js';
+import type { OpDef } from './op.js';
 
 let traceCounter = 0;
 /** traces being recorded, innermost last */

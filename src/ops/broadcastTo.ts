@@ -10,6 +10,7 @@ interface Attrs { readonly shape: Shape }
 // NumPy broadcast to `shape`; x̄ = Σ over the broadcast axes of ȳ
 export const broadcastToOp = defineOp<Attrs>({
   name: 'broadcastTo',
+  linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
   recordConst: (inSize, outSize) => outSize > inSize,
   arity: 1,
@@ -22,7 +23,6 @@ export const broadcastToOp = defineOp<Attrs>({
   },
   kernel: ([x], [s], out) => stridedCopy(x, 0, broadcastStrides(s, out), out),
   vjp: (g, { ins: [x] }) => [unbroadcast(g, x.shape)],
-  jvp: ([t], { attrs }) => (t ? broadcastTo(t, [...attrs.shape]) : null),
   batch: ([x], _b, { shape }) => broadcastTo(alignBatched(x, shape.length), [x.shape[0], ...shape]),
   simplify: ([x], { shape }) => (sameShape(x.shape, shape) ? x : undefined),
   fmtAttrs: ({ shape }) => `shape=${fmtList(shape)}`,

@@ -11,6 +11,7 @@ interface Attrs { readonly axis: number }
 // y = [x₀ x₁ …] along axis;  x̄ᵢ = the matching slice of ȳ
 export const concatOp: OpDef<Attrs> = defineOp<Attrs>({
   name: 'concat',
+  linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
   arity: -1,
   shape: (shapes, { axis }) => {
@@ -38,7 +39,6 @@ export const concatOp: OpDef<Attrs> = defineOp<Attrs>({
       return needs[k] ? slice(g, b, e) : null;
     });
   },
-  jvp: (ts, { ins, attrs }) => (ts.some((t) => t) ? apply(concatOp, ts.map((t, k) => t ?? zerosLike(ins[k])), attrs) : null),
   batch: (ins, batched, { axis }) => {
     const n = ins[batched.indexOf(true)].shape[0];
     return apply(concatOp, ins.map((x, i) => asBatched(x, batched[i], n)), { axis: axis + 1 });

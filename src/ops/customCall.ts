@@ -4,7 +4,7 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Graph } from '../core/graph.js';
 import { defineOp, type OpDef } from './op.js';
-import { interpret } from '../backends/ts.js';
+import { evalKernels } from '../core/eval.js';
 import { hooks } from './hooks.js';
 
 export interface UserRules {
@@ -25,7 +25,7 @@ export const customCallOp: OpDef<CustomAttrs> = defineOp<CustomAttrs>({
   family: 'none',
   arity: -1,
   shape: (_, a) => a.body.shapes[a.body.outputs[0]],
-  kernel: (ins, _s, _o, a) => interpret(a.body, ins)[0],
+  kernel: (ins, _s, _o, a) => evalKernels(a.body, ins)[0],
   vjp: (g, ctx, needs) => hooks.customVjp(g, ctx, needs),
   jvp: (ts, ctx) => hooks.customJvp(ts, ctx),
   batch: (ins, batched, a) => hooks.inlineBatched(a.body, ins, batched),

@@ -1,7 +1,7 @@
 import { apply } from '../core/trace.js';
 import { asTensor, type Tensor, type TensorLike } from '../core/tensor.js';
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../core/shape.js';
-import { defineOp, type OpDef, type TestSpec } from './op.js';
+import { defineOp, type OpDef, type TestSpec, type Family } from './op.js';
 import { kit } from './rulekit.js';
 
 /** ∂out/∂in_i written with wengert ops (so derivative programs can be differentiated again). */
@@ -25,27 +25,29 @@ export interface ElementwiseSpec {
  * VJP  x̄ᵢ = unbroadcast(ȳ ⊙ ∂ᵢ),  JVP  ẏ = Σᵢ ∂ᵢ ⊙ ẋᵢ   (⊙ = cmul: a zero factor gives exactly 0).
  */
 export function elementwise(spec: ElementwiseSpec, arity: number): OpDef {
-  const family = arity === 1 ? 'unary' : arity === 2 ? 'binary' : 'ternary';
+  const family: Family = arity === 1 ? 'unary' : arity === 2 ? 'binary' : 'ternary';
   const partials = spec.partials;
-  const op: OpDef = defineOp<undefined>({
+  const base = {
     name: spec.name,
     family,
     arity,
     scalar: spec.scalar,
     test: spec.test,
     simplify: spec.simplify,
-    nondiff: partials === null,
-    shape: (shapes) => (arity === 1 ? shapes[0] : broadcastShapes(spec.name, shapes as Shape[])),
+    shape: (shapes: readonly Shape[]) => (arity === 1 ? shapes[0] : broadcastShapes(spec.name, shapes as Shape[])),
     kernel: makeKernel(spec.name, spec.scalar, arity),
-    vjp: spec.vjp ?? ((g, { ins, out }, needs) =>
-      ins.map((x, i) => (needs[i] && partials?.[i] ? kit.unbroadcast(kit.cmul(g, partials[i]!(ins, out)), x.shape) : null))),
-    batch: (ins, batched) => {
-      // align each batched operand [N, ...s] to the output rank so broadcasting keeps N leading
+    // align each batched operand [N, ...s] to the output rank so broadcasting keeps N leading
+    batch: (ins: readonly Tensor[], batched: readonly boolean[]) => {
       const rank = Math.max(...ins.map((x, i) => x.rank - (batched[i] ? 1 : 0)));
       return apply(op, ins.map((x, i) => (batched[i] ? kit.alignBatched(x, rank) : x)), undefined);
     },
+  };
+  const op: OpDef = partials === null ? defineOp<undefined>({ ...base, nondiff: true }) : defineOp<undefined>({
+    ...base,
+    vjp: spec.vjp ?? ((g, { ins, out }, needs) =>
+      ins.map((x, i) => (needs[i] && partials[i] ? kit.unbroadcast(kit.cmul(g, partials[i]!(ins, out)), x.shape) : null))),
     jvp: spec.jvp ?? ((ts, { ins, out }) =>
-      kit.addAll(ts.map((t, i) => (t && partials?.[i] ? kit.cmul(t, partials[i]!(ins, out)) : null)), out.shape)),
+      kit.addAll(ts.map((t, i) => (t && partials[i] ? kit.cmul(t, partials[i]!(ins, out)) : null)), out.shape)),
   });
   return op;
 }

@@ -17,6 +17,7 @@ export interface FusedAttrs {
 
 export const fusedOp: OpDef<FusedAttrs> = defineOp<FusedAttrs>({
   name: 'fused',
+  plannerOnly: true,
   family: 'none',
   arity: -1,
   shape: (_, a) => (a.outs.length === 1 ? a.shape : [a.outs.length, ...a.shape]),

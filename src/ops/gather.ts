@@ -10,6 +10,7 @@ interface Attrs { readonly axis: number }
 // y = take(x, idx, axis) (NumPy take, no wraparound);  x̄ = scatterAdd(ȳ, idx);  idx has no derivative
 export const gatherOp: OpDef<Attrs> = defineOp<Attrs>({
   name: 'gather',
+  linear: [0],   // JVP: the op on the tangents; vjp: its transpose
   family: 'gather',
   arity: 2,
   shape: ([s, is], { axis }) => [...s.slice(0, axis), ...is, ...s.slice(axis + 1)],
@@ -27,7 +28,6 @@ export const gatherOp: OpDef<Attrs> = defineOp<Attrs>({
     return y;
   },
   vjp: (g, { ins: [x, idx], attrs: { axis } }) => [scatterAdd(g, idx, axis, x.shape[axis]), null],
-  jvp: ([t], { ins: [, idx], attrs }) => (t ? apply(gatherOp, [t, idx], attrs) : null),
   batch: ([x, idx], batched, { axis }) => {
     if (!batched[1]) return apply(gatherOp, [x, idx], { axis: axis + 1 });
     if (batched[0]) return fail('ERR_NO_RULE', 'gather', 'batching over both the operand and the indices is not supported');

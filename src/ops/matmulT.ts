@@ -9,6 +9,7 @@ export interface MatmulTAttrs { readonly transA: boolean; readonly transB: boole
 // C = op(A)·op(B), op(X) = Xᵀ over the last two axes when flagged; equal batch axes
 export const matmulTOp: OpDef<MatmulTAttrs> = defineOp<MatmulTAttrs>({
   name: 'matmulT',
+  plannerOnly: true,
   family: 'matmul',
   arity: 2,
   shape: ([a, b], { transA, transB }) => {

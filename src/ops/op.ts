@@ -1,89 +1,49 @@
-import type { Shape } from '../core/shape.js';
+// Defining an op (DESIGN §3): one file per op calls defineOp with its shape rule, TS kernel and
+// rules. The spec's type makes a differentiable op without its rules a compile error: it is
+// nondifferentiable, linear (JAX's deflinear: the JVP is derived, the VJP is its transpose), has
+// both rules, or is made by the planner only — and it has a batching rule unless planner-only.
 import type { Tensor } from '../core/tensor.js';
+import { apply } from '../core/trace.js';
+import type { OpDef, RuleCtx } from '../core/op.js';
 
-/** What a VJP/JVP rule sees: primal inputs and output (tensors, possibly tracers) and attributes. */
-export interface RuleCtx<A> {
-  readonly ins: readonly Tensor[];
-  readonly out: Tensor;
-  readonly attrs: A;
-  /** what vjpForward saved for the reverse sweep (ops that define it) */
-  readonly saved?: unknown;
+export type { OpDef, RuleCtx, TestSpec, Family } from '../core/op.js';
+
+type Base<A> = Omit<OpDef<A>, 'id' | 'vjp' | 'jvp' | 'batch' | 'nondiff' | 'linear' | 'plannerOnly'>;
+type Vjp<A> = NonNullable<OpDef<A>['vjp']>;
+type Jvp<A> = NonNullable<OpDef<A>['jvp']>;
+type Batch<A> = NonNullable<OpDef<A>['batch']>;
+
+export type OpSpec<A> = Base<A> & (
+  | { nondiff: true; batch: Batch<A> }
+  /** linear in the inputs listed (all when `true`); `vjp` is the transpose */
+  | { linear: true | readonly number[]; vjp: Vjp<A>; batch: Batch<A> }
+  | { vjp: Vjp<A>; jvp: Jvp<A>; batch: Batch<A> }
+  /** multi-output (loops): reverse mode through vjpParts, forward mode through jvp/jvpJoint */
+  | { vjpParts: NonNullable<OpDef<A>['vjpParts']>; jvp: Jvp<A>; batch: Batch<A> }
+  | { plannerOnly: true }
+);
+
+export function defineOp<A = undefined>(spec: OpSpec<A>): OpDef<A> {
+  const s = spec as Partial<OpDef<A>> & { linear?: true | readonly number[] };
+  const linear = s.linear === true ? Array.from({ length: Math.max(s.arity ?? 1, 1) }, (_, i) => i) : s.linear;
+  const op = { ...s, linear, id: -1 } as OpDef<A> & { jvp?: Jvp<A> };
+  if (linear && !s.jvp) op.jvp = linearJvp(op, linear);
+  return op;
 }
 
-/** Domain for the generated rule tests: inputs are drawn from [lo, hi]; kinks are tested on both sides. */
-export interface TestSpec {
-  domain?: readonly (readonly [number, number])[] | readonly [number, number];
-  kinks?: readonly number[];
-  /** shapes to test (a list of input-shape lists); default: a set derived from the op kind */
-  shapes?: readonly (readonly Shape[])[];
-  attrs?: readonly unknown[];
-  /** skip finite-difference checks (ops with zero derivative a.e. are still checked for zeros) */
-  integerInputs?: readonly number[];
-  rtol?: number;
-  /** rules depend on user code: tested by this test file instead of the generated rule tests */
-  coveredBy?: string;
+/**
+ * The JVP of an op linear in the inputs `lin` (the others taken as they are): the op itself applied
+ * to their tangents (zeros where structurally zero); structurally zero when they all are.
+ */
+function linearJvp<A>(op: OpDef<A>, lin: readonly number[]): Jvp<A> {
+  return (ts: readonly (Tensor | null)[], { ins, attrs }: RuleCtx<A>) => {
+    const variadic = op.arity < 0;
+    const isLin = (i: number) => variadic || lin.includes(i);
+    if (!ts.some((t, i) => t && isLin(i))) return null;
+    return apply(op, ins.map((x, i) => (isLin(i) ? ts[i] ?? zeros(x) : x)), attrs);
+  };
 }
-
-/** Native kernel families (the addon's dispatch groups). */
-export type Family = 'unary' | 'binary' | 'ternary' | 'reduce' | 'matmul' | 'layout' | 'gather' | 'none';
-
-/** A primitive: everything about it sits in its own file (DESIGN §3). */
-export interface OpDef<A = any> {
-  readonly name: string;
-  readonly family: Family;
-  /** number of tensor inputs; -1 for variadic */
-  readonly arity: number;
-  shape(inShapes: readonly Shape[], attrs: A): Shape;
-  /** TS reference kernel: fresh output buffer, row-major */
-  kernel(ins: readonly Float64Array[], inShapes: readonly Shape[], outShape: Shape, attrs: A): Float64Array;
-  /** cotangents for each input (null = structurally zero); only inputs with needs[i] are required */
-  vjp?(g: Tensor, ctx: RuleCtx<A>, needs: readonly boolean[]): (Tensor | null)[];
-  /** output tangent from input tangents (null = zero) */
-  jvp?(tangents: readonly (Tensor | null)[], ctx: RuleCtx<A>): Tensor | null;
-  /**
-   * reverse mode of a multi-output op (its outputs packed, read by `part` equations): one
-   * cotangent per output (null = structurally zero) instead of one for the packed value. It also
-   * receives each input's cotangent summed so far (`pending`, null = none) and returns the new
-   * sums, so that a loop continues the reverse sweep's left-to-right sum exactly as the unrolled
-   * program would (the same bits)
-   */
-  vjpParts?(cts: readonly (Tensor | null)[], ctx: RuleCtx<A>, needs: readonly boolean[], pending: readonly (Tensor | null)[]): (Tensor | null)[];
-  /**
-   * the forward equation as reverse mode emits it, when the reverse sweep needs values the plain
-   * op does not keep (a loop's per-iteration residuals): `out` stands for the op's output,
-   * `saved` reaches the vjp rule as ctx.saved
-   */
-  vjpForward?(ins: readonly Tensor[], attrs: A, needs: readonly boolean[]): { out: Tensor; saved: unknown };
-  /** output and output tangent in one go (a loop run once for both instead of twice) */
-  jvpJoint?(ins: readonly Tensor[], tangents: readonly (Tensor | null)[], attrs: A): [Tensor, Tensor | null];
-  /** graphs held in the attributes (loop bodies), printed under the equation by show */
-  subgraphs?(attrs: A): readonly { name: string; graph: import('../core/graph.js').Graph }[];
-  /**
-   * batching rule for a leading direction axis (jacobian, hessian): ins[i] has shape [N, ...] where
-   * batched[i]; returns the batched output [N, ...out]. Elementwise ops and reductions get it generically.
-   */
-  batch?(ins: readonly Tensor[], batched: readonly boolean[], attrs: A): Tensor;
-  /**
-   * inside a recording, this op on a constant stays a recorded equation when it holds (given the
-   * input and output sizes) instead of materializing a new constant: broadcastTo (it only
-   * enlarges), transpose (the planner reads it in place). The single value of a size-1 input passes
-   * through unchanged, which lets elementwise ops use the constant itself.
-   */
-  readonly recordConst?: (inSize: number, outSize: number) => boolean;
-  /** algebraic shortcut applied before recording (x·1 → x); must not change values */
-  simplify?(ins: readonly Tensor[], attrs: A): Tensor | undefined;
-  /** scalar formula of an elementwise op (the TS kernel and fused tiles are built from it) */
-  readonly scalar?: (...x: number[]) => number;
-  /** identity of the attributes for trace signatures (default: JSON of attrs) */
-  attrKey?(attrs: A): string;
-  /** attributes as printed by show */
-  fmtAttrs?(attrs: A): string;
-  readonly test?: TestSpec;
-  /** zero derivative everywhere (comparisons, stopGradient): rules return no cotangent */
-  readonly nondiff?: boolean;
-  /** assigned by the registry */
-  id: number;
-}
-
-export type OpSpec<A> = Omit<OpDef<A>, 'id'>;
-export function defineOp<A = undefined>(spec: OpSpec<A>): OpDef<A> { return { ...spec, id: -1 }; }
+const zeros = (x: Tensor): Tensor => zerosOf(x);
+let zerosOf: (x: Tensor) => Tensor = () => { throw new Error('ops/op.ts: zeros not wired'); };
+/** @internal set once by ops/util.ts (broadcastTo lives in an op file that imports this one) */
+export const setZeros = (f: (x: Tensor) => Tensor): void => { zerosOf = f; };

@@ -9,6 +9,7 @@ interface Attrs { readonly before: readonly number[]; readonly after: readonly n
 // y = x surrounded by zeros (the transpose of slice);  x̄ = ȳ[before : before + shape(x)]
 export const padOp: OpDef<Attrs> = defineOp<Attrs>({
   name: 'pad',
+  linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
   arity: 1,
   shape: ([s], { before, after }) => s.map((d, i) => before[i] + d + after[i]),
@@ -19,7 +20,6 @@ export const padOp: OpDef<Attrs> = defineOp<Attrs>({
   },
   vjp: (g, { ins: [x], attrs: { before } }) =>
     [apply(sliceOp, [g], { begin: before, end: before.map((b, i) => b + x.shape[i]) })],
-  jvp: ([t], { attrs }) => (t ? apply(padOp, [t], attrs) : null),
   batch: ([x], _b, { before, after }) => apply(padOp, [x], { before: [0, ...before], after: [0, ...after] }),
   simplify: ([x], { before, after }) => (before.every((b, i) => b === 0 && after[i] === 0) ? x : undefined),
   fmtAttrs: ({ before, after }) => `before=${fmtList(before)} after=${fmtList(after)}`,

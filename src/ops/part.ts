@@ -16,6 +16,7 @@ export interface PartAttrs { readonly index: number; readonly offset: number; re
 
 export const partOp: OpDef<PartAttrs> = defineOp<PartAttrs>({
   name: 'part',
+  linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
   arity: 1,
   shape: ([s], { offset, shape }) => {
@@ -26,7 +27,6 @@ export const partOp: OpDef<PartAttrs> = defineOp<PartAttrs>({
   // vjp of a multi-output op's part: collected per part by the reverse sweep (see the header); of a
   // part of any other packed value: the cotangent padded with zeros to the packed length
   vjp: (g, { ins: [x], attrs: { offset } }) => [pad(reshape(g, [g.size]), [offset], [x.shape[0] - offset - g.size])],
-  jvp: ([t], { attrs }) => (t ? apply(partOp, [t], attrs) : null),
   // a batched packed value [N, total]: the rows' parts (a strided copy)
   batch: ([x], _b, { offset, shape }) => reshape(slice(x, [0, offset], [x.shape[0], offset + sizeOf(shape)]), [x.shape[0], ...shape]),
   // a part of a contiguous prefix part (reverse mode's view of a loop that also stacks residuals)

@@ -9,6 +9,7 @@ interface Attrs { readonly shape: Shape }
 // same data, new shape (row-major); linear: x̄ = reshape(ȳ, shape(x))
 export const reshapeOp = defineOp<Attrs>({
   name: 'reshape',
+  linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
   arity: 1,
   shape: ([s], { shape }) => {
@@ -17,7 +18,6 @@ export const reshapeOp = defineOp<Attrs>({
   },
   kernel: ([x]) => x,
   vjp: (g, { ins: [x] }) => [reshape(g, [...x.shape])],
-  jvp: ([t], { attrs }) => (t ? reshape(t, [...attrs.shape]) : null),
   batch: ([x], _b, { shape }) => reshape(x, [x.shape[0], ...shape]),
   simplify: ([x], { shape }) => (sameShape(x.shape, shape) ? x : undefined),
   fmtAttrs: ({ shape }) => `shape=${fmtList(shape)}`,

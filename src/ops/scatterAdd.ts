@@ -9,6 +9,7 @@ interface Attrs { readonly axis: number; readonly size: number }
 // y = zeros with y[…, idx[k], …] += g[…, k, …] (the transpose of gather);  ḡ = gather(ȳ, idx)
 export const scatterAddOp: OpDef<Attrs> = defineOp<Attrs>({
   name: 'scatterAdd',
+  linear: [0],   // JVP: the op on the tangents; vjp: its transpose
   family: 'gather',
   arity: 2,
   shape: ([s, is], { axis, size }) => [...s.slice(0, axis), size, ...s.slice(axis + is.length)],
@@ -26,7 +27,6 @@ export const scatterAddOp: OpDef<Attrs> = defineOp<Attrs>({
     return y;
   },
   vjp: (gy, { ins: [, idx], attrs: { axis } }) => [apply(gatherOp, [gy, idx], { axis }), null],
-  jvp: ([t], { ins: [, idx], attrs }) => (t ? apply(scatterAddOp, [t, idx], attrs) : null),
   batch: ([g, idx], batched, { axis, size }) => (batched[1]
     ? fail('ERR_NO_RULE', 'scatterAdd', 'batching over scatter indices is not supported (indices have no derivative)')
     : apply(scatterAddOp, [g, idx], { axis: axis + 1, size })),

@@ -10,6 +10,7 @@ interface Attrs { readonly begin: readonly number[]; readonly end: readonly numb
 // y = x[begin:end] (end exclusive, one entry per axis);  x̄ = pad(ȳ) with zeros outside
 export const sliceOp: OpDef<Attrs> = defineOp<Attrs>({
   name: 'slice',
+  linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
   arity: 1,
   shape: (_, { begin, end }) => begin.map((b, i) => end[i] - b),
@@ -20,7 +21,6 @@ export const sliceOp: OpDef<Attrs> = defineOp<Attrs>({
     return contiguous(s, begin, end) ? x.subarray(off, off + sizeOf(out)) : stridedCopy(x, off, st, out);
   },
   vjp: (g, { ins: [x], attrs: { begin, end } }) => [pad(g, begin, end.map((e, i) => x.shape[i] - e))],
-  jvp: ([t], { attrs }) => (t ? apply(sliceOp, [t], attrs) : null),
   batch: ([x], _b, { begin, end }) => apply(sliceOp, [x], { begin: [0, ...begin], end: [x.shape[0], ...end] }),
   simplify: ([x], { begin, end }) => (begin.every((b, i) => b === 0 && end[i] === x.shape[i]) ? x : undefined),
   fmtAttrs: ({ begin, end }) => `begin=${fmtList(begin)} end=${fmtList(end)}`,

@@ -8,12 +8,12 @@ import { keptShape } from './util.js';
 // y = Σ_axes x;  x̄ = broadcast(ȳ),  ẏ = Σ_axes ẋ
 export const sumOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'sum',
+  linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'reduce',
   arity: 1,
   shape: ([s], a) => reduceShape(s, a),
   kernel: reduceKernel('sum', 0, (acc, x) => acc + x),
   vjp: (g, { ins: [x], attrs }) => [broadcastTo(reshape(g, keptShape(x.shape, attrs.axes)), [...x.shape])],
-  jvp: ([t], { attrs }) => (t ? sumOp_(t, attrs) : null),
   batch: (ins, b, a) => batchReduce(sumOp)(ins, b, a),
   fmtAttrs: fmtReduce,
   test: { domain: [-3, 3] },

@@ -9,13 +9,13 @@ interface Attrs { readonly perm: readonly number[] }
 // y[i_perm] = x[i];  x̄ = transpose(ȳ, perm⁻¹)
 export const transposeOp = defineOp<Attrs>({
   name: 'transpose',
+  linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
   recordConst: (inSize) => inSize > 64,
   arity: 1,
   shape: ([s], { perm }) => perm.map((p) => s[p]),
   kernel: ([x], [s], out, { perm }) => { const st = strides(s); return stridedCopy(x, 0, perm.map((p) => st[p]), out); },
   vjp: (g, { attrs: { perm } }) => [transpose(g, inverse(perm))],
-  jvp: ([t], { attrs: { perm } }) => (t ? transpose(t, [...perm]) : null),
   batch: ([x], _b, { perm }) => transpose(x, [0, ...perm.map((p) => p + 1)]),
   simplify: ([x], { perm }) => (perm.every((p, i) => p === i) ? x : undefined),
   fmtAttrs: ({ perm }) => `perm=${fmtList(perm)}`,

@@ -8,7 +8,7 @@ import type { Graph } from '../core/graph.js';
 import type { TreeDef } from '../core/pytree.js';
 import { traceFunction } from '../transforms/trace-fn.js';
 import { firstDifference } from '../program/purity.js';
-import { hasUserRules } from '../program/cache.js';
+import { hasUserRules } from '../api/cache.js';
 
 interface Entry { key: string; graph: Graph; value: unknown }
 

@@ -8,7 +8,7 @@ import { fail, describe } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
 import { compile, type Program } from '../program/compile.js';
-import { jacobian } from '../transforms/forward.js';
+import { jacobian } from '../api/forward.js';
 import { reshape } from '../ops/reshape.js';
 import { slice } from '../ops/slice.js';
 import { concat } from '../ops/concat.js';

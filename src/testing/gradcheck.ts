@@ -8,7 +8,7 @@
 import { Tensor } from '../core/tensor.js';
 import { fail, describe } from '../core/errors.js';
 import { flatten, firstStatic, type TreeDef } from '../core/pytree.js';
-import { valueAndGrad } from '../transforms/grad.js';
+import { valueAndGrad } from '../api/grad.js';
 
 export interface GradcheckOptions {
   /** seed of the random directions (default 0) */

@@ -15,7 +15,7 @@ import { traceFunction } from './trace-fn.js';
 import { vjpGraph } from './vjp.js';
 import { jvpGraph } from './jvp.js';
 import { batchGraph } from './batch.js';
-import { runGraph } from './run.js';
+import { evalGraph } from '../core/eval.js';
 import { signature } from '../core/signature.js';
 
 type Fn = (...args: any[]) => any;
@@ -84,7 +84,7 @@ const customVjpRule: CustomHooks['customVjp'] = (g, { ins, out, attrs }: RuleCtx
   const { rules } = attrs;
   if (rules.vjp) return checkCotangents(rules.name, rules.vjp(g, { inputs: userInputs(attrs, ins), output: out }), attrs, ins);
   if (rules.jvp) return transposeJvp(rules.jvp, attrs, ins, out, g);
-  if (attrs.body) return runGraph(vjpGraph(attrs.body, ins.map((_, i) => i), ['input']), [...ins, g]).slice(1);
+  if (attrs.body) return evalGraph(vjpGraph(attrs.body, ins.map((_, i) => i), ['input']), [...ins, g]).slice(1);
   return fail('ERR_NO_RULE', rules.name, `opaque function '${rules.name}' has no derivative rule for reverse mode (grad, vjp, reverse jacobian); ` +
     `supply one: w.opaque(fn, { shape, vjp: (cotangent, { inputs, output }) => [cotangent per input] }) — or a jvp rule, which reverse mode transposes`);
 };
@@ -98,13 +98,13 @@ const customJvpRule: CustomHooks['customJvp'] = (ts, { ins, out, attrs }: RuleCt
   }
   if (attrs.body) {
     const live = ts.flatMap((t, i) => (t ? [i] : []));
-    return runGraph(jvpGraph(attrs.body, live), [...ins, ...live.map((i) => ts[i]!)])[1];
+    return evalGraph(jvpGraph(attrs.body, live), [...ins, ...live.map((i) => ts[i]!)])[1];
   }
   return fail('ERR_NO_RULE', rules.name, `opaque function '${rules.name}' has no derivative rule for forward mode (jvp, derivative, forward jacobian, hessian); ` +
     `supply one: w.opaque(fn, { shape, jvp: (tangents, { inputs, output }) => outputTangent })`);
 };
 
-const inlineBatched: CustomHooks['inlineBatched'] = (body: Graph, ins, batched) => runGraph(batchGraph(body, batched, ins[batched.indexOf(true)].shape[0]), ins)[0];
+const inlineBatched: CustomHooks['inlineBatched'] = (body: Graph, ins, batched) => evalGraph(batchGraph(body, batched, ins[batched.indexOf(true)].shape[0]), ins)[0];
 
 // an opaque op sees one direction at a time
 const mapBatched: CustomHooks['mapBatched'] = (op: OpDef, attrs, ins, batched) => {
@@ -117,7 +117,7 @@ function transposeJvp(rule: JvpRule, attrs: Attrs, ins: readonly Tensor[], out: 
   const inputs = userInputs(attrs, ins);
   const lin = (...ts: Tensor[]) => checkTangent(attrs.rules.name, rule(userInputs(attrs, ts), { inputs, output: out }), out);
   const tr = traceFunction(lin, zerosOf(ins), attrs.rules.name);
-  return runGraph(vjpGraph(tr.graph, ins.map((_, i) => i), ['input']), [...tr.inputs, g]).slice(1);
+  return evalGraph(vjpGraph(tr.graph, ins.map((_, i) => i), ['input']), [...tr.inputs, g]).slice(1);
 }
 
 function checkTangent(name: string, r: unknown, out: Tensor): Tensor {

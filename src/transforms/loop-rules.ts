@@ -21,7 +21,7 @@ import { reshape } from '../ops/reshape.js';
 import { concat } from '../ops/concat.js';
 import { transpose } from '../ops/transpose.js';
 import { slice } from '../ops/slice.js';
-import { runGraph } from './run.js';
+import { evalGraph } from '../core/eval.js';
 import { broadcastTo } from '../ops/broadcastTo.js';
 import { add } from '../ops/add.js';
 import { jvpGraph } from './jvp.js';
@@ -275,7 +275,7 @@ const scanVjp: CustomHooks['scanVjp'] = (cts, ctx: RuleCtx<ScanAttrs>, needs, pe
     const res0 = residuals(L0, c.nIn);
     const stacked0 = stackedHere.map((r) => res0.find((q) => sameId(q.id, r.id))?.v ?? fail('ERR_RULE', 'scan', 'a residual of the peeled iteration is missing'));
     const B0 = reverseBody(L0, c, invariantVars(L0, c.nConst), stacked0, ctCarries, accConsts.length, liveYs, gradXs);
-    const last = runGraph(B0, [...ctx.ins.slice(0, c.nConst), ...parts.slice(0, aB.nCarry), ...xsIn.map(row), ...startSums.map((j) => pending[c.nConst + j]!)]);
+    const last = evalGraph(B0, [...ctx.ins.slice(0, c.nConst), ...parts.slice(0, aB.nCarry), ...xsIn.map(row), ...startSums.map((j) => pending[c.nConst + j]!)]);
     const ys = parts.slice(aB.nCarry).map((y, k) => {
       const r = reshape(last[aB.nCarry + k], [1, ...last[aB.nCarry + k].shape]);
       return concat(a.reverse ? [y, r] : [r, y], 0);

@@ -7,6 +7,7 @@ import { apply } from '../core/trace.js';
 import { fail } from '../core/errors.js';
 import { sameShape, fmtShape } from '../core/shape.js';
 import { compact } from '../core/simplify.js';
+import { walk } from '../core/eval.js';
 import { add } from '../ops/add.js';
 import { broadcastTo } from '../ops/broadcastTo.js';
 import { partOp, type PartAttrs } from '../ops/part.js';
@@ -50,16 +51,13 @@ export function activeVars(g: Graph, wrtVars: readonly number[]): Uint8Array {
  * keep per-iteration values) is emitted that way; what it saves is returned by equation index.
  */
 export function forward(g: Graph, env: Tensor[], active: Uint8Array): Map<number, unknown> {
-  for (const [v, t] of g.consts) env[v] = t;
   const saved = new Map<number, unknown>();
-  g.eqns.forEach((e, k) => {
-    const ins = e.ins.map((i) => env[i]);
-    if (e.op.vjpForward && active[e.out]) {
-      const r = e.op.vjpForward(ins, e.attrs, e.ins.map((i) => !!active[i]));
-      env[e.out] = r.out;
-      saved.set(k, r.saved);
-    } else env[e.out] = apply(e.op, ins, e.attrs);
-  });
+  walk(g, g.inputs.map((v) => env[v]), (t) => t, (e, ins, k) => {
+    if (!e.op.vjpForward || !active[e.out]) return apply(e.op, ins, e.attrs);
+    const r = e.op.vjpForward(ins, e.attrs, e.ins.map((i) => !!active[i]));
+    saved.set(k, r.saved);
+    return r.out;
+  }, env);
   return saved;
 }
 

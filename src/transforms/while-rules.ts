@@ -23,7 +23,7 @@ import { where } from '../ops/where.js';
 import { jvpGraph } from './jvp.js';
 import { activeVars, forward, backward } from './vjp.js';
 import { batchGraph } from './batch.js';
-import { runGraph } from './run.js';
+import { evalGraph } from '../core/eval.js';
 import { signature } from '../core/signature.js';
 
 const zeros = (s: Shape) => broadcastTo(0, [...s]);
@@ -90,10 +90,10 @@ const whileBatch: CustomHooks['whileBatch'] = (ins, batched, a: WhileAttrs) => {
   const ins2 = ins.map((x, i) => (i < a.nConst || batched[i] ? x : broadcastTo(x, [n, ...x.shape])));
   const shapes = ins2.map((x) => x.shape);
   // go on while any member goes on; a member whose cond is 0 keeps its carry
-  const going = (args: Tensor[]) => notEqual(runGraph(cb, args)[0], 0);
+  const going = (args: Tensor[]) => notEqual(evalGraph(cb, args)[0], 0);
   const cond = traceGraph(shapes, (args) => sum(going(args)));
   const body = traceGraph(shapes, (args) => {
-    const on = going(args), next = runGraph(bb, args);
+    const on = going(args), next = evalGraph(bb, args);
     return next.map((t, j) => where(reshape(on, [n, ...new Array<number>(t.rank - 1).fill(1)]), t, args[a.nConst + j]));
   });
   const a2 = whileAttrs(cond, body, a.nConst, a.maxIterations);

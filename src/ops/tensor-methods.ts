@@ -1,11 +1,11 @@
 // Tensor methods mirroring the free functions (x.mul(y).sin().sum()). Kept apart from tensor.ts so
 // that the core does not import the ops (the ops import the core).
-import { Tensor, type TensorLike } from './tensor.js';
-import * as ops from '../ops/index.js';
+import { Tensor, type TensorLike } from '../core/tensor.js';
+import * as ops from './index.js';
 
 type Axis = number | number[] | undefined;
 
-declare module './tensor.js' {
+declare module '../core/tensor.js' {
   interface Tensor {
     add(y: TensorLike): Tensor;
     sub(y: TensorLike): Tensor;

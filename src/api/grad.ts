@@ -3,10 +3,10 @@ import { Tensor } from '../core/tensor.js';
 import { fail, describe } from '../core/errors.js';
 import { fmtShape } from '../core/shape.js';
 import { unflatten, checkDifferentiable, flatten, toUser, type TreeDef } from '../core/pytree.js';
-import { traceFunction, type Traced } from './trace-fn.js';
-import { vjpGraph, type Seed } from './vjp.js';
+import { traceFunction, type Traced } from '../transforms/trace-fn.js';
+import { vjpGraph, type Seed } from '../transforms/vjp.js';
 import { runGraph } from './run.js';
-import { SignatureCache } from '../program/cache.js';
+import { SignatureCache } from './cache.js';
 import { reroll } from '../plan/reroll.js';
 import type { Graph } from '../core/graph.js';
 
