@@ -4,7 +4,7 @@
 import { Tensor, tensor } from '../core/tensor.js';
 import { fail, describe } from '../core/errors.js';
 import { fmtShape, sameShape, type Shape } from '../core/shape.js';
-import { leafKind, type TreeDef } from '../core/pytree.js';
+import { leafKind, type TreeDef, type LeafKind } from '../core/pytree.js';
 
 export function readArgs(defs: readonly TreeDef[], shapes: readonly Shape[], args: readonly unknown[], copy: boolean): Float64Array[] {
   if (args.length !== defs.length) fail('ERR_SIGNATURE', 'Program', `compiled for ${defs.length} argument(s) but called with ${args.length}`);
@@ -65,3 +65,61 @@ function leafShape(v: unknown): number[] {
   while (Array.isArray(cur)) { s.push(cur.length); cur = cur[0]; }
   return s;
 }
+
+/** index of the first value whose bit pattern differs (−0 ≠ +0; NaNs differ by payload), or −1 */
+export function firstBitDifference(a: Float64Array, b: Float64Array): number {
+  const n = Math.min(a.length, b.length);
+  const wa = new Uint32Array(a.buffer, a.byteOffset, 2 * n), wb = new Uint32Array(b.buffer, b.byteOffset, 2 * n);
+  for (let i = 0; i < 2 * n; i++) if (wa[i] !== wb[i]) return i >> 1;
+  return a.length === b.length ? -1 : n;
+}
+
+/**
+ * The caller's gradient arrays, matched to argument 0's structure BY KEY (not by position): a
+ * Float64Array of the leaf's size per numeric leaf; anything else is ERR_SIGNATURE naming the leaf.
+ */
+export function gradTargets(def: TreeDef, sizes: readonly number[], out: unknown): Float64Array[] {
+  const targets: Float64Array[] = [];
+  const bad = (path: string, expected: string, got: string): never =>
+    fail('ERR_SIGNATURE', 'gradInto', `${path || 'out'}: expected ${expected} (mirroring argument 0) but received ${got}`);
+  const rec = (d: TreeDef, v: unknown, path: string): void => {
+    switch (d.t) {
+      case 'leaf':
+        if (!(v instanceof Float64Array) || v.length !== sizes[d.i]) bad(path, `a Float64Array(${sizes[d.i]})`, describe(v));
+        targets[d.i] = v as Float64Array;
+        return;
+      case 'array':
+        if (!Array.isArray(v) || v.length !== d.items.length) bad(path, `an array of ${d.items.length}`, describe(v));
+        d.items.forEach((x, i) => rec(x, (v as unknown[])[i], `${path}[${i}]`));
+        return;
+      case 'object': {
+        if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) bad(path, `an object with keys ${d.keys.join(', ')}`, describe(v));
+        const extra = Object.keys(v as object).filter((k) => !d.keys.includes(k));
+        if (extra.length) bad(path, `an object with keys ${d.keys.join(', ')}`, `an object with the extra key(s) ${extra.join(', ')}`);
+        d.keys.forEach((k, i) => {
+          if (!(k in (v as object))) bad(path ? `${path}.${k}` : k, `a Float64Array for key ${k}`, 'nothing (the key is missing)');
+          rec(d.items[i], (v as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+        });
+        return;
+      }
+      case 'static': return;
+    }
+  };
+  rec(def, out, '');
+  return targets;
+}
+
+export function leafKinds(d: TreeDef, out: LeafKind[] = []): LeafKind[] {
+  if (d.t === 'leaf') out[d.i] = d.kind;
+  else if (d.t !== 'static') d.items.forEach((x) => leafKinds(x, out));
+  return out;
+}
+
+export const countLeaves = (d: TreeDef): number => (d.t === 'leaf' ? 1 : d.t === 'static' ? 0 : d.items.reduce((n, x) => n + countLeaves(x), 0));
+
+const overlaps = (a: Float64Array, b: Float64Array) =>
+  a.length > 0 && b.length > 0 && a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+
+/** whether a target overlaps an input or another target (then results are copied in instead) */
+export const overlapsAny = (targets: readonly Float64Array[], inputs: readonly Float64Array[]) =>
+  targets.some((t, k) => inputs.some((x) => overlaps(t, x)) || targets.some((u, j) => j !== k && overlaps(t, u)));
