@@ -25,7 +25,7 @@ import { readArgs } from './args.js';
 import { firstDifference } from './purity.js';
 import { reroll } from './reroll.js';
 import { tsPlan } from './plan.js';
-import { printGraph } from '../core/print.js';
+import { printGraph } from '../show/print.js';
 
 type Fn = (...args: any[]) => any;
 const MAX_PATHS = 8;
