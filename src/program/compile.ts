@@ -25,7 +25,7 @@ import { readArgs } from './args.js';
 import { firstDifference } from './purity.js';
 import { reroll } from './reroll.js';
 import { tsPlan } from './plan.js';
-import { printGraph } from '../show/print.js';
+import { showCompiled, type ProgramShowOptions } from '../show/compiled.js';
 
 type Fn = (...args: any[]) => any;
 const MAX_PATHS = 8;
@@ -162,7 +162,10 @@ export class Program {
   }
   gradInto(out: unknown, ...args: unknown[]): unknown { this.valueAndGradInto(out, ...args); return out; }
 
-  show(): string { return this.paths.map((p, i) => `path ${i} (${p.guards.length} guards):\n${printGraph(this.program(p, 'grad', false) ?? p.graph)}`).join('\n'); }
+  /** the simplified forward and gradient programs of each recorded path; { planned: true }: the gradient program as it runs */
+  show(opts?: ProgramShowOptions): string {
+    return showCompiled(this.f.name || 'f', this.paths.map((p) => ({ graph: p.graph, guards: p.guards.length, program: (k: 'fwd' | 'grad') => this.program(p, k)! })), this.wrt, opts);
+  }
 
   /**
    * Free the native programs now (garbage collection frees them too: dispose is optional); later
