@@ -4,7 +4,7 @@
 export type Mark =
   | 'sweeps' | 'cotangent' | 'gradient' | 'cmul' | 'zeroGuard' | 'seed' | 'captured' | 'bigConst'
   | 'guard' | 'part' | 'scan' | 'whileLoop' | 'whileVjp' | 'body' | 'customCall' | 'opaque'
-  | 'fused' | 'matmulT' | 'buffers' | 'segments' | 'values' | 'elided';
+  | 'fused' | 'matmulT' | 'buffers' | 'segments' | 'elided';
 
 /** explanation lines; `{f}` stands for the differentiated value's name */
 const TEXT: Record<Mark, string[]> = {
@@ -58,7 +58,6 @@ const TEXT: Record<Mark, string[]> = {
     '== native / == JS: the native backend runs the stretches between equations only JS can run',
     '   (loops run by the TS loop kernel, opaque functions) as separate native programs.',
   ],
-  values: ['= v: the value of the variable at the given arguments.'],
   elided: ['[a, b, …] f64[n]: the first values of an array (row-major); the rest is elided.'],
 };
 

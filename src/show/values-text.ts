@@ -42,7 +42,7 @@ export function showValues(s: Shown, opts: ValuesOptions = {}, c: Computed = com
     title.push(`  (v̄ᵢ: how much ${s.name} changes per unit change of vᵢ; — : none, a constant or a loop's packed outputs)`);
   } else if (s.why) title.push(`  (${s.why})`);
   else if (c.why) title.push(`  (no cotangents: ${c.why})`);
-  const parts = [printGraph(F, { title, outputNames: s.outputNames, legend, value: column, sub: simplify, marks: ['values', ...marks] })];
+  const parts = [printGraph(F, { title, outputNames: s.outputNames, legend, value: column, sub: simplify, marks })];
   if (F.eqns.some((e) => e.op.subgraphs)) parts[0] += '\n# (values inside loop bodies change every iteration: only the loops\' outputs are shown)';
   if (c.ct && c.terms) parts.push(backwardSweep(s, c, fmt));
   if (s.gradient && c.grad) {
