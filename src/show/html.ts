@@ -6,7 +6,7 @@
 import type { Graph } from '../core/graph.js';
 import { fmtShape, sizeOf } from '../core/shape.js';
 import { fmtAttrs, fmtConst } from '../core/format.js';
-import { fmtEqn, eqnNote, printGraph, zeroGuards } from './print.js';
+import { fmtEqn, eqnNote, printGraph, zeroGuards, subRoles } from './print.js';
 import { simplify } from './simplify.js';
 import { layout, type Layout } from './layout.js';
 import { compute, type Computed, type Values } from './values.js';
@@ -156,8 +156,10 @@ function nodesOf(g: Graph, outputNames: readonly string[], value: (v: number) =>
     const head = `%${e.out} = ${e.op.name}${e.ins.map((i) => ` %${i}`).join('')}${attrs ? ' ' + attrs : ''}`;
     const body: string[] = [];
     for (const sg of e.op.subgraphs?.(e.attrs) ?? []) {
-      const text = printGraph(simplify(sg.graph), {}).split('\n');
-      body.push(`${sg.name}:`, ...text.slice(0, BODY_LINES).map((l) => `  ${l}`), ...(text.length > BODY_LINES ? ['  …'] : []));
+      const g2 = simplify(sg.graph);
+      const text = printGraph(g2, {}).split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/\s+#.*$/, ''));
+      const roles = subRoles(e, sg.name, g2);
+      body.push(`${sg.name}:`, ...(roles ? [`  # ${roles}`] : []), ...text.slice(0, BODY_LINES).map((l) => `  ${l}`), ...(text.length > BODY_LINES ? ['  …'] : []));
     }
     add(e.out, head, `eqn${recomputed?.has(k) ? ' recomputed' : ''}${body.length ? ' loop' : ''}`, fmtEqn(e, g), k, body);
   });

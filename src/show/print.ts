@@ -88,7 +88,7 @@ function emit(g: Graph, opts: PrintOptions, marks: Set<Mark>, rows: Row[], pad: 
 }
 
 /** the roles of a loop's sub-program inputs and outputs: `%0 constant, %1 %2 carries → %4 %6 carries` */
-function subRoles(e: Eqn, name: string, g: Graph): string | undefined {
+export function subRoles(e: Eqn, name: string, g: Graph): string | undefined {
   const a = e.attrs as { nConst?: number; nCarry?: number };
   if (typeof a?.nConst !== 'number') return undefined;
   const vars = (vs: readonly number[]) => vs.map((v) => `%${v}`).join(' ');
