@@ -10,6 +10,16 @@ rule('1. f(x) = sin(x)·x as a program (w.show)');
 const f = (x: T) => w.mul(w.sin(x), x);
 console.log(w.show(f, 2));
 
+// 1b. The classic AD table: every value of the forward sweep, every cotangent of the backward sweep
+rule('1b. f(x) = sin(x)·eˣ at x = 1: values vᵢ and cotangents v̄ᵢ = ∂f/∂vᵢ (w.show.values)');
+const fe = function f(x: T) { return w.mul(w.sin(x), w.exp(x)); };
+console.log(w.show.values(fe, 1));
+
+// 1c. Derivatives of derivatives are programs too, printed simplified (each value computed once)
+rule('1c. the second derivative of sin(x)·eˣ as a program (w.show(w.grad(f), 1))');
+console.log(w.show(w.grad(fe), 1));
+console.log('\n(w.show.html(f, x) draws both programs as one HTML page: npx tsx examples/explain.ts)');
+
 // 2. Symbolic differentiation inlines; AD names --------------------------------------------------
 // y₀ = x, y_{k+1} = sin(y_k)·y_k : each level uses the previous value twice.
 const nested = (n: number) => {

@@ -6,7 +6,8 @@
 //    zeros (cycles inside ops);
 //  - the rules of customCall, opaque, scan and whileLoop are transformations (ops → transforms),
 //    and loop kernels run their bodies with the TS backend's planned executor (ops → backends);
-//  - Tensor methods (x.mul(y)) are the ops (core → ops).
+//  - Tensor methods (x.mul(y)) are the ops (core → ops);
+//  - p.show() of a compiled Program prints with src/show (program → show).
 import { setBroadcastOp } from './core/trace.js';
 import { installTensorMethods } from './ops/tensor-methods.js';
 import { broadcastToOp } from './ops/broadcastTo.js';
@@ -18,9 +19,12 @@ import { customRules } from './transforms/custom.js';
 import { scanRules } from './transforms/loop-rules.js';
 import { whileRules } from './transforms/while-rules.js';
 import { tsRun } from './backends/ts-run.js';
+import { programPrinter } from './program/compile.js';
+import { showCompiled } from './show/compiled.js';
 
 setBroadcastOp(broadcastToOp);
 Object.assign(kit, ruleKit);
 setZeros(zerosLike);
 Object.assign(hooks, customRules, scanRules, whileRules, { runGraph: tsRun });
 installTensorMethods();
+programPrinter.show = showCompiled;

@@ -197,3 +197,71 @@ describe('show.dot', () => {
     expect(readDot(w.show.dot((x: T) => w.exp(x), [1, 2])).clusters).toEqual(['cluster_forward']);
   });
 });
+
+const sinExp = (x: T) => w.mul(w.sin(x), w.exp(x));
+const count = (text: string, re: RegExp) => [...text.matchAll(re)].length;
+
+describe('show: simplified by default, raw on request', () => {
+  it('prints the second-order program of sin(x)·eˣ without repeated work', () => {
+    const text = w.show(w.grad(w.grad(sinExp)), 1);
+    for (const p of programs(text)) {
+      expect(count(p, /= sin %0 :/g)).toBe(1);
+      expect(count(p, /= cos %0 :/g)).toBe(1);
+      expect(count(p, /= exp %0 :/g)).toBe(1);
+      // no two equations alike
+      const eqns = lines(p).map(code).filter((l) => /^%\d+ = /.test(l)).map((l) => l.replace(/^%\d+ = /, ''));
+      expect(new Set(eqns).size).toBe(eqns.length);
+    }
+    const raw = w.show.raw(w.grad(w.grad(sinExp)), 1);
+    expect(count(programs(raw)[1], /= sin %0 :/g)).toBeGreaterThanOrEqual(4);
+    expect(raw).toMatch(/raw, as recorded/);
+  });
+
+  it('simplified programs still compute what they claim', () => {
+    const [fwd, grad] = programs(w.show(w.grad(w.grad(sinExp)), 0.3));
+    const x = 0.3, e = Math.exp(x), s = Math.sin(x), c = Math.cos(x);
+    expect(runPrinted(fwd, [x])[0]).toBeCloseTo(2 * e * c, 14);          // f″ = 2eˣcos x
+    expect(runPrinted(grad, [x])[1]).toBeCloseTo(2 * e * (c - s), 14);   // f‴ = 2eˣ(cos x − sin x)
+  });
+
+  it('explains every annotation in the header of the program that first uses it, once', () => {
+    const text = w.show(w.grad(w.grad(sinExp)), 1);
+    const [fwd, grad] = programs(text);
+    const header = (p: string) => lines(p).filter((l) => l.startsWith('#   ')).join('\n');
+    // cmul and the zero guard appear first in the forward program (it is a derivative program)
+    expect(fwd).toMatch(/= cmul /);
+    expect(header(fwd)).toMatch(/cmul g p = g·p/);
+    expect(fwd).toMatch(/# 0 where %\d+ = 0/);
+    expect(header(fwd)).toMatch(/where \(equal b 0\) 0 p/);
+    expect(header(grad)).not.toMatch(/cmul g p/);
+    // cotangent marks, the sweeps, gradient outputs: explained where they first appear
+    expect(grad).toMatch(/# ∂f\/∂%\d+/);
+    expect(header(grad)).toMatch(/∂f\/∂%k \(a comment\): this variable holds the cotangent of %k/);
+    expect(header(grad)).toMatch(/-- forward sweep: the gradient program runs on its own/);
+    expect(header(grad)).toMatch(/∂f\/∂x \(a comment\): a gradient output/);
+    for (const needle of ['cmul g p = g·p', 'this variable holds the cotangent', '-- forward sweep: the gradient']) expect(count(text, new RegExp(needle, 'g'))).toBe(1);
+  });
+
+  it('prints loops as one equation with the body indented under it (scan, foriLoop, whileLoop, a rolled JS loop)', () => {
+    const fori = w.show((x: T) => w.foriLoop(0, 3, (_i: T, c: T) => w.mul(w.sin(c), x), x), 1);
+    expect(fori).toMatch(/^%\d+ = scan .*length=3/m);
+    expect(fori).toMatch(/^│ {3}# body: %0 loop constant, %1 %2 carries → %\d+ %\d+ next carries/m);
+    expect(fori).toMatch(/^│ {3}%\d+ = sin %2 : f64\[\]$/m);
+    expect(fori).toMatch(/scan: a loop kept as one equation/);
+    // the reverse sweep is a reverse scan over the body's VJP
+    expect(programs(fori)[1]).toMatch(/^%\d+ = scan .*length=3 reverse/m);
+    const xs = w.show((x: T) => w.sum(w.scan((c: T, xi: T) => [w.add(c, w.mul(xi, x)), c], 0, w.tensor([1, 2, 3]))[1]), 2);
+    expect(xs).toMatch(/# body: %0 loop constant, %1 carry, %2 slice of xs → %\d+ next carry, %\d+ row of ys/);
+    const wl = w.show((x: T) => w.whileLoop((c: T) => w.less(c, 10), (c: T) => w.mul(c, x), x), 2);
+    expect(wl).toMatch(/^│ {3}# cond: %0 loop constant, %1 carry → go on when ≠ 0/m);
+    expect(wl).toMatch(/^│ {3}# body: /m);
+    expect(programs(wl)[1]).toMatch(/^%\d+ = whileVjp /m);
+    expect(programs(wl)[1]).toMatch(/^│ {3}# reverse sweep: %0 loop constant, %1 carry the iteration started from, %2 cotangent after it, %3 running sum → %\d+ cotangent before it, %\d+ running sum/m);
+    // a plain JS loop, rolled by the planner as w.grad rolls it
+    const js = (x: T) => { let y = x; for (let i = 0; i < 8; i++) y = w.add(w.mul(w.sin(y), 0.5), w.mul(y, x)); return w.sum(y); };
+    const rolled = w.show(js, [0.5, 1]);
+    expect(rolled).toMatch(/^%\d+ = scan .*length=\d/m);
+    expect(count(programs(rolled)[0], /= sin /g)).toBeLessThan(4);
+    expect(count(programs(w.show.raw(js, [0.5, 1]))[0], /= sin /g)).toBe(8);
+  });
+});

@@ -22,9 +22,17 @@ import { Recording, type Kind } from './recording.js';
 import { Paths } from './paths.js';
 import { reroll } from '../plan/reroll.js';
 import { tsPlan } from '../plan/plan.js';
-import { printGraph } from '../core/print.js';
 
 type Fn = (...args: any[]) => any;
+
+export interface ProgramShowOptions {
+  /** the gradient program as it runs: fused kernels, buffers, loops, backend and tier (default false) */
+  planned?: boolean;
+}
+/** what p.show prints with (src/show, a layer above this one; installed by src/wiring.ts) */
+export const programPrinter = {} as {
+  show(name: string, paths: readonly { graph: Graph; guards: number; program(kind: 'fwd' | 'grad'): Graph }[], wrt: readonly number[], opts?: ProgramShowOptions): string;
+};
 
 export interface ProgramStats {
   ops: number; fusedKernels: number; memoryBytes: number; guards: number; retraces: number;
@@ -102,8 +110,11 @@ export class Program {
   }
   gradInto(out: unknown, ...args: unknown[]): unknown { this.valueAndGradInto(out, ...args); return out; }
 
-  show(): string {
-    return this.paths.all.map((p, i) => `path ${i} (${p.guards.length} guards):\n${printGraph(p.built('grad') ?? p.graph)}`).join('\n');
+  /** the simplified programs of each recorded path; with { planned: true }, the gradient program as it runs */
+  show(opts?: ProgramShowOptions): string {
+    return programPrinter.show(this.f.name || 'f', this.paths.all.map((p) => ({
+      graph: p.graph, guards: p.guards.length, program: (k: 'fwd' | 'grad') => p.program(k),
+    })), this.wrt, opts);
   }
 
   /**

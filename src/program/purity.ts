@@ -4,7 +4,7 @@
 import type { Graph } from '../core/graph.js';
 import type { Tensor } from '../core/tensor.js';
 import { fmtShape, sameShape } from '../core/shape.js';
-import { fmtNum } from '../core/print.js';
+import { fmtNum } from '../core/format.js';
 
 /** A description of the first difference between two recordings, or null when they are the same program. */
 export function firstDifference(a: Graph, b: Graph): string | null {

@@ -1,8 +1,9 @@
 // Graphviz DOT of one or more programs, each in its own cluster: inputs (ellipses), constants
 // (notes), equations (boxes), edges operand → use, outputs with a double border.
-import type { Graph } from './graph.js';
-import { fmtShape } from './shape.js';
-import { fmtAttrs, fmtConst, eqnNote } from './print.js';
+import type { Graph } from '../core/graph.js';
+import { fmtShape } from '../core/shape.js';
+import { fmtAttrs, fmtConst } from '../core/format.js';
+import { eqnNote } from './print.js';
 
 export interface DotProgram {
   /** identifier prefix, unique per program */

@@ -2,8 +2,8 @@
 // expression tree per output, as symbolic differentiation writes it. A variable used k times is
 // copied k times, so the size can grow exponentially with depth while the SSA grows linearly.
 // Sizes are counted exactly (bigint) without building the string; the text is capped.
-import type { Graph } from './graph.js';
-import { fmtAttrs, fmtConst } from './print.js';
+import type { Graph } from '../core/graph.js';
+import { fmtAttrs, fmtConst } from '../core/format.js';
 
 export interface Inlined {
   /** the expression, at most `cap` characters */
