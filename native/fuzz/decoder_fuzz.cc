@@ -1,5 +1,6 @@
 // libFuzzer target: the program decoder/validator (native/src/decode*.cc) and, for encodings it
-// accepts, its image (image.h) and one run of the executor — plain C++, no N-API. Input layout (native/fuzz/README.md):
+// accepts, its image (image.h) and one run of the executor (unless its loops may run long or
+// forever) — plain C++, no N-API. Input layout (native/fuzz/README.md):
 //   u32 nconst | nconst × f64 constants | the rest as i32 encoding words
 // Built by scripts/fuzz.sh with clang -fsanitize=fuzzer,address,undefined.
 #include <cmath>
@@ -10,6 +11,32 @@
 #include "image.h"
 
 using namespace wg;
+
+namespace {
+
+/**
+ * iterations a run may take at most (loop trip counts multiplied through the nesting), or −1 when a
+ * whileLoop has no maxIterations: a mutated encoding may hold a loop that runs for hours or never ends
+ */
+double iterationBound(const ImageView& v) {
+  double worst = 1;
+  for (int32_t i = 0; i < v.h->nsteps; i++) {
+    if (v.steps[i].kind != K_LOOP) continue;
+    const i64* p = v.plan + v.steps[i].planOff;
+    if (p[0] != LK_SCAN && !p[7]) return -1;
+    double body = 1;
+    for (int k = 0; k < 3; k++) {
+      if (p[9 + k] < 0) continue;
+      const double b = iterationBound(subView(v, p[9 + k]));
+      if (b < 0) return -1;
+      body += b;
+    }
+    worst += double(p[6] + 1) * body;
+  }
+  return worst;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 4) return 0;
@@ -32,7 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const int32_t nin = P.v.h->nin, nout = P.v.h->nout;
-  if (P.memoryBytes() < (i64(1) << 26) && P.v.h->ioValues < (i64(1) << 22)) {
+  const double bound = iterationBound(P.v);
+  if (P.memoryBytes() < (i64(1) << 26) && P.v.h->ioValues < (i64(1) << 22) && bound >= 0 && bound < 1e6) {
     std::vector<std::vector<double>> in(nin), out(nout);
     std::vector<const double*> ip;
     std::vector<double*> op;
