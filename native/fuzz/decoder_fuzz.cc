@@ -12,32 +12,6 @@
 
 using namespace wg;
 
-namespace {
-
-/**
- * iterations a run may take at most (loop trip counts multiplied through the nesting), or −1 when a
- * whileLoop has no maxIterations: a mutated encoding may hold a loop that runs for hours or never ends
- */
-double iterationBound(const ImageView& v) {
-  double worst = 1;
-  for (int32_t i = 0; i < v.h->nsteps; i++) {
-    if (v.steps[i].kind != K_LOOP) continue;
-    const i64* p = v.plan + v.steps[i].planOff;
-    if (p[0] != LK_SCAN && !p[7]) return -1;
-    double body = 1;
-    for (int k = 0; k < 3; k++) {
-      if (p[9 + k] < 0) continue;
-      const double b = iterationBound(subView(v, p[9 + k]));
-      if (b < 0) return -1;
-      body += b;
-    }
-    worst += double(p[6] + 1) * body;
-  }
-  return worst;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 4) return 0;
   uint32_t nconst;

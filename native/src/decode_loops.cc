@@ -17,6 +17,7 @@
 //   (8 values), from the program's memory; state = Σ carry sizes (+ Σ sum sizes for whileVjp).
 // Every body is pinned: its inputs [0, nConst) are never written, so a loop copies them once.
 #include <algorithm>
+#include <string>
 #include "decoder.h"
 
 namespace wg {
@@ -56,7 +57,10 @@ bool Decoder::loopBody(const char* role, size_t* at, int32_t pinned, int32_t* in
   if (depth + 1 > kMaxDepth) return fail(S_FORMAT, "%s: loops nest deeper than %d", role, kMaxDepth);
   Error e;
   Program* B = decodeAt(attrs.data() + *at + 1, n, ctx, depth + 1, pinned, &e);
-  if (!B) return fail(e.status, "%s (instruction %d): %s", role, e.instr, e.message.c_str());
+  if (!B) {  // the body's message, after where the body sits (not cut to a fixed length: bodies nest)
+    if (err.status == S_OK) err = Error{e.status, cur, std::string(role) + " (instruction " + std::to_string(e.instr) + "): " + e.message};
+    return false;
+  }
   *at += 1 + size_t(n);
   *index = int32_t(P->subs.size());
   P->subs.emplace_back(B);

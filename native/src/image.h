@@ -129,6 +129,12 @@ void releaseArena(ArenaHeader* h);
 Error runImage(const ImageView& v, const ArenaView& a, const double* const* in, const i64* inLen, double* const* out,
                const i64* outLen);
 
+/**
+ * iterations a run of v may take at most (loop trip counts multiplied through the nesting), or −1
+ * when a whileLoop has no maxIterations: harnesses that run arbitrary encodings skip long runs
+ */
+double iterationBound(const ImageView& v);
+
 /** An image and one arena in plain C++ memory (C++ tests, fuzz target); calloc'd like V8's buffers. */
 struct OwnedProgram {
   void* image = nullptr;

@@ -191,10 +191,10 @@ export class NativeProgram {
     return outs;
   }
 
-  /** steps, scalar ops, bytes of one arena (memoryBytes) and of the image, SIMD level */
+  /** steps, scalar ops, bytes of one arena (memoryBytes, loop bodies' regions included) and of the image, SIMD level, loop bodies */
   info() {
     const i = this.#image && this.#addon.info(this.#image);
-    return i ? { steps: i.steps, scalarOps: i.scalarOps, memoryBytes: i.memoryBytes, imageBytes: i.imageBytes, simd: i.simd } : this.disposed();
+    return i ? { steps: i.steps, scalarOps: i.scalarOps, memoryBytes: i.memoryBytes, imageBytes: i.imageBytes, simd: i.simd, bodies: i.bodies } : this.disposed();
   }
 
   private raise(err: AddonError, what: string): never {
