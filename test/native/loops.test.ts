@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import * as w from '../../src/index.js';
-import { backendRuns } from '../../src/backends/index.js';
+import { backendRuns, nativeRefusal } from '../../src/backends/index.js';
 import { programFor } from '../../src/backends/native/program.js';
 import { traceFunction } from '../../src/transforms/trace-fn.js';
 import { vjpGraph } from '../../src/transforms/vjp.js';
@@ -87,6 +87,29 @@ describeNative('loop programs run natively', (addon) => {
       expect(info.bodies.length).toBeGreaterThanOrEqual(g === fwd ? 1 : 2);
       for (const b of info.bodies) { expect(b.steps).toBe(1); expect(b.scalarOps).toBeGreaterThan(10); }
     }
+  });
+
+  it('a loop whose body calls an opaque (JS) function runs as a JS segment between native stretches', () => {
+    const twice = w.opaque((v) => v.map((t) => t * 2), { shape: (s) => s, vjp: (g) => [w.mul(g, 2)] });
+    const f = (x: T) => w.sum(w.exp(w.scan((c: T) => [twice(w.sin(c)), null], w.mul(x, 0.1), null, { length: 3 })[0] as T));
+    const want = (w.setBackend('ts'), flat(w.valueAndGrad(f)([0.3, 0.2])));
+    w.setBackend('native');
+    const before = backendRuns();
+    const got = flat(w.valueAndGrad(f)([0.3, 0.2]));
+    expect(backendRuns().segmented).toBeGreaterThan(before.segmented);
+    expect(closeArrays(Float64Array.from(want), Float64Array.from(got), 1e-13, 1e-15)).toBeNull();
+  });
+
+  it("the 'check' backend runs loop programs natively and finds no mismatch", () => {
+    w.setBackend('check');
+    for (const p of LOOP_PROGRAMS.slice(0, 12)) expect(() => w.valueAndGrad(p.f, { argnums: p.args.map((_, i) => i) })(...p.args)).not.toThrow();
+    w.setBackend('native');
+  });
+
+  it('a scan longer than the Int32 words hold is left to the TS backend (a refusal, not an error)', () => {
+    const f = (x: T) => w.scan((c: T) => [w.add(c, 1), null], x, null, { length: 2 ** 31 })[0] as T;
+    const g = traceFunction(f, [0], 'test').graph;
+    expect(nativeRefusal(g)).toMatch(/a scan of 2147483648 iterations/);
   });
 
   it('many concurrent async evaluations of a loop program equal the sync ones', async () => {

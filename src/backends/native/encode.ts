@@ -51,6 +51,12 @@ function attrWords(e: Eqn, fold: readonly boolean[]): number[] {
   }
 }
 
+/** e's attribute words; a loop's bodies are planned and encoded, their constants appended to bodyConsts */
+function instrAttrs(e: Eqn, fold: readonly boolean[], bodyConsts: Float64Array[]): { words: number[]; overflow: string | null } {
+  if (!LOOP_OPS.has(e.op.name)) return { words: attrWords(e, fold), overflow: null };
+  return loopWords(e, (b, pinned) => encodeGraph(tsPlan(b), { pinned }), bodyConsts);
+}
+
 /** Free arena blocks: exact-size stacks for small sizes, best fit (with splitting) for the rest. */
 class Arena {
   top: number;
@@ -196,15 +202,10 @@ export function encodeGraph(g: Graph, opts: EncodeOptions = {}): Encoded {
   const eqnOf: Eqn[] = [];
   const bodyConsts: Float64Array[] = [];
   let bodyOverflow: string | null = null;
-  const encodeBody = (b: Graph, pinned: number) => encodeGraph(tsPlan(b), { pinned });
   eqns.forEach((e, i) => {
     if (!live[i]) return;
-    let at: number[];
-    if (LOOP_OPS.has(e.op.name)) {
-      const l = loopWords(e, encodeBody, bodyConsts);
-      bodyOverflow ??= l.overflow;
-      at = l.words;
-    } else at = attrWords(e, folds[i]);
+    const { words: at, overflow } = instrAttrs(e, folds[i], bodyConsts);
+    bodyOverflow ??= overflow;
     words.push(e.op.id, operands[i].length, id[e.out]);
     for (const v of operands[i]) words.push(id[v]);
     words.push(at.length);

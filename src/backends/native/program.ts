@@ -272,6 +272,9 @@ const INT32_MAX = 2 ** 31 - 1, MAX_RANK = 16;
 /** why the addon cannot represent a planned graph (loop bodies included), by kind (one notice per kind), or null */
 function refusalOf(p: Graph): { kind: 'rank' | 'size'; reason: string } | null {
   for (const e of p.eqns) {
+    if (e.op.name === 'scan' && e.attrs.length > INT32_MAX) {
+      return { kind: 'size', reason: `a scan of ${e.attrs.length} iterations: more than the native addon's Int32 encoding holds` };
+    }
     for (const b of loopBodies(e)) {
       const r = refusalOf(tsPlan(b));
       if (r) return { kind: r.kind, reason: `in a ${e.op.name} body, ${r.reason}` };
