@@ -11,6 +11,9 @@ import { pathToFileURL } from 'node:url';
 import * as w from '../../src/index.js';
 import { backendRuns, nativeRefusal } from '../../src/backends/index.js';
 import { programFor } from '../../src/backends/native/program.js';
+import { encodeGraph } from '../../src/backends/native/encode.js';
+import { tsPlan } from '../../src/program/plan.js';
+import { sizeOf } from '../../src/core/shape.js';
 import { traceFunction } from '../../src/transforms/trace-fn.js';
 import { vjpGraph } from '../../src/transforms/vjp.js';
 import { reroll } from '../../src/program/reroll.js';
@@ -110,6 +113,23 @@ describeNative('loop programs run natively', (addon) => {
     const f = (x: T) => w.scan((c: T) => [w.add(c, 1), null], x, null, { length: 2 ** 31 })[0] as T;
     const g = traceFunction(f, [0], 'test').graph;
     expect(nativeRefusal(g)).toMatch(/a scan of 2147483648 iterations/);
+  });
+
+  it('one image, two arenas: a loop running on the thread pool and one on the main thread stay independent', async () => {
+    const { grad, inputs } = graphsOf({ name: 'W3', f: ode(3000).f as (p: T) => T, args: ode(3000).args, exact: true });
+    const { enc, consts } = encodeGraph(tsPlan(grad));
+    const image = addon.decode(enc, consts) as ArrayBuffer;
+    const a1 = addon.arena(image) as ArrayBuffer, a2 = addon.arena(image) as ArrayBuffer;
+    const outs = () => grad.outputs.map((v) => new Float64Array(sizeOf(grad.shapes[v])));
+    const other = inputs.map((x) => x.map((v) => v * 1.01));
+    const want = [outs(), outs()];
+    expect(addon.run(image, a1, inputs, want[0])).toBe(0);
+    expect(addon.run(image, a1, other, want[1])).toBe(0);
+    const pending = outs();
+    const job = addon.runAsync(image, a2, inputs, pending);   // on the pool, arena a2
+    for (let k = 0; k < 20; k++) { const o = outs(); expect(addon.run(image, a1, other, o)).toBe(0); expect(bits(flat(o))).toBe(bits(flat(want[1]))); }
+    expect(await job).toBeNull();
+    expect(bits(flat(pending))).toBe(bits(flat(want[0])));
   });
 
   it('many concurrent async evaluations of a loop program equal the sync ones', async () => {
