@@ -456,6 +456,8 @@ bool profiling() {
 
 namespace detail {
 
+void runScalarBlock(double* m, const SOp* s, const SOp* e) { runScalars(m, s, e); }
+
 bool runSteps(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err, double* times) {
   Exec X{v.K, A, mem, ext};
   const KernelTable* K = v.K;

@@ -20,6 +20,9 @@ inline double* locate(double* mem, double* const* ext, i64 loc) {
  */
 bool runSteps(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err, double* times);
 
+/** the 0-d instructions [s, e) over memory m (the tight scalar loop of K_SCALARS steps) */
+void runScalarBlock(double* m, const SOp* s, const SOp* e);
+
 /** one K_LOOP step of v (plan: decode_loops.cc); err->instr is the step's instruction */
 bool runLoop(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, const Step& s, const i64* p, Error* err);
 

@@ -53,7 +53,12 @@ struct Frame {
       const IoEntry& e = v.io[k];
       if (e.aux >= 0) move(mem + e.aux, ext[k], e.size);
     }
-    if (!runSteps(v, *A, mem, ext, err, nullptr)) return false;
+    if (h.nsteps == 1 && v.steps[0].kind == K_SCALARS) {  // a 0-d body: straight into the tight scalar loop
+      const i64* p = v.plan + v.steps[0].planOff;
+      runScalarBlock(mem, v.sops + p[0], v.sops + p[1]);
+    } else if (!runSteps(v, *A, mem, ext, err, nullptr)) {
+      return false;
+    }
     for (int32_t k = 0; k < h.nout; k++) {
       const IoEntry& e = v.io[h.nin + k];
       if (!e.aux) move(ext[h.nin + k], locate(mem, ext, e.loc), e.size);
