@@ -7,8 +7,11 @@
 //   2. Memory of a 100 000-step scan with a 64-element carry: p.stats.memoryBytes with
 //      checkpoint 'sqrt' vs 'none' (and the time of one valueAndGrad).
 // Each figure: median over rounds; within a round the variants run in turn (≥ 2 warm-up calls each).
+// Wall time, and CPU time of this process (on a shared machine, wall time also counts the time
+// spent waiting for a core; CPU time does not).
 //   npx tsx bench/loops.ts [--rounds N] [--json out.json]
 import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import * as w from '../src/index.js';
 import { ode } from './workloads.js';
 import { setReroll } from '../src/program/reroll.js';
@@ -25,20 +28,25 @@ const jsonOut = flag('--json', '');
 if (!w.nativeInfo().available) throw new Error(`the native addon is not available: ${w.nativeInfo().reason}`);
 w.setBackend('native');
 
-/** ms per call: the median of `rounds` samples, each the mean of a batch lasting ≥ 20 ms */
-function sampler(f: () => unknown): { sample(): void; median(): number } {
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+
+/** ms per call, wall and CPU: medians of `rounds` samples, each the mean of a batch lasting ≥ 20 ms */
+function sampler(f: () => unknown): { sample(): void; median(): number; cpu(): number } {
   f(); f();
   const t0 = performance.now();
   f();
   const batch = Math.max(1, Math.ceil(20 / Math.max(performance.now() - t0, 1e-3)));
-  const samples: number[] = [];
+  const wall: number[] = [], cpu: number[] = [];
   return {
     sample() {
-      const s = performance.now();
+      const s = performance.now(), c = cpuMs();
       for (let i = 0; i < batch; i++) f();
-      samples.push((performance.now() - s) / batch);
+      wall.push((performance.now() - s) / batch);
+      cpu.push((cpuMs() - c) / batch);
     },
-    median() { const s = [...samples].sort((a, b) => a - b); return s[s.length >> 1]; },
+    median: () => median(wall),
+    cpu: () => median(cpu),
   };
 }
 
@@ -60,7 +68,11 @@ function w3(): Record<string, number> {
   const s = { segments: sampler(() => segments.valueAndGrad(...W.args)), native: sampler(() => native.valueAndGrad(...W.args)), unrolled: sampler(() => unrolled.valueAndGrad(...W.args)) };
   for (let r = 0; r < rounds; r++) for (const x of Object.values(s)) x.sample();
   console.log(`W3 loops: ${native.stats.loops} (rolled) / ${unrolled.stats.loops} (unrolled); memoryBytes ${native.stats.memoryBytes} / ${unrolled.stats.memoryBytes}`);
-  return { segments: s.segments.median(), native: s.native.median(), unrolled: s.unrolled.median(), nativeBytes: native.stats.memoryBytes, unrolledBytes: unrolled.stats.memoryBytes };
+  return {
+    segments: s.segments.median(), native: s.native.median(), unrolled: s.unrolled.median(),
+    segmentsCpu: s.segments.cpu(), nativeCpu: s.native.cpu(), unrolledCpu: s.unrolled.cpu(),
+    nativeBytes: native.stats.memoryBytes, unrolledBytes: unrolled.stats.memoryBytes,
+  };
 }
 
 function memory(steps: number): Record<string, number> {
@@ -87,11 +99,11 @@ function memory(steps: number): Record<string, number> {
 const r3 = w3();
 const mem = memory(100_000);
 console.log(`\nW3 compiled native valueAndGrad replay (ode, 1000 steps; median of ${rounds} rounds)`);
-console.log(table(['variant', 'ms'], [
-  ['rolled, loop as a JS segment (before)', fmt(r3.segments)],
-  ['rolled, loop on the native executor (after)', fmt(r3.native)],
-  ['unrolled (WENGERT_REROLL=0)', fmt(r3.unrolled)],
-  ['README before loops existed (unrolled)', '0.615'],
+console.log(table(['variant', 'ms (wall)', 'ms (CPU)'], [
+  ['rolled, loop as a JS segment (before)', fmt(r3.segments), fmt(r3.segmentsCpu)],
+  ['rolled, loop on the native executor (after)', fmt(r3.native), fmt(r3.nativeCpu)],
+  ['unrolled (WENGERT_REROLL=0)', fmt(r3.unrolled), fmt(r3.unrolledCpu)],
+  ['README before loops existed (unrolled)', '0.615', ''],
 ]));
 console.log(`\nscan of 100 000 steps, 64-element carry: p.stats.memoryBytes and one valueAndGrad`);
 console.log(table(['checkpoint', 'memoryBytes', 'ms'], [
@@ -99,4 +111,5 @@ console.log(table(['checkpoint', 'memoryBytes', 'ms'], [
   ['sqrt', mem.sqrtBytes.toLocaleString('en'), fmt(mem.sqrtMs)],
 ]));
 console.log(`'none' / 'sqrt' = ${(mem.noneBytes / mem.sqrtBytes).toFixed(1)}×`);
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), simd: w.nativeInfo().simd, rounds, w3: r3, memory: mem }, null, 2) + '\n');
+console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), simd: w.nativeInfo().simd, rounds, loadavg: loadavg(), w3: r3, memory: mem }, null, 2) + '\n');
