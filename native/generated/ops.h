@@ -5,6 +5,29 @@
 
 namespace wg {
 
+// the encoding (src/backends/native/format.ts): first word and layout version
+constexpr int32_t kMagic = 0x57474e31;
+constexpr int32_t kVersion = 3;
+
+/** Status codes returned to TS (src/backends/native/format.ts STATUS_CODES). */
+enum Status : int32_t {
+  S_OK = 0,  // success
+  S_FORMAT = 1,  // header, section lengths, truncated buffer, wrong typed-array type
+  S_OP = 2,  // unknown op id, wrong arity, or an op the addon does not run
+  S_OPERAND = 3,  // operand or output variable out of range / not yet defined / redefined
+  S_SHAPE = 4,  // shapes that do not fit the op's shape rule
+  S_ATTR = 5,  // attribute values out of range
+  S_MEMORY = 6,  // buffer offsets out of bounds, illegal aliasing
+  S_CONST = 7,  // constant payload of the wrong length
+  S_ALLOC = 8,  // allocation failed
+  S_ARGS = 9,  // run: wrong number, type or length of input/output arrays
+  S_INDEX = 10,  // run: gather/scatter index not an integer in range
+  S_BUSY = 11,  // run: program already running (re-entrancy)
+  S_ITERATIONS = 12,  // run: a whileLoop did not end within its maxIterations
+};
+constexpr int32_t kStatusCount = 13;
+constexpr const char* kStatusNames[kStatusCount] = {"ok", "format", "op", "operand", "shape", "attr", "memory", "const", "alloc", "args", "index", "busy", "iterations"};
+
 enum OpId : int32_t {
   OP_neg = 0,
   OP_square = 1,
@@ -71,69 +94,87 @@ constexpr int32_t kOpCount = 60;
 
 enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7 };
 
-// name, family, arity (-1 = variadic), per op id
-struct OpInfo { const char* name; Family family; int8_t arity; };
+// X-macro lists per family: X(name) for each op of the family, in id order
+#define WG_OPS_UNARY(X) X(neg) X(square) X(sqrt) X(exp) X(expm1) X(log) X(log1p) X(sin) X(cos) X(tan) X(asin) X(acos) X(atan) X(sinh) X(cosh) X(tanh) X(sigmoid) X(softplus) X(relu) X(abs) X(sign) X(stopGradient)
+constexpr int32_t kCount_unary = 22;
+#define WG_OPS_BINARY(X) X(add) X(sub) X(mul) X(div) X(pow) X(atan2) X(maximum) X(minimum) X(cmul) X(less) X(lessEqual) X(greater) X(greaterEqual) X(equal) X(notEqual)
+constexpr int32_t kCount_binary = 15;
+#define WG_OPS_TERNARY(X) X(where) X(clip)
+constexpr int32_t kCount_ternary = 2;
+#define WG_OPS_REDUCE(X) X(sum) X(max) X(min) X(prod)
+constexpr int32_t kCount_reduce = 4;
+#define WG_OPS_MATMUL(X) X(matmul) X(matmulT)
+constexpr int32_t kCount_matmul = 2;
+#define WG_OPS_LAYOUT(X) X(reshape) X(broadcastTo) X(transpose) X(slice) X(pad) X(concat) X(part)
+constexpr int32_t kCount_layout = 7;
+#define WG_OPS_GATHER(X) X(gather) X(scatterAdd)
+constexpr int32_t kCount_gather = 2;
+#define WG_OPS_NONE(X) X(customCall) X(opaque) X(fused) X(scan) X(whileLoop) X(whileVjp)
+constexpr int32_t kCount_none = 6;
+
+// name, family, arity (-1 = variadic), attribute words (op.nativeLayout), per op id
+struct OpInfo { const char* name; Family family; int8_t arity; const char* attrs; };
 constexpr OpInfo kOps[kOpCount] = {
-  {"neg", FAM_unary, 1},
-  {"square", FAM_unary, 1},
-  {"sqrt", FAM_unary, 1},
-  {"exp", FAM_unary, 1},
-  {"expm1", FAM_unary, 1},
-  {"log", FAM_unary, 1},
-  {"log1p", FAM_unary, 1},
-  {"sin", FAM_unary, 1},
-  {"cos", FAM_unary, 1},
-  {"tan", FAM_unary, 1},
-  {"asin", FAM_unary, 1},
-  {"acos", FAM_unary, 1},
-  {"atan", FAM_unary, 1},
-  {"sinh", FAM_unary, 1},
-  {"cosh", FAM_unary, 1},
-  {"tanh", FAM_unary, 1},
-  {"sigmoid", FAM_unary, 1},
-  {"softplus", FAM_unary, 1},
-  {"relu", FAM_unary, 1},
-  {"abs", FAM_unary, 1},
-  {"sign", FAM_unary, 1},
-  {"stopGradient", FAM_unary, 1},
-  {"add", FAM_binary, 2},
-  {"sub", FAM_binary, 2},
-  {"mul", FAM_binary, 2},
-  {"div", FAM_binary, 2},
-  {"pow", FAM_binary, 2},
-  {"atan2", FAM_binary, 2},
-  {"maximum", FAM_binary, 2},
-  {"minimum", FAM_binary, 2},
-  {"cmul", FAM_binary, 2},
-  {"less", FAM_binary, 2},
-  {"lessEqual", FAM_binary, 2},
-  {"greater", FAM_binary, 2},
-  {"greaterEqual", FAM_binary, 2},
-  {"equal", FAM_binary, 2},
-  {"notEqual", FAM_binary, 2},
-  {"where", FAM_ternary, 3},
-  {"clip", FAM_ternary, 3},
-  {"sum", FAM_reduce, 1},
-  {"max", FAM_reduce, 1},
-  {"min", FAM_reduce, 1},
-  {"prod", FAM_reduce, 1},
-  {"reshape", FAM_layout, 1},
-  {"broadcastTo", FAM_layout, 1},
-  {"transpose", FAM_layout, 1},
-  {"slice", FAM_layout, 1},
-  {"pad", FAM_layout, 1},
-  {"concat", FAM_layout, -1},
-  {"gather", FAM_gather, 2},
-  {"scatterAdd", FAM_gather, 2},
-  {"matmul", FAM_matmul, 2},
-  {"customCall", FAM_none, -1},
-  {"opaque", FAM_none, -1},
-  {"fused", FAM_none, -1},
-  {"matmulT", FAM_matmul, 2},
-  {"part", FAM_layout, 1},
-  {"scan", FAM_none, -1},
-  {"whileLoop", FAM_none, -1},
-  {"whileVjp", FAM_none, -1},
+  {"neg", FAM_unary, 1, ""},
+  {"square", FAM_unary, 1, ""},
+  {"sqrt", FAM_unary, 1, ""},
+  {"exp", FAM_unary, 1, ""},
+  {"expm1", FAM_unary, 1, ""},
+  {"log", FAM_unary, 1, ""},
+  {"log1p", FAM_unary, 1, ""},
+  {"sin", FAM_unary, 1, ""},
+  {"cos", FAM_unary, 1, ""},
+  {"tan", FAM_unary, 1, ""},
+  {"asin", FAM_unary, 1, ""},
+  {"acos", FAM_unary, 1, ""},
+  {"atan", FAM_unary, 1, ""},
+  {"sinh", FAM_unary, 1, ""},
+  {"cosh", FAM_unary, 1, ""},
+  {"tanh", FAM_unary, 1, ""},
+  {"sigmoid", FAM_unary, 1, ""},
+  {"softplus", FAM_unary, 1, ""},
+  {"relu", FAM_unary, 1, ""},
+  {"abs", FAM_unary, 1, ""},
+  {"sign", FAM_unary, 1, ""},
+  {"stopGradient", FAM_unary, 1, ""},
+  {"add", FAM_binary, 2, ""},
+  {"sub", FAM_binary, 2, ""},
+  {"mul", FAM_binary, 2, ""},
+  {"div", FAM_binary, 2, ""},
+  {"pow", FAM_binary, 2, ""},
+  {"atan2", FAM_binary, 2, ""},
+  {"maximum", FAM_binary, 2, ""},
+  {"minimum", FAM_binary, 2, ""},
+  {"cmul", FAM_binary, 2, ""},
+  {"less", FAM_binary, 2, ""},
+  {"lessEqual", FAM_binary, 2, ""},
+  {"greater", FAM_binary, 2, ""},
+  {"greaterEqual", FAM_binary, 2, ""},
+  {"equal", FAM_binary, 2, ""},
+  {"notEqual", FAM_binary, 2, ""},
+  {"where", FAM_ternary, 3, ""},
+  {"clip", FAM_ternary, 3, ""},
+  {"sum", FAM_reduce, 1, "keepDims naxes axes[naxes]"},
+  {"max", FAM_reduce, 1, "keepDims naxes axes[naxes]"},
+  {"min", FAM_reduce, 1, "keepDims naxes axes[naxes]"},
+  {"prod", FAM_reduce, 1, "keepDims naxes axes[naxes]"},
+  {"reshape", FAM_layout, 1, ""},
+  {"broadcastTo", FAM_layout, 1, ""},
+  {"transpose", FAM_layout, 1, "perm[rank]"},
+  {"slice", FAM_layout, 1, "begin[rank]"},
+  {"pad", FAM_layout, 1, "before[rank]"},
+  {"concat", FAM_layout, -1, "axis"},
+  {"gather", FAM_gather, 2, "axis"},
+  {"scatterAdd", FAM_gather, 2, "axis size"},
+  {"matmul", FAM_matmul, 2, "transposeA transposeB"},
+  {"customCall", FAM_none, -1, ""},
+  {"opaque", FAM_none, -1, ""},
+  {"fused", FAM_none, -1, "nin scalarIn[nin] ncode (op nargs args[nargs])[ncode] nouts outs[nouts]"},
+  {"matmulT", FAM_matmul, 2, "transposeA transposeB"},
+  {"part", FAM_layout, 1, ""},
+  {"scan", FAM_none, -1, ""},
+  {"whileLoop", FAM_none, -1, ""},
+  {"whileVjp", FAM_none, -1, ""},
 };
 
 }  // namespace wg

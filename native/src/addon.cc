@@ -22,6 +22,10 @@
 #include "image.h"
 #include "kernels/math_ref.h"
 
+namespace wg {
+void codegenExports(Napi::Env env, Napi::Object exports);  // codegen/napi.cc
+}
+
 namespace {
 
 using namespace wg;
@@ -308,6 +312,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("encodingVersion", Napi::Number::New(env, kVersion));
   exports.Set("imageVersion", Napi::Number::New(env, kImageVersion));
   exports.Set("_mathTest", wg::mathTestExports(env));  // test-only (test/native/math.test.ts)
+  wg::codegenExports(env, exports);  // test-only (test/native/math.test.ts)
   return exports;
 }
 

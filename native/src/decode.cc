@@ -193,6 +193,10 @@ bool Decoder::shapeElementwise(int32_t out, const int32_t* ins, int32_t nin) {
 }
 
 bool Decoder::scalarStep(int32_t op, int32_t out, uint32_t a, uint32_t b, uint32_t c) {
+  // the 0-d loop (exec.cc) and generated code have a handler for exactly these
+  const bool elementwise = op >= 0 && op < kOpCount &&
+                           (kOps[op].family == FAM_unary || kOps[op].family == FAM_binary || kOps[op].family == FAM_ternary);
+  if (op != SC_COPY && !elementwise) return fail(S_OP, "op %d has no 0-d handler", op);
   if (P->steps.empty() || P->steps.back().kind != K_SCALARS) {
     P->steps.push_back(Step{K_SCALARS, cur, -1, int32_t(P->plan.size())});
     P->plan.push_back(i64(P->sops.size()));

@@ -45,40 +45,21 @@ bool Decoder::instruction(int32_t idx) {
   attrs.assign(enc + at, enc + at + nattr);
   at += nattr;
   bool ok = false;
-  switch (OpId(op)) {
-    case OP_neg: case OP_square: case OP_sqrt: case OP_exp: case OP_expm1: case OP_log: case OP_log1p:
-    case OP_sin: case OP_cos: case OP_tan: case OP_asin: case OP_acos: case OP_atan: case OP_sinh:
-    case OP_cosh: case OP_tanh: case OP_sigmoid: case OP_softplus: case OP_relu: case OP_abs: case OP_sign:
-    case OP_stopGradient:
-    case OP_add: case OP_sub: case OP_mul: case OP_div: case OP_pow: case OP_atan2: case OP_maximum:
-    case OP_minimum: case OP_cmul: case OP_less: case OP_lessEqual: case OP_greater: case OP_greaterEqual:
-    case OP_equal: case OP_notEqual:
-    case OP_where: case OP_clip:
-      ok = unary(op, out);
+  // dispatch by family (generated/ops.h): every family is handled (-Werror=switch); the ops of
+  // family none are named one by one and any other op of it is refused, never run as something else
+  switch (info.family) {
+    case FAM_unary: case FAM_binary: case FAM_ternary: ok = unary(op, out); break;
+    case FAM_reduce: ok = reduce(op, out); break;
+    case FAM_matmul: ok = matmul(out); break;
+    case FAM_layout:
+      ok = op == OP_part ? fail(S_OP, "%s is lowered to slice + reshape by the planner, not run by the native executor", info.name)
+                         : layout(op, out);
       break;
-    case OP_sum: case OP_max: case OP_min: case OP_prod:
-      ok = reduce(op, out);
-      break;
-    case OP_matmul: case OP_matmulT:
-      ok = matmul(out);
-      break;
-    case OP_reshape: case OP_broadcastTo: case OP_transpose: case OP_slice: case OP_pad: case OP_concat:
-      ok = layout(op, out);
-      break;
-    case OP_gather: case OP_scatterAdd:
-      ok = gather(op, out);
-      break;
-    case OP_fused:
-      ok = fused(out);
-      break;
-    case OP_customCall: case OP_opaque:
-      ok = fail(S_OP, "%s runs JS code and has no native kernel", info.name);
-      break;
-    case OP_part:  // lowered to slice + reshape by the planner
-      ok = fail(S_OP, "%s is not run by the native executor", info.name);
-      break;
-    case OP_scan: case OP_whileLoop: case OP_whileVjp:
-      ok = loop(op, out);
+    case FAM_gather: ok = gather(op, out); break;
+    case FAM_none:
+      if (op == OP_fused) ok = fused(out);
+      else if (isLoop) ok = loop(op, out);
+      else ok = fail(S_OP, "%s has no native kernel (it runs JS code)", info.name);
       break;
   }
   if (ok) defined[out] = 2;
@@ -155,7 +136,7 @@ bool Decoder::reduce(int32_t op, int32_t out) {
   const int32_t r = V(x).rank;
   if (attrs.size() < 2 || (attrs[0] != 0 && attrs[0] != 1) || attrs[1] < 0 || attrs[1] > r ||
       int32_t(attrs.size()) != 2 + attrs[1]) {
-    return fail(S_ATTR, "%s: expected [keepDims, naxes, axes…] attributes", name);
+    return fail(S_ATTR, "%s: expected attributes [%s]", name, kOps[op].attrs);
   }
   const bool keep = attrs[0] == 1;
   bool red[kMaxRank] = {};
@@ -207,7 +188,7 @@ bool Decoder::reduce(int32_t op, int32_t out) {
 
 bool Decoder::matmul(int32_t out) {
   if (attrs.size() != 2 || (attrs[0] != 0 && attrs[0] != 1) || (attrs[1] != 0 && attrs[1] != 1)) {
-    return fail(S_ATTR, "matmul: expected [transposeA, transposeB] attributes of 0 or 1");
+    return fail(S_ATTR, "matmul: expected attributes [%s] of 0 or 1", kOps[OP_matmul].attrs);
   // matmul and matmulT share the kernel: matmulT carries the flags, matmul's come from the encoder
   }
   const int32_t a = ins[0], b = ins[1];

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <ctime>
 #include "exec.h"
+#include "codegen/code.h"
 #include "kernels/scalar.h"
 
 namespace wg {
@@ -56,30 +57,21 @@ void recordProfile(const ImageView& v, const std::vector<double>& t) {
 // Direct threading (GCC labels as values): every handler ends in its own indirect jump, which
 // the branch predictor learns per handler; a 0-d op costs a few ns instead of a switch mispredict.
 void runScalars(double* __restrict m, const SOp* s, const SOp* e) {
-#define WG_OPS(X)                                                                                   \
-  X(neg, -x) X(square, x * x) X(sqrt, sqrt(x)) X(exp, exp(x)) X(expm1, expm1(x)) X(log, log(x))      \
-  X(log1p, log1p(x)) X(sin, sin(x)) X(cos, cos(x)) X(tan, tan(x)) X(asin, asin(x)) X(acos, acos(x))  \
-  X(atan, atan(x)) X(sinh, sinh(x)) X(cosh, cosh(x)) X(tanh, tanh(x)) X(sigmoid, wg_sigmoid(x))      \
-  X(softplus, wg_softplus(x)) X(relu, wg_relu(x)) X(abs, fabs(x)) X(sign, wg_sign(x))                \
-  X(stopGradient, x) X(add, x + m[s->b]) X(sub, x - m[s->b]) X(mul, x * m[s->b])                     \
-  X(div, x / m[s->b]) X(pow, wg_pow(x, m[s->b])) X(atan2, atan2(x, m[s->b]))                         \
-  X(maximum, wg_maximum(x, m[s->b])) X(minimum, wg_minimum(x, m[s->b])) X(cmul, wg_cmul(x, m[s->b]))  \
-  X(less, x < m[s->b] ? 1.0 : 0.0) X(lessEqual, x <= m[s->b] ? 1.0 : 0.0)                           \
-  X(greater, x > m[s->b] ? 1.0 : 0.0) X(greaterEqual, x >= m[s->b] ? 1.0 : 0.0)                     \
-  X(equal, x == m[s->b] ? 1.0 : 0.0) X(notEqual, x != m[s->b] ? 1.0 : 0.0)                          \
-  X(where, wg_where(x, m[s->b], m[s->c])) X(clip, wg_clip(x, m[s->b], m[s->c]))
-  // the jump table is filled once (label addresses exist only inside this function); pool threads
-  // may get here together, so the first fill is guarded (double-checked, release/acquire)
+  // one handler per op of the elementwise families (generated lists): the decoder makes 0-d
+  // instructions of these families only, so every op it can emit has its handler
   static void* handlers[kOpCount + 1];
   static std::atomic<bool> ready{false};
   static std::mutex filling;
+  // the jump table is filled once (label addresses exist only inside this function); pool threads
+  // may get here together, so the first fill is guarded (double-checked, release/acquire)
   if (!ready.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> lock(filling);
     if (!ready.load(std::memory_order_relaxed)) {
-      for (int i = 0; i < kOpCount + 1; i++) handlers[i] = &&h_copy;
-#define WG_SET(N, E) handlers[OP_##N] = &&h_##N;
-      WG_OPS(WG_SET)
+      for (int i = 0; i < kOpCount + 1; i++) handlers[i] = &&h_refused;
+#define WG_SET(N) handlers[OP_##N] = &&h_##N;
+      WG_OPS_UNARY(WG_SET) WG_OPS_BINARY(WG_SET) WG_OPS_TERNARY(WG_SET)
 #undef WG_SET
+      handlers[kOpCount] = &&h_copy;
       ready.store(true, std::memory_order_release);
     }
   }
@@ -87,17 +79,24 @@ void runScalars(double* __restrict m, const SOp* s, const SOp* e) {
 #define WG_NEXT                                                                  \
   if (s == e) return;                                                            \
   x = m[s->a];                                                                   \
-  goto* handlers[s->op < kOpCount ? s->op : kOpCount + (s->op - SC_COPY)];
+  goto* handlers[s->op == SC_COPY ? kOpCount : s->op];
   WG_NEXT
-#define WG_HANDLER(N, E) h_##N : m[s->o] = (E); s++; WG_NEXT
-  WG_OPS(WG_HANDLER)
+#define WG_H1(N) h_##N : m[s->o] = wg_op_##N(x); s++; WG_NEXT
+#define WG_H2(N) h_##N : m[s->o] = wg_op_##N(x, m[s->b]); s++; WG_NEXT
+#define WG_H3(N) h_##N : m[s->o] = wg_op_##N(x, m[s->b], m[s->c]); s++; WG_NEXT
+  WG_OPS_UNARY(WG_H1)
+  WG_OPS_BINARY(WG_H2)
+  WG_OPS_TERNARY(WG_H3)
 h_copy:
   m[s->o] = x;
   s++;
   WG_NEXT
-#undef WG_HANDLER
+h_refused:  // unreachable: decodeProgram emits no other op (kept so a table slot is never wild)
+  abort();
+#undef WG_H1
+#undef WG_H2
+#undef WG_H3
 #undef WG_NEXT
-#undef WG_OPS
 }
 
 // a number as JS prints it (shortest round-trip digits, NaN, Infinity)
@@ -458,32 +457,33 @@ namespace detail {
 
 void runScalarBlock(double* m, const SOp* s, const SOp* e) { runScalars(m, s, e); }
 
-bool runSteps(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err, double* times) {
+bool runStep(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, int32_t si, Error* err) {
   Exec X{v.K, A, mem, ext};
   const KernelTable* K = v.K;
+  const Step& s = v.steps[si];
+  const i64* p = v.plan + s.planOff;
+  switch (s.kind) {
+    case K_SCALARS: runScalars(mem, v.sops + p[0], v.sops + p[1]); break;
+    case K_NOP: break;
+    case K_UNARY: K->unary[s.op](X.R(p[1]), X.R(p[0]), p[2]); break;
+    case K_BINARY:
+    case K_TERNARY: X.elementwise(s, p); break;
+    case K_REDUCE: X.reduce(p); break;
+    case K_MATMUL: X.matmul(p); break;
+    case K_COPY: X.copy(p); break;
+    case K_FUSED: X.fused(p); break;
+    case K_GATHER:
+    case K_SCATTER: return X.gather(s, p, err);
+    case K_LOOP: return runLoop(v, A, mem, ext, s, p, err);
+  }
+  return true;
+}
+
+bool runSteps(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err, double* times) {
   double t0 = times ? now() : 0;
   for (int32_t si = 0; si < v.h->nsteps; si++) {
-    const Step& s = v.steps[si];
-    const i64* p = v.plan + s.planOff;
     if (times && si > 0) { const double t = now(); times[si - 1] += t - t0; t0 = t; }
-    switch (s.kind) {
-      case K_SCALARS: runScalars(mem, v.sops + p[0], v.sops + p[1]); break;
-      case K_NOP: break;
-      case K_UNARY: K->unary[s.op](X.R(p[1]), X.R(p[0]), p[2]); break;
-      case K_BINARY:
-      case K_TERNARY: X.elementwise(s, p); break;
-      case K_REDUCE: X.reduce(p); break;
-      case K_MATMUL: X.matmul(p); break;
-      case K_COPY: X.copy(p); break;
-      case K_FUSED: X.fused(p); break;
-      case K_GATHER:
-      case K_SCATTER:
-        if (!X.gather(s, p, err)) return false;
-        break;
-      case K_LOOP:
-        if (!runLoop(v, A, mem, ext, s, p, err)) return false;
-        break;
-    }
+    if (!runStep(v, A, mem, ext, si, err)) return false;
   }
   if (times && v.h->nsteps) times[v.h->nsteps - 1] += now() - t0;
   return true;
@@ -513,7 +513,9 @@ Error runImage(const ImageView& v, const ArenaView& a, const double* const* in, 
   }
   const bool prof = profiling();
   std::vector<double> times(prof ? size_t(v.h->nsteps) : 0);
-  if (!detail::runSteps(v, a, a.mem, ext, &err, prof ? times.data() : nullptr)) return err;
+  // the compiled tier when code is attached (codegen/), else the interpreter; both give the same bits
+  const wg_program_fn code = prof ? nullptr : codeOf(v.h);
+  if (code ? !runCompiled(code, v, a, a.mem, ext, &err) : !detail::runSteps(v, a, a.mem, ext, &err, prof ? times.data() : nullptr)) return err;
   if (prof && v.h->nsteps) recordProfile(v, times);
   for (int32_t k = 0; k < nout; k++) {
     const IoEntry& e = v.io[nin + k];

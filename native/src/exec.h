@@ -20,6 +20,9 @@ inline double* locate(double* mem, double* const* ext, i64 loc) {
  */
 bool runSteps(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err, double* times);
 
+/** step si of v (what runSteps does for one step); false and err on a run-time error */
+bool runStep(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, int32_t si, Error* err);
+
 /** the 0-d instructions [s, e) over memory m (the tight scalar loop of K_SCALARS steps) */
 void runScalarBlock(double* m, const SOp* s, const SOp* e);
 

@@ -162,7 +162,7 @@ bool holds(const Frame& c, double* flag, i64 n, const Loop& L, bool* go, Error* 
   if (!c.call(err)) return false;
   *go = !(*flag == 0.0);
   if (*go && L.p[7] && n >= L.p[6]) {
-    return fail(err, S_ITER, "whileLoop: the loop did not end within maxIterations = %lld iterations", (long long)L.p[6]);
+    return fail(err, S_ITERATIONS, "whileLoop: the loop did not end within maxIterations = %lld iterations", (long long)L.p[6]);
   }
   return true;
 }

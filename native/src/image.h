@@ -33,7 +33,7 @@ namespace wg {
 constexpr uint32_t kImageMagic = 0x31494757;  // "WGI1"
 constexpr uint32_t kArenaMagic = 0x31414757;  // "WGA1"
 constexpr uint32_t kSubMagic = 0x31534757;    // "WGS1"
-constexpr uint32_t kImageVersion = 2;
+constexpr uint32_t kImageVersion = 3;
 /** programs whose inputs and outputs hold at most this many values get an io region in each arena (runPacked) */
 constexpr i64 kMaxPackedValues = 1024;
 
@@ -60,6 +60,8 @@ struct ImageHeader {
   i64 ioRegion;              // values of the arena's io region: ioValues, or 0 above kMaxPackedValues
   int32_t nreg;
   uint32_t users;            // async evaluations holding the image (atomic; not part of the tag)
+  int32_t code;              // compiled tier: slot in the code table (codegen/code.h), 0 = none (atomic; not part of the tag)
+  int32_t interpret;         // 1: run on the interpreter even with code attached (the tiers' bit comparison; atomic)
   i64 offIo, offSteps, offSops, offPlan, offConsts;   // bytes, from the image start
   i64 arenaBytes;            // the length of every arena of this image
   i64 aIo, aExt, aSpans, aRegs, aStride, aRow, aMem;  // arena sections, bytes from its start

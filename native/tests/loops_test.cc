@@ -1,5 +1,5 @@
 // Loop instructions (native/src/decode_loops.cc, exec_loops.cc) on hand-built encodings: a scan, a
-// whileLoop and a whileVjp decode and run right; maxIterations is S_ITER (the whileVjp tape freed:
+// whileLoop and a whileVjp decode and run right; maxIterations is S_ITERATIONS (the whileVjp tape freed:
 // run under ASan/LSan by scripts/sanitize.sh); a body writing its pinned constants and loops nested
 // deeper than kMaxDepth are refused; every one-word corruption and truncation is a status or a run.
 #include <cmath>
@@ -175,11 +175,11 @@ void validLoops() {
   auto V = decode(halving(true, 100), &err);
   CHECKF(V != nullptr, "whileVjp refused: %s", err.message.c_str());
   if (V) CHECK(run(*V, {{100}, {3}}, &out).status == S_OK && out[0][0] == 3.0 / 128);
-  for (bool vjp : {false, true}) {  // past maxIterations: S_ITER at the loop's instruction, then the program runs again
+  for (bool vjp : {false, true}) {  // past maxIterations: S_ITERATIONS at the loop's instruction, then the program runs again
     auto P = decode(halving(vjp, 5), &err);
     if (!P) { CHECK(false); continue; }
     Error e = vjp ? run(*P, {{100}, {3}}, &out) : run(*P, {{100}}, &out);
-    CHECKF(e.status == S_ITER && e.instr == 0, "status %d: %s", e.status, e.message.c_str());
+    CHECKF(e.status == S_ITERATIONS && e.instr == 0, "status %d: %s", e.status, e.message.c_str());
     CHECK(e.message == "whileLoop: the loop did not end within maxIterations = 5 iterations");
     CHECK((vjp ? run(*P, {{20}, {3}}, &out) : run(*P, {{20}}, &out)).status == S_OK);
   }
@@ -225,7 +225,7 @@ void loopCorruptions(const Built& base, std::vector<std::vector<double>> in, con
     Error err;
     auto P = decode(b, &err);
     if (!P) {
-      CHECKF(err.status > S_OK && err.status <= S_ITER && !err.message.empty(), "%s: refused without a status/message", name);
+      CHECKF(err.status > S_OK && err.status <= S_ITERATIONS && !err.message.empty(), "%s: refused without a status/message", name);
       refused++;
       return;
     }

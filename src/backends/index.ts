@@ -6,19 +6,32 @@ import { interpret } from './ts.js';
 import { tsPlan } from '../plan/plan.js';
 import { tsRun } from './ts-run.js';
 import { loaded, type SimdLevel } from './native/loader.js';
-import { programFor, packTail, runsJs, nativeRefusal } from './native/program.js';
+import { programFor, packTail, runsJs, nativeRefusal, builtProgramOf } from './native/program.js';
+import { codegenInfo, setCodegen, type CodegenInfo, type CodegenMode, type TierName } from './native/codegen/tier.js';
 import { segment, runSegments, type Segment } from '../plan/segments.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 export type BackendName = 'native' | 'ts' | 'check';
-export interface NativeInfo { available: boolean; simd: SimdLevel | null; reason: string }
+export interface NativeInfo {
+  available: boolean; simd: SimdLevel | null; reason: string;
+  /** the compiled tier: mode, whether a C compiler was found, the cache directory, why programs stay interpreted */
+  codegen: CodegenInfo;
+}
+export interface BackendOptions {
+  /** 'check': relative and absolute tolerance of the comparison */
+  rtol?: number; atol?: number;
+  /** native: when programs move to the compiled tier ('auto', default: once hot; 'eager': at the first call; 'off'); env WENGERT_CODEGEN */
+  codegen?: CodegenMode;
+}
+export type { CodegenMode, CodegenInfo, TierName };
 
 let current: BackendName = loaded.addon ? 'native' : 'ts';
 let tolerance = { rtol: 1e-10, atol: 1e-12 };
 
-export function setBackend(name: BackendName, opts?: { rtol?: number; atol?: number }): void {
+export function setBackend(name: BackendName, opts?: BackendOptions): void {
   if (name !== 'native' && name !== 'ts' && name !== 'check') fail('ERR_ARG', 'setBackend', `expected 'native', 'ts' or 'check' but received ${String(name)}`);
   if (name !== 'ts' && !loaded.addon) fail('ERR_ARG', 'setBackend', `the native backend is not available: ${loaded.reason}`);
+  if (opts?.codegen !== undefined) setCodegen(opts.codegen);
   current = name;
   tolerance = { rtol: opts?.rtol ?? 1e-10, atol: opts?.atol ?? 1e-12 };
 }
@@ -26,7 +39,24 @@ export const getBackend = (): BackendName => current;
 
 export function nativeInfo(): NativeInfo {
   const a = loaded.addon;
-  return { available: !!a, simd: a ? a.simdInfo().level : null, reason: loaded.reason };
+  return { available: !!a, simd: a ? a.simdInfo().level : null, reason: loaded.reason, codegen: codegenInfo() };
+}
+
+/** the tier the native program of g ran its last evaluation on, or null (none built, or not native) */
+export function tierOf(g: Graph): TierName | null {
+  return builtProgramOf(g)?.tier ?? null;
+}
+
+/** resolves to the tier g's native program runs on next (compiling it unless codegen is off), or null when g runs on no native program */
+export function readyTier(g: Graph): Promise<TierName | null> {
+  const prog = current === 'ts' || !loaded.addon ? null : programFor(loaded.addon, g);
+  return prog ? prog.ready() : Promise.resolve(null);
+}
+
+/** @internal the tiers' bit comparison on g (ERR_MISMATCH at the first differing bit); the tier compared, or null when g has no native program */
+export function compareTiers(g: Graph, inputs: readonly Float64Array[]): Promise<TierName | null> {
+  const prog = loaded.addon ? programFor(loaded.addon, g) : null;
+  return prog ? prog.compareTiers(inputs) : Promise.resolve(null);
 }
 
 /**

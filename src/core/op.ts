@@ -86,6 +86,14 @@ export interface OpDef<A = any> {
   readonly nondiff?: boolean;
   /** linear in these inputs (the others are not differentiated): its JVP is the op applied to their tangents */
   readonly linear?: readonly number[];
+  /**
+   * the addon's attribute words for this op (layout: nativeLayout; loops encode their bodies in
+   * src/backends/native/encode-loops.ts); fold[i]: operand i's last two axes are read swapped
+   * (a transpose the encoder folded into a matmul). Absent: no attribute words.
+   */
+  nativeAttrs?(attrs: A, fold: readonly boolean[]): number[];
+  /** what nativeAttrs' words are (copied into native/generated/ops.h and the decoder's messages) */
+  readonly nativeLayout?: string;
   /** made by the planner only (fused chains, transposed matmuls): never differentiated or batched */
   readonly plannerOnly?: boolean;
   /** assigned by the registry */

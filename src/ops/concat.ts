@@ -13,6 +13,8 @@ export const concatOp: OpDef<Attrs> = defineOp<Attrs>({
   name: 'concat',
   linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
+  nativeAttrs: ({ axis }) => [axis],
+  nativeLayout: 'axis',
   arity: -1,
   shape: (shapes, { axis }) => {
     const first = shapes[0];

@@ -12,6 +12,8 @@ export const gatherOp: OpDef<Attrs> = defineOp<Attrs>({
   name: 'gather',
   linear: [0],   // JVP: the op on the tangents; vjp: its transpose
   family: 'gather',
+  nativeAttrs: ({ axis }) => [axis],
+  nativeLayout: 'axis',
   arity: 2,
   shape: ([s, is], { axis }) => [...s.slice(0, axis), ...is, ...s.slice(axis + 1)],
   kernel: ([x, idx], [s], out, { axis }) => {

@@ -12,6 +12,8 @@ import { add } from './add.js';
 export const matmulOp: OpDef<undefined> = defineOp<undefined>({
   name: 'matmul',
   family: 'matmul',
+  nativeAttrs: (_, fold) => [fold[0] ? 1 : 0, fold[1] ? 1 : 0],
+  nativeLayout: 'transposeA transposeB',
   arity: 2,
   shape: ([a, b]) => {
     const r = a.length;

@@ -11,6 +11,8 @@ export const matmulTOp: OpDef<MatmulTAttrs> = defineOp<MatmulTAttrs>({
   name: 'matmulT',
   plannerOnly: true,
   family: 'matmul',
+  nativeAttrs: ({ transA, transB }, fold) => [transA !== fold[0] ? 1 : 0, transB !== fold[1] ? 1 : 0],
+  nativeLayout: 'transposeA transposeB',
   arity: 2,
   shape: ([a, b], { transA, transB }) => {
     const r = a.length;

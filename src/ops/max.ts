@@ -1,12 +1,14 @@
 import type { TensorLike } from '../core/tensor.js';
 import { defineOp, type OpDef } from './op.js';
-import { reduceShape, reduceKernel, applyReduce, fmtReduce, batchReduce, type ReduceAttrs } from './reduce.js';
+import { reduceShape, reduceKernel, applyReduce, fmtReduce, batchReduce, type ReduceAttrs, reduceWords, REDUCE_LAYOUT } from './reduce.js';
 import { maxminVjp, maxminJvp } from './maxmin.js';
 
 // y = max over axes (NaN propagates); the cotangent goes to the argmax, split evenly among ties
 export const maxOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'max',
   family: 'reduce',
+  nativeAttrs: reduceWords,
+  nativeLayout: REDUCE_LAYOUT,
   arity: 1,
   shape: ([s], a) => reduceShape(s, a),
   kernel: reduceKernel('max', -Infinity, (acc, x) => (x > acc || x !== x ? x : acc)),

@@ -11,6 +11,8 @@ export const padOp: OpDef<Attrs> = defineOp<Attrs>({
   name: 'pad',
   linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
+  nativeAttrs: ({ before }) => [...before],
+  nativeLayout: 'before[rank]',
   arity: 1,
   shape: ([s], { before, after }) => s.map((d, i) => before[i] + d + after[i]),
   kernel: ([x], [s], out, { before }) => {

@@ -1,6 +1,6 @@
 import type { Tensor, TensorLike } from '../core/tensor.js';
 import { defineOp, type OpDef } from './op.js';
-import { reduceShape, reduceKernel, applyReduce, fmtReduce, batchReduce, type ReduceAttrs } from './reduce.js';
+import { reduceShape, reduceKernel, applyReduce, fmtReduce, batchReduce, type ReduceAttrs, reduceWords, REDUCE_LAYOUT } from './reduce.js';
 import { reshape } from './reshape.js';
 import { broadcastTo } from './broadcastTo.js';
 import { mul } from './mul.js';
@@ -16,6 +16,8 @@ import { cmul, keptShape } from './util.js';
 export const prodOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'prod',
   family: 'reduce',
+  nativeAttrs: reduceWords,
+  nativeLayout: REDUCE_LAYOUT,
   arity: 1,
   shape: ([s], a) => reduceShape(s, a),
   kernel: reduceKernel('prod', 1, (acc, x) => acc * x),

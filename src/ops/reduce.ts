@@ -10,6 +10,9 @@ export function reduceShape(shape: Shape, { axes, keepDims }: ReduceAttrs): numb
   return keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
 }
 
+/** the addon's words: keepDims (0/1), the number of axes, the axes increasing */
+export const reduceWords = ({ axes, keepDims }: ReduceAttrs): number[] => [keepDims ? 1 : 0, axes.length, ...axes];
+export const REDUCE_LAYOUT = 'keepDims naxes axes[naxes]';
 export const fmtReduce = ({ axes, keepDims }: ReduceAttrs) => `axes=[${axes}]${keepDims ? ' keepDims' : ''}`;
 
 /** Batching rule shared by reductions: the axes shift past the leading direction axis. */

@@ -11,6 +11,8 @@ export const scatterAddOp: OpDef<Attrs> = defineOp<Attrs>({
   name: 'scatterAdd',
   linear: [0],   // JVP: the op on the tangents; vjp: its transpose
   family: 'gather',
+  nativeAttrs: ({ axis, size }) => [axis, size],
+  nativeLayout: 'axis size',
   arity: 2,
   shape: ([s, is], { axis, size }) => [...s.slice(0, axis), size, ...s.slice(axis + is.length)],
   kernel: ([g, idx], [s, is], out, { axis, size }) => {

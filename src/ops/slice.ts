@@ -12,6 +12,8 @@ export const sliceOp: OpDef<Attrs> = defineOp<Attrs>({
   name: 'slice',
   linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
+  nativeAttrs: ({ begin }) => [...begin],
+  nativeLayout: 'begin[rank]',
   arity: 1,
   shape: (_, { begin, end }) => begin.map((b, i) => end[i] - b),
   kernel: ([x], [s], out, { begin, end }) => {

@@ -1,6 +1,6 @@
 import type { Tensor, TensorLike } from '../core/tensor.js';
 import { defineOp, type OpDef } from './op.js';
-import { reduceShape, reduceKernel, applyReduce, fmtReduce, batchReduce, type ReduceAttrs } from './reduce.js';
+import { reduceShape, reduceKernel, applyReduce, fmtReduce, batchReduce, type ReduceAttrs, reduceWords, REDUCE_LAYOUT } from './reduce.js';
 import { reshape } from './reshape.js';
 import { broadcastTo } from './broadcastTo.js';
 import { keptShape } from './util.js';
@@ -10,6 +10,8 @@ export const sumOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'sum',
   linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'reduce',
+  nativeAttrs: reduceWords,
+  nativeLayout: REDUCE_LAYOUT,
   arity: 1,
   shape: ([s], a) => reduceShape(s, a),
   kernel: reduceKernel('sum', 0, (acc, x) => acc + x),

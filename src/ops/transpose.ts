@@ -11,6 +11,8 @@ export const transposeOp = defineOp<Attrs>({
   name: 'transpose',
   linear: true,   // JVP: the op on the tangents; vjp: its transpose
   family: 'layout',
+  nativeAttrs: ({ perm }) => [...perm],
+  nativeLayout: 'perm[rank]',
   recordConst: (inSize) => inSize > 64,
   arity: 1,
   shape: ([s], { perm }) => perm.map((p) => s[p]),

@@ -14,7 +14,7 @@ import { fail } from '../core/errors.js';
 import { fmtShape, sizeOf, type Shape } from '../core/shape.js';
 import { flatten, unflatten, mapTree, toUser, toLeafKind, structureDiff, type TreeDef, type LeafKind } from '../core/pytree.js';
 import { traceFunction, activity, type Traced } from '../transforms/trace-fn.js';
-import { runOnBackend, runOnBackendAsync, backendFor, type BackendName } from '../backends/index.js';
+import { runOnBackend, runOnBackendAsync, backendFor, tierOf, readyTier, type BackendName, type TierName } from '../backends/index.js';
 import { nativeBytesOf, disposeProgramOf } from '../backends/native/program.js';
 import { readArgs, gradTargets, leafKinds, countLeaves, overlapsAny } from './args.js';
 import { firstDifference } from './purity.js';
@@ -39,6 +39,8 @@ export interface ProgramStats {
   lastRetraceReason: string | null; backend: BackendName; paths: number; calls: number;
   /** loops the recording's repeated blocks were rolled into (plain JS loops) */
   loops: number;
+  /** native backend: the tier of the last evaluation ('compiled' or 'interpreter'); null when no native program ran */
+  tier: TierName | null;
 }
 
 export class Program {
@@ -134,8 +136,36 @@ export class Program {
     return {
       ops: g.eqns.length, fusedKernels: tsPlan(g).eqns.filter((e) => e.op.name === 'fused').length, memoryBytes: this.memoryBytes(),
       guards: p.guards.length, retraces: P.retraces, lastRetraceReason: P.lastReason,
-      backend: backendFor(g), paths: P.all.length, calls: P.calls, loops: p.loops,
+      backend: backendFor(g), paths: P.all.length, calls: P.calls, loops: p.loops, tier: this.lastTier(),
     };
+  }
+
+  /**
+   * Resolves when the programs of this Program's recordings have moved to the compiled tier
+   * ('compiled'), or to 'interpreter' when one stays there (codegen 'off', no compiler, a
+   * failure: nativeInfo().codegen.reason) or the native backend does not run it. Compiles the
+   * value and gradient programs now if no call built them yet.
+   */
+  async ready(): Promise<TierName> {
+    this.live();
+    const graphs: Graph[] = [];
+    for (const p of this.paths.all) {
+      for (const k of ['fwd', 'grad', 'hvp'] as const) { const g = p.built(k); if (g) graphs.push(g); }
+    }
+    if (!graphs.length) {
+      const p = this.paths.first;
+      graphs.push(p.program('fwd'));
+      if (this.dependsOnArgument0()) { try { graphs.push(p.program('grad')); } catch { /* not differentiable as recorded */ } }
+    }
+    const tiers = await Promise.all(graphs.map(readyTier));
+    return tiers.length && tiers.every((t) => t === 'compiled') ? 'compiled' : 'interpreter';
+  }
+
+  private lastTier(): TierName | null {
+    for (const p of this.paths.all) {
+      for (const k of ['grad', 'fwd', 'hvp'] as const) { const g = p.built(k); const t = g && tierOf(g); if (t) return t; }
+    }
+    return null;
   }
 
   /** @internal whether f's first output depends differentiably on argument 0 (in the first recording) */

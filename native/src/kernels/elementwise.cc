@@ -10,92 +10,69 @@ namespace {
 
 // In-place use passes a == out with equal shapes: every lane reads a[j] before writing out[j],
 // so the vectorized loop stays correct although restrict is then not literally true.
-#define WG_UNARY(NAME, EXPR)                                                   \
+#define WG_UNARY(NAME)                                                         \
   void u_##NAME(const double* __restrict a, double* __restrict o, i64 n) {     \
-    for (i64 j = 0; j < n; j++) { const double x = a[j]; o[j] = (EXPR); }      \
+    for (i64 j = 0; j < n; j++) o[j] = wg_op_##NAME(a[j]);                     \
   }
-
-WG_UNARY(neg, -x)
-WG_UNARY(square, x * x)
-WG_UNARY(sqrt, sqrt(x))
-WG_UNARY(asin, asin(x))
-WG_UNARY(acos, acos(x))
-WG_UNARY(relu, wg_relu(x))
-WG_UNARY(abs, fabs(x))
-WG_UNARY(sign, wg_sign(x))
-WG_UNARY(stopGradient, x)
+WG_OPS_UNARY(WG_UNARY)
+#undef WG_UNARY
 
 // strides are 0 (broadcast) or 1; each combination gets its own loop so the compiler vectorizes it
-#define WG_BINARY(NAME, EXPR)                                                                    \
+#define WG_BINARY(NAME)                                                                          \
   void b_##NAME(const double* __restrict a, i64 sa, const double* __restrict b, i64 sb,         \
                 double* __restrict o, i64 n) {                                                   \
     if (sa && sb) {                                                                              \
-      for (i64 j = 0; j < n; j++) { const double x = a[j], y = b[j]; o[j] = (EXPR); }           \
+      for (i64 j = 0; j < n; j++) o[j] = wg_op_##NAME(a[j], b[j]);                              \
     } else if (sb) {                                                                             \
       const double x = a[0];                                                                     \
-      for (i64 j = 0; j < n; j++) { const double y = b[j]; o[j] = (EXPR); }                     \
+      for (i64 j = 0; j < n; j++) o[j] = wg_op_##NAME(x, b[j]);                                 \
     } else if (sa) {                                                                             \
       const double y = b[0];                                                                     \
-      for (i64 j = 0; j < n; j++) { const double x = a[j]; o[j] = (EXPR); }                     \
+      for (i64 j = 0; j < n; j++) o[j] = wg_op_##NAME(a[j], y);                                 \
     } else {                                                                                     \
-      const double x = a[0], y = b[0], v = (EXPR);                                               \
+      const double v = wg_op_##NAME(a[0], b[0]);                                                 \
       for (i64 j = 0; j < n; j++) o[j] = v;                                                      \
     }                                                                                            \
   }
+WG_OPS_BINARY(WG_BINARY)
+#undef WG_BINARY
 
-WG_BINARY(add, x + y)
-WG_BINARY(sub, x - y)
-WG_BINARY(mul, x * y)
-WG_BINARY(div, x / y)
-WG_BINARY(pow, wg_pow(x, y))
-WG_BINARY(atan2, atan2(x, y))
-WG_BINARY(maximum, wg_maximum(x, y))
-WG_BINARY(minimum, wg_minimum(x, y))
-WG_BINARY(cmul, wg_cmul(x, y))
-WG_BINARY(less, x < y ? 1.0 : 0.0)
-WG_BINARY(lessEqual, x <= y ? 1.0 : 0.0)
-WG_BINARY(greater, x > y ? 1.0 : 0.0)
-WG_BINARY(greaterEqual, x >= y ? 1.0 : 0.0)
-WG_BINARY(equal, x == y ? 1.0 : 0.0)
-WG_BINARY(notEqual, x != y ? 1.0 : 0.0)
-
-template <int SA, int SB, int SC, int OP>
-void tloop(const double* __restrict a, const double* __restrict b, const double* __restrict c,
-           double* __restrict o, i64 n) {
-  for (i64 j = 0; j < n; j++) {
-    const double x = a[SA * j], y = b[SB * j], z = c[SC * j];
-    o[j] = OP == OP_where ? wg_where(x, y, z) : wg_clip(x, y, z);
+// one loop per combination of strides (0 or 1): SA, SB, SC are compile-time
+#define WG_TLOOP(NAME, SA, SB, SC)                                                              \
+  for (i64 j = 0; j < n; j++) o[j] = wg_op_##NAME(a[SA * j], b[SB * j], c[SC * j]);
+#define WG_TERNARY(NAME)                                                                         \
+  void t_##NAME(const double* __restrict a, i64 sa, const double* __restrict b, i64 sb,         \
+                const double* __restrict c, i64 sc, double* __restrict o, i64 n) {               \
+    switch ((sa ? 4 : 0) | (sb ? 2 : 0) | (sc ? 1 : 0)) {                                        \
+      case 0: WG_TLOOP(NAME, 0, 0, 0) break;                                                     \
+      case 1: WG_TLOOP(NAME, 0, 0, 1) break;                                                     \
+      case 2: WG_TLOOP(NAME, 0, 1, 0) break;                                                     \
+      case 3: WG_TLOOP(NAME, 0, 1, 1) break;                                                     \
+      case 4: WG_TLOOP(NAME, 1, 0, 0) break;                                                     \
+      case 5: WG_TLOOP(NAME, 1, 0, 1) break;                                                     \
+      case 6: WG_TLOOP(NAME, 1, 1, 0) break;                                                     \
+      default: WG_TLOOP(NAME, 1, 1, 1) break;                                                    \
+    }                                                                                            \
   }
-}
-
-template <int OP>
-void t_op(const double* a, i64 sa, const double* b, i64 sb, const double* c, i64 sc, double* o, i64 n) {
-  switch ((sa ? 4 : 0) | (sb ? 2 : 0) | (sc ? 1 : 0)) {
-    case 0: tloop<0, 0, 0, OP>(a, b, c, o, n); break;
-    case 1: tloop<0, 0, 1, OP>(a, b, c, o, n); break;
-    case 2: tloop<0, 1, 0, OP>(a, b, c, o, n); break;
-    case 3: tloop<0, 1, 1, OP>(a, b, c, o, n); break;
-    case 4: tloop<1, 0, 0, OP>(a, b, c, o, n); break;
-    case 5: tloop<1, 0, 1, OP>(a, b, c, o, n); break;
-    case 6: tloop<1, 1, 0, OP>(a, b, c, o, n); break;
-    default: tloop<1, 1, 1, OP>(a, b, c, o, n); break;
-  }
-}
+WG_OPS_TERNARY(WG_TERNARY)
+#undef WG_TERNARY
+#undef WG_TLOOP
 
 }  // namespace
 
 void fillElementwise(KernelTable* t) {
+  // every elementwise op of the registry: a row loop over its scalar formula (scalar.h)
 #define U(N) t->unary[OP_##N] = u_##N;
-  U(neg) U(square) U(sqrt) U(asin) U(acos) U(relu) U(abs) U(sign) U(stopGradient)
+  WG_OPS_UNARY(U)
 #undef U
 #define B(N) t->binary[OP_##N] = b_##N;
-  B(add) B(sub) B(mul) B(div) B(pow) B(atan2) B(maximum) B(minimum) B(cmul) B(less) B(lessEqual)
-  B(greater) B(greaterEqual) B(equal) B(notEqual)
+  WG_OPS_BINARY(B)
 #undef B
-  t->ternary[OP_where] = t_op<OP_where>;
-  t->ternary[OP_clip] = t_op<OP_clip>;
+#define T(N) t->ternary[OP_##N] = t_##N;
+  WG_OPS_TERNARY(T)
+#undef T
   // last: replaces exp, expm1, log, log1p, sin, cos, tan, atan, sinh, cosh, tanh, sigmoid, softplus
-  // and (at the levels with FMA) pow by the vector kernels
+  // and (at the levels with FMA) pow by the vector kernels (and marks them in t->vector)
   fillMath(t);
 }
 

@@ -486,6 +486,13 @@ void fillMath(KernelTable* t) {
 #ifdef WG_VECTOR_POW
   t->binary[OP_pow] = b_pow;
 #endif
+  // these kernels are not the scalar formula lane by lane: the compiled tier calls them (codegen/)
+  static const int kVec[] = {OP_exp, OP_expm1, OP_log, OP_log1p, OP_sin, OP_cos, OP_tan, OP_tanh, OP_sigmoid, OP_softplus,
+                             OP_sinh, OP_cosh, OP_atan};
+  for (int op : kVec) t->vector[op] = 1;
+#ifdef WG_VECTOR_POW
+  t->vector[OP_pow] = 1;
+#endif
 }
 
 }  // namespace WG_NS

@@ -37,3 +37,47 @@ static inline double wg_clip(double x, double lo, double hi) { return wg_jsmin(w
 // cotangent product: a zero cotangent gives 0 even against an infinite or NaN partial
 static inline double wg_cmul(double g, double p) { return g == 0 ? 0.0 : g * p; }
 static inline double wg_where(double c, double a, double b) { return c != 0 ? a : b; }
+
+// One function per elementwise op, wg_op_<name> (the ops of the generated WG_OPS_UNARY, _BINARY and
+// _TERNARY lists, native/generated/ops.h): the interpreter's 0-d loop, the per-level row kernels
+// (elementwise.cc) and the compiled tier's generated C (codegen/, which embeds this file) are all
+// built from these lists, so an op missing here is a compile error in each of them.
+static inline double wg_op_neg(double x) { return -x; }
+static inline double wg_op_square(double x) { return x * x; }
+static inline double wg_op_sqrt(double x) { return sqrt(x); }
+static inline double wg_op_exp(double x) { return exp(x); }
+static inline double wg_op_expm1(double x) { return expm1(x); }
+static inline double wg_op_log(double x) { return log(x); }
+static inline double wg_op_log1p(double x) { return log1p(x); }
+static inline double wg_op_sin(double x) { return sin(x); }
+static inline double wg_op_cos(double x) { return cos(x); }
+static inline double wg_op_tan(double x) { return tan(x); }
+static inline double wg_op_asin(double x) { return asin(x); }
+static inline double wg_op_acos(double x) { return acos(x); }
+static inline double wg_op_atan(double x) { return atan(x); }
+static inline double wg_op_sinh(double x) { return sinh(x); }
+static inline double wg_op_cosh(double x) { return cosh(x); }
+static inline double wg_op_tanh(double x) { return tanh(x); }
+static inline double wg_op_sigmoid(double x) { return wg_sigmoid(x); }
+static inline double wg_op_softplus(double x) { return wg_softplus(x); }
+static inline double wg_op_relu(double x) { return wg_relu(x); }
+static inline double wg_op_abs(double x) { return fabs(x); }
+static inline double wg_op_sign(double x) { return wg_sign(x); }
+static inline double wg_op_stopGradient(double x) { return x; }
+static inline double wg_op_add(double x, double y) { return x + y; }
+static inline double wg_op_sub(double x, double y) { return x - y; }
+static inline double wg_op_mul(double x, double y) { return x * y; }
+static inline double wg_op_div(double x, double y) { return x / y; }
+static inline double wg_op_pow(double x, double y) { return wg_pow(x, y); }
+static inline double wg_op_atan2(double x, double y) { return atan2(x, y); }
+static inline double wg_op_maximum(double x, double y) { return wg_maximum(x, y); }
+static inline double wg_op_minimum(double x, double y) { return wg_minimum(x, y); }
+static inline double wg_op_cmul(double x, double y) { return wg_cmul(x, y); }
+static inline double wg_op_less(double x, double y) { return x < y ? 1.0 : 0.0; }
+static inline double wg_op_lessEqual(double x, double y) { return x <= y ? 1.0 : 0.0; }
+static inline double wg_op_greater(double x, double y) { return x > y ? 1.0 : 0.0; }
+static inline double wg_op_greaterEqual(double x, double y) { return x >= y ? 1.0 : 0.0; }
+static inline double wg_op_equal(double x, double y) { return x == y ? 1.0 : 0.0; }
+static inline double wg_op_notEqual(double x, double y) { return x != y ? 1.0 : 0.0; }
+static inline double wg_op_where(double c, double a, double b) { return wg_where(c, a, b); }
+static inline double wg_op_clip(double x, double lo, double hi) { return wg_clip(x, lo, hi); }

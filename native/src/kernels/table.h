@@ -38,6 +38,12 @@ struct KernelTable {
   UnaryFn unary[kOpCount];
   BinaryFn binary[kOpCount];
   TernaryFn ternary[kOpCount];
+  /**
+   * 1 where the row kernel is a vector kernel of its own (math.cc), not the op's scalar formula
+   * (scalar.h) lane by lane: generated code calls such a kernel row by row, and computes every
+   * other elementwise op inline from the same formula (the same bits either way)
+   */
+  uint8_t vector[kOpCount];
   /** the canonical reduction (reduce.cc, src/ops/reduce.ts) of a contiguous sequence x[0..n) */
   double (*reduceRow[R_COUNT])(const double* x, i64 n);
   /** the value of one block of m ≤ kReduceBlock values (8 lanes, then the lane tree) */

@@ -10,8 +10,8 @@ import { sizeOf, type Shape } from '../../core/shape.js';
 import { tsPlan } from '../../plan/plan.js';
 import { loopWords, LOOP_OPS } from './encode-loops.js';
 
-export const ENCODING_MAGIC = 0x57474e31;
-export const ENCODING_VERSION = 3;
+import { ENCODING_MAGIC, ENCODING_VERSION } from './format.js';
+export { ENCODING_MAGIC, ENCODING_VERSION };
 /** inputs and outputs up to this many values live in the arena (the tight 0-d loop reads only the arena) */
 const SMALL = 16;
 const ALIGN = 8;
@@ -34,26 +34,9 @@ const isSwapLast = (e: Eqn) => {
   return r >= 2 && p[r - 1] === r - 2 && p[r - 2] === r - 1 && p.slice(0, r - 2).every((a, i) => a === i);
 };
 
-function attrWords(e: Eqn, fold: readonly boolean[]): number[] {
-  const a = e.attrs;
-  switch (e.op.name) {
-    case 'sum': case 'max': case 'min': case 'prod': return [a.keepDims ? 1 : 0, a.axes.length, ...a.axes];
-    case 'transpose': return [...a.perm];
-    case 'slice': return [...a.begin];
-    case 'pad': return [...a.before];
-    case 'concat': case 'gather': return [a.axis];
-    case 'scatterAdd': return [a.axis, a.size];
-    case 'matmul': return [fold[0] ? 1 : 0, fold[1] ? 1 : 0];
-    case 'fused': return [a.scalarIn.length, ...a.scalarIn.map(Number), a.code.length,
-      ...a.code.flatMap((c: { op: { id: number }; args: number[] }) => [c.op.id, c.args.length, ...c.args]), a.outs.length, ...a.outs];
-    case 'matmulT': return [a.transA !== fold[0] ? 1 : 0, a.transB !== fold[1] ? 1 : 0];
-    default: return [];
-  }
-}
-
 /** e's attribute words; a loop's bodies are planned and encoded, their constants appended to bodyConsts */
 function instrAttrs(e: Eqn, fold: readonly boolean[], bodyConsts: Float64Array[]): { words: number[]; overflow: string | null } {
-  if (!LOOP_OPS.has(e.op.name)) return { words: attrWords(e, fold), overflow: null };
+  if (!LOOP_OPS.has(e.op.name)) return { words: e.op.nativeAttrs?.(e.attrs, fold) ?? [], overflow: null };
   return loopWords(e, (b, pinned) => encodeGraph(tsPlan(b), { pinned }), bodyConsts);
 }
 

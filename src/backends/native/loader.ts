@@ -36,6 +36,17 @@ export interface Addon {
   setSimd(level: string): boolean;
   encodingVersion: number;
   imageVersion: number;
+  // the compiled tier (native/src/codegen/napi.cc)
+  /** the generated C source of the image's program, or why the generator leaves it to the interpreter */
+  codeSource(image: ArrayBuffer): string | { reason: string };
+  /** dlopen `path` and run the image with its code from now on: the code slot, or why not */
+  codeAttach(image: ArrayBuffer, path: string): number | string;
+  codeDetach(image: ArrayBuffer): void;
+  codeFree(slot: number): void;
+  /** force the interpreter for this image (on) or let attached code run (off) */
+  codeInterpret(image: ArrayBuffer, on: boolean): void;
+  codeAttached(image: ArrayBuffer): boolean;
+  codeAbi: number;
 }
 
 export interface Loaded { addon: Addon | null; reason: string }

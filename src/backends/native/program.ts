@@ -14,6 +14,8 @@ import { encodeGraph } from './encode.js';
 import { loopBodies, LOOP_OPS } from './encode-loops.js';
 import { tsPlan } from '../../plan/plan.js';
 import type { Addon, AddonError } from './loader.js';
+import { STATUS } from './format.js';
+import { Tier, type TierName } from './codegen/tier.js';
 
 /** programs whose inputs and outputs hold at most this many values run through runPacked */
 const SMALL_IO = 256;
@@ -34,8 +36,7 @@ function externalizeConsts(g: Graph): { graph: Graph; extra: Float64Array[] } {
   return { graph: c, extra: big.map(([, t]) => t._data!) };
 }
 
-/** names of the addon's status codes (native/src/common.h) */
-export const STATUS = ['ok', 'format', 'op', 'operand', 'shape', 'attr', 'memory', 'const', 'alloc', 'args', 'index', 'busy', 'iterations'];
+export { STATUS };
 /** statuses that are the user's data, not the program: the same ERR_ARG the TS kernels raise ('op: message') */
 const USER_ERRORS = new Set([STATUS.indexOf('index'), STATUS.indexOf('iterations')]);
 
@@ -60,6 +61,8 @@ export class NativeProgram {
 
   /** `graph` as given; `planned` (fused elementwise chains, folded transposes) is what runs */
   readonly planned: Graph;
+  /** interpreter or compiled code (codegen/tier.ts) */
+  readonly #tier: Tier;
 
   constructor(addon: Addon, readonly graph: Graph, plan = true) {
     this.#addon = addon;
@@ -79,6 +82,36 @@ export class NativeProgram {
     const total = [...this.inSizes, ...this.outSizes].reduce((a, b) => a + b, 0);
     const info = addon.info(image)!;
     this.#io = total <= SMALL_IO && !this.extra.length && info.ioValues === total ? new Float64Array(this.#arena, info.ioOffset, total) : null;
+    // expected compile cost (ms): the compiler's fixed cost plus a share per 0-d statement (docs/compiled.md)
+    this.#tier = new Tier(addon, image, info.simd, 150 + 0.05 * info.scalarOps);
+  }
+
+  /** the tier of the last evaluation */
+  get tier(): TierName { return this.#tier.last; }
+
+  /** resolves to the tier the next evaluation runs on (compiling first unless codegen is off) */
+  ready(): Promise<TierName> { return this.#image ? this.#tier.ready() : Promise.resolve('interpreter'); }
+
+  /**
+   * @internal the tiers' bit comparison: one evaluation on the interpreter, one on the compiled
+   * code (compiled first when needed); throws ERR_MISMATCH at the first output value whose bits
+   * differ. Returns the tier the second evaluation ran on.
+   */
+  async compareTiers(inputs: readonly Float64Array[]): Promise<TierName> {
+    const image = this.#image;
+    if (!image) return this.disposed();
+    const tier = await this.#tier.ready();
+    this.#addon.codeInterpret(image, true);
+    let want: Float64Array[];
+    try { want = this.runArrays(inputs, undefined, 0).map((a) => a.slice()); } finally { this.#addon.codeInterpret(image, false); }
+    const got = this.runArrays(inputs, undefined, 0);
+    want.forEach((a, k) => {
+      const x = new BigUint64Array(a.buffer, a.byteOffset, a.length), y = new BigUint64Array(got[k].buffer, got[k].byteOffset, got[k].length);
+      for (let i = 0; i < x.length; i++) {
+        if (x[i] !== y[i]) fail('ERR_MISMATCH', 'codegen', `output ${k} at index ${i}: ${a[i]} (interpreter) but ${got[k][i]} (${tier})`);
+      }
+    });
+    return tier;
   }
 
   private newArena(image: ArrayBuffer): ArrayBuffer {
@@ -93,7 +126,13 @@ export class NativeProgram {
    * trailing arrays are allocated.
    */
   run(inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Float64Array[] {
-    return this.#io ? this.runSmall(inputs, outputs, packed) : this.runArrays(inputs, outputs, packed);
+    if (!this.#tier.begin()) return this.#io ? this.runSmall(inputs, outputs, packed) : this.runArrays(inputs, outputs, packed);
+    const t0 = performance.now();
+    try {
+      return this.#io ? this.runSmall(inputs, outputs, packed) : this.runArrays(inputs, outputs, packed);
+    } finally {
+      this.#tier.spend(performance.now() - t0);
+    }
   }
 
   /**
@@ -140,6 +179,7 @@ export class NativeProgram {
     const image = this.#image;
     if (!image) return this.disposed();
     const arena = (this.#asyncArena ??= this.newArena(image));
+    this.#tier.begin();
     // no outputs given: the pool thread allocates them (the main thread neither zeroes nor copies)
     const outs = outputs ? this.complete(outputs, packed) : undefined;
     const ins = this.withExtra(inputs), before = this.#tail;
@@ -163,6 +203,7 @@ export class NativeProgram {
   dispose(): void {
     const image = this.#image, arena = this.#arena, asyncArena = this.#asyncArena, tail = this.#tail;
     if (!image) return;
+    this.#tier.dispose();
     this.#image = this.#arena = this.#asyncArena = this.#io = null;
     if (arena) this.#addon.release(arena);
     const rest = () => { if (asyncArena) this.#addon.release(asyncArena); this.#addon.release(image); };
@@ -234,6 +275,12 @@ const sameStamp = (s: Stamp, g: Graph) => s.n === g.eqns.length && s.v === g.nva
 /** a graph with no native program: it runs JS code (refusal null), or the addon cannot represent it */
 interface NoProgram { readonly stamp: Stamp; readonly refusal: string | null }
 const cache = new WeakMap<Graph, NativeProgram | NoProgram>();
+
+/** The native program already built for `g` (never builds one), or null. */
+export function builtProgramOf(g: Graph): NativeProgram | null {
+  const c = cache.get(g);
+  return c instanceof NativeProgram && sameStamp(c.stamp, g) ? c : null;
+}
 
 /** Native bytes (image and arenas) of the program already built for `g`, or 0 (never builds one). */
 export function nativeBytesOf(g: Graph): number {

@@ -1,0 +1,100 @@
+// The code table and the compiled tier's run entry (code.h). Baseline ISA only.
+#include "code.h"
+#include <dlfcn.h>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include "../exec.h"
+
+namespace wg {
+
+namespace {
+
+std::atomic<uint64_t> slotImage[kCodeSlots];  // image id, 0 = free
+std::atomic<wg_program_fn> slotFn[kCodeSlots];
+std::mutex tableMutex;
+/** shared objects by path: loaded once, never closed (a run may still be inside one) */
+std::map<std::string, void*>* loadedObjects = nullptr;
+
+struct StepCtx {
+  const ImageView* v;
+  const ArenaView* A;
+  double* mem;
+  double* const* ext;
+  Error* err;
+};
+
+int stepCallback(void* ctx, int32_t index) {
+  StepCtx* c = static_cast<StepCtx*>(ctx);
+  if (index < 0 || index >= c->v->h->nsteps) {
+    c->err->status = S_FORMAT;
+    c->err->message = "compiled code asked for a step out of range";
+    return 0;
+  }
+  return detail::runStep(*c->v, *c->A, c->mem, c->ext, index, c->err) ? 1 : 0;
+}
+
+}  // namespace
+
+wg_program_fn codeOf(const ImageHeader* h) {
+  const int32_t slot = __atomic_load_n(&h->code, __ATOMIC_ACQUIRE);
+  if (slot <= 0 || slot >= kCodeSlots || __atomic_load_n(&h->interpret, __ATOMIC_RELAXED)) return nullptr;
+  if (slotImage[slot].load(std::memory_order_acquire) != h->id) return nullptr;
+  return slotFn[slot].load(std::memory_order_acquire);
+}
+
+std::string attachCode(ImageHeader* h, const std::string& path) {
+  std::lock_guard<std::mutex> lock(tableMutex);
+  if (!loadedObjects) loadedObjects = new std::map<std::string, void*>();
+  void*& lib = (*loadedObjects)[path];
+  if (!lib) {
+    lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      loadedObjects->erase(path);
+      const char* e = dlerror();
+      return std::string("dlopen failed: ") + (e ? e : "unknown error");
+    }
+  }
+  const int32_t* abi = static_cast<const int32_t*>(dlsym(lib, "wg_code_abi"));
+  void* fn = dlsym(lib, "wg_program");
+  if (!abi || !fn) return "the shared object has no wg_program / wg_code_abi symbol";
+  if (*abi != WG_CODE_ABI) return "the shared object was compiled for code ABI " + std::to_string(*abi);
+  int32_t slot = __atomic_load_n(&h->code, __ATOMIC_RELAXED);
+  if (slot <= 0 || slot >= kCodeSlots || slotImage[slot].load() != h->id) {
+    slot = 0;
+    for (int32_t s = 1; s < kCodeSlots && !slot; s++)
+      if (slotImage[s].load() == 0) slot = s;
+    if (!slot) return "the code table is full (" + std::to_string(kCodeSlots - 1) + " compiled programs)";
+  }
+  slotFn[slot].store(reinterpret_cast<wg_program_fn>(fn), std::memory_order_release);
+  slotImage[slot].store(h->id, std::memory_order_release);
+  __atomic_store_n(&h->code, slot, __ATOMIC_RELEASE);
+  return "";
+}
+
+void detachCode(ImageHeader* h) {
+  std::lock_guard<std::mutex> lock(tableMutex);
+  const int32_t slot = __atomic_load_n(&h->code, __ATOMIC_RELAXED);
+  __atomic_store_n(&h->code, 0, __ATOMIC_RELEASE);
+  if (slot > 0 && slot < kCodeSlots && slotImage[slot].load() == h->id) slotImage[slot].store(0, std::memory_order_release);
+}
+
+void freeCodeSlot(int32_t slot) {
+  std::lock_guard<std::mutex> lock(tableMutex);
+  if (slot > 0 && slot < kCodeSlots) slotImage[slot].store(0, std::memory_order_release);
+}
+
+bool runCompiled(wg_program_fn fn, const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err) {
+  StepCtx ctx{&v, &A, mem, ext, err};
+  wg_rt rt;
+  rt.abi = WG_CODE_ABI;
+  rt.unary = reinterpret_cast<const wg_unary_fn*>(v.K->unary);
+  rt.binary = reinterpret_cast<const wg_binary_fn*>(v.K->binary);
+  rt.ternary = reinterpret_cast<const wg_ternary_fn*>(v.K->ternary);
+  rt.step = stepCallback;
+  rt.ctx = &ctx;
+  rt.scratch = A.scratch;
+  return fn(mem, ext, &rt) == 0;
+}
+
+}  // namespace wg

@@ -1,0 +1,29 @@
+// The compiled tier's table of loaded programs (code.cc): an image names its compiled code by a
+// slot number in its header; the slot is honoured only while it records that image's id, so a
+// stale or forged number is ignored (the run stays on the interpreter). Shared objects stay
+// loaded for the life of the process (a run may still be inside one when its program is freed).
+#pragma once
+#include <string>
+#include "../image.h"
+#include "rt.h"
+
+namespace wg {
+
+constexpr int32_t kCodeSlots = 1 << 14;
+
+/** the compiled code attached to image h and switched on, or nullptr (lock-free) */
+wg_program_fn codeOf(const ImageHeader* h);
+/** dlopen `path` and attach its program to the image; "" or why not */
+std::string attachCode(ImageHeader* h, const std::string& path);
+/** free a slot whose image is gone (garbage collected without dispose) */
+void freeCodeSlot(int32_t slot);
+/** free the image's slot (its runs go back to the interpreter) */
+void detachCode(ImageHeader* h);
+
+/**
+ * Run image v with its compiled code fn: steps the generator left to the interpreter run
+ * through the rt->step callback. false and err on a run-time error (as runSteps).
+ */
+bool runCompiled(wg_program_fn fn, const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err);
+
+}  // namespace wg

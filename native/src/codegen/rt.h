@@ -1,0 +1,34 @@
+/* The compiled tier's calling convention: what a generated program (emit.cc) receives from the
+ * executor. Plain C: the generator embeds this file in every generated source (the prelude,
+ * native/generated/prelude.h), so both sides compile the same declaration. Bump WG_CODE_ABI when
+ * it changes (it is part of the disk cache's key). */
+#ifndef WG_CODEGEN_RT_H
+#define WG_CODEGEN_RT_H
+#include <stdint.h>
+
+#define WG_CODE_ABI 1
+/* elements per tile of a fused chain: the interpreter's kFusedTile (program.h; static_assert there) */
+#define WG_TILE 512
+
+typedef void (*wg_unary_fn)(const double* a, double* out, int64_t n);
+typedef void (*wg_binary_fn)(const double* a, int64_t sa, const double* b, int64_t sb, double* out, int64_t n);
+typedef void (*wg_ternary_fn)(const double* a, int64_t sa, const double* b, int64_t sb, const double* c, int64_t sc,
+                              double* out, int64_t n);
+
+struct wg_rt {
+  int32_t abi;
+  /* the SIMD level's row kernels (kernels/table.h), indexed by op id */
+  const wg_unary_fn* unary;
+  const wg_binary_fn* binary;
+  const wg_ternary_fn* ternary;
+  /* runs step `index` of the program on the interpreter; 0 when it failed (the error is kept) */
+  int (*step)(void* ctx, int32_t index);
+  void* ctx;
+  /* the fused chains' tile scratch of this evaluation's arena */
+  double* scratch;
+};
+
+/* a generated program: returns 0, or 1 when a step run by the interpreter failed */
+typedef int (*wg_program_fn)(double* mem, double* const* ext, const struct wg_rt* rt);
+
+#endif

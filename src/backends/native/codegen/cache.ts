@@ -1,0 +1,95 @@
+// The compiled tier's disk cache (trusted code, like JAX's persistent compilation cache: whoever
+// can write the directory can run code in every process that uses it — docs/compiled.md).
+// Directory: $WENGERT_CACHE_DIR, else $XDG_CACHE_HOME/wengert, else ~/.cache/wengert, created 0700
+// and refused when it is not a directory owned by this user or is group/world-writable. Entries:
+// <key>.so and <key>.sha256 (the object's SHA-256), written under temporary names and renamed. A
+// hit re-hashes the object: one that fails its hash is deleted (and rebuilt), never loaded. Hits
+// touch the entry; past the size bound the least recently used entries are deleted.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { lstatSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** the directory the environment names (not yet checked) */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.WENGERT_CACHE_DIR) return path.resolve(env.WENGERT_CACHE_DIR);
+  if (env.XDG_CACHE_HOME) return path.join(path.resolve(env.XDG_CACHE_HOME), 'wengert');
+  return path.join(os.homedir(), '.cache', 'wengert');
+}
+
+/** the size bound in bytes ($WENGERT_CACHE_MAX_MB, default 256 MB) */
+export function cacheBound(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = Number(env.WENGERT_CACHE_MAX_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : 256) * 2 ** 20;
+}
+
+/** create the directory (0700) and check it; null, or why it is refused */
+export function prepareDir(dir: string): string | null {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const s = lstatSync(dir);
+    if (!s.isDirectory()) return `the cache path ${dir} is not a directory`;
+    const uid = process.getuid?.();
+    if (uid !== undefined && s.uid !== uid) return `the cache directory ${dir} is owned by uid ${s.uid}, not by this user (${uid})`;
+    if (s.mode & 0o022) return `the cache directory ${dir} is writable by group or others (mode ${(s.mode & 0o777).toString(8)})`;
+    return null;
+  } catch (e) {
+    return `the cache directory ${dir} cannot be used: ${(e as Error).message}`;
+  }
+}
+
+export const objectPath = (dir: string, key: string) => path.join(dir, `${key}.so`);
+const hashPath = (dir: string, key: string) => path.join(dir, `${key}.sha256`);
+export const tempPath = (dir: string, key: string, ext: string) => path.join(dir, `${key}.tmp-${process.pid}-${randomBytes(4).toString('hex')}${ext}`);
+
+/** the cached object of key when present and its bytes hash as recorded; a corrupt entry is deleted */
+export async function lookup(dir: string, key: string): Promise<{ path: string } | { corrupt: boolean }> {
+  const obj = objectPath(dir, key);
+  let bytes: Buffer, want: string;
+  try {
+    [bytes, want] = await Promise.all([readFile(obj), readFile(hashPath(dir, key), 'utf8')]);
+  } catch {
+    return { corrupt: false };
+  }
+  if (sha256(bytes) !== want.trim()) {
+    await Promise.all([unlink(obj).catch(() => {}), unlink(hashPath(dir, key)).catch(() => {})]);
+    return { corrupt: true };
+  }
+  const now = new Date();
+  await utimes(obj, now, now).catch(() => {});
+  return { path: obj };
+}
+
+/** move a freshly compiled object (a temp file in dir) into the cache under key */
+export async function store(dir: string, key: string, tmpObject: string): Promise<string> {
+  const digest = sha256(await readFile(tmpObject));
+  const tmpHash = tempPath(dir, key, '.sha256');
+  await writeFile(tmpHash, digest + '\n', { mode: 0o600 });
+  await rename(tmpHash, hashPath(dir, key));
+  const obj = objectPath(dir, key);
+  await rename(tmpObject, obj);
+  return obj;
+}
+
+/** delete least recently used entries until the objects take at most `bound` bytes */
+export async function evict(dir: string, bound: number, keep: string): Promise<number> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.so') && !n.includes('.tmp-'));
+  const entries = await Promise.all(names.map(async (n) => {
+    try { const s = await stat(path.join(dir, n)); return { n, size: s.size, t: s.mtimeMs }; } catch { return null; }
+  }));
+  const live = entries.filter((e): e is { n: string; size: number; t: number } => !!e).sort((a, b) => a.t - b.t);
+  let total = live.reduce((a, e) => a + e.size, 0), removed = 0;
+  for (const e of live) {
+    if (total <= bound) break;
+    if (path.join(dir, e.n) === keep) continue;
+    const key = e.n.slice(0, -3);
+    await Promise.all([unlink(path.join(dir, e.n)).catch(() => {}), unlink(hashPath(dir, key)).catch(() => {})]);
+    total -= e.size;
+    removed++;
+  }
+  return removed;
+}
+

@@ -1,0 +1,165 @@
+// Tiering (issue 13): a native program runs on the interpreter and moves to the compiled tier —
+// generated C (the addon's codeSource), the system compiler (compiler.ts, a child process: the
+// event loop keeps turning), the disk cache (cache.ts), dlopen (the addon's codeAttach) — then
+// its next evaluation runs the compiled code. Modes: 'auto' compiles once the program's
+// accumulated interpreter time passes the expected compile cost; 'eager' at the first call; 'off'
+// never. Every failure leaves the program on the interpreter, the reason in nativeInfo().codegen
+// and a one-time notice; results never change (both tiers give the same bits).
+import { unlink, writeFile } from 'node:fs/promises';
+import type { Addon } from '../loader.js';
+import { fail } from '../../../core/errors.js';
+import { BASE_FLAGS, compile, compilerIdentity, findCompiler, levelFlags, type Compiler } from './compiler.js';
+import { cacheBound, cacheDir, evict, lookup, objectPath, prepareDir, sha256, store, tempPath } from './cache.js';
+
+export type CodegenMode = 'auto' | 'eager' | 'off';
+export type TierName = 'compiled' | 'interpreter';
+
+export interface CodegenInfo {
+  mode: CodegenMode;
+  /** a C compiler was found on PATH */
+  available: boolean;
+  compiler: string | null;
+  cacheDir: string;
+  /** why programs stay on the interpreter (no compiler, a refused cache directory, the last failure), or '' */
+  reason: string;
+  compiled: number;
+  cacheHits: number;
+  failures: number;
+}
+
+function modeFromEnv(): CodegenMode {
+  const v = process.env.WENGERT_CODEGEN;
+  return v === 'off' || v === 'eager' || v === 'auto' ? v : 'auto';
+}
+
+const state = { mode: modeFromEnv(), reason: '', compiled: 0, cacheHits: 0, failures: 0 };
+let compiler: Compiler | null | undefined;
+const getCompiler = () => (compiler === undefined ? (compiler = findCompiler()) : compiler);
+
+export function setCodegen(mode: unknown): void {
+  if (mode !== 'auto' && mode !== 'eager' && mode !== 'off') fail('ERR_ARG', 'setBackend', `expected codegen 'auto', 'eager' or 'off' but received ${String(mode)}`);
+  state.mode = mode as CodegenMode;
+}
+export const codegenMode = (): CodegenMode => state.mode;
+
+export function codegenInfo(): CodegenInfo {
+  const c = getCompiler();
+  return { mode: state.mode, available: !!c, compiler: c?.path ?? null, cacheDir: cacheDir(), reason: c ? state.reason : 'no C compiler (cc, gcc or clang) on PATH',
+    compiled: state.compiled, cacheHits: state.cacheHits, failures: state.failures };
+}
+
+/** @internal tests: look for the compiler again (after changing PATH) and forget the last reason */
+export function _resetCodegen(): void { compiler = undefined; state.reason = ''; }
+
+const noticed = new Set<string>();
+function failed(reason: string): 'interpreter' {
+  state.reason = reason;
+  state.failures++;
+  const kind = reason.split(':')[0];
+  if (!noticed.has(kind) && process.env.WENGERT_CODEGEN_QUIET !== '1') {
+    noticed.add(kind);
+    process.emitWarning(`wengert: a program stays on the interpreter: ${reason} (shown once per kind)`, 'WengertWarning');
+  }
+  return 'interpreter';
+}
+
+/** compiles run one at a time (a compiler takes a core) */
+let queue: Promise<unknown> = Promise.resolve();
+
+/** the shared object for `source` at `level`: from the cache, else compiled into it; a path, or throws with the reason */
+async function objectFor(source: string, level: string): Promise<string> {
+  const c = getCompiler();
+  if (!c) throw new Error('no C compiler (cc, gcc or clang) on PATH');
+  const lf = levelFlags(level);
+  if (!lf) throw new Error(`no compiler flags for SIMD level ${level} in native/sources.json`);
+  const flags = [...BASE_FLAGS, ...lf];
+  const dir = cacheDir();
+  const refused = prepareDir(dir);
+  if (refused) throw new Error(refused);
+  const identity = await compilerIdentity(c);
+  const key = sha256([source, identity, flags.join(' '), level, process.arch].join('\0'));
+  const hit = await lookup(dir, key);
+  if ('path' in hit) { state.cacheHits++; return hit.path; }
+  const src = tempPath(dir, key, '.c'), tmp = tempPath(dir, key, '.so');
+  try {
+    await writeFile(src, source, { mode: 0o600 });
+    await compile(c, flags, src, tmp);
+    const obj = await store(dir, key, tmp);
+    state.compiled++;
+    await evict(dir, cacheBound(), objectPath(dir, key)).catch(() => 0);
+    return obj;
+  } finally {
+    await unlink(src).catch(() => {});
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+/** slots of compiled programs garbage collection freed without dispose() */
+const slots = new FinalizationRegistry<{ addon: Addon; slot: number }>(({ addon, slot }) => addon.codeFree(slot));
+
+/** the tier of one native program (its image) */
+export class Tier {
+  private spent = 0;
+  private job: Promise<TierName> | null = null;
+  private image: ArrayBuffer | null;
+  /** the tier of the last evaluation */
+  last: TierName = 'interpreter';
+  attached = false;
+
+  constructor(private readonly addon: Addon, image: ArrayBuffer, private readonly level: string, private readonly expectMs: number) {
+    this.image = image;
+  }
+
+  /** before a sync evaluation: whether to time it (auto mode, still interpreting); eager mode starts compiling */
+  begin(): boolean {
+    this.last = this.attached ? 'compiled' : 'interpreter';
+    if (this.attached || this.job) return false;
+    if (state.mode === 'eager') { void this.compile(); return false; }
+    return state.mode === 'auto';
+  }
+
+  /** after a timed evaluation: ms it took on the interpreter */
+  spend(ms: number): void {
+    this.spent += ms;
+    if (this.spent >= this.expectMs) void this.compile();
+  }
+
+  /** resolves to the tier the next evaluation runs on, compiling first unless codegen is off */
+  ready(): Promise<TierName> {
+    if (this.attached) return Promise.resolve('compiled');
+    if (state.mode === 'off' && !this.job) return Promise.resolve('interpreter');
+    return this.compile();
+  }
+
+  private compile(): Promise<TierName> {
+    if (!this.job) this.job = (queue = queue.then(() => this.build(), () => this.build())) as Promise<TierName>;
+    return this.job;
+  }
+
+  private async build(): Promise<TierName> {
+    const image = this.image;
+    if (!image) return 'interpreter';
+    const src = this.addon.codeSource(image);
+    if (typeof src !== 'string') { state.reason = src.reason; return 'interpreter'; }
+    let obj: string;
+    try {
+      obj = await objectFor(src, this.level);
+    } catch (e) {
+      return failed((e as Error).message);
+    }
+    if (!this.image) return 'interpreter';
+    const slot = this.addon.codeAttach(this.image, obj);
+    if (typeof slot === 'string') return failed(`loading ${obj}: ${slot}`);
+    slots.register(this, { addon: this.addon, slot }, this);
+    this.attached = true;
+    return 'compiled';
+  }
+
+  /** the program is disposed: detach its code (its image is about to be freed) */
+  dispose(): void {
+    if (this.image && this.attached) this.addon.codeDetach(this.image);
+    slots.unregister(this);
+    this.image = null;
+    this.attached = false;
+  }
+}
