@@ -1,0 +1,209 @@
+// The compiled tier (issue 13, docs/compiled.md): programs of the property-test generator and the
+// reference workloads give the same bits on the interpreter and on compiled code at every SIMD
+// level this CPU has; the tiers are reported (p.ready, p.stats.tier, nativeInfo().codegen); every
+// failure path (no compiler, a refused cache directory, a corrupt cached object) leaves the
+// program on the interpreter with its results unchanged.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import fc from 'fast-check';
+import { mkdirSync, mkdtempSync, renameSync, readdirSync, writeFileSync, chmodSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as w from '../src/index.js';
+import { compareTiers } from '../src/backends/index.js';
+import { loaded } from '../src/backends/native/loader.js';
+import { traceFunction } from '../src/transforms/trace-fn.js';
+import { vjpGraph } from '../src/transforms/vjp.js';
+import { _resetCodegen } from '../src/backends/native/codegen/tier.js';
+import { specArb, build } from './support/programs.js';
+
+const addon = loaded.addon;
+const haveCompiler = w.nativeInfo().codegen.available;
+const d = addon && haveCompiler ? describe : describe.skip;
+const cacheRoot = mkdtempSync(path.join(os.tmpdir(), 'wengert-codegen-'));
+const levels = addon ? addon.simdInfo().supported : [];
+/** programs per SIMD level (each compiles: ~0.2–0.8 s); WENGERT_CODEGEN_PROGRAMS for a deeper run */
+const PER_LEVEL = Number(process.env.WENGERT_CODEGEN_PROGRAMS ?? 10);
+
+const rosen = (x: w.Tensor) => {
+  const n = x.shape[0];
+  const a = w.slice(x, [0], [n - 1]), b = w.slice(x, [1], [n]);
+  return w.add(w.sum(w.mul(100, w.square(w.sub(b, w.square(a))))), w.sum(w.square(w.sub(1, a))));
+};
+const rosen2 = (v: w.Tensor) => {
+  const x = w.at(v, 0), y = w.at(v, 1);
+  return w.add(w.square(w.sub(1, x)), w.mul(100, w.square(w.sub(y, w.square(x)))));
+};
+const bitsEqual = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
+d('the compiled tier', () => {
+  beforeAll(() => {
+    process.env.WENGERT_CACHE_DIR = path.join(cacheRoot, 'cache');
+    process.env.WENGERT_CODEGEN_QUIET = '1';
+    w.setBackend('native', { codegen: 'eager' });
+  });
+  afterAll(() => {
+    w.setBackend('ts', {});
+    w.setBackend('native', { codegen: 'off' });
+    w.setBackend('ts');
+    addon!.setSimd(addon!.simdInfo().detected);
+    delete process.env.WENGERT_CACHE_DIR;
+    rmSync(cacheRoot, { recursive: true, force: true });
+  });
+
+  it('W1 (slices, fused chains, sums) and 2-D Rosenbrock (0-d) run compiled, with the interpreter\'s bits', async () => {
+    const x = Float64Array.from({ length: 2000 }, (_, i) => Math.sin(i) * 1.5);
+    const p = w.compile(rosen, x);
+    const [v0, g0] = p.valueAndGrad(x) as [number, Float64Array];
+    expect(p.stats.tier).toBe('interpreter');
+    expect(await p.ready()).toBe('compiled');
+    const [v1, g1] = p.valueAndGrad(x) as [number, Float64Array];
+    expect(p.stats.tier).toBe('compiled');
+    expect(Object.is(v0, v1) && bitsEqual(g0, g1)).toBe(true);
+    expect(v1).toBeCloseTo(rosen(w.tensor(x)).item(), 6);
+    const q = w.compile(rosen2, new Float64Array([-1.2, 1]));
+    expect(await q.ready()).toBe('compiled');
+    const [v, g] = q.valueAndGrad(new Float64Array([-1.2, 1])) as [number, Float64Array];
+    expect(q.stats.tier).toBe('compiled');
+    expect(v).toBeCloseTo(24.2, 12);
+    expect(g[0]).toBeCloseTo(-215.6, 10);
+    expect(g[1]).toBeCloseTo(-88, 10);
+    const info = w.nativeInfo().codegen;
+    expect(info.mode).toBe('eager');
+    expect(info.compiled + info.cacheHits).toBeGreaterThanOrEqual(2);
+  });
+
+  it(`random programs (value and gradient) give the interpreter's bits compiled, at every SIMD level (${levels.join(', ')})`, async () => {
+    let compiled = 0;
+    for (const level of levels) {
+      expect(addon!.setSimd(level)).toBe(true);
+      const specs = fc.sample(specArb({ maxSteps: 16 }), { numRuns: PER_LEVEL, seed: 13_000 + level.length });
+      for (const spec of specs) {
+        const b = build(spec);
+        const leaves = b.leaves();
+        let g;
+        try {
+          const tr = traceFunction(b.fn, leaves, 'codegen test');
+          g = vjpGraph(tr.graph, leaves.map((_, i) => i), tr.graph.outputs.map((_, k) => (k === 0 ? 'ones' : null)));
+        } catch { continue; }
+        const tier = await compareTiers(g, leaves.map((t) => t.data() as Float64Array));
+        if (tier === 'compiled') compiled++;
+      }
+    }
+    expect(compiled).toBeGreaterThanOrEqual(levels.length * PER_LEVEL * 0.5);
+  }, 600_000);
+
+  it('async evaluations and dispose work on compiled programs', async () => {
+    const x = Float64Array.from({ length: 300 }, (_, i) => Math.cos(i));
+    const p = w.compile(rosen, x);
+    expect(await p.ready()).toBe('compiled');
+    const sync = p.valueAndGrad(x) as [number, Float64Array];
+    const [v, g] = (await p.valueAndGradAsync(x)) as [number, Float64Array];
+    expect(Object.is(v, sync[0]) && bitsEqual(g, sync[1])).toBe(true);
+    p.dispose();
+    expect(() => p.value(x)).toThrow(/disposed/);
+  });
+});
+
+d('compiled-tier failure paths leave programs on the interpreter', () => {
+  const x = Float64Array.from({ length: 64 }, (_, i) => 0.1 * i - 2);
+  let want: [number, Float64Array];
+  beforeAll(() => {
+    process.env.WENGERT_CODEGEN_QUIET = '1';
+    w.setBackend('native', { codegen: 'off' });
+    want = w.compile(rosen, x).valueAndGrad(x) as [number, Float64Array];
+    w.setBackend('native', { codegen: 'eager' });
+  });
+  afterAll(() => {
+    w.setBackend('native', { codegen: 'off' });
+    w.setBackend('ts');
+    delete process.env.WENGERT_CACHE_DIR;
+    _resetCodegen();
+  });
+  const same = (p: w.Program) => {
+    const [v, g] = p.valueAndGrad(x) as [number, Float64Array];
+    expect(Object.is(v, want[0]) && bitsEqual(g, want[1])).toBe(true);
+  };
+
+  it('no compiler on PATH', async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = path.join(cacheRoot, 'empty-bin');
+    _resetCodegen();
+    try {
+      const p = w.compile(rosen, x);
+      expect(await p.ready()).toBe('interpreter');
+      expect(w.nativeInfo().codegen.available).toBe(false);
+      expect(w.nativeInfo().codegen.reason).toMatch(/no C compiler/);
+      same(p);
+      expect(p.stats.tier).toBe('interpreter');
+    } finally {
+      process.env.PATH = saved;
+      _resetCodegen();
+    }
+  });
+
+  it('a cache directory writable by others, or not a directory, is refused', async () => {
+    const open = path.join(cacheRoot, 'open');
+    process.env.WENGERT_CACHE_DIR = open;
+    const p0 = w.compile(rosen, x);
+    mkdirSync(open, { recursive: true });
+    chmodSync(open, 0o777);
+    expect(await p0.ready()).toBe('interpreter');
+    expect(w.nativeInfo().codegen.reason).toMatch(/writable by group or others/);
+    same(p0);
+    const file = path.join(cacheRoot, 'a-file');
+    writeFileSync(file, 'x');
+    process.env.WENGERT_CACHE_DIR = file;
+    const p1 = w.compile(rosen, x);
+    expect(await p1.ready()).toBe('interpreter');
+    expect(w.nativeInfo().codegen.reason).toMatch(/cache/);
+    same(p1);
+  });
+
+  it('a cached object that fails its hash is deleted and rebuilt, never loaded', async () => {
+    const dir = path.join(cacheRoot, 'corrupt');
+    process.env.WENGERT_CACHE_DIR = dir;
+    _resetCodegen();
+    expect(await w.compile(rosen, x).ready()).toBe('compiled');
+    const so = readdirSync(dir).filter((n) => n.endsWith('.so'));
+    expect(so.length).toBeGreaterThanOrEqual(1);
+    for (const n of so) {
+      const bytes = readFileSync(path.join(dir, n));
+      bytes[bytes.length >> 1] ^= 0xff;
+      // a new file renamed over the entry: the loaded object (mapped from the old file) stays intact
+      writeFileSync(path.join(dir, n + '.new'), bytes);
+      renameSync(path.join(dir, n + '.new'), path.join(dir, n));
+    }
+    const before = w.nativeInfo().codegen;
+    const p = w.compile(rosen, x);
+    expect(await p.ready()).toBe('compiled');
+    const after = w.nativeInfo().codegen;
+    expect(after.compiled).toBeGreaterThan(before.compiled);  // rebuilt, not a cache hit
+    same(p);
+    const q = w.compile(rosen, x);
+    const hits = after.cacheHits;
+    expect(await q.ready()).toBe('compiled');
+    expect(w.nativeInfo().codegen.cacheHits).toBeGreaterThan(hits);  // the rebuilt entries are hits
+    expect(w.nativeInfo().codegen.compiled).toBe(after.compiled);
+    same(q);
+  });
+
+  it('codegen modes: off never compiles, auto compiles once hot, bad values are ERR_ARG', async () => {
+    process.env.WENGERT_CACHE_DIR = path.join(cacheRoot, 'modes');
+    w.setBackend('native', { codegen: 'off' });
+    const p = w.compile(rosen, x);
+    expect(await p.ready()).toBe('interpreter');
+    same(p);
+    expect(p.stats.tier).toBe('interpreter');
+    expect(() => w.setBackend('native', { codegen: 'always' as never })).toThrow(expect.objectContaining({ code: 'ERR_ARG' }));
+    w.setBackend('native', { codegen: 'auto' });
+    const big = Float64Array.from({ length: 200_000 }, (_, i) => Math.sin(i));
+    const q = w.compile(rosen, big);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 3000 && q.stats.tier !== 'compiled') {
+      q.valueAndGrad(big);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(q.stats.tier).toBe('compiled');
+    w.setBackend('native', { codegen: 'eager' });
+  }, 60_000);
+});
