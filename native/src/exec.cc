@@ -514,8 +514,8 @@ Error runImage(const ImageView& v, const ArenaView& a, const double* const* in, 
   const bool prof = profiling();
   std::vector<double> times(prof ? size_t(v.h->nsteps) : 0);
   // the compiled tier when code is attached (codegen/), else the interpreter; both give the same bits
-  const wg_program_fn code = prof ? nullptr : codeOf(v.h);
-  if (code ? !runCompiled(code, v, a, a.mem, ext, &err) : !detail::runSteps(v, a, a.mem, ext, &err, prof ? times.data() : nullptr)) return err;
+  const CodeRef code = prof ? CodeRef{} : codeOf(v.h);
+  if (code.fn ? !runCompiled(code, v, a, a.mem, ext, &err) : !detail::runSteps(v, a, a.mem, ext, &err, prof ? times.data() : nullptr)) return err;
   if (prof && v.h->nsteps) recordProfile(v, times);
   for (int32_t k = 0; k < nout; k++) {
     const IoEntry& e = v.io[nin + k];

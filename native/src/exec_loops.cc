@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include "exec.h"
+#include "codegen/code.h"
 
 namespace wg {
 namespace detail {
@@ -53,7 +54,10 @@ struct Frame {
       const IoEntry& e = v.io[k];
       if (e.aux >= 0) move(mem + e.aux, ext[k], e.size);
     }
-    if (h.nsteps == 1 && v.steps[0].kind == K_SCALARS) {  // a 0-d body: straight into the tight scalar loop
+    const wg_program_fn code = A->nbodies ? bodyCode(*A, v) : nullptr;
+    if (code) {  // the compiled tier: the body's generated steps (codegen/emit.cc), the same bits
+      code(mem, ext, A->rt);
+    } else if (h.nsteps == 1 && v.steps[0].kind == K_SCALARS) {  // a 0-d body: straight into the tight scalar loop
       const i64* p = v.plan + v.steps[0].planOff;
       runScalarBlock(mem, v.sops + p[0], v.sops + p[1]);
     } else if (!runSteps(v, *A, mem, ext, err, nullptr)) {

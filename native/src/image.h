@@ -28,6 +28,9 @@
 #include <vector>
 #include "program.h"
 
+struct wg_rt;
+struct wg_body;
+
 namespace wg {
 
 constexpr uint32_t kImageMagic = 0x31494757;  // "WGI1"
@@ -108,6 +111,11 @@ struct ArenaView {
   double* packB;
   double* scratch;
   double* reduce;  // column-reduction scratch
+  // the compiled tier, for one evaluation running compiled code (codegen/code.h), else null
+  const struct wg_rt* rt = nullptr;
+  const struct wg_body* bodies = nullptr;  // compiled loop bodies, by sub-image offset
+  i64 nbodies = 0;
+  const char* root = nullptr;               // the program image's start (offsets of bodies)
 };
 
 /** bytes of P's image */

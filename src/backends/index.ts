@@ -39,7 +39,8 @@ export const getBackend = (): BackendName => current;
 
 export function nativeInfo(): NativeInfo {
   const a = loaded.addon;
-  return { available: !!a, simd: a ? a.simdInfo().level : null, reason: loaded.reason, codegen: codegenInfo() };
+  const codegen = codegenInfo();
+  return { available: !!a, simd: a ? a.simdInfo().level : null, reason: loaded.reason, codegen: a ? codegen : { ...codegen, available: false, reason: loaded.reason } };
 }
 
 /** the tier the native program of g ran its last evaluation on, or null (none built, or not native) */

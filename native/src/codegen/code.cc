@@ -12,6 +12,8 @@ namespace {
 
 std::atomic<uint64_t> slotImage[kCodeSlots];  // image id, 0 = free
 std::atomic<wg_program_fn> slotFn[kCodeSlots];
+const wg_body* slotBodies[kCodeSlots];  // written before the slot's image id is published
+i64 slotNBodies[kCodeSlots];
 std::mutex tableMutex;
 /** shared objects by path: loaded once, never closed (a run may still be inside one) */
 std::map<std::string, void*>* loadedObjects = nullptr;
@@ -36,11 +38,11 @@ int stepCallback(void* ctx, int32_t index) {
 
 }  // namespace
 
-wg_program_fn codeOf(const ImageHeader* h) {
+CodeRef codeOf(const ImageHeader* h) {
   const int32_t slot = __atomic_load_n(&h->code, __ATOMIC_ACQUIRE);
-  if (slot <= 0 || slot >= kCodeSlots || __atomic_load_n(&h->interpret, __ATOMIC_RELAXED)) return nullptr;
-  if (slotImage[slot].load(std::memory_order_acquire) != h->id) return nullptr;
-  return slotFn[slot].load(std::memory_order_acquire);
+  if (slot <= 0 || slot >= kCodeSlots || __atomic_load_n(&h->interpret, __ATOMIC_RELAXED)) return CodeRef{};
+  if (slotImage[slot].load(std::memory_order_acquire) != h->id) return CodeRef{};
+  return CodeRef{slotFn[slot].load(std::memory_order_acquire), slotBodies[slot], slotNBodies[slot]};
 }
 
 std::string attachCode(ImageHeader* h, const std::string& path) {
@@ -59,6 +61,12 @@ std::string attachCode(ImageHeader* h, const std::string& path) {
   void* fn = dlsym(lib, "wg_program");
   if (!abi || !fn) return "the shared object has no wg_program / wg_code_abi symbol";
   if (*abi != WG_CODE_ABI) return "the shared object was compiled for code ABI " + std::to_string(*abi);
+  const wg_body* bodies = static_cast<const wg_body*>(dlsym(lib, "wg_bodies"));
+  const int32_t* nbodies = static_cast<const int32_t*>(dlsym(lib, "wg_nbodies"));
+  if (!bodies || !nbodies || *nbodies < 0) return "the shared object has no wg_bodies / wg_nbodies symbol";
+  // every body offset must name a sub-image of this image (checked once here, trusted at run time)
+  for (int32_t i = 0; i < *nbodies; i++)
+    if (bodies[i].offset <= 0 || bodies[i].offset >= h->bytes || !bodies[i].fn) return "the shared object's loop bodies do not fit this program";
   int32_t slot = __atomic_load_n(&h->code, __ATOMIC_RELAXED);
   if (slot <= 0 || slot >= kCodeSlots || slotImage[slot].load() != h->id) {
     slot = 0;
@@ -67,6 +75,8 @@ std::string attachCode(ImageHeader* h, const std::string& path) {
     if (!slot) return "the code table is full (" + std::to_string(kCodeSlots - 1) + " compiled programs)";
   }
   slotFn[slot].store(reinterpret_cast<wg_program_fn>(fn), std::memory_order_release);
+  slotBodies[slot] = *nbodies ? bodies : nullptr;
+  slotNBodies[slot] = *nbodies;
   slotImage[slot].store(h->id, std::memory_order_release);
   __atomic_store_n(&h->code, slot, __ATOMIC_RELEASE);
   return "";
@@ -84,7 +94,8 @@ void freeCodeSlot(int32_t slot) {
   if (slot > 0 && slot < kCodeSlots) slotImage[slot].store(0, std::memory_order_release);
 }
 
-bool runCompiled(wg_program_fn fn, const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err) {
+bool runCompiled(const CodeRef& code, const ImageView& v, const ArenaView& A0, double* mem, double* const* ext, Error* err) {
+  ArenaView A = A0;
   StepCtx ctx{&v, &A, mem, ext, err};
   wg_rt rt;
   rt.abi = WG_CODE_ABI;
@@ -94,7 +105,11 @@ bool runCompiled(wg_program_fn fn, const ImageView& v, const ArenaView& A, doubl
   rt.step = stepCallback;
   rt.ctx = &ctx;
   rt.scratch = A.scratch;
-  return fn(mem, ext, &rt) == 0;
+  A.rt = &rt;
+  A.bodies = code.bodies;
+  A.nbodies = code.nbodies;
+  A.root = v.base;
+  return code.fn(mem, ext, &rt) == 0;
 }
 
 }  // namespace wg

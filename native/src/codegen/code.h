@@ -11,8 +11,15 @@ namespace wg {
 
 constexpr int32_t kCodeSlots = 1 << 14;
 
-/** the compiled code attached to image h and switched on, or nullptr (lock-free) */
-wg_program_fn codeOf(const ImageHeader* h);
+/** a program's compiled code: the program and its compiled loop bodies */
+struct CodeRef {
+  wg_program_fn fn = nullptr;
+  const wg_body* bodies = nullptr;
+  i64 nbodies = 0;
+};
+
+/** the compiled code attached to image h and switched on (fn null when none; lock-free) */
+CodeRef codeOf(const ImageHeader* h);
 /** dlopen `path` and attach its program to the image; "" or why not */
 std::string attachCode(ImageHeader* h, const std::string& path);
 /** free a slot whose image is gone (garbage collected without dispose) */
@@ -24,6 +31,14 @@ void detachCode(ImageHeader* h);
  * Run image v with its compiled code fn: steps the generator left to the interpreter run
  * through the rt->step callback. false and err on a run-time error (as runSteps).
  */
-bool runCompiled(wg_program_fn fn, const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err);
+/** the compiled function of the body whose sub-image is v, or null (exec_loops.cc) */
+inline wg_program_fn bodyCode(const ArenaView& A, const ImageView& v) {
+  const i64 off = v.base - A.root;
+  for (i64 i = 0; i < A.nbodies; i++)
+    if (A.bodies[i].offset == off) return A.bodies[i].fn;
+  return nullptr;
+}
+
+bool runCompiled(const CodeRef& code, const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err);
 
 }  // namespace wg

@@ -2,6 +2,7 @@
 #include "emit.h"
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <map>
 #include <vector>
 #include "../../generated/prelude.h"
@@ -37,8 +38,9 @@ std::string ptr(i64 loc) {
 
 struct Emitter {
   const ImageView& v;
-  std::string out;     // helper functions
-  std::string body;    // wg_program's statements
+  std::string prefix;  // of the helper functions' names (one per program: the top level, each body)
+  std::string& out;    // helper functions (shared by the program and its bodies)
+  std::string body;    // the program's function's statements
   i64 statements = 0;
 
   /** a 0-d operand: a constant's literal, or the arena value */
@@ -48,7 +50,7 @@ struct Emitter {
 
   void scalars(int32_t si, const i64* p) {
     for (i64 at = p[0], part = 0; at < p[1]; at += kChunk, part++) {
-      const std::string name = "s" + num(si) + "_" + num(part);
+      const std::string name = prefix + "s" + num(si) + "_" + num(part);
       out += "static void " + name + "(double* restrict mem) {\n";
       for (i64 i = at; i < p[1] && i < at + kChunk; i++) {
         const SOp& s = v.sops[i];
@@ -120,7 +122,7 @@ struct Chain {
 void Emitter::fused(int32_t si, const i64* p) {
   Chain ch(p, v.K);
   const int nin = ch.nin;
-  const std::string fn = "f" + num(si);
+  const std::string fn = prefix + "f" + num(si);
   std::string tile;  // the tile loop's body in fn
   // segments: one static function each, restrict pointers for every distinct memory it touches
   int nseg = 0;
@@ -197,19 +199,23 @@ void Emitter::fused(int32_t si, const i64* p) {
 
 }  // namespace
 
-std::string emitProgram(const ImageView& v, std::string* reason) {
-  Emitter E{v, "", "", 0};
-  i64 sops = 0, useful = 0;
+namespace {
+
+/** 0-d statements of v and of every body in it */
+i64 countScalars(const ImageView& v, i64* useful) {
+  i64 n = 0;
   for (int32_t si = 0; si < v.h->nsteps; si++) {
     const Step& s = v.steps[si];
-    if (s.kind == K_SCALARS) sops += v.plan[s.planOff + 1] - v.plan[s.planOff];
-    if (s.kind == K_SCALARS || s.kind == K_FUSED) useful++;
+    if (s.kind == K_SCALARS) n += v.plan[s.planOff + 1] - v.plan[s.planOff];
+    if (s.kind == K_SCALARS || s.kind == K_FUSED) (*useful)++;
   }
-  if (!useful) { *reason = "nothing to compile: the program has no 0-d instructions or fused chains"; return ""; }
-  if (sops > kMaxStatements) {
-    *reason = "the program has " + num(sops) + " 0-d instructions, more than the compiled tier's " + num(kMaxStatements) + " (it stays on the interpreter)";
-    return "";
-  }
+  for (i64 k = 0; k < v.h->nsubs; k++) n += countScalars(subView(v, k), useful);
+  return n;
+}
+
+/** the statements of v's steps into E.body; false when a step needs the interpreter and `body` (a loop body: no callback) */
+bool emitSteps(Emitter& E, bool body) {
+  const ImageView& v = E.v;
   for (int32_t si = 0; si < v.h->nsteps; si++) {
     const Step& s = v.steps[si];
     const i64* p = v.plan + s.planOff;
@@ -219,16 +225,58 @@ std::string emitProgram(const ImageView& v, std::string* reason) {
       case K_FUSED: E.fused(si, p); break;
       case K_UNARY: E.body += "  rt->unary[" + num(s.op) + "](" + ptr(p[1]) + ", " + ptr(p[0]) + ", " + num(p[2]) + ");\n"; break;
       case K_BINARY: case K_TERNARY: case K_REDUCE: case K_MATMUL: case K_COPY: case K_GATHER: case K_SCATTER: case K_LOOP:
+        if (body) return false;
         E.step(si);
         break;
     }
   }
+  return true;
+}
+
+/**
+ * Loop bodies made of generated steps only, pre-order: one function each (prefix b<i>_) and an
+ * entry {its sub-image's offset from the root image, the function} in `table`
+ */
+void emitBodies(const ImageView& v, const char* root, std::string& out, std::string& table, int* count) {
+  for (i64 k = 0; k < v.h->nsubs; k++) {
+    const ImageView b = subView(v, k);
+    const std::string name = "b" + num(*count) + "_";
+    (*count)++;
+    std::string helpers;
+    Emitter E{b, name, helpers, "", 0};
+    if (emitSteps(E, true)) {
+      out += helpers;
+      out += "static int " + name + "run(double* mem, double* const* ext, const struct wg_rt* rt) {\n  (void)mem; (void)ext; (void)rt;\n" + E.body + "  return 0;\n}\n";
+      table += "  {" + num(b.base - root) + ", " + name + "run},\n";
+    }
+    emitBodies(b, root, out, table, count);
+  }
+}
+
+}  // namespace
+
+std::string emitProgram(const ImageView& v, std::string* reason) {
+  i64 useful = 0;
+  const i64 sops = countScalars(v, &useful);
+  if (!useful) { *reason = "nothing to compile: the program has no 0-d instructions or fused chains"; return ""; }
+  if (sops > kMaxStatements) {
+    *reason = "the program has " + num(sops) + " 0-d instructions, more than the compiled tier's " + num(kMaxStatements) + " (it stays on the interpreter)";
+    return "";
+  }
+  std::string out, table;
+  Emitter E{v, "p_", out, "", 0};
+  emitSteps(E, false);
+  int count = 0;
+  emitBodies(v, v.base, out, table, &count);
+  const size_t nb = size_t(std::count(table.begin(), table.end(), '\n'));
   std::string src = "/* wengert compiled tier: generated by native/src/codegen/emit.cc (SIMD level " +
                     std::to_string(v.h->level) + ", code ABI " + std::to_string(WG_CODE_ABI) + ") */\n";
   src += kPrelude;
   src += "static inline double wg_bits(uint64_t u) { double d; __builtin_memcpy(&d, &u, 8); return d; }\n";
-  src += E.out;
+  src += out;
   src += "__attribute__((visibility(\"default\"))) const int32_t wg_code_abi = WG_CODE_ABI;\n";
+  src += "__attribute__((visibility(\"default\"))) const int32_t wg_nbodies = " + num(i64(nb)) + ";\n";
+  src += "__attribute__((visibility(\"default\"))) const struct wg_body wg_bodies[" + num(i64(nb ? nb : 1)) + "] = {\n" + (nb ? table : "  {0, 0},\n") + "};\n";
   src += "__attribute__((visibility(\"default\"))) int wg_program(double* mem, double* const* ext, const struct wg_rt* rt) {\n";
   src += "  (void)ext; (void)rt;\n" + E.body + "  return 0;\n}\n";
   return src;

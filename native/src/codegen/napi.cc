@@ -69,7 +69,7 @@ Napi::Value CodeInterpret(const Napi::CallbackInfo& info) {
 Napi::Value CodeAttached(const Napi::CallbackInfo& info) {
   std::string why;
   ImageHeader* h = imageOf(info, &why);
-  return Napi::Boolean::New(info.Env(), h && codeOf(h) != nullptr);
+  return Napi::Boolean::New(info.Env(), h && codeOf(h).fn != nullptr);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #define WG_CODEGEN_RT_H
 #include <stdint.h>
 
-#define WG_CODE_ABI 1
+#define WG_CODE_ABI 2
 /* elements per tile of a fused chain: the interpreter's kFusedTile (program.h; static_assert there) */
 #define WG_TILE 512
 
@@ -30,5 +30,13 @@ struct wg_rt {
 
 /* a generated program: returns 0, or 1 when a step run by the interpreter failed */
 typedef int (*wg_program_fn)(double* mem, double* const* ext, const struct wg_rt* rt);
+
+/* a loop body's compiled steps (bodies made only of generated steps): the loop driver of the
+ * interpreter (exec_loops.cc) calls it per iteration instead of running the body's steps; offset:
+ * the body's sub-image, in bytes from the program's image (image.h) */
+struct wg_body {
+  int64_t offset;
+  wg_program_fn fn;
+};
 
 #endif
