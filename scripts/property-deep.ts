@@ -4,11 +4,15 @@
 // derivatives of every smooth unary op at the operands the programs gave it against closed forms.
 // Runs in chunks of 1000 cases with their own seeds; a failing chunk shrinks its counterexample,
 // prints it (with w.show) and the run goes on. Exit code 1 when any chunk or the local check failed.
-//   npx tsx scripts/property-deep.ts [--cases 100000] [--seed 1] [--max-steps 16] [--chunks 9,12 (re-run those)]
+// Then the compiled tier: --codegen N programs per SIMD level (default 50; each is compiled, ~0.3 s)
+// run on the interpreter and on compiled code, value and gradient compared bit for bit.
+//   npx tsx scripts/property-deep.ts [--cases 100000] [--seed 1] [--max-steps 16] [--chunks 9,12 (re-run those)] [--codegen 50]
 import fc from 'fast-check';
 import * as w from '../src/index.js';
-import { _addon, backendRuns } from '../src/backends/index.js';
-import { specArb, checkProgram, checkLocalDerivatives, newTally, DEFAULT_CHECK, type Backend } from '../test/support/programs.js';
+import { _addon, backendRuns, compareTiers } from '../src/backends/index.js';
+import { traceFunction } from '../src/transforms/trace-fn.js';
+import { vjpGraph } from '../src/transforms/vjp.js';
+import { specArb, checkProgram, checkLocalDerivatives, newTally, build, DEFAULT_CHECK, type Backend } from '../test/support/programs.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,9 +57,30 @@ try {
   failures.push(`local derivatives: ${local}`);
   console.log(`\n--- FAILURE (local derivatives) ---\n${local}\n`);
 }
+// the compiled tier: both tiers' bits on random programs at every level
+const tiers: Record<string, number> = {};
+if (addon && w.nativeInfo().codegen.available) {
+  w.setBackend('native', { codegen: 'eager' });
+  for (const lv of levels) {
+    addon.setSimd(lv);
+    for (const s of fc.sample(specArb({ maxSteps }), { numRuns: arg('codegen', 50), seed: seed0 * 7 + lv.length })) {
+      const b = build(s), leaves = b.leaves();
+      try {
+        const tr = traceFunction(b.fn, leaves, 'property-deep');
+        const g = vjpGraph(tr.graph, leaves.map((_, i) => i), tr.graph.outputs.map((_, k) => (k === 0 ? 'ones' : null)));
+        const t = await compareTiers(g, leaves.map((x) => x.data() as Float64Array));
+        const key = `${lv} ${t}`;
+        tiers[key] = (tiers[key] ?? 0) + 1;
+      } catch (e) {
+        if ((e as { code?: string }).code === 'ERR_MISMATCH') { failures.push(`compiled tier at ${lv}: ${(e as Error).message}`); console.log(`\n--- FAILURE (compiled tier, ${lv}) ---\n${(e as Error).message}`); }
+      }
+    }
+  }
+  w.setBackend('ts');
+}
 if (addon) addon.setSimd(addon.simdInfo().detected);
 const secs = (Date.now() - t0) / 1000;
 console.log(JSON.stringify({ cases: tally.cases, failingChunks: failures.length, fd: tally.fd, second: tally.second, local,
-  meanDepth: +(tally.depthSum / Math.max(1, tally.cases)).toFixed(2), nativeRuns: backendRuns().native, perLevel, seconds: +secs.toFixed(1),
+  meanDepth: +(tally.depthSum / Math.max(1, tally.cases)).toFixed(2), nativeRuns: backendRuns().native, perLevel, tiers, seconds: +secs.toFixed(1),
   backend: w.getBackend() }, null, 1));
 process.exit(failures.length ? 1 : 0);

@@ -92,6 +92,19 @@ d('the compiled tier', () => {
     expect(compiled).toBeGreaterThanOrEqual(levels.length * PER_LEVEL * 0.5);
   }, 600_000);
 
+  it('a straight-line program longer than the limit stays on the interpreter (never a long compile), with the reason', async () => {
+    const f = (x: w.Tensor) => {
+      let s = x;
+      for (let i = 0; i < 7000; i++) s = w.add(w.mul(s, 0.5), w.sin(s));
+      return s;
+    };
+    const tr = traceFunction(f, [w.tensor(0.3)], 'codegen test');  // not rolled into a loop: 21 000 0-d ops
+    const t0 = performance.now();
+    expect(await compareTiers(tr.graph, [new Float64Array([0.3])])).toBe('interpreter');
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(w.nativeInfo().codegen.reason).toMatch(/0-d instructions, more than the compiled tier's 20000/);
+  });
+
   it('async evaluations and dispose work on compiled programs', async () => {
     const x = Float64Array.from({ length: 300 }, (_, i) => Math.cos(i));
     const p = w.compile(rosen, x);
