@@ -15,6 +15,7 @@ import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';
 import { _resetCodegen } from '../src/backends/native/codegen/tier.js';
 import { specArb, build } from './support/programs.js';
+import { ode } from '../bench/workloads.js';
 
 const addon = loaded.addon;
 const haveCompiler = w.nativeInfo().codegen.available;
@@ -91,6 +92,31 @@ d('the compiled tier', () => {
     }
     expect(compiled).toBeGreaterThanOrEqual(levels.length * PER_LEVEL * 0.5);
   }, 600_000);
+
+  it('loops: a JS loop rolled into scans (RK4, W3) and an explicit scan with xs and ys run as C loops with the interpreter\'s bits', async () => {
+    const W3 = ode(300);  // bench/workloads.ts: RK4 written as a plain JS loop, rolled into scans
+    const odeF = W3.f;
+    const withScan = (x: w.Tensor) => {
+      const [c, ys] = w.scan((carry: w.Tensor, xi: w.Tensor) => {
+        const n = w.add(w.mul(carry, 0.9), w.sin(w.mul(xi, carry)));
+        return [n, w.square(n)];
+      }, w.sum(x), w.mul(x, 0.5));
+      return w.add(c, w.sum(ys as w.Tensor));
+    };
+    for (const [f, x] of [[odeF, W3.inputs.p], [withScan, Float64Array.from({ length: 50 }, (_, i) => Math.cos(i))]] as const) {
+      const p = w.compile(f as (x: w.Tensor) => w.Tensor, x);
+      const [v0, g0] = p.valueAndGrad(x) as [number, Float64Array];
+      expect(await p.ready()).toBe('compiled');
+      const [v1, g1] = p.valueAndGrad(x) as [number, Float64Array];
+      expect(p.stats.tier).toBe('compiled');
+      expect(Object.is(v0, v1) && bitsEqual(g0, g1)).toBe(true);
+      expect(p.show({ planned: true })).toMatch(/= scan /);
+      w.setBackend('ts');
+      const [vt] = p.valueAndGrad(x) as [number, Float64Array];
+      w.setBackend('native');
+      expect(v1).toBeCloseTo(vt, 10);
+    }
+  });
 
   it('a straight-line program longer than the limit stays on the interpreter (never a long compile), with the reason', async () => {
     const f = (x: w.Tensor) => {
