@@ -76,7 +76,13 @@ export async function store(dir: string, key: string, tmpObject: string): Promis
 
 /** delete least recently used entries until the objects take at most `bound` bytes */
 export async function evict(dir: string, bound: number, keep: string): Promise<number> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.so') && !n.includes('.tmp-'));
+  const all = await readdir(dir);
+  // temporary files of processes that exited mid-compile: gone after an hour
+  await Promise.all(all.filter((n) => n.includes('.tmp-')).map(async (n) => {
+    const p = path.join(dir, n);
+    try { if (Date.now() - (await stat(p)).mtimeMs > 3_600_000) await unlink(p); } catch { /* raced */ }
+  }));
+  const names = all.filter((n) => n.endsWith('.so') && !n.includes('.tmp-'));
   const entries = await Promise.all(names.map(async (n) => {
     try { const s = await stat(path.join(dir, n)); return { n, size: s.size, t: s.mtimeMs }; } catch { return null; }
   }));

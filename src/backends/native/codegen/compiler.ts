@@ -63,12 +63,22 @@ export function levelFlags(level: string, arch: string = process.arch): string[]
   return Array.isArray(flags) ? flags : [];
 }
 
-/** run the compiler: source file → shared object; rejects with the compiler's first error lines */
+/**
+ * run the compiler: source file → shared object; rejects with the compiler's first error lines.
+ * The child does not keep the process alive (a script that is done exits; its compile is lost):
+ * callers awaiting the result keep it alive themselves (Tier.ready).
+ */
 export function compile(c: Compiler, flags: readonly string[], src: string, out: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(c.path, [...flags, '-x', 'c', src, '-o', out, '-lm'], { timeout: 120_000, maxBuffer: 1 << 20 }, (err, _o, stderr) => {
+    // (execFile's own timeout would be a timer keeping the process alive)
+    const timer = setTimeout(() => child.kill(), 120_000);
+    timer.unref();
+    const child = execFile(c.path, [...flags, '-x', 'c', src, '-o', out, '-lm'], { maxBuffer: 1 << 20 }, (err, _o, stderr) => {
+      clearTimeout(timer);
       if (err) reject(new Error(`${c.name} failed: ${(stderr || err.message).split('\n').slice(0, 3).join(' ').slice(0, 400)}`));
       else resolve();
     });
+    child.unref();
+    for (const s of [child.stdout, child.stderr, child.stdin]) (s as { unref?: () => void } | null)?.unref?.();
   });
 }
