@@ -7,6 +7,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, renameSync, readdirSync, writeFileSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import * as w from '../src/index.js';
 import { compareTiers } from '../src/backends/index.js';
@@ -130,6 +133,59 @@ d('the compiled tier', () => {
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(w.nativeInfo().codegen.reason).toMatch(/0-d instructions, more than the compiled tier's 20000/);
   });
+
+  it('a re-recorded path (guards) compiles on its own; check mode runs compiled code against the TS oracle', async () => {
+    const f = (x: w.Tensor) => (w.sum(x).item() > 0 ? w.sum(w.exp(w.mul(x, 0.5))) : w.sum(w.square(w.sin(x))));
+    const pos = Float64Array.from({ length: 40 }, (_, i) => 0.1 + i / 40), neg = pos.map((v) => -v);
+    const p = w.compile(f, pos);
+    const a0 = p.valueAndGrad(pos) as [number, Float64Array], b0 = p.valueAndGrad(neg) as [number, Float64Array];
+    expect(p.stats.paths).toBe(2);
+    expect(await p.ready()).toBe('compiled');
+    const a1 = p.valueAndGrad(pos) as [number, Float64Array], b1 = p.valueAndGrad(neg) as [number, Float64Array];
+    expect(p.stats.tier).toBe('compiled');
+    expect(Object.is(a0[0], a1[0]) && bitsEqual(a0[1], a1[1]) && Object.is(b0[0], b1[0]) && bitsEqual(b0[1], b1[1])).toBe(true);
+    w.setBackend('check');
+    try {
+      const q = w.compile(rosen, pos);
+      expect(await q.ready()).toBe('compiled');
+      expect(() => q.valueAndGrad(pos)).not.toThrow();
+      expect(q.stats.tier).toBe('compiled');
+    } finally {
+      w.setBackend('native');
+    }
+  });
+
+  it('a worker thread compiles and runs its own programs (its own addon instance, the shared code table)', async () => {
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const index = new URL('../src/index.ts', import.meta.url).href;
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      (async () => {
+        (await import(${JSON.stringify(tsx)})).register();
+        const w = await import(${JSON.stringify(index)});
+        w.setBackend('native', { codegen: 'eager' });
+        const f = (x) => w.sum(w.mul(w.sin(x), w.exp(w.mul(x, 0.25))));
+        const x = Float64Array.from({ length: 100 }, (_, i) => i / 50);
+        const p = w.compile(f, x);
+        const before = p.valueAndGrad(x);
+        const tier = await p.ready();
+        const after = p.valueAndGrad(x);
+        parentPort.postMessage({ tier, stats: p.stats.tier, same: before[0] === after[0] && before[1].every((v, i) => Object.is(v, after[1][i])), value: after[0] });
+      })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));`;
+    const wk = new Worker(code, { eval: true, env: { ...process.env } });
+    try {
+      const m = await new Promise<{ tier: string; stats: string; same: boolean; value: number; error?: string }>((resolve, reject) => {
+        wk.once('message', resolve);
+        wk.once('error', reject);
+      });
+      expect(m.error).toBeUndefined();
+      expect(m).toMatchObject({ tier: 'compiled', stats: 'compiled', same: true });
+      const x = Float64Array.from({ length: 100 }, (_, i) => i / 50);
+      expect(m.value).toBeCloseTo(x.reduce((s, v) => s + Math.sin(v) * Math.exp(v * 0.25), 0), 10);
+    } finally {
+      await wk.terminate();
+    }
+  }, 120_000);
 
   it('async evaluations and dispose work on compiled programs', async () => {
     const x = Float64Array.from({ length: 300 }, (_, i) => Math.cos(i));
