@@ -14,6 +14,14 @@ const CANDIDATES = ['cc', 'gcc', 'clang'];
 /** flags every generated program is compiled with, before the level's */
 export const BASE_FLAGS = ['-O2', '-ffp-contract=off', '-fno-fast-math', '-fno-math-errno', '-fPIC', '-shared', '-fvisibility=hidden', '-w'];
 
+/**
+ * gcc's -O2 vectorizes only loops whose vector code replaces the scalar code entirely (the
+ * "very cheap" cost model): a generated tile loop of variable length would stay scalar, slower than
+ * the interpreter's -O3 kernels. The dynamic model vectorizes it (results unchanged: no
+ * reassociation without -ffast-math). clang vectorizes at -O2 already.
+ */
+export const gccFlags = (identity: string): string[] => (/clang/i.test(identity) ? [] : ['-fvect-cost-model=dynamic']);
+
 /** the first compiler on PATH (as the environment is now), or null */
 export function findCompiler(env: NodeJS.ProcessEnv = process.env): Compiler | null {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {

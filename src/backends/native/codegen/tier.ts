@@ -8,7 +8,7 @@
 import { unlink, writeFile } from 'node:fs/promises';
 import type { Addon } from '../loader.js';
 import { fail } from '../../../core/errors.js';
-import { BASE_FLAGS, compile, compilerIdentity, findCompiler, levelFlags, type Compiler } from './compiler.js';
+import { BASE_FLAGS, compile, compilerIdentity, findCompiler, gccFlags, levelFlags, type Compiler } from './compiler.js';
 import { cacheBound, cacheDir, evict, lookup, objectPath, prepareDir, sha256, store, tempPath } from './cache.js';
 
 export type CodegenMode = 'auto' | 'eager' | 'off';
@@ -75,12 +75,14 @@ async function objectFor(source: string, level: string): Promise<string> {
   if (!c) throw new Error('no C compiler (cc, gcc or clang) on PATH');
   const lf = levelFlags(level);
   if (!lf) throw new Error(`no compiler flags for SIMD level ${level} in native/sources.json`);
-  const flags = [...BASE_FLAGS, ...lf];
   const dir = cacheDir();
   const refused = prepareDir(dir);
   if (refused) throw new Error(refused);
   const identity = await compilerIdentity(c);
+  const flags = [...BASE_FLAGS, ...gccFlags(identity), ...lf];
   const key = sha256([source, identity, flags.join(' '), level, process.arch].join('\0'));
+  // WENGERT_CODEGEN_KEEP=1: the generated source beside its object (<key>.c), to read
+  if (process.env.WENGERT_CODEGEN_KEEP === '1') await writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source, { mode: 0o600 }).catch(() => {});
   const hit = await lookup(dir, key);
   if ('path' in hit) { state.cacheHits++; return hit.path; }
   const src = tempPath(dir, key, '.c'), tmp = tempPath(dir, key, '.so');
