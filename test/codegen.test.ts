@@ -7,6 +7,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, renameSync, readdirSync, writeFileSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -234,6 +236,47 @@ d('compiled-tier failure paths leave programs on the interpreter', () => {
       process.env.PATH = saved;
       _resetCodegen();
     }
+  });
+
+  it('a compiler that fails, and an object that does not load (dlopen), leave the program interpreted', async () => {
+    const bin = path.join(cacheRoot, 'bad-bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, 'cc'), '#!/bin/sh\nif [ "$1" = --version ]; then echo "fake cc 1.0"; exit 0; fi\necho "fake-cc: error: no" >&2\nexit 1\n', { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = bin;
+    process.env.WENGERT_CACHE_DIR = path.join(cacheRoot, 'failing');
+    _resetCodegen();
+    try {
+      const p = w.compile(rosen, x);
+      expect(await p.ready()).toBe('interpreter');
+      expect(w.nativeInfo().codegen.reason).toMatch(/cc failed: fake-cc: error/);
+      same(p);
+    } finally {
+      process.env.PATH = saved;
+      _resetCodegen();
+    }
+    // an entry whose hash matches but which is not a shared object: dlopen refuses it (the entry is
+    // made by another process: this one keeps every object it loaded mapped, by path)
+    const dir = path.join(cacheRoot, 'not-elf');
+    process.env.WENGERT_CACHE_DIR = dir;
+    const code = `import('${new URL('../src/index.ts', import.meta.url).href}').then(async (w) => {
+      w.setBackend('native', { codegen: 'eager' });
+      const x = Float64Array.from({ length: 64 }, (_, i) => 0.1 * i - 2);
+      const rosen = (v) => { const a = w.slice(v, [0], [63]), b = w.slice(v, [1], [64]); return w.add(w.sum(w.mul(100, w.square(w.sub(b, w.square(a))))), w.sum(w.square(w.sub(1, a)))); };
+      const p = w.compile(rosen, x); p.valueAndGrad(x); console.log(await p.ready()); })`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { env: { ...process.env, WENGERT_CACHE_DIR: dir }, encoding: 'utf8' });
+    expect(r.stdout.trim().split('\n').pop()).toBe('compiled');
+    for (const n of readdirSync(dir).filter((f) => f.endsWith('.so'))) {
+      const junk = Buffer.from('not a shared object');
+      writeFileSync(path.join(dir, n + '.new'), junk);
+      renameSync(path.join(dir, n + '.new'), path.join(dir, n));
+      writeFileSync(path.join(dir, n.replace(/\.so$/, '.sha256')), createHash('sha256').update(junk).digest('hex'));
+    }
+    const q = w.compile(rosen, x);
+    q.valueAndGrad(x);
+    expect(await q.ready()).toBe('interpreter');
+    expect(w.nativeInfo().codegen.reason).toMatch(/dlopen failed/);
+    same(q);
   });
 
   it('a cache directory writable by others, or not a directory, is refused', async () => {
