@@ -7,6 +7,7 @@
 #include <vector>
 #include "../../generated/prelude.h"
 #include "rt.h"
+#include "pads.h"
 
 namespace wg {
 
@@ -268,9 +269,29 @@ i64 countScalars(const ImageView& v, i64* useful) {
 /** the statements of v's steps into E.body; false when a step needs the interpreter and `body` (a loop body: no callback) */
 bool emitSteps(Emitter& E, bool body) {
   const ImageView& v = E.v;
+  std::vector<uint8_t> absorbed(size_t(v.h->nsteps), 0);  // pads a later row reads in place (pads.h)
   for (int32_t si = 0; si < v.h->nsteps; si++) {
     const Step& s = v.steps[si];
     const i64* p = v.plan + s.planOff;
+    if (absorbed[size_t(si)]) continue;
+    PadFusion pf;
+    if (!body && (s.kind == K_COPY || s.kind == K_BINARY || s.kind == K_TERNARY)) {
+      // a run of pads: the row right after them may absorb them
+      int32_t end = si;
+      while (end < v.h->nsteps && v.steps[end].kind == K_COPY && v.steps[end].op == OP_pad) end++;
+      if (end < v.h->nsteps && fusePads(v, end, E.prefix, &pf)) {
+        for (int32_t j : pf.pads) absorbed[size_t(j)] = 1;
+        if (absorbed[size_t(si)] || end == si) {
+          for (int32_t j = si; j < end; j++)
+            if (!absorbed[size_t(j)]) E.step(j);
+          E.out += pf.helper;
+          E.body += pf.call;
+          E.statements++;
+          si = end;
+          continue;
+        }
+      }
+    }
     switch (s.kind) {
       case K_SCALARS: E.scalars(si, p); break;
       case K_NOP: break;
