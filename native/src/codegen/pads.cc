@@ -1,18 +1,14 @@
 // Pad fusion (pads.h). Baseline ISA only.
 #include "pads.h"
 #include <algorithm>
+#include "emitter.h"
 
 namespace wg {
 
 namespace {
 
-std::string num(i64 x) { return std::to_string(x); }
-
-std::string ptr(i64 loc) {
-  if (loc >= 0) return "(mem + " + num(loc) + ")";
-  const i64 x = -1 - loc;
-  return "(ext[" + num(x & ((i64(1) << kExtBits) - 1)) + "] + " + num(x >> kExtBits) + ")";
-}
+using cg::num;
+using cg::ptr;
 
 /** a pad step over one axis: its output (zeroed, n values), source and placement */
 struct Pad { int32_t step; i64 out, src, srcOff, dstOff, len; };
@@ -69,55 +65,53 @@ bool padPrivate(const ImageView& v, const Pad& d, int32_t consumer, i64 n, i64 o
   return true;
 }
 
-}  // namespace
-
-bool fusePads(const ImageView& v, int32_t si, const std::string& prefix, PadFusion* f) {
-  const Step& s = v.steps[si];
-  if ((s.kind != K_BINARY && s.kind != K_TERNARY) || v.K->vector[s.op]) return false;
-  const i64* p = v.plan + s.planOff;
+/** the pads just before row si that its operands read (padOf: operand → pad, −1), checked; false when none may be fused */
+bool findPads(const ImageView& v, int32_t si, std::vector<Pad>* pads, std::vector<int>* padOf) {
+  const i64* p = v.plan + v.steps[si].planOff;
   const int nin = int(p[1]);
   const i64* q = p + 2 + nin;
-  if (q[0] != 1) return false;
   const i64 n = q[1], out = p[0];
   const i64* st = q + 2;
-  std::vector<Pad> pads;
-  std::vector<int> padOf(size_t(nin), -1);
+  padOf->assign(size_t(nin), -1);
   for (int i = 0; i < nin; i++) {
     if (st[i] != 0 && st[i] != 1) return false;
     if (st[i] == 0) continue;
     for (int32_t j = si - 1; j >= 0 && v.steps[j].kind == K_COPY && v.steps[j].op == OP_pad; j--) {
       Pad d;
-      if (padAt(v, j, n, &d) && d.out == p[2 + i]) {
-        padOf[size_t(i)] = int(pads.size());
-        pads.push_back(d);
-        break;
-      }
+      if (padAt(v, j, n, &d) && d.out == p[2 + i]) { (*padOf)[size_t(i)] = int(pads->size()); pads->push_back(d); break; }
     }
   }
-  if (pads.empty()) return false;
+  if (pads->empty()) return false;
   // the pads are exactly the steps between the first of them and the consumer
   int32_t first = si;
-  for (const Pad& d : pads) first = std::min(first, d.step);
+  for (const Pad& d : *pads) first = std::min(first, d.step);
   for (int32_t j = first; j < si; j++)
-    if (std::none_of(pads.begin(), pads.end(), [&](const Pad& d) { return d.step == j; })) return false;
-  for (const Pad& d : pads) {
-    if (!padPrivate(v, d, si, n, out, pads)) return false;
+    if (std::none_of(pads->begin(), pads->end(), [&](const Pad& d) { return d.step == j; })) return false;
+  for (const Pad& d : *pads) {
+    if (!padPrivate(v, d, si, n, out, *pads)) return false;
     // nothing written before the consumer reads a source: no pad's output, nor the consumer's output
-    for (const Pad& e : pads)
+    for (const Pad& e : *pads)
       if (overlaps(e.out, n, d.src + d.srcOff, d.len) && e.out != out) return false;
     if (overlaps(out, n, d.src + d.srcOff, d.len)) return false;
   }
   // the consumer's other operands do not read a pad's output either (a view of it)
   for (int i = 0; i < nin; i++)
-    for (const Pad& d : pads)
-      if (padOf[size_t(i)] < 0 && p[2 + i] >= d.out && p[2 + i] < d.out + n && d.out >= 0) return false;
-  for (const Pad& d : pads) f->pads.push_back(d.step);
-  // breakpoints where an operand enters or leaves its pad's source
+    for (const Pad& d : *pads)
+      if ((*padOf)[size_t(i)] < 0 && p[2 + i] >= d.out && p[2 + i] < d.out + n) return false;
+  return true;
+}
+
+/** the fused row as C: one loop per interval between the points where an operand enters or leaves its source */
+std::string padLoop(const ImageView& v, int32_t si, const std::vector<Pad>& pads, const std::vector<int>& padOf, const std::string& fn) {
+  const Step& s = v.steps[si];
+  const i64* p = v.plan + s.planOff;
+  const int nin = int(p[1]);
+  const i64 n = p[3 + nin], out = p[0];
+  const i64* st = p + 4 + nin;
   std::vector<i64> cut = {0, n};
   for (const Pad& d : pads) cut.insert(cut.end(), {d.dstOff, d.dstOff + d.len});
   std::sort(cut.begin(), cut.end());
   cut.erase(std::unique(cut.begin(), cut.end()), cut.end());
-  const std::string fn = prefix + "pad" + num(si);
   std::string h = "static void " + fn + "(double* mem, double* const* ext) {\n  (void)mem; (void)ext;\n";
   h += "  double* restrict o = " + ptr(out) + ";\n";
   for (int i = 0; i < nin; i++) {
@@ -131,18 +125,31 @@ bool fusePads(const ImageView& v, int32_t si, const std::string& prefix, PadFusi
     std::string args;
     for (int i = 0; i < nin; i++) {
       const int k = padOf[size_t(i)];
-      std::string e;
+      std::string e = st[i] == 0 ? "c" + num(i) : "a" + num(i) + "[j]";
       if (k >= 0) {
         const Pad& d = pads[size_t(k)];
         e = lo >= d.dstOff && hi <= d.dstOff + d.len ? "a" + num(i) + "[j - " + num(d.dstOff) + "]" : "0.0";
-      } else {
-        e = st[i] == 0 ? "c" + num(i) : "a" + num(i) + "[j]";
       }
       args += (i ? ", " : "") + e;
     }
     h += "  for (int64_t j = " + num(lo) + "; j < " + num(hi) + "; j++) o[j] = wg_op_" + kOps[s.op].name + "(" + args + ");\n";
   }
-  f->helper = h + "}\n";
+  return h + "}\n";
+}
+
+}  // namespace
+
+bool fusePads(const ImageView& v, int32_t si, const std::string& prefix, PadFusion* f) {
+  const Step& s = v.steps[si];
+  if ((s.kind != K_BINARY && s.kind != K_TERNARY) || v.K->vector[s.op]) return false;
+  const i64* p = v.plan + s.planOff;
+  if (p[2 + p[1]] != 1) return false;  // one axis
+  std::vector<Pad> pads;
+  std::vector<int> padOf;
+  if (!findPads(v, si, &pads, &padOf)) return false;
+  for (const Pad& d : pads) f->pads.push_back(d.step);
+  const std::string fn = prefix + "pad" + num(si);
+  f->helper = padLoop(v, si, pads, padOf, fn);
   f->call = "  " + fn + "(mem, ext);\n";
   return true;
 }

@@ -1,0 +1,149 @@
+// Fused chains as generated C (emitter.h): tile by tile, runs of inline ops as loops over restrict
+// pointers, vector kernels called on the tile. Baseline ISA only.
+#include <map>
+#include <vector>
+#include "emitter.h"
+
+namespace wg {
+namespace cg {
+
+namespace {
+
+/** one fused chain (plan: decode_ops.cc K_FUSED) */
+struct Chain {
+  i64 n;
+  int nin, nouts, ncode;
+  const i64 *inRef, *scalar, *code, *outs;
+  std::vector<int> outOf;      // register → first output row holding it, or −1
+  std::vector<uint8_t> vec;    // code k: a vector kernel call
+  std::vector<int> segOf;      // code k: its segment (inline runs), −1 for a call
+  const KernelTable* K;
+
+  Chain(const i64* p, const KernelTable* k) : K(k) {
+    n = p[1]; nin = int(p[2]); nouts = int(p[3]); ncode = int(p[4]);
+    inRef = p + 5; scalar = inRef + nin; code = scalar + nin; outs = code + 6 * ncode;
+    outOf.assign(size_t(nin + ncode), -1);
+    for (int j = 0; j < nouts; j++)
+      if (outs[j] >= nin && outOf[size_t(outs[j])] < 0) outOf[size_t(outs[j])] = j;
+    vec.resize(size_t(ncode));
+    segOf.resize(size_t(ncode));
+    int seg = -1;
+    bool open = false;
+    for (int k = 0; k < ncode; k++) {
+      vec[k] = K->vector[code[6 * k]];
+      if (vec[k]) { segOf[k] = -1; open = false; continue; }
+      if (!open) { seg++; open = true; }
+      segOf[k] = seg;
+    }
+  }
+  const i64* c(int k) const { return code + 6 * k; }
+  /** the memory a code register lives in when it must: its output row, or its scratch slot */
+  std::string home(int r) const {
+    return outOf[r] >= 0 ? "O" + num(outOf[r]) : "S" + num(c(r - nin)[5]);
+  }
+  std::string homeExpr(int r) const {
+    return outOf[r] >= 0 ? "(o + " + num(outOf[r]) + " * n + t0)" : "(sc + " + num(c(r - nin)[5] * kFusedTile) + ")";
+  }
+  /** whether code register r must be in memory: read by a call or another segment, or an output */
+  bool inMemory(int r) const {
+    const int k = r - nin;
+    if (vec[k] || outOf[r] >= 0) return true;
+    for (int q = k + 1; q < ncode; q++)
+      for (int a = 0; a < c(q)[1]; a++)
+        if (c(q)[2 + a] == r && (vec[q] || segOf[q] != segOf[k])) return true;
+    return false;
+  }
+};
+
+/** operand a of a kernel call: a tile pointer (or a scalar input's pointer, stride 0) */
+std::string callSrc(const Chain& ch, int a) {
+  return a < ch.nin ? (ch.scalar[a] ? "in" + num(a) : "(in" + num(a) + " + t0)") : ch.homeExpr(a);
+}
+
+/** code k, an op with a vector kernel of its own: the kernel called on the tile */
+std::string vectorCall(const Chain& ch, int k) {
+  const i64* c = ch.c(k);
+  auto arg = [&](int j) {
+    const int a = int(c[2 + j]);
+    return callSrc(ch, a) + (c[1] == 1 ? "" : a < ch.nin && ch.scalar[a] ? ", 0" : ", 1");
+  };
+  static const char* table[] = {"", "unary", "binary", "ternary"};
+  std::string args;
+  for (int j = 0; j < c[1]; j++) args += arg(j) + ", ";
+  return std::string("    rt->") + table[c[1]] + "[" + num(c[0]) + "](" + args + ch.homeExpr(ch.nin + k) + ", len);\n";
+}
+
+/** the segment starting at code k: one static function `name` (out) and its call (returned); *next: the code after it */
+std::string segment(const Chain& ch, int k, const std::string& name, std::string& out, int* next) {
+  const int nin = ch.nin, seg = ch.segOf[k];
+  std::map<std::string, std::string> params;  // param name → argument expression
+  std::map<std::string, bool> written;
+  std::string loop;
+  int q = k;
+  for (; q < ch.ncode && ch.segOf[q] == seg; q++) {
+    const i64* cq = ch.c(q);
+    std::string args;
+    for (int a = 0; a < cq[1]; a++) {
+      const int x = int(cq[2 + a]);
+      std::string e;
+      if (x < nin && ch.scalar[x]) { e = "x" + num(x); params[e] = "in" + num(x) + "[0]"; }
+      else if (x < nin) { e = "I" + num(x) + "[j]"; params["I" + num(x)] = "in" + num(x) + " + t0"; }
+      else if (ch.segOf[x - nin] == seg) e = "r" + num(x);
+      else { e = ch.home(x) + "[j]"; params[ch.home(x)] = ch.homeExpr(x); }
+      args += (a ? ", " : "") + e;
+    }
+    const int rq = nin + q;
+    loop += "    const double r" + num(rq) + " = wg_op_" + kOps[cq[0]].name + "(" + args + ");\n";
+    if (ch.inMemory(rq)) { loop += "    " + ch.home(rq) + "[j] = r" + num(rq) + ";\n"; params[ch.home(rq)] = ch.homeExpr(rq); written[ch.home(rq)] = true; }
+    for (int j = 0; j < ch.nouts; j++)
+      if (ch.outs[j] == rq && ch.outOf[rq] != j) {
+        loop += "    O" + num(j) + "[j] = r" + num(rq) + ";\n";
+        params["O" + num(j)] = "(o + " + num(j) + " * n + t0)";
+        written["O" + num(j)] = true;
+      }
+  }
+  std::string sig, call;
+  for (const auto& [pname, expr] : params) {
+    const bool isScalar = pname[0] == 'x';
+    sig += std::string(", ") + (isScalar ? "const double " : written.count(pname) ? "double* restrict " : "const double* restrict ") + pname;
+    call += ", " + expr;
+  }
+  out += "static void " + name + "(int64_t len" + sig + ") {\n  for (int64_t j = 0; j < len; j++) {\n" + loop + "  }\n}\n";
+  *next = q;
+  return "    " + name + "(len" + call + ");\n";
+}
+
+/** output rows not written by a segment: inputs and calls' results listed again (the interpreter's copies) */
+std::string outputCopies(const Chain& ch) {
+  std::string t;
+  for (int j = 0; j < ch.nouts; j++) {
+    const int r = int(ch.outs[j]);
+    if (r >= ch.nin && (ch.outOf[r] == j || !ch.vec[r - ch.nin])) continue;
+    const bool bcast = r < ch.nin && ch.scalar[r];
+    t += "    for (int64_t j = 0; j < len; j++) (o + " + num(j) + " * n + t0)[j] = " + callSrc(ch, r) + (bcast ? "[0]" : "[j]") + ";\n";
+  }
+  return t;
+}
+
+}  // namespace
+
+void Emitter::fused(int32_t si, const i64* p) {
+  Chain ch(p, v.K);
+  const std::string fn = prefix + "f" + num(si);
+  std::string tile;  // the tile loop's body in fn
+  for (int k = 0; k < ch.ncode;) {
+    if (ch.vec[k]) { tile += vectorCall(ch, k); k++; continue; }
+    tile += segment(ch, k, fn + "_" + num(ch.segOf[k]), out, &k);
+  }
+  tile += outputCopies(ch);
+  std::string head = "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt) {\n";
+  head += "  (void)mem; (void)ext; (void)rt;\n  double* o = " + ptr(p[0]) + ";\n  const int64_t n = " + num(ch.n) + ";\n";
+  head += "  double* sc = rt->scratch; (void)sc;\n";
+  for (int i = 0; i < ch.nin; i++) head += "  const double* in" + num(i) + " = " + ptr(ch.inRef[i]) + ";\n";
+  out += head + "  for (int64_t t0 = 0; t0 < n; t0 += WG_TILE) {\n    const int64_t len = n - t0 < WG_TILE ? n - t0 : WG_TILE;\n" + tile + "  }\n}\n";
+  body += "  " + fn + "(mem, ext, rt);\n";
+  statements += ch.ncode;
+}
+
+}  // namespace cg
+}  // namespace wg
