@@ -6,6 +6,8 @@ export type { ErrorCode } from './core/errors.js';
 export * from './ops/index.js';
 export { grad, valueAndGrad, vjp } from './api/grad.js';
 export { jvp, derivative, jacobian, hessian, hvp } from './api/forward.js';
+export { vmap } from './api/vmap.js';
+export type { VmapOptions } from './api/vmap.js';
 export type { JacobianOptions } from './api/forward.js';
 export { customVjp, customJvp, opaque } from './transforms/custom.js';
 export { scan, foriLoop, whileLoop, checkpoint } from './transforms/loops.js';

@@ -32,7 +32,7 @@ struct Var {
 
 enum StepKind : int32_t {
   K_SCALARS, K_NOP, K_UNARY, K_BINARY, K_TERNARY, K_REDUCE, K_MATMUL, K_COPY,
-  K_GATHER, K_SCATTER, K_FUSED,
+  K_GATHER, K_SCATTER, K_FUSED, K_EXTRA,
 };
 
 /** One executable step; its operands and loop plan live in Program::plan from planOff on. */
