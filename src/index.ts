@@ -1,6 +1,7 @@
 // wengert public API (DESIGN §1).
 export { Tensor, tensor } from './core/tensor.js';
-export type { TensorLike } from './core/tensor.js';
+export type { TensorLike, NestedNumbers, NestedArray } from './core/tensor.js';
+export type { Tree, InputOf, InputsOf, Mirror, MapLeaves, GradsOf, JacobianOf, HessianOf, JacobianBlock } from './core/types.js';
 export { WengertError } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';
 export * from './ops/index.js';
@@ -14,12 +15,14 @@ export { scan, foriLoop, whileLoop, checkpoint } from './transforms/loops.js';
 export type { ScanOptions, WhileOptions } from './transforms/loops.js';
 export { compile, Program } from './program/compile.js';
 export type { ProgramStats } from './program/compile.js';
-export type { GradOptions } from './api/grad.js';
+export type { GradOptions, GradResult, ValueAndGradResult } from './api/grad.js';
+export type { GradTargets } from './program/compile.js';
 export { show } from './show/index.js';
 export type { ShowFn } from './show/index.js';
 export { gradcheck } from './testing/gradcheck.js';
 export type { GradcheckOptions, GradcheckResult, GradcheckWorst } from './testing/gradcheck.js';
 export { minimize, leastSquares, progress } from './optim/index.js';
+export type { Residuals as ResidualValues, AbortSignalLike } from './optim/types.js';
 export type { MinimizeOptions, MinimizeResult, LeastSquaresOptions, LeastSquaresResult, IterationInfo, OnIteration, Reason, Method, ProgressOptions, Progress } from './optim/index.js';
 export { setBackend, getBackend, nativeInfo } from './backends/index.js';
 export type { BackendName, NativeInfo } from './backends/index.js';

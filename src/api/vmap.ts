@@ -8,6 +8,7 @@ import { fail, describe } from '../core/errors.js';
 import { fmtShape } from '../core/shape.js';
 import { flatten, unflatten, mapTree } from '../core/pytree.js';
 import type { Graph } from '../core/graph.js';
+import type { Fn, InputsOf, MapLeaves } from '../core/types.js';
 import { traceFunction } from '../transforms/trace-fn.js';
 import { batchGraph } from '../transforms/batch.js';
 import { transpose } from '../ops/transpose.js';
@@ -34,10 +35,10 @@ const moveAxis = (x: Tensor, from: number, to: number): Tensor => {
   return transpose(x, perm);
 };
 
-export function vmap<F extends (...args: any[]) => any>(f: F, opts: VmapOptions = {}): (...args: any[]) => any {
+export function vmap<F extends Fn>(f: F, opts: VmapOptions = {}): (...args: InputsOf<Parameters<F>>) => MapLeaves<ReturnType<F>, Tensor> {
   if (typeof f !== 'function') fail('ERR_ARG', 'vmap', `expected a function but received ${describe(f)}`);
   const cache = new SignatureCache<Graph>();
-  return (...args: unknown[]) => {
+  return ((...args: unknown[]) => {
     const inAxes = opts.inAxes === undefined ? 0 : opts.inAxes;
     if (Array.isArray(inAxes) && inAxes.length !== args.length) {
       fail('ERR_ARG', 'vmap', `inAxes has ${inAxes.length} entries but f was called with ${args.length} argument(s)`);
@@ -77,7 +78,7 @@ export function vmap<F extends (...args: any[]) => any>(f: F, opts: VmapOptions 
       return outAxes[owner];
     };
     return mapTree(tr.outDef, (i) => moveAxis(outs[i], 0, normAxis(`output ${i}`, outAxisOf(i), outs[i].rank)));
-  };
+  }) as any;
 }
 
 function leafIndices(d: import('../core/pytree.js').TreeDef): number[] {

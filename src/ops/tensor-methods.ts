@@ -63,6 +63,8 @@ declare module '../core/tensor.js' {
     gather(indices: TensorLike, axis?: number): Tensor;
     unstack(axis?: number): Tensor[];
     stopGradient(): Tensor;
+    /** rows along axis 0 (const [k1, k2] = w.random.split(key)) */
+    [Symbol.iterator](): IterableIterator<Tensor>;
   }
 }
 
@@ -124,6 +126,9 @@ Object.assign(Tensor.prototype, {
   gather(this: Tensor, indices: TensorLike, axis?: number) { return ops.gather(this, indices, axis); },
   unstack(this: Tensor, axis?: number) { return ops.unstack(this, axis); },
   stopGradient(this: Tensor) { return ops.stopGradient(this); },
+});
+Object.defineProperty(Tensor.prototype, Symbol.iterator, {
+  value: function* (this: Tensor) { yield* ops.unstack(this, 0); }, writable: true, configurable: true,
 });
 Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return ops.transpose(this); } });
 }
