@@ -231,8 +231,9 @@ function checkCase(op: OpDef, c: Case, rng: Rng) {
   }
   const gs = w.grad((...a: w.Tensor[]) => w.sum(w.mul(f(...a), Rt)), { argnums })(...ts) as unknown[];
   gs.forEach((g, k) => {
-    if (c.shapes[k].length === 0) expect(typeof g, `gradient ${k} of a 0-d input`).toBe('number');
-    else expect((g as w.Tensor).shape, `gradient ${k} shape`).toEqual(c.shapes[k]);
+    // a Tensor argument's gradient is a Tensor, also 0-d (DESIGN §8)
+    expect(g instanceof w.Tensor, `gradient ${k} is a Tensor`).toBe(true);
+    expect((g as w.Tensor).shape, `gradient ${k} shape`).toEqual(c.shapes[k]);
   });
   const grads = gs.map(flat);
   const pulled = pullback(Rt).map(flat);

@@ -127,8 +127,11 @@ Object.assign(Tensor.prototype, {
   unstack(this: Tensor, axis?: number) { return ops.unstack(this, axis); },
   stopGradient(this: Tensor) { return ops.stopGradient(this); },
 });
+// rows as Tensors; a 0-d tensor has no axis 0, so it is not iterable (NumPy raises TypeError) —
+// and equality testers that compare iterables (vitest's toEqual) compare 0-d tensors by value
+function* rows(this: Tensor) { yield* ops.unstack(this, 0); }
 Object.defineProperty(Tensor.prototype, Symbol.iterator, {
-  value: function* (this: Tensor) { yield* ops.unstack(this, 0); }, writable: true, configurable: true,
+  get(this: Tensor) { return this.rank === 0 ? undefined : rows; }, configurable: true,
 });
 Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return ops.transpose(this); } });
 }
