@@ -71,7 +71,7 @@ function lgammaLarge(x: number): number {
 /** lgamma on [0.5, 3]: (x − 1)(x − 2)·R(x) (exact factors: relative accuracy at the zeros 1 and 2) */
 function lgammaMid(x: number): number {
   const q = x < 1 ? C.LGAMMA_0_5 : x < 1.5 ? C.LGAMMA_1 : x < 2 ? C.LGAMMA_1_5 : x < 2.5 ? C.LGAMMA_2 : C.LGAMMA_2_5;
-  return ((x - 1) * (x - 2)) * piece(q, x);
+  return ((x - 1) * (x - 2)) * piece(q, x) + 0;   // + 0: lgamma(1) = lgamma(2) = +0
 }
 
 /** sin(πx) for finite x, the argument reduced exactly (x − 2·round(x/2) is exact) */

@@ -56,7 +56,7 @@ static inline double wg_erfinv(double x) {
 static inline double wg_lgamma_mid(double x) {
   const double r = x < 1 ? WG_PIECE(LGAMMA_0_5, x) : x < 1.5 ? WG_PIECE(LGAMMA_1, x) : x < 2 ? WG_PIECE(LGAMMA_1_5, x)
                  : x < 2.5 ? WG_PIECE(LGAMMA_2, x) : WG_PIECE(LGAMMA_2_5, x);
-  return ((x - 1) * (x - 2)) * r;
+  return ((x - 1) * (x - 2)) * r + 0;  // + 0: lgamma(1) = lgamma(2) = +0
 }
 /** sin(πx), the argument reduced exactly */
 static inline double wg_sinpi(double x) {
