@@ -29,14 +29,24 @@ long double refPow(long double x, long double y) {
 // erfl; digamma by recurrence to x ≥ 30 and the asymptotic series (all in long double)
 long double refErfinv(long double x) {
   if (!(x > -1 && x < 1)) return x == 1 || x == -1 ? x * __builtin_infl() : __builtin_nanl("");
-  long double y = 0;
-  const long double a = fabsl(x), w = -logl((1 - a) * (1 + a));
-  y = sqrtl(w) * (a > 0.9L ? 0.88L : 0.8L);  // any start in the basin; Newton then converges
-  if (a < 0.5L) y = a * 0.886226925452758L;
-  for (int i = 0; i < 100; i++) {
-    const long double d = (erfl(y) - a) / (1.1283791670955125738961589031L * expl(-y * y));
-    y -= d;
-    if (fabsl(d) <= 1e-21L * fabsl(y)) break;
+  const long double a = fabsl(x), k = 1.1283791670955125738961589031L;  // 2/√π
+  long double y;
+  if (a < 0.5L) {  // Newton on erf(y) = a
+    y = a * 0.886226925452758L;
+    for (int i = 0; i < 60; i++) {
+      const long double d = (erfl(y) - a) / (k * expl(-y * y));
+      y -= d;
+      if (fabsl(d) <= 1e-22L * fabsl(y)) break;
+    }
+  } else {  // Newton on log erfc(y) = log(1 − a) (1 − a exact): nearly quadratic in y, robust near 1
+    const long double c = logl(1 - a);
+    y = sqrtl(-c) * 0.9L;
+    for (int i = 0; i < 200; i++) {
+      const long double e = erfcl(y);
+      const long double d = (logl(e) - c) / (-k * expl(-y * y) / e);
+      y -= d;
+      if (fabsl(d) <= 1e-22L * fabsl(y)) break;
+    }
   }
   return x < 0 ? -y : y;
 }
