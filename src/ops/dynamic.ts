@@ -71,7 +71,7 @@ export function dynamicUpdateSlice(x: TensorLike, update: TensorLike, start: Ten
   return where(embed(ones), embed(u), t);
 }
 
-/** at(x, i) = x[i] along axis 0: i a number (negative counts from the end) or a 0-d tensor (may be traced) */
+/** at(x, i) = x[i] along axis 0: i a number (negative counts from the end) or a 0-d tensor (may be traced; no wraparound) */
 export function at(x: TensorLike, i: number | Tensor): Tensor {
   const t = asTensor(x, 'at');
   if (t.rank === 0) fail('ERR_SHAPE', 'at', 'cannot index a 0-d tensor');
@@ -79,7 +79,10 @@ export function at(x: TensorLike, i: number | Tensor): Tensor {
   if (i instanceof Tensor) {
     if (i.size !== 1) fail('ERR_SHAPE', 'at', `expected a single index but received a tensor of shape ${fmtShape(i.shape)}`);
     if (!i._data) return gather(t, i.rank ? reshape(i, []) : i, 0);
-    i = i._data[0];
+    // a tensor index never wraps (gather's rule: the same on the eager and the traced path)
+    const v = i._data[0];
+    if (!Number.isInteger(v) || v < 0 || v >= n) fail('ERR_ARG', 'at', `expected an integer index in [0, ${n}) but received ${v}`);
+    i = v;
   }
   if (typeof i !== 'number' || !Number.isInteger(i)) fail('ERR_ARG', 'at', `expected an integer index but received ${String(i)}`);
   if (i < -n || i >= n) fail('ERR_ARG', 'at', `index ${i} is out of range for axis 0 of size ${n}`);
