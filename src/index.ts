@@ -11,6 +11,7 @@ export { vmap } from './api/vmap.js';
 export type { VmapOptions } from './api/vmap.js';
 export type { JacobianOptions } from './api/forward.js';
 export { customVjp, customJvp, opaque } from './transforms/custom.js';
+export type { VjpRule, JvpRule, RuleInputs } from './transforms/custom.js';
 export { scan, foriLoop, whileLoop, checkpoint } from './transforms/loops.js';
 export type { ScanOptions, WhileOptions } from './transforms/loops.js';
 export { compile, Program } from './program/compile.js';

@@ -84,3 +84,14 @@ is(w.random.normal(k1, [3]))<w.Tensor>(true);
 is(k2)<w.Tensor>(true);
 is(w.split(w.arange(6), 3))<w.Tensor[]>(true);
 is(w.einsum('ij,jk->ik', w.eye(2), w.ones([2, 3])))<w.Tensor>(true);
+
+// rules receive Tensors: the erf example of docs/api.md type-checks under strict
+const erf = w.opaque((x) => x.map(Math.sin), {
+  name: 'erf', shape: (s) => s,
+  vjp: (g, { inputs: [x] }) => [w.mul(g, w.mul(2 / Math.sqrt(Math.PI), w.exp(w.neg(w.square(x)))))],
+});
+is(erf(1))<w.Tensor>(true);
+const sq = w.customVjp((p: { a: w.Tensor }, y: w.Tensor) => w.mul(p.a, y), {
+  vjp: (g, { inputs: [p, y] }) => [{ a: w.mul(g, y) }, w.mul(g, p.a)],
+});
+is(sq)<(p: { a: w.Tensor }, y: w.Tensor) => w.Tensor>(true);
