@@ -2,10 +2,12 @@
 
 void kernelTests();
 void decoderTests();
+void loopTests();
 
 int main() {
   kernelTests();
   decoderTests();
+  loopTests();
   const auto& c = wgt::counts();
   std::printf("native tests: %ld passed, %ld failed\n", c.passed, c.failed);
   return c.failed ? 1 : 0;

@@ -28,6 +28,7 @@ export type InputsOf<P extends readonly unknown[]> = { [K in keyof P]: InputOf<P
 
 /** a value mirrored leaf by leaf (gradients mirror their argument; results mirror f's outputs) */
 export type Mirror<T> = IsAny<T> extends true ? Tensor
+  : Tree extends T ? TreeOf<Leaf>   // an unconstrained tree (also stops the recursion)
   : T extends number ? number
   : T extends Tensor ? Tensor
   : T extends Float64Array ? Float64Array

@@ -59,9 +59,13 @@ const later = async () => {
 };
 void later;
 
-// loops mirror init
-is(w.scan((c: w.Tensor, x: w.Tensor) => [w.add(c, x), w.mul(c, 2)] as const, 0, [1, 2, 3]))<[number, w.Tensor]>(true);
+// loops give init's structure with Tensor leaves (what the body returns; a tracer inside f)
+is(w.scan((c: w.Tensor, x: w.Tensor) => [w.add(c, x), w.mul(c, 2)] as const, 0, [1, 2, 3]))<[w.Tensor, w.Tensor]>(true);
 is(w.foriLoop(0, 3, (i, c: w.Tensor) => w.add(c, i), w.tensor(0)))<w.Tensor>(true);
+is(w.whileLoop((s: { k: w.Tensor }) => w.less(s.k, 3), (s: { k: w.Tensor }) => ({ k: w.add(s.k, 1) }), { k: 0 }))<{ k: w.Tensor }>(true);
+const body = (c: w.Tensor, x: w.Tensor) => [w.add(c, x), w.square(x)];   // Tensor[], not a tuple
+const [, ys] = w.scan(body, 0, [1, 2]);
+w.grad((a: w.Tensor) => w.mul(w.scan((c: w.Tensor) => [w.mul(c, a), null], 1, null, { length: 3 })[0], w.sum(ys)))(2);
 
 // inputs are TensorLike trees: text, booleans, functions and missing keys do not compile
 // @ts-expect-error a string is not a tensor
