@@ -59,6 +59,9 @@ describeBackends('random numbers', (backend) => {
     let k = key; const want: number[] = [];
     for (let i = 0; i < 3; i++) { const [a, b] = w.random.split(k); want.push(...bits(w.random.normal(b, [2]))); k = a; }
     expect(bits(ys)).toEqual(want);
+    // the same loop compiled (a loop equation in the program: the native executor runs its body)
+    const loop = w.compile((k0: T) => w.scan((k: T, _x: T) => { const [a, b] = w.random.split(k); return [a, w.random.normal(b, [2])]; }, k0, null, { length: 3 })[1], key);
+    expect(bits(loop.value(key))).toEqual(want);
   });
 
   it('a compiled program draws anew from a new key (keys are arguments: no hidden state)', () => {
@@ -104,6 +107,19 @@ describeBackends('random numbers', (backend) => {
     expect(w.random.permutation(key, w.tensor([[1, 1], [2, 2], [3, 3]])).shape).toEqual([3, 2]);
     const ks = w.random.split(key, 8).toArray() as number[][];
     expect(new Set(ks.map((k) => k.join())).size).toBe(8);
+  });
+
+  it('permutation(key, x) shuffles rows in the order of permutation(key, n); every ordering is equally likely', () => {
+    const x = w.tensor([[0, 10], [1, 11], [2, 12], [3, 13], [4, 14]]);
+    const order = Array.from(w.random.permutation(key, 5).data());
+    expect(w.random.permutation(key, x).toArray()).toEqual(order.map((i) => [i, 10 + i]));
+    // 4! = 24 orderings of 4 items over 4800 keys (one program under vmap): χ² with 23 degrees of freedom
+    const n = 4800, perms = w.vmap((k: T) => w.random.permutation(k, 4))(w.random.split(key, n)).toArray() as number[][];
+    const counts = new Map<string, number>();
+    for (const p of perms) counts.set(p.join(), (counts.get(p.join()) ?? 0) + 1);
+    expect(counts.size).toBe(24);
+    const chi2 = [...counts.values()].reduce((s, c) => s + (c - n / 24) ** 2 / (n / 24), 0);
+    expect(chi2).toBeLessThan(49.7);   // the 0.999 quantile of χ²(23)
   });
 
   it('invalid keys are ERR_ARG eager, traced and compiled', () => {

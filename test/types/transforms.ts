@@ -18,6 +18,9 @@ is(w.grad(rosen)(new Float32Array(2)))<Float32Array>(true);
 const g = w.grad(net)({ W: new Float64Array(4), b: 0 }, w.tensor([[1, 2, 3, 4]]));
 is(g)<{ W: Float64Array; b: number }>(true);
 is(g.W)<Float64Array>(true);
+// the README's pytree example: nested arrays in, the same nesting out
+const readmeLoss = ({ W, b }: { W: w.Tensor; b: w.Tensor }, X: w.Tensor) => w.sum(w.tanh(w.add(w.matmul(X, W), b)));
+is(w.grad(readmeLoss)({ W: [[1, 2], [3, 4]], b: [0.1, 0.2] }, [[0.1, 0.2], [0.3, 0.4]]))<{ W: number[][]; b: number[] }>(true);
 // argnums arrays and hasAux
 is(w.grad(net, { argnums: [0, 1] })({ W: w.tensor([1]), b: 0 }, [[1]]))<[{ W: w.Tensor; b: number }, number[][]]>(true);
 is(w.grad(net, { argnums: 1 })({ W: w.tensor([1]), b: 0 }, new Float64Array(1)))<Float64Array>(true);
