@@ -194,18 +194,28 @@ function fitRun(g: Graph, prod: Int32Array, run: Run): Fit | null {
 }
 
 function classify(g: Graph, prod: Int32Array, start: number, P: number, iters: number, j: number, o: number): Src | null {
-  const v = (t: number) => g.eqns[start + t * P + j].ins[o];
+  const eqns = g.eqns;
+  const v = (t: number) => eqns[start + t * P + j].ins[o];
   const pos = (t: number) => prod[v(t)] - start;   // producer position relative to the run (negative: before it)
-  const all = (ok: (t: number) => boolean, from = 0) => { for (let t = from; t < iters; t++) if (!ok(t)) return false; return true; };
   // internal: made earlier in the same iteration, at the same offset each time
-  const j0 = pos(0);
-  if (j0 >= 0 && j0 < j && all((t) => pos(t) === t * P + j0)) return { kind: 'internal', j: j0 };
+  const v0 = v(0), j0 = pos(0);
+  let t = 1;
+  if (j0 >= 0 && j0 < j) {
+    while (t < iters && pos(t) === t * P + j0) t++;
+    if (t === iters) return { kind: 'internal', j: j0 };
+  }
   // carry: made in the previous iteration at one offset (from the second iteration on)
-  const jc = pos(1) - 0 * P;
-  if (jc >= 0 && jc < P && all((t) => pos(t) === (t - 1) * P + jc, 1)) return { kind: 'carry', j: jc, init: v(0) };
-  const v0 = v(0);
-  if (j0 < 0 && all((t) => v(t) === v0)) return { kind: 'const', v: v0 };
-  if (all((t) => pos(t) < 0)) return { kind: 'xs', vs: Array.from({ length: iters }, (_, t) => v(t)) };
+  const jc = pos(1);
+  if (jc >= 0 && jc < P) {
+    for (t = 2; t < iters && pos(t) === (t - 1) * P + jc;) t++;
+    if (t === iters) return { kind: 'carry', j: jc, init: v0 };
+  }
+  if (j0 < 0) {
+    for (t = 1; t < iters && v(t) === v0;) t++;
+    if (t === iters) return { kind: 'const', v: v0 };
+  }
+  for (t = 0; t < iters && pos(t) < 0;) t++;
+  if (t === iters) return { kind: 'xs', vs: Array.from({ length: iters }, (_, i) => v(i)) };
   return null;
 }
 
