@@ -196,7 +196,7 @@ describeBackends('impure functions are not frozen silently: compile records twic
     expect(() => w.compile(deep, 1)).toThrow(expect.objectContaining({ message: expect.stringMatching(/equation 643 \(%\d+ = add\) reads other operands/) }));
     // a pure loop compiles, and its program is the first recording's
     const pure = (x: w.Tensor) => { let y = x; for (let i = 0; i < 500; i++) y = w.add(w.mul(y, 0.5), 1); return y; };
-    expect(w.compile(pure, 1).value(3)).toBe(pure(w.tensor(3)).item());
+    expect(w.compile(pure, 1).value(3).item()).toBe(pure(w.tensor(3)).item());
   });
 
   it('minimize and leastSquares refuse a loss that draws its own sample', async () => {
