@@ -49,6 +49,9 @@ is(w.hvp(rosen)(new Float64Array(2), [1, 0]))<Float64Array>(true);
 is(w.vmap(rosen)(w.tensor([[1, 2]])))<w.Tensor>(true);
 is(w.vmap((x: w.Tensor) => [w.sin(x), w.cos(x)] as const, { inAxes: [0] })([[1]]))<[w.Tensor, w.Tensor]>(true);
 is(w.vmap(w.grad(rosen))(new Float64Array(2)))<w.Tensor>(true);
+// per-example gradients: the parameters broadcast (null), the batch mapped; gradients come back as Tensors
+const sqLoss = (q: { W: w.Tensor; b: w.Tensor }, x: w.Tensor, y: w.Tensor) => w.square(w.sub(w.add(w.dot(q.W, x), q.b), y));
+is(w.vmap(w.grad(sqLoss), { inAxes: [null, 0, 0] })({ W: [1, 2], b: 0 }, [[1, 2], [3, 4]], [1, 2]))<{ W: w.Tensor; b: w.Tensor }>(true);
 
 // compile: Program methods typed from f's parameters, async results
 const p = w.compile(net, { W: new Float64Array(4), b: 0 }, w.tensor([[1, 2, 3, 4]]));
