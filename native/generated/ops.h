@@ -66,10 +66,19 @@ enum OpId : int32_t {
   OP_scan = 57,
   OP_whileLoop = 58,
   OP_whileVjp = 59,
+  OP_cholesky = 60,
+  OP_triangularSolve = 61,
+  OP_solve = 62,
+  OP_det = 63,
+  OP_adjugate = 64,
+  OP_slogdet = 65,
+  OP_qr = 66,
+  OP_eigh = 67,
+  OP_svd = 68,
 };
-constexpr int32_t kOpCount = 60;
+constexpr int32_t kOpCount = 69;
 
-enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7 };
+enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7, FAM_linalg = 8 };
 
 // name, family, arity (-1 = variadic), per op id
 struct OpInfo { const char* name; Family family; int8_t arity; };
@@ -134,6 +143,15 @@ constexpr OpInfo kOps[kOpCount] = {
   {"scan", FAM_none, -1},
   {"whileLoop", FAM_none, -1},
   {"whileVjp", FAM_none, -1},
+  {"cholesky", FAM_linalg, 1},
+  {"triangularSolve", FAM_linalg, 2},
+  {"solve", FAM_linalg, 2},
+  {"det", FAM_linalg, 1},
+  {"adjugate", FAM_linalg, 1},
+  {"slogdet", FAM_linalg, 1},
+  {"qr", FAM_linalg, 1},
+  {"eigh", FAM_linalg, 1},
+  {"svd", FAM_linalg, 1},
 };
 
 }  // namespace wg

@@ -71,6 +71,10 @@ bool Decoder::instruction(int32_t idx) {
     case OP_customCall: case OP_opaque:
       ok = fail(S_OP, "%s runs JS code and has no native kernel", info.name);
       break;
+    case OP_cholesky: case OP_triangularSolve: case OP_solve: case OP_det: case OP_adjugate: case OP_slogdet:
+    case OP_qr: case OP_eigh: case OP_svd:
+      ok = fail(S_OP, "%s has no native kernel yet", info.name);
+      break;
     case OP_part:  // lowered to slice + reshape by the planner
     case OP_scan: case OP_whileLoop: case OP_whileVjp:  // run on the TS backend between native stretches (for now)
       ok = fail(S_OP, "%s is not run by the native executor", info.name);

@@ -49,3 +49,5 @@ export { concat } from './concat.js';
 export { gather } from './gather.js';
 export { matmul } from './matmul.js';
 export { mean, logsumexp, softmax, logSoftmax, dot, outer, expandDims, squeeze, at, stack, unstack, oneHot } from './composites.js';
+export { linalg } from './linalg/index.js';
+export type { TriangularSolveOptions } from './linalg/index.js';

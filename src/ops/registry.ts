@@ -60,6 +60,15 @@ import { matmulTOp } from './matmulT.js';
 import { partOp } from './part.js';
 import { scanOp } from './scan.js';
 import { whileOp, whileVjpOp } from './whileLoop.js';
+import { choleskyOp } from './linalg/cholesky.js';
+import { triangularSolveOp } from './linalg/triangularSolve.js';
+import { solveOp } from './linalg/solve.js';
+import { detOp } from './linalg/det.js';
+import { adjugateOp } from './linalg/adjugate.js';
+import { slogdetOp } from './linalg/slogdet.js';
+import { qrOp } from './linalg/qr.js';
+import { eighOp } from './linalg/eigh.js';
+import { svdOp } from './linalg/svd.js';
 
 export const REGISTRY: readonly OpDef[] = [
   negOp, squareOp, sqrtOp, expOp, expm1Op, logOp, log1pOp, sinOp, cosOp, tanOp,
@@ -68,6 +77,7 @@ export const REGISTRY: readonly OpDef[] = [
   cmulOp, lessOp, lessEqualOp, greaterOp, greaterEqualOp, equalOp, notEqualOp, whereOp, clipOp, sumOp,
   maxOp, minOp, prodOp, reshapeOp, broadcastToOp, transposeOp, sliceOp, padOp, concatOp, gatherOp,
   scatterAddOp, matmulOp, customCallOp, opaqueOp, fusedOp, matmulTOp, partOp, scanOp, whileOp, whileVjpOp,
+  choleskyOp, triangularSolveOp, solveOp, detOp, adjugateOp, slogdetOp, qrOp, eighOp, svdOp,
 ];
 REGISTRY.forEach((op, i) => { op.id = i; });
 export const opByName = new Map(REGISTRY.map((op) => [op.name, op]));

@@ -1,0 +1,55 @@
+// TS reference kernels (the oracle) for Cholesky and triangular solves: one row-major matrix at
+// a time, at offsets into the batched arrays. The native kernels (native/src/kernels/linalg.cc)
+// compute the same factorizations blocked; results agree to rounding.
+
+/**
+ * L with ½(A + Aᵀ) = L·Lᵀ (lower, zeros above; column by column, each entry a dot product in
+ * index order). Not positive definite (a pivot ≤ 0 or NaN): L is all NaN and false is returned.
+ */
+export function cholesky(a: Float64Array, ao: number, n: number, L: Float64Array, lo: number): boolean {
+  for (let j = 0; j < n; j++) {
+    const rj = lo + j * n;
+    let s = a[ao + j * n + j];
+    for (let k = 0; k < j; k++) s -= L[rj + k] * L[rj + k];
+    if (!(s > 0)) { L.fill(NaN, lo, lo + n * n); return false; }
+    const d = Math.sqrt(s);
+    L[rj + j] = d;
+    for (let i = j + 1; i < n; i++) {
+      const ri = lo + i * n;
+      let t = 0.5 * (a[ao + i * n + j] + a[ao + j * n + i]);
+      for (let k = 0; k < j; k++) t -= L[ri + k] * L[rj + k];
+      L[ri + j] = t / d;
+    }
+  }
+  return true;
+}
+
+export interface TriFlags { readonly lower: boolean; readonly transpose: boolean; readonly unitDiagonal: boolean }
+
+/**
+ * X = op(T)⁻¹·B for T the lower (or upper) triangle of t (n×n; its diagonal taken as 1 with
+ * unitDiagonal), op(T) = T or Tᵀ, B n×k. Reads only that triangle. A zero on the diagonal
+ * (singular T) gives an all-NaN X. Rows of X are computed in substitution order, each as
+ * b_i − Σ_j m_ij·x_j with j in the same order.
+ */
+export function triSolve(t: Float64Array, to: number, n: number, b: Float64Array, bo: number, k: number,
+  x: Float64Array, xo: number, f: TriFlags): void {
+  // M = op(T) is lower triangular iff lower ≠ transpose; M_ij = transpose ? T_ji : T_ij
+  const fwd = f.lower !== f.transpose;
+  const m = (i: number, j: number) => (f.transpose ? t[to + j * n + i] : t[to + i * n + j]);
+  if (!f.unitDiagonal) for (let i = 0; i < n; i++) if (t[to + i * n + i] === 0) { x.fill(NaN, xo, xo + n * k); return; }
+  for (let s = 0; s < n; s++) {
+    const i = fwd ? s : n - 1 - s;
+    const xi = xo + i * k;
+    for (let c = 0; c < k; c++) x[xi + c] = b[bo + i * k + c];
+    for (let r = 0; r < s; r++) {
+      const j = fwd ? r : n - 1 - r;
+      const mij = m(i, j), xj = xo + j * k;
+      for (let c = 0; c < k; c++) x[xi + c] -= mij * x[xj + c];
+    }
+    if (!f.unitDiagonal) {
+      const d = t[to + i * n + i];
+      for (let c = 0; c < k; c++) x[xi + c] /= d;
+    }
+  }
+}
