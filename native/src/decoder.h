@@ -78,6 +78,7 @@ struct Decoder {
   bool layout(int32_t op, int32_t out);
   bool gather(int32_t op, int32_t out);
   bool fused(int32_t out);
+  bool linalg(int32_t op, int32_t out);
   void pushCopy(int32_t dst, i64 dstOff, int32_t src, i64 srcOff, int nd, const i64* dims, const i64* dstSt,
                 const i64* srcSt);
   void rowMajor(int32_t v, i64* st) const;

@@ -31,7 +31,7 @@ std::mutex profMutex;
 std::map<uint64_t, Profile>* profiles = nullptr;
 
 void printProfiles() {
-  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused"};
+  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused", "linalg"};
   std::lock_guard<std::mutex> lock(profMutex);
   for (const auto& [id, p] : *profiles) {
     double total = 0;
@@ -497,6 +497,7 @@ Error runImage(const ImageView& v, const ArenaView& a, const double* const* in, 
       case K_MATMUL: X.matmul(p); break;
       case K_COPY: X.copy(p); break;
       case K_FUSED: X.fused(p); break;
+      case K_LINALG: K->linalg[s.op](LinalgArgs{X.R(p[1]), X.R(p[2]), X.R(p[0]), p[3], p[4], p[5], p[6], int32_t(p[7]), a.linalg}); break;
       case K_GATHER:
       case K_SCATTER:
         if (!X.gather(s, p, &err)) return err;

@@ -15,7 +15,7 @@
 //
 //   image  [ImageHeader][IoEntry × (nin + nout)][Step × nsteps][SOp × nsops][i64 plan][f64 consts × constEnd]
 //   arena  [ArenaHeader][f64 io × ioValues][ext ptr][Span][fused regs: ptr, i64 stride, i32 row]
-//          [slack to 64 B][f64 values × arenaSize][packA][packB][fused scratch][reduce scratch]   (each 64-B aligned)
+//          [slack to 64 B][f64 values × arenaSize][packA][packB][fused scratch][reduce scratch][linalg scratch]
 #pragma once
 #include <vector>
 #include "program.h"
@@ -48,7 +48,7 @@ struct ImageHeader {
   i64 offIo, offSteps, offSops, offPlan, offConsts;   // bytes, from the image start
   i64 arenaBytes;            // the length of every arena of this image
   i64 aIo, aExt, aSpans, aRegs, aStride, aRow, aMem;  // arena sections, bytes from its start
-  i64 aPackA, aPackB, aScratch, aReduce;              // values, from the aligned value region
+  i64 aPackA, aPackB, aScratch, aReduce, aLinalg;     // values, from the aligned value region
 };
 
 struct ArenaHeader {
@@ -86,6 +86,7 @@ struct ArenaView {
   double* packB;
   double* scratch;
   double* reduce;  // column-reduction scratch
+  double* linalg;  // linear-algebra scratch
 };
 
 /** bytes of P's image */

@@ -32,7 +32,7 @@ struct Var {
 
 enum StepKind : int32_t {
   K_SCALARS, K_NOP, K_UNARY, K_BINARY, K_TERNARY, K_REDUCE, K_MATMUL, K_COPY,
-  K_GATHER, K_SCATTER, K_FUSED,
+  K_GATHER, K_SCATTER, K_FUSED, K_LINALG,
 };
 
 /** One executable step; its operands and loop plan live in Program::plan from planOff on. */
@@ -76,6 +76,8 @@ struct Program {
   i64 packA = 0, packB = 0;
   /** column-reduction scratch in doubles (the largest colsScratch of any reduce step) */
   i64 reduceScratch = 0;
+  /** linear-algebra scratch in doubles (the largest linalgScratch of any linalg step) */
+  i64 linalgScratch = 0;
 
   Program() = default;
   Program(const Program&) = delete;

@@ -1,10 +1,12 @@
 #include "check.h"
 
 void kernelTests();
+void linalgKernelTests();
 void decoderTests();
 
 int main() {
   kernelTests();
+  linalgKernelTests();
   decoderTests();
   const auto& c = wgt::counts();
   std::printf("native tests: %ld passed, %ld failed\n", c.passed, c.failed);

@@ -243,7 +243,7 @@ export function disposeProgramOf(g: Graph): void {
 }
 
 /** Equations only JS can run (opaque functions); planning has inlined custom calls. */
-export const runsJs = (e: Eqn) => (e.op.family === 'none' && e.op.name !== 'fused') || e.op.family === 'linalg';
+export const runsJs = (e: Eqn) => e.op.family === 'none' && e.op.name !== 'fused';
 
 /** the addon's encoding is Int32 words (native/src/common.h kMaxElems, kMaxRank): never wrapped */
 const INT32_MAX = 2 ** 31 - 1, MAX_RANK = 16;

@@ -3,6 +3,7 @@
 // rotations accumulated into the rows of Vᵀ; eigenvalues ascending, eigenvectors sign-normalized.
 import { norm2 } from './house.js';
 import { signNormalizeRows } from './signs.js';
+import { allFinite } from './finite.js';
 
 /** QL iterations per eigenvalue before giving up (the result is then NaN) */
 const MAX_ITER = 60;
@@ -18,6 +19,7 @@ export function pythag(a: number, b: number): number {
 
 /** w ascending and V (columns = eigenvectors) of ½(A + Aᵀ), A n×n; all NaN when QL does not converge. */
 export function eigh(a: Float64Array, ao: number, n: number, w: Float64Array, wo: number, V: Float64Array, vo: number): void {
+  if (!allFinite(a, ao, n * n)) { w.fill(NaN, wo, wo + n); V.fill(NaN, vo, vo + n * n); return; }
   const S = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) S[i * n + j] = 0.5 * (a[ao + i * n + j] + a[ao + j * n + i]);
   const d = new Float64Array(n), e = new Float64Array(n), Vt = new Float64Array(n * n);

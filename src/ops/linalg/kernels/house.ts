@@ -1,4 +1,5 @@
 // TS reference kernel for the Householder QR (reduced): one row-major m×n matrix at a time.
+import { allFinite } from './finite.js';
 
 const TINY = 1e-150, HUGE = 1e150;
 
@@ -22,6 +23,7 @@ export function norm2(x: Float64Array, o: number, s: number, len: number): numbe
  */
 export function qr(a: Float64Array, ao: number, m: number, n: number, Q: Float64Array, qo: number, R: Float64Array, ro: number): void {
   const k = Math.min(m, n), W = a.slice(ao, ao + m * n), tau = new Float64Array(k), w = new Float64Array(n);
+  if (!allFinite(a, ao, m * n)) { Q.fill(NaN, qo, qo + m * k); R.fill(NaN, ro, ro + k * n); return; }
   for (let j = 0; j < k; j++) {
     tau[j] = reflector(W, n, m, j);
     if (tau[j] !== 0) applyLeft(W, n, m, j, j + 1, n, tau[j], w);

@@ -2,6 +2,7 @@
 // (of Aᵀ when m < n), cyclic by rows of pairs, until no pair is rotated in a sweep.
 import { norm2 } from './house.js';
 import { pivotIndex } from './signs.js';
+import { allFinite } from './finite.js';
 
 const EPS = 2.220446049250313e-16;
 const MAX_SWEEPS = 60;
@@ -19,7 +20,7 @@ export function svd(a: Float64Array, ao: number, m: number, n: number, U: Float6
     for (let i = 0; i < p; i++) G[j * p + i] = tall ? a[ao + i * n + j] : a[ao + j * n + i];
     W[j * q + j] = 1;
   }
-  if (!sweeps(G, W, p, q)) {
+  if (!allFinite(a, ao, m * n) || !sweeps(G, W, p, q)) {
     U.fill(NaN, uo, uo + m * q); S.fill(NaN, so, so + q); Vt.fill(NaN, vo, vo + q * n);
     return;
   }

@@ -1,5 +1,6 @@
 // TS reference kernels for LU with partial pivoting and what is built on it: solve, det, slogdet
 // and the adjugate (one row-major n×n matrix at a time).
+import { allFinite } from './finite.js';
 
 export interface Lu {
   /** L (unit, strictly below the diagonal) and U (on and above), row-major n×n */
@@ -10,6 +11,8 @@ export interface Lu {
   readonly parity: number;
   /** a pivot was exactly 0 (that column is not eliminated) */
   readonly singular: boolean;
+  /** A had a NaN or ±∞ entry: every result built on this factorization is NaN */
+  readonly nonFinite: boolean;
 }
 
 /**
@@ -17,7 +20,7 @@ export interface Lu {
  * row by row). A zero pivot column is left as it is (U_jj = 0) and the factorization goes on.
  */
 export function lu(a: Float64Array, ao: number, n: number): Lu {
-  const m = a.slice(ao, ao + n * n), perm = new Int32Array(n);
+  const m = a.slice(ao, ao + n * n), perm = new Int32Array(n), nonFinite = !allFinite(a, ao, n * n);
   for (let i = 0; i < n; i++) perm[i] = i;
   let parity = 1, singular = false;
   for (let j = 0; j < n; j++) {
@@ -36,12 +39,12 @@ export function lu(a: Float64Array, ao: number, n: number): Lu {
       for (let c = j + 1; c < n; c++) m[i * n + c] -= l * m[j * n + c];
     }
   }
-  return { lu: m, perm, parity, singular };
+  return { lu: m, perm, parity, singular, nonFinite };
 }
 
 /** X = A⁻¹·B (B n×k) from A's LU; all NaN when A is singular. */
 export function luSolve(f: Lu, n: number, b: Float64Array, bo: number, k: number, x: Float64Array, xo: number): void {
-  if (f.singular) { x.fill(NaN, xo, xo + n * k); return; }
+  if (f.singular || f.nonFinite || !allFinite(b, bo, n * k)) { x.fill(NaN, xo, xo + n * k); return; }
   const m = f.lu;
   for (let i = 0; i < n; i++) {
     const xi = xo + i * k, bi = bo + f.perm[i] * k;
@@ -58,6 +61,7 @@ export function luSolve(f: Lu, n: number, b: Float64Array, bo: number, k: number
 
 /** det(A) = det(P)·Π U_jj (0 for a singular A) */
 export function luDet(f: Lu, n: number): number {
+  if (f.nonFinite) return NaN;
   let d = f.parity;
   for (let j = 0; j < n; j++) d *= f.lu[j * n + j];
   return d;
@@ -65,6 +69,7 @@ export function luDet(f: Lu, n: number): number {
 
 /** [sign, log|det|]: sign 0 and −∞ for a singular A */
 export function luSlogdet(f: Lu, n: number): [number, number] {
+  if (f.nonFinite) return [NaN, NaN];
   let sign = f.parity, logabs = 0;
   for (let j = 0; j < n; j++) {
     const u = f.lu[j * n + j];
@@ -81,6 +86,7 @@ export function luSlogdet(f: Lu, n: number): [number, number] {
  * v_l = y_l·Π_{i<t<l} u_tt, and z_i = y_i·Π_{t<i} u_tt·Π_{t>j} u_tt.
  */
 export function adjugate(f: Lu, n: number, out: Float64Array, oo: number): void {
+  if (f.nonFinite) { out.fill(NaN, oo, oo + n * n); return; }
   const m = f.lu, W = new Float64Array(n * n), v = new Float64Array(n);
   const pre = new Float64Array(n + 1), suf = new Float64Array(n + 1);
   pre[0] = 1;

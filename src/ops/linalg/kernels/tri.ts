@@ -1,12 +1,14 @@
 // TS reference kernels (the oracle) for Cholesky and triangular solves: one row-major matrix at
 // a time, at offsets into the batched arrays. The native kernels (native/src/kernels/linalg.cc)
 // compute the same factorizations blocked; results agree to rounding.
+import { allFinite } from './finite.js';
 
 /**
  * L with ½(A + Aᵀ) = L·Lᵀ (lower, zeros above; column by column, each entry a dot product in
  * index order). Not positive definite (a pivot ≤ 0 or NaN): L is all NaN and false is returned.
  */
 export function cholesky(a: Float64Array, ao: number, n: number, L: Float64Array, lo: number): boolean {
+  if (!allFinite(a, ao, n * n)) { L.fill(NaN, lo, lo + n * n); return false; }
   for (let j = 0; j < n; j++) {
     const rj = lo + j * n;
     let s = a[ao + j * n + j];
@@ -37,6 +39,7 @@ export function triSolve(t: Float64Array, to: number, n: number, b: Float64Array
   // M = op(T) is lower triangular iff lower ≠ transpose; M_ij = transpose ? T_ji : T_ij
   const fwd = f.lower !== f.transpose;
   const m = (i: number, j: number) => (f.transpose ? t[to + j * n + i] : t[to + i * n + j]);
+  if (!readFinite(t, to, n, f) || !allFinite(b, bo, n * k)) { x.fill(NaN, xo, xo + n * k); return; }
   if (!f.unitDiagonal) for (let i = 0; i < n; i++) if (t[to + i * n + i] === 0) { x.fill(NaN, xo, xo + n * k); return; }
   for (let s = 0; s < n; s++) {
     const i = fwd ? s : n - 1 - s;
@@ -52,4 +55,13 @@ export function triSolve(t: Float64Array, to: number, n: number, b: Float64Array
       for (let c = 0; c < k; c++) x[xi + c] /= d;
     }
   }
+}
+
+/** the entries of the triangle triSolve reads are finite */
+function readFinite(t: Float64Array, to: number, n: number, f: TriFlags): boolean {
+  for (let i = 0; i < n; i++) {
+    const lo = f.lower ? 0 : i + (f.unitDiagonal ? 1 : 0), hi = f.lower ? i + (f.unitDiagonal ? 0 : 1) : n;
+    if (!allFinite(t, to + i * n + lo, hi - lo)) return false;
+  }
+  return true;
 }
