@@ -75,8 +75,9 @@ enum OpId : int32_t {
   OP_qr = 66,
   OP_eigh = 67,
   OP_svd = 68,
+  OP_choleskyGrad = 69,
 };
-constexpr int32_t kOpCount = 69;
+constexpr int32_t kOpCount = 70;
 
 enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7, FAM_linalg = 8 };
 
@@ -152,6 +153,7 @@ constexpr OpInfo kOps[kOpCount] = {
   {"qr", FAM_linalg, 1},
   {"eigh", FAM_linalg, 1},
   {"svd", FAM_linalg, 1},
+  {"choleskyGrad", FAM_linalg, 2},
 };
 
 }  // namespace wg

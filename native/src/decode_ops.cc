@@ -73,7 +73,7 @@ bool Decoder::instruction(int32_t idx) {
       ok = fail(S_OP, "%s runs JS code and has no native kernel", info.name);
       break;
     case OP_cholesky: case OP_triangularSolve: case OP_solve: case OP_det: case OP_adjugate: case OP_slogdet:
-    case OP_qr: case OP_eigh: case OP_svd:
+    case OP_qr: case OP_eigh: case OP_svd: case OP_choleskyGrad:
       ok = linalg(op, out);
       break;
     case OP_part:  // lowered to slice + reshape by the planner
@@ -540,6 +540,7 @@ bool Decoder::linalg(int32_t op, int32_t out) {
       break;
     }
     case OP_cholesky: case OP_adjugate: ok = sameShape(out, a); break;
+    case OP_choleskyGrad: ok = sameShape(out, a) && sameShape(ins[1], a); break;
     case OP_det: case OP_slogdet: {
       const int32_t lead = op == OP_slogdet ? 1 : 0;
       ok = ro == r - 2 + lead && (!lead || D(out)[0] == 2);

@@ -79,6 +79,7 @@ function linalgCases(op: OpDef): [Shape[], unknown][] {
     case 'solve': return [[[5, 5], [5, 1]], [[70, 70], [70, 70]], [[130, 130], [130, 1]], [[2, 3, 3], [2, 3, 2]], [[0, 0], [0, 1]]].map((s) => [s as Shape[], undefined]);
     case 'qr': case 'svd': return [[[5, 3]], [[3, 5]], [[70, 66]], [[66, 70]], [[2, 4, 4]], [[0, 2, 3]], [[130, 20]]].map((s) => [s as Shape[], undefined]);
     case 'eigh': return square.filter((s) => s[s.length - 1] <= 70).map((s) => [[s], undefined]);
+    case 'choleskyGrad': return square.map((s) => [[s, s], undefined]);
     default: return square.map((s) => [[s], undefined]);
   }
 }

@@ -140,6 +140,14 @@ export const LINALG_REFERENCE: Record<string, Ref> = {
   qr: perMatrix(([A]) => qrRef(A)),
   eigh: perMatrix(([A]) => eighRef(A)),
   svd: perMatrix(([A]) => svdRef(A)),
+  // sym(L⁻ᵀ·Φ(Lᵀ·G)·L⁻¹) with the lower triangles, by Gauss–Jordan inverses
+  choleskyGrad: perMatrix(([L0, G0]) => {
+    const Lm = L0.map((row, i) => row.map((v, j) => (j <= i ? v : 0))), G = G0.map((row, i) => row.map((v, j) => (j <= i ? v : 0)));
+    const n = Lm.length, Linv = gaussJordan(Lm, Lm.map((_, i) => Lm.map((__, j) => (i === j ? 1 : 0))));
+    const P = mm(T(Lm), G).map((row, i) => row.map((v, j) => (j < i ? v : j === i ? 0.5 * v : 0)));
+    const S = mm(mm(T(Linv), P), Linv);
+    return [S.map((row, i) => row.map((v, j) => 0.5 * (v + S[j][i])))].map((x) => x.slice(0, n));
+  }),
 };
 
 /** a matrix structure for drawn inputs (TestSpec.structure): applied to every matrix of x [..., n, n] */

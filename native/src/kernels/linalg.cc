@@ -214,8 +214,29 @@ void gemm(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const double* 
 
 // ---- Cholesky ---------------------------------------------------------------------------------------
 
-/** L (lower, n×n) of ½(A + Aᵀ), right-looking in blocks of NB; false (L all NaN) when not positive definite */
-bool cholesky1(const double* a, double* L, i64 n, double* pack) {
+void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack);
+
+/**
+ * X (r×b at row stride ld) ← X·op(D)⁻¹ for the lower b×b D (contiguous), op(D) = Dᵀ unless
+ * plain: solved as op(D)ᵀ·Xᵀ, transposed through Pt (b×r) so the substitution runs along rows of r.
+ */
+void rightSolve(const double* D, i64 b, double* X, i64 ld, i64 r, bool plain, double* Pt, double* pack) {
+  transposeInto(Pt, r, X, ld, r, b);
+  trsm(D, b, Pt, r, plain ? (LA_LOWER | LA_TRANSPOSE) : LA_LOWER, pack);
+  transposeInto(X, ld, Pt, r, b, r);
+}
+
+/** the lower b×b block at D (row stride ld) into Dl (contiguous, zeros above) */
+void lowerBlock(const double* D, i64 ld, i64 b, double* Dl) {
+  for (i64 i = 0; i < b; i++)
+    for (i64 c = 0; c < b; c++) Dl[i * b + c] = c <= i ? D[i * ld + c] : 0.0;
+}
+
+/**
+ * L (lower, n×n) of ½(A + Aᵀ), right-looking in blocks of NB; false (L all NaN) when not positive
+ * definite. work: NB² + NB·n doubles, then the packing scratch.
+ */
+bool cholesky1(const double* a, double* L, i64 n, double* work, double* pack) {
   if (!allFinite(a, n * n)) { fill(L, n * n, kNaN); return false; }
   symmetrize(L, a, n, true);
   for (i64 kb = 0; kb < n; kb += NB) {
@@ -228,9 +249,9 @@ bool cholesky1(const double* a, double* L, i64 n, double* pack) {
       rj[j] = d;
       for (i64 i = j + 1; i < e; i++) { double* ri = L + i * n; ri[j] = (ri[j] - dot(ri + kb, rj + kb, j - kb)) / d; }
     }
-    for (i64 i = e; i < n; i++) {  // the panel below: L21 = A21·L11⁻ᵀ, row by row
-      double* ri = L + i * n;
-      for (i64 j = kb; j < e; j++) ri[j] = (ri[j] - dot(ri + kb, L + j * n + kb, j - kb)) / L[j * n + j];
+    if (e < n) {  // the panel below: L21 = A21·L11⁻ᵀ
+      lowerBlock(L + kb * n + kb, n, b, work);
+      rightSolve(work, b, L + e * n + kb, n, n - e, false, work + NB * NB, pack);
     }
     for (i64 ib = e; ib < n; ib += NB) {  // trailing lower part: L22 −= L21·L21ᵀ, by block rows up to the diagonal
       const i64 r = imin(NB, n - ib);
@@ -240,6 +261,13 @@ bool cholesky1(const double* a, double* L, i64 n, double* pack) {
   for (i64 i = 0; i < n; i++) fill(L + i * n + i + 1, n - i - 1, 0.0);  // the updates wrote above diagonal blocks
   return true;
 }
+
+/**
+ * The lower-triangle gradient of D = chol(Y) for one b×b block (D at stride ld, its cotangent Db at
+ * stride ld, lower parts): Ȳ_sym = sym(D⁻ᵀ·Φ(Dᵀ·D̄)·D⁻¹), written back to Db as 2·tril(Ȳ_sym) − diag.
+ * Scratch w: 3·b² doubles.
+ */
+void choleskyRevBlock(const double* D, double* Db, i64 ld, i64 b, double* w, double* pack);
 
 // ---- triangular solves -----------------------------------------------------------------------------
 
@@ -290,6 +318,50 @@ void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack)
       if (!unit) scale(1.0 / T[i * n + i], xi, k);
     }
   }
+}
+
+/**
+ * Ā = sym(L⁻ᵀ·Φ(Lᵀ·Ḡ)·L⁻¹) (n×n, lower parts of L and Ḡ read) as the reverse of the left-looking
+ * blocked Cholesky, blocks from the last (Murray 2016): out accumulates the gradient G with
+ * respect to the lower triangle of A, then Ā = ½(G + Gᵀ). Per block [k, j) with R = L[k:j, :k],
+ * D = L[k:j, k:j], B = L[j:, :k], C = L[j:, k:j] (forward: D = chol(A11 − R·Rᵀ), C = (A21 − B·Rᵀ)·D⁻ᵀ):
+ *   X̄ = C̄·D⁻¹, D̄ −= tril(X̄ᵀ·C), B̄ −= X̄·R, R̄ −= X̄ᵀ·B, Ȳ = chol_rev(D, D̄), R̄ −= (Ȳ + Ȳᵀ)·R.
+ */
+void choleskyRev1(const double* L, const double* Lb, double* out, i64 n, double* work, double* pack) {
+  bool ok = true;
+  for (i64 i = 0; ok && i < n; i++) ok = allFinite(L + i * n, i + 1) && allFinite(Lb + i * n, i + 1) && L[i * n + i] != 0;
+  if (!ok) { fill(out, n * n, kNaN); return; }
+  for (i64 i = 0; i < n; i++) { copy(out + i * n, Lb + i * n, i + 1); fill(out + i * n + i + 1, n - i - 1, 0.0); }
+  double* Dt = work;              // NB²: D, then Ȳ + Ȳᵀ
+  double* Pt = work + 4 * NB * NB;  // NB·n: a transposed panel
+  for (i64 k = (n - 1) / NB * NB; n > 0 && k >= 0; k -= NB) {
+    const i64 j = imin(k + NB, n), b = j - k, r = n - j;
+    const double* D = L + k * n + k;
+    double* Db = out + k * n + k;
+    if (r > 0) {
+      double* Xb = out + j * n + k;  // C̄, then X̄ = C̄·D⁻¹ in place
+      lowerBlock(D, n, b, Dt);
+      rightSolve(Dt, b, Xb, n, r, true, Pt, pack);
+      double* T1 = Dt + NB * NB;
+      fill(T1, b * b, 0.0);
+      gemm(b, b, r, Xb, 1, n, L + j * n + k, n, 1, T1, b, 1.0, pack);  // X̄ᵀ·C
+      for (i64 i = 0; i < b; i++)
+        for (i64 c = 0; c <= i; c++) Db[i * n + c] -= T1[i * b + c];
+      if (k > 0) {
+        gemm(r, k, b, Xb, n, 1, L + k * n, n, 1, out + j * n, n, -1.0, pack);  // B̄ −= X̄·R
+        gemm(b, k, r, Xb, 1, n, L + j * n, n, 1, out + k * n, n, -1.0, pack);  // R̄ −= X̄ᵀ·B
+      }
+    }
+    choleskyRevBlock(D, Db, n, b, Dt + NB * NB, pack);
+    if (k > 0) {
+      double* Ys = Dt;  // Ȳ + Ȳᵀ
+      for (i64 i = 0; i < b; i++)
+        for (i64 c = 0; c < b; c++) Ys[i * b + c] = (c <= i ? Db[i * n + c] : 0.0) + (i <= c ? Db[c * n + i] : 0.0);
+      gemm(b, k, b, Ys, b, 1, L + k * n, n, 1, out + k * n, n, -1.0, pack);
+    }
+  }
+  for (i64 i = 0; i < n; i++)
+    for (i64 c = 0; c < i; c++) { const double v = 0.5 * out[i * n + c]; out[i * n + c] = v; out[c * n + i] = v; }
 }
 
 // ---- LU with partial pivoting -----------------------------------------------------------------------
@@ -631,13 +703,34 @@ void svd1(const double* a, i64 m, i64 n, double* U, double* S, double* Vt, doubl
   transposeInto(U, q, L, ll, q, m);
 }
 
+void choleskyRevBlock(const double* D, double* Db, i64 ld, i64 b, double* w, double* pack) {
+  double* Dl = w;          // D, dense lower
+  double* P = Dl + b * b;  // Φ(Dᵀ·D̄), then Z = D⁻ᵀ·P
+  double* St = P + b * b;  // Zᵀ, then Sᵀ = D⁻ᵀ·Zᵀ
+  lowerBlock(D, ld, b, Dl);
+  fill(P, b * b, 0.0);
+  for (i64 p = 0; p < b; p++)  // P[i, :i] += D_pi·D̄[p, :i] for i ≤ p (only the lower part of Dᵀ·D̄ is kept)
+    for (i64 i = 0; i <= p; i++) axpyNeg(-Dl[p * b + i], Db + p * ld, P + i * b, i + 1);
+  for (i64 i = 0; i < b; i++) P[i * b + i] *= 0.5;
+  trsm(Dl, b, P, b, LA_LOWER | LA_TRANSPOSE, pack);
+  transposeInto(St, b, P, b, b, b);
+  trsm(Dl, b, St, b, LA_LOWER | LA_TRANSPOSE, pack);
+  for (i64 i = 0; i < b; i++)
+    for (i64 c = 0; c <= i; c++) Db[i * ld + c] = i == c ? St[i * b + i] : St[i * b + c] + St[c * b + i];
+}
+
+void opCholeskyGrad(const LinalgArgs& g) {
+  const i64 n = g.n;
+  for (i64 t = 0; t < g.batch; t++) choleskyRev1(g.a + t * n * n, g.b + t * n * n, g.out + t * n * n, n, g.work, g.work + 4 * NB * NB + NB * n);
+}
+
 // ---- the ops over their batch -------------------------------------------------------------------------
 
 double* packOf(const LinalgArgs& g, i64 used) { return g.work + used; }
 
 void opCholesky(const LinalgArgs& g) {
   const i64 n = g.n;
-  for (i64 t = 0; t < g.batch; t++) cholesky1(g.a + t * n * n, g.out + t * n * n, n, g.work);
+  for (i64 t = 0; t < g.batch; t++) cholesky1(g.a + t * n * n, g.out + t * n * n, n, g.work, g.work + NB * NB + NB * n);
 }
 
 void opTriangularSolve(const LinalgArgs& g) {
@@ -764,6 +857,7 @@ void fillLinalg(KernelTable* t) {
   t->linalg[OP_qr] = opQr;
   t->linalg[OP_eigh] = opEigh;
   t->linalg[OP_svd] = opSvd;
+  t->linalg[OP_choleskyGrad] = opCholeskyGrad;
 }
 
 }  // namespace WG_NS

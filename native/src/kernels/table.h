@@ -57,7 +57,7 @@ static inline i64 laPack(i64 cols) { return kLaMC * kLaKC + kLaKC * laUp(cols < 
 static inline i64 linalgScratch(int32_t op, i64 m, i64 n, i64 k) {
   const i64 mx = m > n ? m : n, q = m < n ? m : n;
   switch (op) {
-    case OP_cholesky: return laPack(n);
+    case OP_cholesky: return kLaNB * kLaNB + kLaNB * n + laPack(n);
     case OP_triangularSolve: return laPack(k);
     case OP_solve: return n * n + n + laPack(k > n ? k : n);
     case OP_det: case OP_slogdet: return n * n + n + laPack(n);
@@ -65,6 +65,7 @@ static inline i64 linalgScratch(int32_t op, i64 m, i64 n, i64 k) {
     case OP_qr: return m * n + m * kLaNB + kLaNB * kLaNB + kLaNB * mx + q + laPack(mx);
     case OP_eigh: return 3 * n * n + 4 * n;
     case OP_svd: return q * mx + q * q + q + mx;
+    case OP_choleskyGrad: return 4 * kLaNB * kLaNB + kLaNB * n + laPack(n);
     default: return 0;
   }
 }

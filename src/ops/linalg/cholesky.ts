@@ -4,11 +4,10 @@ import { defineOp, type OpDef } from '../op.js';
 import { cholesky as kernel } from './kernels/tri.js';
 import { triangularSolveOp } from './triangularSolve.js';
 import { matmul } from '../matmul.js';
-import { mul } from '../mul.js';
-import { matrixOf, mT, sym, tril, diagOnly, batchSize } from './util.js';
-import { sub } from '../sub.js';
+import { choleskyGradOp, phi } from './choleskyGrad.js';
+import { matrixOf, mT, sym, batchSize } from './util.js';
 
-// L = chol(½(A + Aᵀ));  L̇ = L·Φ(L⁻¹·sym(Ȧ)·L⁻ᵀ),  Ā = sym(L⁻ᵀ·Φ(Lᵀ·L̄)·L⁻¹),  Φ = lower triangle, diagonal halved
+// L = chol(½(A + Aᵀ));  L̇ = L·Φ(L⁻¹·sym(Ȧ)·L⁻ᵀ),  Ā = sym(L⁻ᵀ·Φ(Lᵀ·L̄)·L⁻¹) (choleskyGrad),  Φ = lower triangle, diagonal halved
 export const choleskyOp: OpDef<undefined> = defineOp<undefined>({
   name: 'cholesky',
   family: 'linalg',
@@ -20,12 +19,7 @@ export const choleskyOp: OpDef<undefined> = defineOp<undefined>({
     return out;
   },
   jvp: ([ta], { out: L }) => (ta ? matmul(L, phi(lowerSolveBoth(L, sym(ta)))) : null),
-  vjp: (g, { out: L }) => {
-    const P = phi(matmul(mT(L), g));
-    // S = L⁻ᵀ·P·L⁻¹ = Z·L⁻¹ with Z = L⁻ᵀ·P
-    const Z = solveL(L, P, true);
-    return [sym(mT(solveL(L, mT(Z), true)))];
-  },
+  vjp: (g, { out: L }) => [apply(choleskyGradOp, [L, g])],
   batch: ([a]) => apply(choleskyOp, [a]),
   test: { domain: [-1, 1], shapes: [[[3, 3]], [[2, 4, 4]], [[1, 1]]], structure: ['spd'], valueAtol: 1e-14 },
 });
@@ -34,8 +28,6 @@ const solveL = (L: Tensor, B: Tensor, transpose: boolean) =>
   apply(triangularSolveOp, [L, B], { lower: true, transpose, unitDiagonal: false });
 /** L⁻¹·X·L⁻ᵀ for a symmetric X */
 const lowerSolveBoth = (L: Tensor, X: Tensor) => mT(solveL(L, mT(solveL(L, X, false)), false));
-/** Φ(X): the lower triangle with its diagonal halved */
-const phi = (x: Tensor) => sub(tril(x), mul(0.5, diagOnly(x)));
 
 /**
  * The lower Cholesky factor L of a symmetric positive definite A (A = L·Lᵀ), batched over leading

@@ -65,3 +65,26 @@ function readFinite(t: Float64Array, to: number, n: number, f: TriFlags): boolea
   }
   return true;
 }
+
+/**
+ * Ā = sym(L⁻ᵀ·Φ(Lᵀ·Ḡ)·L⁻¹) (Φ: lower triangle, diagonal halved) for the lower triangles of L and
+ * Ḡ, n×n: the cotangent of A = L·Lᵀ from that of L. All NaN when L or Ḡ is not finite or L singular.
+ */
+export function choleskyGrad(l: Float64Array, lo: number, g: Float64Array, go: number, n: number, out: Float64Array, oo: number): void {
+  const P = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let p = i; p < n; p++) s += l[lo + p * n + i] * g[go + p * n + j];
+      P[i * n + j] = i === j ? 0.5 * s : s;
+    }
+  }
+  const flags: TriFlags = { lower: true, transpose: true, unitDiagonal: false };
+  const Z = new Float64Array(n * n), Zt = new Float64Array(n * n), St = new Float64Array(n * n);
+  triSolve(l, lo, n, P, 0, n, Z, 0, flags);                 // Z = L⁻ᵀ·P
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Zt[j * n + i] = Z[i * n + j];
+  triSolve(l, lo, n, Zt, 0, n, St, 0, flags);               // Sᵀ = L⁻ᵀ·Zᵀ
+  let finite = true;
+  for (let i = 0; i < n && finite; i++) for (let j = 0; j <= i; j++) if (!Number.isFinite(g[go + i * n + j])) { finite = false; break; }
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[oo + i * n + j] = finite ? 0.5 * (St[i * n + j] + St[j * n + i]) : NaN;
+}
