@@ -7,7 +7,10 @@
 // Columns are pivoted by largest remaining norm, so R's diagonal decreases in magnitude and a
 // rank-deficient J shows as trailing zeros on it. Each reflection is applied only over the rows
 // where its vector is nonzero, so a sparse Jacobian (each residual depending on a few parameters)
-// costs O(nonzeros·n) per column instead of O(m·n).
+// costs O(nonzeros·n) per column instead of O(m·n). When the pivot column is zero in row j, one of
+// its nonzero rows is swapped into row j first (rows of [J r] can be permuted: the least-squares
+// problem is the same), so a reflection mixes only rows that share the column: a block-sparse J
+// stays sparse in R instead of filling in. A dense column keeps row j (the same factorization).
 
 export interface QR {
   readonly n: number;
@@ -48,6 +51,12 @@ export function qrPivot(J: Float64Array, m: number, n: number, r: Float64Array, 
     }
     const cj = j * rows;
     let alpha = colNorm(A, cj, j, rows);
+    if (alpha !== 0 && A[cj + j] === 0) {
+      let p = j + 1;
+      while (A[cj + p] === 0) p++;
+      swapRows(A, rows, k, j, p, j);
+      const t = b[j]; b[j] = b[p]; b[p] = t;
+    }
     if (alpha !== 0) {
       // H = I − vvᵀ/v₁ with v = x/α + e₁, α = sign(x₁)‖x‖ (so v₁ ≥ 1): Hx = −αe₁; v overwrites x
       if (A[cj + j] < 0) alpha = -alpha;
@@ -96,6 +105,11 @@ function colNorm(A: Float64Array, off: number, from: number, rows: number): numb
   let s = 0;
   for (let i = from; i < rows; i++) { const a = A[off + i] / big; s += a * a; }
   return big * Math.sqrt(s);
+}
+
+/** swap rows a and b of the column-major A (k columns of `rows`), in columns from c0 on */
+function swapRows(A: Float64Array, rows: number, k: number, a: number, b: number, c0: number): void {
+  for (let c = c0; c < k; c++) { const t = A[c * rows + a]; A[c * rows + a] = A[c * rows + b]; A[c * rows + b] = t; }
 }
 
 function swapCols(A: Float64Array, rows: number, a: number, b: number): void {
