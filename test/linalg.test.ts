@@ -222,4 +222,15 @@ describeBackends('w.linalg', () => {
     // inside a traced function the same errors
     expect(() => w.grad((a: w.Tensor) => w.sum(L.cholesky(w.reshape(a, [2, 3]))))(rand([6], 1))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
   });
+
+  it('leastSquares factors a large Jacobian with the qrPivoted op (native kernels on the native backend): the same fit and covariance on both backends', async () => {
+    const m = 300, n = 80, X = rand([m, n], 50), p = w.tensor(Float64Array.from({ length: n }, (_, i) => Math.sin(i)));
+    const y = w.add(w.matmul(X, p), w.mul(0.01, rand([m], 51)));
+    const fit = await w.leastSquares((q: w.Tensor) => w.sub(w.matmul(X, q), y), new Float64Array(n));
+    const direct = run((a, b) => L.solve(w.matmul(w.transpose(a), a), w.matmul(w.transpose(a), b)), X, y);   // normal equations, for reference
+    close(fit.x as Float64Array, flat(direct), 1e-10);
+    expect(fit.covariance!.shape).toEqual([n, n]);
+    const cov = flat(fit.covariance!), s2 = 2 * fit.cost / (m - n);
+    close(cov, flat(w.mul(s2, run((a) => L.inv(w.matmul(w.transpose(a), a)), X))), 1e-9);
+  });
 });

@@ -76,8 +76,9 @@ enum OpId : int32_t {
   OP_eigh = 67,
   OP_svd = 68,
   OP_choleskyGrad = 69,
+  OP_qrPivoted = 70,
 };
-constexpr int32_t kOpCount = 70;
+constexpr int32_t kOpCount = 71;
 
 enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7, FAM_linalg = 8 };
 
@@ -154,6 +155,7 @@ constexpr OpInfo kOps[kOpCount] = {
   {"eigh", FAM_linalg, 1},
   {"svd", FAM_linalg, 1},
   {"choleskyGrad", FAM_linalg, 2},
+  {"qrPivoted", FAM_linalg, 3},
 };
 
 }  // namespace wg

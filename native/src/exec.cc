@@ -497,7 +497,7 @@ Error runImage(const ImageView& v, const ArenaView& a, const double* const* in, 
       case K_MATMUL: X.matmul(p); break;
       case K_COPY: X.copy(p); break;
       case K_FUSED: X.fused(p); break;
-      case K_LINALG: K->linalg[s.op](LinalgArgs{X.R(p[1]), X.R(p[2]), X.R(p[0]), p[3], p[4], p[5], p[6], int32_t(p[7]), a.linalg}); break;
+      case K_LINALG: K->linalg[s.op](LinalgArgs{X.R(p[1]), X.R(p[2]), X.R(p[8]), X.R(p[0]), p[3], p[4], p[5], p[6], int32_t(p[7]), a.linalg}); break;
       case K_GATHER:
       case K_SCATTER:
         if (!X.gather(s, p, &err)) return err;

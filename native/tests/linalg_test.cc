@@ -34,7 +34,7 @@ double maxResidual(i64 m, i64 n, i64 k, FA a, FB b, const Vec& want) {
 
 Vec run(const KernelTable* K, int op, const Vec& a, const Vec& b, i64 batch, i64 m, i64 n, i64 k, i64 outSize, int32_t flags = 0) {
   Vec out(size_t(outSize), -7.0), work(size_t(linalgScratch(op, m, n, k)) + 1);
-  K->linalg[op](LinalgArgs{a.data(), b.empty() ? a.data() : b.data(), out.data(), batch, m, n, k, flags, work.data()});
+  K->linalg[op](LinalgArgs{a.data(), b.empty() ? a.data() : b.data(), a.data(), out.data(), batch, m, n, k, flags, work.data()});
   return out;
 }
 

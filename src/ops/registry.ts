@@ -70,6 +70,7 @@ import { qrOp } from './linalg/qr.js';
 import { eighOp } from './linalg/eigh.js';
 import { svdOp } from './linalg/svd.js';
 import { choleskyGradOp } from './linalg/choleskyGrad.js';
+import { qrPivotedOp } from './linalg/qrPivoted.js';
 
 export const REGISTRY: readonly OpDef[] = [
   negOp, squareOp, sqrtOp, expOp, expm1Op, logOp, log1pOp, sinOp, cosOp, tanOp,
@@ -78,7 +79,7 @@ export const REGISTRY: readonly OpDef[] = [
   cmulOp, lessOp, lessEqualOp, greaterOp, greaterEqualOp, equalOp, notEqualOp, whereOp, clipOp, sumOp,
   maxOp, minOp, prodOp, reshapeOp, broadcastToOp, transposeOp, sliceOp, padOp, concatOp, gatherOp,
   scatterAddOp, matmulOp, customCallOp, opaqueOp, fusedOp, matmulTOp, partOp, scanOp, whileOp, whileVjpOp,
-  choleskyOp, triangularSolveOp, solveOp, detOp, adjugateOp, slogdetOp, qrOp, eighOp, svdOp, choleskyGradOp,
+  choleskyOp, triangularSolveOp, solveOp, detOp, adjugateOp, slogdetOp, qrOp, eighOp, svdOp, choleskyGradOp, qrPivotedOp,
 ];
 REGISTRY.forEach((op, i) => { op.id = i; });
 export const opByName = new Map(REGISTRY.map((op) => [op.name, op]));

@@ -80,6 +80,7 @@ function linalgCases(op: OpDef): [Shape[], unknown][] {
     case 'qr': case 'svd': return [[[5, 3]], [[3, 5]], [[70, 66]], [[66, 70]], [[2, 4, 4]], [[0, 2, 3]], [[130, 20]]].map((s) => [s as Shape[], undefined]);
     case 'eigh': return square.filter((s) => s[s.length - 1] <= 70).map((s) => [[s], undefined]);
     case 'choleskyGrad': return square.map((s) => [[s, s], undefined]);
+    case 'qrPivoted': return [[[[6, 4], [6], [4]], undefined], [[[3, 5], [3], [4]], undefined], [[[200, 90], [200], [60]], undefined], [[[1, 1], [1], [1]], undefined]];
     default: return square.map((s) => [[s], undefined]);
   }
 }
@@ -91,6 +92,15 @@ function linalgCases(op: OpDef): [Shape[], unknown][] {
  */
 function linalgInput(cs: Case, k: number, rand: () => number, special: boolean): Float64Array {
   const s = cs.shapes[k], r = s.length, n = s[r - 1], m = s[r - 2];
+  if (cs.op.name === 'qrPivoted' && k === 2) {   // distinct column indices, shuffled
+    const idx = Array.from({ length: cs.shapes[0][1] }, (_, j) => j).sort(() => rand() - 0.5);
+    return Float64Array.from(idx.slice(0, s[0]));
+  }
+  if (cs.op.name === 'qrPivoted' && k === 0 && s[0] > 100) {   // a sparse J (each row two entries)
+    const x = new Float64Array(s[0] * s[1]);
+    for (let i = 0; i < s[0]; i++) for (let t = 0; t < 2; t++) x[i * s[1] + Math.floor(rand() * s[1])] = rand() - 0.5;
+    return x;
+  }
   const x = fill(s, () => rand() - 0.5);
   const dominant = k === 0 && m === n && cs.op.name !== 'eigh';
   if (dominant) for (let i = 0; i < x.length; i++) if (Math.floor(i / n) % n === i % n) x[i] += n + 1;

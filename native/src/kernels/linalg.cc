@@ -724,6 +724,119 @@ void opCholeskyGrad(const LinalgArgs& g) {
   for (i64 t = 0; t < g.batch; t++) choleskyRev1(g.a + t * n * n, g.b + t * n * n, g.out + t * n * n, n, g.work, g.work + 4 * NB * NB + NB * n);
 }
 
+// ---- leastSquares' QR with column pivoting (the TS kernel: ops/linalg/kernels/pivoted.ts) ----------
+
+/** ‖x[0..len)‖ as the TS kernel's colNorm: scaled by the largest magnitude */
+double colNorm(const double* x, i64 len) {
+  double big = 0;
+  for (i64 i = 0; i < len; i++) { const double a = fabs_(x[i]); if (a > big) big = a; }
+  if (big == 0 || !(big - big == 0)) return big;
+  const double inv = 1 / big;
+  wg_vd acc = {};
+  const wg_vd vi = wg_splat(inv);
+  i64 i = 0;
+  for (; i + WG_W <= len; i += WG_W) { const wg_vd a = wg_load(x + i) * vi; acc += a * a; }
+  double s = wg_hsum(acc);
+  for (; i < len; i++) { const double a = x[i] * inv; s += a * a; }
+  return big * sqrt_(s);
+}
+
+/**
+ * J[:, cols]·P = Q·R (MINPACK's factorization with column pivoting by largest remaining norm), Qᵀr
+ * and J's column norms; reflections run over the rows where their vector is nonzero (contiguous
+ * loops when that is every row), and a zero in the pivot row brings a nonzero row up first (the
+ * TS kernel's row choice). out: R [k, k], perm [k], Qᵀr [k], norms [n]. Column indices that are
+ * not integers in [0, n) give an all-NaN out (the op is internal; never read out of bounds).
+ */
+void qrPivoted1(const double* J, i64 m, i64 n, const double* r, const double* cols, i64 k, double* out, double* work) {
+  const i64 rows = m > k ? m : k;
+  for (i64 j = 0; j < k; j++)
+    if (!(cols[j] >= 0 && cols[j] < double(n) && cols[j] == double(i64(cols[j])))) { fill(out, k * k + 2 * k + n, kNaN); return; }
+  double* A = work;             // k columns of `rows`
+  double* b = A + k * rows;     // rows
+  double* left = b + rows;      // k
+  double* ref = left + k;       // k
+  double* rdiag = ref + k;      // k
+  double* perm = rdiag + k;     // k (indices as doubles)
+  int32_t* nzRows = reinterpret_cast<int32_t*>(perm + k);  // rows ints (rows doubles reserved)
+  double* R = out;
+  double* qtr = out + k * k + k;
+  double* norms = qtr + k;
+  for (i64 i0 = 0; i0 < m; i0 += TILE)
+    for (i64 j0 = 0; j0 < k; j0 += TILE)
+      for (i64 j = j0; j < imin(j0 + TILE, k); j++) {
+        const i64 c = i64(cols[j]);
+        for (i64 i = i0; i < imin(i0 + TILE, m); i++) A[j * rows + i] = J[i * n + c];
+      }
+  for (i64 j = 0; j < k; j++) fill(A + j * rows + m, rows - m, 0.0);
+  copy(b, r, m);
+  fill(b + m, rows - m, 0.0);
+  fill(norms, n, 0.0);
+  for (i64 j = 0; j < k; j++) {
+    perm[j] = cols[j];
+    norms[i64(perm[j])] = left[j] = ref[j] = colNorm(A + j * rows, rows);
+  }
+  for (i64 j = 0; j < k; j++) {
+    i64 p = j;
+    for (i64 q = j + 1; q < k; q++) if (left[q] > left[p]) p = q;
+    if (p != j) {
+      for (i64 i = 0; i < rows; i++) { const double t = A[j * rows + i]; A[j * rows + i] = A[p * rows + i]; A[p * rows + i] = t; }
+      double t = perm[j]; perm[j] = perm[p]; perm[p] = t;
+      t = left[j]; left[j] = left[p]; left[p] = t;
+      t = ref[j]; ref[j] = ref[p]; ref[p] = t;
+    }
+    double* cj = A + j * rows;
+    double alpha = colNorm(cj + j, rows - j);
+    if (alpha != 0 && cj[j] == 0) {
+      i64 q = j + 1;
+      while (cj[q] == 0) q++;
+      for (i64 c = j; c < k; c++) { const double t = A[c * rows + j]; A[c * rows + j] = A[c * rows + q]; A[c * rows + q] = t; }
+      const double t = b[j]; b[j] = b[q]; b[q] = t;
+    }
+    if (alpha != 0) {
+      if (cj[j] < 0) alpha = -alpha;
+      i64 nz = 0;
+      for (i64 i = j; i < rows; i++) if (cj[i] != 0 || i == j) nzRows[nz++] = int32_t(i);
+      const bool dense = nz == rows - j;
+      for (i64 t = 0; t < nz; t++) cj[nzRows[t]] /= alpha;
+      cj[j] += 1;
+      const double vj = cj[j];
+      for (i64 q = j + 1; q < k; q++) {
+        double* cq = A + q * rows;
+        double s = 0;
+        if (dense) s = dot(cj + j, cq + j, rows - j);
+        else for (i64 t = 0; t < nz; t++) s += cj[nzRows[t]] * cq[nzRows[t]];
+        if (s != 0) {
+          const double f = s / vj;
+          if (dense) axpyNeg(f, cj + j, cq + j, rows - j);
+          else for (i64 t = 0; t < nz; t++) cq[nzRows[t]] -= f * cj[nzRows[t]];
+        }
+        if (left[q] != 0) {  // downdate the remaining norm; recompute it when cancellation has eaten its accuracy
+          const double ratio = cq[j] / left[q];
+          double f = 1 - ratio * ratio;
+          if (f < 0) f = 0;  // Math.max(0, f): NaN stays NaN
+          const double est = left[q] / ref[q];
+          if (0.05 * f * est * est <= 2.2e-16) { left[q] = colNorm(cq + j + 1, rows - j - 1); ref[q] = left[q]; }
+          else left[q] *= sqrt_(f);
+        }
+      }
+      double s = 0;
+      for (i64 t = 0; t < nz; t++) s += cj[nzRows[t]] * b[nzRows[t]];
+      for (i64 t = 0; t < nz; t++) b[nzRows[t]] -= (s / vj) * cj[nzRows[t]];
+    }
+    rdiag[j] = -alpha;
+  }
+  for (i64 j = 0; j < k; j++) {
+    fill(R + j * k, j, 0.0);
+    R[j * k + j] = rdiag[j];
+    for (i64 q = j + 1; q < k; q++) R[j * k + q] = A[q * rows + j];
+  }
+  copy(out + k * k, perm, k);
+  copy(qtr, b, k);
+}
+
+void opQrPivoted(const LinalgArgs& g) { qrPivoted1(g.a, g.m, g.n, g.b, g.c, g.k, g.out, g.work); }
+
 // ---- the ops over their batch -------------------------------------------------------------------------
 
 double* packOf(const LinalgArgs& g, i64 used) { return g.work + used; }
@@ -858,6 +971,7 @@ void fillLinalg(KernelTable* t) {
   t->linalg[OP_eigh] = opEigh;
   t->linalg[OP_svd] = opSvd;
   t->linalg[OP_choleskyGrad] = opCholeskyGrad;
+  t->linalg[OP_qrPivoted] = opQrPivoted;
 }
 
 }  // namespace WG_NS

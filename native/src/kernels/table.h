@@ -33,13 +33,14 @@ struct MatmulShape { int mr, nr, kc, mc, nc; };
 
 /**
  * One linear-algebra instruction over its batch (kernels/linalg.cc). a: [batch, m, n] (square ops:
- * m = n), b: [batch, n, k] (solves), out as the op's output (multi-output ops packed, part by part
+ * m = n), b: [batch, n, k] (solves; qrPivoted: r [m] and c: cols [k]), out as the op's output (multi-output ops packed, part by part
  * over the batch), flags: triangularSolve's (LA_LOWER | LA_TRANSPOSE | LA_UNIT), work:
  * linalgScratch(op, m, n, k) doubles.
  */
 struct LinalgArgs {
   const double* a;
   const double* b;
+  const double* c;  // a third operand (qrPivoted's column indices)
   double* out;
   i64 batch, m, n, k;
   int32_t flags;
@@ -66,6 +67,7 @@ static inline i64 linalgScratch(int32_t op, i64 m, i64 n, i64 k) {
     case OP_eigh: return 3 * n * n + 4 * n;
     case OP_svd: return q * mx + q * q + q + mx;
     case OP_choleskyGrad: return 4 * kLaNB * kLaNB + kLaNB * n + laPack(n);
+    case OP_qrPivoted: { const i64 rows = m > k ? m : k; return k * rows + 2 * rows + 5 * k; }
     default: return 0;
   }
 }
