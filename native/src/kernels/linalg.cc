@@ -49,6 +49,15 @@ void axpyNeg(double a, const double* x, double* y, i64 n) {
   for (; i < n; i++) y[i] -= a * x[i];
 }
 
+/** y[i] −= a0·x0[i] + a1·x1[i] + a2·x2[i] + a3·x3[i], i < n: four row updates in one pass over y */
+void axpy4Neg(const double* a, const double* x0, const double* x1, const double* x2, const double* x3, double* y, i64 n) {
+  const wg_vd v0 = wg_splat(a[0]), v1 = wg_splat(a[1]), v2 = wg_splat(a[2]), v3 = wg_splat(a[3]);
+  i64 i = 0;
+  for (; i + WG_W <= n; i += WG_W)
+    wg_store(y + i, wg_load(y + i) - ((v0 * wg_load(x0 + i) + v1 * wg_load(x1 + i)) + (v2 * wg_load(x2 + i) + v3 * wg_load(x3 + i))));
+  for (; i < n; i++) y[i] -= (a[0] * x0[i] + a[1] * x1[i]) + (a[2] * x2[i] + a[3] * x3[i]);
+}
+
 void scale(double a, double* x, i64 n) {
   const wg_vd va = wg_splat(a);
   i64 i = 0;
@@ -310,11 +319,15 @@ void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack)
     const i64 b = imin(NB, n - q), ib = fwd ? q : n - q - b, e = ib + b;
     if (fwd) gemm(b, k, ib, T + ib * rs, rs, cs, X, k, 1, X + ib * k, k, -1.0, pack);
     else gemm(b, k, n - e, T + ib * rs + e * cs, rs, cs, X + e * k, k, 1, X + ib * k, k, -1.0, pack);
-    for (i64 s = 0; s < b; s++) {
-      const i64 i = fwd ? ib + s : e - 1 - s;
+    for (i64 s = 0; s < b; s++) {  // x_i −= Σ M(i, j)·x_j over the solved rows j of the block, four at a time
+      const i64 i = fwd ? ib + s : e - 1 - s, j0 = fwd ? ib : i + 1, j1 = fwd ? i : e;
       double* xi = X + i * k;
-      if (fwd) for (i64 j = ib; j < i; j++) axpyNeg(T[i * rs + j * cs], X + j * k, xi, k);
-      else for (i64 j = i + 1; j < e; j++) axpyNeg(T[i * rs + j * cs], X + j * k, xi, k);
+      i64 j = j0;
+      for (; j + 4 <= j1; j += 4) {
+        const double a[4] = {T[i * rs + j * cs], T[i * rs + (j + 1) * cs], T[i * rs + (j + 2) * cs], T[i * rs + (j + 3) * cs]};
+        axpy4Neg(a, X + j * k, X + (j + 1) * k, X + (j + 2) * k, X + (j + 3) * k, xi, k);
+      }
+      for (; j < j1; j++) axpyNeg(T[i * rs + j * cs], X + j * k, xi, k);
       if (!unit) scale(1.0 / T[i * n + i], xi, k);
     }
   }
@@ -360,8 +373,10 @@ void choleskyRev1(const double* L, const double* Lb, double* out, i64 n, double*
       gemm(b, k, b, Ys, b, 1, L + k * n, n, 1, out + k * n, n, -1.0, pack);
     }
   }
-  for (i64 i = 0; i < n; i++)
-    for (i64 c = 0; c < i; c++) { const double v = 0.5 * out[i * n + c]; out[i * n + c] = v; out[c * n + i] = v; }
+  for (i64 i0 = 0; i0 < n; i0 += TILE)  // Ā = ½(G + Gᵀ), G lower: in tiles (the mirror writes walk columns)
+    for (i64 c0 = 0; c0 <= i0; c0 += TILE)
+      for (i64 i = i0; i < imin(i0 + TILE, n); i++)
+        for (i64 c = c0; c < imin(c0 + TILE, i); c++) { const double v = 0.5 * out[i * n + c]; out[i * n + c] = v; out[c * n + i] = v; }
 }
 
 // ---- LU with partial pivoting -----------------------------------------------------------------------
