@@ -1,7 +1,7 @@
 // Where a wengert valueAndGrad call spends its time on the TS backend, phase by phase, and
 // kernel by kernel in the planned derivative program.
 //   npx tsx bench/profile.ts [--only W1,W4] [--runs N] [--top K]
-// Phases mirror src/transforms/grad.ts: trace f → signature (derivative-program cache key) →
+// Phases mirror src/api/grad.ts: trace f → signature (derivative-program cache key) →
 // [first call only: vjpGraph + TS plan] → run → results. Kernels: a second, instrumented run of
 // the planned graph, timed per equation and grouped by op and shapes.
 // Reaches into the internals: a diagnostic tool, update it when the pipeline changes.

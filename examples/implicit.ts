@@ -28,7 +28,7 @@ export const fixedPoint = w.customVjp(
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const a = 0.8;
-  console.log('x*(a)      ', fixedPoint(a).item());
+  console.log('x*(a)      ', fixedPoint(w.tensor(a)).item());
   console.log('dx*/da (AD)', w.grad(fixedPoint)(a));
   const check = w.gradcheck(fixedPoint, [a]);
   console.log('gradcheck  ', check.ok ? 'ok' : 'FAILED', `AD ${check.worst.ad} vs FD ${check.worst.fd}`);

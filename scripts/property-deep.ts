@@ -37,7 +37,7 @@ for (let c = 0; c * CHUNK < cases; c++) {
     checkProgram(s, opts, tally);
   }), { numRuns: n, seed: seed0 * 1_000_003 + c });
   if (r.failed) {
-    const msg = `chunk ${c} (seed ${seed0 * 1_000_003 + c}), after ${r.numShrinks} shrinks:\n${(r.errorInstance as Error)?.message ?? r.error}`;
+    const msg = `chunk ${c} (seed ${seed0 * 1_000_003 + c}), after ${r.numShrinks} shrinks:\n${(r.errorInstance as Error)?.message ?? String(r.errorInstance)}`;
     failures.push(msg);
     console.log(`\n--- FAILURE ${failures.length} ---\n${msg}\n`);
   }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as w from '../../src/index.js';
 import { traceFunction } from '../../src/transforms/trace-fn.js';
 import { vjpGraph } from '../../src/transforms/vjp.js';
-import { tsPlan } from '../../src/program/plan.js';
+import { tsPlan } from '../../src/plan/plan.js';
 import { encodeGraph } from '../../src/backends/native/encode.js';
 import { specArb, build } from '../../test/support/programs.js';
 

@@ -13,7 +13,7 @@ import { Tensor } from '../core/tensor.js';
 import { fail } from '../core/errors.js';
 import { fmtShape, sizeOf, type Shape } from '../core/shape.js';
 import { flatten, unflatten, mapTree, toUser, toLeafKind, structureDiff, type TreeDef, type LeafKind } from '../core/pytree.js';
-import { traceFunction, activity } from '../transforms/trace-fn.js';
+import { traceFunction, activity, type Traced } from '../transforms/trace-fn.js';
 import { runOnBackend, runOnBackendAsync, backendFor, type BackendName } from '../backends/index.js';
 import { nativeBytesOf, disposeProgramOf } from '../backends/native/program.js';
 import { readArgs, gradTargets, leafKinds, countLeaves, overlapsAny } from './args.js';
@@ -63,8 +63,9 @@ export class Program {
     this.sizes = this.shapes.map(sizeOf);
     this.wrt = Array.from({ length: flat[0]?.leaves.length ?? 0 }, (_, i) => i);
     this.kinds0 = leafKinds(this.defs[0] ?? { t: 'static', value: undefined, path: '' });
-    const first = this.record(example);
-    this.checkPure(first.graph, example);
+    const raw = this.trace(example);
+    this.checkPure(raw.graph, example);
+    const first = this.recording(raw);
     if (first.guards.length) first.origin = readArgs(this.defs, this.shapes, example, true);
     this.paths = new Paths(first, (args) => this.record(args));
   }
@@ -148,19 +149,25 @@ export class Program {
     if (this.disposed) fail('ERR_ARG', 'Program', 'the Program was disposed; compile it again to use it');
   }
 
-  private record(args: readonly unknown[]): Recording {
+  private record(args: readonly unknown[]): Recording { return this.recording(this.trace(args)); }
+
+  private trace(args: readonly unknown[]): Traced {
     const tr = traceFunction(this.f, args, 'compile');
     if (tr.inputs.length !== this.shapes.length || tr.inputs.some((t) => !t._data)) {
       fail('ERR_ARG', 'compile', 'compile must be called outside other transformations (f captured a tracer)');
     }
-    // plain JS loops rolled into scans: the recording shrinks from trip count × body to one body
+    return tr;
+  }
+
+  /** plain JS loops rolled into scans: the recording shrinks from trip count × body to one body */
+  private recording(tr: Traced): Recording {
     const { graph, loops } = reroll(tr.graph);
     return new Recording(graph, tr.outDef, loops, this.wrt, this.defs[0] ?? { t: 'static', value: undefined, path: '' });
   }
 
   /** f recorded again on the same inputs must give the same program (ERR_TRACE naming the first difference) */
   private checkPure(first: Graph, args: readonly unknown[]): void {
-    const diff = firstDifference(first, this.record(args).graph);
+    const diff = firstDifference(first, this.trace(args).graph);
     if (diff) {
       fail('ERR_TRACE', 'compile', `f gave two different programs when recorded twice on the same arguments: ${diff}. ` +
         'A compiled program would freeze the first of them: f depends on something other than its arguments ' +

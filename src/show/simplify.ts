@@ -1,4 +1,4 @@
-// The simplification show applies, the planner's own (src/program/cse.ts, dead-code removal):
+// The simplification show applies, the planner's own (src/plan/cse.ts, dead-code removal):
 // repeated subexpressions computed once, unused equations dropped, variables renumbered. Constant
 // folding already happened while recording (an op on constants runs at once). Labels and cotangent
 // marks move to the variable that survives. Fusion is not applied: p.show({ planned: true }) shows it.
