@@ -5,7 +5,7 @@ import { lu, luSolve } from './kernels/lu.js';
 import { matmul } from '../matmul.js';
 import { sub } from '../sub.js';
 import { neg } from '../neg.js';
-import { checkSystem, systemOf, mT, lift, batchSize, eye, matrixOf } from './util.js';
+import { checkSystem, systemOf, mT, outerT, lift, batchSize, eye, matrixOf } from './util.js';
 
 // X = A⁻¹·B (LU with partial pivoting);  Ẋ = A⁻¹·(Ḃ − Ȧ·X);  B̄ = A⁻ᵀ·X̄,  Ā = −B̄·Xᵀ
 export const solveOp: OpDef<undefined> = defineOp<undefined>({
@@ -24,7 +24,7 @@ export const solveOp: OpDef<undefined> = defineOp<undefined>({
   },
   vjp: (g, { ins: [a], out: x }, needs) => {
     const bb = apply(solveOp, [mT(a), g]);
-    return [needs[0] ? neg(matmul(bb, mT(x))) : null, needs[1] ? bb : null];
+    return [needs[0] ? neg(outerT(bb, x)) : null, needs[1] ? bb : null];
   },
   batch: ([a, b], [ba, bb]) => {
     const n = (ba ? a : b).shape[0];

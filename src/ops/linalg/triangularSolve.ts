@@ -6,7 +6,7 @@ import { triSolve, type TriFlags } from './kernels/tri.js';
 import { matmul } from '../matmul.js';
 import { sub } from '../sub.js';
 import { neg } from '../neg.js';
-import { checkSystem, systemOf, mT, tril, triu, lift, batchSize } from './util.js';
+import { checkSystem, systemOf, mT, outerT, tril, triu, lift, batchSize } from './util.js';
 
 export type TriangularSolveAttrs = TriFlags;
 
@@ -30,7 +30,7 @@ export const triangularSolveOp: OpDef<TriangularSolveAttrs> = defineOp<Triangula
   },
   vjp: (g, { ins: [l], out: x, attrs: f }, needs) => {
     const bb = apply(triangularSolveOp, [l, g], { ...f, transpose: !f.transpose });
-    return [needs[0] ? mask(neg(f.transpose ? matmul(x, mT(bb)) : matmul(bb, mT(x))), f) : null, needs[1] ? bb : null];
+    return [needs[0] ? mask(neg(f.transpose ? outerT(x, bb) : outerT(bb, x)), f) : null, needs[1] ? bb : null];
   },
   batch: ([t, b], [bt, bb], f) => {
     const n = (bt ? t : b).shape[0];

@@ -11,6 +11,7 @@ import { sum } from '../sum.js';
 import { add } from '../add.js';
 import { mul } from '../mul.js';
 import { reshape } from '../reshape.js';
+import { matmul } from '../matmul.js';
 import { broadcastTo } from '../broadcastTo.js';
 import { concat } from '../concat.js';
 import { unpack } from '../part.js';
@@ -18,6 +19,16 @@ import { unpack } from '../part.js';
 /** Xᵀ over the last two axes */
 export const mT = (x: Tensor): Tensor =>
   transpose(x, x.shape.map((_, i) => (i < x.rank - 2 ? i : i === x.rank - 2 ? x.rank - 1 : x.rank - 2)));
+
+/**
+ * A·Bᵀ for A [..., n, k] and B [..., m, k]. With k = 1 (a solve's vector cotangent) an outer
+ * product by broadcasting, which fuses with the elementwise ops around it instead of writing an
+ * n×m temporary
+ */
+export function outerT(a: Tensor, b: Tensor): Tensor {
+  if (a.shape[a.rank - 1] !== 1 || b.shape[b.rank - 1] !== 1) return matmul(a, mT(b));
+  return mul(a, reshape(b, [...b.shape.slice(0, -2), 1, b.shape[b.rank - 2]]));
+}
 
 /** ½(X + Xᵀ) */
 export const sym = (x: Tensor): Tensor => mul(0.5, add(x, mT(x)));
