@@ -23,13 +23,13 @@ asan="$(g++ -print-file-name=libasan.so)"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
-echo "== C++ unit tests (ASan+UBSan)"
-"$tests"
+echo "== C++ unit tests (ASan+UBSan, and LeakSanitizer: loop runs that fail must free their tapes)"
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1" "$tests"
 
 echo "== native test suites with the sanitized addon (LD_PRELOAD=$asan)"
 tmp="$(mktemp -d /tmp/wengert-sanitize.XXXXXX)"
 trap 'rm -rf "$tmp"' EXIT
-cp -r package.json tsconfig.json vitest.config.ts binding.gyp src test scripts native "$tmp/"
+cp -r package.json tsconfig.json vitest.config.ts binding.gyp src test scripts native bench "$tmp/"
 mkdir -p "$tmp/build/Release"
 ln -s "$root/node_modules" "$tmp/node_modules"
 cp "$addon" "$tmp/build/Release/wengert.node"

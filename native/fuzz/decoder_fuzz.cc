@@ -1,5 +1,6 @@
 // libFuzzer target: the program decoder/validator (native/src/decode*.cc) and, for encodings it
-// accepts, its image (image.h) and one run of the executor — plain C++, no N-API. Input layout (native/fuzz/README.md):
+// accepts, its image (image.h) and one run of the executor (unless its loops may run long or
+// forever) — plain C++, no N-API. Input layout (native/fuzz/README.md):
 //   u32 nconst | nconst × f64 constants | the rest as i32 encoding words
 // Built by scripts/fuzz.sh with clang -fsanitize=fuzzer,address,undefined.
 #include <cmath>
@@ -32,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const int32_t nin = P.v.h->nin, nout = P.v.h->nout;
-  if (P.memoryBytes() < (i64(1) << 26) && P.v.h->ioValues < (i64(1) << 22)) {
+  const double bound = iterationBound(P.v);
+  if (P.memoryBytes() < (i64(1) << 26) && P.v.h->ioValues < (i64(1) << 22) && bound >= 0 && bound < 1e6) {
     std::vector<std::vector<double>> in(nin), out(nout);
     std::vector<const double*> ip;
     std::vector<double*> op;

@@ -5,8 +5,9 @@
 //   run(image, arena, inputs: Float64Array[], outputs: Float64Array[]) → 0 | status (lastError())
 //   runPacked(image, arena) → 0 | status: inputs and outputs in the arena's io region, back to back
 //   runAsync(image, arena, inputs, outputs | count) → Promise (async.h)
-//   info(image) → {steps, scalarOps, imageBytes, memoryBytes, ioOffset, ioValues, simd} | null
-//     (ioValues: the arena's io region, Σ input and output sizes up to kMaxPackedValues, else 0)
+//   info(image) → {steps, scalarOps, imageBytes, memoryBytes, ioOffset, ioValues, simd, bodies} | null
+//     (ioValues: the arena's io region, Σ input and output sizes up to kMaxPackedValues, else 0;
+//     bodies: {steps, scalarOps, depth} of every loop body, pre-order; memoryBytes includes their regions)
 //   release(image | arena) → boolean: detach (free now) unless an evaluation holds it
 //   lastError() → {status, instr, message} | null: the last failed run or runPacked of this thread
 // Nothing native outlives its ArrayBuffer, so there is no finalizer: V8 frees images and arenas
@@ -202,6 +203,21 @@ napi_value LastError(napi_env env, napi_callback_info) {
   return errorValue(env, lastErr);
 }
 
+/** {steps, scalarOps, depth} of every loop body below v, pre-order, appended to list */
+void bodiesInfo(napi_env env, const ImageView& v, int depth, napi_value list, uint32_t* n) {
+  for (int32_t k = 0; k < v.h->nsubs; k++) {
+    const ImageView b = subView(v, k);
+    napi_value o;
+    napi_create_object(env, &o);
+    auto set = [&](const char* key, double x) { napi_value num; napi_create_double(env, x, &num); napi_set_named_property(env, o, key, num); };
+    set("steps", b.h->nsteps);
+    set("scalarOps", double(b.h->nsops));
+    set("depth", depth + 1);
+    napi_set_element(env, list, (*n)++, o);
+    bodiesInfo(env, b, depth + 1, list, n);
+  }
+}
+
 napi_value Info(napi_env env, napi_callback_info info) {
   napi_value a[1];
   ImageView v;
@@ -219,6 +235,11 @@ napi_value Info(napi_env env, napi_callback_info info) {
   napi_value simd;
   napi_create_string_utf8(env, v.K->name, NAPI_AUTO_LENGTH, &simd);
   napi_set_named_property(env, o, "simd", simd);
+  napi_value bodies;
+  uint32_t nb = 0;
+  napi_create_array(env, &bodies);
+  bodiesInfo(env, v, 0, bodies, &nb);
+  napi_set_named_property(env, o, "bodies", bodies);
   return o;
 }
 

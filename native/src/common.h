@@ -12,9 +12,11 @@ using i64 = int64_t;
 constexpr int kMaxRank = 16;
 /** largest buffer (in doubles) a program may hold: offsets are int32 */
 constexpr i64 kMaxElems = (i64(1) << 31) - 1;
+/** loop bodies nest at most this deep (the top-level program is depth 0) */
+constexpr int kMaxDepth = 16;
 /** the encoding's first word; bump the version when the layout changes */
 constexpr int32_t kMagic = 0x57474e31;  // "WGN1"
-constexpr int32_t kVersion = 2;
+constexpr int32_t kVersion = 3;
 
 /** Status codes returned to TS (src/backends/native/errors.ts mirrors them). */
 enum Status : int32_t {
@@ -30,6 +32,7 @@ enum Status : int32_t {
   S_ARGS = 9,      // run: wrong number, type or length of input/output arrays
   S_INDEX = 10,    // run: gather/scatter index not an integer in range
   S_BUSY = 11,     // run: program already running (re-entrancy)
+  S_ITER = 12,     // run: a whileLoop did not end within its maxIterations
 };
 
 struct Error {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <new>
 #include "program.h"
 #include "decoder.h"
@@ -151,6 +152,10 @@ bool Decoder::writable(int32_t out) {
   const Var& x = V(out);
   if (x.ref >= 0) {
     if (x.size > 0 && x.ref < P->constEnd) return fail(S_MEMORY, "output variable %d would overwrite the constants", out);
+    for (int32_t k = 0; k < P->pinned; k++) {
+      const Var& in = V(P->inputs[k]);
+      if (in.ref >= 0 && overlap(x, in)) return fail(S_MEMORY, "output variable %d would overwrite pinned input %d", out, k);
+    }
   } else if (x.ext < P->nin) {
     return fail(S_MEMORY, "output variable %d would overwrite input buffer %d", out, x.ext);
   }
@@ -198,17 +203,21 @@ bool Decoder::scalarStep(int32_t op, int32_t out, uint32_t a, uint32_t b, uint32
   return true;
 }
 
-}  // namespace detail
-
-using namespace detail;
-
-Program* decodeProgram(const int32_t* enc, i64 encLen, const double* consts, i64 constLen, const KernelTable* K,
-                       Error* err) {
+Program* decodeAt(const int32_t* enc, i64 encLen, DecodeCtx* ctx, int depth, int32_t pinned, Error* err) {
   Program* P = new (std::nothrow) Program();
   if (!P) { *err = mk(S_ALLOC, -1, "out of memory"); return nullptr; }
-  P->K = K;
-  Decoder d{enc, encLen, 0, P, Error(), {}, {}, -1, {}, {}, false};
+  P->K = ctx->K;
+  Decoder d{};
+  d.enc = enc;
+  d.len = encLen;
+  d.P = P;
+  d.ctx = ctx;
+  d.depth = depth;
   bool ok = d.header() && d.varsSection() && d.ioSection();
+  if (ok && (pinned < 0 || pinned > P->nin)) ok = d.fail(S_FORMAT, "%d pinned inputs of %d", pinned, P->nin);
+  P->pinned = ok ? pinned : 0;
+  if (ok) ok = d.claimConstants();
+  d.regionTop = (P->arenaSize + 7) / 8 * 8;
   const i64 codeStart = d.at;
   const i64 codeLen = ok ? enc[9] : 0;
   if (ok && codeStart + codeLen != encLen) {
@@ -224,15 +233,42 @@ Program* decodeProgram(const int32_t* enc, i64 encLen, const double* consts, i64
   for (int32_t k = 0; ok && k < P->nout; k++) {
     if (!d.defined[P->outputs[k]]) ok = d.fail(S_OPERAND, "output %d: variable %d is never defined", k, P->outputs[k]);
   }
-  if (ok) {
-    i64 total = 0;
-    for (int32_t v : P->consts) total += P->vars[v].size;
-    if (total != constLen) ok = d.fail(S_CONST, "expected %lld constant values but received %lld", (long long)total, (long long)constLen);
+  if (ok && d.needPack) {
+    P->packA = std::max(P->packA, mmScratchA(ctx->K->mm));
+    P->packB = std::max(P->packB, mmScratchB(ctx->K->mm));
   }
-  if (ok && d.needPack) { P->packA = mmScratchA(K->mm); P->packB = mmScratchB(K->mm); }
-  if (ok) ok = constRegion(P, consts, &d.err);
+  P->regionSize = d.regionTop;
+  if (ok) ok = constRegion(P, ctx->consts, &d.err);
   if (!ok) {
     *err = d.err;
+    delete P;
+    return nullptr;
+  }
+  return P;
+}
+
+// a program's own constants: the next values of the constants array (its bodies' follow)
+bool Decoder::claimConstants() {
+  i64 total = 0;
+  for (int32_t v : P->consts) total += P->vars[v].size;
+  if (total > ctx->constLen - ctx->cursor) {
+    return fail(S_CONST, "expected at least %lld constant values but received %lld", (long long)(ctx->cursor + total), (long long)ctx->constLen);
+  }
+  P->constAt = ctx->cursor;
+  ctx->cursor += total;
+  return true;
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+Program* decodeProgram(const int32_t* enc, i64 encLen, const double* consts, i64 constLen, const KernelTable* K,
+                       Error* err) {
+  DecodeCtx ctx{consts, constLen, 0, K};
+  Program* P = decodeAt(enc, encLen, &ctx, 0, 0, err);
+  if (P && ctx.cursor != constLen) {
+    *err = mk(S_CONST, -1, "expected %lld constant values but received %lld", (long long)ctx.cursor, (long long)constLen);
     delete P;
     return nullptr;
   }

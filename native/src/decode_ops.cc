@@ -8,6 +8,7 @@
 //   K_GATHER   outRef xRef idxRef outer n K inner      K_SCATTER  outRef gRef idxRef outer size K inner
 //   K_FUSED    outRef n nin nouts ncode inRef[nin] scalar[nin] (op nargs a0 a1 a2 slot)[ncode] outs[nouts]
 //   K_LINALG   outRef aRef bRef batch m n k flags cRef   (bRef, cRef = aRef when the op has fewer operands)
+//   K_LOOP     see decode_loops.cc
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -39,7 +40,9 @@ bool Decoder::instruction(int32_t idx) {
   }
   if (out < 0 || out >= P->nvars || defined[out]) return fail(S_OPERAND, "%s: output variable %d is out of range or already defined", info.name, out);
   if (!word(&nattr, "an attribute count")) return false;
-  if (nattr < 0 || nattr > kMaxAttrs || at + nattr > len) return fail(S_ATTR, "%s: bad attribute count %d", info.name, nattr);
+  // a loop's attributes hold its bodies' encodings: bounded by the encoding only
+  const bool isLoop = op == OP_scan || op == OP_whileLoop || op == OP_whileVjp;
+  if (nattr < 0 || (!isLoop && nattr > kMaxAttrs) || nattr > len - at) return fail(S_ATTR, "%s: bad attribute count %d", info.name, nattr);
   attrs.assign(enc + at, enc + at + nattr);
   at += nattr;
   bool ok = false;
@@ -77,8 +80,10 @@ bool Decoder::instruction(int32_t idx) {
       ok = linalg(op, out);
       break;
     case OP_part:  // lowered to slice + reshape by the planner
-    case OP_scan: case OP_whileLoop: case OP_whileVjp:  // run on the TS backend between native stretches (for now)
       ok = fail(S_OP, "%s is not run by the native executor", info.name);
+      break;
+    case OP_scan: case OP_whileLoop: case OP_whileVjp:
+      ok = loop(op, out);
       break;
   }
   if (ok) defined[out] = 2;
@@ -499,7 +504,7 @@ bool Decoder::fused(int32_t out) {
 // the arena's constant region as every run starts with it (its values at their arena offsets)
 bool constRegion(Program* P, const double* consts, Error* err) {
   P->constValues.assign(size_t(P->constEnd), 0.0);
-  i64 at = 0;
+  i64 at = P->constAt;
   for (int32_t v : P->consts) {
     const Var& x = P->vars[v];
     if (x.size) std::memcpy(P->constValues.data() + x.ref, consts + at, size_t(x.size) * 8);

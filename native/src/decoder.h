@@ -16,6 +16,18 @@ constexpr int32_t kMaxConcat = 1 << 16;
 
 Error mk(Status s, int32_t instr, const char* fmt, ...);
 Error vmk(Status s, int32_t instr, const char* fmt, va_list ap);
+
+/** what the programs of one encoding share: the constants array and how much of it is claimed */
+struct DecodeCtx {
+  const double* consts;
+  i64 constLen;
+  i64 cursor;  // values claimed so far (pre-order: a program's own, then its bodies')
+  const KernelTable* K;
+};
+
+/** one program of an encoding (the top level at depth 0, a loop body deeper); nullptr and err on refusal */
+Program* decodeAt(const int32_t* enc, i64 len, DecodeCtx* ctx, int depth, int32_t pinned, Error* err);
+
 struct Decoder {
   const int32_t* enc;
   i64 len;
@@ -25,6 +37,10 @@ struct Decoder {
   std::vector<uint8_t> defined;  // 0 undefined, 1 input/const, 2 instruction output
   std::vector<i64> extSize;
   int32_t cur = -1;  // instruction being decoded
+  DecodeCtx* ctx = nullptr;
+  int depth = 0;
+  /** values of the memory region handed out so far (arena values, then loop regions) */
+  i64 regionTop = 0;
 
   bool fail(Status s, const char* fmt, ...) {
     if (err.status != S_OK) return false;
@@ -63,6 +79,7 @@ struct Decoder {
   bool header();
   bool varsSection();
   bool ioSection();
+  bool claimConstants();
   bool instruction(int32_t idx);
   bool writable(int32_t out);
   bool noOverlap(int32_t out, const int32_t* ins, int32_t nin, bool elementwise);
@@ -79,6 +96,15 @@ struct Decoder {
   bool gather(int32_t op, int32_t out);
   bool fused(int32_t out);
   bool linalg(int32_t op, int32_t out);
+  // decode_loops.cc
+  bool loop(int32_t op, int32_t out);
+  bool scanLoop(int32_t out);
+  bool whileLoop(int32_t op, int32_t out);
+  bool sweepMatches(const Program& W, const Program& B, int32_t nConst, int32_t nCarry, int32_t nSum, i64* state);
+  bool loopBody(const char* role, size_t* at, int32_t pinned, int32_t* index);
+  bool matchShapes(const char* what, const Program& B, int32_t bv, int32_t v, int32_t lead);
+  bool pushLoop(int32_t op, int32_t kind, int32_t out, int32_t nConst, int32_t nCarry, int32_t nSum, i64 count, int32_t flag,
+                i64 state, const int32_t* bodies);
   void pushCopy(int32_t dst, i64 dstOff, int32_t src, i64 srcOff, int nd, const i64* dims, const i64* dstSt,
                 const i64* srcSt);
   void rowMajor(int32_t v, i64* st) const;

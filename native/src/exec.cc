@@ -1,6 +1,6 @@
 // The executor: one call runs every step of a program image with one arena (image.h). No
 // allocation per run; 0-d instructions run in a tight switch loop over arena offsets
-// (scalar-heavy programs, W3).
+// (scalar-heavy programs, W3). Loop steps (exec_loops.cc) run their bodies' steps through runSteps.
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <cstdio>
 #include <ctime>
-#include "image.h"
+#include "exec.h"
 #include "kernels/scalar.h"
 
 namespace wg {
@@ -31,7 +31,7 @@ std::mutex profMutex;
 std::map<uint64_t, Profile>* profiles = nullptr;
 
 void printProfiles() {
-  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused", "linalg"};
+  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused", "loop", "linalg"};
   std::lock_guard<std::mutex> lock(profMutex);
   for (const auto& [id, p] : *profiles) {
     double total = 0;
@@ -164,11 +164,7 @@ struct Exec {
   const ArenaView& A;
   double* arena;
   double* const* ext;
-  double* R(i64 loc) const {
-    if (loc >= 0) return arena + loc;
-    const i64 x = -1 - loc;
-    return ext[x & ((i64(1) << kExtBits) - 1)] + (x >> kExtBits);
-  }
+  double* R(i64 loc) const { return detail::locate(arena, ext, loc); }
 
   void elementwise(const Step& s, const i64* p) {
     double* o = R(p[0]);
@@ -458,6 +454,44 @@ bool profiling() {
 
 }  // namespace
 
+namespace detail {
+
+void runScalarBlock(double* m, const SOp* s, const SOp* e) { runScalars(m, s, e); }
+
+bool runSteps(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, Error* err, double* times) {
+  Exec X{v.K, A, mem, ext};
+  const KernelTable* K = v.K;
+  double t0 = times ? now() : 0;
+  for (int32_t si = 0; si < v.h->nsteps; si++) {
+    const Step& s = v.steps[si];
+    const i64* p = v.plan + s.planOff;
+    if (times && si > 0) { const double t = now(); times[si - 1] += t - t0; t0 = t; }
+    switch (s.kind) {
+      case K_SCALARS: runScalars(mem, v.sops + p[0], v.sops + p[1]); break;
+      case K_NOP: break;
+      case K_UNARY: K->unary[s.op](X.R(p[1]), X.R(p[0]), p[2]); break;
+      case K_BINARY:
+      case K_TERNARY: X.elementwise(s, p); break;
+      case K_REDUCE: X.reduce(p); break;
+      case K_MATMUL: X.matmul(p); break;
+      case K_COPY: X.copy(p); break;
+      case K_FUSED: X.fused(p); break;
+      case K_GATHER:
+      case K_SCATTER:
+        if (!X.gather(s, p, err)) return false;
+        break;
+      case K_LOOP:
+        if (!runLoop(v, A, mem, ext, s, p, err)) return false;
+        break;
+      case K_LINALG: K->linalg[s.op](LinalgArgs{X.R(p[1]), X.R(p[2]), X.R(p[8]), X.R(p[0]), p[3], p[4], p[5], p[6], int32_t(p[7]), A.linalg}); break;
+    }
+  }
+  if (times && v.h->nsteps) times[v.h->nsteps - 1] += now() - t0;
+  return true;
+}
+
+}  // namespace detail
+
 Error runImage(const ImageView& v, const ArenaView& a, const double* const* in, const i64* inLen, double* const* out,
                const i64* outLen) {
   Error err;
@@ -478,36 +512,13 @@ Error runImage(const ImageView& v, const ArenaView& a, const double* const* in, 
     const IoEntry& e = v.io[k];
     if (e.aux >= 0 && e.size > 0) std::memcpy(a.mem + e.aux, in[k], size_t(e.size) * 8);
   }
-  Exec X{v.K, a, a.mem, ext};
   const bool prof = profiling();
   std::vector<double> times(prof ? size_t(v.h->nsteps) : 0);
-  double t0 = prof ? now() : 0;
-  const KernelTable* K = v.K;
-  for (int32_t si = 0; si < v.h->nsteps; si++) {
-    const Step& s = v.steps[si];
-    const i64* p = v.plan + s.planOff;
-    if (prof && si > 0) { const double t = now(); times[si - 1] += t - t0; t0 = t; }
-    switch (s.kind) {
-      case K_SCALARS: runScalars(a.mem, v.sops + p[0], v.sops + p[1]); break;
-      case K_NOP: break;
-      case K_UNARY: K->unary[s.op](X.R(p[1]), X.R(p[0]), p[2]); break;
-      case K_BINARY:
-      case K_TERNARY: X.elementwise(s, p); break;
-      case K_REDUCE: X.reduce(p); break;
-      case K_MATMUL: X.matmul(p); break;
-      case K_COPY: X.copy(p); break;
-      case K_FUSED: X.fused(p); break;
-      case K_LINALG: K->linalg[s.op](LinalgArgs{X.R(p[1]), X.R(p[2]), X.R(p[8]), X.R(p[0]), p[3], p[4], p[5], p[6], int32_t(p[7]), a.linalg}); break;
-      case K_GATHER:
-      case K_SCATTER:
-        if (!X.gather(s, p, &err)) return err;
-        break;
-    }
-  }
-  if (prof && v.h->nsteps) { times.back() += now() - t0; recordProfile(v, times); }
+  if (!detail::runSteps(v, a, a.mem, ext, &err, prof ? times.data() : nullptr)) return err;
+  if (prof && v.h->nsteps) recordProfile(v, times);
   for (int32_t k = 0; k < nout; k++) {
     const IoEntry& e = v.io[nin + k];
-    if (!e.aux && e.size > 0) std::memcpy(out[k], X.R(e.loc), size_t(e.size) * 8);
+    if (!e.aux && e.size > 0) std::memcpy(out[k], detail::locate(a.mem, ext, e.loc), size_t(e.size) * 8);
   }
   return err;
 }

@@ -57,8 +57,9 @@ void layoutArena(ImageHeader* h, const Program& P) {
   h->aStride = at; at += 8 * nreg;
   h->aRow = at; at = up8(at + 4 * nreg);
   h->aMem = at;
-  // values at the first 64-byte boundary after aMem (an ArrayBuffer is at least 8-byte aligned)
-  i64 vals = up8(h->arenaSize);
+  // values at the first 64-byte boundary after aMem (an ArrayBuffer is at least 8-byte aligned);
+  // the memory holds the loop bodies' regions after the program's own values
+  i64 vals = up8(P.regionSize);
   h->aPackA = vals; vals += up8(P.packA);
   h->aPackB = vals; vals += up8(P.packB);
   h->aScratch = vals; vals += up8(P.fscratchSize);
@@ -67,27 +68,25 @@ void layoutArena(ImageHeader* h, const Program& P) {
   h->arenaBytes = at + 64 + 8 * vals;
 }
 
-}  // namespace
 
-i64 imageBytes(const Program& P) {
+/** bytes of P's own sections (without its sub-images) */
+i64 ownBytes(const Program& P) {
   const i64 nio = i64(P.nin) + P.nout;
   return i64(sizeof(ImageHeader)) + i64(sizeof(IoEntry)) * nio + i64(sizeof(Step)) * i64(P.steps.size()) +
-         up8(i64(sizeof(SOp)) * i64(P.sops.size())) + 8 * i64(P.plan.size()) + 8 * P.constEnd;
+         up8(i64(sizeof(SOp)) * i64(P.sops.size())) + 8 * i64(P.plan.size()) + 8 * P.constEnd + i64(sizeof(SubEntry)) * i64(P.subs.size());
 }
 
-void writeImage(const Program& P, void* dst) {
-  static std::atomic<uint64_t> nextId{1};
-  char* base = static_cast<char*>(dst);
-  ImageHeader* h = static_cast<ImageHeader*>(dst);
+/** P's sections at base (a root image or a sub-image); returns the bytes written, sub-images included */
+i64 writeProgram(const Program& P, char* base, uint32_t magic) {
+  ImageHeader* h = reinterpret_cast<ImageHeader*>(base);
   std::memset(h, 0, sizeof *h);
-  h->magic = kImageMagic;
+  h->magic = magic;
   h->version = kImageVersion;
-  h->id = mix64(nextId.fetch_add(1, std::memory_order_relaxed) ^ processKey());
-  h->bytes = imageBytes(P);
   h->level = P.K->level;
   h->nin = P.nin; h->nout = P.nout; h->nsteps = int32_t(P.steps.size());
   h->nsops = i64(P.sops.size()); h->nplan = i64(P.plan.size()); h->ninstr = P.ninstr;
-  h->arenaSize = P.arenaSize; h->constEnd = P.constEnd;
+  h->arenaSize = P.arenaSize; h->constEnd = P.constEnd; h->regionSize = P.regionSize;
+  h->pinned = P.pinned; h->nsubs = int32_t(P.subs.size());
   h->nreg = P.nreg;
   i64 at = sizeof(ImageHeader);
   IoEntry* io = reinterpret_cast<IoEntry*>(base + at);
@@ -105,13 +104,53 @@ void writeImage(const Program& P, void* dst) {
   h->offSteps = at; at += i64(sizeof(Step)) * h->nsteps;
   h->offSops = at; at += up8(i64(sizeof(SOp)) * h->nsops);
   h->offPlan = at; at += 8 * h->nplan;
-  h->offConsts = at;
+  h->offConsts = at; at += 8 * P.constEnd;
+  h->offSubs = at; at += i64(sizeof(SubEntry)) * h->nsubs;
   if (h->nsteps) std::memcpy(base + h->offSteps, P.steps.data(), sizeof(Step) * P.steps.size());
   if (h->nsops) std::memcpy(base + h->offSops, P.sops.data(), sizeof(SOp) * P.sops.size());
   if (h->nplan) std::memcpy(base + h->offPlan, P.plan.data(), 8 * P.plan.size());
   if (P.constEnd) std::memcpy(base + h->offConsts, P.constValues.data(), 8 * size_t(P.constEnd));
+  SubEntry* subs = reinterpret_cast<SubEntry*>(base + h->offSubs);
+  for (size_t k = 0; k < P.subs.size(); k++) {
+    subs[k] = SubEntry{at, P.subExt[k], P.subMem[k]};
+    at += writeProgram(*P.subs[k], base + at, kSubMagic);
+  }
+  h->bytes = at;
+  return at;
+}
+
+/** copy the constants of v and of every body below it into the memory at mem */
+void initConstants(const ImageView& v, double* mem) {
+  if (v.h->constEnd) std::memcpy(mem, v.consts, 8 * size_t(v.h->constEnd));
+  for (i64 k = 0; k < v.h->nsubs; k++) initConstants(subView(v, k), mem + v.subs[k].mem);
+}
+
+}  // namespace
+
+static_assert(sizeof(ImageHeader) % 8 == 0 && sizeof(SubEntry) % 8 == 0 && sizeof(IoEntry) % 8 == 0 && sizeof(Step) % 8 == 0,
+              "image sections stay 8-byte aligned");
+
+i64 imageBytes(const Program& P) {
+  i64 n = ownBytes(P);
+  for (const auto& b : P.subs) n += imageBytes(*b);
+  return n;
+}
+
+void writeImage(const Program& P, void* dst) {
+  static std::atomic<uint64_t> nextId{1};
+  ImageHeader* h = static_cast<ImageHeader*>(dst);
+  writeProgram(P, static_cast<char*>(dst), kImageMagic);
+  h->id = mix64(nextId.fetch_add(1, std::memory_order_relaxed) ^ processKey());
   layoutArena(h, P);
   h->tag = tagOf(kImageMagic, h->id, h->bytes, h->level);
+}
+
+ImageView subView(const ImageView& v, i64 k) {
+  const char* base = v.base + v.subs[k].image;
+  const ImageHeader* h = reinterpret_cast<const ImageHeader*>(base);
+  return ImageView{h, v.K, base, reinterpret_cast<const IoEntry*>(base + h->offIo), reinterpret_cast<const Step*>(base + h->offSteps),
+                   reinterpret_cast<const SOp*>(base + h->offSops), reinterpret_cast<const i64*>(base + h->offPlan),
+                   reinterpret_cast<const double*>(base + h->offConsts), reinterpret_cast<const SubEntry*>(base + h->offSubs)};
 }
 
 bool isImage(const void* data, size_t len) {
@@ -135,9 +174,9 @@ bool viewImage(const void* data, size_t len, ImageView* v, Error* err) {
   const KernelTable* K = kernelTable(h->level);
   if (!K) { *err = detail::mk(S_FORMAT, -1, "the image needs SIMD level %d, which this CPU lacks", h->level); return false; }
   const char* base = static_cast<const char*>(data);
-  *v = ImageView{h, K, reinterpret_cast<const IoEntry*>(base + h->offIo), reinterpret_cast<const Step*>(base + h->offSteps),
+  *v = ImageView{h, K, base, reinterpret_cast<const IoEntry*>(base + h->offIo), reinterpret_cast<const Step*>(base + h->offSteps),
                  reinterpret_cast<const SOp*>(base + h->offSops), reinterpret_cast<const i64*>(base + h->offPlan),
-                 reinterpret_cast<const double*>(base + h->offConsts)};
+                 reinterpret_cast<const double*>(base + h->offConsts), reinterpret_cast<const SubEntry*>(base + h->offSubs)};
   return true;
 }
 
@@ -151,9 +190,7 @@ void initArena(const ImageView& v, void* data) {
   a->tag = tagOf(kArenaMagic, a->imageId, a->bytes, a->level);
   ArenaView av;
   Error ignored;
-  if (viewArena(v, data, size_t(a->bytes), &av, &ignored) && v.h->constEnd) {
-    std::memcpy(av.mem, v.consts, 8 * size_t(v.h->constEnd));
-  }
+  if (viewArena(v, data, size_t(a->bytes), &av, &ignored)) initConstants(v, av.mem);
 }
 
 bool viewArena(const ImageView& v, void* data, size_t len, ArenaView* a, Error* err) {

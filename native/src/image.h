@@ -14,8 +14,16 @@
 // An image's body behind a valid header is trusted (the TS layer never hands images out).
 //
 //   image  [ImageHeader][IoEntry × (nin + nout)][Step × nsteps][SOp × nsops][i64 plan][f64 consts × constEnd]
+//          [SubEntry × nsubs][sub-images]
 //   arena  [ArenaHeader][f64 io × ioValues][ext ptr][Span][fused regs: ptr, i64 stride, i32 row]
-//          [slack to 64 B][f64 values × arenaSize][packA][packB][fused scratch][reduce scratch][linalg scratch]
+//          [slack to 64 B][f64 memory × regionSize][packA][packB][fused scratch][reduce scratch][linalg scratch]   (each 64-B aligned)
+// A sub-image is a loop body's program in the same layout (its header's magic kSubMagic, no tag),
+// at SubEntry::image bytes from its parent image's start; nested bodies nest the same way. A
+// program's memory is its arena values [0, arenaSize) followed by its loops' regions: state buffers
+// and, per body, a pointer table (SubEntry::ext) and the body's own memory (SubEntry::mem), both
+// in values from the parent's memory — so every body's values live inside the one arena of an
+// evaluation, and concurrent evaluations (separate arenas) stay independent. Scratch (packA …
+// linalg) is shared: it lives only during one step, of whichever program runs it.
 #pragma once
 #include <vector>
 #include "program.h"
@@ -24,7 +32,8 @@ namespace wg {
 
 constexpr uint32_t kImageMagic = 0x31494757;  // "WGI1"
 constexpr uint32_t kArenaMagic = 0x31414757;  // "WGA1"
-constexpr uint32_t kImageVersion = 1;
+constexpr uint32_t kSubMagic = 0x31534757;    // "WGS1"
+constexpr uint32_t kImageVersion = 2;
 /** programs whose inputs and outputs hold at most this many values get an io region in each arena (runPacked) */
 constexpr i64 kMaxPackedValues = 1024;
 
@@ -34,13 +43,19 @@ struct IoEntry { i64 size; i64 loc; i64 aux; };
 /** one buffer of a run as a byte range (id: input k, or output nin + k), for the overlap check */
 struct Span { const char* b; const char* e; int32_t id; };
 
+/** a loop body of a program: its sub-image (bytes from the parent image), pointer table and memory (values from the parent's memory) */
+struct SubEntry { i64 image; i64 ext; i64 mem; };
+
 struct ImageHeader {
   uint32_t magic, version;
   uint64_t tag, id;
-  i64 bytes;
+  i64 bytes;                 // this image with its sub-images
   int32_t level, nin, nout, nsteps;
   i64 nsops, nplan, ninstr;
   i64 arenaSize, constEnd;   // values
+  i64 regionSize;            // values of this program's memory (arenaSize, then its loops' regions)
+  int32_t pinned, nsubs;     // inputs never written; loop bodies
+  i64 offSubs;               // bytes, from the image start
   i64 ioValues;              // Σ input sizes + Σ output sizes
   i64 ioRegion;              // values of the arena's io region: ioValues, or 0 above kMaxPackedValues
   int32_t nreg;
@@ -61,16 +76,21 @@ struct ArenaHeader {
 };
 static_assert(sizeof(ArenaHeader) == 64, "the arena header is one cache line");
 
-/** an image's sections, resolved for one call */
+/** an image's sections, resolved for one call (a sub-image's too) */
 struct ImageView {
   const ImageHeader* h;
   const KernelTable* K;
+  const char* base;
   const IoEntry* io;  // inputs, then outputs
   const Step* steps;
   const SOp* sops;
   const i64* plan;
   const double* consts;
+  const SubEntry* subs;
 };
+
+/** the view of body k of v (a sub-image: trusted like its parent) */
+ImageView subView(const ImageView& v, i64 k);
 
 /** an arena's sections, resolved for one call */
 struct ArenaView {
@@ -109,6 +129,12 @@ void releaseArena(ArenaHeader* h);
 /** one evaluation (exec.cc): inputs and outputs are the caller's arrays, lengths already unwrapped */
 Error runImage(const ImageView& v, const ArenaView& a, const double* const* in, const i64* inLen, double* const* out,
                const i64* outLen);
+
+/**
+ * iterations a run of v may take at most (loop trip counts multiplied through the nesting), or −1
+ * when a whileLoop has no maxIterations: harnesses that run arbitrary encodings skip long runs
+ */
+double iterationBound(const ImageView& v);
 
 /** An image and one arena in plain C++ memory (C++ tests, fuzz target); calloc'd like V8's buffers. */
 struct OwnedProgram {

@@ -10,7 +10,11 @@
 //   code    per instruction: op, nin, out, ins[nin], nattr, attrs[nattr]   (codeLength words)
 // plus a Float64Array with the constants' values, concatenated in `consts` order.
 // Variables are SSA: inputs and constants exist from the start, an instruction defines `out`.
+// Loop instructions (scan, whileLoop, whileVjp) carry their bodies in their attributes as complete
+// encodings of this same layout (decode_loops.cc); the constants array holds a program's own
+// constants, then those of its bodies in the order their loop instructions appear (pre-order).
 #pragma once
+#include <memory>
 #include <vector>
 #include "common.h"
 #include "kernels/table.h"
@@ -32,8 +36,11 @@ struct Var {
 
 enum StepKind : int32_t {
   K_SCALARS, K_NOP, K_UNARY, K_BINARY, K_TERNARY, K_REDUCE, K_MATMUL, K_COPY,
-  K_GATHER, K_SCATTER, K_FUSED, K_LINALG,
+  K_GATHER, K_SCATTER, K_FUSED, K_LOOP, K_LINALG,
 };
+
+/** what a K_LOOP step runs (its plan: decode_loops.cc) */
+enum LoopKind : int32_t { LK_SCAN, LK_WHILE, LK_WHILE_VJP };
 
 /** One executable step; its operands and loop plan live in Program::plan from planOff on. */
 struct Step {
@@ -78,6 +85,22 @@ struct Program {
   i64 reduceScratch = 0;
   /** linear-algebra scratch in doubles (the largest linalgScratch of any linalg step) */
   i64 linalgScratch = 0;
+  // (the five scratch sizes above are maxima over this program and every body nested in it:
+  // scratch lives only during one step, so all programs of one arena share it)
+
+  /** inputs [0, pinned) are never written by a run (a body's loop constants: copied once per loop) */
+  int32_t pinned = 0;
+  /** where this program's own constants start in the constants array */
+  i64 constAt = 0;
+  /** loop bodies, in the order K_LOOP plans name them (by index) */
+  std::vector<std::unique_ptr<Program>> subs;
+  /** per body: its pointer table (nin + nout slots) and its memory, values from this program's memory */
+  std::vector<i64> subExt, subMem;
+  /**
+   * values of this program's memory region: its arena values [0, arenaSize), then per loop step
+   * its state buffers and its bodies' pointer tables and regions (each body's region nested the same way)
+   */
+  i64 regionSize = 0;
 
   Program() = default;
   Program(const Program&) = delete;

@@ -78,6 +78,7 @@ const cuts = new WeakMap<Graph, Segment[]>();
  * between them, the JS equations in between (their own inputs and outputs cross, nothing else).
  */
 function runAround(g: Graph, inputs: readonly Float64Array[]): Float64Array[] {
+  runs.segmented++;
   const p = tsPlan(g);
   let segs = cuts.get(g);
   if (!segs) cuts.set(g, (segs = segment(p, runsJs)));
@@ -144,8 +145,11 @@ export function compareOutputs(g: Graph, want: readonly Float64Array[], got: rea
   });
 }
 
-const runs = { ts: 0, native: 0 };
-/** How many programs each backend has run in this process (tests assert the native path ran). */
+const runs = { ts: 0, native: 0, segmented: 0 };
+/**
+ * How many programs each backend has run in this process (tests assert the native path ran);
+ * `segmented`: native runs cut into native stretches around equations run in JS (runsJs).
+ */
 export const backendRuns = (): Readonly<typeof runs> => ({ ...runs });
 export const _tolerance = () => tolerance;
 /** @internal the loaded addon (native tests), or null */

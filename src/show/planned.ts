@@ -115,7 +115,9 @@ function buffers(g: Graph): (e: Eqn) => string | undefined {
   const size = (v: number) => Math.max(1, sizeOf(g.shapes[v]));
   const offset = (v: number) => { const a = p.at.get(v); return a?.startsWith('@a+') ? Number(a.slice(3)) : -1; };
   const placed: number[] = [...g.inputs, ...g.consts.keys()];   // variables, in the order they were written
+  const own = new Set(g.eqns);   // a loop body's equations are numbered on their own and live in the body's frame
   return (e) => {
+    if (!own.has(e)) return undefined;
     const a = p.at.get(e.out);
     if (!a) return 'not run (folded into a matrix product)';
     const o = offset(e.out);

@@ -76,7 +76,7 @@ export function rawProgram(addon: Addon, enc: unknown, consts: unknown): RawProg
       err = st === 0 ? null : addon.lastError();
       return st;
     },
-    info: () => addon.info(img ?? new ArrayBuffer(0)) ?? { steps: 0, scalarOps: 0, imageBytes: 0, memoryBytes: 0, ioOffset: 0, ioValues: 0, simd: 'scalar' },
+    info: () => addon.info(img ?? new ArrayBuffer(0)) ?? { steps: 0, scalarOps: 0, imageBytes: 0, memoryBytes: 0, ioOffset: 0, ioValues: 0, simd: 'scalar', bodies: [] },
     dispose() { if (arena) addon.release(arena); if (img) addon.release(img); },
   };
 }

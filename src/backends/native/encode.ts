@@ -3,12 +3,15 @@
 // (a dead buffer of equal or larger size is reused; elementwise ops may write in place over a
 // same-shape operand that dies there), reshape and contiguous slices are views of their operand,
 // large inputs are read and large outputs written in the caller's arrays. Transposes of the last
-// two axes that only feed matmuls are folded into the matmul (read in place, no copy).
+// two axes that only feed matmuls are folded into the matmul (read in place, no copy). Loop
+// equations carry their bodies, planned and encoded the same way (encode-loops.ts).
 import type { Eqn, Graph } from '../../core/graph.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
+import { tsPlan } from '../../plan/plan.js';
+import { loopWords, LOOP_OPS } from './encode-loops.js';
 
 export const ENCODING_MAGIC = 0x57474e31;
-export const ENCODING_VERSION = 2;
+export const ENCODING_VERSION = 3;
 /** inputs and outputs up to this many values live in the arena (the tight 0-d loop reads only the arena) */
 const SMALL = 16;
 const ALIGN = 8;
@@ -16,6 +19,7 @@ const INT32_MAX = 2 ** 31 - 1;
 
 export interface Encoded {
   enc: Int32Array;
+  /** the constants' values: the program's own, then its loop bodies' (in instruction order) */
   consts: Float64Array;
   /** encoded instruction index → graph equation (for error messages) */
   eqnOf: Eqn[];
@@ -46,6 +50,12 @@ function attrWords(e: Eqn, fold: readonly boolean[]): number[] {
     case 'triangularSolve': return [a.lower ? 1 : 0, a.transpose ? 1 : 0, a.unitDiagonal ? 1 : 0];
     default: return [];
   }
+}
+
+/** e's attribute words; a loop's bodies are planned and encoded, their constants appended to bodyConsts */
+function instrAttrs(e: Eqn, fold: readonly boolean[], bodyConsts: Float64Array[]): { words: number[]; overflow: string | null } {
+  if (!LOOP_OPS.has(e.op.name)) return { words: attrWords(e, fold), overflow: null };
+  return loopWords(e, (b, pinned) => encodeGraph(tsPlan(b), { pinned }), bodyConsts);
 }
 
 /** Free arena blocks: exact-size stacks for small sizes, best fit (with splitting) for the rest. */
@@ -80,7 +90,12 @@ class Arena {
   }
 }
 
-export function encodeGraph(g: Graph): Encoded {
+export interface EncodeOptions {
+  /** inputs [0, pinned) keep their memory for the whole run (a loop body's constants, bound once per loop) */
+  pinned?: number;
+}
+
+export function encodeGraph(g: Graph, opts: EncodeOptions = {}): Encoded {
   const n = g.nvars, eqns = g.eqns;
   const prod = new Int32Array(n).fill(-1);
   eqns.forEach((e, i) => { prod[e.out] = i; });
@@ -135,6 +150,8 @@ export function encodeGraph(g: Graph): Encoded {
   const arena = new Arena(constEnd);
   const isInput = new Uint8Array(n);
   for (const v of g.inputs) isInput[v] = 1;
+  for (const v of g.inputs.slice(0, opts.pinned ?? 0)) isInput[v] = 2;
+  // storage the plan may reuse once dead: computed values and (unpinned) arena copies of inputs
   const owned = (r: number) => ref[r] >= constEnd && (prod[r] >= 0 || isInput[r] === 1);
   const nin = g.inputs.length;
   g.inputs.forEach((v, k) => { ref[v] = size(v) > SMALL ? ~k : arena.alloc(size(v)); });
@@ -184,20 +201,27 @@ export function encodeGraph(g: Graph): Encoded {
   for (const v of g.outputs) words.push(id[v]);
   const codeStart = words.length;
   const eqnOf: Eqn[] = [];
+  const bodyConsts: Float64Array[] = [];
+  let bodyOverflow: string | null = null;
   eqns.forEach((e, i) => {
     if (!live[i]) return;
-    const at = attrWords(e, folds[i]);
-    words.push(e.op.id, operands[i].length, id[e.out], ...operands[i].map((v) => id[v]), at.length, ...at);
+    const { words: at, overflow } = instrAttrs(e, folds[i], bodyConsts);
+    bodyOverflow ??= overflow;
+    words.push(e.op.id, operands[i].length, id[e.out]);
+    for (const v of operands[i]) words.push(id[v]);
+    words.push(at.length);
+    for (const x of at) words.push(x);   // (a loop's words can be too many for push(...at))
     eqnOf.push(e);
   });
   words[6] = eqnOf.length;
   words[7] = Math.ceil(arena.top / ALIGN) * ALIGN;
   words[9] = words.length - codeStart;
   const bad = words.findIndex((x) => (x | 0) !== x);
-  if (bad >= 0) {
-    const overflow = words[7] > INT32_MAX ? `the arena needs ${words[7]} values, more than 2³¹−1` : `encoding word ${bad} is ${words[bad]}, outside the Int32 range`;
+  if (bad >= 0 || bodyOverflow) {
+    const overflow = bodyOverflow ? `a loop body: ${bodyOverflow}` : words[7] > INT32_MAX ? `the arena needs ${words[7]} values, more than 2³¹−1` : `encoding word ${bad} is ${words[bad]}, outside the Int32 range`;
     return { enc: new Int32Array(0), consts: new Float64Array(0), eqnOf, arenaBytes: words[7] * 8, overflow };
   }
+  constData.push(...bodyConsts);
   const total = constData.reduce((a, d) => a + d.length, 0);
   const consts = new Float64Array(total);
   let at = 0;

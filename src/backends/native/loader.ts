@@ -25,7 +25,9 @@ export interface Addon {
   runPacked(image: ArrayBuffer, arena: ArrayBuffer): number;
   /** resolves to null (written into `outputs`), the arrays it allocated (`outputs` = how many), or an error */
   runAsync(image: ArrayBuffer, arena: ArrayBuffer, inputs: Float64Array[], outputs: Float64Array[] | number): Promise<AddonError | Float64Array[] | null>;
-  info(image: ArrayBuffer): { steps: number; scalarOps: number; imageBytes: number; memoryBytes: number; ioOffset: number; ioValues: number; simd: SimdLevel } | null;
+  /** bodies: every loop body's steps and 0-d instructions (pre-order, depth 1 = a body of the program); memoryBytes includes their regions */
+  info(image: ArrayBuffer): { steps: number; scalarOps: number; imageBytes: number; memoryBytes: number; ioOffset: number; ioValues: number; simd: SimdLevel;
+    bodies: { steps: number; scalarOps: number; depth: number }[] } | null;
   /** detach (free now) an image or arena no evaluation holds; false otherwise */
   release(buffer: ArrayBuffer): boolean;
   lastError(): AddonError | null;

@@ -11,6 +11,7 @@ import type { Eqn, Graph } from '../../core/graph.js';
 import { fail } from '../../core/errors.js';
 import { fmtShape, sizeOf } from '../../core/shape.js';
 import { encodeGraph } from './encode.js';
+import { loopBodies, LOOP_OPS } from './encode-loops.js';
 import { tsPlan } from '../../plan/plan.js';
 import type { Addon, AddonError } from './loader.js';
 
@@ -34,7 +35,9 @@ function externalizeConsts(g: Graph): { graph: Graph; extra: Float64Array[] } {
 }
 
 /** names of the addon's status codes (native/src/common.h) */
-export const STATUS = ['ok', 'format', 'op', 'operand', 'shape', 'attr', 'memory', 'const', 'alloc', 'args', 'index', 'busy'];
+export const STATUS = ['ok', 'format', 'op', 'operand', 'shape', 'attr', 'memory', 'const', 'alloc', 'args', 'index', 'busy', 'iterations'];
+/** statuses that are the user's data, not the program: the same ERR_ARG the TS kernels raise ('op: message') */
+const USER_ERRORS = new Set([STATUS.indexOf('index'), STATUS.indexOf('iterations')]);
 
 export class NativeProgram {
   readonly #addon: Addon;
@@ -188,16 +191,18 @@ export class NativeProgram {
     return outs;
   }
 
-  /** steps, scalar ops, bytes of one arena (memoryBytes) and of the image, SIMD level */
+  /** steps, scalar ops, bytes of one arena (memoryBytes, loop bodies' regions included) and of the image, SIMD level, loop bodies */
   info() {
     const i = this.#image && this.#addon.info(this.#image);
-    return i ? { steps: i.steps, scalarOps: i.scalarOps, memoryBytes: i.memoryBytes, imageBytes: i.imageBytes, simd: i.simd } : this.disposed();
+    return i ? { steps: i.steps, scalarOps: i.scalarOps, memoryBytes: i.memoryBytes, imageBytes: i.imageBytes, simd: i.simd, bodies: i.bodies } : this.disposed();
   }
 
   private raise(err: AddonError, what: string): never {
     const e = err.instr >= 0 ? this.eqnOf[err.instr] : undefined;
-    // bad gather/scatter indices are the user's data: the same ERR_ARG the TS kernel raises
-    if (err.status === STATUS.indexOf('index') && e) fail('ERR_ARG', e.op.name, err.message.slice(e.op.name.length + 2));
+    // bad gather/scatter indices, a whileLoop past maxIterations (also inside a loop body: the
+    // message names the op that failed): the same ERR_ARG the TS kernel raises
+    const named = /^(\w+): ([^]*)$/.exec(err.message);
+    if (USER_ERRORS.has(err.status) && named) fail('ERR_ARG', named[1], named[2]);
     const where = e ? ` at equation ${err.instr} (${describeEqn(this.planned, e)})` : '';
     return fail('ERR_NATIVE', 'native', `the addon ${what}${where}: ${err.message} [${STATUS[err.status] ?? err.status}]`);
   }
@@ -242,14 +247,39 @@ export function disposeProgramOf(g: Graph): void {
   if (c instanceof NativeProgram) { c.dispose(); cache.delete(g); }
 }
 
-/** Equations only JS can run (opaque functions); planning has inlined custom calls. */
-export const runsJs = (e: Eqn) => e.op.family === 'none' && e.op.name !== 'fused';
+let nativeLoops = true;
+/** @internal benches and tests: loops run as JS segments (the TS kernels) in graphs planned from now on */
+export const _setNativeLoops = (on: boolean) => { nativeLoops = on; };
+
+const bodiesRunJs = new WeakMap<Graph, boolean>();
+/**
+ * Equations only JS can run: opaque functions, and loops with such an equation in a body (at any
+ * depth); planning has inlined custom calls. Other loops run natively, bodies and all.
+ */
+export const runsJs = (e: Eqn): boolean => {
+  if (e.op.family !== 'none' || e.op.name === 'fused') return false;
+  if (!LOOP_OPS.has(e.op.name) || !nativeLoops) return true;
+  return loopBodies(e).some((b) => {
+    let js = bodiesRunJs.get(b);
+    if (js === undefined) bodiesRunJs.set(b, (js = tsPlan(b).eqns.some(runsJs)));
+    return js;
+  });
+};
 
 /** the addon's encoding is Int32 words (native/src/common.h kMaxElems, kMaxRank): never wrapped */
 const INT32_MAX = 2 ** 31 - 1, MAX_RANK = 16;
 
-/** why the addon cannot represent a planned graph, by kind (one notice per kind), or null */
+/** why the addon cannot represent a planned graph (loop bodies included), by kind (one notice per kind), or null */
 function refusalOf(p: Graph): { kind: 'rank' | 'size'; reason: string } | null {
+  for (const e of p.eqns) {
+    if (e.op.name === 'scan' && e.attrs.length > INT32_MAX) {
+      return { kind: 'size', reason: `a scan of ${e.attrs.length} iterations: more than the native addon's Int32 encoding holds` };
+    }
+    for (const b of loopBodies(e)) {
+      const r = refusalOf(tsPlan(b));
+      if (r) return { kind: r.kind, reason: `in a ${e.op.name} body, ${r.reason}` };
+    }
+  }
   let total = 0;
   for (let v = 0; v < p.nvars; v++) {
     const s = p.shapes[v], n = sizeOf(s);
