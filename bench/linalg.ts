@@ -2,7 +2,8 @@
 // libopenblas0-serial, a bench-only baseline), the cost of a GP log-marginal-likelihood gradient
 // against its value, and leastSquares on extended-Rosenbrock residuals.
 //   npx tsx bench/linalg.ts [--quick] [--json bench/results/linalg.json]
-// Sections (every time a median; the load average is printed and saved):
+// Sections (every time a median, with CPU time beside wall time on this shared machine; the load
+// average is printed and saved):
 //   cholesky  512×512 SPD: compiled w.linalg.cholesky (one native call: the input handed over, the
 //             factor in a fresh array) vs copy + dpotrf
 //   solve     512×512, one right-hand side: compiled w.linalg.solve vs copy + dgesv
@@ -28,11 +29,14 @@ const native = w.nativeInfo().available;
 const report: Record<string, unknown> = { date: new Date().toISOString(), simd: w.nativeInfo().simd, loadBefore: loadavg() };
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
-/** per-call milliseconds of `reps` timed calls after two warm-up calls */
-function times(job: () => unknown, reps: number): number[] {
+/** CPU milliseconds of this process so far (all its threads: the native kernels run on the calling one) */
+const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+/** per-call wall milliseconds of `reps` timed calls after two warm-up calls; `cpu` gets their mean CPU milliseconds */
+function times(job: () => unknown, reps: number, cpu?: number[]): number[] {
   job(); job();
-  const t: number[] = [];
+  const t: number[] = [], c0 = cpuNow();
   for (let i = 0; i < reps; i++) { const t0 = performance.now(); job(); t.push(performance.now() - t0); }
+  cpu?.push((cpuNow() - c0) / reps);
   return t;
 }
 const f3 = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -71,40 +75,42 @@ else {
     execFileSync('cc', ['-O2', join(here, 'linalg-openblas.c'), '-o', harness, `-L${blasLib}`, `-Wl,-rpath,${blasLib}`, '-lopenblas'], { stdio: 'pipe' });
   } catch (e) { harness = null; harnessWhy = `compiling the harness failed: ${String((e as { stderr?: Buffer }).stderr ?? e).slice(0, 300)}`; }
 }
-function openblas(args: string[]): { ms: number[]; out: Float64Array } {
+function openblas(args: string[]): { ms: number[]; cpuMs: number; out: Float64Array } {
   const out = join(work, 'out.bin');
   const line = execFileSync(harness!, [...args, out], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, encoding: 'utf8' });
-  const { ms, info } = JSON.parse(line) as { ms: number[]; info: number };
+  const { ms, cpuMs, info } = JSON.parse(line) as { ms: number[]; cpuMs: number; info: number };
   if (info !== 0) throw new Error(`LAPACK info ${info}`);
   const buf = readFileSync(out);
-  return { ms, out: new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8) };
+  return { ms, cpuMs, out: new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8) };
 }
 const maxRel = (a: Float64Array, b: Float64Array) => { let m = 0, s = 0; for (let i = 0; i < a.length; i++) { m = Math.max(m, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); } return m / s; };
 
 /**
  * wengert's native calls and OpenBLAS alternately for `rounds` rounds of `reps` calls each, after
- * `warm` untimed calls of each native job; medians over all calls and the median of the per-round
- * ratios to OpenBLAS
+ * 20 untimed calls of each native job; wall medians over all calls, the median of the per-round
+ * ratios to OpenBLAS, and CPU time per call (median over rounds) with its ratio (less sensitive to
+ * other processes on a shared machine)
  */
 function sideBySide(name: string, jobs: Record<string, () => unknown>, blasArgs: string[], result: () => Float64Array, rounds: number, reps: number) {
   const names = Object.keys(jobs), nat: Record<string, number[]> = {}, ratios: Record<string, number[]> = {}, blas: number[] = [];
-  for (const k of names) { nat[k] = []; ratios[k] = []; for (let i = 0; i < 20; i++) jobs[k](); }
+  const cpu: Record<string, number[]> = {}, blasCpu: number[] = [];
+  for (const k of names) { nat[k] = []; ratios[k] = []; cpu[k] = []; for (let i = 0; i < 20; i++) jobs[k](); }
   let agree = NaN;
   for (let r = 0; r < rounds; r++) {
     const b = harness ? openblas([...blasArgs.slice(0, 2), String(reps), ...blasArgs.slice(2)]) : null;
-    if (b) { blas.push(...b.ms); agree = maxRel(result(), b.out); }
+    if (b) { blas.push(...b.ms); blasCpu.push(b.cpuMs); agree = maxRel(result(), b.out); }
     for (const k of names) {
-      const a = times(jobs[k], reps);
+      const a = times(jobs[k], reps, cpu[k]);
       nat[k].push(...a);
       if (b) ratios[k].push(median(a) / median(b.ms));
     }
   }
-  const row: Record<string, unknown> = { openblasMs: harness ? median(blas) : null, callsEach: rounds * reps, maxRelDiffToOpenblas: agree };
-  console.log(`${name}: ` + (harness ? `OpenBLAS ${f3(median(blas))} ms; results agree to ${agree.toExponential(1)} relative` : `(OpenBLAS: ${harnessWhy})`) + `  [${rounds} rounds × ${reps} calls]`);
+  const row: Record<string, unknown> = { openblasMs: harness ? median(blas) : null, openblasCpuMs: harness ? median(blasCpu) : null, callsEach: rounds * reps, maxRelDiffToOpenblas: agree };
+  console.log(`${name}: ` + (harness ? `OpenBLAS ${f3(median(blas))} ms (CPU ${f3(median(blasCpu))} ms); results agree to ${agree.toExponential(1)} relative` : `(OpenBLAS: ${harnessWhy})`) + `  [${rounds} rounds × ${reps} calls]`);
   for (const k of names) {
-    const ms = median(nat[k]), ratio = harness ? median(ratios[k]) : null;
-    row[k] = { nativeMs: ms, ratio };
-    console.log(`  native, ${k.padEnd(44)} ${f3(ms)} ms` + (ratio === null ? '' : `  ${ratio.toFixed(2)}× OpenBLAS`));
+    const ms = median(nat[k]), ratio = harness ? median(ratios[k]) : null, c = median(cpu[k]), cpuRatio = harness ? c / median(blasCpu) : null;
+    row[k] = { nativeMs: ms, ratio, nativeCpuMs: c, cpuRatio };
+    console.log(`  native, ${k.padEnd(44)} ${f3(ms)} ms` + (ratio === null ? '' : `  ${ratio.toFixed(2)}× OpenBLAS`) + `  (CPU ${f3(c)} ms` + (cpuRatio === null ? ')' : `, ${cpuRatio.toFixed(2)}×)`));
   }
   return row;
 }
@@ -162,11 +168,11 @@ function gp() {
     const prog = w.compile(nll, p);
     const reps = b === 'native' ? (quick ? 9 : 31) : (quick ? 3 : 7);
     // value and gradient alternately, so that both see the same load
-    const v: number[] = [], g: number[] = [];
-    for (let k = 0; k < (quick ? 2 : 5); k++) { v.push(...times(() => prog.value(p), reps)); g.push(...times(() => prog.grad(p), reps)); }
-    const row = { valueMs: median(v), gradMs: median(g), ratio: median(g) / median(v) };
+    const v: number[] = [], g: number[] = [], vc: number[] = [], gc: number[] = [];
+    for (let k = 0; k < (quick ? 2 : 5); k++) { v.push(...times(() => prog.value(p), reps, vc)); g.push(...times(() => prog.grad(p), reps, gc)); }
+    const row = { valueMs: median(v), gradMs: median(g), ratio: median(g) / median(v), valueCpuMs: median(vc), gradCpuMs: median(gc), cpuRatio: median(gc) / median(vc) };
     out[b] = row;
-    console.log(`${b.padEnd(7)} value ${f3(row.valueMs)} ms, gradient ${f3(row.gradMs)} ms: ${row.ratio.toFixed(2)}× (target ≤ 3×: ${row.ratio <= 3 ? 'met' : 'not met'})  [${v.length} + ${g.length} calls]`);
+    console.log(`${b.padEnd(7)} value ${f3(row.valueMs)} ms, gradient ${f3(row.gradMs)} ms: ${row.ratio.toFixed(2)}× (target ≤ 3×: ${row.ratio <= 3 ? 'met' : 'not met'}); CPU ${f3(row.valueCpuMs)} / ${f3(row.gradCpuMs)} ms: ${row.cpuRatio.toFixed(2)}×  [${v.length} + ${g.length} calls]`);
   }
   return out;
 }
@@ -183,14 +189,18 @@ async function lsq() {
   const out: Record<string, unknown> = {};
   for (const b of native ? ['native', 'ts'] as const : ['ts'] as const) {
     w.setBackend(b);
-    const t: number[] = [];
+    const t: number[] = [], c: number[] = [];
     let fit!: Awaited<ReturnType<typeof w.leastSquares>>;
-    for (let k = 0; k < (quick ? 1 : 5); k++) { const t0 = performance.now(); fit = await w.leastSquares(rosenRes, x0.slice()); t.push(performance.now() - t0); }
+    for (let k = 0; k < (quick ? 1 : 5); k++) {
+      const t0 = performance.now(), c0 = cpuNow();
+      fit = await w.leastSquares(rosenRes, x0.slice());
+      t.push(performance.now() - t0); c.push(cpuNow() - c0);
+    }
     const x = fit.x as Float64Array;
     const dev = Math.max(...Array.from(x, (v) => Math.abs(v - 1)));
-    const row = { ms: median(t), runs: t.length, speedupVs6s: 6000 / median(t), iterations: fit.iterations, maxDevFromSolution: dev, reason: fit.reason };
+    const row = { ms: median(t), cpuMs: median(c), runs: t.length, speedupVs6s: 6000 / median(t), iterations: fit.iterations, maxDevFromSolution: dev, reason: fit.reason };
     out[b] = row;
-    console.log(`${b.padEnd(7)} ${f3(row.ms)} ms (${row.runs} fits; ${row.speedupVs6s.toFixed(1)}× faster than 6 s: ${row.speedupVs6s >= 4 ? 'met' : 'not met'}); ${fit.iterations} iterations, max|x − 1| ${dev.toExponential(1)}, ${fit.reason}`);
+    console.log(`${b.padEnd(7)} ${f3(row.ms)} ms, CPU ${f3(row.cpuMs)} ms (${row.runs} fits; ${row.speedupVs6s.toFixed(1)}× faster than 6 s: ${row.speedupVs6s >= 4 ? 'met' : 'not met'}); ${fit.iterations} iterations, max|x − 1| ${dev.toExponential(1)}, ${fit.reason}`);
   }
   return out;
 }
