@@ -22,6 +22,10 @@ export class Run {
 
   get iterations(): number { return this.history.length; }
   get aborted(): boolean { return !!this.signal?.aborted; }
+  /** why the next iteration must not start: the signal aborted, or maxIterations are done (null: go on) */
+  stop(maxIterations: number): 'aborted' | 'max-iterations' | null {
+    return this.aborted ? 'aborted' : this.iterations >= maxIterations ? 'max-iterations' : null;
+  }
 
   /** Record the next iteration; false when onIteration returned (or resolved to) false. */
   async report(value: number, gradientNorm: number, step: number): Promise<boolean> {

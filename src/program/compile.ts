@@ -17,7 +17,7 @@ import { traceFunction, activity, type Traced } from '../transforms/trace-fn.js'
 import { runOnBackend, runOnBackendAsync, backendFor, type BackendName } from '../backends/index.js';
 import { nativeBytesOf, disposeProgramOf } from '../backends/native/program.js';
 import { readArgs, gradTargets, leafKinds, countLeaves, overlapsAny } from './args.js';
-import { firstDifference } from './purity.js';
+import { repeatOf } from './purity.js';
 import { Recording, type Kind } from './recording.js';
 import { Paths } from './paths.js';
 import { reroll } from '../plan/reroll.js';
@@ -167,13 +167,11 @@ export class Program {
 
   /** f recorded again on the same inputs must give the same program (ERR_TRACE naming the first difference) */
   private checkPure(first: Graph, args: readonly unknown[]): void {
-    const diff = firstDifference(first, this.trace(args).graph);
-    if (diff) {
-      fail('ERR_TRACE', 'compile', `f gave two different programs when recorded twice on the same arguments: ${diff}. ` +
-        'A compiled program would freeze the first of them: f depends on something other than its arguments ' +
-        '(Math.random(), a clock, state it changes). Pass the changing value as an argument (the optimizers take it ' +
-        'through their `args` option), or draw random numbers with w.random from a key argument');
-    }
+    const repeat = repeatOf(first, (diff) => fail('ERR_TRACE', 'compile', `f gave two different programs when recorded twice on the same arguments: ${diff}. ` +
+      'A compiled program would freeze the first of them: f depends on something other than its arguments ' +
+      '(Math.random(), a clock, state it changes). Pass the changing value as an argument (the optimizers take it ' +
+      'through their `args` option), or draw random numbers with w.random from a key argument'));
+    repeat.end(traceFunction(this.f, args, 'compile', { repeat }).graph);
   }
 
   /** a sync call: `targets` (gradient arrays) are written in place unless they overlap an input */

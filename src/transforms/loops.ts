@@ -17,7 +17,7 @@ import { concat } from '../ops/concat.js';
 import { broadcastTo } from '../ops/broadcastTo.js';
 
 import { traceFunction } from './trace-fn.js';
-import { scanAttrs } from './loop-rules.js';
+import { scanAttrs } from './scan-kit.js';
 import { whileAttrs } from './while-rules.js';
 import { whileOp } from '../ops/whileLoop.js';
 

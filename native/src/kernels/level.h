@@ -1,6 +1,6 @@
 // Included first by every per-level kernel source. The build compiles each such source once per
 // SIMD level with -DWG_LEVEL=<0..3> -DWG_NS=<scalar|sse|avx2|avx512> and that level's -march.
-// Rules (COMDAT trap, TOOLCHAIN.md): all code lives in wg::WG_NS (exported fill functions) or in
+// Rules (the COMDAT trap, CONTRIBUTING.md "SIMD levels"): all code lives in wg::WG_NS (exported fill functions) or in
 // an anonymous namespace inside it; no std:: templates or inline functions with external linkage.
 #pragma once
 #include "table.h"

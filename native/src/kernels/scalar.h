@@ -1,7 +1,7 @@
 // Scalar semantics of every elementwise op, matching the TS `scalar` formulas in src/ops/*.ts
 // exactly (NaN and signed-zero rules included). Every function is `static inline`: each
 // translation unit (each SIMD level) gets its own internal copy, so the linker never merges a
-// copy compiled for one level into another (the COMDAT trap, TOOLCHAIN.md).
+// copy compiled for one level into another (the COMDAT trap, CONTRIBUTING.md "SIMD levels").
 #pragma once
 #include <math.h>
 
