@@ -15,11 +15,9 @@ import type { OpDef } from '../src/ops/op.js';
 import { describeBackends } from './support/backends.js';
 import { Rng } from './support/rng.js';
 import { directional, directionalVec, dotAll, closeFD } from './support/fd.js';
-import { traceFunction } from '../src/transforms/trace-fn.js';
-import { batchGraph } from '../src/transforms/batch.js';
-import { runGraph } from '../src/api/run.js';
 import { unpack } from '../src/ops/part.js';
 import { LINALG_REFERENCE, structured } from './support/linalg-ref.js';
+import { draw as randomDraw } from '../src/ops/random.js';
 
 type Shape = readonly number[];
 interface Case { shapes: Shape[]; attrs: any }
@@ -169,6 +167,21 @@ const REFERENCE: Record<string, Ref> = {
     return y;
   },
   matmul: ([a, b], [sa, sb], out) => matmulRef(a, sa, false, b, sb, false, out),
+  // a stable sort by value (NaN last), written independently of src/ops/argsort.ts
+  argsort: ([x], [s]) => {
+    const n = s[s.length - 1], y = new Float64Array(x.length);
+    for (let o = 0; o < x.length; o += n) {
+      const row = Array.from(x.subarray(o, o + n), (v, i) => [v, i] as const);
+      row.sort((p, q) => (p[0] === q[0] ? p[1] - q[1] : p[0] < q[0] ? -1 : 1)).forEach(([, i], j) => { y[o + j] = i; });
+    }
+    return y;
+  },
+  // the TS draws (test/random.test.ts checks them against Threefry's known answers and JAX's keys)
+  random: ([k], _s, out, { shape, dist }) => {
+    const n = sizeOf(shape), y = new Float64Array(sizeOf(out));
+    for (let r = 0; r < k.length / 2; r++) randomDraw(k[2 * r], k[2 * r + 1], n, dist, y, r * n);
+    return y;
+  },
   matmulT: ([a, b], [sa, sb], out, { transA, transB }) => matmulRef(a, sa, transA, b, sb, transB, out),
   ...LINALG_REFERENCE,
 };
@@ -237,8 +250,9 @@ function checkCase(op: OpDef, c: Case, rng: Rng) {
   }
   const gs = w.grad((...a: w.Tensor[]) => w.sum(w.mul(f(...a), Rt)), { argnums })(...ts) as unknown[];
   gs.forEach((g, k) => {
-    if (c.shapes[k].length === 0) expect(typeof g, `gradient ${k} of a 0-d input`).toBe('number');
-    else expect((g as w.Tensor).shape, `gradient ${k} shape`).toEqual(c.shapes[k]);
+    // a Tensor argument's gradient is a Tensor, also 0-d (DESIGN §8)
+    expect(g instanceof w.Tensor, `gradient ${k} is a Tensor`).toBe(true);
+    expect((g as w.Tensor).shape, `gradient ${k} shape`).toEqual(c.shapes[k]);
   });
   const grads = gs.map(flat);
   const pulled = pullback(Rt).map(flat);
@@ -416,39 +430,36 @@ function checkJacobian(op: OpDef, c: Case, rng: Rng) {
   });
 }
 
-/** Patterns of batched inputs an op's batching rule refuses (indices have no derivative: gather.ts, scatterAdd.ts). */
-const BATCH_REFUSES: Record<string, (flags: readonly boolean[]) => boolean> = {
-  gather: (f) => f[0] && f[1],  // batched indices into an unbatched operand are batched (oneHot under vmap)
-  scatterAdd: (f) => f[1],
-};
-
 /**
- * vmap through the op's batching rule: batchGraph of the one-equation program, each pattern of
- * batched inputs (all; each one alone), against the op applied slice by slice. For matmul on 2-D
- * operands the patterns are batched·matrix, matrix·batched and batched·batched (the three branches
- * of batchedMatmul); 3-D operands take the broadcasting branch.
+ * w.vmap through the op's batching rule, each pattern of mapped inputs (all; each one alone, the
+ * others broadcast with inAxes null), against the op applied example by example. The all-mapped
+ * pattern maps the LAST axis of every input (inAxes per argument, the batch axis moved by
+ * transposes) and puts the result's batch axis last (outAxes). For matmul on 2-D operands the
+ * patterns are batched·matrix, matrix·batched and batched·batched (the three branches of
+ * batchedMatmul); 3-D operands take the broadcasting branch.
  */
 function checkVmap(op: OpDef, c: Case, rng: Rng) {
   const n = 2, arity = c.shapes.length;
   const xs = draw(op, c, rng);
-  const tr = traceFunction(opFn(op, c.attrs), tensorsOf(xs, c), 'vmap');
   const outShape = op.shape(c.shapes, c.attrs);
+  const f = opFn(op, c.attrs);
   const patterns = [c.shapes.map(() => true), ...(arity > 1 ? c.shapes.map((_, k) => c.shapes.map((__, j) => j === k)) : [])];
-  for (const flags of patterns) {
-    const what = `${op.name} ${caseName(c)} batched over input(s) ${flags.flatMap((b, k) => (b ? [k] : []))}`;
-    const slices = Array.from({ length: n }, () => draw(op, c, rng)).map((s) => s.map((x, k) => (flags[k] ? x : xs[k])));
-    const ins = c.shapes.map((s, k) => (flags[k] ? w.tensor(cat(slices.map((sl) => sl[k])), [n, ...s]) : w.tensor(xs[k], s)));
-    const run = () => runGraph(batchGraph(tr.graph, flags, n), ins)[0];
-    if (!op.batch || BATCH_REFUSES[op.name]?.(flags)) {
-      expect(run, `${what}: must be refused with ERR_NO_RULE`).toThrow(refusal(op));
-      continue;
-    }
+  patterns.forEach((flags, p) => {
+    const last = p === 0;
+    const what = `${op.name} ${caseName(c)} vmap over input(s) ${flags.flatMap((b, k) => (b ? [k] : []))}${last ? ' (last axes)' : ''}`;
+    const slices = Array.from({ length: n }, () => draw(op, c, rng)).map((sl) => sl.map((x, k) => (flags[k] ? x : xs[k])));
+    const stacked = (k: number) => w.tensor(cat(slices.map((sl) => sl[k])), [n, ...c.shapes[k]]);
+    const ins = c.shapes.map((s, k) => (!flags[k] ? w.tensor(xs[k], s) : last ? w.transpose(stacked(k), [...s.map((_, i) => i + 1), 0]) : stacked(k)));
+    const inAxes = c.shapes.map((s, k) => (!flags[k] ? null : last ? s.length : 0));
+    const run = () => w.vmap(f, { inAxes, outAxes: last ? outShape.length : 0 })(...ins) as w.Tensor;
+    if (!op.batch) { expect(run, `${what}: an op without a batching rule (planner output) is refused by name`).toThrow(refusal(op)); return; }
     const got = run();
-    expect(got.shape, `${what}: shape`).toEqual([n, ...outShape]);
-    // sums (matmul, reductions) may round differently on the backend: atol at the result's scale
     const want = cat(slices.map((sl) => evalOp(op, c, sl)));
-    expectClose(got.data(), want, 1e-14, what, 1e-14 * maxAbs(want));
-  }
+    const gotFirst = last ? w.transpose(got, [outShape.length, ...outShape.map((_, i) => i)]) : got;
+    expect(gotFirst.shape, `${what}: shape`).toEqual([n, ...outShape]);
+    // sums (matmul, reductions) may round differently on the backend: atol at the result's scale
+    expectClose(gotFirst.data(), want, 1e-14, what, 1e-14 * maxAbs(want));
+  });
 }
 
 /** Jacobian cases with total input size ≤ 12: the op's own small cases plus SMALL_CASES. */

@@ -55,6 +55,9 @@ bool Decoder::instruction(int32_t idx) {
     case OP_minimum: case OP_cmul: case OP_less: case OP_lessEqual: case OP_greater: case OP_greaterEqual:
     case OP_equal: case OP_notEqual:
     case OP_where: case OP_clip:
+    case OP_acosh: case OP_asinh: case OP_atanh: case OP_cbrt: case OP_log2: case OP_log10: case OP_exp2: case OP_erf:
+    case OP_erfc: case OP_erfinv: case OP_lgamma: case OP_digamma: case OP_floor: case OP_ceil: case OP_round: case OP_trunc:
+    case OP_polygamma: case OP_hypot: case OP_mod: case OP_logaddexp: case OP_xlogy:
       ok = unary(op, out);
       break;
     case OP_sum: case OP_max: case OP_min: case OP_prod:
@@ -71,6 +74,9 @@ bool Decoder::instruction(int32_t idx) {
       break;
     case OP_fused:
       ok = fused(out);
+      break;
+    case OP_argsort: case OP_random:
+      ok = extra(op, out);
       break;
     case OP_customCall: case OP_opaque:
       ok = fail(S_OP, "%s runs JS code and has no native kernel", info.name);

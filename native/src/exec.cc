@@ -11,6 +11,8 @@
 #include <ctime>
 #include "exec.h"
 #include "kernels/scalar.h"
+#include "kernels/special_scalar.h"
+#include "extra.h"
 
 namespace wg {
 
@@ -31,7 +33,7 @@ std::mutex profMutex;
 std::map<uint64_t, Profile>* profiles = nullptr;
 
 void printProfiles() {
-  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused", "loop", "linalg"};
+  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused", "extra", "loop", "linalg"};
   std::lock_guard<std::mutex> lock(profMutex);
   for (const auto& [id, p] : *profiles) {
     double total = 0;
@@ -67,7 +69,13 @@ void runScalars(double* __restrict m, const SOp* s, const SOp* e) {
   X(less, x < m[s->b] ? 1.0 : 0.0) X(lessEqual, x <= m[s->b] ? 1.0 : 0.0)                           \
   X(greater, x > m[s->b] ? 1.0 : 0.0) X(greaterEqual, x >= m[s->b] ? 1.0 : 0.0)                     \
   X(equal, x == m[s->b] ? 1.0 : 0.0) X(notEqual, x != m[s->b] ? 1.0 : 0.0)                          \
-  X(where, wg_where(x, m[s->b], m[s->c])) X(clip, wg_clip(x, m[s->b], m[s->c]))
+  X(where, wg_where(x, m[s->b], m[s->c])) X(clip, wg_clip(x, m[s->b], m[s->c]))                 \
+  X(acosh, acosh(x)) X(asinh, asinh(x)) X(atanh, atanh(x)) X(cbrt, cbrt(x)) X(log2, log2(x))         \
+  X(log10, log10(x)) X(exp2, wg_exp2(x)) X(erf, wg_erf(x)) X(erfc, wg_erfc(x)) X(erfinv, wg_erfinv(x)) \
+  X(lgamma, wg_lgamma(x)) X(digamma, wg_digamma(x)) X(floor, floor(x)) X(ceil, ceil(x))             \
+  X(round, wg_round(x)) X(trunc, trunc(x)) X(polygamma, wg_polygamma(x, m[s->b]))                   \
+  X(hypot, hypot(x, m[s->b])) X(mod, wg_mod(x, m[s->b])) X(logaddexp, wg_logaddexp(x, m[s->b]))    \
+  X(xlogy, wg_xlogy(x, m[s->b]))
   // the jump table is filled once (label addresses exist only inside this function); pool threads
   // may get here together, so the first fill is guarded (double-checked, release/acquire)
   static void* handlers[kOpCount + 1];
@@ -479,6 +487,9 @@ bool runSteps(const ImageView& v, const ArenaView& A, double* mem, double* const
       case K_GATHER:
       case K_SCATTER:
         if (!X.gather(s, p, err)) return false;
+        break;
+      case K_EXTRA:
+        if (!runExtra(s, p, mem, ext, err)) return false;
         break;
       case K_LOOP:
         if (!runLoop(v, A, mem, ext, s, p, err)) return false;

@@ -36,7 +36,7 @@ struct Var {
 
 enum StepKind : int32_t {
   K_SCALARS, K_NOP, K_UNARY, K_BINARY, K_TERNARY, K_REDUCE, K_MATMUL, K_COPY,
-  K_GATHER, K_SCATTER, K_FUSED, K_LOOP, K_LINALG,
+  K_GATHER, K_SCATTER, K_FUSED, K_EXTRA, K_LOOP, K_LINALG,
 };
 
 /** what a K_LOOP step runs (its plan: decode_loops.cc) */

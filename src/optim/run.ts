@@ -1,5 +1,6 @@
 // Bookkeeping shared by every optimizer: iteration records, onIteration, the abort signal, and
 // yielding to the event loop between iterations.
+import type { AbortSignalLike } from './types.js';
 import type { Common } from './options.js';
 import type { IterationInfo, OnIteration } from './types.js';
 import { FINISH } from './progress.js';
@@ -11,7 +12,7 @@ const YIELD_MS = 1;
 export class Run {
   readonly history: IterationInfo[] = [];
   private readonly started = performance.now();
-  private readonly signal: AbortSignal | null;
+  private readonly signal: AbortSignalLike | null;
   private readonly onIteration: OnIteration | null;
   private yieldedAt = performance.now();
 

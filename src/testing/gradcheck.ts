@@ -59,7 +59,7 @@ export function gradcheck(f: (...a: any[]) => unknown, args: readonly unknown[],
   if (diff.length === 0) fail('ERR_ARG', 'gradcheck', `expected at least one numeric argument but received ${describe(args)}`);
   const build = (k: number, x: Float64Array) => (parsed[k] ? rebuild(parsed[k]!, x) : args[k]);
   const base = args.map((_, k) => build(k, parsed[k]?.x ?? new Float64Array()));
-  const [value, gradTrees] = valueAndGrad(f, { argnums: diff })(...base) as [number, unknown[]];
+  const [value, gradTrees] = (valueAndGrad as unknown as (f: unknown, o: unknown) => (...a: unknown[]) => [number, unknown[]])(f, { argnums: diff })(...base);
   const grads = gradTrees.map((g) => concat(flatten(g).leaves));
   const total = diff.reduce((n, k) => n + parsed[k]!.x.length, 0);
 

@@ -47,7 +47,13 @@ function cases(op: OpDef): Case[] {
       [[3, 4], [4, 2]], [[2, 3, 4], [2, 4, 5]], [[1, 5], [5, 7]], [[6, 5], [5, 1]], [[37, 53], [53, 29]], [[0, 3], [3, 2]],
       [[3, 0], [0, 2]], [[1, 1], [1, 1]], [[2, 2, 300], [2, 300, 17]], [[130, 9], [9, 70]], [[1, 300], [300, 1]],
     ].map((s) => c(s as Shape[]));
-    case 'gather': return op.name === 'gather'
+    case 'gather':
+      if (op.name === 'argsort') return [c([[5]]), c([[3, 7]]), c([[2, 3, 100]]), c([[0]]), c([[]]), c([[4, 0]])];
+      if (op.name === 'random') {
+        return [c([[2]], { shape: [7], dist: 'bits' }, [0]), c([[3, 2]], { shape: [2, 5], dist: 'uniform' }, [0]),
+          c([[2]], { shape: [1001], dist: 'normal' }, [0]), c([[2, 1, 2]], { shape: [], dist: 'normal' }, [0]), c([[2]], { shape: [0], dist: 'bits' }, [0])];
+      }
+      return op.name === 'gather'
       ? [c([[4, 3], [5]], { axis: 0 }, [1]), c([[2, 6, 3], [2, 2]], { axis: 1 }, [1]), c([[7], []], { axis: 0 }, [1]), c([[3, 4], [0]], { axis: 1 }, [1])]
       : [c([[5, 3], [5]], { axis: 0, size: 4 }, [1]), c([[2, 2, 3, 4], [2, 3]], { axis: 1, size: 6 }, [1]), c([[0], [0]], { axis: 0, size: 3 }, [1])];
     case 'layout': return layoutCases(op).map(([s, a]) => c(s, a));
@@ -111,6 +117,7 @@ function linalgInput(cs: Case, k: number, rand: () => number, special: boolean):
 function inputs(cs: Case, rand: () => number, special: boolean): Float64Array[] {
   if (cs.op.family === 'linalg') return cs.shapes.map((_, k) => linalgInput(cs, k, rand, special));
   return cs.shapes.map((s, k) => {
+    if (cs.op.name === 'random') return fill(s, () => Math.floor(rand() * 2 ** 32));   // key words
     if (cs.ints?.includes(k)) {
       const a = cs.attrs as { axis: number; size?: number };
       const n = cs.op.name === 'gather' ? cs.shapes[0][a.axis] : a.size!;

@@ -104,6 +104,7 @@ static inline i64 mmScratchB(const MatmulShape& s) { return i64(s.kc) * s.nc; }
   namespace NS {                                          \
   void fillElementwise(KernelTable* t);                   \
   void fillMath(KernelTable* t);                          \
+  void fillSpecial(KernelTable* t);                       \
   void fillReduce(KernelTable* t);                        \
   void fillMatmul(KernelTable* t);                        \
   void fillLinalg(KernelTable* t);                        \

@@ -43,6 +43,7 @@ function attrWords(e: Eqn, fold: readonly boolean[]): number[] {
     case 'pad': return [...a.before];
     case 'concat': case 'gather': return [a.axis];
     case 'scatterAdd': return [a.axis, a.size];
+    case 'random': return [['bits', 'uniform', 'normal'].indexOf(a.dist), a.shape.length, ...a.shape];
     case 'matmul': return [fold[0] ? 1 : 0, fold[1] ? 1 : 0];
     case 'fused': return [a.scalarIn.length, ...a.scalarIn.map(Number), a.code.length,
       ...a.code.flatMap((c: { op: { id: number }; args: number[] }) => [c.op.id, c.args.length, ...c.args]), a.outs.length, ...a.outs];
