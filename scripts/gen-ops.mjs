@@ -8,7 +8,7 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const target = path.join(root, 'native/generated/ops.h');
-const FAMILIES = ['unary', 'binary', 'ternary', 'reduce', 'matmul', 'layout', 'gather', 'none'];
+const FAMILIES = ['unary', 'binary', 'ternary', 'reduce', 'matmul', 'layout', 'gather', 'none', 'linalg'];
 
 async function loadRegistry() {
   try {

@@ -15,6 +15,8 @@ import type { OpDef } from '../src/ops/op.js';
 import { describeBackends } from './support/backends.js';
 import { Rng } from './support/rng.js';
 import { directional, directionalVec, dotAll, closeFD } from './support/fd.js';
+import { unpack } from '../src/ops/part.js';
+import { LINALG_REFERENCE, structured } from './support/linalg-ref.js';
 import { draw as randomDraw } from '../src/ops/random.js';
 
 type Shape = readonly number[];
@@ -84,18 +86,33 @@ const domainOf = (op: OpDef, k: number): readonly [number, number] => {
 };
 const isInteger = (op: OpDef, k: number) => !!op.test?.integerInputs?.includes(k);
 
-/** Inputs from the op's domain; integer inputs are valid integers; unary kinks are avoided by 0.05. */
+/**
+ * Inputs from the op's domain; integer inputs are valid integers; unary kinks are avoided by 0.05;
+ * matrices get the structure the spec asks for (positive definite, diagonally dominant).
+ */
 function draw(op: OpDef, c: Case, rng: Rng): Float64Array[] {
   return c.shapes.map((s, k) => {
     const [lo, hi] = domainOf(op, k);
     if (isInteger(op, k)) return Float64Array.from({ length: sizeOf(s) }, () => rng.int(Math.ceil(lo), Math.floor(hi)));
-    return Float64Array.from({ length: sizeOf(s) }, () => {
+    const x = Float64Array.from({ length: sizeOf(s) }, () => {
       let x = rng.uniform(lo, hi);
       while (op.arity === 1 && op.test!.kinks?.some((kk) => Math.abs(x - kk) < 0.05)) x = rng.uniform(lo, hi);
       return x;
     });
+    const kind = op.test!.structure?.[k];
+    return kind ? structured(x, s, kind) : x;
   });
 }
+
+/**
+ * The op as a traced function: a multi-output op (op.parts) is read through its parts, as user
+ * code reads it, and they are returned concatenated (the same values as the packed output).
+ */
+const opFn = (op: OpDef, attrs: unknown) => (...a: w.Tensor[]): w.Tensor => {
+  const out = apply(op, a, attrs);
+  if (!op.parts) return out;
+  return w.concat(unpack(out, op.parts(a.map((t) => t.shape), attrs)).map((p) => w.reshape(p, [p.size])), 0);
+};
 
 // ---- reference values -----------------------------------------------------------------------
 type Ref = (xs: Float64Array[], s: Shape[], out: Shape, attrs: any) => Float64Array;
@@ -166,6 +183,7 @@ const REFERENCE: Record<string, Ref> = {
     return y;
   },
   matmulT: ([a, b], [sa, sb], out, { transA, transB }) => matmulRef(a, sa, transA, b, sb, transB, out),
+  ...LINALG_REFERENCE,
 };
 /** C = op(A)·op(B) over the last two axes, op(X) = Xᵀ when flagged */
 function matmulRef(a: Float64Array, sa: Shape, ta: boolean, b: Float64Array, sb: Shape, tb: boolean, out: Shape) {
@@ -208,7 +226,7 @@ function checkCase(op: OpDef, c: Case, rng: Rng) {
   const xs = draw(op, c, rng);
   const ts = xs.map((x, k) => w.tensor(x, c.shapes[k]));
   const outShape = op.shape(c.shapes, c.attrs);
-  const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
+  const f = opFn(op, c.attrs);
 
   // value (run by the backend) against the reference
   const ref = referenceOf(op);
@@ -217,7 +235,8 @@ function checkCase(op: OpDef, c: Case, rng: Rng) {
   // a size-1 result comes back as a number (DESIGN §1)
   if (typeof out === 'number') expect(sizeOf(outShape), 'a number result has size 1').toBe(1);
   else expect((out as w.Tensor).shape, 'output shape').toEqual(outShape);
-  expectClose(flat(out), ref!(xs, c.shapes, outShape, c.attrs), 1e-14, `${op.name} value`);
+  const want = ref!(xs, c.shapes, outShape, c.attrs);
+  expectClose(flat(out), want, 1e-14, `${op.name} value`, (op.test!.valueAtol ?? 0) * maxAbs(want));
 
   // gradient of Σ op(…)·R with respect to every input
   const R = rng.signed(sizeOf(outShape));
@@ -294,7 +313,7 @@ const refusal = (op: OpDef) => expect.objectContaining({ code: 'ERR_NO_RULE', op
 function checkJvp(op: OpDef, c: Case, rng: Rng) {
   const xs = draw(op, c, rng), ts = tensorsOf(xs, c);
   const outShape = op.shape(c.shapes, c.attrs);
-  const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
+  const f = opFn(op, c.attrs);
   const vs = tangentsFor(op, xs, rng);
   if (op.plannerOnly) {
     // planner output: refused by name, never guessed
@@ -340,7 +359,7 @@ function checkHvp(op: OpDef, c: Case, rng: Rng) {
   const xs = draw(op, c, rng), ts = tensorsOf(xs, c);
   const Rt = w.tensor(rng.signed(sizeOf(op.shape(c.shapes, c.attrs))), op.shape(c.shapes, c.attrs));
   const argnums = c.shapes.map((_, k) => k).filter((k) => !isInteger(op, k));
-  const G = w.grad((...a: w.Tensor[]) => w.sum(w.mul(apply(op, a, c.attrs), Rt)), { argnums });
+  const G = w.grad((...a: w.Tensor[]) => w.sum(w.mul(opFn(op, c.attrs)(...a), Rt)), { argnums });
   const vs = tangentsFor(op, xs, rng);
   const hv = flatTree(w.jvp(G, ts, tensorsOf(vs, c))[1]);
   const gAt = (ys: Float64Array[]) => flatTree(G(...tensorsOf(ys, c)));
@@ -360,7 +379,7 @@ function checkHvp(op: OpDef, c: Case, rng: Rng) {
 function checkJacobian(op: OpDef, c: Case, rng: Rng) {
   const xs = draw(op, c, rng), ts = tensorsOf(xs, c);
   const outShape = op.shape(c.shapes, c.attrs);
-  const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
+  const f = opFn(op, c.attrs);
   const argnums = c.shapes.map((_, k) => k);
   const sizes = c.shapes.map(sizeOf), nOut = sizeOf(outShape), nIn = sizes.reduce((a, b) => a + b, 0);
   const offs = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
@@ -423,7 +442,7 @@ function checkVmap(op: OpDef, c: Case, rng: Rng) {
   const n = 2, arity = c.shapes.length;
   const xs = draw(op, c, rng);
   const outShape = op.shape(c.shapes, c.attrs);
-  const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
+  const f = opFn(op, c.attrs);
   const patterns = [c.shapes.map(() => true), ...(arity > 1 ? c.shapes.map((_, k) => c.shapes.map((__, j) => j === k)) : [])];
   patterns.forEach((flags, p) => {
     const last = p === 0;
@@ -453,6 +472,9 @@ const SMALL_CASES: Record<string, Case[]> = {
   // forward: Ȧ·B (batched·matrix) + A·Ḃ (matrix·batched); reverse likewise; 3-D: broadcast branch
   matmul: [{ shapes: [[2, 3], [3, 2]], attrs: undefined }, { shapes: [[2, 2, 1], [2, 1, 2]], attrs: undefined }],
   matmulT: [{ shapes: [[2, 2], [2, 1]], attrs: { transA: true, transB: false } }],
+  triangularSolve: [{ shapes: [[2, 2], [2, 2]], attrs: { lower: true, transpose: false, unitDiagonal: false } },
+    { shapes: [[3, 3], [3, 1]], attrs: { lower: false, transpose: true, unitDiagonal: true } }],
+  solve: [{ shapes: [[2, 2], [2, 2]], attrs: undefined }],
 };
 function jacobianCases(op: OpDef, cases: Case[]): Case[] | string {
   const small = [...cases, ...(SMALL_CASES[op.name] ?? [])].filter((c) => c.shapes.reduce((a, s) => a + sizeOf(s), 0) <= SMALL);
@@ -584,7 +606,7 @@ describeBackends('op rules', () => {
       cases.forEach((c, i) => {
         it(caseName(c), () => checkCase(op, c, new Rng(seedOf(`${op.name}#${i}`))));
         it(`${caseName(c)} jvp`, () => checkJvp(op, c, new Rng(seedOf(`${op.name}#${i} jvp`))));
-        if (op.vjp && !op.nondiff) it(`${caseName(c)} second order (jvp of vjp)`, () => checkHvp(op, c, new Rng(seedOf(`${op.name}#${i} hvp`))));
+        if ((op.vjp || op.vjpParts) && !op.nondiff) it(`${caseName(c)} second order (jvp of vjp)`, () => checkHvp(op, c, new Rng(seedOf(`${op.name}#${i} hvp`))));
         it(`${caseName(c)} vmap`, () => checkVmap(op, c, new Rng(seedOf(`${op.name}#${i} vmap`))));
       });
       const small = jacobianCases(op, cases);

@@ -24,6 +24,12 @@ describeBackends('vmap', () => {
     expect(arr(w.vmap((r: T) => w.mul(r, 2), { inAxes: -1, outAxes: -1 })(X))).toEqual([[2, 4, 6], [8, 10, 12]]);
   });
 
+  it('an unmapped size-1 argument keeps its shape (a [1, 1] matrix stays a matrix)', () => {
+    const Bs = w.tensor([[[1, 2, 3]], [[4, 5, 6]]]);
+    expect(arr(w.vmap((a: T, b: T) => w.matmul(a, b), { inAxes: [null, 0] })(w.tensor([[2]]), Bs))).toEqual([[[2, 4, 6]], [[8, 10, 12]]]);
+    expect(arr(w.vmap((a: T, b: T) => w.linalg.solve(a, b), { inAxes: [null, 0] })(w.tensor([[2]]), Bs))).toEqual([[[0.5, 1, 1.5]], [[2, 2.5, 3]]]);
+  });
+
   it('pytrees in and out; an output that does not depend on the mapped input is broadcast', () => {
     const f = (p: { a: T; b: T }) => ({ s: w.add(p.a, p.b), c: w.tensor(7), pair: [w.neg(p.a), p.b] });
     const out = w.vmap(f)({ a: [1, 2], b: [[10], [20]] }) as unknown as { s: T; c: T; pair: [T, T] };

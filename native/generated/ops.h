@@ -89,10 +89,21 @@ enum OpId : int32_t {
   OP_xlogy = 80,
   OP_argsort = 81,
   OP_random = 82,
+  OP_cholesky = 83,
+  OP_triangularSolve = 84,
+  OP_solve = 85,
+  OP_det = 86,
+  OP_adjugate = 87,
+  OP_slogdet = 88,
+  OP_qr = 89,
+  OP_eigh = 90,
+  OP_svd = 91,
+  OP_choleskyGrad = 92,
+  OP_qrPivoted = 93,
 };
-constexpr int32_t kOpCount = 83;
+constexpr int32_t kOpCount = 94;
 
-enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7 };
+enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7, FAM_linalg = 8 };
 
 // name, family, arity (-1 = variadic), per op id
 struct OpInfo { const char* name; Family family; int8_t arity; };
@@ -180,6 +191,17 @@ constexpr OpInfo kOps[kOpCount] = {
   {"xlogy", FAM_binary, 2},
   {"argsort", FAM_gather, 1},
   {"random", FAM_gather, 1},
+  {"cholesky", FAM_linalg, 1},
+  {"triangularSolve", FAM_linalg, 2},
+  {"solve", FAM_linalg, 2},
+  {"det", FAM_linalg, 1},
+  {"adjugate", FAM_linalg, 1},
+  {"slogdet", FAM_linalg, 1},
+  {"qr", FAM_linalg, 1},
+  {"eigh", FAM_linalg, 1},
+  {"svd", FAM_linalg, 1},
+  {"choleskyGrad", FAM_linalg, 2},
+  {"qrPivoted", FAM_linalg, 3},
 };
 
 }  // namespace wg

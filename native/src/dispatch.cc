@@ -21,11 +21,11 @@ void build(int level) {
   t->name = levelName(level);
   t->level = level;
   switch (level) {
-    case L_SCALAR: scalar::fillElementwise(t); scalar::fillReduce(t); scalar::fillMatmul(t); break;
+    case L_SCALAR: scalar::fillElementwise(t); scalar::fillReduce(t); scalar::fillMatmul(t); scalar::fillLinalg(t); break;
 #if defined(__x86_64__)
-    case L_SSE: sse::fillElementwise(t); sse::fillReduce(t); sse::fillMatmul(t); break;
-    case L_AVX2: avx2::fillElementwise(t); avx2::fillReduce(t); avx2::fillMatmul(t); break;
-    case L_AVX512: avx512::fillElementwise(t); avx512::fillReduce(t); avx512::fillMatmul(t); break;
+    case L_SSE: sse::fillElementwise(t); sse::fillReduce(t); sse::fillMatmul(t); sse::fillLinalg(t); break;
+    case L_AVX2: avx2::fillElementwise(t); avx2::fillReduce(t); avx2::fillMatmul(t); avx2::fillLinalg(t); break;
+    case L_AVX512: avx512::fillElementwise(t); avx512::fillReduce(t); avx512::fillMatmul(t); avx512::fillLinalg(t); break;
 #endif
     default: break;
   }

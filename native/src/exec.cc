@@ -33,7 +33,7 @@ std::mutex profMutex;
 std::map<uint64_t, Profile>* profiles = nullptr;
 
 void printProfiles() {
-  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused", "extra", "loop"};
+  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused", "extra", "loop", "linalg"};
   std::lock_guard<std::mutex> lock(profMutex);
   for (const auto& [id, p] : *profiles) {
     double total = 0;
@@ -494,6 +494,7 @@ bool runSteps(const ImageView& v, const ArenaView& A, double* mem, double* const
       case K_LOOP:
         if (!runLoop(v, A, mem, ext, s, p, err)) return false;
         break;
+      case K_LINALG: K->linalg[s.op](LinalgArgs{X.R(p[1]), X.R(p[2]), X.R(p[8]), X.R(p[0]), p[3], p[4], p[5], p[6], int32_t(p[7]), A.linalg}); break;
     }
   }
   if (times && v.h->nsteps) times[v.h->nsteps - 1] += now() - t0;

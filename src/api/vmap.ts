@@ -50,7 +50,9 @@ export function vmap<F extends Fn>(f: F, opts: VmapOptions = {}): (...args: Inpu
       const { leaves, def } = flatten(a, `argument ${k}`);
       const ax = axisOf(k);
       const slots = leaves.map((leaf) => {
-        if (ax === null || ax === undefined) { moved.push(leaf); mapped.push(false); return leaf; }
+        // unmapped: its value comes at run time (moved); a valueless example keeps its shape (a
+        // concrete size-1 leaf would be handed to f as a number, a [1, 1] matrix as a scalar)
+        if (ax === null || ax === undefined) { moved.push(leaf); mapped.push(false); return new Tensor(leaf.shape, null); }
         const a0 = normAxis(`argument ${k} (${fmtShape(leaf.shape)})`, ax, leaf.rank);
         const size = leaf.shape[a0];
         if (n >= 0 && size !== n) fail('ERR_SHAPE', 'vmap', `mapped axes differ in size: ${n} and ${size} (argument ${k}, ${fmtShape(leaf.shape)}, axis ${a0})`);

@@ -82,3 +82,5 @@ export { scatterAdd } from './scatterAdd.js';
 export { zeros, ones, full, zerosLike, onesLike, arange, linspace, eye } from './constructors.js';
 export { random } from './random-api.js';
 export { mean, reciprocal, rsqrt, logsumexp, softmax, logSoftmax, dot, outer, expandDims, squeeze, at, stack, unstack, oneHot } from './composites.js';
+export { linalg } from './linalg/index.js';
+export type { TriangularSolveOptions } from './linalg/index.js';

@@ -83,6 +83,17 @@ import { logaddexpOp } from './logaddexp.js';
 import { xlogyOp } from './xlogy.js';
 import { argsortOp } from './argsort.js';
 import { randomOp } from './random.js';
+import { choleskyOp } from './linalg/cholesky.js';
+import { triangularSolveOp } from './linalg/triangularSolve.js';
+import { solveOp } from './linalg/solve.js';
+import { detOp } from './linalg/det.js';
+import { adjugateOp } from './linalg/adjugate.js';
+import { slogdetOp } from './linalg/slogdet.js';
+import { qrOp } from './linalg/qr.js';
+import { eighOp } from './linalg/eigh.js';
+import { svdOp } from './linalg/svd.js';
+import { choleskyGradOp } from './linalg/choleskyGrad.js';
+import { qrPivotedOp } from './linalg/qrPivoted.js';
 
 export const REGISTRY: readonly OpDef[] = [
   negOp, squareOp, sqrtOp, expOp, expm1Op, logOp, log1pOp, sinOp, cosOp, tanOp,
@@ -94,6 +105,7 @@ export const REGISTRY: readonly OpDef[] = [
   acoshOp, asinhOp, atanhOp, cbrtOp, log2Op, log10Op, exp2Op, erfOp, erfcOp, erfinvOp,
   lgammaOp, digammaOp, polygammaOp, floorOp, ceilOp, roundOp, truncOp, hypotOp, modOp, logaddexpOp, xlogyOp,
   argsortOp, randomOp,
+  choleskyOp, triangularSolveOp, solveOp, detOp, adjugateOp, slogdetOp, qrOp, eighOp, svdOp, choleskyGradOp, qrPivotedOp,
 ];
 REGISTRY.forEach((op, i) => { op.id = i; });
 export const opByName = new Map(REGISTRY.map((op) => [op.name, op]));

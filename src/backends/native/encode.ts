@@ -48,6 +48,7 @@ function attrWords(e: Eqn, fold: readonly boolean[]): number[] {
     case 'fused': return [a.scalarIn.length, ...a.scalarIn.map(Number), a.code.length,
       ...a.code.flatMap((c: { op: { id: number }; args: number[] }) => [c.op.id, c.args.length, ...c.args]), a.outs.length, ...a.outs];
     case 'matmulT': return [a.transA !== fold[0] ? 1 : 0, a.transB !== fold[1] ? 1 : 0];
+    case 'triangularSolve': return [a.lower ? 1 : 0, a.transpose ? 1 : 0, a.unitDiagonal ? 1 : 0];
     default: return [];
   }
 }
