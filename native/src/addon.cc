@@ -277,7 +277,9 @@ Napi::Value SimdInfo(const Napi::CallbackInfo& info) {
   o.Set("level", Napi::String::New(env, levelName(currentLevel())));
   o.Set("detected", Napi::String::New(env, levelName(detectLevel())));
   Napi::Array sup = Napi::Array::New(env);
-  for (int l = 0; l <= detectLevel(); l++) sup.Set(uint32_t(l), Napi::String::New(env, levelName(l)));
+  uint32_t n = 0;
+  for (int l = 0; l < L_COUNT; l++)
+    if (levelSupported(l)) sup.Set(n++, Napi::String::New(env, levelName(l)));
   o.Set("supported", sup);
   o.Set("reason", Napi::String::New(env, levelReason()));
   return o;
