@@ -95,10 +95,11 @@ case "${1:-test}" in
     files="${ARM64_TESTS:-test/rules.test.ts test/property.test.ts test/native/math.test.ts test/native/ops.test.ts test/reduce-order.test.ts}"
     echo "arm64: $(run_arm -p 'process.arch + " node " + process.version') under $(qemu-aarch64 --version | head -1)"
     start=$(date +%s)
-    # forks would exec the arm64 node directly (no binfmt_misc here): worker threads stay in qemu
+    # forks would exec the arm64 node directly (no binfmt_misc here): worker threads stay in qemu;
+    # emulation is 10–50× slower, so the per-test timeout is 15 min
     rc=0
     (cd "$pkg" && WENGERT_EXPECT_NATIVE=1 qemu-aarch64 -L "$sysroot" "$node_arm" node_modules/vitest/vitest.mjs run \
-      --pool=threads --reporter=dot --reporter=./test/support/summary-reporter.ts $files) || rc=1
+      --pool=threads --testTimeout=900000 --reporter=dot --reporter=./test/support/summary-reporter.ts $files) || rc=1
     echo "arm64: the suites took $(( $(date +%s) - start )) s under qemu"
     # the same programs on this x86-64 machine (every level it has) and on arm64, value by value
     node scripts/arm64-compare.mjs record "$cache/x64-values.json"

@@ -19,7 +19,7 @@ export { gradcheck } from './testing/gradcheck.js';
 export type { GradcheckOptions, GradcheckResult, GradcheckWorst } from './testing/gradcheck.js';
 export { minimize, leastSquares, progress } from './optim/index.js';
 export type { MinimizeOptions, MinimizeResult, LeastSquaresOptions, LeastSquaresResult, IterationInfo, OnIteration, Reason, Method, ProgressOptions, Progress } from './optim/index.js';
-export { setBackend, getBackend, nativeInfo } from './backends/index.js';
+export { setBackend, getBackend, nativeInfo, setThreads } from './backends/index.js';
 export type { BackendName, NativeInfo } from './backends/index.js';
 import './ops/registry.js';
 import './wiring.js';

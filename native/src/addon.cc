@@ -21,6 +21,7 @@
 #include "dispatch.h"
 #include "image.h"
 #include "kernels/math_ref.h"
+#include "threads.h"
 
 namespace {
 
@@ -285,6 +286,23 @@ Napi::Value SimdInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// threadsInfo() → {threads, reason, pooled}; setThreads(n) → whether 1 ≤ n ≤ 64 was taken (threads.h)
+Napi::Value ThreadsInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("threads", Napi::Number::New(env, threadCount()));
+  o.Set("reason", Napi::String::New(env, threadsReason()));
+  o.Set("pooled", Napi::Number::New(env, double(pooledJobs())));
+  return o;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return Napi::Boolean::New(env, false);
+  const double n = info[0].As<Napi::Number>().DoubleValue();
+  return Napi::Boolean::New(env, n >= 1 && n <= 64 && n == double(int(n)) && setThreadCount(int(n)));
+}
+
 // test-only: setSimd(name) switches the level used by programs decoded afterwards
 Napi::Value SetSimd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -307,6 +325,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("opTable", Napi::Function::New(env, OpTable));
   exports.Set("simdInfo", Napi::Function::New(env, SimdInfo));
   exports.Set("setSimd", Napi::Function::New(env, SetSimd));
+  exports.Set("threadsInfo", Napi::Function::New(env, ThreadsInfo));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("encodingVersion", Napi::Number::New(env, kVersion));
   exports.Set("imageVersion", Napi::Number::New(env, kImageVersion));
   exports.Set("_mathTest", wg::mathTestExports(env));  // test-only (test/native/math.test.ts)

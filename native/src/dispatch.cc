@@ -6,6 +6,9 @@
 
 namespace wg {
 
+/** kernels/threaded.cc: the level's large kernels run in fixed chunks on the thread pool */
+void threadKernels(KernelTable* t);
+
 namespace {
 // tables are built once per process on first use, from any thread (worker threads decode and
 // run too): double-checked under a mutex, read lock-free afterwards
@@ -37,6 +40,7 @@ void build(int level) {
 #endif
     default: break;
   }
+  threadKernels(t);
 }
 
 void init() {

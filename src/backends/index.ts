@@ -11,7 +11,8 @@ import { segment, runSegments, type Segment } from '../plan/segments.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 export type BackendName = 'native' | 'ts' | 'check';
-export interface NativeInfo { available: boolean; simd: SimdLevel | null; reason: string }
+/** threads: how many threads a large native kernel may use (1 without the addon) */
+export interface NativeInfo { available: boolean; simd: SimdLevel | null; threads: number; reason: string }
 
 let current: BackendName = loaded.addon ? 'native' : 'ts';
 let tolerance = { rtol: 1e-10, atol: 1e-12 };
@@ -34,7 +35,17 @@ export const getBackend = (): BackendName => current;
 
 export function nativeInfo(): NativeInfo {
   const a = loaded.addon;
-  return { available: !!a, simd: a ? a.simdInfo().level : null, reason: loaded.reason };
+  return { available: !!a, simd: a ? a.simdInfo().level : null, threads: a ? a.threadsInfo().threads : 1, reason: loaded.reason };
+}
+
+/**
+ * Threads a large native kernel (matmul, long reductions) may use, 1 to 64; WENGERT_THREADS sets
+ * it at load (default 1: opt-in, docs/parallel.md). Results have the same bits for every count: the
+ * work is split in fixed chunks combined in a fixed order. The TS backend runs on one thread.
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 64) fail('ERR_ARG', 'setThreads', `expected a whole number from 1 to 64 but received ${String(n)}`);
+  loaded.addon?.setThreads(n);
 }
 
 /**
