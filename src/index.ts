@@ -25,7 +25,7 @@ export type { GradcheckOptions, GradcheckResult, GradcheckWorst } from './testin
 export { minimize, leastSquares, progress } from './optim/index.js';
 export type { Residuals as ResidualValues, AbortSignalLike } from './optim/types.js';
 export type { MinimizeOptions, MinimizeResult, LeastSquaresOptions, LeastSquaresResult, IterationInfo, OnIteration, Reason, Method, ProgressOptions, Progress } from './optim/index.js';
-export { setBackend, getBackend, nativeInfo } from './backends/index.js';
+export { setBackend, getBackend, nativeInfo, setThreads } from './backends/index.js';
 export type { BackendName, NativeInfo } from './backends/index.js';
 import './ops/registry.js';
 import './wiring.js';

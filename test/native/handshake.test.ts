@@ -32,7 +32,7 @@ it('WENGERT_NATIVE=0 forces the TS backend and says why', () => {
   const code = `import('${path.join(root, 'src/index.ts')}').then((w) => console.log(JSON.stringify([w.nativeInfo(), w.getBackend()])))`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: root, env: { ...process.env, WENGERT_NATIVE: '0' }, encoding: 'utf8' });
   const [info, backend] = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  expect(info).toEqual({ available: false, simd: null, reason: 'the native backend is disabled by WENGERT_NATIVE=0' });
+  expect(info).toEqual({ available: false, simd: null, threads: 1, reason: 'the native backend is disabled by WENGERT_NATIVE=0' });
   expect(backend).toBe('ts');
 });
 
