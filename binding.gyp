@@ -33,6 +33,17 @@
               "wg_avx512"
             ]
           }
+        ],
+        [
+          "target_arch=='arm64'",
+          {
+            "dependencies": [
+              "wg_neon"
+            ],
+            "cflags_cc": [
+              "<!@(node -p \"require('./native/sources.json').common_arm64_flags.join(' ')\")"
+            ]
+          }
         ]
       ]
     },
@@ -61,6 +72,14 @@
           {
             "cflags_cc": [
               "<!@(node -p \"require('./native/sources.json').levels.scalar.x64_flags.join(' ')\")"
+            ]
+          }
+        ],
+        [
+          "target_arch=='arm64'",
+          {
+            "cflags_cc": [
+              "<!@(node -p \"require('./native/sources.json').levels.scalar.arm64_flags.join(' ')\")"
             ]
           }
         ]
@@ -156,5 +175,44 @@
         ]
       ]
     }
+  ],
+  "conditions": [
+    [
+      "target_arch=='arm64'",
+      {
+        "targets": [
+            {
+              "target_name": "wg_neon",
+              "type": "static_library",
+              "sources": [
+                "<!@(node -p \"require('./native/sources.json').level.join(' ')\")"
+              ],
+              "defines": [
+                "WG_LEVEL=4",
+                "WG_NS=neon"
+              ],
+              "cflags_cc": [
+                "-O3",
+                "-fno-math-errno",
+                "-Werror=switch",
+                "-Wall",
+                "-Wextra",
+                "-Wno-unused-parameter",
+                "-fPIC"
+              ],
+              "conditions": [
+                [
+                  "target_arch=='arm64'",
+                  {
+                    "cflags_cc": [
+                      "<!@(node -p \"require('./native/sources.json').levels.neon.arm64_flags.join(' ')\")"
+                    ]
+                  }
+                ]
+              ]
+            }
+        ]
+      }
+    ]
   ]
 }

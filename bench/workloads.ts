@@ -1,7 +1,7 @@
 // The four reference workloads of shared/WORKLOADS.md: deterministic inputs (built once, before
 // any timing) and each loss written with wengert ops the way a user would write it.
 import * as w from '../src/index.js';
-import type { Tensor } from '../src/index.js';
+import type { Tensor, Tree } from '../src/index.js';
 
 /** A workload: the wengert loss, its arguments (gradient w.r.t. args[0]) and the raw inputs the hand code uses. */
 export interface Workload<In = any> {
@@ -11,7 +11,7 @@ export interface Workload<In = any> {
   inputs: In;
   /** wengert loss; differentiated w.r.t. its first argument */
   f: (...args: any[]) => Tensor;
-  args: unknown[];
+  args: Tree[];
   /** the gradient as returned by wengert, as flat blocks (for comparing with the hand code) */
   gradBlocks: (g: any) => Float64Array[];
 }

@@ -53,10 +53,10 @@ describeBackends('bad input', () => {
     expectError('ERR_SHAPE', 'slice', [/\[0, 3\)/, /axis 0/, /f64\[2,2\]/], w.slice, x, [0, 0], [3, 2]);
     expectError('ERR_SHAPE', 'slice', [/\[-1, 1\)/], w.slice, x, [-1], [1]);
     expectError('ERR_SHAPE', 'slice', [/\[2, 1\)/, /axis 1/], w.slice, x, [0, 2], [2, 1]);
-    expectError('ERR_SHAPE', 'at', [/index 3/, /size 3/], w.at, [1, 2, 3], 3);
-    expectError('ERR_SHAPE', 'at', [/index -4/, /size 3/], w.at, [1, 2, 3], -4);
+    expectError('ERR_ARG', 'at', [/index 3/, /size 3/], w.at, [1, 2, 3], 3);   // out-of-range indices are ERR_ARG (DESIGN §1)
+    expectError('ERR_ARG', 'at', [/index -4/, /size 3/], w.at, [1, 2, 3], -4);
     expectError('ERR_SHAPE', 'at', [/0-d/], w.at, 5, 0);
-    expectError('ERR_SHAPE', 'at', [/index 2/], grad0((v) => w.at(v, 2)), [1, 2]);
+    expectError('ERR_ARG', 'at', [/index 2/], grad0((v) => w.at(v, 2)), [1, 2]);
   });
 
   it('concat of 0-d tensors points to stack', () => {

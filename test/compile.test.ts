@@ -29,7 +29,7 @@ describeBackends('compile', () => {
     v.grad(new Float64Array(8));
     expect(v.stats.fusedKernels).toBeGreaterThan(0);
     expect(v.stats.ops).toBeGreaterThan(v.stats.fusedKernels);
-    expect(p.value(new Float64Array([1, 1]))).toBe(0);
+    expect(p.value(new Float64Array([1, 1])).item()).toBe(0);
   });
 
   it('gradInto / valueAndGradInto write into caller arrays (structure mirrors argument 0)', () => {
@@ -49,7 +49,7 @@ describeBackends('compile', () => {
     expect(() => p.grad({ x: 1 })).toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE' }));
     expect(() => p.grad()).toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE' }));
     // still usable afterwards
-    expect(p.value(new Float64Array([1, 1]))).toBe(0);
+    expect(p.value(new Float64Array([1, 1])).item()).toBe(0);
   });
 
   it('the ReverseDiff trap: a branch on a read value is guarded, never replayed blindly', () => {
@@ -79,7 +79,7 @@ describeBackends('compile', () => {
     const nsqrt = newtonSqrt;
     const p = w.compile(nsqrt, 2);
     for (const a of [2, 100, 1e6, 0.25]) {
-      expect(p.value(a)).toBeCloseTo(Math.sqrt(a), 12);
+      expect(p.value(a).item()).toBeCloseTo(Math.sqrt(a), 12);
       expect(p.grad(a)).toBeCloseTo(0.5 / Math.sqrt(a), 12);
     }
     expect(p.stats.retraces).toBeGreaterThan(0);

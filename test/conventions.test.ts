@@ -79,7 +79,7 @@ describeBackends('prod gradient without division', () => {
 // ---- NaN-safety at every order and in forward mode (issue 11, round 2) ---------------------------
 /** flat data of a result (number, Tensor, nested array) */
 const flat = (r: unknown): number[] =>
-  (typeof r === 'number' ? [r] : Array.isArray(r) ? (r.flat(Infinity) as number[]) : Array.from((r as T).data()));
+  (typeof r === 'number' ? [r] : Array.isArray(r) ? r.flatMap(flat) : Array.from((r as T).data()));
 /** exact zeros stay exact (either sign), the rest within a few ulp */
 function expectValues(got: unknown, want: readonly number[], what: string): void {
   const g = flat(got);

@@ -70,7 +70,7 @@ describeBackends('fresh programs in a synchronous loop', (backend) => {
     await expect(p.valueAsync(x)).rejects.toMatchObject({ code: 'ERR_ARG' });
     p.dispose();   // twice is fine
     const q = w.compile((t: w.Tensor) => w.sum(t), x);
-    { using _q = q; expect(q.value(x)).toBeCloseTo(x.reduce((a, b) => a + b, 0), 9); }
+    { using _q = q; expect(q.value(x).item()).toBeCloseTo(x.reduce((a, b) => a + b, 0), 9); }
     expect(() => q.value(x)).toThrow(/disposed/);
   });
 });

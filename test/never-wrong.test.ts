@@ -181,6 +181,24 @@ describeBackends('impure functions are not frozen silently: compile records twic
     }
   });
 
+  it('the second recording is compared as it runs: more or fewer equations, a value read, a step deep in a loop', () => {
+    let n = 2;
+    const grow = (x: w.Tensor) => { let y = x; for (let i = 0; i < n; i++) y = w.sin(y); n++; return y; };
+    expect(() => w.compile(grow, 1)).toThrow(expect.objectContaining({ message: expect.stringMatching(/number of equations changed from 2 to more/) }));
+    n = 3;
+    const shrink = (x: w.Tensor) => { let y = x; for (let i = 0; i < n; i++) y = w.sin(y); n--; return y; };
+    expect(() => w.compile(shrink, 1)).toThrow(expect.objectContaining({ message: expect.stringMatching(/number of equations changed from 3 to 2/) }));
+    let calls = 0;
+    const reads = (x: w.Tensor) => (calls++ === 0 ? w.mul(x, 2) : w.mul(x, x.item() > 0 ? 2 : 3));
+    expect(() => w.compile(reads, 1)).toThrow(expect.objectContaining({ message: expect.stringMatching(/number of values read changed from 0 to 1/) }));
+    let run = 0;
+    const deep = (x: w.Tensor) => { run++; let y = x; for (let i = 0; i < 500; i++) y = w.add(w.mul(y, 0.5), i === 321 && run === 2 ? 2 : 1); return y; };
+    expect(() => w.compile(deep, 1)).toThrow(expect.objectContaining({ message: expect.stringMatching(/equation 643 \(%\d+ = add\) reads other operands/) }));
+    // a pure loop compiles, and its program is the first recording's
+    const pure = (x: w.Tensor) => { let y = x; for (let i = 0; i < 500; i++) y = w.add(w.mul(y, 0.5), 1); return y; };
+    expect(w.compile(pure, 1).value(3).item()).toBe(pure(w.tensor(3)).item());
+  });
+
   it('minimize and leastSquares refuse a loss that draws its own sample', async () => {
     await expect(w.minimize((x: w.Tensor) => w.sum(w.square(w.sub(x, Math.random()))), [0, 0])).rejects.toThrow(impure);
     await expect(w.leastSquares((p: w.Tensor) => w.sub(p, Math.random()), [0])).rejects.toThrow(impure);
@@ -189,7 +207,7 @@ describeBackends('impure functions are not frozen silently: compile records twic
   it('pure functions with fresh (equal) tensors each call compile', () => {
     const big = Array.from({ length: 3000 }, (_, i) => Math.sin(i));
     const p = w.compile((x: w.Tensor) => w.sum(w.mul(x, w.tensor(big))), new Float64Array(3000));
-    expect(p.value(new Float64Array(3000).fill(1))).toBeCloseTo(big.reduce((a, b) => a + b), 10);
+    expect(p.value(new Float64Array(3000).fill(1)).item()).toBeCloseTo(big.reduce((a, b) => a + b), 10);
   });
 });
 
@@ -238,7 +256,7 @@ describeBackends('clear errors for the traps a new user falls into', () => {
     expect(() => p.value({ W: [1, 2], c: [3, 4] })).toThrow(expect.objectContaining({ code: 'ERR_SIGNATURE', message: expect.stringMatching(/keys W, b but received one with keys W, c \(missing b\) \(extra c\)/) }));
     expect(() => w.grad(w.sin)()).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/called with no arguments/) }));
     expect(() => w.grad((q: any) => w.add(q.W, q.b))({ W: 1 })).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/add: .*received undefined \(a missing argument, or a key missing/) }));
-    expect(p.value({ W: [1, 2], b: [3, 4] })).toBe(10);
+    expect(p.value({ W: [1, 2], b: [3, 4] }).item()).toBe(10);
   });
 });
 

@@ -141,7 +141,7 @@ describeBackends('one reduction order on every backend', () => {
     expectSameBits(p.value(x, y, m).data(), Float64Array.from(want), 'compiled');
     // sum of −0 values is −0; the empty sum is +0; one value is itself
     expect(Object.is(p.value(new Float64Array(x.length).fill(-0), y, m).data()[0], -0)).toBe(true);
-    expect(Object.is(w.compile((a: w.Tensor) => w.sum(a), new Float64Array(1)).value(Float64Array.of(-0)), -0)).toBe(true);
+    expect(Object.is(w.compile((a: w.Tensor) => w.sum(a), new Float64Array(1)).value(Float64Array.of(-0)).item(), -0)).toBe(true);
     const empty = w.tensor(new Float64Array(0), [0, 3]);
     expect(Object.is((w.compile((a: w.Tensor) => w.sum(a, 0), empty).value(empty) as w.Tensor).data()[1], 0)).toBe(true);
   });
@@ -150,7 +150,7 @@ describeBackends('one reduction order on every backend', () => {
     for (const n of [1e5, 1e6]) {
       const r = rng(n);
       const x = Float64Array.from({ length: n }, () => (r() - 0.3) * 10 ** Math.floor(r() * 6));
-      const got = w.compile((a: w.Tensor) => w.sum(a), x).value(x) as number;
+      const got = w.compile((a: w.Tensor) => w.sum(a), x).value(x).item();
       const [exact, abs] = exactSum(x);
       const bound = (128 + 3 + Math.log2(n / 1024) + 1) * 2 ** -53 * abs;
       expect(Math.abs(got - exact)).toBeLessThanOrEqual(bound);

@@ -15,9 +15,9 @@ import type { OpDef } from '../src/ops/op.js';
 import { describeBackends } from './support/backends.js';
 import { Rng } from './support/rng.js';
 import { directional, directionalVec, dotAll, closeFD } from './support/fd.js';
-import { traceFunction } from '../src/transforms/trace-fn.js';
-import { batchGraph } from '../src/transforms/batch.js';
-import { runGraph } from '../src/api/run.js';
+import { unpack } from '../src/ops/part.js';
+import { LINALG_REFERENCE, structured } from './support/linalg-ref.js';
+import { draw as randomDraw } from '../src/ops/random.js';
 
 type Shape = readonly number[];
 interface Case { shapes: Shape[]; attrs: any }
@@ -86,18 +86,33 @@ const domainOf = (op: OpDef, k: number): readonly [number, number] => {
 };
 const isInteger = (op: OpDef, k: number) => !!op.test?.integerInputs?.includes(k);
 
-/** Inputs from the op's domain; integer inputs are valid integers; unary kinks are avoided by 0.05. */
+/**
+ * Inputs from the op's domain; integer inputs are valid integers; unary kinks are avoided by 0.05;
+ * matrices get the structure the spec asks for (positive definite, diagonally dominant).
+ */
 function draw(op: OpDef, c: Case, rng: Rng): Float64Array[] {
   return c.shapes.map((s, k) => {
     const [lo, hi] = domainOf(op, k);
     if (isInteger(op, k)) return Float64Array.from({ length: sizeOf(s) }, () => rng.int(Math.ceil(lo), Math.floor(hi)));
-    return Float64Array.from({ length: sizeOf(s) }, () => {
+    const x = Float64Array.from({ length: sizeOf(s) }, () => {
       let x = rng.uniform(lo, hi);
       while (op.arity === 1 && op.test!.kinks?.some((kk) => Math.abs(x - kk) < 0.05)) x = rng.uniform(lo, hi);
       return x;
     });
+    const kind = op.test!.structure?.[k];
+    return kind ? structured(x, s, kind) : x;
   });
 }
+
+/**
+ * The op as a traced function: a multi-output op (op.parts) is read through its parts, as user
+ * code reads it, and they are returned concatenated (the same values as the packed output).
+ */
+const opFn = (op: OpDef, attrs: unknown) => (...a: w.Tensor[]): w.Tensor => {
+  const out = apply(op, a, attrs);
+  if (!op.parts) return out;
+  return w.concat(unpack(out, op.parts(a.map((t) => t.shape), attrs)).map((p) => w.reshape(p, [p.size])), 0);
+};
 
 // ---- reference values -----------------------------------------------------------------------
 type Ref = (xs: Float64Array[], s: Shape[], out: Shape, attrs: any) => Float64Array;
@@ -152,7 +167,23 @@ const REFERENCE: Record<string, Ref> = {
     return y;
   },
   matmul: ([a, b], [sa, sb], out) => matmulRef(a, sa, false, b, sb, false, out),
+  // a stable sort by value (NaN last), written independently of src/ops/argsort.ts
+  argsort: ([x], [s]) => {
+    const n = s[s.length - 1], y = new Float64Array(x.length);
+    for (let o = 0; o < x.length; o += n) {
+      const row = Array.from(x.subarray(o, o + n), (v, i) => [v, i] as const);
+      row.sort((p, q) => (p[0] === q[0] ? p[1] - q[1] : p[0] < q[0] ? -1 : 1)).forEach(([, i], j) => { y[o + j] = i; });
+    }
+    return y;
+  },
+  // the TS draws (test/random.test.ts checks them against Threefry's known answers and JAX's keys)
+  random: ([k], _s, out, { shape, dist }) => {
+    const n = sizeOf(shape), y = new Float64Array(sizeOf(out));
+    for (let r = 0; r < k.length / 2; r++) randomDraw(k[2 * r], k[2 * r + 1], n, dist, y, r * n);
+    return y;
+  },
   matmulT: ([a, b], [sa, sb], out, { transA, transB }) => matmulRef(a, sa, transA, b, sb, transB, out),
+  ...LINALG_REFERENCE,
 };
 /** C = op(A)·op(B) over the last two axes, op(X) = Xᵀ when flagged */
 function matmulRef(a: Float64Array, sa: Shape, ta: boolean, b: Float64Array, sb: Shape, tb: boolean, out: Shape) {
@@ -195,7 +226,7 @@ function checkCase(op: OpDef, c: Case, rng: Rng) {
   const xs = draw(op, c, rng);
   const ts = xs.map((x, k) => w.tensor(x, c.shapes[k]));
   const outShape = op.shape(c.shapes, c.attrs);
-  const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
+  const f = opFn(op, c.attrs);
 
   // value (run by the backend) against the reference
   const ref = referenceOf(op);
@@ -204,7 +235,8 @@ function checkCase(op: OpDef, c: Case, rng: Rng) {
   // a size-1 result comes back as a number (DESIGN §1)
   if (typeof out === 'number') expect(sizeOf(outShape), 'a number result has size 1').toBe(1);
   else expect((out as w.Tensor).shape, 'output shape').toEqual(outShape);
-  expectClose(flat(out), ref!(xs, c.shapes, outShape, c.attrs), 1e-14, `${op.name} value`);
+  const want = ref!(xs, c.shapes, outShape, c.attrs);
+  expectClose(flat(out), want, 1e-14, `${op.name} value`, (op.test!.valueAtol ?? 0) * maxAbs(want));
 
   // gradient of Σ op(…)·R with respect to every input
   const R = rng.signed(sizeOf(outShape));
@@ -218,8 +250,9 @@ function checkCase(op: OpDef, c: Case, rng: Rng) {
   }
   const gs = w.grad((...a: w.Tensor[]) => w.sum(w.mul(f(...a), Rt)), { argnums })(...ts) as unknown[];
   gs.forEach((g, k) => {
-    if (c.shapes[k].length === 0) expect(typeof g, `gradient ${k} of a 0-d input`).toBe('number');
-    else expect((g as w.Tensor).shape, `gradient ${k} shape`).toEqual(c.shapes[k]);
+    // a Tensor argument's gradient is a Tensor, also 0-d (DESIGN §8)
+    expect(g instanceof w.Tensor, `gradient ${k} is a Tensor`).toBe(true);
+    expect((g as w.Tensor).shape, `gradient ${k} shape`).toEqual(c.shapes[k]);
   });
   const grads = gs.map(flat);
   const pulled = pullback(Rt).map(flat);
@@ -280,7 +313,7 @@ const refusal = (op: OpDef) => expect.objectContaining({ code: 'ERR_NO_RULE', op
 function checkJvp(op: OpDef, c: Case, rng: Rng) {
   const xs = draw(op, c, rng), ts = tensorsOf(xs, c);
   const outShape = op.shape(c.shapes, c.attrs);
-  const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
+  const f = opFn(op, c.attrs);
   const vs = tangentsFor(op, xs, rng);
   if (op.plannerOnly) {
     // planner output: refused by name, never guessed
@@ -326,7 +359,7 @@ function checkHvp(op: OpDef, c: Case, rng: Rng) {
   const xs = draw(op, c, rng), ts = tensorsOf(xs, c);
   const Rt = w.tensor(rng.signed(sizeOf(op.shape(c.shapes, c.attrs))), op.shape(c.shapes, c.attrs));
   const argnums = c.shapes.map((_, k) => k).filter((k) => !isInteger(op, k));
-  const G = w.grad((...a: w.Tensor[]) => w.sum(w.mul(apply(op, a, c.attrs), Rt)), { argnums });
+  const G = w.grad((...a: w.Tensor[]) => w.sum(w.mul(opFn(op, c.attrs)(...a), Rt)), { argnums });
   const vs = tangentsFor(op, xs, rng);
   const hv = flatTree(w.jvp(G, ts, tensorsOf(vs, c))[1]);
   const gAt = (ys: Float64Array[]) => flatTree(G(...tensorsOf(ys, c)));
@@ -346,7 +379,7 @@ function checkHvp(op: OpDef, c: Case, rng: Rng) {
 function checkJacobian(op: OpDef, c: Case, rng: Rng) {
   const xs = draw(op, c, rng), ts = tensorsOf(xs, c);
   const outShape = op.shape(c.shapes, c.attrs);
-  const f = (...a: w.Tensor[]) => apply(op, a, c.attrs);
+  const f = opFn(op, c.attrs);
   const argnums = c.shapes.map((_, k) => k);
   const sizes = c.shapes.map(sizeOf), nOut = sizeOf(outShape), nIn = sizes.reduce((a, b) => a + b, 0);
   const offs = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
@@ -397,39 +430,36 @@ function checkJacobian(op: OpDef, c: Case, rng: Rng) {
   });
 }
 
-/** Patterns of batched inputs an op's batching rule refuses (indices have no derivative: gather.ts, scatterAdd.ts). */
-const BATCH_REFUSES: Record<string, (flags: readonly boolean[]) => boolean> = {
-  gather: (f) => f[0] && f[1],  // batched indices into an unbatched operand are batched (oneHot under vmap)
-  scatterAdd: (f) => f[1],
-};
-
 /**
- * vmap through the op's batching rule: batchGraph of the one-equation program, each pattern of
- * batched inputs (all; each one alone), against the op applied slice by slice. For matmul on 2-D
- * operands the patterns are batched·matrix, matrix·batched and batched·batched (the three branches
- * of batchedMatmul); 3-D operands take the broadcasting branch.
+ * w.vmap through the op's batching rule, each pattern of mapped inputs (all; each one alone, the
+ * others broadcast with inAxes null), against the op applied example by example. The all-mapped
+ * pattern maps the LAST axis of every input (inAxes per argument, the batch axis moved by
+ * transposes) and puts the result's batch axis last (outAxes). For matmul on 2-D operands the
+ * patterns are batched·matrix, matrix·batched and batched·batched (the three branches of
+ * batchedMatmul); 3-D operands take the broadcasting branch.
  */
 function checkVmap(op: OpDef, c: Case, rng: Rng) {
   const n = 2, arity = c.shapes.length;
   const xs = draw(op, c, rng);
-  const tr = traceFunction((...a: w.Tensor[]) => apply(op, a, c.attrs), tensorsOf(xs, c), 'vmap');
   const outShape = op.shape(c.shapes, c.attrs);
+  const f = opFn(op, c.attrs);
   const patterns = [c.shapes.map(() => true), ...(arity > 1 ? c.shapes.map((_, k) => c.shapes.map((__, j) => j === k)) : [])];
-  for (const flags of patterns) {
-    const what = `${op.name} ${caseName(c)} batched over input(s) ${flags.flatMap((b, k) => (b ? [k] : []))}`;
-    const slices = Array.from({ length: n }, () => draw(op, c, rng)).map((s) => s.map((x, k) => (flags[k] ? x : xs[k])));
-    const ins = c.shapes.map((s, k) => (flags[k] ? w.tensor(cat(slices.map((sl) => sl[k])), [n, ...s]) : w.tensor(xs[k], s)));
-    const run = () => runGraph(batchGraph(tr.graph, flags, n), ins)[0];
-    if (!op.batch || BATCH_REFUSES[op.name]?.(flags)) {
-      expect(run, `${what}: must be refused with ERR_NO_RULE`).toThrow(refusal(op));
-      continue;
-    }
+  patterns.forEach((flags, p) => {
+    const last = p === 0;
+    const what = `${op.name} ${caseName(c)} vmap over input(s) ${flags.flatMap((b, k) => (b ? [k] : []))}${last ? ' (last axes)' : ''}`;
+    const slices = Array.from({ length: n }, () => draw(op, c, rng)).map((sl) => sl.map((x, k) => (flags[k] ? x : xs[k])));
+    const stacked = (k: number) => w.tensor(cat(slices.map((sl) => sl[k])), [n, ...c.shapes[k]]);
+    const ins = c.shapes.map((s, k) => (!flags[k] ? w.tensor(xs[k], s) : last ? w.transpose(stacked(k), [...s.map((_, i) => i + 1), 0]) : stacked(k)));
+    const inAxes = c.shapes.map((s, k) => (!flags[k] ? null : last ? s.length : 0));
+    const run = () => w.vmap(f, { inAxes, outAxes: last ? outShape.length : 0 })(...ins) as w.Tensor;
+    if (!op.batch) { expect(run, `${what}: an op without a batching rule (planner output) is refused by name`).toThrow(refusal(op)); return; }
     const got = run();
-    expect(got.shape, `${what}: shape`).toEqual([n, ...outShape]);
-    // sums (matmul, reductions) may round differently on the backend: atol at the result's scale
     const want = cat(slices.map((sl) => evalOp(op, c, sl)));
-    expectClose(got.data(), want, 1e-14, what, 1e-14 * maxAbs(want));
-  }
+    const gotFirst = last ? w.transpose(got, [outShape.length, ...outShape.map((_, i) => i)]) : got;
+    expect(gotFirst.shape, `${what}: shape`).toEqual([n, ...outShape]);
+    // sums (matmul, reductions) may round differently on the backend: atol at the result's scale
+    expectClose(gotFirst.data(), want, 1e-14, what, 1e-14 * maxAbs(want));
+  });
 }
 
 /** Jacobian cases with total input size ≤ 12: the op's own small cases plus SMALL_CASES. */
@@ -442,6 +472,9 @@ const SMALL_CASES: Record<string, Case[]> = {
   // forward: Ȧ·B (batched·matrix) + A·Ḃ (matrix·batched); reverse likewise; 3-D: broadcast branch
   matmul: [{ shapes: [[2, 3], [3, 2]], attrs: undefined }, { shapes: [[2, 2, 1], [2, 1, 2]], attrs: undefined }],
   matmulT: [{ shapes: [[2, 2], [2, 1]], attrs: { transA: true, transB: false } }],
+  triangularSolve: [{ shapes: [[2, 2], [2, 2]], attrs: { lower: true, transpose: false, unitDiagonal: false } },
+    { shapes: [[3, 3], [3, 1]], attrs: { lower: false, transpose: true, unitDiagonal: true } }],
+  solve: [{ shapes: [[2, 2], [2, 2]], attrs: undefined }],
 };
 function jacobianCases(op: OpDef, cases: Case[]): Case[] | string {
   const small = [...cases, ...(SMALL_CASES[op.name] ?? [])].filter((c) => c.shapes.reduce((a, s) => a + sizeOf(s), 0) <= SMALL);
@@ -573,7 +606,7 @@ describeBackends('op rules', () => {
       cases.forEach((c, i) => {
         it(caseName(c), () => checkCase(op, c, new Rng(seedOf(`${op.name}#${i}`))));
         it(`${caseName(c)} jvp`, () => checkJvp(op, c, new Rng(seedOf(`${op.name}#${i} jvp`))));
-        if (op.vjp && !op.nondiff) it(`${caseName(c)} second order (jvp of vjp)`, () => checkHvp(op, c, new Rng(seedOf(`${op.name}#${i} hvp`))));
+        if ((op.vjp || op.vjpParts) && !op.nondiff) it(`${caseName(c)} second order (jvp of vjp)`, () => checkHvp(op, c, new Rng(seedOf(`${op.name}#${i} hvp`))));
         it(`${caseName(c)} vmap`, () => checkVmap(op, c, new Rng(seedOf(`${op.name}#${i} vmap`))));
       });
       const small = jacobianCases(op, cases);

@@ -89,16 +89,50 @@ enum OpId : int32_t {
   OP_scan = 57,
   OP_whileLoop = 58,
   OP_whileVjp = 59,
+  OP_acosh = 60,
+  OP_asinh = 61,
+  OP_atanh = 62,
+  OP_cbrt = 63,
+  OP_log2 = 64,
+  OP_log10 = 65,
+  OP_exp2 = 66,
+  OP_erf = 67,
+  OP_erfc = 68,
+  OP_erfinv = 69,
+  OP_lgamma = 70,
+  OP_digamma = 71,
+  OP_polygamma = 72,
+  OP_floor = 73,
+  OP_ceil = 74,
+  OP_round = 75,
+  OP_trunc = 76,
+  OP_hypot = 77,
+  OP_mod = 78,
+  OP_logaddexp = 79,
+  OP_xlogy = 80,
+  OP_argsort = 81,
+  OP_random = 82,
+  OP_cholesky = 83,
+  OP_triangularSolve = 84,
+  OP_solve = 85,
+  OP_det = 86,
+  OP_adjugate = 87,
+  OP_slogdet = 88,
+  OP_qr = 89,
+  OP_eigh = 90,
+  OP_svd = 91,
+  OP_choleskyGrad = 92,
+  OP_qrPivoted = 93,
 };
-constexpr int32_t kOpCount = 60;
+constexpr int32_t kOpCount = 94;
 
-enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7 };
+enum Family : uint8_t { FAM_unary = 0, FAM_binary = 1, FAM_ternary = 2, FAM_reduce = 3, FAM_matmul = 4, FAM_layout = 5, FAM_gather = 6, FAM_none = 7, FAM_linalg = 8 };
 
 // X-macro lists per family: X(name) for each op of the family, in id order
-#define WG_OPS_UNARY(X) X(neg) X(square) X(sqrt) X(exp) X(expm1) X(log) X(log1p) X(sin) X(cos) X(tan) X(asin) X(acos) X(atan) X(sinh) X(cosh) X(tanh) X(sigmoid) X(softplus) X(relu) X(abs) X(sign) X(stopGradient)
-constexpr int32_t kCount_unary = 22;
-#define WG_OPS_BINARY(X) X(add) X(sub) X(mul) X(div) X(pow) X(atan2) X(maximum) X(minimum) X(cmul) X(less) X(lessEqual) X(greater) X(greaterEqual) X(equal) X(notEqual)
-constexpr int32_t kCount_binary = 15;
+#define WG_OPS_UNARY(X) X(neg) X(square) X(sqrt) X(exp) X(expm1) X(log) X(log1p) X(sin) X(cos) X(tan) X(asin) X(acos) X(atan) X(sinh) X(cosh) X(tanh) X(sigmoid) X(softplus) X(relu) X(abs) X(sign) X(stopGradient) X(acosh) X(asinh) X(atanh) X(cbrt) X(log2) X(log10) X(exp2) X(erf) X(erfc) X(erfinv) X(lgamma) X(digamma) X(floor) X(ceil) X(round) X(trunc)
+constexpr int32_t kCount_unary = 38;
+#define WG_OPS_BINARY(X) X(add) X(sub) X(mul) X(div) X(pow) X(atan2) X(maximum) X(minimum) X(cmul) X(less) X(lessEqual) X(greater) X(greaterEqual) X(equal) X(notEqual) X(polygamma) X(hypot) X(mod) X(logaddexp) X(xlogy)
+constexpr int32_t kCount_binary = 20;
 #define WG_OPS_TERNARY(X) X(where) X(clip)
 constexpr int32_t kCount_ternary = 2;
 #define WG_OPS_REDUCE(X) X(sum) X(max) X(min) X(prod)
@@ -107,10 +141,12 @@ constexpr int32_t kCount_reduce = 4;
 constexpr int32_t kCount_matmul = 2;
 #define WG_OPS_LAYOUT(X) X(reshape) X(broadcastTo) X(transpose) X(slice) X(pad) X(concat) X(part)
 constexpr int32_t kCount_layout = 7;
-#define WG_OPS_GATHER(X) X(gather) X(scatterAdd)
-constexpr int32_t kCount_gather = 2;
+#define WG_OPS_GATHER(X) X(gather) X(scatterAdd) X(argsort) X(random)
+constexpr int32_t kCount_gather = 4;
 #define WG_OPS_NONE(X) X(customCall) X(opaque) X(fused) X(scan) X(whileLoop) X(whileVjp)
 constexpr int32_t kCount_none = 6;
+#define WG_OPS_LINALG(X) X(cholesky) X(triangularSolve) X(solve) X(det) X(adjugate) X(slogdet) X(qr) X(eigh) X(svd) X(choleskyGrad) X(qrPivoted)
+constexpr int32_t kCount_linalg = 11;
 
 // name, family, arity (-1 = variadic), attribute words (op.nativeLayout), per op id
 struct OpInfo { const char* name; Family family; int8_t arity; const char* attrs; };
@@ -175,6 +211,40 @@ constexpr OpInfo kOps[kOpCount] = {
   {"scan", FAM_none, -1, ""},
   {"whileLoop", FAM_none, -1, ""},
   {"whileVjp", FAM_none, -1, ""},
+  {"acosh", FAM_unary, 1, ""},
+  {"asinh", FAM_unary, 1, ""},
+  {"atanh", FAM_unary, 1, ""},
+  {"cbrt", FAM_unary, 1, ""},
+  {"log2", FAM_unary, 1, ""},
+  {"log10", FAM_unary, 1, ""},
+  {"exp2", FAM_unary, 1, ""},
+  {"erf", FAM_unary, 1, ""},
+  {"erfc", FAM_unary, 1, ""},
+  {"erfinv", FAM_unary, 1, ""},
+  {"lgamma", FAM_unary, 1, ""},
+  {"digamma", FAM_unary, 1, ""},
+  {"polygamma", FAM_binary, 2, ""},
+  {"floor", FAM_unary, 1, ""},
+  {"ceil", FAM_unary, 1, ""},
+  {"round", FAM_unary, 1, ""},
+  {"trunc", FAM_unary, 1, ""},
+  {"hypot", FAM_binary, 2, ""},
+  {"mod", FAM_binary, 2, ""},
+  {"logaddexp", FAM_binary, 2, ""},
+  {"xlogy", FAM_binary, 2, ""},
+  {"argsort", FAM_gather, 1, ""},
+  {"random", FAM_gather, 1, "dist(0 bits, 1 uniform, 2 normal) rank shape[rank]"},
+  {"cholesky", FAM_linalg, 1, ""},
+  {"triangularSolve", FAM_linalg, 2, "lower transpose unitDiagonal"},
+  {"solve", FAM_linalg, 2, ""},
+  {"det", FAM_linalg, 1, ""},
+  {"adjugate", FAM_linalg, 1, ""},
+  {"slogdet", FAM_linalg, 1, ""},
+  {"qr", FAM_linalg, 1, ""},
+  {"eigh", FAM_linalg, 1, ""},
+  {"svd", FAM_linalg, 1, ""},
+  {"choleskyGrad", FAM_linalg, 2, ""},
+  {"qrPivoted", FAM_linalg, 3, ""},
 };
 
 }  // namespace wg

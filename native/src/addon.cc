@@ -21,6 +21,7 @@
 #include "dispatch.h"
 #include "image.h"
 #include "kernels/math_ref.h"
+#include "threads.h"
 
 namespace wg {
 void codegenExports(Napi::Env env, Napi::Object exports);  // codegen/napi.cc
@@ -281,10 +282,29 @@ Napi::Value SimdInfo(const Napi::CallbackInfo& info) {
   o.Set("level", Napi::String::New(env, levelName(currentLevel())));
   o.Set("detected", Napi::String::New(env, levelName(detectLevel())));
   Napi::Array sup = Napi::Array::New(env);
-  for (int l = 0; l <= detectLevel(); l++) sup.Set(uint32_t(l), Napi::String::New(env, levelName(l)));
+  uint32_t n = 0;
+  for (int l = 0; l < L_COUNT; l++)
+    if (levelSupported(l)) sup.Set(n++, Napi::String::New(env, levelName(l)));
   o.Set("supported", sup);
   o.Set("reason", Napi::String::New(env, levelReason()));
   return o;
+}
+
+// threadsInfo() → {threads, reason, pooled}; setThreads(n) → whether 1 ≤ n ≤ 64 was taken (threads.h)
+Napi::Value ThreadsInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("threads", Napi::Number::New(env, threadCount()));
+  o.Set("reason", Napi::String::New(env, threadsReason()));
+  o.Set("pooled", Napi::Number::New(env, double(pooledJobs())));
+  return o;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return Napi::Boolean::New(env, false);
+  const double n = info[0].As<Napi::Number>().DoubleValue();
+  return Napi::Boolean::New(env, n >= 1 && n <= 64 && n == double(int(n)) && setThreadCount(int(n)));
 }
 
 // test-only: setSimd(name) switches the level used by programs decoded afterwards
@@ -309,6 +329,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("opTable", Napi::Function::New(env, OpTable));
   exports.Set("simdInfo", Napi::Function::New(env, SimdInfo));
   exports.Set("setSimd", Napi::Function::New(env, SetSimd));
+  exports.Set("threadsInfo", Napi::Function::New(env, ThreadsInfo));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("encodingVersion", Napi::Number::New(env, kVersion));
   exports.Set("imageVersion", Napi::Number::New(env, kImageVersion));
   exports.Set("_mathTest", wg::mathTestExports(env));  // test-only (test/native/math.test.ts)

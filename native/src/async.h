@@ -4,8 +4,9 @@
 // completes, so garbage collection frees none of them while a pool thread reads or writes them.
 // The job owns its arena from the call to its completion (claimArena: a sync run or another job
 // handed the same arena is refused with S_BUSY, never run over it) and counts as a user of its
-// image (release() refuses to detach it meanwhile). Jobs of one image with different arenas may run
-// in parallel; the TS layer queues a program's async calls one after another on one arena.
+// image (release() refuses to detach it meanwhile). Jobs of one image with different arenas run in
+// parallel: the TS layer gives each concurrent call of a program its own arena from a bounded pool
+// (src/backends/native/arena-pool.ts).
 // The caller copies inputs it may mutate (src/program/compile.ts), so the pool thread reads
 // stable memory. Env teardown (a terminated worker) waits for running jobs; their completion then
 // finds JS disabled (resolving fails) and only frees.

@@ -74,6 +74,7 @@ bool Decoder::loopBody(const char* role, size_t* at, int32_t pinned, int32_t* in
   P->packA = std::max(P->packA, B->packA);
   P->packB = std::max(P->packB, B->packB);
   P->reduceScratch = std::max(P->reduceScratch, B->reduceScratch);
+  P->linalgScratch = std::max(P->linalgScratch, B->linalgScratch);
   return true;
 }
 

@@ -95,6 +95,8 @@ struct Decoder {
   bool layout(int32_t op, int32_t out);
   bool gather(int32_t op, int32_t out);
   bool fused(int32_t out);
+  bool linalg(int32_t op, int32_t out);
+  bool extra(int32_t op, int32_t out);  // decode_extra.cc: argsort, random
   // decode_loops.cc
   bool loop(int32_t op, int32_t out);
   bool scanLoop(int32_t out);

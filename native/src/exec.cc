@@ -12,6 +12,7 @@
 #include "exec.h"
 #include "codegen/code.h"
 #include "kernels/scalar.h"
+#include "extra.h"
 
 namespace wg {
 
@@ -32,7 +33,7 @@ std::mutex profMutex;
 std::map<uint64_t, Profile>* profiles = nullptr;
 
 void printProfiles() {
-  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused", "loop"};
+  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused", "extra", "loop", "linalg"};
   std::lock_guard<std::mutex> lock(profMutex);
   for (const auto& [id, p] : *profiles) {
     double total = 0;
@@ -474,7 +475,9 @@ bool runStep(const ImageView& v, const ArenaView& A, double* mem, double* const*
     case K_FUSED: X.fused(p); break;
     case K_GATHER:
     case K_SCATTER: return X.gather(s, p, err);
+    case K_EXTRA: return runExtra(s, p, mem, ext, err);
     case K_LOOP: return runLoop(v, A, mem, ext, s, p, err);
+    case K_LINALG: K->linalg[s.op](LinalgArgs{X.R(p[1]), X.R(p[2]), X.R(p[8]), X.R(p[0]), p[3], p[4], p[5], p[6], int32_t(p[7]), A.linalg}); break;
   }
   return true;
 }

@@ -64,6 +64,7 @@ void layoutArena(ImageHeader* h, const Program& P) {
   h->aPackB = vals; vals += up8(P.packB);
   h->aScratch = vals; vals += up8(P.fscratchSize);
   h->aReduce = vals; vals += up8(P.reduceScratch);
+  h->aLinalg = vals; vals += up8(P.linalgScratch);
   h->arenaBytes = at + 64 + 8 * vals;
 }
 
@@ -204,7 +205,7 @@ bool viewArena(const ImageView& v, void* data, size_t len, ArenaView* a, Error* 
   *a = ArenaView{h, reinterpret_cast<double*>(base + m.aIo), reinterpret_cast<double**>(base + m.aExt),
                  reinterpret_cast<Span*>(base + m.aSpans), reinterpret_cast<const double**>(base + m.aRegs),
                  reinterpret_cast<i64*>(base + m.aStride), reinterpret_cast<int32_t*>(base + m.aRow), mem,
-                 mem + m.aPackA, mem + m.aPackB, mem + m.aScratch, mem + m.aReduce};
+                 mem + m.aPackA, mem + m.aPackB, mem + m.aScratch, mem + m.aReduce, mem + m.aLinalg};
   return true;
 }
 

@@ -16,14 +16,14 @@
 //   image  [ImageHeader][IoEntry × (nin + nout)][Step × nsteps][SOp × nsops][i64 plan][f64 consts × constEnd]
 //          [SubEntry × nsubs][sub-images]
 //   arena  [ArenaHeader][f64 io × ioValues][ext ptr][Span][fused regs: ptr, i64 stride, i32 row]
-//          [slack to 64 B][f64 memory × regionSize][packA][packB][fused scratch][reduce scratch]   (each 64-B aligned)
+//          [slack to 64 B][f64 memory × regionSize][packA][packB][fused scratch][reduce scratch][linalg scratch]   (each 64-B aligned)
 // A sub-image is a loop body's program in the same layout (its header's magic kSubMagic, no tag),
 // at SubEntry::image bytes from its parent image's start; nested bodies nest the same way. A
 // program's memory is its arena values [0, arenaSize) followed by its loops' regions: state buffers
 // and, per body, a pointer table (SubEntry::ext) and the body's own memory (SubEntry::mem), both
 // in values from the parent's memory — so every body's values live inside the one arena of an
 // evaluation, and concurrent evaluations (separate arenas) stay independent. Scratch (packA …
-// reduce) is shared: it lives only during one step, of whichever program runs it.
+// linalg) is shared: it lives only during one step, of whichever program runs it.
 #pragma once
 #include <vector>
 #include "program.h"
@@ -68,7 +68,7 @@ struct ImageHeader {
   i64 offIo, offSteps, offSops, offPlan, offConsts;   // bytes, from the image start
   i64 arenaBytes;            // the length of every arena of this image
   i64 aIo, aExt, aSpans, aRegs, aStride, aRow, aMem;  // arena sections, bytes from its start
-  i64 aPackA, aPackB, aScratch, aReduce;              // values, from the aligned value region
+  i64 aPackA, aPackB, aScratch, aReduce, aLinalg;     // values, from the aligned value region
 };
 
 struct ArenaHeader {
@@ -111,6 +111,7 @@ struct ArenaView {
   double* packB;
   double* scratch;
   double* reduce;  // column-reduction scratch
+  double* linalg;  // linear-algebra scratch
   // the compiled tier, for one evaluation running compiled code (codegen/code.h), else null
   const struct wg_rt* rt = nullptr;
   const struct wg_body* bodies = nullptr;  // compiled loop bodies, by sub-image offset

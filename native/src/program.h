@@ -36,7 +36,7 @@ struct Var {
 
 enum StepKind : int32_t {
   K_SCALARS, K_NOP, K_UNARY, K_BINARY, K_TERNARY, K_REDUCE, K_MATMUL, K_COPY,
-  K_GATHER, K_SCATTER, K_FUSED, K_LOOP,
+  K_GATHER, K_SCATTER, K_FUSED, K_EXTRA, K_LOOP, K_LINALG,
 };
 
 /** what a K_LOOP step runs (its plan: decode_loops.cc) */
@@ -83,7 +83,9 @@ struct Program {
   i64 packA = 0, packB = 0;
   /** column-reduction scratch in doubles (the largest colsScratch of any reduce step) */
   i64 reduceScratch = 0;
-  // (the four scratch sizes above are maxima over this program and every body nested in it:
+  /** linear-algebra scratch in doubles (the largest linalgScratch of any linalg step) */
+  i64 linalgScratch = 0;
+  // (the five scratch sizes above are maxima over this program and every body nested in it:
   // scratch lives only during one step, so all programs of one arena share it)
 
   /** inputs [0, pinned) are never written by a run (a body's loop constants: copied once per loop) */

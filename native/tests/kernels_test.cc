@@ -12,7 +12,7 @@ using namespace wg;
 
 namespace {
 
-/** transcendental kernels may differ from the scalar level by rounding (TOOLCHAIN: libmvec within 4 ulp) */
+/** transcendental kernels may differ from the scalar level by rounding (vector math within 4 ulp of scalar libm, docs/numerics.md) */
 constexpr uint64_t kUlpBound = 8;
 
 std::vector<double> inputs(uint32_t seed, int n) {

@@ -1,11 +1,13 @@
 #include "check.h"
 
 void kernelTests();
+void linalgKernelTests();
 void decoderTests();
 void loopTests();
 
 int main() {
   kernelTests();
+  linalgKernelTests();
   decoderTests();
   loopTests();
   const auto& c = wgt::counts();

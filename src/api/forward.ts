@@ -18,15 +18,19 @@ import { slice } from '../ops/slice.js';
 import { reshape } from '../ops/reshape.js';
 import { transpose } from '../ops/transpose.js';
 
-type Fn = (...args: any[]) => any;
+import type { Fn, InputsOf, InputOf, Mirror, MapLeaves, JacobianOf, HessianOf, Selected } from '../core/types.js';
+import type { TensorLike } from '../core/tensor.js';
+import type { LeafKind, TreeDef } from '../core/pytree.js';
+type Args<F extends Fn> = InputsOf<Parameters<F>>;
 
 /** jvp(f, primals, tangents) → [out, tangentOut]: one forward sweep pushing tangents input → output. */
-export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[]): [any, any] {
-  return jvpCall(f, primals, tangents);
+export function jvp<F extends Fn, A extends Args<F>>(f: F, primals: A, tangents: NoInfer<{ [K in keyof A]: MapLeaves<A[K], TensorLike> }>):
+  [Mirror<ReturnType<F>>, Mirror<ReturnType<F>>] {
+  return jvpCall(f, primals, tangents as readonly unknown[]) as any;
 }
 
 /** jvp with an optional cache of JVP graphs keyed by trace signature (for closures called repeatedly). */
-function jvpCall(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], cache?: SignatureCache<Graph>): [any, any] {
+function jvpCall(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], cache?: SignatureCache<Graph>): [unknown, unknown] {
   if (!Array.isArray(primals) || !Array.isArray(tangents)) fail('ERR_ARG', 'jvp', 'expected arrays of primals and tangents: jvp(f, [x], [v])');
   if (primals.length !== tangents.length) fail('ERR_SHAPE', 'jvp', `expected ${primals.length} tangent(s), one per primal, but received ${tangents.length}`);
   const tr = traceFunction(f, primals, 'jvp', { diff: primals.map((_, a) => a), depend: 'all' });
@@ -48,11 +52,11 @@ function jvpCall(f: Fn, primals: readonly unknown[], tangents: readonly unknown[
   const jg = cache ? cache.derive(tr.graph, [-3, nLeaves], build, (d) => d) : build();
   const outs = runGraph(jg, [...tr.inputs, ...tleaves]);
   const n = tr.graph.outputs.length;
-  return [unflatten(tr.outDef, outs.slice(0, n), false), unflatten(tr.outDef, outs.slice(n), false)];
+  return [unflatten(tr.outDef, outs.slice(0, n), true), unflatten(tr.outDef, outs.slice(n), true)];
 }
 
 /** derivative(f): f' for scalar → scalar f, as a plain function; composes (derivative(derivative(f))). */
-export function derivative(f: Fn): (x: unknown) => any {
+export function derivative(f: Fn): (x: number | Tensor) => number {
   if (typeof f !== 'function') fail('ERR_ARG', 'derivative', `expected a function but received ${typeof f}`);
   return (x: unknown) => {
     const t = x instanceof Tensor ? x : flatten(x).leaves[0];
@@ -60,24 +64,29 @@ export function derivative(f: Fn): (x: unknown) => any {
       fail('ERR_SHAPE', 'derivative', `expected a scalar input (a number or size-1 tensor) but received ${t ? fmtShape(t.shape) : typeof x}; use w.jacobian or w.jvp for array inputs`);
     }
     const one = t.rank === 0 ? 1 : new Tensor(t.shape, Float64Array.of(1));
-    const [out, dout] = jvp(f, [x], [one]);
+    const [out, dout] = jvpCall(f, [x], [one]);
     const o = out instanceof Tensor ? out : typeof out === 'number' ? null : flatten(out).leaves[0];
     if (o && o.size !== 1 || (!(out instanceof Tensor) && typeof out !== 'number')) {
       fail('ERR_SHAPE', 'derivative', `expected f to return a scalar but it returned ${o ? fmtShape(o.shape) : typeof out}; use w.jacobian or w.jvp for array outputs`);
     }
-    return dout instanceof Tensor ? toUser(dout) : dout;
+    return (dout instanceof Tensor ? toUser(dout) : dout) as number;
   };
 }
 
-export interface JacobianOptions { mode?: 'auto' | 'forward' | 'reverse'; argnums?: number | number[] }
+export interface JacobianOptions { mode?: 'auto' | 'forward' | 'reverse'; argnums?: number | readonly number[] }
 
 /** jacobian(f, { mode, argnums })(...args): shape [...outShape, ...inShape]; output tree outside, input tree inside. */
-export function jacobian(f: Fn, opts: JacobianOptions = {}): Fn {
+export function jacobian<F extends Fn, const O extends JacobianOptions = {}>(f: F, options?: O):
+  <A extends Args<F>>(...args: A) => JacobianOf<Mirror<ReturnType<F>>, Selected<A, O['argnums']>> {
+  return jacobianOf(f, options ?? {}) as any;
+}
+
+function jacobianOf(f: Fn, opts: JacobianOptions): (...args: unknown[]) => unknown {
   const mode = opts.mode ?? 'auto';
   if (mode !== 'auto' && mode !== 'forward' && mode !== 'reverse') fail('ERR_ARG', 'jacobian', `expected mode 'auto', 'forward' or 'reverse' but received ${String(mode)}`);
   const cache = new SignatureCache<{ g: Graph; forward: boolean }>();
   return (...args: unknown[]) => {
-    const argnums = opts.argnums === undefined ? [0] : typeof opts.argnums === 'number' ? [opts.argnums] : opts.argnums;
+    const argnums: number[] = opts.argnums === undefined ? [0] : typeof opts.argnums === 'number' ? [opts.argnums] : [...opts.argnums];
     if (argnums.some((a) => !Number.isInteger(a) || a < 0 || a >= args.length)) fail('ERR_ARG', 'jacobian', args.length === 0
       ? 'jacobian(f) was called with no arguments; call it as jacobian(f)(x)'
       : `argnums ${JSON.stringify(opts.argnums)} does not fit the ${args.length} argument(s) f was called with`);
@@ -116,11 +125,15 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): Fn {
       const o = offset(outShapes, i);
       return reshape(slice(res[k], [o], [o + sizeOf(outShapes[i])]), [...outShapes[i], ...inShapes[k]]);
     };
-    const scalarCase = nIn === 1 && nOut === 1;
-    const leafOut = (t: Tensor) => (scalarCase ? toUser(t) : t);
+    // a block is a number for number → number: a number input leaf against a size-1 output (DESIGN §8)
     const inner = (i: number) => {
-      const perArg = argnums.map((a) =>
-        mapTree(tr.argDefs[a], (j) => leafOut(block(i, wrt.indexOf(tr.argRanges[a][0] + j)))));
+      const perArg = argnums.map((a) => {
+        const kinds = leafKindsOf(tr.argDefs[a]);
+        return mapTree(tr.argDefs[a], (j) => {
+          const b = block(i, wrt.indexOf(tr.argRanges[a][0] + j));
+          return kinds[j] === 'number' && sizeOf(outShapes[i]) === 1 ? toUser(b) : b;
+        });
+      });
       return typeof opts.argnums === 'object' ? perArg : perArg[0];
     };
     return mapTree(tr.outDef, inner);
@@ -128,12 +141,18 @@ export function jacobian(f: Fn, opts: JacobianOptions = {}): Fn {
 }
 
 /** hessian(f, { argnums }) = jacobian(grad(f)) in forward mode (forward-over-reverse). */
-export function hessian(f: Fn, opts: { argnums?: number | number[] } = {}): Fn {
-  return jacobian(grad(f, { argnums: opts.argnums }), { mode: 'forward', argnums: opts.argnums });
+export function hessian<F extends Fn, const O extends { argnums?: number | readonly number[] } = {}>(f: F, options?: O):
+  <A extends Args<F>>(...args: A) => HessianOf<Selected<A, O['argnums']>> {
+  const argnums = options?.argnums;
+  return jacobianOf(grad(f, { argnums }), { mode: 'forward', argnums }) as any;
 }
 
 /** hvp(f)(x, v) = H(x)·v without forming H: the JVP of the gradient. */
-export function hvp(f: Fn): (x: unknown, v: unknown) => any {
+export function hvp<F extends Fn>(f: F): <X extends InputOf<Parameters<F>[0]>>(x: X, v: MapLeaves<X, TensorLike>) => Mirror<X> {
+  return hvpOf(f) as any;
+}
+
+function hvpOf(f: Fn): (x: unknown, v: unknown) => unknown {
   const g = grad(f);
   const cache = new SignatureCache<Graph>();
   return (x: unknown, v: unknown) => {
@@ -143,6 +162,10 @@ export function hvp(f: Fn): (x: unknown, v: unknown) => any {
   };
 }
 
+function leafKindsOf(d: TreeDef, out: LeafKind[] = []): LeafKind[] {
+  if (d.t === 'leaf') out[d.i] = d.kind; else if (d.t !== 'static') d.items.forEach((x) => leafKindsOf(x, out));
+  return out;
+}
 const range = ([s, e]: readonly [number, number]) => Array.from({ length: e - s }, (_, i) => s + i);
 const offset = (shapes: readonly (readonly number[])[], k: number) => shapes.slice(0, k).reduce((n, s) => n + sizeOf(s), 0);
 

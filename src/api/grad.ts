@@ -9,12 +9,20 @@ import { runGraph } from './run.js';
 import { SignatureCache } from './cache.js';
 import { reroll } from '../plan/reroll.js';
 import type { Graph } from '../core/graph.js';
+import type { Fn, InputsOf, Mirror, GradsOf, AuxOut, MapLeaves } from '../core/types.js';
+import type { TensorLike } from '../core/tensor.js';
 
-export interface GradOptions { argnums?: number | number[]; hasAux?: boolean }
-type Fn = (...args: any[]) => any;
+export interface GradOptions { argnums?: number | readonly number[]; hasAux?: boolean }
+type Args<F extends Fn> = InputsOf<Parameters<F>>;
+/** grad(f, opts)(...args): the gradient(s), with hasAux [gradient(s), aux] */
+export type GradResult<F extends Fn, O extends GradOptions, A extends readonly unknown[]> =
+  O['hasAux'] extends true ? [GradsOf<A, O['argnums']>, Mirror<AuxOut<ReturnType<F>>>] : GradsOf<A, O['argnums']>;
+/** valueAndGrad(f, opts)(...args): [value, gradient(s)], with hasAux [[value, aux], gradient(s)] */
+export type ValueAndGradResult<F extends Fn, O extends GradOptions, A extends readonly unknown[]> =
+  O['hasAux'] extends true ? [[number, Mirror<AuxOut<ReturnType<F>>>], GradsOf<A, O['argnums']>] : [number, GradsOf<A, O['argnums']>];
 
 function normArgnums(name: string, argnums: GradOptions['argnums'], nargs: number): number[] {
-  const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : argnums;
+  const list: number[] = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : [...argnums];
   if (nargs === 0) fail('ERR_ARG', name, `${name}(f) was called with no arguments; it differentiates with respect to argument ${list[0] ?? 0} (argnums), so call it as ${name}(f)(x)`);
   if (!Array.isArray(list) || list.some((a) => !Number.isInteger(a) || a < 0 || a >= nargs)) {
     fail('ERR_ARG', name, `argnums ${JSON.stringify(argnums)} does not fit the ${nargs} argument(s) f was called with`);
@@ -49,7 +57,7 @@ function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[], cache
   const outs = runGraph(dg, tr.inputs);
   const nOut = tr.graph.outputs.length;
   const value = toUser(outs[0]);
-  const aux = hasAux ? unflatten(outDef.items[1], outs.slice(0, nOut), false) : undefined;
+  const aux = hasAux ? unflatten(outDef.items[1], outs.slice(0, nOut), true) : undefined;
   let at = nOut;
   const grads = argnums.map((a) => {
     const [s, e] = tr.argRanges[a];
@@ -64,28 +72,35 @@ const range = ([s, e]: [number, number]) => Array.from({ length: e - s }, (_, i)
 const countLeaves = (d: TreeDef): number => (d.t === 'leaf' ? 1 : d.t === 'static' ? 0 : d.items.reduce((n, x) => n + countLeaves(x), 0));
 
 /** grad(f)(...args): gradient of a scalar-output f w.r.t. args[argnums], mirroring their structure. */
-export function grad(f: Fn, opts: GradOptions = {}): Fn {
+export function grad<F extends Fn, const O extends GradOptions = {}>(f: F, opts?: O): <A extends Args<F>>(...args: A) => GradResult<F, O, A> {
   const cache = new SignatureCache<Graph>();
-  return (...args: unknown[]) => {
-    const [, g, aux] = gradCall('grad', f, opts, args, cache);
-    return opts.hasAux ? [g, aux] : g;
-  };
+  const o: GradOptions = opts ?? {};
+  return ((...args: unknown[]) => {
+    const [, g, aux] = gradCall('grad', f, o, args, cache);
+    return o.hasAux ? [g, aux] : g;
+  }) as any;
 }
 
 /** valueAndGrad(f)(...args) → [value, grads] (with hasAux: [[value, aux], grads]). */
-export function valueAndGrad(f: Fn, opts: GradOptions = {}): Fn {
+export function valueAndGrad<F extends Fn, const O extends GradOptions = {}>(f: F, opts?: O): <A extends Args<F>>(...args: A) => ValueAndGradResult<F, O, A> {
   const cache = new SignatureCache<Graph>();
-  return (...args: unknown[]) => {
-    const [v, g, aux] = gradCall('valueAndGrad', f, opts, args, cache);
-    return opts.hasAux ? [[v, aux], g] : [v, g];
-  };
+  const o: GradOptions = opts ?? {};
+  return ((...args: unknown[]) => {
+    const [v, g, aux] = gradCall('valueAndGrad', f, o, args, cache);
+    return o.hasAux ? [[v, aux], g] : [v, g];
+  }) as any;
 }
 
 /** vjp(f, ...primals) → [out, pullback(cotangent) → [grad per primal]]. */
-export function vjp(f: Fn, ...primals: unknown[]): [unknown, (ct: unknown) => unknown[]] {
+export function vjp<F extends Fn, A extends Args<F>>(f: F, ...primals: A):
+  [Mirror<ReturnType<F>>, (cotangent: MapLeaves<ReturnType<F>, TensorLike>) => { -readonly [K in keyof A]: Mirror<A[K]> }] {
+  return vjpCall(f, primals) as any;
+}
+
+function vjpCall(f: Fn, primals: readonly unknown[]): [unknown, (ct: unknown) => unknown[]] {
   const tr: Traced = traceFunction(f, primals, 'vjp', { diff: primals.map((_, a) => a), depend: 'all' });
   const fwd = runGraph(tr.graph, tr.inputs);
-  const out = unflatten(tr.outDef, fwd, false);
+  const out = unflatten(tr.outDef, fwd, true);
   const wrt = primals.flatMap((_, a) => range(tr.argRanges[a]));
   let dg: ReturnType<typeof vjpGraph> | undefined;
   const pullback = (ct: unknown): unknown[] => {

@@ -13,7 +13,10 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 export type BackendName = 'native' | 'ts' | 'check';
 export interface NativeInfo {
-  available: boolean; simd: SimdLevel | null; reason: string;
+  available: boolean; simd: SimdLevel | null;
+  /** how many threads a large native kernel may use (1 without the addon) */
+  threads: number;
+  reason: string;
   /** the compiled tier: mode, whether a C compiler was found, the cache directory, why programs stay interpreted */
   codegen: CodegenInfo;
 }
@@ -27,12 +30,20 @@ export type { CodegenMode, CodegenInfo, TierName };
 
 let current: BackendName = loaded.addon ? 'native' : 'ts';
 let tolerance = { rtol: 1e-10, atol: 1e-12 };
+/** no addon loaded and the TS backend was not chosen (setBackend, WENGERT_NATIVE=0): say so once, at the first evaluation */
+let fallbackNotice = !loaded.addon && process.env.WENGERT_NATIVE !== '0';
+function noticeFallback(): void {
+  fallbackNotice = false;
+  process.emitWarning(`wengert: programs run on the TS backend: ${loaded.reason} (shown once; w.setBackend('ts') or ` +
+    `WENGERT_NATIVE=0 chooses the TS backend without this notice)`, 'WengertWarning');
+}
 
 export function setBackend(name: BackendName, opts?: BackendOptions): void {
   if (name !== 'native' && name !== 'ts' && name !== 'check') fail('ERR_ARG', 'setBackend', `expected 'native', 'ts' or 'check' but received ${String(name)}`);
   if (name !== 'ts' && !loaded.addon) fail('ERR_ARG', 'setBackend', `the native backend is not available: ${loaded.reason}`);
   if (opts?.codegen !== undefined) setCodegen(opts.codegen);
   current = name;
+  fallbackNotice = false;
   tolerance = { rtol: opts?.rtol ?? 1e-10, atol: opts?.atol ?? 1e-12 };
 }
 export const getBackend = (): BackendName => current;
@@ -40,7 +51,7 @@ export const getBackend = (): BackendName => current;
 export function nativeInfo(): NativeInfo {
   const a = loaded.addon;
   const codegen = codegenInfo();
-  return { available: !!a, simd: a ? a.simdInfo().level : null, reason: loaded.reason, codegen: a ? codegen : { ...codegen, available: false, reason: loaded.reason } };
+  return { available: !!a, simd: a ? a.simdInfo().level : null, threads: a ? a.threadsInfo().threads : 1, reason: loaded.reason, codegen: a ? codegen : { ...codegen, available: false, reason: loaded.reason } };
 }
 
 /** the tier the native program of g ran its last evaluation on, or null (none built, or not native) */
@@ -61,6 +72,16 @@ export function compareTiers(g: Graph, inputs: readonly Float64Array[]): Promise
 }
 
 /**
+ * Threads a large native kernel (matmul, long reductions) may use, 1 to 64; WENGERT_THREADS sets
+ * it at load (default 1: opt-in, docs/parallel.md). Results have the same bits for every count: the
+ * work is split in fixed chunks combined in a fixed order. The TS backend runs on one thread.
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 64) fail('ERR_ARG', 'setThreads', `expected a whole number from 1 to 64 but received ${String(n)}`);
+  loaded.addon?.setThreads(n);
+}
+
+/**
  * Run a graph on concrete inputs with the active backend: one array per output, except that the
  * last `packed` outputs share one array, back to back (a program's guarded values: one array to
  * return and compare instead of thousands). `outputs` (leading arrays, not sharing memory with
@@ -69,6 +90,7 @@ export function compareTiers(g: Graph, inputs: readonly Float64Array[]): Promise
  * caller's to keep: fresh, aliasing no input, constant or other output array.
  */
 export function runOnBackend(g: Graph, inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Float64Array[] {
+  if (fallbackNotice) noticeFallback();
   const prog = current === 'ts' ? null : programFor(loaded.addon!, g);
   if (!prog && current !== 'ts' && !nativeRefusal(g)) {
     runs.native++;
@@ -90,6 +112,7 @@ export function runOnBackend(g: Graph, inputs: readonly Float64Array[], outputs?
  * `inputs` must stay unchanged until the promise settles (copy caller-owned arrays first).
  */
 export async function runOnBackendAsync(g: Graph, inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Promise<Float64Array[]> {
+  if (fallbackNotice) noticeFallback();
   const backend = current, tol = tolerance;
   const prog = backend === 'ts' ? null : programFor(loaded.addon!, g);
   if (!prog || !prog.async) {

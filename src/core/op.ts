@@ -25,10 +25,17 @@ export interface TestSpec {
   rtol?: number;
   /** rules depend on user code: tested by this test file instead of the generated rule tests */
   coveredBy?: string;
+  /**
+   * matrix inputs drawn with a structure (last two axes; null: as drawn): 'spd' symmetric positive
+   * definite, 'dominant' diagonally dominant (well conditioned, also its triangles)
+   */
+  structure?: readonly ('spd' | 'dominant' | null)[];
+  /** absolute tolerance of the value check, relative to the output's largest magnitude (factorizations) */
+  valueAtol?: number;
 }
 
 /** Native kernel families (the addon's dispatch groups). */
-export type Family = 'unary' | 'binary' | 'ternary' | 'reduce' | 'matmul' | 'layout' | 'gather' | 'none';
+export type Family = 'unary' | 'binary' | 'ternary' | 'reduce' | 'matmul' | 'layout' | 'gather' | 'linalg' | 'none';
 
 /** A primitive: everything about it sits in its own file (DESIGN §3). */
 export interface OpDef<A = any> {
@@ -59,6 +66,11 @@ export interface OpDef<A = any> {
   vjpForward?(ins: readonly Tensor[], attrs: A, needs: readonly boolean[]): { out: Tensor; saved: unknown };
   /** output and output tangent in one go (a loop run once for both instead of twice) */
   jvpJoint?(ins: readonly Tensor[], tangents: readonly (Tensor | null)[], attrs: A): [Tensor, Tensor | null];
+  /**
+   * a multi-output op with a fixed structure (linear algebra factorizations): the shapes of its
+   * outputs, packed back to back in its value and read by `part` equations (ops/part.ts unpack)
+   */
+  parts?(inShapes: readonly Shape[], attrs: A): Shape[];
   /** graphs held in the attributes (loop bodies), printed under the equation by show */
   subgraphs?(attrs: A): readonly { name: string; graph: Graph }[];
   /**

@@ -95,7 +95,7 @@ export function toLeafKind(t: Tensor, kind: LeafKind): any {
     case 'f64': return Float64Array.from(t._data);
     case 'f32': return Float32Array.from(t._data);
     case 'nested': return nest(t._data, t.shape);
-    case 'tensor': return t.rank === 0 ? t._data[0] : t;
+    case 'tensor': return t;   // a Tensor stays a Tensor, also at size 1 (DESIGN §8)
   }
 }
 

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { fail, describe } from './errors.js';
 import { type Shape, sizeOf, fmtShape, checkShape } from './shape.js';
 import type { Trace } from './trace.js';
@@ -37,22 +36,34 @@ export class Tensor {
     return this._values('item')[0];
   }
   data(): Float64Array { return this._values('data').slice(); }
-  toArray(): any { return nest(this._values('toArray'), this.shape); }
+  /** nested arrays (a number for 0-d) */
+  toArray(): number | NestedArray { return nest(this._values('toArray'), this.shape); }
 
   toString(): string {
     if (!this._data) return `Tracer ${fmtShape(this.shape)} (%${this._v})`;
     return `Tensor ${fmtShape(this.shape)} ${formatNested(this._data, this.shape)}`;
   }
-  [inspect.custom](): string { return this.toString(); }
   [Symbol.toPrimitive](hint: string): string {
     if (hint === 'string') return this.toString();
     return fail('ERR_ARG', 'Tensor', `cannot convert a Tensor to a primitive: ${ARITH_HINT}`);
   }
   valueOf(): never { return fail('ERR_ARG', 'Tensor', `cannot convert a Tensor to a number: ${ARITH_HINT}`); }
-  toJSON(): unknown { return this.toArray(); }
+  toJSON(): number | NestedArray { return this.toArray(); }
 }
 
-export type TensorLike = Tensor | number | readonly unknown[] | Float64Array | Float32Array;
+// console.log prints the text form (util.inspect.custom, without importing node:util: the types
+// need no @types/node)
+Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value(this: Tensor) { return this.toString(); }, writable: true, configurable: true,
+});
+
+/** A nested array of numbers: one tensor leaf. */
+export interface NestedNumbers extends ReadonlyArray<number | NestedNumbers> {}
+/** What every op accepts where it takes a tensor. */
+export type TensorLike = Tensor | number | NestedNumbers | Float64Array | Float32Array;
+
+/** nested arrays of numbers, as toArray returns them */
+export type NestedArray = (number | NestedArray)[];
 
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 

@@ -10,6 +10,13 @@ const open: Trace[] = [];
 export const currentTrace = (): Trace | undefined => open[open.length - 1];
 
 /**
+ * A recording that must repeat an earlier one (compile's purity check): each new equation is
+ * handed to `check` (which throws on a difference) and not kept, so the second recording builds no
+ * second list of equations; values read go through the earlier recording's (equal) equations.
+ */
+export interface Repeat { readonly graph: Graph; check(k: number, e: Eqn, g: Graph): void }
+
+/**
  * Records the equations of one transformation into a Graph. Traces nest strictly (an inner
  * transformation finishes before the outer one goes on), so a later trace has a higher level.
  * An op records into the highest-level trace among its inputs; concrete tensors enter as
@@ -33,8 +40,10 @@ export class Trace {
   private evaluated = 0;
   /** the equation producing each variable (undefined for inputs and constants) */
   private readonly producer: (Eqn | undefined)[] = [];
+  /** equations recorded so far when repeating an earlier recording */
+  private repeated = 0;
 
-  constructor() { open.push(this); }
+  constructor(private readonly repeat?: Repeat) { open.push(this); }
 
   /** End recording (idempotent); tracers of this trace can no longer be used. */
   close(): void {
@@ -117,8 +126,8 @@ export class Trace {
     const n = ins.length, ids = new Array<number>(n);
     for (let i = 0; i < n; i++) { const t = ins[i]; ids[i] = t._trace === this ? t._v : this.varOf(t); }
     const g = this.graph, out = g.newVar(shape);
-    const e: Eqn = { op, ins: ids, out, attrs };
-    g.eqns.push(e);
+    let e: Eqn = { op, ins: ids, out, attrs };
+    if (this.repeat) { this.repeat.check(this.repeated, e, g); e = this.repeat.graph.eqns[this.repeated++]; } else g.eqns.push(e);
     while (this.producer.length < out) this.producer.push(undefined);   // dense (inputs and constants have none)
     this.producer.push(e);
     return new Tensor(shape, null, this, out);
@@ -150,8 +159,9 @@ export class Trace {
     }
     const c = g.consts.get(v);
     if (c) return (this.memo[v] = c._data!);
-    while (!this.memo[v] && this.evaluated < g.eqns.length) {
-      const e = g.eqns[this.evaluated++];
+    const eqns = this.repeat ? this.repeat.graph.eqns : g.eqns, n = this.repeat ? this.repeated : eqns.length;
+    while (!this.memo[v] && this.evaluated < n) {
+      const e = eqns[this.evaluated++];
       const vals = e.ins.map((i) => this.valueOf(i));
       this.memo[e.out] = e.op.kernel(vals, e.ins.map((i) => g.shapes[i]), g.shapes[e.out], e.attrs);
     }

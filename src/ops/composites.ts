@@ -5,6 +5,7 @@ import { normAxes, normAxis, fmtShape } from '../core/shape.js';
 import { sum } from './sum.js';
 import { max } from './max.js';
 import { div } from './div.js';
+import { sqrt } from './sqrt.js';
 import { sub } from './sub.js';
 import { add } from './add.js';
 import { mul } from './mul.js';
@@ -21,6 +22,11 @@ import { tensor } from '../core/tensor.js';
 import { gather } from './gather.js';
 
 type Axis = number | readonly number[] | undefined;
+
+/** reciprocal(x) = 1/x */
+export const reciprocal = (x: TensorLike): Tensor => div(1, x);
+/** rsqrt(x) = 1/√x */
+export const rsqrt = (x: TensorLike): Tensor => div(1, sqrt(x));
 
 /** mean = Σ x / count */
 export function mean(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
@@ -88,17 +94,6 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
   return reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
 }
 
-/** at(x, i) = x[i] along axis 0 (negative i counts from the end) */
-export function at(x: TensorLike, i: number): Tensor {
-  const t = asTensor(x, 'at');
-  if (t.rank === 0) fail('ERR_SHAPE', 'at', 'cannot index a 0-d tensor');
-  const n = t.shape[0];
-  if (!Number.isInteger(i)) fail('ERR_ARG', 'at', `expected an integer index but received ${i}`);
-  if (i < -n || i >= n) fail('ERR_SHAPE', 'at', `index ${i} is out of range for axis 0 of size ${n}`);
-  const k = i < 0 ? i + n : i;
-  return reshape(slice(t, [k], [k + 1]), t.shape.slice(1));
-}
-
 export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) fail('ERR_ARG', 'stack', 'expected a non-empty array of tensors');
   const ts = xs.map((x) => asTensor(x, 'stack'));
@@ -106,6 +101,8 @@ export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
   for (const t of ts) if (t.shape.join() !== ts[0].shape.join()) fail('ERR_SHAPE', 'stack', `all shapes must match: ${ts.map((u) => fmtShape(u.shape)).join(', ')}`);
   return concat(ts.map((t) => expandDims(t, ax)), ax);
 }
+
+export { at } from './dynamic.js';
 
 export function unstack(x: TensorLike, axis = 0): Tensor[] {
   const t = asTensor(x, 'unstack');

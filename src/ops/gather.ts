@@ -3,8 +3,9 @@ import { apply } from '../core/trace.js';
 import { fail } from '../core/errors.js';
 import { normAxis, sizeOf, type Shape } from '../core/shape.js';
 import { defineOp, type OpDef } from './op.js';
-import { scatterAdd } from './scatterAdd.js';
+import { scatterInto as scatterAdd } from './scatterAdd.js';
 import { transpose } from './transpose.js';
+import { gatherBoth } from './gather-batch.js';
 
 interface Attrs { readonly axis: number }
 // y = take(x, idx, axis) (NumPy take, no wraparound);  x̄ = scatterAdd(ȳ, idx);  idx has no derivative
@@ -32,7 +33,7 @@ export const gatherOp: OpDef<Attrs> = defineOp<Attrs>({
   vjp: (g, { ins: [x, idx], attrs: { axis } }) => [scatterAdd(g, idx, axis, x.shape[axis]), null],
   batch: ([x, idx], batched, { axis }) => {
     if (!batched[1]) return apply(gatherOp, [x, idx], { axis: axis + 1 });
-    if (batched[0]) return fail('ERR_NO_RULE', 'gather', 'batching over both the operand and the indices is not supported');
+    if (batched[0]) return gatherBoth(gatherOp, x, idx, axis);
     // indices [N, ...is] into an unbatched x: the batch axis lands at `axis`; move it to the front
     const y = apply(gatherOp, [x, idx], { axis });
     return axis === 0 ? y : transpose(y, [axis, ...y.shape.map((_, i) => i).filter((i) => i !== axis)]);

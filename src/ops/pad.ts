@@ -1,4 +1,7 @@
-import type { Tensor } from '../core/tensor.js';
+import { Tensor, asTensor, type TensorLike } from '../core/tensor.js';
+import { fail } from '../core/errors.js';
+import { fmtShape } from '../core/shape.js';
+import { add } from './add.js';
 import { apply } from '../core/trace.js';
 import { sizeOf, strides } from '../core/shape.js';
 import { defineOp, type OpDef } from './op.js';
@@ -28,5 +31,23 @@ export const padOp: OpDef<Attrs> = defineOp<Attrs>({
   test: { domain: [-3, 3], shapes: [[[2, 3]]], attrs: [{ before: [1, 0], after: [0, 2] }] },
 });
 
-export const pad = (x: Tensor, before: readonly number[], after: readonly number[]): Tensor =>
+export const padZeros = (x: Tensor, before: readonly number[], after: readonly number[]): Tensor =>
   apply(padOp, [x], { before: [...before], after: [...after] });
+
+/**
+ * pad(x, widths, value = 0): widths[i] = [before, after] for each leading axis i (missing trailing
+ * axes are not padded), NumPy's constant mode. y = padZeros(x) + value·(1 − padZeros(1)): the
+ * border is a constant, so the derivative is padZeros's (the slice of the cotangent).
+ */
+export function pad(x: TensorLike, widths: readonly (readonly [number, number])[], value = 0): Tensor {
+  const t = asTensor(x, 'pad');
+  if (!Array.isArray(widths) || widths.length > t.rank || widths.some((p) => !Array.isArray(p) || p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
+    fail('ERR_ARG', 'pad', `expected widths as [before, after] pairs of non-negative integers, at most one per axis of ${fmtShape(t.shape)}, but received ${JSON.stringify(widths)}`);
+  }
+  if (typeof value !== 'number') fail('ERR_ARG', 'pad', `expected a number as the value but received ${typeof value}`);
+  const before = t.shape.map((_, i) => widths[i]?.[0] ?? 0), after = t.shape.map((_, i) => widths[i]?.[1] ?? 0);
+  const y = padZeros(t, before, after);
+  if (value === 0) return y;
+  const border = padZeros(new Tensor(t.shape, new Float64Array(t.size).fill(1)), before, after)._data!.map((m) => (m ? 0 : value));
+  return add(y, new Tensor(y.shape, border));
+}

@@ -10,7 +10,7 @@ import { defineOp, type OpDef } from './op.js';
 import { fmtList } from './layout.js';
 import { slice } from './slice.js';
 import { reshape } from './reshape.js';
-import { pad } from './pad.js';
+import { padZeros as pad } from './pad.js';
 
 export interface PartAttrs { readonly index: number; readonly offset: number; readonly shape: Shape }
 

@@ -60,6 +60,40 @@ import { matmulTOp } from './matmulT.js';
 import { partOp } from './part.js';
 import { scanOp } from './scan.js';
 import { whileOp, whileVjpOp } from './whileLoop.js';
+import { acoshOp } from './acosh.js';
+import { asinhOp } from './asinh.js';
+import { atanhOp } from './atanh.js';
+import { cbrtOp } from './cbrt.js';
+import { log2Op } from './log2.js';
+import { log10Op } from './log10.js';
+import { exp2Op } from './exp2.js';
+import { erfOp } from './erf.js';
+import { erfcOp } from './erfc.js';
+import { erfinvOp } from './erfinv.js';
+import { lgammaOp } from './lgamma.js';
+import { digammaOp } from './digamma.js';
+import { polygammaOp } from './polygamma.js';
+import { floorOp } from './floor.js';
+import { ceilOp } from './ceil.js';
+import { roundOp } from './round.js';
+import { truncOp } from './trunc.js';
+import { hypotOp } from './hypot.js';
+import { modOp } from './mod.js';
+import { logaddexpOp } from './logaddexp.js';
+import { xlogyOp } from './xlogy.js';
+import { argsortOp } from './argsort.js';
+import { randomOp } from './random.js';
+import { choleskyOp } from './linalg/cholesky.js';
+import { triangularSolveOp } from './linalg/triangularSolve.js';
+import { solveOp } from './linalg/solve.js';
+import { detOp } from './linalg/det.js';
+import { adjugateOp } from './linalg/adjugate.js';
+import { slogdetOp } from './linalg/slogdet.js';
+import { qrOp } from './linalg/qr.js';
+import { eighOp } from './linalg/eigh.js';
+import { svdOp } from './linalg/svd.js';
+import { choleskyGradOp } from './linalg/choleskyGrad.js';
+import { qrPivotedOp } from './linalg/qrPivoted.js';
 
 export const REGISTRY: readonly OpDef[] = [
   negOp, squareOp, sqrtOp, expOp, expm1Op, logOp, log1pOp, sinOp, cosOp, tanOp,
@@ -68,6 +102,10 @@ export const REGISTRY: readonly OpDef[] = [
   cmulOp, lessOp, lessEqualOp, greaterOp, greaterEqualOp, equalOp, notEqualOp, whereOp, clipOp, sumOp,
   maxOp, minOp, prodOp, reshapeOp, broadcastToOp, transposeOp, sliceOp, padOp, concatOp, gatherOp,
   scatterAddOp, matmulOp, customCallOp, opaqueOp, fusedOp, matmulTOp, partOp, scanOp, whileOp, whileVjpOp,
+  acoshOp, asinhOp, atanhOp, cbrtOp, log2Op, log10Op, exp2Op, erfOp, erfcOp, erfinvOp,
+  lgammaOp, digammaOp, polygammaOp, floorOp, ceilOp, roundOp, truncOp, hypotOp, modOp, logaddexpOp, xlogyOp,
+  argsortOp, randomOp,
+  choleskyOp, triangularSolveOp, solveOp, detOp, adjugateOp, slogdetOp, qrOp, eighOp, svdOp, choleskyGradOp, qrPivotedOp,
 ];
 REGISTRY.forEach((op, i) => { op.id = i; });
 export const opByName = new Map(REGISTRY.map((op) => [op.name, op]));

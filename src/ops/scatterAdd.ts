@@ -1,9 +1,12 @@
-import type { Tensor } from '../core/tensor.js';
+import { asTensor, type Tensor, type TensorLike } from '../core/tensor.js';
+import { normAxis, sameShape, fmtShape } from '../core/shape.js';
+import { add } from './add.js';
 import { apply } from '../core/trace.js';
 import { sizeOf } from '../core/shape.js';
 import { fail } from '../core/errors.js';
 import { defineOp, type OpDef } from './op.js';
 import { checkIndices, gatherOp } from './gather.js';
+import { scatterBoth } from './gather-batch.js';
 
 interface Attrs { readonly axis: number; readonly size: number }
 // y = zeros with y[…, idx[k], …] += g[…, k, …] (the transpose of gather);  ḡ = gather(ȳ, idx)
@@ -30,10 +33,26 @@ export const scatterAddOp: OpDef<Attrs> = defineOp<Attrs>({
   },
   vjp: (gy, { ins: [, idx], attrs: { axis } }) => [apply(gatherOp, [gy, idx], { axis }), null],
   batch: ([g, idx], batched, { axis, size }) => (batched[1]
-    ? fail('ERR_NO_RULE', 'scatterAdd', 'batching over scatter indices is not supported (indices have no derivative)')
+    ? scatterBoth(scatterAddOp, g, batched[0], idx, axis, size)
     : apply(scatterAddOp, [g, idx], { axis: axis + 1, size })),
   fmtAttrs: ({ axis, size }) => `axis=${axis} size=${size}`,
   test: { domain: [[-3, 3], [0, 3]], shapes: [[[5, 3], [5]], [[2, 2, 3], [2, 3]]], attrs: [{ axis: 0, size: 4 }, { axis: 1, size: 4 }], integerInputs: [1] },
 });
-export const scatterAdd = (g: Tensor, idx: Tensor, axis: number, size: number): Tensor =>
+/** the primitive: zeros of `size` along axis with g's slices added at idx */
+export const scatterInto = (g: Tensor, idx: Tensor, axis: number, size: number): Tensor =>
   apply(scatterAddOp, [g, idx], { axis, size });
+
+/**
+ * scatterAdd(x, indices, updates, axis = 0): x with updates[…, k, …] added at x[…, indices[k], …]
+ * (repeated indices add up); updates has x's shape with axis replaced by the indices' shape.
+ * Indices may be traced; out of range is ERR_ARG on every path.
+ */
+export function scatterAdd(x: TensorLike, indices: TensorLike, updates: TensorLike, axis = 0): Tensor {
+  const t = asTensor(x, 'scatterAdd'), idx = asTensor(indices, 'scatterAdd'), u = asTensor(updates, 'scatterAdd');
+  if (t.rank === 0) fail('ERR_SHAPE', 'scatterAdd', 'cannot scatter into a 0-d tensor');
+  const ax = normAxis('scatterAdd', axis, t.rank);
+  const want = [...t.shape.slice(0, ax), ...idx.shape, ...t.shape.slice(ax + 1)];
+  if (!sameShape(u.shape, want)) fail('ERR_SHAPE', 'scatterAdd', `expected updates of shape ${fmtShape(want)} (x's shape with axis ${ax} replaced by the indices' shape) but received ${fmtShape(u.shape)}`);
+  if (idx._data) checkIndices('scatterAdd', idx._data, t.shape[ax]);
+  return add(t, scatterInto(u, idx, ax, t.shape[ax]));
+}

@@ -4,7 +4,7 @@ import { fail } from '../core/errors.js';
 import { strides, fmtShape, sizeOf } from '../core/shape.js';
 import { defineOp, type OpDef } from './op.js';
 import { stridedCopy, fmtList } from './layout.js';
-import { pad } from './pad.js';
+import { padZeros as pad } from './pad.js';
 
 interface Attrs { readonly begin: readonly number[]; readonly end: readonly number[] }
 // y = x[begin:end] (end exclusive, one entry per axis);  x̄ = pad(ȳ) with zeros outside

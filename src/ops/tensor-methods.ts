@@ -59,10 +59,46 @@ declare module '../core/tensor.js' {
     expandDims(axis: number): Tensor;
     squeeze(axis?: number | number[]): Tensor;
     slice(begin: number[], end: number[]): Tensor;
-    at(i: number): Tensor;
+    at(i: number | Tensor): Tensor;
     gather(indices: TensorLike, axis?: number): Tensor;
     unstack(axis?: number): Tensor[];
     stopGradient(): Tensor;
+    acosh(): Tensor;
+    asinh(): Tensor;
+    atanh(): Tensor;
+    cbrt(): Tensor;
+    log2(): Tensor;
+    log10(): Tensor;
+    exp2(): Tensor;
+    erf(): Tensor;
+    erfc(): Tensor;
+    erfinv(): Tensor;
+    lgamma(): Tensor;
+    digamma(): Tensor;
+    floor(): Tensor;
+    ceil(): Tensor;
+    round(): Tensor;
+    trunc(): Tensor;
+    reciprocal(): Tensor;
+    rsqrt(): Tensor;
+    hypot(y: TensorLike): Tensor;
+    mod(y: TensorLike): Tensor;
+    logaddexp(y: TensorLike): Tensor;
+    xlogy(y: TensorLike): Tensor;
+    variance(axis?: Axis, keepDims?: boolean, ddof?: number): Tensor;
+    std(axis?: Axis, keepDims?: boolean, ddof?: number): Tensor;
+    norm(ord?: number | 'fro' | 'nuc', axis?: number | number[], keepDims?: boolean): Tensor;
+    argmax(axis?: number): Tensor;
+    argmin(axis?: number): Tensor;
+    cumsum(axis?: number): Tensor;
+    cumprod(axis?: number): Tensor;
+    sort(axis?: number): Tensor;
+    argsort(axis?: number): Tensor;
+    flip(axis?: number | number[]): Tensor;
+    tile(reps: number | number[]): Tensor;
+    split(sections: number | number[], axis?: number): Tensor[];
+    /** rows along axis 0 (const [k1, k2] = w.random.split(key)) */
+    [Symbol.iterator](): IterableIterator<Tensor>;
   }
 }
 
@@ -120,10 +156,50 @@ Object.assign(Tensor.prototype, {
   expandDims(this: Tensor, axis: number) { return ops.expandDims(this, axis); },
   squeeze(this: Tensor, axis?: number | number[]) { return ops.squeeze(this, axis); },
   slice(this: Tensor, begin: number[], end: number[]) { return ops.slice(this, begin, end); },
-  at(this: Tensor, i: number) { return ops.at(this, i); },
+  at(this: Tensor, i: number | Tensor) { return ops.at(this, i); },
   gather(this: Tensor, indices: TensorLike, axis?: number) { return ops.gather(this, indices, axis); },
   unstack(this: Tensor, axis?: number) { return ops.unstack(this, axis); },
   stopGradient(this: Tensor) { return ops.stopGradient(this); },
+  acosh(this: Tensor) { return ops.acosh(this); },
+  asinh(this: Tensor) { return ops.asinh(this); },
+  atanh(this: Tensor) { return ops.atanh(this); },
+  cbrt(this: Tensor) { return ops.cbrt(this); },
+  log2(this: Tensor) { return ops.log2(this); },
+  log10(this: Tensor) { return ops.log10(this); },
+  exp2(this: Tensor) { return ops.exp2(this); },
+  erf(this: Tensor) { return ops.erf(this); },
+  erfc(this: Tensor) { return ops.erfc(this); },
+  erfinv(this: Tensor) { return ops.erfinv(this); },
+  lgamma(this: Tensor) { return ops.lgamma(this); },
+  digamma(this: Tensor) { return ops.digamma(this); },
+  floor(this: Tensor) { return ops.floor(this); },
+  ceil(this: Tensor) { return ops.ceil(this); },
+  round(this: Tensor) { return ops.round(this); },
+  trunc(this: Tensor) { return ops.trunc(this); },
+  reciprocal(this: Tensor) { return ops.reciprocal(this); },
+  rsqrt(this: Tensor) { return ops.rsqrt(this); },
+  hypot(this: Tensor, y: TensorLike) { return ops.hypot(this, y); },
+  mod(this: Tensor, y: TensorLike) { return ops.mod(this, y); },
+  logaddexp(this: Tensor, y: TensorLike) { return ops.logaddexp(this, y); },
+  xlogy(this: Tensor, y: TensorLike) { return ops.xlogy(this, y); },
+  variance(this: Tensor, axis?: Axis, keepDims?: boolean, ddof?: number) { return ops.variance(this, axis, keepDims, ddof); },
+  std(this: Tensor, axis?: Axis, keepDims?: boolean, ddof?: number) { return ops.std(this, axis, keepDims, ddof); },
+  norm(this: Tensor, ord?: number | 'fro' | 'nuc', axis?: number | number[], keepDims?: boolean) { return ops.norm(this, ord, axis, keepDims); },
+  argmax(this: Tensor, axis?: number) { return ops.argmax(this, axis); },
+  argmin(this: Tensor, axis?: number) { return ops.argmin(this, axis); },
+  cumsum(this: Tensor, axis?: number) { return ops.cumsum(this, axis); },
+  cumprod(this: Tensor, axis?: number) { return ops.cumprod(this, axis); },
+  sort(this: Tensor, axis?: number) { return ops.sort(this, axis); },
+  argsort(this: Tensor, axis?: number) { return ops.argsort(this, axis); },
+  flip(this: Tensor, axis?: number | number[]) { return ops.flip(this, axis); },
+  tile(this: Tensor, reps: number | number[]) { return ops.tile(this, reps); },
+  split(this: Tensor, sections: number | number[], axis?: number) { return ops.split(this, sections, axis); },
+});
+// rows as Tensors; a 0-d tensor has no axis 0, so it is not iterable (NumPy raises TypeError) —
+// and equality testers that compare iterables (vitest's toEqual) compare 0-d tensors by value
+function* rows(this: Tensor) { yield* ops.unstack(this, 0); }
+Object.defineProperty(Tensor.prototype, Symbol.iterator, {
+  get(this: Tensor) { return this.rank === 0 ? undefined : rows; }, configurable: true,
 });
 Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return ops.transpose(this); } });
 }

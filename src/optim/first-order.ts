@@ -31,8 +31,8 @@ export async function firstOrder(obj: Objective, cfg: MinimizeConfig, run: Run, 
   let xt = new Float64Array(n), gt = new Float64Array(n);
 
   for (let k = 1; ; k++) {
-    if (run.aborted) return bestOutcome('aborted');
-    if (run.iterations >= cfg.maxIterations) return bestOutcome('max-iterations');
+    const stop = run.stop(cfg.maxIterations);
+    if (stop) return bestOutcome(stop);
     if (adam) {
       const c1 = 1 / (1 - b1 ** k), c2 = 1 / (1 - BETA2 ** k);
       for (let i = 0; i < n; i++) {

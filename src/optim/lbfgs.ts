@@ -123,8 +123,8 @@ export async function lbfgs(obj: Objective, cfg: MinimizeConfig, run: Run, extra
   let fresh = true;   // the memory's V·g is not for the current g yet
 
   for (;;) {
-    if (run.aborted) return { x, f, g, reason: 'aborted' };
-    if (run.iterations >= cfg.maxIterations) return { x, f, g, reason: 'max-iterations' };
+    const stop = run.stop(cfg.maxIterations);
+    if (stop) return { x, f, g, reason: stop };
     if (extra.perIteration && run.iterations > 0) {
       obj.use(await extra.at(run.iterations));
       f = obj.evalValueAndGrad(x, g);

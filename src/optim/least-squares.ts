@@ -12,7 +12,7 @@ import { ExtraArgs } from './extra-args.js';
 import { readBounds } from './bounds.js';
 import { levenbergMarquardt, halfSumSq, type LmOutcome } from './lm.js';
 import { covarianceFromJ } from './covariance.js';
-import type { LeastSquaresOptions, LeastSquaresResult } from './types.js';
+import type { LeastSquaresOptions, LeastSquaresResult, Residuals as ResidualValues } from './types.js';
 
 /** accepted steps: Bennett5 from NIST's first start needs ~750 */
 const DEFAULT_MAX_ITERATIONS = 1000;
@@ -34,7 +34,7 @@ export async function leastSquares<X = any>(
     const cov = out.J && out.reason !== 'non-finite' ? covarianceFromJ(out.J, out.r, m, n) : null;
     const cost = halfSumSq(out.r);
     return {
-      x: model.params.toUser(out.x), cost, residualNorm: Math.sqrt(2 * cost), residuals: model.toUser(out.r),
+      x: model.params.toUser(out.x), cost, residualNorm: Math.sqrt(2 * cost), residuals: model.toUser(out.r) as ResidualValues,
       iterations: run.iterations, evaluations: model.evaluations, jacobianEvaluations: model.jacobians,
       converged: isConverged(out, cfg.gradientTolerance, cfg.stepTolerance), reason: out.reason,
       covariance: cov ? new Tensor([n, n], cov) : null,

@@ -77,12 +77,7 @@ export class LineSearch {
       for (;;) {
         if (evals >= MAX_EVALS || Math.abs(hi.a - lo.a) <= 1e-16 * Math.max(1, Math.abs(lo.a))) return fallback(lo);
         if (hi.finite && -C1 * dphi0 * Math.max(lo.a, hi.a) <= noise) { unmeasurable = true; return fallback(lo); }
-        let a = (lo.a + hi.a) / 2;
-        if (hi.finite) {
-          const c = cubicMin(lo, hi), left = Math.min(lo.a, hi.a), w = Math.abs(hi.a - lo.a);
-          if (c > left + 0.1 * w && c < left + 0.9 * w) a = c;
-        }
-        const t = phi(a);
+        const t = phi(zoomTrial(lo, hi));
         if (!t.finite || !armijo(t) || t.f >= lo.f) { hi = t; continue; }
         if (curvature(t)) return done('wolfe', t, true);
         if (t.d * (hi.a - lo.a) >= 0) hi = lo;
@@ -109,6 +104,13 @@ export class LineSearch {
       a = Math.min(alphaMax, c > t.a + w && c < t.a + 4 * w ? c : t.a + 4 * w);
     }
   }
+}
+
+/** the next trial between lo and hi: the cubic's minimizer when it lies in the middle 80%, else the midpoint */
+function zoomTrial(lo: End, hi: End): number {
+  if (!hi.finite) return (lo.a + hi.a) / 2;
+  const c = cubicMin(lo, hi), left = Math.min(lo.a, hi.a), w = Math.abs(hi.a - lo.a);
+  return c > left + 0.1 * w && c < left + 0.9 * w ? c : (lo.a + hi.a) / 2;
 }
 
 /** Minimizer of the cubic through (a, f, d) at both ends (N&W eq. 3.59); NaN when it has none. */

@@ -2,7 +2,7 @@
 // Program (recorded once, replayed per evaluation; reused across calls, see compiled.ts). The
 // extra arguments are program inputs: set them with use() before evaluating.
 import { fail, describe } from '../core/errors.js';
-import { compile, type Program } from '../program/compile.js';
+import { Program, type GradTargets } from '../program/compile.js';
 import { Params } from './params.js';
 import { withFlatArrayHint } from '../transforms/trace-fn.js';
 import { reuseCompiled, defKey } from './compiled.js';
@@ -20,7 +20,7 @@ export class Objective {
     this.args = extra.initial;
     const example = [params.view(params.x0.slice()), ...extra.initial];
     try {
-      this.program = reuseCompiled(f, `minimize|${defKey(params.def)}`, f, example, 'minimize', () => compile(f, ...example));
+      this.program = reuseCompiled(f, `minimize|${defKey(params.def)}`, f, example, 'minimize', () => new Program(f, example));
     } catch (e) { throw withFlatArrayHint(e, params.def, params.shapes); }
     if (!this.program.dependsOnArgument0()) {
       fail('ERR_TRACE', 'minimize', 'f does not depend on x: there is nothing to minimize (a loss computed with plain JS numbers, ' +
@@ -37,7 +37,7 @@ export class Objective {
   evalValueAndGrad(x: Float64Array, g: Float64Array): number {
     this.evaluations++;
     const p = this.params;
-    return this.program.valueAndGradInto(p.outView(g), p.view(x), ...this.args);
+    return this.program.valueAndGradInto(p.outView(g) as GradTargets, p.view(x), ...(this.args as any[]));
   }
 }
 

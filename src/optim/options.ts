@@ -1,10 +1,11 @@
 // Option validation: every wrong type or value is ERR_ARG naming the option; unknown keys are
 // refused (a misspelt tolerance would otherwise be ignored silently).
+import type { AbortSignalLike } from './types.js';
 import { fail, describe } from '../core/errors.js';
 import type { Method, MinimizeOptions, LeastSquaresOptions, OnIteration, Args } from './types.js';
 
 export interface Common {
-  maxIterations: number; signal: AbortSignal | null; onIteration: OnIteration | null;
+  maxIterations: number; signal: AbortSignalLike | null; onIteration: OnIteration | null;
   /** checked against x0 by readBounds */
   bounds: { lower?: unknown; upper?: unknown } | null;
   /** checked against f by ExtraArgs */
@@ -76,7 +77,7 @@ function common(name: string, o: Record<string, unknown>, maxIterations: number)
   }
   return {
     maxIterations: num(name, o, 'maxIterations', maxIterations, nonNegInt, 'a non-negative integer'),
-    signal: (signal as AbortSignal | undefined) ?? null,
+    signal: (signal as AbortSignalLike | undefined) ?? null,
     onIteration: (cb as OnIteration | undefined) ?? null,
     bounds: (b as Common['bounds']) ?? null,
     args: (a as Args | undefined) ?? null,
@@ -84,7 +85,7 @@ function common(name: string, o: Record<string, unknown>, maxIterations: number)
 }
 
 const isSignal = (s: unknown): boolean =>
-  s instanceof AbortSignal || (!!s && typeof s === 'object' && typeof (s as AbortSignal).aborted === 'boolean');
+  !!s && typeof s === 'object' && typeof (s as AbortSignalLike).aborted === 'boolean';
 
 export function minimizeConfig(opts: unknown): MinimizeConfig {
   const name = 'minimize';

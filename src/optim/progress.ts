@@ -11,7 +11,7 @@ export interface ProgressOptions {
   /** text in front of the line (default 'optimize') */
   label?: string;
   /** where to draw (default process.stderr) */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  stream?: { write(text: string): unknown; isTTY?: boolean };
   /** redraw at most this often (default 100 ms); the final state is always drawn */
   intervalMs?: number;
   /** draw even when the stream is not a TTY (default: only on a TTY) */

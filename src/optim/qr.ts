@@ -1,104 +1,35 @@
-// Householder QR with column pivoting, J·P = Q·R, for Levenberg–Marquardt (Moré 1978, §3; the
-// factorization of MINPACK's lmder, written anew). J is m×n row-major; the factor keeps
-//   R      n×n upper triangular, row-major, in pivoted column order,
-//   perm   perm[j] = the column of J in position j,
-//   qtr    the first n entries of Qᵀr for the right-hand side r,
-//   norms  the Euclidean norms of J's columns, indexed by J's column (length n; zero outside `cols`).
-// Columns are pivoted by largest remaining norm, so R's diagonal decreases in magnitude and a
-// rank-deficient J shows as trailing zeros on it. Each reflection is applied only over the rows
-// where its vector is nonzero, so a sparse Jacobian (each residual depending on a few parameters)
-// costs O(nonzeros·n) per column instead of O(m·n).
+// leastSquares' QR with column pivoting (ops/linalg/kernels/pivoted.ts has the algorithm): on the
+// native backend and from NATIVE_FROM entries of J on, the qrPivoted op runs it as a compiled
+// program on the native kernels (one program per shape, a few kept); otherwise the TS kernel.
+import { Tensor } from '../core/tensor.js';
+import { apply } from '../core/trace.js';
+import { compile, type Program } from '../program/compile.js';
+import { getBackend } from '../backends/index.js';
+import { qrPivotedOp } from '../ops/linalg/qrPivoted.js';
+import { qrPivot as qrPivotTs, type QR } from '../ops/linalg/kernels/pivoted.js';
 
-export interface QR {
-  readonly n: number;
-  readonly R: Float64Array;
-  readonly perm: Int32Array;
-  readonly qtr: Float64Array;
-  readonly norms: Float64Array;
-}
+export type { QR };
+
+const NATIVE_FROM = 4096;
+const programs = new Map<string, Program>();
 
 /**
  * Factor the columns `cols` of J (m×n row-major) — all of them by default — and apply Qᵀ to r.
  * With m < k columns, J is padded with zero rows (the least-squares problem is unchanged).
  */
 export function qrPivot(J: Float64Array, m: number, n: number, r: Float64Array, cols?: Int32Array): QR {
-  const k = cols ? cols.length : n, rows = Math.max(m, k);
-  const A = new Float64Array(k * rows);   // column-major: A[j·rows + i] = J[i, cols[j]]
-  for (let i = 0; i < m; i++) {
-    const o = i * n;
-    for (let j = 0; j < k; j++) A[j * rows + i] = J[o + (cols ? cols[j] : j)];
+  if (getBackend() === 'ts' || m * n < NATIVE_FROM) return qrPivotTs(J, m, n, r, cols);
+  const c = cols ? Float64Array.from(cols) : Float64Array.from({ length: n }, (_, j) => j), k = c.length;
+  const key = `${m},${n},${k}`;
+  let p = programs.get(key);
+  if (!p) {
+    if (programs.size >= 4) programs.delete(programs.keys().next().value!);
+    const f = (j: Tensor, v: Tensor, cc: Tensor) => apply(qrPivotedOp, [j, v, cc]);
+    programs.set(key, (p = compile(f, new Tensor([m, n], new Float64Array(m * n)), new Tensor([m], new Float64Array(m)), new Tensor([k], c))));
   }
-  const b = new Float64Array(rows);
-  b.set(r.subarray(0, m));
-  const perm = new Int32Array(k), norms = new Float64Array(n), left = new Float64Array(k), ref = new Float64Array(k);
-  for (let j = 0; j < k; j++) {
-    perm[j] = cols ? cols[j] : j;
-    norms[perm[j]] = left[j] = ref[j] = colNorm(A, j * rows, 0, rows);
-  }
-  const rdiag = new Float64Array(k), nzRows = new Int32Array(rows);
-  for (let j = 0; j < k; j++) {
-    // pivot: the column with the largest remaining norm moves to position j
-    let p = j;
-    for (let q = j + 1; q < k; q++) if (left[q] > left[p]) p = q;
-    if (p !== j) {
-      swapCols(A, rows, j, p);
-      [perm[j], perm[p]] = [perm[p], perm[j]];
-      [left[j], left[p]] = [left[p], left[j]];
-      [ref[j], ref[p]] = [ref[p], ref[j]];
-    }
-    const cj = j * rows;
-    let alpha = colNorm(A, cj, j, rows);
-    if (alpha !== 0) {
-      // H = I − vvᵀ/v₁ with v = x/α + e₁, α = sign(x₁)‖x‖ (so v₁ ≥ 1): Hx = −αe₁; v overwrites x
-      if (A[cj + j] < 0) alpha = -alpha;
-      let nz = 0;
-      for (let i = j; i < rows; i++) if (A[cj + i] !== 0 || i === j) nzRows[nz++] = i;
-      for (let t = 0; t < nz; t++) A[cj + nzRows[t]] /= alpha;
-      A[cj + j] += 1;
-      const vj = A[cj + j];
-      for (let q = j + 1; q < k; q++) {
-        const cq = q * rows;
-        let s = 0;
-        for (let t = 0; t < nz; t++) { const i = nzRows[t]; s += A[cj + i] * A[cq + i]; }
-        if (s !== 0) {
-          const f = s / vj;
-          for (let t = 0; t < nz; t++) { const i = nzRows[t]; A[cq + i] -= f * A[cj + i]; }
-        }
-        // downdate the remaining norm; recompute it when cancellation has eaten its accuracy
-        if (left[q] !== 0) {
-          const ratio = A[cq + j] / left[q];
-          const f = Math.max(0, 1 - ratio * ratio);
-          const est = left[q] / ref[q];
-          if (0.05 * f * est * est <= 2.2e-16) { left[q] = colNorm(A, cq, j + 1, rows); ref[q] = left[q]; }
-          else left[q] *= Math.sqrt(f);
-        }
-      }
-      let s = 0;
-      for (let t = 0; t < nz; t++) { const i = nzRows[t]; s += A[cj + i] * b[i]; }
-      for (let t = 0; t < nz; t++) { const i = nzRows[t]; b[i] -= (s / vj) * A[cj + i]; }
-    }
-    rdiag[j] = -alpha;
-  }
-  // R above the diagonal is left in A's upper part (whole columns were swapped, so it is in final order)
-  const R = new Float64Array(k * k);
-  for (let j = 0; j < k; j++) {
-    R[j * k + j] = rdiag[j];
-    for (let q = j + 1; q < k; q++) R[j * k + q] = A[q * rows + j];
-  }
-  return { n: k, R, perm, qtr: b.slice(0, k), norms };
-}
-
-/** ‖A[off + from .. off + rows)‖, scaled against overflow and underflow */
-function colNorm(A: Float64Array, off: number, from: number, rows: number): number {
-  let big = 0;
-  for (let i = from; i < rows; i++) { const a = Math.abs(A[off + i]); if (a > big) big = a; }
-  if (big === 0 || !Number.isFinite(big)) return big;
-  let s = 0;
-  for (let i = from; i < rows; i++) { const a = A[off + i] / big; s += a * a; }
-  return big * Math.sqrt(s);
-}
-
-function swapCols(A: Float64Array, rows: number, a: number, b: number): void {
-  const ca = a * rows, cb = b * rows;
-  for (let i = 0; i < rows; i++) { const t = A[ca + i]; A[ca + i] = A[cb + i]; A[cb + i] = t; }
+  const out = (p.value(new Tensor([m, n], J), new Tensor([m], r), new Tensor([k], c)) as Tensor)._data!;
+  return {
+    n: k, R: out.subarray(0, k * k), perm: Int32Array.from(out.subarray(k * k, k * k + k)),
+    qtr: out.subarray(k * k + k, k * k + 2 * k), norms: out.subarray(k * k + 2 * k),
+  };
 }

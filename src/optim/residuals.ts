@@ -7,7 +7,7 @@ import { Tensor } from '../core/tensor.js';
 import { fail, describe } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
 import { flatten, unflatten, type TreeDef } from '../core/pytree.js';
-import { compile, type Program } from '../program/compile.js';
+import { Program } from '../program/compile.js';
 import { jacobian } from '../api/forward.js';
 import { reshape } from '../ops/reshape.js';
 import { slice } from '../ops/slice.js';
@@ -54,13 +54,13 @@ export class Residuals {
     const example = [params.x0.slice(), ...extra.initial];
     try {
       this.compiled = reuseCompiled(fn, `leastSquares|${defKey(params.def)}`, flatFn, example, 'leastSquares', (): Compiled => {
-        const residuals = compile(flatFn, ...example);
+        const residuals = new Program(flatFn, example);
         const shapes = outShapes, def = outDef!;
         const m = shapes.reduce((s, sh) => s + sizeOf(sh), 0);
         // forward mode when n ≤ m (one tangent per parameter), reverse mode otherwise
         const mode = params.n <= m ? 'forward' : 'reverse';
         const jac = jacobian(flatFn, { mode });
-        const jacobianProgram = compile((x: Tensor, ...args: unknown[]) => jac(x, ...args), ...example);
+        const jacobianProgram = new Program((x: Tensor, ...args: any[]) => jac(x, ...args), example);
         return { residuals, jacobian: jacobianProgram, outDef: def, outShapes: shapes };
       });
     } catch (e) { throw withFlatArrayHint(e, params.def, params.shapes); }
@@ -80,14 +80,14 @@ export class Residuals {
   /** r(x) */
   values(x: Float64Array): Float64Array {
     this.evaluations++;
-    const v = this.compiled.residuals.value(x, ...this.args) as Tensor | number;
+    const v = this.compiled.residuals.value(x, ...(this.args as any[])) as Tensor | number;
     return typeof v === 'number' ? Float64Array.of(v) : v._data!;
   }
 
   /** J(x), m×n row-major. */
   jacobian(x: Float64Array): Float64Array {
     this.jacobians++;
-    const J = this.compiled.jacobian.value(x, ...this.args) as Tensor | number;
+    const J = this.compiled.jacobian.value(x, ...(this.args as any[])) as Tensor | number;
     const data = typeof J === 'number' ? Float64Array.of(J) : J instanceof Tensor ? J._data : null;
     if (!data || data.length !== this.m * this.n) fail('ERR_SHAPE', 'leastSquares', `expected the Jacobian f64[${this.m},${this.n}] but received ${describe(J)}`);
     return data!;

@@ -1,5 +1,6 @@
 // Bookkeeping shared by every optimizer: iteration records, onIteration, the abort signal, and
 // yielding to the event loop between iterations.
+import type { AbortSignalLike } from './types.js';
 import type { Common } from './options.js';
 import type { IterationInfo, OnIteration } from './types.js';
 import { FINISH } from './progress.js';
@@ -11,7 +12,7 @@ const YIELD_MS = 1;
 export class Run {
   readonly history: IterationInfo[] = [];
   private readonly started = performance.now();
-  private readonly signal: AbortSignal | null;
+  private readonly signal: AbortSignalLike | null;
   private readonly onIteration: OnIteration | null;
   private yieldedAt = performance.now();
 
@@ -22,6 +23,10 @@ export class Run {
 
   get iterations(): number { return this.history.length; }
   get aborted(): boolean { return !!this.signal?.aborted; }
+  /** why the next iteration must not start: the signal aborted, or maxIterations are done (null: go on) */
+  stop(maxIterations: number): 'aborted' | 'max-iterations' | null {
+    return this.aborted ? 'aborted' : this.iterations >= maxIterations ? 'max-iterations' : null;
+  }
 
   /** Record the next iteration; false when onIteration returned (or resolved to) false. */
   async report(value: number, gradientNorm: number, step: number): Promise<boolean> {

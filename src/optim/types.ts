@@ -3,6 +3,9 @@ import type { Tensor } from '../core/tensor.js';
 
 export type Method = 'lbfgs' | 'adam' | 'gd';
 
+/** an AbortSignal (only `aborted` is read; typed structurally so that no DOM or Node types are needed) */
+export interface AbortSignalLike { readonly aborted: boolean }
+
 export type Reason =
   | 'gradient-tolerance' | 'step-tolerance' | 'value-tolerance' | 'max-iterations'
   | 'aborted' | 'non-finite' | 'line-search-failed' | 'stopped' | 'no-progress';
@@ -54,7 +57,7 @@ export interface MinimizeOptions<X = any> {
   /** box constraints mirroring x0; with bounds, 'lbfgs' is L-BFGS-B and 'adam'/'gd' project each step */
   bounds?: Bounds<X>;
   args?: Args;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   onIteration?: OnIteration;
 }
 
@@ -82,15 +85,19 @@ export interface LeastSquaresOptions<X = any> {
   scaling?: 'jacobian' | 'none';
   bounds?: Bounds<X>;
   args?: Args;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   onIteration?: OnIteration;
 }
+
+/** residual values: tensors (numbers where a residual leaf is a number) in the residual function's structure */
+export type Residuals = Tensor | number | Residuals[] | { [key: string]: Residuals };
 
 export interface LeastSquaresResult<X = any> {
   x: X;
   cost: number;
   residualNorm: number;
-  residuals: any;
+  /** the residuals at x, mirroring what the residual function returned */
+  residuals: Residuals;
   /** accepted steps */
   iterations: number;
   /** residual evaluations */

@@ -13,16 +13,8 @@
 //    value, an opaque call) leaves the run unrolled.
 // 4. Values the rest of the program reads after the run: the last iteration's come out as carries
 //    (the scan's final carries), earlier iterations' as ys rows.
-import { Graph, type Eqn } from '../core/graph.js';
-import { Tensor } from '../core/tensor.js';
-import { sizeOf, type Shape } from '../core/shape.js';
-import { compact } from '../core/simplify.js';
-import { scanOp, scanOutputs } from '../ops/scan.js';
-import { partOp, packedLayout } from '../ops/part.js';
-import { concatOp } from '../ops/concat.js';
-import { reshapeOp } from '../ops/reshape.js';
-import { sliceOp } from '../ops/slice.js';
-import { scanAttrs } from '../transforms/loop-rules.js';
+import type { Graph, Eqn } from '../core/graph.js';
+import { rebuild } from './reroll-emit.js';
 
 /** a loop must repeat at least this many times, and cover this many equations, to be rolled */
 const MIN_ITERS = 3;
@@ -51,7 +43,7 @@ export function reroll(g: Graph): Rolled {
   return { graph: g, loops };
 }
 
-interface Run { start: number; period: number; iters: number }
+export interface Run { start: number; period: number; iters: number }
 
 function rollOnce(g: Graph): Rolled {
   const n = g.eqns.length;
@@ -77,7 +69,7 @@ function rollOnce(g: Graph): Rolled {
   }
   if (!runs.length) return { graph: g, loops: 0 };
   runs.sort((a, b) => a.start - b.start);
-  return { graph: rebuild(g, prod, runs), loops: runs.length };
+  return { graph: rebuild(g, runs), loops: runs.length };
 }
 
 const OPAQUE = new Set(['opaque', 'customCall']);
@@ -152,13 +144,13 @@ function rotate(g: Graph, prod: Int32Array, run: Run): Run {
 }
 
 /** How operand o of body equation j reads: see the header. */
-type Src =
+export type Src =
   | { kind: 'internal'; j: number }
   | { kind: 'carry'; j: number; init: number }
   | { kind: 'const'; v: number }
   | { kind: 'xs'; vs: number[] };
 
-interface Fit extends Run { srcs: Src[][] }
+export interface Fit extends Run { srcs: Src[][] }
 
 /** the run (or its longest prefix of whole iterations) whose operands classify consistently, or null */
 function fitRun(g: Graph, prod: Int32Array, run: Run): Fit | null {
@@ -194,143 +186,27 @@ function fitRun(g: Graph, prod: Int32Array, run: Run): Fit | null {
 }
 
 function classify(g: Graph, prod: Int32Array, start: number, P: number, iters: number, j: number, o: number): Src | null {
-  const v = (t: number) => g.eqns[start + t * P + j].ins[o];
+  const eqns = g.eqns;
+  const v = (t: number) => eqns[start + t * P + j].ins[o];
   const pos = (t: number) => prod[v(t)] - start;   // producer position relative to the run (negative: before it)
-  const all = (ok: (t: number) => boolean, from = 0) => { for (let t = from; t < iters; t++) if (!ok(t)) return false; return true; };
   // internal: made earlier in the same iteration, at the same offset each time
-  const j0 = pos(0);
-  if (j0 >= 0 && j0 < j && all((t) => pos(t) === t * P + j0)) return { kind: 'internal', j: j0 };
+  const v0 = v(0), j0 = pos(0);
+  let t = 1;
+  if (j0 >= 0 && j0 < j) {
+    while (t < iters && pos(t) === t * P + j0) t++;
+    if (t === iters) return { kind: 'internal', j: j0 };
+  }
   // carry: made in the previous iteration at one offset (from the second iteration on)
-  const jc = pos(1) - 0 * P;
-  if (jc >= 0 && jc < P && all((t) => pos(t) === (t - 1) * P + jc, 1)) return { kind: 'carry', j: jc, init: v(0) };
-  const v0 = v(0);
-  if (j0 < 0 && all((t) => v(t) === v0)) return { kind: 'const', v: v0 };
-  if (all((t) => pos(t) < 0)) return { kind: 'xs', vs: Array.from({ length: iters }, (_, t) => v(t)) };
+  const jc = pos(1);
+  if (jc >= 0 && jc < P) {
+    for (t = 2; t < iters && pos(t) === (t - 1) * P + jc;) t++;
+    if (t === iters) return { kind: 'carry', j: jc, init: v0 };
+  }
+  if (j0 < 0) {
+    for (t = 1; t < iters && v(t) === v0;) t++;
+    if (t === iters) return { kind: 'const', v: v0 };
+  }
+  for (t = 0; t < iters && pos(t) < 0;) t++;
+  if (t === iters) return { kind: 'xs', vs: Array.from({ length: iters }, (_, i) => v(i)) };
   return null;
-}
-
-/** g with each run replaced by a scan equation and the parts that the rest of the program reads */
-function rebuild(g: Graph, prod: Int32Array, runs: readonly Fit[]): Graph {
-  const out = Object.assign(Object.create(Graph.prototype) as Graph, g,
-    { shapes: [...g.shapes], labels: [...g.labels], eqns: [] as Eqn[], consts: new Map(g.consts), guards: [] });
-  const alias = new Int32Array(g.nvars + 1);
-  for (let v = 0; v < g.nvars; v++) alias[v] = v;
-  const newVar = (s: Shape) => { out.shapes.push(s); return out.shapes.length - 1; };
-  const emit = (op: Eqn['op'], ins: number[], shape: Shape, attrs: unknown) => { const v = newVar(shape); out.eqns.push({ op, ins, out: v, attrs }); return v; };
-  // last use of each variable (to know which iteration values are read after a run)
-  const lastUse = new Int32Array(g.nvars).fill(-1);
-  g.eqns.forEach((e, k) => e.ins.forEach((i) => { lastUse[i] = Math.max(lastUse[i], k); }));
-  for (const v of g.outputs) lastUse[v] = g.eqns.length;
-  for (const gd of g.guards) lastUse[gd.v] = g.eqns.length;
-  let k = 0;
-  for (const run of runs) {
-    for (; k < run.start; k++) out.eqns.push(remap(g.eqns[k], alias));
-    emitScan(g, run, lastUse, alias, newVar, emit, out);
-    k = run.start + run.iters * run.period;
-  }
-  for (; k < g.eqns.length; k++) out.eqns.push(remap(g.eqns[k], alias));
-  out.outputs = g.outputs.map((v) => alias[v]);
-  for (const gd of g.guards) out.guards.push({ ...gd, v: alias[gd.v] });
-  return compact(out);
-}
-
-const remap = (e: Eqn, alias: Int32Array): Eqn => (e.ins.some((i) => alias[i] !== i) ? { ...e, ins: e.ins.map((i) => alias[i]) } : e);
-
-function emitScan(g: Graph, run: Fit, lastUse: Int32Array, alias: Int32Array, newVar: (s: Shape) => number,
-  emit: (op: Eqn['op'], ins: number[], shape: Shape, attrs: unknown) => number, out: Graph): void {
-  const { start, period: P, iters, srcs } = run;
-  const end = start + P * iters;
-  const eqn = (t: number, j: number) => g.eqns[start + t * P + j];
-  // values read after the run: the last iteration's become carries, earlier ones ys rows
-  const lastOut: number[] = [], rowsOut = new Map<number, number[]>();   // offset j → iterations read later
-  for (let j = 0; j < P; j++) {
-    for (let t = 0; t < iters; t++) {
-      const v = eqn(t, j).out;
-      if (lastUse[v] < end) continue;
-      if (t === iters - 1) lastOut.push(j);
-      else (rowsOut.get(j) ?? rowsOut.set(j, []).get(j)!).push(t);
-    }
-  }
-  // the body: inputs are constants, carries, xs slices
-  const body = new Graph();
-  const bv = new Int32Array(P).fill(-1);   // body variable of each offset's output
-  const consts: number[] = [], carries: { j: number; init: number }[] = [], xs: number[][] = [];
-  const constIn = new Map<number, number>();
-  const carryKey = new Map<string, number>();
-  const carryIns: number[] = [];
-  const xIns: number[] = [];
-  const operand = (s: Src, shape: Shape): number => {
-    switch (s.kind) {
-      case 'internal': return bv[s.j];
-      case 'const': {
-        // a constant stays one in the body; any other loop-invariant value becomes a scan constant
-        let v = constIn.get(s.v);
-        if (v !== undefined) return v;
-        constIn.set(s.v, (v = body.newVar(shape)));
-        const c = g.consts.get(s.v);
-        if (c) body.consts.set(v, c); else consts.push(s.v);
-        return v;
-      }
-      case 'carry': {
-        const key = `${s.j}:${s.init}`;
-        let k = carryKey.get(key);
-        if (k === undefined) { carryKey.set(key, (k = carries.length)); carries.push({ j: s.j, init: s.init }); carryIns.push(body.newVar(shape)); }
-        return carryIns[k];
-      }
-      case 'xs': { xs.push(s.vs); const v = body.newVar(shape); xIns.push(v); return v; }
-    }
-  };
-  for (let j = 0; j < P; j++) {
-    const e = eqn(0, j);
-    const ins = e.ins.map((i, o) => operand(srcs[j][o], g.shapes[i]));
-    bv[j] = body.newVar(g.shapes[e.out]);
-    body.eqns.push({ op: e.op, ins, out: bv[j], attrs: e.attrs });
-  }
-  // extra carries for last-iteration values read later that are not carries already
-  const lastOnly = lastOut.filter((j) => !carries.some((c) => c.j === j));
-  const lastIns = lastOnly.map((j) => body.newVar(g.shapes[eqn(0, j).out]));
-  const ysJ = [...rowsOut.keys()];
-  body.inputs.push(...consts.map((v) => constIn.get(v)!), ...carryIns, ...lastIns, ...xIns);
-  body.outputs = [...carries.map((c) => bv[c.j]), ...lastOnly.map((j) => bv[j]), ...ysJ.map((j) => bv[j])];
-  const bodyC = compact(body);
-  // xs arrays: stacks of the values each iteration read (constants stacked into one constant)
-  const xsVars = xs.map((vs) => stackValues(g.shapes[vs[0]], vs.map((v) => alias[v]), out, newVar, emit));
-  const initVars = [...carries.map((c) => alias[c.init]), ...lastOnly.map((j) => zeroOf(g.shapes[eqn(0, j).out], out, newVar))];
-  const attrs = scanAttrs(bodyC, consts.length, carries.length + lastOnly.length, iters, false);
-  const shapes = scanOutputs(attrs);
-  const { offsets, total } = packedLayout(shapes);
-  const packed = emit(scanOp, [...consts.map((v) => alias[v]), ...initVars, ...xsVars], [total], attrs);
-  const partVar = (i: number) => emit(partOp, [packed], shapes[i], { index: i, offset: offsets[i], shape: [...shapes[i]] });
-  // the final carries stand for the last iteration's values; ys rows for the earlier ones
-  carries.forEach((c, i) => { const v = eqn(iters - 1, c.j).out; if (lastUse[v] >= end) alias[v] = partVar(i); });
-  lastOnly.forEach((j, i) => { alias[eqn(iters - 1, j).out] = partVar(carries.length + i); });
-  ysJ.forEach((j, i) => {
-    const ys = partVar(carries.length + lastOnly.length + i);
-    const s = g.shapes[eqn(0, j).out];
-    for (const t of rowsOut.get(j)!) {
-      const row = emit(sliceOp, [ys], [1, ...s], { begin: [t, ...s.map(() => 0)], end: [t + 1, ...s] });
-      alias[eqn(t, j).out] = emit(reshapeOp, [row], s, { shape: [...s] });
-    }
-  });
-}
-
-/** one [m, ...shape] array of m values: a constant when they all are, else reshape + concat */
-function stackValues(s: Shape, vs: readonly number[], out: Graph, newVar: (s: Shape) => number,
-  emit: (op: Eqn['op'], ins: number[], shape: Shape, attrs: unknown) => number): number {
-  const size = sizeOf(s);
-  if (vs.every((v) => out.consts.has(v))) {
-    const data = new Float64Array(vs.length * size);
-    vs.forEach((v, t) => data.set(out.consts.get(v)!._data!, t * size));
-    const v = newVar([vs.length, ...s]);
-    out.consts.set(v, new Tensor([vs.length, ...s], data));
-    return v;
-  }
-  const rows = vs.map((v) => emit(reshapeOp, [v], [1, ...s], { shape: [1, ...s] }));
-  return emit(concatOp, rows, [vs.length, ...s], { axis: 0 });
-}
-
-function zeroOf(s: Shape, out: Graph, newVar: (s: Shape) => number): number {
-  const v = newVar(s);
-  out.consts.set(v, new Tensor(s, new Float64Array(sizeOf(s))));
-  return v;
 }

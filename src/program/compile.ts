@@ -17,13 +17,19 @@ import { traceFunction, activity, type Traced } from '../transforms/trace-fn.js'
 import { runOnBackend, runOnBackendAsync, backendFor, tierOf, readyTier, type BackendName, type TierName } from '../backends/index.js';
 import { nativeBytesOf, disposeProgramOf } from '../backends/native/program.js';
 import { readArgs, gradTargets, leafKinds, countLeaves, overlapsAny } from './args.js';
-import { firstDifference } from './purity.js';
+import { repeatOf } from './purity.js';
 import { Recording, type Kind } from './recording.js';
 import { Paths } from './paths.js';
 import { reroll } from '../plan/reroll.js';
 import { tsPlan } from '../plan/plan.js';
 
-type Fn = (...args: any[]) => any;
+import type { Fn, InputsOf, Mirror, Tree } from '../core/types.js';
+/** gradient arrays mirroring argument 0 (gradInto) */
+export type GradTargets = Float64Array | readonly GradTargets[] | { readonly [key: string]: GradTargets };
+/** a compiled program's arguments: f's parameters with Tensor leaves widened to TensorLike */
+type Args<F extends Fn> = InputsOf<Parameters<F>>;
+type Out<F extends Fn> = Mirror<ReturnType<F>>;
+type First<A extends readonly unknown[]> = Mirror<A[0]>;
 
 export interface ProgramShowOptions {
   /** the gradient program as it runs: fused kernels, buffers, loops, backend and tier (default false) */
@@ -43,7 +49,10 @@ export interface ProgramStats {
   tier: TierName | null;
 }
 
-export class Program {
+// Symbol.dispose for consumers whose lib predates it (as @types/node declares it)
+declare global { interface SymbolConstructor { readonly dispose: unique symbol } }
+
+export class Program<F extends Fn = Fn> {
   private readonly f: Fn;
   private readonly defs: TreeDef[];
   private readonly shapes: Shape[];
@@ -72,28 +81,32 @@ export class Program {
     this.paths = new Paths(first, (args) => this.record(args));
   }
 
-  /** f(...args) */
-  value(...args: unknown[]): any { return this.valueOf(...this.run('fwd', args)); }
+  /** f(...args), mirroring f's output (a Tensor output stays a Tensor) */
+  value<A extends Args<F>>(...args: A): Out<F> { return this.valueOf(...this.run('fwd', args)) as Out<F>; }
 
   /** gradient of a scalar f w.r.t. argument 0, mirroring its structure */
-  grad(...args: unknown[]): any { return this.valueAndGrad(...args)[1]; }
+  grad<A extends Args<F>>(...args: A): First<A> { return this.valueAndGradOf(...this.run('grad', args))[1]; }
 
-  valueAndGrad(...args: unknown[]): [any, any] { return this.valueAndGradOf(...this.run('grad', args)); }
+  valueAndGrad<A extends Args<F>>(...args: A): [number, First<A>] { return this.valueAndGradOf(...this.run('grad', args)) as [number, First<A>]; }
 
   /** f(...args), evaluated off the main thread on the native backend (see the header comment) */
-  async valueAsync(...args: unknown[]): Promise<any> { return this.valueOf(...(await this.runAsync('fwd', args))); }
+  valueAsync<A extends Args<F>>(...args: A): Promise<Out<F>> { return this.runAsync('fwd', args).then((r) => this.valueOf(...r)) as Promise<any>; }
 
-  async gradAsync(...args: unknown[]): Promise<any> { return (await this.valueAndGradAsync(...args))[1]; }
+  gradAsync<A extends Args<F>>(...args: A): Promise<First<A>> { return this.runAsync('grad', args).then((r) => this.valueAndGradOf(...r)[1]) as Promise<any>; }
 
-  async valueAndGradAsync(...args: unknown[]): Promise<[any, any]> { return this.valueAndGradOf(...(await this.runAsync('grad', args))); }
+  valueAndGradAsync<A extends Args<F>>(...args: A): Promise<[number, First<A>]> {
+    return this.runAsync('grad', args).then((r) => this.valueAndGradOf(...r)) as Promise<any>;
+  }
 
   /**
    * H·v: the Hessian of scalar f w.r.t. argument 0 at x, times v (v mirrors x), without forming H
    * (the JVP of the recorded gradient program). Further arguments follow v: p.hvp(x, v, ...rest).
    */
-  hvp(x: unknown, v: unknown, ...rest: unknown[]): any {
+  hvp<X extends Args<F>[0]>(x: X, v: Tree, ...rest: unknown[]): Mirror<X> { return (this.hvpImpl as any)(x, v, rest); }
+
+  private hvpImpl(x: unknown, v: unknown, rest: unknown[]): unknown {
     this.live();
-    const args = [x, ...rest], tangents = this.readTangents(v);
+    const args: unknown[] = [x, ...rest], tangents = this.readTangents(v);
     const inputs = readArgs(this.defs, this.shapes, args, false);
     const [outs] = this.paths.choose(inputs, args, (p, ins) => runOnBackend(p.program('hvp'), [...ins, ...tangents], undefined, p.guards.length));
     return unflatten(this.defs[0], outs.slice(0, this.wrt.length).map((d, k) => new Tensor(this.shapes[k], d)), true);
@@ -104,14 +117,16 @@ export class Program {
    * argument 0, matched by key): the native backend writes straight into these arrays (no copy),
    * also on a run whose guards then fail, so after a throw their contents are unspecified.
    */
-  valueAndGradInto(out: unknown, ...args: unknown[]): number {
+  valueAndGradInto<A extends Args<F>>(out: GradTargets, ...args: A): number { return (this.intoImpl as any)(out, args); }
+
+  private intoImpl(out: unknown, args: readonly unknown[]): number {
     const targets = gradTargets(this.defs[0], this.sizes, out);
     const [outs, p] = this.run('grad', args, targets);
     const nOut = p.graph.outputs.length;
     targets.forEach((arr, k) => { if (outs[nOut + k] !== arr) arr.set(outs[nOut + k]); });
     return outs[0][0];
   }
-  gradInto(out: unknown, ...args: unknown[]): unknown { this.valueAndGradInto(out, ...args); return out; }
+  gradInto<A extends Args<F>, O extends GradTargets>(out: O, ...args: A): O { this.intoImpl(out as unknown, args as unknown[]); return out; }
 
   /** the simplified programs of each recorded path; with { planned: true }, the gradient program as it runs */
   show(opts?: ProgramShowOptions): string {
@@ -197,13 +212,11 @@ export class Program {
 
   /** f recorded again on the same inputs must give the same program (ERR_TRACE naming the first difference) */
   private checkPure(first: Graph, args: readonly unknown[]): void {
-    const diff = firstDifference(first, this.trace(args).graph);
-    if (diff) {
-      fail('ERR_TRACE', 'compile', `f gave two different programs when recorded twice on the same arguments: ${diff}. ` +
-        'A compiled program would freeze the first of them: f depends on something other than its arguments ' +
-        '(Math.random(), a clock, state it changes). Pass the changing value as an argument (the optimizers take it ' +
-        'through their `args` option), or draw random numbers with w.random from a key argument');
-    }
+    const repeat = repeatOf(first, (diff) => fail('ERR_TRACE', 'compile', `f gave two different programs when recorded twice on the same arguments: ${diff}. ` +
+      'A compiled program would freeze the first of them: f depends on something other than its arguments ' +
+      '(Math.random(), a clock, state it changes). Pass the changing value as an argument (the optimizers take it ' +
+      'through their `args` option), or draw random numbers with w.random from a key argument'));
+    repeat.end(traceFunction(this.f, args, 'compile', { repeat }).graph);
   }
 
   /** a sync call: `targets` (gradient arrays) are written in place unless they overlap an input */
@@ -241,13 +254,13 @@ export class Program {
     });
   }
 
-  private valueOf(outs: Float64Array[], p: Recording): any {
+  private valueOf(outs: Float64Array[], p: Recording): unknown {
     const g = p.graph;
-    return unflatten(p.outDef, g.outputs.map((v, k) => new Tensor(g.shapes[v], outs[k])), false);
+    return unflatten(p.outDef, g.outputs.map((v, k) => new Tensor(g.shapes[v], outs[k])), true);
   }
 
   /** gradients mirror argument 0; a Float64Array leaf gets the run's own array (no copy: runs return fresh arrays) */
-  private valueAndGradOf(outs: Float64Array[], p: Recording): [any, any] {
+  private valueAndGradOf(outs: Float64Array[], p: Recording): [number, any] {
     const g = p.graph, nOut = g.outputs.length;
     const grads = outs.slice(nOut, nOut + this.wrt.length);
     const tree = mapTree(this.defs[0], (i) => {
@@ -255,7 +268,7 @@ export class Program {
       if (this.kinds0[i] === 'f64') return grads.indexOf(d) === i ? d : d.slice();
       return toLeafKind(new Tensor(this.shapes[i], d), this.kinds0[i]);
     });
-    return [toUser(new Tensor(g.shapes[g.outputs[0]], outs[0])), tree];
+    return [toUser(new Tensor(g.shapes[g.outputs[0]], outs[0])) as number, tree];
   }
 
   /** index of argument a's first leaf among all leaves */
@@ -282,4 +295,4 @@ export class Program {
 }
 
 /** w.compile(f, ...exampleArgs) */
-export const compile = (f: Fn, ...example: unknown[]): Program => new Program(f, example);
+export const compile = <F extends Fn>(f: F, ...example: Args<F>): Program<F> => new Program<F>(f, example);

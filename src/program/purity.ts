@@ -1,7 +1,8 @@
 // compile records f twice on the same inputs: a pure f gives the same program both times. A
 // difference means f depends on something other than its arguments (Math.random(), a clock, state
 // it changes), which a compiled program would silently freeze at its first value.
-import type { Graph } from '../core/graph.js';
+import type { Eqn, Graph } from '../core/graph.js';
+import type { Repeat } from '../core/trace.js';
 import type { Tensor } from '../core/tensor.js';
 import { fmtShape, sameShape } from '../core/shape.js';
 import { fmtNum } from '../core/format.js';
@@ -11,18 +12,55 @@ export function firstDifference(a: Graph, b: Graph): string | null {
   if (a.inputs.length !== b.inputs.length) return `the number of inputs changed from ${a.inputs.length} to ${b.inputs.length}`;
   const n = Math.min(a.eqns.length, b.eqns.length);
   for (let k = 0; k < n; k++) {
-    const x = a.eqns[k], y = b.eqns[k];
-    const at = `equation ${k} (%${x.out} = ${x.op.name})`;
-    if (x.op !== y.op) return `${at} became ${y.op.name}`;
-    if (x.out !== y.out || x.ins.length !== y.ins.length || x.ins.some((i, j) => i !== y.ins[j])) return `${at} reads other operands`;
-    if (!sameShape(a.shapes[x.out], b.shapes[y.out])) return `${at} changed shape from ${fmtShape(a.shapes[x.out])} to ${fmtShape(b.shapes[y.out])}`;
-    if (!sameAttrs(x.op, x.attrs, y.attrs)) return `${at} changed its attributes`;
-    for (const v of x.ins) {
-      const d = constDifference(a.consts.get(v), b.consts.get(v));
-      if (d) return `constant %${v} read by ${at} ${d}`;
-    }
+    const d = eqnDifference(a, k, b.eqns[k], b);
+    if (d) return d;
   }
-  if (a.eqns.length !== b.eqns.length) return `the number of equations changed from ${a.eqns.length} to ${b.eqns.length}`;
+  return endDifference(a, b, b.eqns.length);
+}
+
+/**
+ * The purity check as a stream: `check` compares each equation of a second recording with the
+ * first one's as it is recorded (throwing ERR_TRACE via `report`), `end` the rest once it finished.
+ */
+export function repeatOf(a: Graph, report: (diff: string) => never): Repeat & { end(b: Graph): void } {
+  let count = 0;
+  return {
+    graph: a,
+    check(k, e, b) {
+      count = k + 1;
+      const d = k < a.eqns.length ? eqnDifference(a, k, e, b) : `the number of equations changed from ${a.eqns.length} to more`;
+      if (d) report(d);
+    },
+    end(b) {
+      const d = a.inputs.length !== b.inputs.length ? `the number of inputs changed from ${a.inputs.length} to ${b.inputs.length}`
+        : endDifference(a, b, count);
+      if (d) report(d);
+    },
+  };
+}
+
+/** how equation y (number k of the second recording b) differs from a's k-th ('' → null when equal) */
+function eqnDifference(a: Graph, k: number, y: Eqn, b: Graph): string | null {
+  const x = a.eqns[k];
+  const at = () => `equation ${k} (%${x.out} = ${x.op.name})`;
+  if (x.op !== y.op) return `${at()} became ${y.op.name}`;
+  let same = x.out === y.out && x.ins.length === y.ins.length;
+  for (let j = 0; same && j < x.ins.length; j++) same = x.ins[j] === y.ins[j];
+  if (!same) return `${at()} reads other operands`;
+  const sx = a.shapes[x.out], sy = b.shapes[y.out];
+  if (sx !== sy && !sameShape(sx, sy)) return `${at()} changed shape from ${fmtShape(sx)} to ${fmtShape(sy)}`;
+  if (!sameAttrs(x.op, x.attrs, y.attrs)) return `${at()} changed its attributes`;
+  for (const v of x.ins) {
+    const cx = a.consts.get(v), cy = b.consts.get(v);
+    const d = cx === cy ? '' : constDifference(cx, cy);
+    if (d) return `constant %${v} read by ${at()} ${d}`;
+  }
+  return null;
+}
+
+/** differences after the equations: their number (b recorded `count`), the outputs, the values read */
+function endDifference(a: Graph, b: Graph, count: number): string | null {
+  if (a.eqns.length !== count) return `the number of equations changed from ${a.eqns.length} to ${count}`;
   if (a.outputs.length !== b.outputs.length || a.outputs.some((v, k) => v !== b.outputs[k])) return 'the outputs changed';
   for (const v of a.outputs) {
     const d = constDifference(a.consts.get(v), b.consts.get(v));
@@ -36,7 +74,7 @@ export function firstDifference(a: Graph, b: Graph): string | null {
   return null;
 }
 
-function sameAttrs(op: Graph['eqns'][number]['op'], x: unknown, y: unknown): boolean {
+function sameAttrs(op: Eqn['op'], x: unknown, y: unknown): boolean {
   if (x === y) return true;
   if (op.attrKey) return op.attrKey(x) === op.attrKey(y);
   return JSON.stringify(x) === JSON.stringify(y);

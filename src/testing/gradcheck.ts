@@ -59,7 +59,7 @@ export function gradcheck(f: (...a: any[]) => unknown, args: readonly unknown[],
   if (diff.length === 0) fail('ERR_ARG', 'gradcheck', `expected at least one numeric argument but received ${describe(args)}`);
   const build = (k: number, x: Float64Array) => (parsed[k] ? rebuild(parsed[k]!, x) : args[k]);
   const base = args.map((_, k) => build(k, parsed[k]?.x ?? new Float64Array()));
-  const [value, gradTrees] = valueAndGrad(f, { argnums: diff })(...base) as [number, unknown[]];
+  const [value, gradTrees] = (valueAndGrad as unknown as (f: unknown, o: unknown) => (...a: unknown[]) => [number, unknown[]])(f, { argnums: diff })(...base);
   const grads = gradTrees.map((g) => concat(flatten(g).leaves));
   const total = diff.reduce((n, k) => n + parsed[k]!.x.length, 0);
 
@@ -102,13 +102,7 @@ export function gradcheck(f: (...a: any[]) => unknown, args: readonly unknown[],
         check(v, { index: i, ...(p.paths[leafOf(p, i)] ? { leaf: p.paths[leafOf(p, i)] } : {}) });
       }
     }
-    for (let d = 0; d < o.directions; d++) {
-      const v = new Float64Array(n);
-      let m = 0;
-      for (let i = 0; i < n; i++) { v[i] = 2 * rng() - 1; m = Math.max(m, Math.abs(v[i])); }
-      for (let i = 0; i < n; i++) v[i] /= m || 1;
-      check(v, { index: null, direction: d });
-    }
+    for (let d = 0; d < o.directions; d++) check(randomDirection(n, rng), { index: null, direction: d });
   });
   if (!worst) return fail('ERR_ARG', 'gradcheck', 'nothing to check: directions is 0 and the inputs are too large for per-coordinate checks');
   return { ok, maxAbsError: maxAbs, maxRelError: maxRel, worst, checks };
@@ -214,4 +208,13 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** uniform in [−1, 1]ⁿ, scaled so that its largest entry has magnitude 1 */
+function randomDirection(n: number, rng: () => number): Float64Array {
+  const v = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) { v[i] = 2 * rng() - 1; m = Math.max(m, Math.abs(v[i])); }
+  for (let i = 0; i < n; i++) v[i] /= m || 1;
+  return v;
 }

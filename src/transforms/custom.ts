@@ -4,6 +4,7 @@ import { fail, describe } from '../core/errors.js';
 import { fmtShape, sameShape } from '../core/shape.js';
 import { flatten, mapTree } from '../core/pytree.js';
 import type { Graph } from '../core/graph.js';
+import type { MapLeaves } from '../core/types.js';
 import { apply } from '../core/trace.js';
 import { customCallOp, type CustomAttrs, type UserRules } from '../ops/customCall.js';
 import { opaqueOp, type OpaqueAttrs } from '../ops/opaque.js';
@@ -19,21 +20,25 @@ import { evalGraph } from '../core/eval.js';
 import { signature } from '../core/signature.js';
 
 type Fn = (...args: any[]) => any;
-type VjpRule = NonNullable<UserRules['vjp']>;
-type JvpRule = NonNullable<UserRules['jvp']>;
+/** what a rule receives for f's arguments: the same trees, every leaf a Tensor */
+export type RuleInputs<F extends Fn> = MapLeaves<Parameters<F>, Tensor>;
+/** a reverse-mode rule: one cotangent per argument of f (a tree mirroring it, or null for none) */
+export type VjpRule<I = Tensor[]> = (cotangent: Tensor, ctx: { inputs: I; output: Tensor }) => readonly unknown[];
+/** a forward-mode rule: the output tangent from the arguments' tangents (trees of Tensors, zeros where none) */
+export type JvpRule<I = Tensor[]> = (tangents: I, ctx: { inputs: I; output: Tensor }) => TensorLike;
 const CUSTOM = Symbol('wengert.custom');
 let nextId = 1;
 
 /** customVjp(f, { vjp }): f's value, with `vjp(cotangent, { inputs, output }) → [cotangent per input]` as its reverse-mode rule. */
-export function customVjp<F extends Fn>(f: F, opts: { vjp: VjpRule; name?: string }): F {
+export function customVjp<F extends Fn>(f: F, opts: { vjp: VjpRule<RuleInputs<F>>; name?: string }): F {
   if (typeof opts?.vjp !== 'function') fail('ERR_ARG', 'customVjp', `expected { vjp: function } but received ${describe(opts?.vjp)}`);
-  return makeCustom(f, { vjp: opts.vjp }, opts.name, 'customVjp');
+  return makeCustom(f, { vjp: opts.vjp as UserRules['vjp'] }, opts.name, 'customVjp');
 }
 
 /** customJvp(f, { jvp }): f's value, with `jvp(tangents, { inputs, output }) → outputTangent` as its forward-mode rule. */
-export function customJvp<F extends Fn>(f: F, opts: { jvp: JvpRule; name?: string }): F {
+export function customJvp<F extends Fn>(f: F, opts: { jvp: JvpRule<RuleInputs<F>>; name?: string }): F {
   if (typeof opts?.jvp !== 'function') fail('ERR_ARG', 'customJvp', `expected { jvp: function } but received ${describe(opts?.jvp)}`);
-  return makeCustom(f, { jvp: opts.jvp }, opts.name, 'customJvp');
+  return makeCustom(f, { jvp: opts.jvp as UserRules['jvp'] }, opts.name, 'customJvp');
 }
 
 function makeCustom<F extends Fn>(f: F, add: Partial<UserRules>, name: string | undefined, api: string): F {
@@ -69,7 +74,7 @@ export function opaque(fn: OpaqueAttrs['fn'], opts: { shape: OpaqueAttrs['shapeF
   if (typeof opts?.shape !== 'function') fail('ERR_ARG', 'opaque', `expected { shape: (...inputShapes) => outputShape } but received ${describe(opts?.shape)}`);
   for (const k of ['vjp', 'jvp'] as const) if (opts[k] !== undefined && typeof opts[k] !== 'function') fail('ERR_ARG', 'opaque', `expected ${k} to be a function but received ${describe(opts[k])}`);
   const name = opts.name ?? (fn.name || 'opaque');
-  const attrs: OpaqueAttrs = { rules: { name, vjp: opts.vjp, jvp: opts.jvp }, fn, shapeFn: opts.shape, key: `opaque#${nextId++}` };
+  const attrs: OpaqueAttrs = { rules: { name, vjp: opts.vjp as UserRules['vjp'], jvp: opts.jvp as UserRules['jvp'] }, fn, shapeFn: opts.shape, key: `opaque#${nextId++}` };
   const wrapper = (...xs: TensorLike[]) => apply(opaqueOp, xs.map((x) => asTensor(x, name)), attrs);
   Object.defineProperty(wrapper, 'name', { value: name });
   return wrapper;
@@ -113,7 +118,7 @@ const mapBatched: CustomHooks['mapBatched'] = (op: OpDef, attrs, ins, batched) =
 };
 
 /** Reverse mode through a jvp-only rule: the vjp of the linear map tangents ↦ jvp(tangents) at zero tangents. */
-function transposeJvp(rule: JvpRule, attrs: Attrs, ins: readonly Tensor[], out: Tensor, g: Tensor): (Tensor | null)[] {
+function transposeJvp(rule: NonNullable<UserRules['jvp']>, attrs: Attrs, ins: readonly Tensor[], out: Tensor, g: Tensor): (Tensor | null)[] {
   const inputs = userInputs(attrs, ins);
   const lin = (...ts: Tensor[]) => checkTangent(attrs.rules.name, rule(userInputs(attrs, ts), { inputs, output: out }), out);
   const tr = traceFunction(lin, zerosOf(ins), attrs.rules.name);

@@ -5,7 +5,8 @@ import { Tensor } from '../core/tensor.js';
 import { Graph } from '../core/graph.js';
 import { fail, describe } from '../core/errors.js';
 import { fmtShape, sameShape } from '../core/shape.js';
-import { flatten, unflatten, structureDiff, type TreeDef } from '../core/pytree.js';
+import { flatten, unflatten, mapTree, structureDiff, type TreeDef } from '../core/pytree.js';
+import type { MapLeaves } from '../core/types.js';
 import { compact } from '../core/simplify.js';
 import { apply } from '../core/trace.js';
 import { scanOp, scanOutputs } from '../ops/scan.js';
@@ -17,7 +18,7 @@ import { concat } from '../ops/concat.js';
 import { broadcastTo } from '../ops/broadcastTo.js';
 
 import { traceFunction } from './trace-fn.js';
-import { scanAttrs } from './loop-rules.js';
+import { scanAttrs } from './scan-kit.js';
 import { whileAttrs } from './while-rules.js';
 import { whileOp } from '../ops/whileLoop.js';
 
@@ -41,8 +42,8 @@ type Fn = (...a: any[]) => any;
  * scan(f, init, xs, { length, reverse }) → [finalCarry, ys]: f(carry, x) → [carry, y] applied to
  * each slice x of xs along axis 0; ys are the y's stacked along a new axis 0. carry, x, y are pytrees.
  */
-export function scan(f: Fn, init: unknown, xs: unknown, opts: ScanOptions = {}): [any, any] {
-  return scanImpl(f, init, xs, opts, false);
+export function scan<C, Y = unknown>(f: (carry: any, x: any) => readonly [unknown, Y] | readonly Y[], init: C, xs: unknown, opts: ScanOptions = {}): [MapLeaves<C, Tensor>, MapLeaves<Y, Tensor>] {
+  return scanImpl(f, init, xs, opts, false) as [MapLeaves<C, Tensor>, MapLeaves<Y, Tensor>];
 }
 
 /** scan, optionally checkpointed as a whole (`remat`: reverse mode keeps none of its iterations) */
@@ -71,21 +72,23 @@ function scanImpl(f: Fn, init: unknown, xs: unknown, opts: ScanOptions, remat: b
   const attrs = scanAttrs(body, captures.length, nCarry, length, !!opts.reverse, remat);
   const packed = apply(scanOp, [...captures, ...carry.leaves, ...(xsFlat?.leaves ?? [])], attrs);
   const parts = unpack(packed, scanOutputs(attrs));
-  return [unflatten(carry.def, parts.slice(0, nCarry), false), unflatten(outDef.items[1], parts, false)];
+  // the final carry has init's structure with Tensor leaves, as the body returns it (DESIGN §8: a
+  // result mirrors f's outputs; inside a traced function a number init gives a tracer anyway)
+  return [mapTree(carry.def, (i) => parts[i]), mapTree(outDef.items[1], (i) => parts[i])];
 }
 
 /**
  * foriLoop(lower, upper, body, init): carry = body(i, carry) for i = lower, …, upper − 1 (i a 0-d
  * Tensor); returns the final carry. lower and upper are JS integers (upper ≤ lower: no iteration).
  */
-export function foriLoop(lower: number, upper: number, body: (i: Tensor, carry: any) => any, init: unknown): any {
+export function foriLoop<C>(lower: number, upper: number, body: (i: Tensor, carry: any) => unknown, init: C): MapLeaves<C, Tensor> {
   for (const [name, v] of [['lower', lower], ['upper', upper]] as const) {
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail('ERR_ARG', 'foriLoop', `expected ${name} to be an integer but received ${describe(v)}`);
   }
   if (typeof body !== 'function') fail('ERR_ARG', 'foriLoop', `expected body to be a function but received ${describe(body)}`);
   // (the counter and the carry in an object: [lower, 3] would be one numeric leaf)
   const [{ c }] = scan(({ i, c }: { i: Tensor; c: unknown }) => [{ i: add(i, 1), c: body(i, c) }, null], { i: lower, c: init }, null, { length: Math.max(0, upper - lower) });
-  return c;
+  return c as MapLeaves<C, Tensor>;
 }
 
 export interface WhileOptions {
@@ -100,7 +103,7 @@ const WHILE_OPTIONS = new Set(['maxIterations']);
  * tapes the iterations the loop ran (a buffer sized at run time); the trip count is not a guard,
  * so a compiled Newton iteration does not re-record when it needs more or fewer steps.
  */
-export function whileLoop(cond: (carry: any) => unknown, body: (carry: any) => unknown, init: unknown, opts: WhileOptions = {}): any {
+export function whileLoop<C>(cond: (carry: any) => unknown, body: (carry: any) => unknown, init: C, opts: WhileOptions = {}): MapLeaves<C, Tensor> {
   for (const [name, fn] of [['cond', cond], ['body', body]] as const) {
     if (typeof fn !== 'function') fail('ERR_ARG', 'whileLoop', `expected ${name} to be a function but received ${describe(fn)}`);
   }
@@ -126,7 +129,8 @@ export function whileLoop(cond: (carry: any) => unknown, body: (carry: any) => u
   const bodyG = alignInputs(tb.graph, n, tb.inputs.slice(n), consts);
   const attrs = whileAttrs(condG, bodyG, consts.length, max ?? null);
   const packed = apply(whileOp, [...consts, ...carry.leaves], attrs);
-  return unflatten(carry.def, unpack(packed, carry.leaves.map((l) => l.shape)), false);
+  const final = unpack(packed, carry.leaves.map((l) => l.shape));
+  return mapTree(carry.def, (i) => final[i]);
 }
 
 /**

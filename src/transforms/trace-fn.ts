@@ -1,6 +1,6 @@
 // Recording a user function: every numeric leaf of every argument becomes a graph input.
 import type { Graph } from '../core/graph.js';
-import { Trace } from '../core/trace.js';
+import { Trace, type Repeat } from '../core/trace.js';
 import { Tensor } from '../core/tensor.js';
 import { flatten, unflatten, checkDifferentiable, type TreeDef } from '../core/pytree.js';
 import { fail, describe, WengertError } from '../core/errors.js';
@@ -25,6 +25,8 @@ export interface TraceOptions {
   depend?: 'first' | 'all';
   /** reading a value while recording is ERR_TRACE (loop bodies run once per iteration: no single value to guard) */
   noReads?: boolean;
+  /** an earlier recording this one must repeat (compared equation by equation; the result graph has no equations) */
+  repeat?: Repeat;
 }
 
 export function traceFunction(f: (...a: any[]) => unknown, args: readonly unknown[], name: string, opts: TraceOptions = {}): Traced {
@@ -32,7 +34,7 @@ export function traceFunction(f: (...a: any[]) => unknown, args: readonly unknow
   const params = paramNames(f);
   const flat = args.map((a, i) => flatten(a, params[i] || `arg${i}`));
   for (const a of opts.diff ?? []) checkDifferentiable(flat[a].def, name);
-  const tr = new Trace();
+  const tr = new Trace(opts.repeat);
   if (opts.noReads) tr.readsForbiddenIn = name;
   try {
     const argRanges: [number, number][] = [];

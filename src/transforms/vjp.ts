@@ -69,9 +69,8 @@ export function forward(g: Graph, env: Tensor[], active: Uint8Array): Map<number
 export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], seeds: readonly Seed[],
   cts: readonly (Tensor | null)[], active = activeVars(g, wrtVars), saved = new Map<number, unknown>(),
   preset?: ReadonlyMap<number, Tensor>, labels = false): (Tensor | null)[] {
-  const contrib: (Tensor[] | undefined)[] = new Array(g.nvars);
+  const sums = new Sums(g.nvars), push = sums.push.bind(sums), total = sums.total.bind(sums);
   const parts = new Map<number, (Tensor | null)[]>();
-  const push = (v: number, t: Tensor) => { (contrib[v] ??= []).push(t); };
   // preset contributions come first (a loop body continuing the sum of an outer sweep)
   for (const [v, t] of preset ?? []) push(v, t);
   g.outputs.forEach((v, k) => {
@@ -79,15 +78,6 @@ export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], se
     if (seeds[k] === 'ones') push(v, broadcastTo(1, [...g.shapes[v]]));
     else if (seeds[k] === 'input') push(v, cts[k]!);
   });
-  const total = (v: number): Tensor | null => {
-    const c = contrib[v];
-    if (!c) return null;
-    let s = c[0];
-    for (let i = 1; i < c.length; i++) s = add(s, c[i]);
-    contrib[v] = undefined;
-    return s;
-  };
-
   const producer = new Int32Array(g.nvars).fill(-1);
   g.eqns.forEach((e, k) => { producer[e.out] = k; });
   const multi = (v: number) => producer[v] >= 0 && g.eqns[producer[v]].op.vjpParts !== undefined;
@@ -110,7 +100,7 @@ export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], se
     let pending: (Tensor | null)[] = [];
     if (e.op.vjpParts) {
       const list = parts.get(e.out);
-      if (contrib[e.out]) fail('ERR_RULE', e.op.name, `the packed output of '${e.op.name}' may only be read through its parts (read by ${g.eqns.filter((u) => u.ins.includes(e.out)).map((u) => u.op.name + ' ' + JSON.stringify(u.attrs)).join(', ')})`);
+      if (sums.has(e.out)) fail('ERR_RULE', e.op.name, `the packed output of '${e.op.name}' may only be read through its parts (read by ${g.eqns.filter((u) => u.ins.includes(e.out)).map((u) => u.op.name + ' ' + JSON.stringify(u.attrs)).join(', ')})`);
       if (!list) continue;
       pending = e.ins.map((v, i) => (needs[i] ? total(v) : null));
       res = e.op.vjpParts(Array.from({ length: list.length }, (_, i) => list[i] ?? null), ctx, needs, pending);
@@ -132,6 +122,23 @@ export function backward(g: Graph, env: Tensor[], wrtVars: readonly number[], se
     });
   }
   return wrtVars.map((v) => total(v));
+}
+
+/** the cotangent contributions of each variable, summed in the order they arrived */
+class Sums {
+  private readonly contrib: (Tensor[] | undefined)[];
+  constructor(n: number) { this.contrib = new Array(n); }
+  push(v: number, t: Tensor): void { (this.contrib[v] ??= []).push(t); }
+  has(v: number): boolean { return this.contrib[v] !== undefined; }
+  /** c₀ + c₁ + … (left to right), or null when nothing arrived; taken once */
+  total(v: number): Tensor | null {
+    const c = this.contrib[v];
+    if (!c) return null;
+    let s = c[0];
+    for (let i = 1; i < c.length; i++) s = add(s, c[i]);
+    this.contrib[v] = undefined;
+    return s;
+  }
 }
 
 function label(tr: Trace | null, t: Tensor, text: string) {

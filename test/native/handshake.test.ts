@@ -33,7 +33,7 @@ it('WENGERT_NATIVE=0 forces the TS backend and says why', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: root, env: { ...process.env, WENGERT_NATIVE: '0' }, encoding: 'utf8' });
   const [info, backend] = JSON.parse(r.stdout.trim().split('\n').pop()!);
   const { codegen, ...rest } = info;
-  expect(rest).toEqual({ available: false, simd: null, reason: 'the native backend is disabled by WENGERT_NATIVE=0' });
+  expect(rest).toEqual({ available: false, simd: null, threads: 1, reason: 'the native backend is disabled by WENGERT_NATIVE=0' });
   expect(codegen).toMatchObject({ available: false, reason: 'the native backend is disabled by WENGERT_NATIVE=0', compiled: 0 });
   expect(backend).toBe('ts');
 });

@@ -102,6 +102,19 @@ const bigCarry = (x: T) => {   // carries above 16 values: read and written in p
 };
 
 const W3 = ode(100);
+// linear algebra inside a scan body: x ← (A_k·A_kᵀ + s·I)⁻¹·x through the Cholesky factor, Σ log det
+const E3 = w.tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+const linalgScan = (s: T, As: T) => {
+  const [x, logs] = w.scan((x: T, A: T) => {
+    const L = w.linalg.cholesky(w.add(w.matmul(A, w.transpose(A)), w.mul(s, E3)));
+    const [, logdet] = w.linalg.slogdet(L);
+    return [w.linalg.choleskySolve(L, w.add(x, w.linalg.solve(A, x))), logdet];
+  }, w.tensor([1, -0.5, 0.25]), As);
+  return w.add(w.sum(w.square(x as T)), w.sum(logs as T));
+};
+const linalgStack = [[[2, 0.5, -0.3], [0.1, 1.5, 0.2], [-0.4, 0.3, 1.8]], [[1.2, -0.2, 0.4], [0.3, 2.1, -0.1], [0.2, 0.6, 1.4]],
+  [[1.7, 0.1, 0.2], [-0.5, 1.1, 0.3], [0.4, -0.2, 2.3]]];
+
 export const LOOP_PROGRAMS: LoopProgram[] = [
   { name: 'scan: cumulative sum', f: cumsum(false), args: [[1, 2, 3, 4]], exact: true, second: true },
   { name: 'scan: reverse cumulative sum', f: cumsum(true), args: [[1, 2, 3, 4]], exact: true, second: true },
@@ -125,4 +138,5 @@ export const LOOP_PROGRAMS: LoopProgram[] = [
   { name: 'scan of length 0', f: emptyScan, args: [[1, 2]], exact: true },
   { name: 'whileLoop of 0 iterations', f: emptyWhile, args: [[1, 2]], exact: true },
   { name: 'scan: 20-value carries read in place', f: bigCarry, args: [Array.from({ length: 20 }, (_, i) => Math.cos(i))], exact: true },
+  { name: 'scan: cholesky, slogdet, solves in the body', f: linalgScan, args: [0.5, linalgStack], exact: false, second: true },
 ];

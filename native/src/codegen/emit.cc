@@ -112,6 +112,7 @@ bool emitSteps(Emitter& E, bool body) {
         if (!E.scan(si, p)) E.step(si);
         break;
       case K_BINARY: case K_TERNARY: case K_REDUCE: case K_MATMUL: case K_COPY: case K_GATHER: case K_SCATTER:
+      case K_EXTRA: case K_LINALG:
         if (body) return false;
         E.step(si);
         break;

@@ -42,6 +42,8 @@ void readStarts(const ImageView& v, int32_t j, std::vector<i64>* r) {
       break;
     }
     case K_FUSED: for (i64 i = 0; i < p[2]; i++) r->push_back(p[5 + i]); break;
+    case K_EXTRA: r->push_back(p[1]); break;
+    case K_LINALG: r->insert(r->end(), {p[1], p[2], p[8]}); break;
     case K_LOOP: for (i64 i = 0; i < p[2]; i++) r->push_back(p[12 + i]); break;
   }
 }

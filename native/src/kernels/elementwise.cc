@@ -74,6 +74,7 @@ void fillElementwise(KernelTable* t) {
   // last: replaces exp, expm1, log, log1p, sin, cos, tan, atan, sinh, cosh, tanh, sigmoid, softplus
   // and (at the levels with FMA) pow by the vector kernels (and marks them in t->vector)
   fillMath(t);
+  fillSpecial(t);
 }
 
 }  // namespace WG_NS

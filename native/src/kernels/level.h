@@ -1,6 +1,6 @@
 // Included first by every per-level kernel source. The build compiles each such source once per
-// SIMD level with -DWG_LEVEL=<0..3> -DWG_NS=<scalar|sse|avx2|avx512> and that level's -march.
-// Rules (COMDAT trap, TOOLCHAIN.md): all code lives in wg::WG_NS (exported fill functions) or in
+// SIMD level with -DWG_LEVEL=<0..4> -DWG_NS=<scalar|sse|avx2|avx512|neon> and that level's -march.
+// Rules (the COMDAT trap, CONTRIBUTING.md "SIMD levels"): all code lives in wg::WG_NS (exported fill functions) or in
 // an anonymous namespace inside it; no std:: templates or inline functions with external linkage.
 #pragma once
 #include "table.h"
@@ -10,9 +10,12 @@
 #error "compile kernels with -DWG_LEVEL=<n> -DWG_NS=<name> (see binding.gyp)"
 #endif
 
-// doubles per vector register: sse 2, avx2 4, avx512 8; the portable level uses GCC's generic
-// 16-byte vectors (SSE2 on x86-64, scalar code elsewhere)
-#if WG_LEVEL >= 3
+// doubles per vector register: sse 2, avx2 4, avx512 8, neon 2 (float64x2); the portable level
+// uses GCC's generic 16-byte vectors (the baseline ISA: SSE2 on x86-64, Advanced SIMD without FMA
+// contraction on arm64, scalar code elsewhere)
+#if WG_LEVEL == 4
+#define WG_W 2
+#elif WG_LEVEL >= 3
 #define WG_W 8
 #elif WG_LEVEL == 2
 #define WG_W 4

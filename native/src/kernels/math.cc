@@ -14,14 +14,16 @@
 // scalar libm formula (scalar.h), so special values are exactly libm's. Zeros keep their sign by
 // a final select (x == 0 ? x : result) in the odd functions.
 //
-// FMA: the x86-64-v3/v4 levels contract a*b+c into FMA (GCC's default -ffp-contract=fast in GNU
-// mode). Every step below is correct with or without contraction: products that must be exact
+// FMA: the x86-64-v3/v4 levels and neon contract a*b+c into FMA (GCC's default -ffp-contract=fast
+// in GNU mode; arm64's scalar level is built with -ffp-contract=off). Every step below is correct with or without contraction: products that must be exact
 // are exact by construction (split constants with trailing zero bits), and the error-free sums
 // (TwoSum, Fast2Sum) contain no product that contraction could change. Only pow needs an exact
 // product error, and calls the FMA instruction for it explicitly (prodErr).
 #include "level.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 
 namespace wg {
@@ -57,6 +59,8 @@ static inline bool all(mvi o) {
   return _mm256_movemask_pd((__m256d)o) == 0xf;
 #elif defined(__x86_64__)
   return _mm_movemask_pd((__m128d)o) == 0x3;
+#elif defined(__aarch64__) && WG_W == 2
+  return vminvq_u32(vreinterpretq_u32_s64((int64x2_t)o)) == 0xffffffffu;
 #else
   long r = -1;
   for (int i = 0; i < WG_W; i++) r &= o[i];
@@ -343,6 +347,8 @@ static inline mvd prodErr(mvd a, mvd b, mvd p) {
   return (mvd)_mm256_fmsub_pd((__m256d)a, (__m256d)b, (__m256d)p);
 #elif defined(__x86_64__)
   return (mvd)_mm_fmsub_pd((__m128d)a, (__m128d)b, (__m128d)p);
+#elif defined(__aarch64__) && WG_W == 2
+  return (mvd)vfmaq_f64(vnegq_f64((float64x2_t)p), (float64x2_t)a, (float64x2_t)b);  // −p + a·b, one rounding
 #else
   mvd r;
   for (int i = 0; i < WG_W; i++) r[i] = __builtin_fma(a[i], b[i], -p[i]);

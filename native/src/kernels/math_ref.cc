@@ -25,11 +25,54 @@ long double refPow(long double x, long double y) {
   return powl(x, y);
 }
 
+// the special functions' references: erfl, erfcl, lgammal from libm; erfinv by Newton's method on
+// erfl; digamma by recurrence to x ≥ 30 and the asymptotic series (all in long double)
+long double refErfinv(long double x) {
+  if (!(x > -1 && x < 1)) return x == 1 || x == -1 ? x * __builtin_infl() : __builtin_nanl("");
+  const long double a = fabsl(x), k = 1.1283791670955125738961589031L;  // 2/√π
+  long double y;
+  if (a < 0.5L) {  // Newton on erf(y) = a
+    y = a * 0.886226925452758L;
+    for (int i = 0; i < 60; i++) {
+      const long double d = (erfl(y) - a) / (k * expl(-y * y));
+      y -= d;
+      if (fabsl(d) <= 1e-22L * fabsl(y)) break;
+    }
+  } else {  // Newton on log erfc(y) = log(1 − a) (1 − a exact): nearly quadratic in y, robust near 1
+    const long double c = logl(1 - a);
+    y = sqrtl(-c) * 0.9L;
+    for (int i = 0; i < 200; i++) {
+      const long double e = erfcl(y);
+      const long double d = (logl(e) - c) / (-k * expl(-y * y) / e);
+      y -= d;
+      if (fabsl(d) <= 1e-22L * fabsl(y)) break;
+    }
+  }
+  return x < 0 ? -y : y;
+}
+long double refDigamma(long double x) {
+  if (x <= 0 && x == floorl(x)) return __builtin_nanl("");
+  long double acc = 0;
+  if (x < 0) {  // reflection
+    const long double pi = 3.14159265358979323846264338327950288L;
+    return refDigamma(1 - x) - pi / tanl(pi * (x - roundl(x)));
+  }
+  while (x < 30) { acc -= 1 / x; x += 1; }
+  static const long double B[10] = {1.0L / 6, -1.0L / 30, 1.0L / 42, -1.0L / 30, 5.0L / 66, -691.0L / 2730, 7.0L / 6,
+                                    -3617.0L / 510, 43867.0L / 798, -174611.0L / 330};
+  const long double r2 = 1 / (x * x);
+  long double s = 0;
+  for (int k = 10; k >= 1; k--) s = s * r2 + B[k - 1] / (2 * k);
+  return acc + logl(x) - 0.5L / x - s * r2;
+}
+long double refLgamma(long double x) { return lgammal(x); }
+
 struct Ref { const char* name; RefFn f; };
 const Ref kRefs[] = {
     {"exp", expl},   {"expm1", expm1l}, {"log", logl},   {"log1p", log1pl}, {"sin", sinl},
     {"cos", cosl},   {"tan", tanl},     {"tanh", tanhl}, {"sinh", sinhl},   {"cosh", coshl},
     {"atan", atanl}, {"asin", asinl},   {"acos", acosl}, {"sigmoid", refSigmoid}, {"softplus", refSoftplus},
+    {"erf", erfl},   {"erfc", erfcl},   {"erfinv", refErfinv}, {"lgamma", refLgamma}, {"digamma", refDigamma},
 };
 
 bool f64(Napi::Value v, double** data, size_t* n) {

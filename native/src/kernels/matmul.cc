@@ -1,13 +1,16 @@
 // Matmul for one SIMD level, blocked as in BLIS: B is packed into kc×NR column panels (L1/L2),
 // A into MR×kc row panels, and an MR×NR register tile accumulates with FMA (at levels that have
-// it). Matrix–vector shapes skip packing. No BLAS dependency.
+// it: avx2, avx512, neon). Matrix–vector shapes skip packing. No BLAS dependency.
 #include "level.h"
 
 namespace wg {
 namespace WG_NS {
 namespace {
 
-#if WG_LEVEL >= 3
+#if WG_LEVEL == 4
+// neon: 32 vector registers hold an 8×4 tile (16 accumulators) with room for the B row and A values
+constexpr int MR = 8, KC = 256, MC = 96, NC = 1024;
+#elif WG_LEVEL >= 3
 constexpr int MR = 8, KC = 192, MC = 96, NC = 1024;
 #elif WG_LEVEL == 2
 constexpr int MR = 6, KC = 256, MC = 96, NC = 1024;

@@ -1,9 +1,10 @@
 // Scalar semantics of every elementwise op, matching the TS `scalar` formulas in src/ops/*.ts
 // exactly (NaN and signed-zero rules included). Every function is `static inline`: each
 // translation unit (each SIMD level) gets its own internal copy, so the linker never merges a
-// copy compiled for one level into another (the COMDAT trap, TOOLCHAIN.md).
+// copy compiled for one level into another (the COMDAT trap, CONTRIBUTING.md "SIMD levels").
 #pragma once
 #include <math.h>
+#include "special_scalar.h"
 
 #define WG_NAN __builtin_nan("")
 
@@ -81,3 +82,25 @@ static inline double wg_op_equal(double x, double y) { return x == y ? 1.0 : 0.0
 static inline double wg_op_notEqual(double x, double y) { return x != y ? 1.0 : 0.0; }
 static inline double wg_op_where(double c, double a, double b) { return wg_where(c, a, b); }
 static inline double wg_op_clip(double x, double lo, double hi) { return wg_clip(x, lo, hi); }
+// the special functions and the ops added with them (special_scalar.h)
+static inline double wg_op_acosh(double x) { return acosh(x); }
+static inline double wg_op_asinh(double x) { return asinh(x); }
+static inline double wg_op_atanh(double x) { return atanh(x); }
+static inline double wg_op_cbrt(double x) { return cbrt(x); }
+static inline double wg_op_log2(double x) { return log2(x); }
+static inline double wg_op_log10(double x) { return log10(x); }
+static inline double wg_op_exp2(double x) { return wg_exp2(x); }
+static inline double wg_op_erf(double x) { return wg_erf(x); }
+static inline double wg_op_erfc(double x) { return wg_erfc(x); }
+static inline double wg_op_erfinv(double x) { return wg_erfinv(x); }
+static inline double wg_op_lgamma(double x) { return wg_lgamma(x); }
+static inline double wg_op_digamma(double x) { return wg_digamma(x); }
+static inline double wg_op_floor(double x) { return floor(x); }
+static inline double wg_op_ceil(double x) { return ceil(x); }
+static inline double wg_op_round(double x) { return wg_round(x); }
+static inline double wg_op_trunc(double x) { return trunc(x); }
+static inline double wg_op_polygamma(double n, double x) { return wg_polygamma(n, x); }
+static inline double wg_op_hypot(double x, double y) { return hypot(x, y); }
+static inline double wg_op_mod(double x, double y) { return wg_mod(x, y); }
+static inline double wg_op_logaddexp(double x, double y) { return wg_logaddexp(x, y); }
+static inline double wg_op_xlogy(double x, double y) { return wg_xlogy(x, y); }

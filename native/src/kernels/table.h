@@ -31,6 +31,47 @@ static inline i64 colsScratch(i64 rows, i64 cols) {
 /** Packing-buffer sizes and tile shape of a level's matmul (C = A·B, row-major). */
 struct MatmulShape { int mr, nr, kc, mc, nc; };
 
+/**
+ * One linear-algebra instruction over its batch (kernels/linalg.cc). a: [batch, m, n] (square ops:
+ * m = n), b: [batch, n, k] (solves; qrPivoted: r [m] and c: cols [k]), out as the op's output (multi-output ops packed, part by part
+ * over the batch), flags: triangularSolve's (LA_LOWER | LA_TRANSPOSE | LA_UNIT), work:
+ * linalgScratch(op, m, n, k) doubles.
+ */
+struct LinalgArgs {
+  const double* a;
+  const double* b;
+  const double* c;  // a third operand (qrPivoted's column indices)
+  double* out;
+  i64 batch, m, n, k;
+  int32_t flags;
+  double* work;
+};
+enum : int32_t { LA_LOWER = 1, LA_TRANSPOSE = 2, LA_UNIT = 4 };
+typedef void (*LinalgFn)(const LinalgArgs& args);
+
+/** the blocking every level's linear algebra shares (scratch sizes are level-independent) */
+constexpr i64 kLaNB = 64, kLaKC = 256, kLaMC = 96, kLaNC = 512;
+static inline i64 laUp(i64 x, i64 q) { return (x + q - 1) / q * q; }
+/** packing scratch of the blocked updates (C −= A·B) with up to `cols` columns */
+static inline i64 laPack(i64 cols) { return kLaMC * kLaKC + kLaKC * laUp(cols < kLaNC ? cols : kLaNC, 16); }
+/** doubles of scratch a linear-algebra op needs for one matrix of its batch (reused across the batch) */
+static inline i64 linalgScratch(int32_t op, i64 m, i64 n, i64 k) {
+  const i64 mx = m > n ? m : n, q = m < n ? m : n;
+  switch (op) {
+    case OP_cholesky: return kLaNB * kLaNB + kLaNB * n + laPack(n);
+    case OP_triangularSolve: return laPack(k);
+    case OP_solve: return n * n + n + laPack(k > n ? k : n);
+    case OP_det: case OP_slogdet: return n * n + n + laPack(n);
+    case OP_adjugate: return 2 * n * n + 4 * n + 2 + laPack(n);
+    case OP_qr: return m * n + m * kLaNB + kLaNB * kLaNB + kLaNB * mx + q + laPack(mx);
+    case OP_eigh: return 3 * n * n + 4 * n;
+    case OP_svd: return q * mx + q * q + q + mx;
+    case OP_choleskyGrad: return 4 * kLaNB * kLaNB + kLaNB * n + laPack(n);
+    case OP_qrPivoted: { const i64 rows = m > k ? m : k; return k * rows + 2 * rows + 5 * k; }
+    default: return 0;
+  }
+}
+
 struct KernelTable {
   const char* name;
   /** the SIMD level (dispatch.h Level) this table belongs to */
@@ -57,6 +98,8 @@ struct KernelTable {
    */
   void (*matmul)(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C,
                  i64 m, i64 k, i64 n, double* packA, double* packB);
+  /** linear algebra by op id (null for other ops) */
+  LinalgFn linalg[kOpCount];
 };
 
 /** doubles of packing scratch a matmul of these sizes needs at this tile shape */
@@ -67,13 +110,16 @@ static inline i64 mmScratchB(const MatmulShape& s) { return i64(s.kc) * s.nc; }
   namespace NS {                                          \
   void fillElementwise(KernelTable* t);                   \
   void fillMath(KernelTable* t);                          \
+  void fillSpecial(KernelTable* t);                       \
   void fillReduce(KernelTable* t);                        \
   void fillMatmul(KernelTable* t);                        \
+  void fillLinalg(KernelTable* t);                        \
   }
 WG_DECLARE_LEVEL(scalar)
 WG_DECLARE_LEVEL(sse)
 WG_DECLARE_LEVEL(avx2)
 WG_DECLARE_LEVEL(avx512)
+WG_DECLARE_LEVEL(neon)
 #undef WG_DECLARE_LEVEL
 
 }  // namespace wg

@@ -34,6 +34,10 @@ export interface Addon {
   opTable(): string[];
   simdInfo(): { level: SimdLevel; detected: SimdLevel; supported: SimdLevel[]; reason: string };
   setSimd(level: string): boolean;
+  /** intra-op threads of large kernels (native/src/threads.h); reason: why WENGERT_THREADS was ignored */
+  threadsInfo(): { threads: number; reason: string; pooled: number };
+  /** 1 ≤ n ≤ 64 (whole); false otherwise */
+  setThreads(n: number): boolean;
   encodingVersion: number;
   imageVersion: number;
   // the compiled tier (native/src/codegen/napi.cc)
@@ -80,7 +84,8 @@ function load(): Loaded {
   const refused = handshake(addon);
   if (refused) return { addon: null, reason: refused };
   const simd = addon.simdInfo();
-  return { addon, reason: simd.reason || `native addon loaded (SIMD ${simd.level})` };
+  const why = [simd.reason, addon.threadsInfo().reason].filter(Boolean).join('; ');
+  return { addon, reason: why || `native addon loaded (SIMD ${simd.level})` };
 }
 
 export const loaded: Loaded = load();

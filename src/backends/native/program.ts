@@ -1,7 +1,8 @@
 // A Graph's native program: encoded once (cached per Graph object), decoded and validated once by
 // the addon into an *image* (an ArrayBuffer), then one addon call per evaluation with an *arena*
 // (another ArrayBuffer: everything a run writes). Sync calls use one arena; async calls run on the
-// libuv thread pool one after another on a second arena, so a sync call never waits for them.
+// libuv thread pool in parallel, each on an arena of its own from a bounded pool (ArenaPool), so a
+// sync call never waits for them and N concurrent calls use min(N, pool size) arenas.
 // Garbage collection frees images and arenas like any ArrayBuffer (no finalizer, no turn of the
 // event loop: a synchronous loop of fresh programs stays flat); dispose() frees them at once.
 // Addon refusals become ERR_NATIVE errors that quote the equation. A graph the addon's Int32
@@ -16,6 +17,7 @@ import { tsPlan } from '../../plan/plan.js';
 import type { Addon, AddonError } from './loader.js';
 import { STATUS } from './format.js';
 import { Tier, type TierName } from './codegen/tier.js';
+import { ArenaPool } from './arena-pool.js';
 
 /** programs whose inputs and outputs hold at most this many values run through runPacked */
 const SMALL_IO = 256;
@@ -45,10 +47,8 @@ export class NativeProgram {
   #image: ArrayBuffer | null;
   /** the arena of sync runs */
   #arena: ArrayBuffer | null;
-  /** the arena of async runs, made at the first one */
-  #asyncArena: ArrayBuffer | null = null;
-  /** the last async evaluation queued: a program's async calls run one after another */
-  #tail: Promise<unknown> | null = null;
+  /** the arenas of async runs, made as concurrent calls need them (at most ArenaPool.size) */
+  #pool: ArenaPool;
   /** small programs: inputs then outputs, a view of the sync arena's io region (null for larger ones) */
   #io: Float64Array | null;
   private readonly eqnOf: Eqn[];
@@ -79,6 +79,7 @@ export class NativeProgram {
     if (!(image instanceof ArrayBuffer)) this.raise(image, 'refused the program');
     this.#image = image;
     this.#arena = this.newArena(image);
+    this.#pool = new ArenaPool(() => this.newArena(image), (a) => { addon.release(a); });
     const total = [...this.inSizes, ...this.outSizes].reduce((a, b) => a + b, 0);
     const info = addon.info(image)!;
     this.#io = total <= SMALL_IO && !this.extra.length && info.ioValues === total ? new Float64Array(this.#arena, info.ioOffset, total) : null;
@@ -171,26 +172,19 @@ export class NativeProgram {
   get async(): boolean { return true; }
 
   /**
-   * One evaluation on a libuv pool thread, after the async evaluations queued before it. `inputs`
-   * must not change until the promise settles (callers pass copies of caller-owned arrays);
-   * `outputs` are written by the pool thread.
+   * One evaluation on a libuv pool thread, on an arena of its own: concurrent calls run in parallel
+   * (up to ArenaPool.size at once, the others wait for an arena in call order). The image is only
+   * read, so every call gives the bits a sync call gives. `inputs` must not change until the
+   * promise settles (callers pass copies of caller-owned arrays); `outputs` are written by the pool thread.
    */
   async runAsync(inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Promise<Float64Array[]> {
     const image = this.#image;
     if (!image) return this.disposed();
-    const arena = (this.#asyncArena ??= this.newArena(image));
     this.#tier.begin();
     // no outputs given: the pool thread allocates them (the main thread neither zeroes nor copies)
     const outs = outputs ? this.complete(outputs, packed) : undefined;
-    const ins = this.withExtra(inputs), before = this.#tail;
-    const job = (async () => {
-      if (before) await before;
-      return this.#addon.runAsync(image, arena, ins, outs ?? arrayCount(this.outSizes.length, packed));
-    })();
-    const settled = job.then(() => undefined, () => undefined);
-    this.#tail = settled;
-    void settled.then(() => { if (this.#tail === settled) this.#tail = null; });
-    const r = await job;
+    const ins = this.withExtra(inputs);
+    const r = await this.#pool.use((arena) => this.#addon.runAsync(image, arena, ins, outs ?? arrayCount(this.outSizes.length, packed)));
     if (Array.isArray(r)) return r;
     if (r) this.raise(r, 'failed');
     return outs!;
@@ -201,19 +195,21 @@ export class NativeProgram {
    * queued finish first; later calls throw ERR_NATIVE.
    */
   dispose(): void {
-    const image = this.#image, arena = this.#arena, asyncArena = this.#asyncArena, tail = this.#tail;
+    const image = this.#image, arena = this.#arena;
     if (!image) return;
     this.#tier.dispose();
-    this.#image = this.#arena = this.#asyncArena = this.#io = null;
+    this.#image = this.#arena = this.#io = null;
     if (arena) this.#addon.release(arena);
-    const rest = () => { if (asyncArena) this.#addon.release(asyncArena); this.#addon.release(image); };
-    if (tail) void tail.then(rest); else rest();
+    this.#pool.close(() => { this.#addon.release(image); });
   }
 
   /** bytes of native memory this program holds: its image and arenas */
   get nativeBytes(): number {
-    return (this.#image?.byteLength ?? 0) + (this.#arena?.byteLength ?? 0) + (this.#asyncArena?.byteLength ?? 0);
+    return (this.#image?.byteLength ?? 0) + (this.#arena?.byteLength ?? 0) + this.#pool.bytes;
   }
+
+  /** async arenas made so far (at most ArenaPool.size) and the most evaluations that ran at once */
+  get asyncArenas(): { made: number; peak: number } { return { made: this.#pool.made, peak: this.#pool.peak }; }
 
   private disposed(): never { return fail('ERR_NATIVE', 'native', 'the program was disposed'); }
 

@@ -68,7 +68,8 @@ export function levelFlags(level: string, arch: string = process.arch): string[]
   const entry = readSources().levels[level];
   if (!entry) return null;
   const flags = entry[`${arch}_flags`];
-  return Array.isArray(flags) ? flags : [];
+  // the contraction rule is BASE_FLAGS' (the neon level's own -ffp-contract=fast would override it)
+  return Array.isArray(flags) ? flags.filter((f) => !f.startsWith('-ffp-contract')) : [];
 }
 
 /**

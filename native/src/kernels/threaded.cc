@@ -1,0 +1,129 @@
+// Intra-op threads for the large kernels (threads.h): a level's matmul and row reductions wrapped
+// so that big calls run in fixed chunks on the pool. Compiled at the baseline ISA: the wrappers
+// only split work and call the level's own kernels through their pointers.
+//
+// Same bits for every thread count, and the same bits as the unwrapped kernel:
+// - matmul splits C into row blocks of kRows rows (a multiple of every level's MR, and the
+//   packing blocks MC are multiples of it), so every C element is accumulated by the same
+//   register tile over the same k order as without the split; a last block of one row is merged
+//   into the one before (one row would take the matrix–vector path, another order).
+// - a row reduction computes the values of its 1024-value blocks (reduceBlock) in chunks, then
+//   combines them in the canonical tree T(0, nb) (reduce.cc), exactly as reduceRow does.
+#include "../threads.h"
+#include "../dispatch.h"
+#include "table.h"
+#include <cstdlib>
+#include <vector>
+
+namespace wg {
+namespace {
+
+constexpr i64 kRows = 48;
+/** below these sizes a kernel runs on the calling thread (the pool's hand-off costs ~5–20 µs) */
+constexpr double kMatmulFlops = 4e6;  // m·n·k
+constexpr i64 kReduceValues = 1 << 18;
+constexpr i64 kBlocksPerChunk = 32;
+
+KernelTable inner[L_COUNT];
+
+// ---- matmul --------------------------------------------------------------------------------------
+struct MatmulJob {
+  const KernelTable* K;
+  const double *A, *B;
+  double* C;
+  i64 rsA, csA, rsB, csB, m, k, n, blocks;
+};
+
+/** packing scratch of the thread running a chunk (grown once, kept for the life of the thread) */
+double* scratch(i64 doubles) {
+  thread_local std::vector<double> buf;
+  if (i64(buf.size()) < doubles) buf.resize(size_t(doubles));
+  return buf.data();
+}
+
+void matmulChunk(void* ctx, i64 c) {
+  const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
+  const i64 r0 = c * kRows;
+  const i64 rows = c == j.blocks - 1 ? j.m - r0 : kRows;
+  const i64 a = mmScratchA(j.K->mm), b = mmScratchB(j.K->mm);
+  double* s = scratch(a + b);
+  j.K->matmul(j.A + r0 * j.rsA, j.rsA, j.csA, j.B, j.rsB, j.csB, j.C + r0 * j.n, rows, j.k, j.n, s, s + a);
+}
+
+template <int L>
+void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 m, i64 k, i64 n,
+            double* pA, double* pB) {
+  const KernelTable* K = &inner[L];
+  if (threadCount() <= 1 || n <= 1 || m < 2 * kRows || double(m) * double(n) * double(k) < kMatmulFlops) {
+    K->matmul(A, rsA, csA, B, rsB, csB, C, m, k, n, pA, pB);
+    return;
+  }
+  i64 blocks = m / kRows;
+  if (m - blocks * kRows > 1) blocks++;  // a last block of one row stays with the one before
+  MatmulJob j{K, A, B, C, rsA, csA, rsB, csB, m, k, n, blocks};
+  parallelFor(blocks, matmulChunk, &j);
+}
+
+// ---- row reductions --------------------------------------------------------------------------------
+template <int Kind> double combine(double a, double x) {
+  return Kind == R_SUM ? a + x : Kind == R_PROD ? a * x : Kind == R_MAX ? ((x > a || x != x) ? x : a) : ((x < a || x != x) ? x : a);
+}
+
+/** T(lo, hi) of reduce.cc: p[lo] alone, else c(T(lo, lo+h), T(lo+h, hi)), h the largest power of two below hi − lo */
+template <int Kind> double tree(const double* p, i64 lo, i64 hi) {
+  if (hi - lo == 1) return p[lo];
+  i64 h = 1;
+  while (h * 2 < hi - lo) h *= 2;
+  return combine<Kind>(tree<Kind>(p, lo, lo + h), tree<Kind>(p, lo + h, hi));
+}
+
+struct ReduceJob {
+  double (*block)(const double*, i64);
+  const double* x;
+  i64 n, nb;
+  double* vals;
+};
+
+void reduceChunk(void* ctx, i64 c) {
+  const ReduceJob& j = *static_cast<const ReduceJob*>(ctx);
+  const i64 b1 = (c + 1) * kBlocksPerChunk < j.nb ? (c + 1) * kBlocksPerChunk : j.nb;
+  for (i64 b = c * kBlocksPerChunk; b < b1; b++) {
+    const i64 at = b * kReduceBlock;
+    j.vals[b] = j.block(j.x + at, j.n - at < kReduceBlock ? j.n - at : kReduceBlock);
+  }
+}
+
+template <int L, int Kind>
+double reduceRow(const double* x, i64 n) {
+  const KernelTable* K = &inner[L];
+  if (threadCount() <= 1 || n < kReduceValues) return K->reduceRow[Kind](x, n);
+  const i64 nb = (n + kReduceBlock - 1) / kReduceBlock;
+  std::vector<double> vals(static_cast<size_t>(nb));
+  ReduceJob j{K->reduceBlock[Kind], x, n, nb, vals.data()};
+  parallelFor((nb + kBlocksPerChunk - 1) / kBlocksPerChunk, reduceChunk, &j);
+  return tree<Kind>(vals.data(), 0, nb);
+}
+
+template <int L> void install(KernelTable* t) {
+  inner[L] = *t;
+  t->matmul = matmul<L>;
+  t->reduceRow[R_SUM] = reduceRow<L, R_SUM>;
+  t->reduceRow[R_MAX] = reduceRow<L, R_MAX>;
+  t->reduceRow[R_MIN] = reduceRow<L, R_MIN>;
+  t->reduceRow[R_PROD] = reduceRow<L, R_PROD>;
+}
+
+}  // namespace
+
+void threadKernels(KernelTable* t) {
+  switch (t->level) {
+    case L_SCALAR: install<L_SCALAR>(t); break;
+    case L_SSE: install<L_SSE>(t); break;
+    case L_AVX2: install<L_AVX2>(t); break;
+    case L_AVX512: install<L_AVX512>(t); break;
+    case L_NEON: install<L_NEON>(t); break;
+    default: break;
+  }
+}
+
+}  // namespace wg
