@@ -29,7 +29,7 @@ interface Row { id: string; interp: number; compiled: number; hand: number | nul
 
 const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-async function measure(id: string, f: (...a: any[]) => w.Tensor, args: unknown[], hand: (() => unknown) | null): Promise<Row> {
+async function measure(id: string, f: (...a: any[]) => w.Tensor, args: w.Tree[], hand: (() => unknown) | null): Promise<Row> {
   w.setBackend('native', { codegen: 'off' });
   const p = w.compile(f, ...args);  // stays on the interpreter
   p.valueAndGrad(...args);

@@ -19,7 +19,7 @@ import { loaded } from '../src/backends/native/loader.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';
 import { _resetCodegen } from '../src/backends/native/codegen/tier.js';
-import { specArb, build } from './support/programs.js';
+import { specArb, build, OPS, SPECIAL } from './support/programs.js';
 import { ode } from '../bench/workloads.js';
 
 const addon = loaded.addon;
@@ -96,6 +96,39 @@ d('the compiled tier', () => {
       }
     }
     expect(compiled).toBeGreaterThanOrEqual(levels.length * PER_LEVEL * 0.5);
+  }, 600_000);
+
+  const special = (x: w.Tensor) => {
+    const u = w.mul(w.sigmoid(x), 0.9), p = w.add(w.abs(x), 1.2);  // u in (0, 0.9), p > 1.2
+    const parts = [w.acosh(p), w.asinh(x), w.atanh(u), w.cbrt(p), w.log2(p), w.log10(p), w.exp2(x), w.erf(x), w.erfc(x),
+      w.erfinv(u), w.lgamma(p), w.digamma(p), w.floor(x), w.ceil(x), w.round(w.mul(x, 2)), w.trunc(x), w.polygamma(1, p),
+      w.polygamma(2, p), w.hypot(x, u), w.mod(x, p), w.logaddexp(x, u), w.xlogy(u, p)];
+    return parts.reduce((a, b) => w.add(a, w.sum(w.mul(b, x))), w.tensor(0));
+  };
+
+  it(`the special-function ops, 0-d and in fused chains, give the interpreter's bits compiled at every SIMD level (${levels.join(', ')})`, async () => {
+    for (const level of levels) {
+      expect(addon!.setSimd(level)).toBe(true);
+      for (const n of [1, 300]) {
+        const x = n === 1 ? w.tensor(0.37) : w.tensor(Float64Array.from({ length: n }, (_, i) => 2.5 * Math.sin(0.7 * i + 0.1)));
+        const tr = traceFunction(special, [x], 'codegen test');
+        const g = vjpGraph(tr.graph, [0], ['ones']);
+        expect(await compareTiers(g, [x.data() as Float64Array])).toBe('compiled');
+      }
+      const specs = fc.sample(specArb({ maxSteps: 12, ops: [...SPECIAL, ...SPECIAL, 'add', 'mul', 'sum', 'slice', 'at', 'broadcastTo', 'where'] }),
+        { numRuns: Math.max(3, PER_LEVEL >> 1), seed: 17_000 + level.length });
+      for (const spec of specs) {
+        const b = build(spec);
+        const leaves = b.leaves();
+        let g;
+        try {
+          const tr = traceFunction(b.fn, leaves, 'codegen test');
+          g = vjpGraph(tr.graph, leaves.map((_, i) => i), tr.graph.outputs.map((_, k) => (k === 0 ? 'ones' : null)));
+        } catch { continue; }
+        await compareTiers(g, leaves.map((t) => t.data() as Float64Array));
+      }
+    }
+    expect(OPS.some((o) => SPECIAL.includes(o))).toBe(false);
   }, 600_000);
 
   it('loops: a JS loop rolled into scans (RK4, W3) and an explicit scan with xs and ys run as C loops with the interpreter\'s bits', async () => {

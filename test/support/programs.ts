@@ -33,6 +33,11 @@ export const REDUCE = ['sum', 'mean', 'prod', 'max', 'min', 'logsumexp'] as cons
 export const OTHER = ['where', 'clip', 'softmax', 'logSoftmax', 'matmul', 'dot', 'outer', 'transpose', 'reshape',
   'broadcastTo', 'expandDims', 'squeeze', 'slice', 'at', 'concat', 'stack', 'unstack', 'gather', 'scale', 'guard'] as const;
 export const OPS: readonly string[] = [...UNARY, ...BINARY, ...COMPARE, ...REDUCE, ...OTHER];
+/** the special-function ops (not in OPS: callers that want them pass them as `ops`); polygamma takes n = k mod 3 */
+export const SPECIAL_UNARY = ['acosh', 'asinh', 'atanh', 'cbrt', 'log2', 'log10', 'exp2', 'erf', 'erfc', 'erfinv', 'lgamma',
+  'digamma', 'floor', 'ceil', 'round', 'trunc'] as const;
+export const SPECIAL_BINARY = ['hypot', 'mod', 'logaddexp', 'xlogy'] as const;
+export const SPECIAL: readonly string[] = [...SPECIAL_UNARY, ...SPECIAL_BINARY, 'polygamma'];
 
 /** operands kept below this magnitude (larger ones are squashed into [-3, 3]) */
 const BIG = 1e3;
@@ -40,7 +45,8 @@ const BIG = 1e3;
 const MAX_SIZE = 256;
 /** ops whose operands must lie in their test domain (restricted domain, overflow or poor conditioning) */
 const DOMAIN_OPS = new Set(['sqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'asin', 'acos', 'sinh', 'cosh',
-  'square', 'div', 'pow', 'atan2', 'clip', 'mul', 'prod', 'logsumexp', 'softmax', 'logSoftmax', 'matmul', 'dot', 'outer']);
+  'square', 'div', 'pow', 'atan2', 'clip', 'mul', 'prod', 'logsumexp', 'softmax', 'logSoftmax', 'matmul', 'dot', 'outer',
+  ...SPECIAL]);
 /** wider than the op's own test domain: exp-based ops see arguments up to |x| = 40, asin/acos up to 1 − 1e-6 */
 const WIDE: Record<string, readonly [number, number]> = {
   exp: [-40, 3], expm1: [-40, 3], logsumexp: [-40, 40], softmax: [-40, 40], logSoftmax: [-40, 40],
@@ -406,7 +412,11 @@ function apply(env: Env, idx: number, s: Step): T | T[] {
   if (op === 'stopGradient') return one((x) => env.stop(x));
   if (op === 'sign') return one((x) => { x = env.offKink(0, x, 0); env.cmp('equal', x, 0); return w.sign(x); });
   if (op === 'relu' || op === 'abs') return one((x) => ((w as any)[op] as (x: T) => T)(env.offKink(0, x, 0)));
-  if ((UNARY as readonly string[]).includes(op)) return one((w as any)[op] as (x: T) => T);
+  if ((UNARY as readonly string[]).includes(op) || (SPECIAL_UNARY as readonly string[]).includes(op)) return one((w as any)[op] as (x: T) => T);
+  if (op === 'polygamma') {
+    env.eqns++;
+    return w.polygamma(k % 3, fit(env, idx, 1, op, env.pick(s.a)));
+  }
   if ((REDUCE as readonly string[]).includes(op)) {
     let x = f1(env.pick(s.a));
     if (op === 'max' || op === 'min') x = env.offTies(x);
@@ -414,7 +424,7 @@ function apply(env: Env, idx: number, s: Step): T | T[] {
     env.eqns += op === 'mean' || op === 'logsumexp' ? 6 : 1;
     return ((w as any)[op] as (x: T, a?: number[], kd?: boolean) => T)(x, axes, keep);
   }
-  if ((BINARY as readonly string[]).includes(op) || (COMPARE as readonly string[]).includes(op)) {
+  if ((BINARY as readonly string[]).includes(op) || (COMPARE as readonly string[]).includes(op) || (SPECIAL_BINARY as readonly string[]).includes(op)) {
     const a = f1(env.pick(s.a));
     const b = fit(env, idx, 1, op, compatible(env, a, env.pick(s.b)));
     env.eqns++;
