@@ -7,6 +7,8 @@
 #                                   scripts/arm64-compare.mjs: x86-64 vs arm64 value by value (npm run test:arm64)
 #   bash scripts/arm64.sh smoke   → the addon loads, both levels run, one gradient matches the TS backend (CI)
 #   ARM64_TESTS="test/rules.test.ts" bash scripts/arm64.sh test   → other test files
+#   the compiled tier under qemu: a directory holding `cc` → aarch64-linux-gnu-gcc first on PATH, and
+#   ARM64_TESTS=test/codegen.test.ts npm run test:arm64
 # Needs (Debian): g++-aarch64-linux-gnu qemu-user (libc6-arm64-cross comes with the compiler).
 # Call it from npm scripts (npm run build:arm64 / test:arm64): npm points node-gyp at Node's headers.
 set -euo pipefail
@@ -55,8 +57,9 @@ stage() {
     (cd "$pkg" && npm ci --silent --cpu=arm64 --os=linux --libc=glibc --ignore-scripts --no-audit --no-fund)
     cp package-lock.json "$pkg/node_modules/.arm64-lock"
   fi
-  rm -rf "$pkg/src" "$pkg/test" "$pkg/dist" "$pkg/build" "$pkg/prebuilds"
-  cp -r src test tsconfig.json vitest.config.ts "$pkg/"
+  rm -rf "$pkg/src" "$pkg/test" "$pkg/bench" "$pkg/native" "$pkg/dist" "$pkg/build" "$pkg/prebuilds"
+  cp -r src test bench tsconfig.json vitest.config.ts "$pkg/"
+  mkdir -p "$pkg/native" && cp native/sources.json "$pkg/native/"   # the compiled tier reads a level's flags
   [ -d dist ] && cp -r dist "$pkg/"
   mkdir -p "$pkg/build/Release"
   cp build-arm64/Release/wengert.node "$pkg/build/Release/"
