@@ -46,7 +46,22 @@ describeBackends('reductions, layout, constructors', () => {
     expect(w.norm(x, -1).item()).toBe(5);
     (w.norm(x, 2, 1).toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo([Math.sqrt(14), Math.sqrt(116)][i], 14));
     expect(w.norm([Infinity, 1]).item()).toBe(Infinity);
-    expect(() => w.norm(x, 2)).toThrow(expect.objectContaining({ code: 'ERR_ARG' }));   // needs singular values
+    // singular-value norms: x xᵀ = [[14, 40], [40, 116]], so σ² = 65 ± √4201
+    const [s1, s2] = [Math.sqrt(65 + Math.sqrt(4201)), Math.sqrt(65 - Math.sqrt(4201))];
+    expect(w.norm(x, 2).item()).toBeCloseTo(s1, 13);
+    expect(w.norm(x, -2).item()).toBeCloseTo(s2, 13);
+    expect(w.norm(x, 'nuc').item()).toBeCloseTo(s1 + s2, 13);
+    expect(w.norm(x, 2, [1, 0], true).shape).toEqual([1, 1]);
+    expect(w.norm(x, 2, [1, 0]).item()).toBeCloseTo(s1, 13);
+    expect(() => w.norm(x, 3)).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringMatching(/received 3/) }));
+    // d‖A‖₂/dA = u₁v₁ᵀ: A = R(θ)·diag(3, 1)·R(φ)ᵀ
+    const [c, sn, cp, sp] = [Math.cos(0.3), Math.sin(0.3), Math.cos(1.1), Math.sin(1.1)];
+    const A = [[3 * c * cp + -sn * sp, 3 * c * sp + sn * cp], [3 * sn * cp + c * sp, 3 * sn * sp - c * cp]];
+    expect(w.norm(A, 2).item()).toBeCloseTo(3, 14);
+    expect(w.norm(A, 'nuc').item()).toBeCloseTo(4, 14);
+    (w.grad((a: T) => w.norm(a, 2))(A) as number[][]).flat().forEach((g, i) => expect(g).toBeCloseTo([c * cp, c * sp, sn * cp, sn * sp][i], 12));
+    expect(w.gradcheck((a: T) => w.norm(a, 'nuc'), [x]).ok).toBe(true);
+    expect(w.gradcheck((a: T) => w.norm(a, -2), [x]).ok).toBe(true);
     (w.grad((v: T) => w.norm(v))([3, 4]) as number[]).forEach((g, i) => expect(g).toBeCloseTo([0.6, 0.8][i], 15));
     expect(arr(w.grad((v: T) => w.norm(v))([0, 0]))).toEqual([0, 0]);   // the subgradient 0 at the origin
     const gv = w.grad((v: T) => w.variance(v))([1, 2, 6]) as number[];

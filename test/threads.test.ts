@@ -98,7 +98,7 @@ describeNative('intra-op threads (native internals)', () => {
       const pooled = addon!.threadsInfo().pooled;
       for (const n of [2, 4]) expect(sameBits(run(fn, [arg], n), one), `${name} threads=${n}`).toBe(true);
       expect(addon!.threadsInfo().pooled, `${name} ran on the pool`).toBeGreaterThan(pooled);
-      const ts = (w.compile(fn, arg).value(arg) as w.Tensor).item();   // a Tensor stays a Tensor (DESIGN §8)
+      const ts = w.compile(fn, arg).value(arg).item();
       expect(Object.is(one[0], ts), `${name}: ${one[0]} vs TS ${ts}`).toBe(true);
     }
   });

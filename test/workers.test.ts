@@ -105,5 +105,5 @@ describeBackends('worker threads', (backend) => {
     expect(va).toBe(v);
     expect(bits(ga)).toEqual(bits(g));
     expect(v).toBeGreaterThan(0);
-  });
+  }, 240_000);   // three workers each compile 10⁶-value programs and run 60 of them: minutes on a loaded 2-core machine
 });

@@ -18,6 +18,8 @@ import { notEqual } from './notEqual.js';
 import { stopGradient } from './stopGradient.js';
 import { mean } from './composites.js';
 import { reshape } from './reshape.js';
+import { transpose } from './transpose.js';
+import { svd } from './linalg/svd.js';
 
 type Axis = number | readonly number[] | undefined;
 export interface VarianceOptions { axis?: Axis; keepDims?: boolean; ddof?: number }
@@ -73,7 +75,7 @@ function vectorNorm(x: Tensor, ord: number, axes: number[], keepDims: boolean): 
 /**
  * norm(x, ord?, axis?, keepDims = false), as NumPy's: no ord and no axis — the 2-norm of all
  * elements; a vector (or one axis): ord 2, 1, ±∞, 0 (nonzero count) or any p; a matrix (or two
- * axes): 'fro', 1, −1, ∞, −∞ (the 2-norms and 'nuc' need singular values: w.linalg).
+ * axes): 'fro', 'nuc' (Σσ), 2 (σ_max), −2 (σ_min), 1, −1, ∞, −∞ (the singular values by w.linalg.svd).
  */
 export function norm(x: TensorLike, ord?: number | 'fro' | 'nuc', axis?: number | readonly number[], keepDims = false): Tensor {
   const t = asTensor(x, 'norm');
@@ -92,6 +94,16 @@ export function norm(x: TensorLike, ord?: number | 'fro' | 'nuc', axis?: number 
   let y: Tensor;
   if (o === 1 || o === -1) y = colSums(o === -1);
   else if (o === Infinity || o === -Infinity) y = rowSums(o === -Infinity);
-  else return fail('ERR_ARG', 'norm', `matrix norm ord ${String(o)} needs the singular values (w.linalg.svd); supported here: 'fro', 1, -1, Infinity, -Infinity`);
+  else if (o === 2 || o === -2 || o === 'nuc') y = singularNorm(t, r, c, o);
+  else return fail('ERR_ARG', 'norm', `expected a matrix norm ord 'fro', 'nuc', 2, -2, 1, -1, Infinity or -Infinity but received ${String(o)}`);
   return keepDims ? y : reshape(y, y.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** Σσ, σ_max or σ_min of the matrices over axes r, c (kept as size-1 axes) */
+function singularNorm(t: Tensor, r: number, c: number, o: 2 | -2 | 'nuc'): Tensor {
+  const rest = t.shape.map((_, i) => i).filter((i) => i !== r && i !== c);
+  const [, S] = svd(transpose(t, [...rest, r, c]));   // S: [...rest, min(m, n)]
+  const last = S.rank - 1;
+  const v = o === 'nuc' ? sum(S, last) : o === 2 ? max(S, last) : min(S, last);
+  return reshape(v, t.shape.map((d, i) => (i === r || i === c ? 1 : d)));
 }
