@@ -53,7 +53,8 @@ constexpr int kClosed = -(1 << 20);
 // fields after its parallelFor returned. Never destroyed (no join at exit, no std::terminate).
 struct Pool {
   std::mutex m;
-  std::condition_variable wake;
+  std::condition_variable wake, done;
+  std::atomic<bool> callerSleeps{false};
   std::vector<std::thread> threads;
   std::atomic<uint64_t> generation{0};
   std::atomic<int> sleeping{0};
@@ -73,7 +74,7 @@ struct Pool {
       const int64_t c = next.fetch_add(1, std::memory_order_relaxed);
       if (c >= chunks) return ran;
       fn(ctx, c);
-      finished.fetch_add(1, std::memory_order_release);
+      finished.fetch_add(1);
     }
   }
 
@@ -97,15 +98,24 @@ struct Pool {
       seen = waitFor(seen);
       inside.fetch_add(1);
       if (seats.fetch_sub(1) > 0) helped.fetch_add(run(), std::memory_order_relaxed);
-      inside.fetch_sub(1, std::memory_order_release);
+      inside.fetch_sub(1);
+      if (callerSleeps.load()) {
+        std::lock_guard<std::mutex> g(m);
+        done.notify_all();
+      }
     }
   }
 
-  /** spins, then yields, until pred() (another thread holds the work) */
-  template <class P> static void await(P pred) {
-    for (int i = 1; !pred(); i++) {
-      if (i < 4096) relax(); else std::this_thread::yield();
+  /** the caller: spins briefly, then sleeps, until pred() (a worker holds the rest of the work) */
+  template <class P> void await(P pred) {
+    for (int i = 0; i < 2048; i++) {
+      if (pred()) return;
+      relax();
     }
+    std::unique_lock<std::mutex> lock(m);
+    callerSleeps.store(true);
+    done.wait(lock, pred);
+    callerSleeps.store(false);
   }
 };
 
@@ -156,9 +166,9 @@ void parallelFor(int64_t chunks, void (*fn)(void* ctx, int64_t chunk), void* ctx
     p.wake.notify_all();
   }
   p.run();
-  Pool::await([&] { return p.finished.load(std::memory_order_acquire) == chunks; });
+  p.await([&] { return p.finished.load() == chunks; });
   p.seats.store(kClosed);
-  Pool::await([&] { return p.inside.load(std::memory_order_acquire) == 0; });
+  p.await([&] { return p.inside.load() == 0; });
 }
 
 }  // namespace wg
