@@ -2,6 +2,7 @@
 // Baseline ISA only.
 #pragma once
 #include "image.h"
+#include "codegen/rt.h"
 
 namespace wg {
 namespace detail {
@@ -42,6 +43,8 @@ void runUnary(const KernelTable* K, const Step& s, double* mem, double* const* e
 void runElementwise(const KernelTable* K, const Step& s, double* mem, double* const* ext, const i64* p);
 /** rows [r0, r1) of its innermost dimension of a K_BINARY / K_TERNARY step (a 1-d step: elements [r0, r1)) */
 void elementwisePart(const KernelTable* K, const Step& s, const i64* p, double* mem, double* const* ext, i64 r0, i64 r1);
+/** rt->range of the compiled tier: fn over [0, n) in the chunks above (codegen/rt.h) */
+void runRange(const wg_rt* rt, wg_range_fn fn, double* mem, double* const* ext, int64_t n, int64_t work, int64_t scratch);
 /** d[j·di] = s[j·si] (s null: 0) for j < n in chunks on the pool when n is large; false (nothing done) when not */
 bool copySpan(double* d, const double* s, i64 n, i64 di, i64 si);
 

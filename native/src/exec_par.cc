@@ -3,11 +3,13 @@
 // and layout copies. Every element is computed by the same kernel call on the same tile or row
 // position as on one thread — chunks are whole tiles (multiples of 512 elements, so a kernel's
 // vector body and scalar tail see the same elements), or whole rows — so the bits never depend on
-// the thread count. Baseline ISA.
+// the thread count. The compiled tier's generated chains and pad rows take an element range and
+// run through runRange (rt->range) in the same chunks. Baseline ISA.
 #include <cstring>
 #include <vector>
 #include "exec.h"
 #include "threads.h"
+#include "codegen/rt.h"
 
 namespace wg {
 namespace detail {
@@ -83,7 +85,29 @@ void copyChunk(void* ctx, i64 c) {
   else for (i64 x = 0; x < len; x++) d[x * j.di] = s[x * j.si];
 }
 
+struct RangeJob {
+  const wg_rt* rt;
+  wg_range_fn fn;
+  double* mem;
+  double* const* ext;
+  i64 n, scratch;
+};
+
+void rangeChunk(void* ctx, i64 c) {
+  const RangeJob& j = *static_cast<const RangeJob*>(ctx);
+  thread_local std::vector<double> sc;
+  if (i64(sc.size()) < j.scratch) sc.resize(size_t(j.scratch));
+  const i64 e0 = c * kChunk, e1 = e0 + kChunk < j.n ? e0 + kChunk : j.n;
+  j.fn(j.mem, j.ext, j.rt, e0, e1, sc.data());
+}
+
 }  // namespace
+
+void runRange(const wg_rt* rt, wg_range_fn fn, double* mem, double* const* ext, int64_t n, int64_t work, int64_t scratch) {
+  if (!pooled(n, work)) { fn(mem, ext, rt, 0, n, rt->scratch); return; }
+  RangeJob j{rt, fn, mem, ext, n, scratch};
+  parallelFor((n + kChunk - 1) / kChunk, rangeChunk, &j);
+}
 
 bool copySpan(double* d, const double* s, i64 n, i64 di, i64 si) {
   if (!pooled(n, n)) return false;
