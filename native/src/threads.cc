@@ -43,7 +43,7 @@ inline void relax() {
 }
 
 /** a worker spins this long for the next job before it sleeps (a futex wake-up costs 10–50 µs) */
-constexpr double kSpinSeconds = 200e-6;
+constexpr double kSpinSeconds = 100e-6;
 constexpr int kClosed = -(1 << 20);
 
 // The pool: a job is published by bumping `generation`; workers spin on it for a while, then

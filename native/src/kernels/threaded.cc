@@ -20,7 +20,7 @@ namespace wg {
 namespace {
 
 /** rows of C per chunk of a matmul, columns of B per chunk of its packing (multiples of every level's mr, nr) */
-constexpr i64 kRows = 48, kPackCols = 64;
+constexpr i64 kRows = 24, kPackCols = 64;
 /** below these sizes a kernel runs on the calling thread (the pool's hand-off costs 1–20 µs) */
 constexpr double kMatmulFlops = 1e6;  // m·n·k
 constexpr double kGemvFlops = 1 << 17;
@@ -76,8 +76,10 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
     K->matmul(A, rsA, csA, B, rsB, csB, C, m, k, n, pA, pB);
   } else if (n == 1 && flops >= kGemvFlops && m >= 64) {
     // matrix–vector: rows of A (gemvRows) or columns of Aᵀ (gemvCols), each output's sum in the
-    // whole call's order; chunks of whole cache lines of C, at least 8 per matrix
-    j.rows = (m + 63) / 64 * 8;
+    // whole call's order whatever the chunks. Rows of A: 8 chunks; columns of Aᵀ: one strip per
+    // thread (every chunk streams all of A, so fewer and wider strips read it faster)
+    const i64 parts = csA == 1 ? 8 : threadCount();
+    j.rows = (m + 8 * parts - 1) / (8 * parts) * 8;
     parallelFor((m + j.rows - 1) / j.rows, gemvChunk, &j);
   } else if (n >= 2 && flops >= kMatmulFlops && m >= 2 * kRows) {
     j.Bp = wholeScratch(mmWhole(K->mm, k, n));
