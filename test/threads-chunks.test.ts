@@ -1,7 +1,7 @@
 // Intra-op threads on the elementwise paths (native/src/exec_par.cc) and the compiled tier's
 // chunked steps (rt->range): fused chains, unary and binary rows, pads and copies, and
-// matrix–vector products give the same bits for 1, 2 and 4 threads, on the interpreter and on
-// compiled code, and the values of the TS backend (to rounding).
+// matrix–vector products give the same bits for 1, 2 and 4 threads, on the interpreter at every
+// SIMD level and on compiled code, and the values of the TS backend (to rounding).
 import { it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -62,12 +62,19 @@ describeNative('intra-op threads: chunked elementwise steps on both tiers', () =
     it(`${name}: the same bits for 1, 2 and 4 threads, interpreted and compiled; the TS values`, async () => {
       const evalAt = (p: w.Program<[w.Tensor]>, threads: number) => { w.setThreads(threads); return flat(p.valueAndGrad(w.tensor(arg))); };
       w.setBackend('native', { codegen: 'off' });
-      const p = w.compile(f, w.tensor(arg));
-      const one = evalAt(p, 1);
-      const pooled = addon!.threadsInfo().pooled;
-      for (const n of [2, 4]) expect(sameBits(evalAt(p, n), one), `interpreter, threads=${n}`).toBe(true);
-      expect(addon!.threadsInfo().pooled, 'interpreter: chunks ran on the pool').toBeGreaterThan(pooled);
-      expect(p.stats.tier).toBe('interpreter');
+      const { supported, level } = addon!.simdInfo();
+      try {
+        for (const l of supported) {  // the interpreter at every SIMD level (programs are built per level)
+          addon!.setSimd(l);
+          const p = w.compile(f, w.tensor(arg));
+          const ref = evalAt(p, 1);
+          const pooled = addon!.threadsInfo().pooled;
+          for (const n of [2, 4]) expect(sameBits(evalAt(p, n), ref), `interpreter ${l}, threads=${n}`).toBe(true);
+          expect(addon!.threadsInfo().pooled, `interpreter ${l}: chunks ran on the pool`).toBeGreaterThan(pooled);
+          expect(p.stats.tier).toBe('interpreter');
+        }
+      } finally { addon!.setSimd(level); }
+      const one = evalAt(w.compile(f, w.tensor(arg)), 1);
 
       w.setBackend('native', { codegen: 'eager' });
       const q = w.compile(f, w.tensor(arg));
