@@ -1,6 +1,7 @@
 import type { OpDef } from './op.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
+import { Tape } from './tape.js';
 
 /** One SSA assignment: `%out = op %ins... {attrs}`. */
 export interface Eqn {
@@ -23,22 +24,34 @@ export interface Guard {
  */
 export class Graph {
   readonly shapes: Shape[] = [];
-  /** optional display label per variable (input names, gradient markers) */
+  /** optional display label per variable (input names, gradient markers); shorter than nvars past the last label */
   readonly labels: (string | undefined)[] = [];
   /** derivative programs: v ↦ u when v holds the cotangent of u (printed as ∂f/∂%u) */
   readonly cotangentOf = new Map<number, number>();
   readonly inputs: number[] = [];
   readonly consts = new Map<number, Tensor>();
-  readonly eqns: Eqn[] = [];
+  /** the equations in order (core/tape.ts: kept as typed arrays until a reader asks for this list) */
+  tape = new Tape();
   outputs: number[] = [];
   readonly guards: Guard[] = [];
 
   newVar(shape: Shape, label?: string): number {
     this.shapes.push(shape);
-    this.labels.push(label);   // kept dense: a sparse array with large gaps turns into a slow dictionary
-    return this.shapes.length - 1;
+    const v = this.shapes.length - 1;
+    if (label !== undefined) this.setLabel(v, label);
+    return v;
+  }
+
+  setLabel(v: number, label: string): void {
+    const labels = this.labels;
+    while (labels.length < v) labels.push(undefined);   // kept dense: a sparse array with large gaps turns into a slow dictionary
+    labels[v] = label;
   }
   get nvars(): number { return this.shapes.length; }
+  get eqns(): Eqn[] { return this.tape.list(); }
+  set eqns(list: Eqn[]) { this.tape = Tape.of(list); }
+  /** the number of equations (without materializing them) */
+  get neqns(): number { return this.tape.size; }
 }
 
 /** Index of the equation producing each variable (-1 for inputs and constants). */
