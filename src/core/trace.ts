@@ -17,8 +17,8 @@ export const currentTrace = (): Trace | undefined => open[open.length - 1];
  */
 export interface Repeat {
   readonly graph: Graph;
-  /** equation k of the new recording g (op, operand variables `ins`, output `out`, attributes) */
-  check(k: number, op: OpDef, ins: readonly number[], out: number, attrs: unknown, g: Graph): void;
+  /** equation k of the new recording g (op, operand variables ins[0..n), output `out`, attributes) */
+  check(k: number, op: OpDef, ins: ArrayLike<number>, n: number, out: number, attrs: unknown, g: Graph): void;
 }
 
 /**
@@ -48,7 +48,7 @@ export class Trace {
   /** equations recorded so far when repeating an earlier recording */
   private repeated = 0;
   /** operand variables of the equation being recorded (reused: the tape copies them) */
-  private readonly scratch: number[] = [];
+  private scratch = new Int32Array(8);
   /** equations whose output broadcasts a size-1 constant (only then can liftScalars change anything) */
   private broadcasts = 0;
 
@@ -141,12 +141,13 @@ export class Trace {
   }
 
   record(op: OpDef, ins: readonly Tensor[], attrs: unknown, shape: Shape): Tensor {
-    const n = ins.length, rep = this.repeat, ids = this.scratch;
-    ids.length = n;
+    const n = ins.length, rep = this.repeat;
+    if (n > this.scratch.length) this.scratch = new Int32Array(2 * n);
+    const ids = this.scratch;
     for (let i = 0; i < n; i++) { const t = ins[i]; ids[i] = t._trace === this ? t._v : this.varOf(t); }
     const g = this.graph, out = g.newVar(shape);
     let k: number;
-    if (rep) { rep.check(k = this.repeated++, op, ids, out, attrs, g); } else { k = g.tape.size; g.tape.push(op, ids, n, out, attrs); }
+    if (rep) { rep.check(k = this.repeated++, op, ids, n, out, attrs, g); } else { k = g.tape.size; g.tape.push(op, ids, n, out, attrs); }
     if (out >= this.producer.length) {
       const p = new Int32Array(Math.max(2 * this.producer.length, out + 1));
       p.set(this.producer);
@@ -221,8 +222,8 @@ export function withTrace<T>(body: (tr: Trace) => T): T {
 /** Apply a primitive: eager when every input is concrete, else recorded in the innermost trace. */
 export function apply(op: OpDef, ins: readonly Tensor[], attrs: unknown = undefined): Tensor {
   let trace: Trace | null = null;
-  for (const t of ins) {
-    const tr = t._trace;
+  for (let i = 0; i < ins.length; i++) {
+    const tr = ins[i]._trace;
     if (tr) {
       if (!tr.active) fail('ERR_ARG', op.name, 'a tracer was used after its transformation ended (was it stored outside f?)');
       if (!trace || tr.level > trace.level) trace = tr;

@@ -26,10 +26,12 @@ export function repeatOf(a: Graph, report: (diff: string) => never): Repeat & { 
   let count = 0;
   return {
     graph: a,
-    check(k, op, ins, out, attrs, b) {
+    check(k, op, ins, n, out, attrs, b) {
       count = k + 1;
       if (k >= a.neqns) report(`the number of equations changed from ${a.neqns} to more`);
-      if (!sameEqn(a, k, op, ins, out, attrs, b)) { const d = eqnDifference(a, k, { op, ins: [...ins], out, attrs }, b); if (d) report(d); }
+      if (sameEqn(a, k, op, ins, n, out, attrs, b)) return;
+      const d = eqnDifference(a, k, { op, ins: Array.from({ length: n }, (_, i) => ins[i]), out, attrs }, b);
+      if (d) report(d);
     },
     end(b) {
       const d = a.inputs.length !== b.inputs.length ? `the number of inputs changed from ${a.inputs.length} to ${b.inputs.length}`
@@ -40,9 +42,9 @@ export function repeatOf(a: Graph, report: (diff: string) => never): Repeat & { 
 }
 
 /** the quick test: a's equation k is the same one, reading the same constant tensors (no allocation) */
-function sameEqn(a: Graph, k: number, op: Eqn['op'], ins: readonly number[], out: number, attrs: unknown, b: Graph): boolean {
-  const t = a.tape, n = t.nIns(k);
-  if (t.op(k) !== op || t.out(k) !== out || n !== ins.length || !sameAttrs(op, t.attrs(k), attrs)) return false;
+function sameEqn(a: Graph, k: number, op: Eqn['op'], ins: ArrayLike<number>, n: number, out: number, attrs: unknown, b: Graph): boolean {
+  const t = a.tape;
+  if (t.op(k) !== op || t.out(k) !== out || n !== t.nIns(k) || !sameAttrs(op, t.attrs(k), attrs)) return false;
   for (let j = 0; j < n; j++) if (t.in(k, j) !== ins[j] || a.consts.get(ins[j]) !== b.consts.get(ins[j])) return false;
   return a.shapes[out] === b.shapes[out] || sameShape(a.shapes[out], b.shapes[out]);
 }
