@@ -1,7 +1,7 @@
 import type { OpDef } from './op.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
-import { Tape } from './tape.js';
+import { Tape, ShapeStore } from './tape.js';
 
 /** One SSA assignment: `%out = op %ins... {attrs}`. */
 export interface Eqn {
@@ -23,7 +23,8 @@ export interface Guard {
  * output of exactly one equation. Shapes are known for every variable; values only at run time.
  */
 export class Graph {
-  readonly shapes: Shape[] = [];
+  /** the shape of each variable (core/tape.ts: kept as shape numbers until a reader asks for `shapes`) */
+  private vars = new ShapeStore();
   /** optional display label per variable (input names, gradient markers); shorter than nvars past the last label */
   readonly labels: (string | undefined)[] = [];
   /** derivative programs: v ↦ u when v holds the cotangent of u (printed as ∂f/∂%u) */
@@ -36,8 +37,7 @@ export class Graph {
   readonly guards: Guard[] = [];
 
   newVar(shape: Shape, label?: string): number {
-    this.shapes.push(shape);
-    const v = this.shapes.length - 1;
+    const v = this.vars.push(shape);
     if (label !== undefined) this.setLabel(v, label);
     return v;
   }
@@ -47,7 +47,11 @@ export class Graph {
     while (labels.length < v) labels.push(undefined);   // kept dense: a sparse array with large gaps turns into a slow dictionary
     labels[v] = label;
   }
-  get nvars(): number { return this.shapes.length; }
+  get nvars(): number { return this.vars.size; }
+  get shapes(): Shape[] { return this.vars.array(); }
+  set shapes(list: Shape[]) { this.vars = ShapeStore.of(list); }
+  /** the shape of variable v (without materializing `shapes`) */
+  shapeOf(v: number): Shape { return this.vars.get(v); }
   get eqns(): Eqn[] { return this.tape.list(); }
   set eqns(list: Eqn[]) { this.tape = Tape.of(list); }
   /** the number of equations (without materializing them) */

@@ -32,7 +32,7 @@ export function signature(g: Graph, extra: readonly number[] = []): Signature {
 
 function build(g: Graph, extra: readonly number[]): Signature {
   const k: number[] = [epoch, g.nvars, g.inputs.length];
-  for (const v of g.inputs) { const s = g.shapes[v]; k.push(v, s.length); for (const d of s) k.push(d); }
+  for (const v of g.inputs) { const s = g.shapeOf(v); k.push(v, s.length); for (const d of s) k.push(d); }
   k.push(g.consts.size);
   for (const [v, t] of g.consts) {
     k.push(v, t.rank, ...t.shape);

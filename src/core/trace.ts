@@ -71,7 +71,7 @@ export class Trace {
   private get store(): Tape { return this.repeat ? this.repeat.graph.tape : this.graph.tape; }
 
   /** A tracer for variable v of this trace (an equation's output). */
-  tensorOf(v: number): Tensor { return new Tensor(this.graph.shapes[v], null, this, v); }
+  tensorOf(v: number): Tensor { return new Tensor(this.graph.shapeOf(v), null, this, v); }
 
   /** The equation of this trace that produced tracer t (undefined for inputs, constants, other traces). */
   producerOf(t: Tensor): Eqn | undefined {
@@ -188,7 +188,7 @@ export class Trace {
     while (!this.memo[v] && this.evaluated < n) {
       const e = tape.eqn(this.evaluated++);
       const vals = e.ins.map((i) => this.valueOf(i));
-      this.memo[e.out] = e.op.kernel(vals, e.ins.map((i) => g.shapes[i]), g.shapes[e.out], e.attrs);
+      this.memo[e.out] = e.op.kernel(vals, e.ins.map((i) => g.shapeOf(i)), g.shapeOf(e.out), e.attrs);
     }
     return this.memo[v] ?? fail('ERR_ARG', 'read', `variable %${v} is not part of this recording`);
   }

@@ -51,7 +51,7 @@ function rollOnce(g: Graph): Rolled {
   if (n < MIN_ITERS * MIN_BODY) return { graph: g, loops: 0 };
   const prod = new Int32Array(g.nvars).fill(-1);
   for (let k = 0; k < n; k++) prod[tape.out(k)] = k;
-  const h = new Array<number>(n);
+  const h = new Float64Array(n);   // typed: hashes outside the small-integer range allocate nothing
   for (let k = 0; k < n; k++) h[k] = eqnHash(g, tape, k, prod);
   const runs: Fit[] = [];
   const taken = new Uint8Array(n);
@@ -83,11 +83,11 @@ function eqnHash(g: Graph, tape: Tape, k: number, prod: Int32Array): number {
   let h = Math.imul(op.id + 7, 0x9e3779b1);
   const key = attrs === undefined ? '' : op.attrKey ? op.attrKey(attrs) : JSON.stringify(attrs);
   for (let c = 0; c < key.length; c++) h = Math.imul(h ^ key.charCodeAt(c), 0x01000193);
-  h = shapeHash(g.shapes[tape.out(k)], h, 0);
+  h = shapeHash(g.shapeOf(tape.out(k)), h, 0);
   for (let o = 0, m = tape.nIns(k); o < m; o++) {
     const i = tape.in(k, o);
     h = Math.imul(h ^ (prod[i] >= 0 ? 1 : 2), 0x01000193);
-    h = Math.imul(shapeHash(g.shapes[i], h, 3) ^ 0x5bd1e995, 0x01000193);
+    h = Math.imul(shapeHash(g.shapeOf(i), h, 3) ^ 0x5bd1e995, 0x01000193);
   }
   return h;
 }
@@ -98,21 +98,26 @@ function shapeHash(s: readonly number[], h: number, add: number): number {
 }
 
 /** distances at which k-grams of equation hashes repeat, most frequent first */
-function candidatePeriods(h: readonly number[]): number[] {
-  const last = new Map<number, number>();
+function candidatePeriods(h: Float64Array): number[] {
+  // last position of each k-gram hash: an open-addressing table (keys and positions in typed arrays)
+  let cap = 16;
+  while (cap < 2 * h.length) cap *= 2;
+  const keys = new Float64Array(cap), at = new Int32Array(cap).fill(-1), mask = cap - 1;
   const votes = new Map<number, number>();
   for (let k = 0; k + GRAM <= h.length; k++) {
     let x = 0;
     for (let j = 0; j < GRAM; j++) x = Math.imul(x ^ h[k + j], 0x01000193) + j;
-    const prev = last.get(x);
-    if (prev !== undefined) { const d = k - prev; if (d >= MIN_BODY) votes.set(d, (votes.get(d) ?? 0) + 1); }
-    last.set(x, k);
+    let slot = Math.imul(x | 0, 0x9e3779b1) & mask;
+    while (at[slot] >= 0 && keys[slot] !== x) slot = (slot + 1) & mask;
+    if (at[slot] >= 0) { const d = k - at[slot]; if (d >= MIN_BODY) votes.set(d, (votes.get(d) ?? 0) + 1); }
+    keys[slot] = x;
+    at[slot] = k;
   }
   return [...votes.entries()].filter(([d, c]) => c >= d).sort((a, b) => b[1] * b[0] - a[1] * a[0]).map(([d]) => d).slice(0, 8);
 }
 
 /** maximal stretches where h[k] = h[k + P], as whole periods */
-function runsOf(h: readonly number[], P: number): Run[] {
+function runsOf(h: Float64Array, P: number): Run[] {
   const out: Run[] = [];
   let k = 0;
   while (k + P < h.length) {

@@ -46,7 +46,8 @@ function sameEqn(a: Graph, k: number, op: Eqn['op'], ins: ArrayLike<number>, n: 
   const t = a.tape;
   if (t.op(k) !== op || t.out(k) !== out || n !== t.nIns(k) || !sameAttrs(op, t.attrs(k), attrs)) return false;
   for (let j = 0; j < n; j++) if (t.in(k, j) !== ins[j] || a.consts.get(ins[j]) !== b.consts.get(ins[j])) return false;
-  return a.shapes[out] === b.shapes[out] || sameShape(a.shapes[out], b.shapes[out]);
+  const sa = a.shapeOf(out), sb = b.shapeOf(out);
+  return sa === sb || sameShape(sa, sb);
 }
 
 /** how equation y (number k of the second recording b) differs from a's k-th (null when equal) */
@@ -57,7 +58,7 @@ function eqnDifference(a: Graph, k: number, y: Eqn, b: Graph): string | null {
   let same = x.out === y.out && x.ins.length === y.ins.length;
   for (let j = 0; same && j < x.ins.length; j++) same = x.ins[j] === y.ins[j];
   if (!same) return `${at} reads other operands`;
-  const sx = a.shapes[x.out], sy = b.shapes[y.out];
+  const sx = a.shapeOf(x.out), sy = b.shapeOf(y.out);
   if (sx !== sy && !sameShape(sx, sy)) return `${at} changed shape from ${fmtShape(sx)} to ${fmtShape(sy)}`;
   if (!sameAttrs(x.op, x.attrs, y.attrs)) return `${at} changed its attributes`;
   for (const v of x.ins) {
