@@ -48,9 +48,11 @@ function build(g: Graph, extra: readonly number[]): Signature {
   for (const v of g.inputs) { const s = g.shapeOf(v); k.push(v, s.length); for (const d of s) k.push(d); }
   k.push(g.consts.size);
   for (const [v, t] of g.consts) {
-    k.push(v, t.rank, ...t.shape);
-    if (t.size <= SMALL_CONST) for (const x of t._data!) k.push(x);
-    else k.push(-1, idOf(t));
+    k.one(v); k.one(t.rank);
+    for (let i = 0; i < t.rank; i++) k.one(t.shape[i]);
+    const d = t._data!;
+    if (t.size <= SMALL_CONST) for (let i = 0; i < d.length; i++) k.one(d[i]);
+    else { k.one(-1); k.one(idOf(t)); }
   }
   const tape = g.tape, n = g.neqns;
   k.one(n);
