@@ -55,7 +55,9 @@ function rollOnce(g: Graph): Rolled {
   for (let k = 0; k < n; k++) h[k] = eqnHash(g, tape, k, prod);
   const runs: Fit[] = [];
   const taken = new Uint8Array(n);
+  let untaken = n;
   for (const period of candidatePeriods(h)) {
+    if (untaken < MIN_ITERS * period) continue;   // no room left for a run of this period
     for (const found of runsOf(h, period)) {
       // the part of the run before the first equation already taken by a loop
       const end = found.start + found.iters * period;
@@ -67,6 +69,7 @@ function rollOnce(g: Graph): Rolled {
       if (!fit) continue;
       runs.push(fit);
       taken.fill(1, fit.start, fit.start + fit.iters * fit.period);
+      untaken -= fit.iters * fit.period;
     }
   }
   if (!runs.length) return { graph: g, loops: 0 };
