@@ -2,9 +2,9 @@
 // results agree to rounding): blocked right-looking Cholesky, blocked LU with partial pivoting
 // (solve, det, slogdet, adjugate), blocked Householder QR (compact WY updates), tridiagonal
 // reduction + implicit QL (eigh), one-sided Jacobi (SVD). The BLAS-3 updates C ∓= A·B run on a
-// packed, register-tiled kernel as in matmul.cc. No BLAS/LAPACK dependency; single-threaded with
+// packed, register-tiled kernel of gemm.h (shared with matmul.cc). No BLAS/LAPACK dependency; single-threaded with
 // fixed blocking, so every run at one level gives the same bits.
-#include "level.h"
+#include "gemm.h"
 
 namespace wg {
 namespace WG_NS {
@@ -15,11 +15,9 @@ constexpr int MR = 8;
 #else
 constexpr int MR = 6;
 #endif
-constexpr int NR = 2 * WG_W;
 constexpr i64 NB = kLaNB, KC = kLaKC, MC = kLaMC, NC = kLaNC;
 static_assert(MC % 8 == 0 && MC % 6 == 0 && NC % 16 == 0, "packing scratch (laPack) assumes these multiples");
 
-inline i64 imin(i64 a, i64 b) { return a < b ? a : b; }
 inline double fabs_(double x) { return __builtin_fabs(x); }
 inline double sqrt_(double x) { return __builtin_sqrt(x); }
 constexpr double kNaN = __builtin_nan("");
@@ -135,62 +133,7 @@ void symmetrize(double* S, const double* a, i64 n, bool lowerOnly) {
     }
 }
 
-// ---- C ±= A·B: packed panels and an MR×NR register tile (as matmul.cc) ----------------------------
-
-void packA(const double* A, i64 rsA, i64 csA, i64 mc, i64 kc, double* out) {
-  for (i64 i = 0; i < mc; i += MR) {
-    const i64 mr = imin(MR, mc - i);
-    for (i64 p = 0; p < kc; p++) {
-      const double* a = A + i * rsA + p * csA;
-      for (i64 r = 0; r < MR; r++) out[r] = r < mr ? a[r * rsA] : 0.0;
-      out += MR;
-    }
-  }
-}
-
-void packB(const double* B, i64 rsB, i64 csB, i64 kc, i64 nc, double* out) {
-  for (i64 j = 0; j < nc; j += NR) {
-    const i64 nr = imin(NR, nc - j);
-    for (i64 p = 0; p < kc; p++) {
-      const double* b = B + p * rsB + j * csB;
-      if (nr == NR && csB == 1) for (int c = 0; c < NR; c++) out[c] = b[c];
-      else for (i64 c = 0; c < NR; c++) out[c] = c < nr ? b[c * csB] : 0.0;
-      out += NR;
-    }
-  }
-}
-
-/** C tile (mr×nr of ldc) += sign·Ap·Bp over kc (sign ±1: exact) */
-void micro(i64 kc, const double* __restrict Ap, const double* __restrict Bp, double* C, i64 ldc, i64 mr, i64 nr, double sign) {
-  wg_vd c0[MR], c1[MR];
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; r++) { c0[r] = wg_vd{}; c1[r] = wg_vd{}; }
-  for (i64 p = 0; p < kc; p++) {
-    const wg_vd b0 = wg_load(Bp), b1 = wg_load(Bp + WG_W);
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
-      const wg_vd a = wg_splat(Ap[r]);
-      c0[r] += a * b0;
-      c1[r] += a * b1;
-    }
-    Ap += MR;
-    Bp += NR;
-  }
-  const wg_vd vs = wg_splat(sign);
-  if (mr == MR && nr == NR) {
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
-      double* c = C + r * ldc;
-      wg_store(c, wg_load(c) + vs * c0[r]);
-      wg_store(c + WG_W, wg_load(c + WG_W) + vs * c1[r]);
-    }
-    return;
-  }
-  double t[MR * NR];
-  for (int r = 0; r < MR; r++) { wg_store(t + r * NR, c0[r]); wg_store(t + r * NR + WG_W, c1[r]); }
-  for (i64 r = 0; r < mr; r++)
-    for (i64 c = 0; c < nr; c++) C[r * ldc + c] += sign * t[r * NR + c];
-}
+// ---- C ±= A·B: packed panels and an MR×NR register tile (gemm.h) --------------------------------
 
 /**
  * C[m×n, row stride ldc] += sign·A·B, A(i,p) = A[i·rsA + p·csA], B(p,j) = B[p·rsB + j·csB];
@@ -205,6 +148,7 @@ void gemm(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const double* 
   }
   double* pA = pack;
   double* pB = pack + MC * KC;
+  const Acc acc = sign > 0 ? ACC_ADD : ACC_SUB;  // sign ±1: C + (−T) is C − T exactly
   for (i64 jc = 0; jc < n; jc += NC) {
     const i64 nc = imin(NC, n - jc);
     for (i64 pc = 0; pc < k; pc += KC) {
@@ -212,10 +156,10 @@ void gemm(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const double* 
       packB(B + pc * rsB + jc * csB, rsB, csB, kc, nc, pB);
       for (i64 ic = 0; ic < m; ic += MC) {
         const i64 mc = imin(MC, m - ic);
-        packA(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
+        packA<MR>(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
         for (i64 jr = 0; jr < nc; jr += NR)
           for (i64 ir = 0; ir < mc; ir += MR)
-            micro(kc, pA + ir * kc, pB + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, imin(MR, mc - ir), imin(NR, nc - jr), sign);
+            micro<MR>(kc, pA + ir * kc, pB + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, imin(MR, mc - ir), imin(NR, nc - jr), acc);
       }
     }
   }
