@@ -95,6 +95,7 @@ struct Decoder {
   bool layout(int32_t op, int32_t out);
   bool gather(int32_t op, int32_t out);
   bool fused(int32_t out);
+  bool fusedShapes(int32_t out, const std::vector<int32_t>& mode, const std::vector<int32_t>& dims, int32_t nouts, int32_t nsums, i64 n);
   bool linalg(int32_t op, int32_t out);
   bool extra(int32_t op, int32_t out);  // decode_extra.cc: argsort, random
   // decode_loops.cc

@@ -11,6 +11,7 @@
 #include <ctime>
 #include "exec.h"
 #include "codegen/code.h"
+#include "kernels/fused_rt.h"
 #include "kernels/scalar.h"
 #include "extra.h"
 
@@ -318,23 +319,42 @@ struct Exec {
   }
 
   // a fused chain, tile by tile: registers of kFusedTile doubles stay in L1; a result register
-  // is computed straight into its output row
+  // is computed straight into its output row; broadcast operands are gathered per tile into their
+  // slots, sums streamed after the instruction computing their register (kernels/fused_rt.h)
+  static_assert(WG_SUM_BLOCK == kReduceBlock && WG_SUM_BLOCK % kFusedTile == 0, "a tile never straddles two sum blocks");
   void fused(const i64* p) {
     double* o = R(p[0]);
     const i64 n = p[1];
     const int nin = int(p[2]), nouts = int(p[3]), ncode = int(p[4]);
     const i64* inRef = p + 5;
-    const i64* scalar = inRef + nin;
-    const i64* code = scalar + nin;
+    const i64* mode = inRef + nin;
+    const i64* code = mode + nin;
     const i64* outs = code + 6 * ncode;
+    const int nsums = int(outs[nouts]), rank = int(outs[nouts + 1 + nsums]);
+    const i64* sums = outs + nouts + 1;
+    const i64* dims = sums + nsums + 1;
     const double** reg = A.regs;
     i64* st = A.stride;
     int32_t* outOf = A.row;
+    wg_sum ss[kFusedSums];
+    for (int j = 0; j < nsums; j++) wg_sum_init(&ss[j]);
     for (int r = 0; r < nin + ncode; r++) outOf[r] = -1;
     for (int j = 0; j < nouts; j++) if (outs[j] >= nin && outOf[outs[j]] < 0) outOf[outs[j]] = j;
     for (i64 t0 = 0; t0 < n; t0 += kFusedTile) {
       const i64 len = n - t0 < kFusedTile ? n - t0 : kFusedTile;
-      for (int i = 0; i < nin; i++) { reg[i] = R(inRef[i]) + (scalar[i] ? 0 : t0); st[i] = scalar[i] ? 0 : 1; }
+      const i64* bc = dims + rank;  // (slot strides[rank]) per broadcast operand
+      for (int i = 0; i < nin; i++) {
+        if (mode[i] == 2) {
+          double* dst = A.scratch + bc[0] * kFusedTile;
+          wg_fill_bcast(R(inRef[i]), dims, bc + 1, rank, t0, len, dst);
+          reg[i] = dst;
+          st[i] = 1;
+          bc += 1 + rank;
+          continue;
+        }
+        reg[i] = R(inRef[i]) + (mode[i] ? 0 : t0);
+        st[i] = mode[i] ? 0 : 1;
+      }
       for (int k = 0; k < ncode; k++) {
         const i64* c = code + 6 * k;
         const int r = nin + k;
@@ -345,6 +365,7 @@ struct Exec {
         else K->ternary[c[0]](a, st[c[2]], reg[c[3]], st[c[3]], reg[c[4]], st[c[4]], dst, len);
         reg[r] = dst;
         st[r] = 1;
+        for (int j = 0; j < nsums; j++) if (sums[j] == r) wg_sum_add(&ss[j], dst, len, t0, n);
       }
       for (int j = 0; j < nouts; j++) {
         const int r = int(outs[j]);
@@ -354,6 +375,7 @@ struct Exec {
         else for (i64 x = 0; x < len; x++) dst[x] = reg[r][0];
       }
     }
+    for (int j = 0; j < nsums; j++) o[i64(nouts) * n + j] = wg_sum_result(&ss[j]);
   }
 
   // indices are integers in [0, n) (NumPy take without wraparound), else S_INDEX
