@@ -5,6 +5,8 @@
 import { it, expect } from 'vitest';
 import * as w from '../src/index.js';
 import { fuse } from '../src/plan/fuse.js';
+import { tsPlan } from '../src/plan/plan.js';
+import { dropLowerMasks } from '../src/plan/triangles.js';
 import { interpret } from '../src/backends/ts.js';
 import { runOnBackend } from '../src/backends/index.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
@@ -59,6 +61,23 @@ it('broadcasts over leading and middle axes ([4,1,3] and [5,1] into [4,5,3]) agr
   const p = fuse(g);
   expect(fusedAttrs(p).some((a) => a.broadcastIn?.some((b) => b))).toBe(true);
   expect(bits(interpret(p, inputs))).toEqual(bits(interpret(g, inputs)));
+});
+
+it('triangle masks whose masked entries only choleskyGrad would read are dropped, with the unplanned bits', () => {
+  // a GP-like −log p: the solves' cotangents for L are masked outer products, summed into choleskyGrad
+  const n = 40, y = w.tensor(wave(n, 0.9));
+  const f = (a: w.Tensor) => {
+    const K = w.add(w.matmul(a, w.transpose(a)), w.mul(n, w.tensor(Float64Array.from({ length: n * n }, (_, k) => (k % (n + 1) ? 0 : 1)), [n, n])));
+    const L = w.linalg.cholesky(K);
+    return w.add(w.dot(y, w.linalg.choleskySolve(L, y)), w.sum(w.log(w.gather(w.reshape(L, [n * n]), w.tensor(Float64Array.from({ length: n }, (_, i) => i * (n + 1)))))));
+  };
+  const { g, inputs } = gradGraph(f, w.tensor(wave(n * n, 0.31), [n, n]));
+  const wheres = (h: Graph) => h.eqns.filter((e) => e.op.name === 'where').length;
+  expect(wheres(dropLowerMasks(g))).toBe(wheres(g) - 2);
+  expect(bits(interpret(tsPlan(g), inputs))).toEqual(bits(interpret(g, inputs)));
+  // a masked value that is also an output keeps its mask
+  const h = gradGraph((a: w.Tensor) => w.linalg.triangularSolve(a, y.reshape([n, 1])).sum(), w.tensor(wave(n * n, 0.31), [n, n]));
+  expect(wheres(dropLowerMasks(h.g))).toBe(wheres(h.g));
 });
 
 describeBackends('fused broadcasts and sums', (backend) => {
