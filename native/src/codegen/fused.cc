@@ -148,11 +148,11 @@ std::string outputCopies(const Chain& ch) {
 std::string sumCalls(const Chain& ch, int k, int q) {
   std::string t;
   for (int j = 0; j < ch.nsums; j++)
-    if (ch.sums[j] >= ch.nin + k && ch.sums[j] < ch.nin + q) t += "    wg_sum_add(&S" + num(j) + ", " + ch.homeExpr(int(ch.sums[j])) + ", len, t0, n);\n";
+    if (ch.sums[j] >= ch.nin + k && ch.sums[j] < ch.nin + q) t += "    wg_sum_add(S + " + num(j) + ", " + ch.homeExpr(int(ch.sums[j])) + ", len, t0, n);\n";
   return t;
 }
 
-/** per broadcast operand its strides, per sum its state (before the tile loop); the tile's gathers */
+/** per broadcast operand its strides (before the tile loop); the tile's gathers */
 void chainState(const Chain& ch, std::string* head, std::string* tile) {
   std::string dims;
   for (int a = 0; a < ch.rank; a++) dims += (a ? ", " : "") + num(ch.dims[a]);
@@ -165,12 +165,11 @@ void chainState(const Chain& ch, std::string* head, std::string* tile) {
     *tile += "    wg_fill_bcast(in" + num(i) + ", D, T" + num(i) + ", " + num(ch.rank) + ", t0, len, " + ch.bcExpr(i) + ");\n";
   }
   if (tile->size()) *head += "  static const int64_t D[] = {" + dims + "};\n";
-  for (int j = 0; j < ch.nsums; j++) *head += "  struct wg_sum S" + num(j) + ";\n  wg_sum_init(&S" + num(j) + ");\n";
 }
 
 }  // namespace
 
-void Emitter::fused(int32_t si, const i64* p) {
+std::string Emitter::fusedFns(int32_t si, const i64* p) {
   Chain ch(p, v.K);
   const std::string fn = prefix + "f" + num(si);
   std::string tile, state;  // the tile loop's body in fn; what precedes the loop
@@ -182,16 +181,34 @@ void Emitter::fused(int32_t si, const i64* p) {
     tile += sumCalls(ch, k0, k);
   }
   tile += outputCopies(ch);
-  std::string head = "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt) {\n";
-  head += "  (void)mem; (void)ext; (void)rt;\n  double* o = " + ptr(p[0]) + ";\n  const int64_t n = " + num(ch.n) + ";\n";
+  // fn_r: the elements [lo, hi) (lo a multiple of WG_TILE), its sums' states in S
+  std::string head = "static void " + fn + "_r(double* mem, double* const* ext, const struct wg_rt* rt, int64_t lo, int64_t hi, struct wg_sum* S) {\n";
+  head += "  (void)mem; (void)ext; (void)rt; (void)S;\n  double* o = " + ptr(p[0]) + "; (void)o;\n  const int64_t n = " + num(ch.n) + "; (void)n;\n";
   head += "  double* sc = rt->scratch; (void)sc;\n";
   for (int i = 0; i < ch.nin; i++) head += "  const double* in" + num(i) + " = " + ptr(ch.inRef[i]) + ";\n";
-  std::string tail;
-  for (int j = 0; j < ch.nsums; j++) tail += "  o[" + num(i64(ch.nouts) * ch.n + j) + "] = wg_sum_result(&S" + num(j) + ");\n";
-  out += head + state + "  for (int64_t t0 = 0; t0 < n; t0 += WG_TILE) {\n    const int64_t len = n - t0 < WG_TILE ? n - t0 : WG_TILE;\n" + tile + "  }\n" + tail + "}\n";
-  body += "  " + fn + "(mem, ext, rt);\n";
+  out += head + state + "  for (int64_t t0 = lo; t0 < hi; t0 += WG_TILE) {\n    const int64_t len = hi - t0 < WG_TILE ? hi - t0 : WG_TILE;\n" + tile + "  }\n}\n";
+  // fn: the whole chain
+  out += "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt) {\n" + sumsBefore(p, "S") +
+         "  " + fn + "_r(mem, ext, rt, 0, " + num(ch.n) + ", S);\n" + sumsAfter(p, "S") + "}\n";
   statements += ch.ncode;
+  return fn;
 }
+
+std::string Emitter::sumsBefore(const i64* p, const std::string& S) const {
+  const Chain ch(p, v.K);
+  std::string t = "  struct wg_sum " + S + "[" + num(ch.nsums ? ch.nsums : 1) + "];\n";
+  for (int j = 0; j < ch.nsums; j++) t += "  wg_sum_init(" + S + " + " + num(j) + ");\n";
+  return t;
+}
+
+std::string Emitter::sumsAfter(const i64* p, const std::string& S) const {
+  const Chain ch(p, v.K);
+  std::string t;
+  for (int j = 0; j < ch.nsums; j++) t += "  " + ptr(p[0]) + "[" + num(i64(ch.nouts) * ch.n + j) + "] = wg_sum_result(" + S + " + " + num(j) + ");\n";
+  return t;
+}
+
+void Emitter::fused(int32_t si, const i64* p) { body += "  " + fusedFns(si, p) + "(mem, ext, rt);\n"; }
 
 }  // namespace cg
 }  // namespace wg
