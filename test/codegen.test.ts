@@ -154,6 +154,30 @@ d('the compiled tier', () => {
     }
   }, 600_000);
 
+  it(`logistic regression: X·w, the chains over its rows and Xᵀ·g run as one row-blocked pass with the interpreter's bits, at every SIMD level (${levels.join(', ')})`, async () => {
+    const cases = [[3000, 37], [2048, 5], [1500, 130]];  // rows past, at and inside the row blocks of 1024
+    process.env.WENGERT_CODEGEN_KEEP = '1';
+    try {
+      for (const level of levels) {
+        expect(addon!.setSimd(level)).toBe(true);
+        for (const [m, k] of cases) {
+          const X = w.tensor(Float64Array.from({ length: m * k }, (_, i) => Math.sin(i + level.length)), [m, k]);
+          const y = w.tensor(Float64Array.from({ length: m }, (_, r) => (r % 3 === 0 ? 1 : 0)));
+          const f = (wv: w.Tensor) => {
+            const z = w.matmul(X, wv);
+            return w.add(w.mean(w.sub(w.softplus(z), w.mul(y, z))), w.mul(5e-4, w.sum(w.square(wv))));
+          };
+          const wv = w.tensor(Float64Array.from({ length: k }, (_, c) => 0.01 * Math.cos(c)));
+          const tr = traceFunction(f, [wv], 'codegen test');
+          expect(await compareTiers(vjpGraph(tr.graph, [0], ['ones']), [wv.data() as Float64Array])).toBe('compiled');
+        }
+      }
+    } finally { delete process.env.WENGERT_CODEGEN_KEEP; }
+    const dir = process.env.WENGERT_CACHE_DIR!;
+    const sources = readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => readFileSync(path.join(dir, f), 'utf8'));
+    expect(sources.filter((c) => /static void p_mv\d+\(/.test(c) && c.includes('rt->gemv_acc(')).length).toBeGreaterThanOrEqual(cases.length);
+  }, 600_000);
+
   it('loops: a JS loop rolled into scans (RK4, W3) and an explicit scan with xs and ys run as C loops with the interpreter\'s bits', async () => {
     const W3 = ode(300);  // bench/workloads.ts: RK4 written as a plain JS loop, rolled into scans
     const odeF = W3.f;
