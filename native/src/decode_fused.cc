@@ -55,13 +55,22 @@ bool Decoder::fused(int32_t out) {
   i64 n = 1;
   dims.resize(size_t(rank));
   for (int32_t a = 0; a < rank; a++) {
-    if (!next(&dims[a]) || dims[a] < 0) return fail(S_ATTR, "fused: bad dimension %d", a);
+    if (!next(&dims[a]) || dims[a] < 0 || (dims[a] > 0 && n > (i64(1) << 48) / dims[a])) return fail(S_ATTR, "fused: bad dimension %d", a);
     n *= dims[a];
   }
   if (at != na) return fail(S_ATTR, "fused: %d extra attribute words", na - at);
   if (!fusedShapes(out, mode, dims, nouts, nsums, n)) return false;
   if (!writable(out) || !noOverlap(out, ins.data(), nin, false)) return false;
   if (n == 0 && nsums == 0) return true;
+  fusedPlan(out, mode, code, outs, sums, dims, n);
+  return true;
+}
+
+/** the K_FUSED step and its plan (layout: decode_ops.cc) */
+void Decoder::fusedPlan(int32_t out, const std::vector<int32_t>& mode, const std::vector<int32_t>& code, const std::vector<int32_t>& outs,
+                        const std::vector<int32_t>& sums, const std::vector<int32_t>& dims, i64 n) {
+  const int32_t nin = int32_t(ins.size()), ncode = int32_t(code.size() / 5), nouts = int32_t(outs.size()), nsums = int32_t(sums.size());
+  const int32_t rank = int32_t(dims.size());
   if (nin + ncode > P->nreg) P->nreg = nin + ncode;
   std::vector<int32_t> slot;
   const int32_t nslots = fusedSlots(code, outs, sums, nin, ncode, &slot);
@@ -93,7 +102,6 @@ bool Decoder::fused(int32_t out) {
     }
     P->plan.insert(P->plan.end(), st.begin(), st.end());
   }
-  return true;
 }
 
 /** the output and the operands have the shapes the chain's shape S (dims) and the modes say */
