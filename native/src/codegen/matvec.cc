@@ -1,6 +1,6 @@
 // The row-blocked matrix–vector pass (DESIGN §8, W4): z = X·w, the fused chains over z's rows, and
 // y = Xᵀ·g with g one of their results become one pass over X in blocks of kRowBlock rows, so
-// each block of X is read from memory once and again from cache:
+// each block of X is read from memory once and again from cache (L2):
 //   for each block: z_b = X_b·w (the level's matmul: per row, the interpreter's dot product);
 //                   the chains over the block's elements (fused.cc's <chain>_r, sums streamed);
 //                   y += X_bᵀ·g_b (the level's gemvAcc: matmul's order for Aᵀ·x, rows in order)
@@ -16,7 +16,8 @@ namespace cg {
 
 namespace {
 
-constexpr i64 kRowBlock = 2 * kFusedTile;  // tiles and sum blocks stay aligned
+constexpr i64 kRowBlock = 256;  // X's block stays in L2 between its two reads (100 columns: 200 KB)
+static_assert(1024 % kRowBlock == 0 && kRowBlock % 8 == 0, "a block's tiles never straddle a sum block (fused_rt.h)");
 constexpr i64 kMaxCols = 4096;             // y's accumulator lives on the stack
 
 struct Range { i64 at, len; };
@@ -78,7 +79,7 @@ struct Pass {
 /** the pass starting at step si, if its reordering is exact */
 bool findPass(const ImageView& v, int32_t si, Pass* P) {
   const i64* p = v.plan + v.steps[si].planOff;
-  if (v.steps[si].kind != K_MATMUL || p[3] != 1 || p[6] != 1 || p[7] || p[8] || p[5] > kMaxCols || p[4] < kRowBlock) return false;
+  if (v.steps[si].kind != K_MATMUL || p[3] != 1 || p[6] != 1 || p[7] || p[8] || p[5] > kMaxCols || p[4] < 4 * kRowBlock) return false;
   *P = Pass{si, -1, {}, p[4], p[5], p[1], p[2], p[0], 0, 0};
   for (int32_t j = si + 1; j < v.h->nsteps && P->last < 0; j++) {
     const Step& s = v.steps[j];
