@@ -13,7 +13,7 @@ constexpr const char* kPrelude = R"WGPRELUDE(/* native/src/codegen/rt.h */
 #define WG_CODEGEN_RT_H
 #include <stdint.h>
 
-#define WG_CODE_ABI 3
+#define WG_CODE_ABI 4
 /* elements per tile of a fused chain: the interpreter's kFusedTile (program.h; static_assert there) */
 #define WG_TILE 512
 
@@ -21,6 +21,10 @@ typedef void (*wg_unary_fn)(const double* a, double* out, int64_t n);
 typedef void (*wg_binary_fn)(const double* a, int64_t sa, const double* b, int64_t sb, double* out, int64_t n);
 typedef void (*wg_ternary_fn)(const double* a, int64_t sa, const double* b, int64_t sb, const double* c, int64_t sc,
                               double* out, int64_t n);
+
+struct wg_rt;
+/* a generated step's elements [e0, e1) of its n (e0 a multiple of WG_TILE), sc: tile scratch of the chunk */
+typedef void (*wg_range_fn)(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc);
 
 struct wg_rt {
   int32_t abi;
@@ -33,6 +37,10 @@ struct wg_rt {
   void* ctx;
   /* the fused chains' tile scratch of this evaluation's arena */
   double* scratch;
+  /* runs fn over [0, n): in fixed whole-tile chunks on the intra-op pool when large (work: elements
+   * × operations; scratch: doubles of sc a chunk uses), else at once with rt->scratch; the same bits */
+  void (*range)(const struct wg_rt* rt, wg_range_fn fn, double* mem, double* const* ext, int64_t n, int64_t work,
+                int64_t scratch);
   /* the level's matmul (kernels/table.h; packing buffers unused for a matrix–vector product) and
    * its accumulating matrix–vector kernel: y[i] += Σ_p A[i + p·csA]·x[p·sx], p in order */
   void (*matmul)(const double* A, int64_t rsA, int64_t csA, const double* B, int64_t rsB, int64_t csB, double* C,
@@ -411,8 +419,18 @@ static inline void wg_sum_init(struct wg_sum* s) {
   s->top = 0;
 }
 
-/** the tile x[0..len) of elements t0.. of n */
-static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, int64_t t0, int64_t n) {
+static inline void wg_sum_push(struct wg_sum* s, double v) {
+  int64_t sz = 1;
+  while (s->top > 0 && s->size[s->top - 1] == sz) { v = s->val[--s->top] + v; sz <<= 1; }
+  s->val[s->top] = v;
+  s->size[s->top++] = sz;
+}
+
+/**
+ * the tile x[0..len) of elements t0.. of n; a finished block's value goes to the stack, or with
+ * vals to vals[its block index] (chunks of whole blocks on several threads: wg_sum_blocks after)
+ */
+static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, int64_t t0, int64_t n, double* vals) {
   double l[8]; /* in registers: s could alias x */
   for (int k = 0; k < 8; k++) l[k] = s->lanes[k];
   int64_t i = 0;
@@ -420,11 +438,9 @@ static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, in
     for (int k = 0; k < 8; k++) l[k] += x[i + k];
   for (int k = 0; i < len; i++, k++) l[k] += x[i];
   if ((t0 + len) % WG_SUM_BLOCK == 0 || t0 + len == n) {
-    double v = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
-    int64_t sz = 1;
-    while (s->top > 0 && s->size[s->top - 1] == sz) { v = s->val[--s->top] + v; sz <<= 1; }
-    s->val[s->top] = v;
-    s->size[s->top++] = sz;
+    const double v = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+    if (vals) vals[(t0 + len - 1) / WG_SUM_BLOCK] = v;
+    else wg_sum_push(s, v);
     for (int k = 0; k < 8; k++) l[k] = -0.0;
   }
   for (int k = 0; k < 8; k++) s->lanes[k] = l[k];
@@ -435,6 +451,14 @@ static inline double wg_sum_result(const struct wg_sum* s) {
   double acc = s->val[s->top - 1];
   for (int t = s->top - 2; t >= 0; t--) acc = s->val[t] + acc;
   return acc;
+}
+
+/** the sum of n elements from their block values vals[0..⌈n/1024⌉) */
+static inline double wg_sum_blocks(const double* vals, int64_t n) {
+  struct wg_sum s;
+  wg_sum_init(&s);
+  for (int64_t b = 0; b * WG_SUM_BLOCK < n; b++) wg_sum_push(&s, vals[b]);
+  return wg_sum_result(&s);
 }
 
 /** dst[x] = src[offset of element t0 + x] for x < len: st, the operand's stride per chain axis (0 where broadcast) */

@@ -76,7 +76,9 @@ void Decoder::fusedPlan(int32_t out, const std::vector<int32_t>& mode, const std
   const int32_t nslots = fusedSlots(code, outs, sums, nin, ncode, &slot);
   int32_t nb = 0;  // broadcast operands: one tile slot each, after the registers'
   for (int32_t i = 0; i < nin; i++) nb += mode[i] == 2;
-  if (i64(nslots + nb) * kFusedTile > P->fscratchSize) P->fscratchSize = i64(nslots + nb) * kFusedTile;
+  // tile slots, then each sum's block values (a chain with sums split over threads: kernels/fused_rt.h)
+  const i64 need = i64(nslots + nb) * kFusedTile + i64(nsums) * ((n + kReduceBlock - 1) / kReduceBlock);
+  if (need > P->fscratchSize) P->fscratchSize = need;
   P->steps.push_back(Step{K_FUSED, cur, OP_fused, int32_t(P->plan.size())});
   P->plan.insert(P->plan.end(), {V(out).loc, n, i64(nin), i64(nouts), i64(ncode)});
   for (int32_t v : ins) P->plan.push_back(V(v).loc);

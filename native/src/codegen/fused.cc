@@ -1,5 +1,6 @@
 // Fused chains as generated C (emitter.h): tile by tile, runs of inline ops as loops over restrict
 // pointers, vector kernels called on the tile. Baseline ISA only.
+#include <algorithm>
 #include <map>
 #include <vector>
 #include "emitter.h"
@@ -50,6 +51,14 @@ struct Chain {
   }
   /** a broadcast operand's tile: its slot, filled at the tile's start */
   std::string bcExpr(int a) const { return "(sc + " + num(bcOf(a)[0] * kFusedTile) + ")"; }
+  i64 blocks() const { return (n + kReduceBlock - 1) / kReduceBlock; }
+  /** tile slots: the instructions', then the broadcast operands' (the sums' block values follow) */
+  i64 slots() const {
+    i64 s = 0;
+    for (int k = 0; k < ncode; k++) s = std::max(s, c(k)[5] + 1);
+    for (int i = 0; i < nin; i++) if (bcast(i)) s = std::max(s, bcOf(i)[0] + 1);
+    return s;
+  }
   bool summed(int r) const {
     for (int j = 0; j < nsums; j++) if (sums[j] == r) return true;
     return false;
@@ -148,7 +157,7 @@ std::string outputCopies(const Chain& ch) {
 std::string sumCalls(const Chain& ch, int k, int q) {
   std::string t;
   for (int j = 0; j < ch.nsums; j++)
-    if (ch.sums[j] >= ch.nin + k && ch.sums[j] < ch.nin + q) t += "    wg_sum_add(S + " + num(j) + ", " + ch.homeExpr(int(ch.sums[j])) + ", len, t0, n);\n";
+    if (ch.sums[j] >= ch.nin + k && ch.sums[j] < ch.nin + q) t += "    wg_sum_add(S + " + num(j) + ", " + ch.homeExpr(int(ch.sums[j])) + ", len, t0, n, V ? V + " + num(j * ch.blocks()) + " : 0);\n";
   return t;
 }
 
@@ -181,15 +190,17 @@ std::string Emitter::fusedFns(int32_t si, const i64* p) {
     tile += sumCalls(ch, k0, k);
   }
   tile += outputCopies(ch);
-  // fn_r: the elements [lo, hi) (lo a multiple of WG_TILE), its sums' states in S
-  std::string head = "static void " + fn + "_r(double* mem, double* const* ext, const struct wg_rt* rt, int64_t lo, int64_t hi, struct wg_sum* S) {\n";
-  head += "  (void)mem; (void)ext; (void)rt; (void)S;\n  double* o = " + ptr(p[0]) + "; (void)o;\n  const int64_t n = " + num(ch.n) + "; (void)n;\n";
-  head += "  double* sc = rt->scratch; (void)sc;\n";
+  // fn_r: the elements [e0, e1) (e0 a multiple of WG_TILE), sc: the chunk's tile scratch, S: the sums'
+  // states, V: null or where finished blocks' values go (kernels/fused_rt.h)
+  std::string head = "static void " + fn + "_r(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc, struct wg_sum* S, double* V) {\n";
+  head += "  (void)mem; (void)ext; (void)rt; (void)sc; (void)S; (void)V;\n  double* o = " + ptr(p[0]) + "; (void)o;\n  const int64_t n = " + num(ch.n) + "; (void)n;\n";
   for (int i = 0; i < ch.nin; i++) head += "  const double* in" + num(i) + " = " + ptr(ch.inRef[i]) + ";\n";
-  out += head + state + "  for (int64_t t0 = lo; t0 < hi; t0 += WG_TILE) {\n    const int64_t len = hi - t0 < WG_TILE ? hi - t0 : WG_TILE;\n" + tile + "  }\n}\n";
-  // fn: the whole chain
-  out += "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt) {\n" + sumsBefore(p, "S") +
-         "  " + fn + "_r(mem, ext, rt, 0, " + num(ch.n) + ", S);\n" + sumsAfter(p, "S") + "}\n";
+  out += head + state + "  for (int64_t t0 = e0; t0 < e1; t0 += WG_TILE) {\n    const int64_t len = e1 - t0 < WG_TILE ? e1 - t0 : WG_TILE;\n" + tile + "  }\n}\n";
+  // fn: a range of the elements (rt->range splits the chain into chunks of whole tiles and sum
+  // blocks for the pool); its sums' blocks go to the scratch past the tile slots, combined after
+  const std::string V = ch.nsums ? "rt->scratch + " + num(ch.slots() * kFusedTile) : "0";
+  out += "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc) {\n" +
+         sumsBefore(p, "S") + "  " + fn + "_r(mem, ext, rt, e0, e1, sc, S, " + V + ");\n}\n";
   statements += ch.ncode;
   return fn;
 }
@@ -208,7 +219,13 @@ std::string Emitter::sumsAfter(const i64* p, const std::string& S) const {
   return t;
 }
 
-void Emitter::fused(int32_t si, const i64* p) { body += "  " + fusedFns(si, p) + "(mem, ext, rt);\n"; }
+void Emitter::fused(int32_t si, const i64* p) {
+  const Chain ch(p, v.K);
+  const std::string fn = fusedFns(si, p);
+  body += "  rt->range(rt, " + fn + ", mem, ext, " + num(ch.n) + ", " + num(ch.n * (ch.ncode + ch.nouts)) + ", " + num(ch.slots() * kFusedTile) + ");\n";
+  for (int j = 0; j < ch.nsums; j++)
+    body += "  " + ptr(p[0]) + "[" + num(i64(ch.nouts) * ch.n + j) + "] = wg_sum_blocks(rt->scratch + " + num(ch.slots() * kFusedTile + j * ch.blocks()) + ", " + num(ch.n) + ");\n";
+}
 
 }  // namespace cg
 }  // namespace wg

@@ -148,7 +148,7 @@ bool Emitter::matvecPass(int32_t si, std::vector<uint8_t>* absorbed) {
     const i64* p = v.plan + v.steps[j].planOff;
     const std::string S = "S" + num(j), name = fusedFns(j, p);
     f += sumsBefore(p, S);
-    calls += "    " + name + "_r(mem, ext, rt, r0, r0 + rb, " + S + ");\n";
+    calls += "    " + name + "_r(mem, ext, rt, r0, r0 + rb, rt->scratch, " + S + ", 0);\n";
   }
   f += "  for (int64_t r0 = 0; r0 < " + num(P.m) + "; r0 += " + num(kRowBlock) + ") {\n";
   f += "    const int64_t rb = " + num(P.m) + " - r0 < " + num(kRowBlock) + " ? " + num(P.m) + " - r0 : " + num(kRowBlock) + ";\n";

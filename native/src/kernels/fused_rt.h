@@ -24,8 +24,18 @@ static inline void wg_sum_init(struct wg_sum* s) {
   s->top = 0;
 }
 
-/** the tile x[0..len) of elements t0.. of n */
-static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, int64_t t0, int64_t n) {
+static inline void wg_sum_push(struct wg_sum* s, double v) {
+  int64_t sz = 1;
+  while (s->top > 0 && s->size[s->top - 1] == sz) { v = s->val[--s->top] + v; sz <<= 1; }
+  s->val[s->top] = v;
+  s->size[s->top++] = sz;
+}
+
+/**
+ * the tile x[0..len) of elements t0.. of n; a finished block's value goes to the stack, or with
+ * vals to vals[its block index] (chunks of whole blocks on several threads: wg_sum_blocks after)
+ */
+static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, int64_t t0, int64_t n, double* vals) {
   double l[8]; /* in registers: s could alias x */
   for (int k = 0; k < 8; k++) l[k] = s->lanes[k];
   int64_t i = 0;
@@ -33,11 +43,9 @@ static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, in
     for (int k = 0; k < 8; k++) l[k] += x[i + k];
   for (int k = 0; i < len; i++, k++) l[k] += x[i];
   if ((t0 + len) % WG_SUM_BLOCK == 0 || t0 + len == n) {
-    double v = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
-    int64_t sz = 1;
-    while (s->top > 0 && s->size[s->top - 1] == sz) { v = s->val[--s->top] + v; sz <<= 1; }
-    s->val[s->top] = v;
-    s->size[s->top++] = sz;
+    const double v = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+    if (vals) vals[(t0 + len - 1) / WG_SUM_BLOCK] = v;
+    else wg_sum_push(s, v);
     for (int k = 0; k < 8; k++) l[k] = -0.0;
   }
   for (int k = 0; k < 8; k++) s->lanes[k] = l[k];
@@ -48,6 +56,14 @@ static inline double wg_sum_result(const struct wg_sum* s) {
   double acc = s->val[s->top - 1];
   for (int t = s->top - 2; t >= 0; t--) acc = s->val[t] + acc;
   return acc;
+}
+
+/** the sum of n elements from their block values vals[0..⌈n/1024⌉) */
+static inline double wg_sum_blocks(const double* vals, int64_t n) {
+  struct wg_sum s;
+  wg_sum_init(&s);
+  for (int64_t b = 0; b * WG_SUM_BLOCK < n; b++) wg_sum_push(&s, vals[b]);
+  return wg_sum_result(&s);
 }
 
 /** dst[x] = src[offset of element t0 + x] for x < len: st, the operand's stride per chain axis (0 where broadcast) */
