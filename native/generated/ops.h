@@ -205,7 +205,7 @@ constexpr OpInfo kOps[kOpCount] = {
   {"matmul", FAM_matmul, 2, "transposeA transposeB"},
   {"customCall", FAM_none, -1, ""},
   {"opaque", FAM_none, -1, ""},
-  {"fused", FAM_none, -1, "nin scalarIn[nin] ncode (op nargs args[nargs])[ncode] nouts outs[nouts]"},
+  {"fused", FAM_none, -1, "nin mode[nin] ncode (op nargs args[nargs])[ncode] nouts outs[nouts] nsums sums[nsums] rank dims[rank]"},
   {"matmulT", FAM_matmul, 2, "transposeA transposeB"},
   {"part", FAM_layout, 1, ""},
   {"scan", FAM_none, -1, ""},
