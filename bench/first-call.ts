@@ -4,9 +4,11 @@
 //   w3-scan    the same model written with w.scan: w.compile + first valueAndGrad
 //   osc-loop   a 5000-step damped-oscillator fit (plain JS loop, per-step observations): first w.grad
 // Usage: npx tsx bench/first-call.ts [--runs 7] [--backend native|ts]; one case in this process:
-//        npx tsx bench/first-call.ts --case w3-loop
+//        npx tsx bench/first-call.ts --case w3-loop [--prof out.cpuprofile]  (CPU profile of the case alone)
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import * as w from '../src/index.js';
 import type { Tensor } from '../src/index.js';
@@ -78,9 +80,13 @@ const one = arg('case');
 if (one) {
   const backend = arg('backend');
   if (backend) w.setBackend(backend as 'native' | 'ts');
+  const prof = arg('prof'), session = prof ? new Session() : undefined;
+  if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start'); }
   const t0 = performance.now();
   CASES[one]();
-  process.stdout.write(JSON.stringify({ ms: performance.now() - t0, backend: w.getBackend() }));
+  const ms = performance.now() - t0;
+  if (session) writeFileSync(prof!, JSON.stringify((await session.post('Profiler.stop')).profile));
+  process.stdout.write(JSON.stringify({ ms, backend: w.getBackend() }));
 } else {
   const runs = Number(arg('runs') ?? 7);
   const self = fileURLToPath(import.meta.url);

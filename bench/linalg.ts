@@ -1,14 +1,15 @@
 // Linear algebra benchmark: wengert's native kernels beside OpenBLAS (Debian's single-threaded
 // libopenblas0-serial, a bench-only baseline), the cost of a GP log-marginal-likelihood gradient
 // against its value, and leastSquares on extended-Rosenbrock residuals.
-//   npx tsx bench/linalg.ts [--quick] [--json bench/results/linalg.json]
+//   npx tsx bench/linalg.ts [--quick] [--only cholesky,gp,lsq] [--json bench/results/linalg.json]
 // Sections (every time a median, with CPU time beside wall time on this shared machine; the load
 // average is printed and saved):
 //   cholesky  512×512 SPD: compiled w.linalg.cholesky (one native call: the input handed over, the
 //             factor in a fresh array) vs copy + dpotrf
 //   solve     512×512, one right-hand side: compiled w.linalg.solve vs copy + dgesv
 //   gp        −log p(y) of a GP regression at n = 500 points (kernel matrix, Cholesky, solves,
-//             log-determinant): compiled value vs gradient, per backend
+//             log-determinant): compiled value vs gradient, per backend (native: interpreter and
+//             compiled tier)
 //   lsq       w.leastSquares on extended-Rosenbrock residuals, n = m = 1000 (6 s before issue 17)
 // The OpenBLAS harness (bench/linalg-openblas.c) is compiled on the fly and run as a child process
 // between wengert's own timings, round by round, on the same inputs; its times include copying the
@@ -24,6 +25,8 @@ type T = w.Tensor;
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const jsonAt = argv.indexOf('--json');
+const onlyAt = argv.indexOf('--only');
+const run = (section: string) => onlyAt < 0 || argv[onlyAt + 1].split(',').includes(section);
 const here = dirname(fileURLToPath(import.meta.url));
 const native = w.nativeInfo().available;
 const report: Record<string, unknown> = { date: new Date().toISOString(), simd: w.nativeInfo().simd, loadBefore: loadavg() };
@@ -146,14 +149,16 @@ function linalgVsBlas() {
 }
 
 // ---- GP log marginal likelihood: gradient vs value ---------------------------------------------------
-function gp() {
+async function gp() {
   console.log('\n## GP regression −log p(y), n = 500: gradient vs value (compiled), medians\n');
   const n = 500, r = rng(3);
   const xs = Float64Array.from({ length: n }, () => 10 * r());
   const ys = Float64Array.from(xs, (x) => Math.sin(x) + 0.2 * (r() - 0.5));
   const out: Record<string, unknown> = {};
-  for (const b of native ? ['native', 'ts'] as const : ['ts'] as const) {
-    w.setBackend(b);
+  const variants = native ? [['native', 'off'], ['native compiled', 'eager'], ['ts', 'off']] as const : [['ts', 'off']] as const;
+  for (const [name, codegen] of variants) {
+    const b = name === 'ts' ? 'ts' : 'native';
+    if (b === 'native') w.setBackend(b, { codegen }); else w.setBackend(b);
     const x = w.tensor(xs), y = w.tensor(ys);
     const d2 = w.square(w.sub(w.reshape(x, [n, 1]), w.reshape(x, [1, n])));
     const eye = w.tensor(Float64Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0)), [n, n]);
@@ -166,14 +171,17 @@ function gp() {
     };
     const p = w.tensor([0.2, 0, Math.log(0.3)]);
     const prog = w.compile(nll, p);
+    prog.value(p); prog.grad(p);
+    const tier = b === 'native' ? await prog.ready() : 'ts';
     const reps = b === 'native' ? (quick ? 9 : 31) : (quick ? 3 : 7);
     // value and gradient alternately, so that both see the same load
     const v: number[] = [], g: number[] = [], vc: number[] = [], gc: number[] = [];
     for (let k = 0; k < (quick ? 2 : 5); k++) { v.push(...times(() => prog.value(p), reps, vc)); g.push(...times(() => prog.grad(p), reps, gc)); }
-    const row = { valueMs: median(v), gradMs: median(g), ratio: median(g) / median(v), valueCpuMs: median(vc), gradCpuMs: median(gc), cpuRatio: median(gc) / median(vc) };
-    out[b] = row;
-    console.log(`${b.padEnd(7)} value ${f3(row.valueMs)} ms, gradient ${f3(row.gradMs)} ms: ${row.ratio.toFixed(2)}× (target ≤ 3×: ${row.ratio <= 3 ? 'met' : 'not met'}); CPU ${f3(row.valueCpuMs)} / ${f3(row.gradCpuMs)} ms: ${row.cpuRatio.toFixed(2)}×  [${v.length} + ${g.length} calls]`);
+    const row = { tier, valueMs: median(v), gradMs: median(g), ratio: median(g) / median(v), valueCpuMs: median(vc), gradCpuMs: median(gc), cpuRatio: median(gc) / median(vc) };
+    out[name] = row;
+    console.log(`${name.padEnd(16)} value ${f3(row.valueMs)} ms, gradient ${f3(row.gradMs)} ms: ${row.ratio.toFixed(2)}× (target ≤ 3×: ${row.ratio <= 3 ? 'met' : 'not met'}); CPU ${f3(row.valueCpuMs)} / ${f3(row.gradCpuMs)} ms: ${row.cpuRatio.toFixed(2)}×  [${v.length} + ${g.length} calls, ${tier}]`);
   }
+  if (native) w.setBackend('native', { codegen: 'auto' });
   return out;
 }
 
@@ -207,10 +215,12 @@ async function lsq() {
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`linear algebra benchmark — native ${native ? w.nativeInfo().simd : 'unavailable'}; load average ${load()}`);
-if (native) report.blas = linalgVsBlas();
-else console.log('(native addon unavailable: the OpenBLAS comparison needs it)');
-report.gp = gp();
-report.lsq = await lsq();
+if (run('cholesky')) {
+  if (native) report.blas = linalgVsBlas();
+  else console.log('(native addon unavailable: the OpenBLAS comparison needs it)');
+}
+if (run('gp')) report.gp = await gp();
+if (run('lsq')) report.lsq = await lsq();
 report.loadAfter = loadavg();
 report.openblas = harness ? `${blasLib}/libopenblas.so (OPENBLAS_NUM_THREADS=1)` : harnessWhy;
 console.log(`\nload average after: ${load()}`);

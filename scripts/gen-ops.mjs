@@ -14,7 +14,7 @@ const target = path.join(root, 'native/generated/ops.h');
 const preludeTarget = path.join(root, 'native/generated/prelude.h');
 /** C the compiled tier puts at the top of every generated program: its ABI and the ops' scalar formulas */
 const PRELUDE_SOURCES = ['native/src/codegen/rt.h', 'native/src/kernels/special_coefs.h', 'native/src/kernels/special_scalar.h',
-  'native/src/kernels/scalar.h'];
+  'native/src/kernels/scalar.h', 'native/src/kernels/fused_rt.h'];
 
 export function renderPrelude() {
   const text = PRELUDE_SOURCES.map((f) => `/* ${f} */\n` + readFileSync(path.join(root, f), 'utf8').replace('#pragma once\n', '').replace(/^#include "[^"]*"\n/gm, '')).join('\n');

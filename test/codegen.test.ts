@@ -131,6 +131,53 @@ d('the compiled tier', () => {
     expect(OPS.some((o) => SPECIAL.includes(o))).toBe(false);
   }, 600_000);
 
+  it(`fused chains reading broadcast operands in place and ending in sums give the interpreter's bits compiled, at every SIMD level (${levels.join(', ')})`, async () => {
+    // outer products a·bᵀ (operands [m,1] and [1,n]), [4,1,3]·[5,1] + [4,5,3], sums over all axes
+    const outer = (a: w.Tensor, b: w.Tensor, c: w.Tensor) => {
+      const [m, n] = c.shape;
+      const d = w.sub(w.mul(w.reshape(a, [m, 1]), w.reshape(b, [1, n])), c);
+      return w.add(w.sum(w.square(d)), w.sum(w.mul(w.exp(w.mul(c, 0.1)), w.reshape(a, [m, 1]))));
+    };
+    const deep = (a: w.Tensor, b: w.Tensor, c: w.Tensor) => w.sum(w.tanh(w.add(w.mul(a, b), c)));
+    const wave = (k: number, s: number) => Float64Array.from({ length: k }, (_, i) => Math.sin(s * i + 0.3) * (1 + (i % 7)));
+    for (const level of levels) {
+      expect(addon!.setSimd(level)).toBe(true);
+      for (const [m, n] of [[7, 146], [50, 41], [37, 300]]) {
+        const args = [w.tensor(wave(m, 0.7)), w.tensor(wave(n, 1.3)), w.tensor(wave(m * n, 0.37), [m, n])];
+        const tr = traceFunction(outer, args, 'codegen test');
+        const g = vjpGraph(tr.graph, [0, 1, 2], ['ones']);
+        expect(await compareTiers(g, args.map((t) => t.data() as Float64Array))).toBe('compiled');
+      }
+      const args = [w.tensor(wave(12, 0.5), [4, 1, 3]), w.tensor(wave(5, 0.9), [5, 1]), w.tensor(wave(60, 0.2), [4, 5, 3])];
+      const tr = traceFunction(deep, args, 'codegen test');
+      expect(await compareTiers(vjpGraph(tr.graph, [0, 1, 2], ['ones']), args.map((t) => t.data() as Float64Array))).toBe('compiled');
+    }
+  }, 600_000);
+
+  it(`logistic regression: X·w, the chains over its rows and Xᵀ·g run as one row-blocked pass with the interpreter's bits, at every SIMD level (${levels.join(', ')})`, async () => {
+    const cases = [[3000, 37], [2048, 5], [1100, 130]];  // a last block short, whole, of 76 rows (blocks of 256)
+    process.env.WENGERT_CODEGEN_KEEP = '1';
+    try {
+      for (const level of levels) {
+        expect(addon!.setSimd(level)).toBe(true);
+        for (const [m, k] of cases) {
+          const X = w.tensor(Float64Array.from({ length: m * k }, (_, i) => Math.sin(i + level.length)), [m, k]);
+          const y = w.tensor(Float64Array.from({ length: m }, (_, r) => (r % 3 === 0 ? 1 : 0)));
+          const f = (wv: w.Tensor) => {
+            const z = w.matmul(X, wv);
+            return w.add(w.mean(w.sub(w.softplus(z), w.mul(y, z))), w.mul(5e-4, w.sum(w.square(wv))));
+          };
+          const wv = w.tensor(Float64Array.from({ length: k }, (_, c) => 0.01 * Math.cos(c)));
+          const tr = traceFunction(f, [wv], 'codegen test');
+          expect(await compareTiers(vjpGraph(tr.graph, [0], ['ones']), [wv.data() as Float64Array])).toBe('compiled');
+        }
+      }
+    } finally { delete process.env.WENGERT_CODEGEN_KEEP; }
+    const dir = process.env.WENGERT_CACHE_DIR!;
+    const sources = readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => readFileSync(path.join(dir, f), 'utf8'));
+    expect(sources.filter((c) => /static void p_mv\d+\(/.test(c) && c.includes('rt->gemv_acc(')).length).toBeGreaterThanOrEqual(cases.length);
+  }, 600_000);
+
   it('loops: a JS loop rolled into scans (RK4, W3) and an explicit scan with xs and ys run as C loops with the interpreter\'s bits', async () => {
     const W3 = ode(300);  // bench/workloads.ts: RK4 written as a plain JS loop, rolled into scans
     const odeF = W3.f;

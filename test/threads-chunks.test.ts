@@ -1,7 +1,7 @@
 // Intra-op threads on the elementwise paths (native/src/exec_par.cc) and the compiled tier's
 // chunked steps (rt->range): fused chains, unary and binary rows, pads and copies, and
-// matrix–vector products give the same bits for 1, 2 and 4 threads, on the interpreter and on
-// compiled code, and the values of the TS backend (to rounding).
+// matrix–vector products give the same bits for 1, 2 and 4 threads, on the interpreter at every
+// SIMD level and on compiled code, and the values of the TS backend (to rounding).
 import { it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +22,7 @@ const flat = (r: unknown): Float64Array => {
   walk(r);
   return Float64Array.from(parts);
 };
+const evalAt = (p: w.Program<[w.Tensor]>, arg: Float64Array, threads: number) => { w.setThreads(threads); return flat(p.valueAndGrad(w.tensor(arg))); };
 const initial = w.nativeInfo().threads;
 const cacheRoot = mkdtempSync(path.join(os.tmpdir(), 'wengert-threads-'));
 
@@ -45,6 +46,19 @@ const cases: [string, (x: w.Tensor) => w.Tensor, Float64Array][] = [
   }, x0],
 ];
 
+/** the compiled tier: the same bits as the interpreter's `one` for 1, 2 and 4 threads, chunks on the pool */
+async function compiledBits(f: (x: w.Tensor) => w.Tensor, arg: Float64Array, one: Float64Array) {
+  w.setBackend('native', { codegen: 'eager' });
+  const q = w.compile(f, w.tensor(arg));
+  w.setThreads(1);
+  q.valueAndGrad(w.tensor(arg));
+  expect(await q.ready()).toBe('compiled');
+  const before = addon!.threadsInfo().pooled;
+  for (const n of [1, 2, 4]) expect(sameBits(evalAt(q, arg, n), one), `compiled, threads=${n}`).toBe(true);
+  expect(q.stats.tier).toBe('compiled');
+  expect(addon!.threadsInfo().pooled, 'compiled: chunks ran on the pool').toBeGreaterThan(before);
+}
+
 describeNative('intra-op threads: chunked elementwise steps on both tiers', () => {
   beforeAll(() => {
     process.env.WENGERT_CACHE_DIR = path.join(cacheRoot, 'cache');
@@ -59,26 +73,23 @@ describeNative('intra-op threads: chunked elementwise steps on both tiers', () =
   });
 
   for (const [name, f, arg] of cases) {
-    it(`${name}: the same bits for 1, 2 and 4 threads, interpreted and compiled; the TS values`, async () => {
-      const evalAt = (p: w.Program<[w.Tensor]>, threads: number) => { w.setThreads(threads); return flat(p.valueAndGrad(w.tensor(arg))); };
+    it(`${name}: the same bits for 1, 2 and 4 threads, interpreted and compiled (with a C compiler); the TS values`, async () => {
       w.setBackend('native', { codegen: 'off' });
-      const p = w.compile(f, w.tensor(arg));
-      const one = evalAt(p, 1);
-      const pooled = addon!.threadsInfo().pooled;
-      for (const n of [2, 4]) expect(sameBits(evalAt(p, n), one), `interpreter, threads=${n}`).toBe(true);
-      expect(addon!.threadsInfo().pooled, 'interpreter: chunks ran on the pool').toBeGreaterThan(pooled);
-      expect(p.stats.tier).toBe('interpreter');
+      const { supported, level } = addon!.simdInfo();
+      try {
+        for (const l of supported) {  // the interpreter at every SIMD level (programs are built per level)
+          addon!.setSimd(l);
+          const p = w.compile(f, w.tensor(arg));
+          const ref = evalAt(p, arg, 1);
+          const pooled = addon!.threadsInfo().pooled;
+          for (const n of [2, 4]) expect(sameBits(evalAt(p, arg, n), ref), `interpreter ${l}, threads=${n}`).toBe(true);
+          expect(addon!.threadsInfo().pooled, `interpreter ${l}: chunks ran on the pool`).toBeGreaterThan(pooled);
+          expect(p.stats.tier).toBe('interpreter');
+        }
+      } finally { addon!.setSimd(level); }
+      const one = evalAt(w.compile(f, w.tensor(arg)), arg, 1);
 
-      w.setBackend('native', { codegen: 'eager' });
-      const q = w.compile(f, w.tensor(arg));
-      w.setThreads(1);
-      q.valueAndGrad(w.tensor(arg));
-      expect(await q.ready()).toBe('compiled');
-      const before = addon!.threadsInfo().pooled;
-      for (const n of [1, 2, 4]) expect(sameBits(evalAt(q, n), one), `compiled, threads=${n}`).toBe(true);
-      expect(q.stats.tier).toBe('compiled');
-      expect(addon!.threadsInfo().pooled, 'compiled: chunks ran on the pool').toBeGreaterThan(before);
-
+      if (w.nativeInfo().codegen.available) await compiledBits(f, arg, one);
       w.setThreads(initial);
       w.setBackend('ts');
       const ts = flat(w.compile(f, w.tensor(arg)).valueAndGrad(w.tensor(arg)));

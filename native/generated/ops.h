@@ -7,7 +7,7 @@ namespace wg {
 
 // the encoding (src/backends/native/format.ts): first word and layout version
 constexpr int32_t kMagic = 0x57474e31;
-constexpr int32_t kVersion = 3;
+constexpr int32_t kVersion = 4;
 
 /** Status codes returned to TS (src/backends/native/format.ts STATUS_CODES). */
 enum Status : int32_t {
@@ -205,7 +205,7 @@ constexpr OpInfo kOps[kOpCount] = {
   {"matmul", FAM_matmul, 2, "transposeA transposeB"},
   {"customCall", FAM_none, -1, ""},
   {"opaque", FAM_none, -1, ""},
-  {"fused", FAM_none, -1, "nin scalarIn[nin] ncode (op nargs args[nargs])[ncode] nouts outs[nouts]"},
+  {"fused", FAM_none, -1, "nin mode[nin] ncode (op nargs args[nargs])[ncode] nouts outs[nouts] nsums sums[nsums] rank dims[rank]"},
   {"matmulT", FAM_matmul, 2, "transposeA transposeB"},
   {"part", FAM_layout, 1, ""},
   {"scan", FAM_none, -1, ""},

@@ -6,7 +6,8 @@
 //   K_MATMUL   outRef aRef bRef batch m k n ta tb
 //   K_COPY     nitems zeroRef zeroSize item…;  item = dstRef srcRef dstOff srcOff nd dims[nd] dstSt[nd] srcSt[nd]
 //   K_GATHER   outRef xRef idxRef outer n K inner      K_SCATTER  outRef gRef idxRef outer size K inner
-//   K_FUSED    outRef n nin nouts ncode inRef[nin] scalar[nin] (op nargs a0 a1 a2 slot)[ncode] outs[nouts]
+//   K_FUSED    outRef n nin nouts ncode inRef[nin] mode[nin] (op nargs a0 a1 a2 slot)[ncode] outs[nouts]
+//              nsums sums[nsums] rank dims[rank] (slot strides[rank]) per broadcast operand   (decode_fused.cc)
 //   K_LINALG   outRef aRef bRef batch m n k flags cRef   (bRef, cRef = aRef when the op has fewer operands)
 //   K_LOOP     see decode_loops.cc
 #include <algorithm>
@@ -436,90 +437,6 @@ bool Decoder::gather(int32_t op, int32_t out) {
   if (op == OP_gather ? V(idx).size == 0 : V(out).size == 0 && V(idx).size == 0) return true;
   P->steps.push_back(Step{op == OP_gather ? K_GATHER : K_SCATTER, cur, op, int32_t(P->plan.size())});
   P->plan.insert(P->plan.end(), {V(out).loc, V(x).loc, V(idx).loc, outer, n, V(idx).size, inner});
-  return true;
-}
-
-// fused chain (planner output, src/ops/fused.ts). Attributes:
-//   nin scalarIn[nin] ncode (op nargs args[nargs])[ncode] nouts outs[nouts]
-// registers 0..nin−1 are the operands (full shape, or size 1 when scalarIn), nin + k is code[k];
-// one result has the chain's shape S, several are rows of [nouts, ...S]
-bool Decoder::fused(int32_t out) {
-  const int32_t nin = int32_t(ins.size());
-  const int32_t na = int32_t(attrs.size());
-  int32_t at = 0;
-  auto next = [&](int32_t* v) { if (at >= na) return false; *v = attrs[at++]; return true; };
-  int32_t n0 = 0;
-  if (!next(&n0) || n0 != nin) return fail(S_ATTR, "fused: expected %d operands in the attributes", nin);
-  std::vector<int32_t> scalar(nin), code;
-  for (int32_t i = 0; i < nin; i++)
-    if (!next(&scalar[i]) || (scalar[i] != 0 && scalar[i] != 1)) return fail(S_ATTR, "fused: bad scalarIn flag %d", i);
-  int32_t ncode = 0;
-  if (!next(&ncode) || ncode < 1 || ncode > na) return fail(S_ATTR, "fused: bad instruction count");
-  for (int32_t k = 0; k < ncode; k++) {
-    int32_t op = 0, nargs = 0;
-    if (!next(&op) || !next(&nargs) || op < 0 || op >= kOpCount) return fail(S_ATTR, "fused: instruction %d: bad op", k);
-    const Family f = kOps[op].family;
-    if ((f != FAM_unary && f != FAM_binary && f != FAM_ternary) || nargs != kOps[op].arity) {
-      return fail(S_ATTR, "fused: instruction %d: %s is not an elementwise op of %d operands", k, kOps[op].name, nargs);
-    }
-    const bool fn = nargs == 1 ? P->K->unary[op] != nullptr : nargs == 2 ? P->K->binary[op] != nullptr : P->K->ternary[op] != nullptr;
-    if (!fn) return fail(S_OP, "fused: %s has no kernel at this SIMD level", kOps[op].name);
-    int32_t a[3] = {0, 0, 0};
-    for (int32_t j = 0; j < nargs; j++) {
-      if (!next(&a[j]) || a[j] < 0 || a[j] >= nin + k) return fail(S_ATTR, "fused: instruction %d: register out of range", k);
-    }
-    if (nargs == 1 && a[0] < nin && scalar[a[0]]) return fail(S_ATTR, "fused: instruction %d: unary op of a scalar operand", k);
-    code.insert(code.end(), {op, nargs, a[0], a[1], a[2]});
-  }
-  int32_t nouts = 0;
-  if (!next(&nouts) || nouts < 1 || nouts > ncode + nin) return fail(S_ATTR, "fused: bad result count");
-  std::vector<int32_t> outs(nouts);
-  for (int32_t j = 0; j < nouts; j++)
-    if (!next(&outs[j]) || outs[j] < 0 || outs[j] >= nin + ncode) return fail(S_ATTR, "fused: result %d: register out of range", j);
-  if (at != na) return fail(S_ATTR, "fused: %d extra attribute words", na - at);
-  // S: the chain's shape (the output's, or its rows')
-  const int32_t ro = V(out).rank;
-  if (nouts > 1 && (ro < 1 || D(out)[0] != nouts)) return fail(S_SHAPE, "fused: expected an output of %d rows", nouts);
-  const int32_t off = nouts > 1 ? 1 : 0;
-  i64 n = 1;
-  for (int32_t a = off; a < ro; a++) n *= D(out)[a];
-  for (int32_t i = 0; i < nin; i++) {
-    const int32_t v = ins[i];
-    bool ok = scalar[i] ? V(v).size == 1 : V(v).rank == ro - off;
-    for (int32_t a = 0; ok && !scalar[i] && a < ro - off; a++) ok = D(v)[a] == D(out)[a + off];
-    if (!ok) return fail(S_SHAPE, "fused: operand %d does not have the chain's shape", i);
-  }
-  if (!writable(out) || !noOverlap(out, ins.data(), nin, false)) return false;
-  if (n == 0) return true;
-  if (nin + ncode > P->nreg) P->nreg = nin + ncode;
-  // tile registers by liveness: a register's slot is free again after its last reader (an op
-  // may write the slot of an operand that dies there: elementwise, same index in and out)
-  std::vector<int32_t> last(nin + ncode, -1), slot(ncode, -1), freeSlots;
-  std::vector<uint8_t> isOut(nin + ncode, 0);
-  for (int32_t j = 0; j < nouts; j++) isOut[outs[j]] = 1;
-  for (int32_t k = 0; k < ncode; k++)
-    for (int32_t j = 0; j < code[5 * k + 1]; j++) last[code[5 * k + 2 + j]] = k;
-  int32_t nslots = 0;
-  for (int32_t k = 0; k < ncode; k++) {
-    for (int32_t j = 0; j < code[5 * k + 1]; j++) {
-      const int32_t r = code[5 * k + 2 + j];
-      bool dup = false;
-      for (int32_t i = 0; i < j; i++) dup = dup || code[5 * k + 2 + i] == r;
-      if (!dup && r >= nin && last[r] == k && slot[r - nin] >= 0) freeSlots.push_back(slot[r - nin]);
-    }
-    if (isOut[nin + k]) continue;  // written straight into its output row
-    if (freeSlots.empty()) { slot[k] = nslots++; } else { slot[k] = freeSlots.back(); freeSlots.pop_back(); }
-  }
-  if (i64(nslots) * kFusedTile > P->fscratchSize) P->fscratchSize = i64(nslots) * kFusedTile;
-  P->steps.push_back(Step{K_FUSED, cur, OP_fused, int32_t(P->plan.size())});
-  P->plan.insert(P->plan.end(), {V(out).loc, n, i64(nin), i64(nouts), i64(ncode)});
-  for (int32_t v : ins) P->plan.push_back(V(v).loc);
-  for (int32_t x : scalar) P->plan.push_back(x);
-  for (int32_t k = 0; k < ncode; k++) {
-    for (int32_t j = 0; j < 5; j++) P->plan.push_back(code[5 * k + j]);
-    P->plan.push_back(slot[k]);
-  }
-  for (int32_t x : outs) P->plan.push_back(x);
   return true;
 }
 

@@ -104,6 +104,9 @@ struct Decoder {
   bool concat(int32_t out);
   bool gather(int32_t op, int32_t out);
   bool fused(int32_t out);
+  void fusedPlan(int32_t out, const std::vector<int32_t>& mode, const std::vector<int32_t>& code, const std::vector<int32_t>& outs,
+                 const std::vector<int32_t>& sums, const std::vector<int32_t>& dims, i64 n);
+  bool fusedShapes(int32_t out, const std::vector<int32_t>& mode, const std::vector<int32_t>& dims, int32_t nouts, int32_t nsums, i64 n);
   bool linalg(int32_t op, int32_t out);
   bool linalgFlags(int32_t op, int32_t* flags);
   bool extra(int32_t op, int32_t out);  // decode_extra.cc: argsort, random

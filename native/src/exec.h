@@ -4,6 +4,8 @@
 #include "image.h"
 #include "codegen/rt.h"
 
+struct wg_sum;
+
 namespace wg {
 namespace detail {
 
@@ -34,9 +36,13 @@ bool runLoop(const ImageView& v, const ArenaView& A, double* mem, double* const*
 
 /** a K_FUSED step (plan p), tile by tile; outOf: A.row */
 void runFused(const KernelTable* K, const ArenaView& A, double* mem, double* const* ext, const i64* p);
-/** the tiles of fused step p covering elements [e0, e1) (e0 a multiple of kFusedTile) with these registers and scratch */
+/**
+ * the tiles of fused step p covering elements [e0, e1) (e0 a multiple of kFusedTile) with these
+ * registers and scratch; S: its sums' states (kernels/fused_rt.h), fed in element order; V: null, or
+ * where finished blocks' values go instead (sum s's block b at V[s·⌈n/1024⌉ + b])
+ */
 void fusedTiles(const KernelTable* K, const i64* p, double* mem, double* const* ext, const int32_t* outOf,
-                const double** reg, i64* st, double* scratch, i64 e0, i64 e1);
+                const double** reg, i64* st, double* scratch, i64 e0, i64 e1, wg_sum* S, double* V);
 /** a K_UNARY step */
 void runUnary(const KernelTable* K, const Step& s, double* mem, double* const* ext, const i64* p);
 /** a K_BINARY / K_TERNARY step */

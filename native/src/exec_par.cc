@@ -5,11 +5,13 @@
 // vector body and scalar tail see the same elements), or whole rows — so the bits never depend on
 // the thread count. The compiled tier's generated chains and pad rows take an element range and
 // run through runRange (rt->range) in the same chunks. Baseline ISA.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 #include "exec.h"
 #include "threads.h"
 #include "codegen/rt.h"
+#include "kernels/fused_rt.h"
 
 namespace wg {
 namespace detail {
@@ -29,6 +31,7 @@ struct FusedJob {
   double* const* ext;
   const int32_t* outOf;
   i64 nslots;
+  double* V;  // the sums' block values, or null
 };
 
 /** the per-thread registers and tile scratch of a chunk (grown once, kept for the thread's life) */
@@ -45,7 +48,9 @@ void fusedChunk(void* ctx, i64 c) {
   if (i64(r.reg.size()) < nreg) { r.reg.resize(size_t(nreg)); r.st.resize(size_t(nreg)); }
   if (i64(r.scratch.size()) < j.nslots * kFusedTile) r.scratch.resize(size_t(j.nslots * kFusedTile));
   const i64 t0 = c * kChunk, t1 = t0 + kChunk < j.p[1] ? t0 + kChunk : j.p[1];
-  fusedTiles(j.K, j.p, j.mem, j.ext, j.outOf, r.reg.data(), r.st.data(), r.scratch.data(), t0, t1);
+  wg_sum S[kFusedSums];  // lanes only: a chunk starts at a block (kChunk is a multiple of it)
+  for (int s = 0; s < kFusedSums; s++) wg_sum_init(S + s);
+  fusedTiles(j.K, j.p, j.mem, j.ext, j.outOf, r.reg.data(), r.st.data(), r.scratch.data(), t0, t1, S, j.V);
 }
 
 struct RowJob {
@@ -116,21 +121,51 @@ bool copySpan(double* d, const double* s, i64 n, i64 di, i64 si) {
   return true;
 }
 
+static_assert(WG_SUM_BLOCK == kReduceBlock && WG_SUM_BLOCK % kFusedTile == 0 && kChunk % WG_SUM_BLOCK == 0,
+              "a tile never straddles two sum blocks; a chunk starts at one");
+
+/** a K_FUSED plan's sections past the code (decode_fused.cc) */
+struct FusedPlan {
+  const i64 *inRef, *mode, *code, *outs, *sums, *dims, *bc;
+  int nin, nouts, ncode, nsums, rank;
+  explicit FusedPlan(const i64* p) {
+    nin = int(p[2]); nouts = int(p[3]); ncode = int(p[4]);
+    inRef = p + 5; mode = inRef + nin; code = mode + nin; outs = code + 6 * ncode;
+    nsums = int(outs[nouts]); sums = outs + nouts + 1;
+    rank = int(sums[nsums]); dims = sums + nsums + 1; bc = dims + rank;
+  }
+  static i64 blocks(i64 n) { return (n + kReduceBlock - 1) / kReduceBlock; }
+  /** tile slots: the instructions', then one per broadcast operand */
+  i64 slots() const {
+    i64 s = 0;
+    for (int k = 0; k < ncode; k++) s = std::max(s, code[6 * k + 5] + 1);
+    const i64* q = bc;
+    for (int i = 0; i < nin; i++) if (mode[i] == 2) { s = std::max(s, q[0] + 1); q += 1 + rank; }
+    return s;
+  }
+};
+
 void fusedTiles(const KernelTable* K, const i64* p, double* mem, double* const* ext, const int32_t* outOf,
-                const double** reg, i64* st, double* scratch, i64 e0, i64 e1) {
+                const double** reg, i64* st, double* scratch, i64 e0, i64 e1, wg_sum* S, double* V) {
   double* o = locate(mem, ext, p[0]);
   const i64 n = p[1];
-  const int nin = int(p[2]), nouts = int(p[3]), ncode = int(p[4]);
-  const i64* inRef = p + 5;
-  const i64* scalar = inRef + nin;
-  const i64* code = scalar + nin;
-  const i64* outs = code + 6 * ncode;
+  const FusedPlan f(p);
   for (i64 t0 = e0; t0 < e1; t0 += kFusedTile) {
     const i64 len = e1 - t0 < kFusedTile ? e1 - t0 : kFusedTile;
-    for (int i = 0; i < nin; i++) { reg[i] = locate(mem, ext, inRef[i]) + (scalar[i] ? 0 : t0); st[i] = scalar[i] ? 0 : 1; }
-    for (int k = 0; k < ncode; k++) {
-      const i64* c = code + 6 * k;
-      const int r = nin + k;
+    const i64* bc = f.bc;  // (slot strides[rank]) per broadcast operand: gathered into its slot
+    for (int i = 0; i < f.nin; i++) {
+      if (f.mode[i] == 2) {
+        double* dst = scratch + bc[0] * kFusedTile;
+        wg_fill_bcast(locate(mem, ext, f.inRef[i]), f.dims, bc + 1, f.rank, t0, len, dst);
+        reg[i] = dst; st[i] = 1; bc += 1 + f.rank;
+        continue;
+      }
+      reg[i] = locate(mem, ext, f.inRef[i]) + (f.mode[i] ? 0 : t0);
+      st[i] = f.mode[i] ? 0 : 1;
+    }
+    for (int k = 0; k < f.ncode; k++) {
+      const i64* c = f.code + 6 * k;
+      const int r = f.nin + k;
       double* dst = outOf[r] >= 0 ? o + outOf[r] * n + t0 : scratch + c[5] * kFusedTile;
       const double* a = reg[c[2]];
       if (c[1] == 1) K->unary[c[0]](a, dst, len);
@@ -138,9 +173,10 @@ void fusedTiles(const KernelTable* K, const i64* p, double* mem, double* const* 
       else K->ternary[c[0]](a, st[c[2]], reg[c[3]], st[c[3]], reg[c[4]], st[c[4]], dst, len);
       reg[r] = dst;
       st[r] = 1;
+      for (int j = 0; j < f.nsums; j++) if (f.sums[j] == r) wg_sum_add(S + j, dst, len, t0, n, V ? V + j * f.blocks(n) : nullptr);
     }
-    for (int j = 0; j < nouts; j++) {
-      const int r = int(outs[j]);
+    for (int j = 0; j < f.nouts; j++) {
+      const int r = int(f.outs[j]);
       double* dst = o + j * n + t0;
       if (reg[r] == dst) continue;
       if (st[r]) std::memcpy(dst, reg[r], size_t(len) * 8);
@@ -151,20 +187,24 @@ void fusedTiles(const KernelTable* K, const i64* p, double* mem, double* const* 
 
 void runFused(const KernelTable* K, const ArenaView& A, double* mem, double* const* ext, const i64* p) {
   const i64 n = p[1];
-  const int nin = int(p[2]), nouts = int(p[3]), ncode = int(p[4]);
-  const i64* code = p + 5 + 2 * nin;
-  const i64* outs = code + 6 * ncode;
+  const FusedPlan f(p);
   int32_t* outOf = A.row;
-  for (int r = 0; r < nin + ncode; r++) outOf[r] = -1;
-  for (int j = 0; j < nouts; j++) if (outs[j] >= nin && outOf[outs[j]] < 0) outOf[outs[j]] = j;
-  if (!pooled(n, n * (ncode + nouts))) {
-    fusedTiles(K, p, mem, ext, outOf, A.regs, A.stride, A.scratch, 0, n);
+  for (int r = 0; r < f.nin + f.ncode; r++) outOf[r] = -1;
+  for (int j = 0; j < f.nouts; j++) if (f.outs[j] >= f.nin && outOf[f.outs[j]] < 0) outOf[f.outs[j]] = j;
+  double* sums = locate(mem, ext, p[0]) + i64(f.nouts) * n;
+  if (!pooled(n, n * (f.ncode + f.nouts))) {  // sums stream in element order
+    wg_sum S[kFusedSums];
+    for (int j = 0; j < f.nsums; j++) wg_sum_init(S + j);
+    fusedTiles(K, p, mem, ext, outOf, A.regs, A.stride, A.scratch, 0, n, S, nullptr);
+    for (int j = 0; j < f.nsums; j++) sums[j] = wg_sum_result(S + j);
     return;
   }
-  i64 nslots = 0;
-  for (int k = 0; k < ncode; k++) if (code[6 * k + 5] + 1 > nslots) nslots = code[6 * k + 5] + 1;
-  FusedJob j{K, p, mem, ext, outOf, nslots};
+  // chunks of whole sum blocks: each block's value to the arena scratch past the tile slots, then
+  // combined in block order (the same tree)
+  double* V = f.nsums ? A.scratch + f.slots() * kFusedTile : nullptr;
+  FusedJob j{K, p, mem, ext, outOf, f.slots(), V};
   parallelFor((n + kChunk - 1) / kChunk, fusedChunk, &j);
+  for (int s = 0; s < f.nsums; s++) sums[s] = wg_sum_blocks(V + s * f.blocks(n), n);
 }
 
 void runUnary(const KernelTable* K, const Step& s, double* mem, double* const* ext, const i64* p) {

@@ -58,6 +58,8 @@ struct SOp {
 enum : int32_t { SC_COPY = 1000 };
 /** elements per tile of a fused chain: every register of the chain stays in L1 */
 constexpr i64 kFusedTile = 512;
+/** sums a fused chain may end in at most (src/plan/fuse.ts MAX_SUMS) */
+constexpr int32_t kFusedSums = 16;
 
 /**
  * What the decoder builds: the validated program in growable vectors. It is turned into a flat,

@@ -3,7 +3,10 @@ import { sameKey, signature, type Signature } from '../core/signature.js';
 import type { Graph } from '../core/graph.js';
 
 /** Whether g runs user rules (customVjp/customJvp/opaque): code that may close over changing JS state. */
-export const hasUserRules = (g: Graph): boolean => g.eqns.some((e) => e.op.name === 'customCall' || e.op.name === 'opaque');
+export function hasUserRules(g: Graph): boolean {
+  for (let k = 0, n = g.neqns; k < n; k++) { const name = g.tape.op(k).name; if (name === 'customCall' || name === 'opaque') return true; }
+  return false;
+}
 
 export class SignatureCache<T> {
   private readonly map = new Map<number, { key: Float64Array; value: T }[]>();

@@ -46,8 +46,8 @@ function gradCall(name: string, f: Fn, opts: GradOptions, args: unknown[], cache
   const outDef = tr.outDef as Extract<TreeDef, { t: 'object' }>;
   const main = outDef.items[0];
   const nMain = countLeaves(main);
-  if (main.t !== 'leaf' || tr.graph.shapes[tr.graph.outputs[0]].reduce((a, b) => a * b, 1) !== 1) {
-    const shape = main.t === 'leaf' ? fmtShape(tr.graph.shapes[tr.graph.outputs[0]]) : `${main.t === "array" ? "an array" : "an object"} with ${nMain} leaves`;
+  if (main.t !== 'leaf' || tr.graph.shapeOf(tr.graph.outputs[0]).reduce((a, b) => a * b, 1) !== 1) {
+    const shape = main.t === 'leaf' ? fmtShape(tr.graph.shapeOf(tr.graph.outputs[0])) : `${main.t === "array" ? "an array" : "an object"} with ${nMain} leaves`;
     fail('ERR_SHAPE', name, `expected f to return a scalar (size 1) but it returned ${shape}; use w.vjp or w.jacobian for non-scalar outputs`);
   }
   const wrt = argnums.flatMap((a) => range(tr.argRanges[a]));

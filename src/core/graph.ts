@@ -1,6 +1,7 @@
 import type { OpDef } from './op.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
+import { Tape, ShapeStore } from './tape.js';
 
 /** One SSA assignment: `%out = op %ins... {attrs}`. */
 export interface Eqn {
@@ -22,23 +23,39 @@ export interface Guard {
  * output of exactly one equation. Shapes are known for every variable; values only at run time.
  */
 export class Graph {
-  readonly shapes: Shape[] = [];
-  /** optional display label per variable (input names, gradient markers) */
+  /** the shape of each variable (core/tape.ts: kept as shape numbers until a reader asks for `shapes`) */
+  private vars = new ShapeStore();
+  /** optional display label per variable (input names, gradient markers); shorter than nvars past the last label */
   readonly labels: (string | undefined)[] = [];
   /** derivative programs: v ↦ u when v holds the cotangent of u (printed as ∂f/∂%u) */
   readonly cotangentOf = new Map<number, number>();
   readonly inputs: number[] = [];
   readonly consts = new Map<number, Tensor>();
-  readonly eqns: Eqn[] = [];
+  /** the equations in order (core/tape.ts: kept as typed arrays until a reader asks for this list) */
+  tape = new Tape();
   outputs: number[] = [];
   readonly guards: Guard[] = [];
 
   newVar(shape: Shape, label?: string): number {
-    this.shapes.push(shape);
-    this.labels.push(label);   // kept dense: a sparse array with large gaps turns into a slow dictionary
-    return this.shapes.length - 1;
+    const v = this.vars.push(shape);
+    if (label !== undefined) this.setLabel(v, label);
+    return v;
   }
-  get nvars(): number { return this.shapes.length; }
+
+  setLabel(v: number, label: string): void {
+    const labels = this.labels;
+    while (labels.length < v) labels.push(undefined);   // kept dense: a sparse array with large gaps turns into a slow dictionary
+    labels[v] = label;
+  }
+  get nvars(): number { return this.vars.size; }
+  get shapes(): Shape[] { return this.vars.array(); }
+  set shapes(list: Shape[]) { this.vars = ShapeStore.of(list); }
+  /** the shape of variable v (without materializing `shapes`) */
+  shapeOf(v: number): Shape { return this.vars.get(v); }
+  get eqns(): Eqn[] { return this.tape.list(); }
+  set eqns(list: Eqn[]) { this.tape = Tape.of(list); }
+  /** the number of equations (without materializing them) */
+  get neqns(): number { return this.tape.size; }
 }
 
 /** Index of the equation producing each variable (-1 for inputs and constants). */

@@ -2,10 +2,14 @@ import { fail } from './errors.js';
 
 export type Shape = readonly number[];
 
-export const sizeOf = (s: Shape): number => { let n = 1; for (const d of s) n *= d; return n; };
+// indexed loops: these run for every recorded equation, mostly before the JIT optimizes them
+export const sizeOf = (s: Shape): number => { let n = 1; for (let i = 0; i < s.length; i++) n *= s[i]; return n; };
 export const fmtShape = (s: Shape): string => `f64[${s.join(',')}]`;
-export const sameShape = (a: Shape, b: Shape): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Row-major strides; a broadcast (size-1 or missing) axis gets stride 0 when `to` is given. */
 export function strides(s: Shape): number[] {

@@ -30,24 +30,41 @@ export function signature(g: Graph, extra: readonly number[] = []): Signature {
   }
 }
 
+/** a growable Float64Array (a recording's key has a few numbers per equation: tens of thousands) */
+class Key {
+  private a = new Float64Array(1024);
+  n = 0;
+  push(...xs: number[]): void { for (let i = 0; i < xs.length; i++) this.one(xs[i]); }
+  one(x: number): void {
+    if (this.n === this.a.length) { const b = new Float64Array(2 * this.n); b.set(this.a); this.a = b; }
+    this.a[this.n++] = x;
+  }
+  done(): Float64Array { return this.a.slice(0, this.n); }
+}
+
 function build(g: Graph, extra: readonly number[]): Signature {
-  const k: number[] = [epoch, g.nvars, g.inputs.length];
-  for (const v of g.inputs) { const s = g.shapes[v]; k.push(v, s.length); for (const d of s) k.push(d); }
+  const k = new Key();
+  k.push(epoch, g.nvars, g.inputs.length);
+  for (const v of g.inputs) { const s = g.shapeOf(v); k.push(v, s.length); for (const d of s) k.push(d); }
   k.push(g.consts.size);
   for (const [v, t] of g.consts) {
-    k.push(v, t.rank, ...t.shape);
-    if (t.size <= SMALL_CONST) for (const x of t._data!) k.push(x);
-    else k.push(-1, idOf(t));
+    k.one(v); k.one(t.rank);
+    for (let i = 0; i < t.rank; i++) k.one(t.shape[i]);
+    const d = t._data!;
+    if (t.size <= SMALL_CONST) for (let i = 0; i < d.length; i++) k.one(d[i]);
+    else { k.one(-1); k.one(idOf(t)); }
   }
-  k.push(g.eqns.length);
-  for (const e of g.eqns) {
-    k.push(e.op.id, attrId(e.op.attrKey ? e.op.attrKey(e.attrs) : e.attrs), e.ins.length);
-    for (const i of e.ins) k.push(i);
+  const tape = g.tape, n = g.neqns;
+  k.one(n);
+  for (let e = 0; e < n; e++) {
+    const op = tape.op(e), attrs = tape.attrs(e), m = tape.nIns(e);
+    k.one(op.id); k.one(attrId(op.attrKey ? op.attrKey(attrs) : attrs)); k.one(m);
+    for (let o = 0; o < m; o++) k.one(tape.in(e, o));
   }
   k.push(g.outputs.length);
   for (const v of g.outputs) k.push(v);
   for (const x of extra) k.push(x);
-  const key = Float64Array.from(k);
+  const key = k.done();
   return { hash: hashOf(key), key };
 }
 

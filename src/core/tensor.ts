@@ -5,6 +5,8 @@ import type { Trace } from './trace.js';
 const ARITH_HINT = 'JS operators (+ - * / **) and Math.* do not work on tensors; use the wengert op ' +
   '(w.add, w.sub, w.mul, w.div, w.pow, w.neg, w.sin, ... or x.mul(y)); to read a value use t.item() or t.data()';
 
+const SCALAR_SHAPE: Shape = Object.freeze([]);
+
 /**
  * An immutable float64 array with a shape. A concrete tensor holds its data; a tracer stands for
  * variable `_v` of an active trace and has only a shape until a value is read.
@@ -18,7 +20,8 @@ export class Tensor {
 
   /** @internal use w.tensor() */
   constructor(shape: Shape, data: Float64Array | null, trace: Trace | null = null, v = -1) {
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    // one shared 0-d shape: recording compares shapes by identity first
+    this.shape = shape.length === 0 ? SCALAR_SHAPE : Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.size = sizeOf(shape);
     this._data = data;
     this._trace = trace;

@@ -3,6 +3,7 @@ import { fail, allocationError } from './errors.js';
 import { Tensor } from './tensor.js';
 import { broadcastShapes, sameShape, fmtShape, type Shape } from './shape.js';
 import type { OpDef } from './op.js';
+import type { Tape } from './tape.js';
 
 let traceCounter = 0;
 /** traces being recorded, innermost last */
@@ -14,7 +15,11 @@ export const currentTrace = (): Trace | undefined => open[open.length - 1];
  * handed to `check` (which throws on a difference) and not kept, so the second recording builds no
  * second list of equations; values read go through the earlier recording's (equal) equations.
  */
-export interface Repeat { readonly graph: Graph; check(k: number, e: Eqn, g: Graph): void }
+export interface Repeat {
+  readonly graph: Graph;
+  /** equation k of the new recording g (op, operand variables ins[0..n), output `out`, attributes) */
+  check(k: number, op: OpDef, ins: ArrayLike<number>, n: number, out: number, attrs: unknown, g: Graph): void;
+}
 
 /**
  * Records the equations of one transformation into a Graph. Traces nest strictly (an inner
@@ -38,10 +43,14 @@ export class Trace {
   private readonly captureIds = new Map<Tensor, number>();
   private memo: (Float64Array | undefined)[] = [];
   private evaluated = 0;
-  /** the equation producing each variable (undefined for inputs and constants) */
-  private readonly producer: (Eqn | undefined)[] = [];
+  /** 1 + the index of the equation producing each variable (0 for inputs and constants) */
+  private producer = new Int32Array(64);
   /** equations recorded so far when repeating an earlier recording */
   private repeated = 0;
+  /** operand variables of the equation being recorded (reused: the tape copies them) */
+  private scratch = new Int32Array(8);
+  /** equations whose output broadcasts a size-1 constant (only then can liftScalars change anything) */
+  private broadcasts = 0;
 
   constructor(private readonly repeat?: Repeat) { open.push(this); }
 
@@ -53,19 +62,28 @@ export class Trace {
   }
 
   /** Whether tracer t of this trace is the output of an equation (not an input or a constant). */
-  produced(t: Tensor): boolean { return t._trace === this && this.producer[t._v] !== undefined; }
+  produced(t: Tensor): boolean { return t._trace === this && this.producerIndex(t._v) >= 0; }
+
+  /** index of the equation producing variable v (-1 for inputs and constants) */
+  private producerIndex(v: number): number { return v < this.producer.length ? this.producer[v] - 1 : -1; }
+
+  /** the equations this trace's variables come from (an earlier recording's when repeating it) */
+  private get store(): Tape { return this.repeat ? this.repeat.graph.tape : this.graph.tape; }
 
   /** A tracer for variable v of this trace (an equation's output). */
-  tensorOf(v: number): Tensor { return new Tensor(this.graph.shapes[v], null, this, v); }
+  tensorOf(v: number): Tensor { return new Tensor(this.graph.shapeOf(v), null, this, v); }
 
   /** The equation of this trace that produced tracer t (undefined for inputs, constants, other traces). */
-  producerOf(t: Tensor): Eqn | undefined { return t._trace === this ? this.producer[t._v] : undefined; }
+  producerOf(t: Tensor): Eqn | undefined {
+    const k = t._trace === this ? this.producerIndex(t._v) : -1;
+    return k < 0 ? undefined : this.store.eqn(k);
+  }
 
   /** The size-1 constant that tracer t broadcasts, if t is such a broadcast. */
   scalarBehind(t: Tensor): Tensor | undefined {
-    const e = t._trace === this ? this.producer[t._v] : undefined;
-    if (!e || !e.op.recordConst) return undefined;
-    const c = this.graph.consts.get(e.ins[0]);
+    const k = t._trace === this ? this.producerIndex(t._v) : -1;
+    if (k < 0 || !this.store.op(k).recordConst) return undefined;
+    const c = this.graph.consts.get(this.store.in(k, 0));
     return c && c.size === 1 ? c : undefined;
   }
 
@@ -75,7 +93,7 @@ export class Trace {
    * full-size constant is ever materialized).
    */
   liftScalars(op: string, ins: readonly Tensor[]): readonly Tensor[] | null {
-    if (!ins.some((t) => this.scalarBehind(t))) return ins;
+    if (this.broadcasts === 0 || !ins.some((t) => this.scalarBehind(t))) return ins;
     let out: Tensor[] | null = null;
     const shape = broadcastShapes(op, ins.map((t) => t.shape));
     if (ins.every((t) => this.scalarBehind(t) || (t._data && t.size === 1)) && ins.some((t) => this.scalarBehind(t))) return null;
@@ -123,13 +141,20 @@ export class Trace {
   }
 
   record(op: OpDef, ins: readonly Tensor[], attrs: unknown, shape: Shape): Tensor {
-    const n = ins.length, ids = new Array<number>(n);
+    const n = ins.length, rep = this.repeat;
+    if (n > this.scratch.length) this.scratch = new Int32Array(2 * n);
+    const ids = this.scratch;
     for (let i = 0; i < n; i++) { const t = ins[i]; ids[i] = t._trace === this ? t._v : this.varOf(t); }
     const g = this.graph, out = g.newVar(shape);
-    let e: Eqn = { op, ins: ids, out, attrs };
-    if (this.repeat) { this.repeat.check(this.repeated, e, g); e = this.repeat.graph.eqns[this.repeated++]; } else g.eqns.push(e);
-    while (this.producer.length < out) this.producer.push(undefined);   // dense (inputs and constants have none)
-    this.producer.push(e);
+    let k: number;
+    if (rep) { rep.check(k = this.repeated++, op, ids, n, out, attrs, g); } else { k = g.tape.size; g.tape.push(op, ids, n, out, attrs); }
+    if (out >= this.producer.length) {
+      const p = new Int32Array(Math.max(4 * this.producer.length, out + 1));
+      p.set(this.producer);
+      this.producer = p;
+    }
+    this.producer[out] = k + 1;
+    if (op.recordConst !== undefined) this.broadcasts++;
     return new Tensor(shape, null, this, out);
   }
 
@@ -159,11 +184,11 @@ export class Trace {
     }
     const c = g.consts.get(v);
     if (c) return (this.memo[v] = c._data!);
-    const eqns = this.repeat ? this.repeat.graph.eqns : g.eqns, n = this.repeat ? this.repeated : eqns.length;
+    const tape = this.store, n = this.repeat ? this.repeated : tape.size;
     while (!this.memo[v] && this.evaluated < n) {
-      const e = eqns[this.evaluated++];
+      const e = tape.eqn(this.evaluated++);
       const vals = e.ins.map((i) => this.valueOf(i));
-      this.memo[e.out] = e.op.kernel(vals, e.ins.map((i) => g.shapes[i]), g.shapes[e.out], e.attrs);
+      this.memo[e.out] = e.op.kernel(vals, e.ins.map((i) => g.shapeOf(i)), g.shapeOf(e.out), e.attrs);
     }
     return this.memo[v] ?? fail('ERR_ARG', 'read', `variable %${v} is not part of this recording`);
   }
@@ -182,6 +207,12 @@ export const setBroadcastOp = (op: OpDef) => { broadcastOp = op; };
 const sizeOfShape = (s: Shape) => s.reduce((a, b) => a * b, 1);
 const scalarKey = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
 
+function sameShapes(ins: readonly Tensor[]): boolean {
+  const s = ins[0].shape;
+  for (let i = 1; i < ins.length; i++) if (ins[i].shape !== s && !sameShape(ins[i].shape, s)) return false;
+  return true;
+}
+
 /** Run `body` with a fresh trace; the trace is closed even when body throws. */
 export function withTrace<T>(body: (tr: Trace) => T): T {
   const tr = new Trace();
@@ -191,8 +222,8 @@ export function withTrace<T>(body: (tr: Trace) => T): T {
 /** Apply a primitive: eager when every input is concrete, else recorded in the innermost trace. */
 export function apply(op: OpDef, ins: readonly Tensor[], attrs: unknown = undefined): Tensor {
   let trace: Trace | null = null;
-  for (const t of ins) {
-    const tr = t._trace;
+  for (let i = 0; i < ins.length; i++) {
+    const tr = ins[i]._trace;
     if (tr) {
       if (!tr.active) fail('ERR_ARG', op.name, 'a tracer was used after its transformation ended (was it stored outside f?)');
       if (!trace || tr.level > trace.level) trace = tr;
@@ -209,6 +240,8 @@ export function apply(op: OpDef, ins: readonly Tensor[], attrs: unknown = undefi
     ins = lifted;
   }
   if (op.simplify) { const s = op.simplify(ins, attrs); if (s) return s; }
+  // recording an elementwise op on operands of one shape (the common case) needs no shape rule
+  if (trace && op.scalar && sameShapes(ins)) return trace.record(op, ins, attrs, ins[0].shape);
   const shapes = ins.map((t) => t.shape);
   const shape = op.shape(shapes, attrs);
   if (!trace) {

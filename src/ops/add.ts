@@ -7,6 +7,6 @@ export const addOp = elementwise({
   scalar: (a, b) => a + b,
   partials: [() => 1, () => 1],
   test: { domain: [-3, 3] },
-  simplify: ([a, b]) => (isConstScalar(b, 0, a) ? a : isConstScalar(a, 0, b) ? b : undefined),
+  simplify: (ins) => (isConstScalar(ins[1], 0, ins[0]) ? ins[0] : isConstScalar(ins[0], 0, ins[1]) ? ins[1] : undefined),
 }, 2);
 export const add = (a: TensorLike, b: TensorLike) => apply2(addOp, a, b);

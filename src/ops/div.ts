@@ -8,6 +8,6 @@ export const divOp = elementwise({
   scalar: (a, b) => a / b,
   partials: [([, b]) => div(1, b), ([, b], y) => neg(div(y, b))],
   test: { domain: [[-3, 3], [0.5, 3]] },
-  simplify: ([a, b]) => (isConstScalar(b, 1, a) ? a : undefined),
+  simplify: (ins) => (isConstScalar(ins[1], 1, ins[0]) ? ins[0] : undefined),
 }, 2);
 export const div = (a: TensorLike, b: TensorLike) => apply2(divOp, a, b);

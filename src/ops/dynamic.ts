@@ -87,5 +87,7 @@ export function at(x: TensorLike, i: number | Tensor): Tensor {
   if (typeof i !== 'number' || !Number.isInteger(i)) fail('ERR_ARG', 'at', `expected an integer index but received ${String(i)}`);
   if (i < -n || i >= n) fail('ERR_ARG', 'at', `index ${i} is out of range for axis 0 of size ${n}`);
   const k = i < 0 ? i + n : i;
+  // a concrete tensor's row is copied directly (what slice + reshape compute, without two op applications)
+  if (t._data) { const m = t.size / n; return new Tensor(t.shape.slice(1), t._data.slice(k * m, (k + 1) * m)); }
   return reshape(slice(t, [k], [k + 1]), t.shape.slice(1));
 }

@@ -7,6 +7,6 @@ export const mulOp = elementwise({
   scalar: (a, b) => a * b,
   partials: [([, b]) => b, ([a]) => a],
   test: { domain: [-3, 3] },
-  simplify: ([a, b]) => (isConstScalar(b, 1, a) ? a : isConstScalar(a, 1, b) ? b : undefined),
+  simplify: (ins) => (isConstScalar(ins[1], 1, ins[0]) ? ins[0] : isConstScalar(ins[0], 1, ins[1]) ? ins[1] : undefined),
 }, 2);
 export const mul = (a: TensorLike, b: TensorLike) => apply2(mulOp, a, b);

@@ -23,12 +23,22 @@ export type OpSpec<A> = Base<A> & (
   | { plannerOnly: true }
 );
 
+/**
+ * Every OpDef field, in one order: all ops get one object layout, so the recording path's reads of
+ * op.scalar, op.simplify, ... stay monomorphic (a spread of each spec gives each op its own layout).
+ */
+const FIELDS = ['name', 'family', 'arity', 'shape', 'kernel', 'vjp', 'jvp', 'vjpParts', 'vjpForward', 'jvpJoint', 'parts',
+  'subgraphs', 'batch', 'recordConst', 'simplify', 'scalar', 'attrKey', 'fmtAttrs', 'test', 'nondiff', 'linear',
+  'nativeAttrs', 'nativeLayout', 'plannerOnly', 'id'] as const;
+
 export function defineOp<A = undefined>(spec: OpSpec<A>): OpDef<A> {
   const s = spec as Partial<OpDef<A>> & { linear?: true | readonly number[] };
   const linear = s.linear === true ? Array.from({ length: Math.max(s.arity ?? 1, 1) }, (_, i) => i) : s.linear;
-  const op = { ...s, linear, id: -1 } as OpDef<A> & { jvp?: Jvp<A> };
-  if (linear && !s.jvp) op.jvp = linearJvp(op, linear);
-  return op;
+  const op: Record<string, unknown> = {};
+  for (const k of FIELDS) op[k] = (s as Record<string, unknown>)[k];
+  Object.assign(op, s, { linear, id: -1 });
+  if (linear && !s.jvp) op.jvp = linearJvp(op as unknown as OpDef<A>, linear);
+  return op as unknown as OpDef<A>;
 }
 
 /**

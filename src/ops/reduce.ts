@@ -54,7 +54,7 @@ type BlockFn = (x: Float64Array, lo: number, hi: number) => number;
 type ColsFn = (x: Float64Array, xo: number, rows: number, K: number, out: Float64Array, oo: number) => void;
 
 /** T over block values pushed in order: a stack of complete power-of-two subtrees */
-class Tree {
+export class Tree {
   private val = new Float64Array(24);   // ≤ 22 entries: n < 2³¹ values are < 2²¹ blocks
   private size = new Float64Array(24);
   private top = 0;

@@ -7,6 +7,6 @@ export const subOp = elementwise({
   scalar: (a, b) => a - b,
   partials: [() => 1, () => -1],
   test: { domain: [-3, 3] },
-  simplify: ([a, b]) => (isConstScalar(b, 0, a) ? a : undefined),
+  simplify: (ins) => (isConstScalar(ins[1], 0, ins[0]) ? ins[0] : undefined),
 }, 2);
 export const sub = (a: TensorLike, b: TensorLike) => apply2(subOp, a, b);

@@ -16,14 +16,14 @@ import type { Fit, Src } from './reroll.js';
 
 /** g with each run replaced by a scan equation and the parts that the rest of the program reads */
 export function rebuild(g: Graph, runs: readonly Fit[]): Graph {
-  const r = new Rebuild(g);
+  const r = new Rebuild(g), tape = g.tape;
   let k = 0;
   for (const run of runs) {
-    for (; k < run.start; k++) r.copy(g.eqns[k]);
+    for (; k < run.start; k++) r.copy(tape.eqn(k));
     r.scan(run);
     k = run.start + run.iters * run.period;
   }
-  for (; k < g.eqns.length; k++) r.copy(g.eqns[k]);
+  for (const n = g.neqns; k < n; k++) r.copy(tape.eqn(k));
   return r.finish();
 }
 
@@ -47,18 +47,26 @@ class Rebuild {
   /** position of the last equation reading each variable of g (outputs and guards: past the end) */
   readonly lastUse: Int32Array;
 
+  // `out` numbers its variables as they are first referenced (inputs and constants first, in g's
+  // order), so nothing proportional to the unrolled recording is copied; compact() renumbers at the end
   constructor(readonly g: Graph) {
-    this.out = Object.assign(Object.create(Graph.prototype) as Graph, g,
-      { shapes: [...g.shapes], labels: [...g.labels], eqns: [] as Eqn[], consts: new Map(g.consts), guards: [] });
-    this.alias = new Int32Array(g.nvars + 1);
-    for (let v = 0; v < g.nvars; v++) this.alias[v] = v;
+    this.out = new Graph();
+    this.alias = new Int32Array(g.nvars).fill(-1);
+    for (const v of g.inputs) this.out.inputs.push(this.ref(v));
+    for (const [v, t] of g.consts) this.out.consts.set(this.ref(v), t);
     this.lastUse = new Int32Array(g.nvars).fill(-1);
-    for (let k = 0; k < g.eqns.length; k++) for (const i of g.eqns[k].ins) this.lastUse[i] = k;
-    for (const v of g.outputs) this.lastUse[v] = g.eqns.length;
-    for (const gd of g.guards) this.lastUse[gd.v] = g.eqns.length;
+    const tape = g.tape, n = g.neqns;
+    for (let k = 0; k < n; k++) for (let o = 0, m = tape.nIns(k); o < m; o++) this.lastUse[tape.in(k, o)] = k;
+    for (const v of g.outputs) this.lastUse[v] = n;
+    for (const gd of g.guards) this.lastUse[gd.v] = n;
   }
 
-  newVar(s: Shape): number { this.out.shapes.push(s); return this.out.shapes.length - 1; }
+  newVar(s: Shape): number { return this.out.newVar(s); }
+  /** the variable of `out` standing for variable v of g */
+  ref(v: number): number {
+    const a = this.alias[v];
+    return a >= 0 ? a : (this.alias[v] = this.out.newVar(this.g.shapeOf(v), this.g.labels[v]));
+  }
   emit(op: Eqn['op'], ins: number[], shape: Shape, attrs: unknown): number {
     const v = this.newVar(shape);
     this.out.eqns.push({ op, ins, out: v, attrs });
@@ -66,40 +74,41 @@ class Rebuild {
   }
   /** an equation outside the runs, reading the aliases of its operands */
   copy(e: Eqn): void {
-    const a = this.alias;
-    this.out.eqns.push(e.ins.some((i) => a[i] !== i) ? { ...e, ins: e.ins.map((i) => a[i]) } : e);
+    const ins = e.ins.map((i) => this.ref(i));
+    this.out.eqns.push({ op: e.op, ins, out: this.ref(e.out), attrs: e.attrs });
   }
 
   finish(): Graph {
     const { out, g, alias } = this;
-    out.outputs = g.outputs.map((v) => alias[v]);
-    for (const gd of g.guards) out.guards.push({ ...gd, v: alias[gd.v] });
+    out.outputs = g.outputs.map((v) => this.ref(v));
+    for (const gd of g.guards) out.guards.push({ ...gd, v: this.ref(gd.v) });
+    for (const [v, u] of g.cotangentOf) if (alias[v] >= 0 && alias[u] >= 0) out.cotangentOf.set(alias[v], alias[u]);
     return compact(out);
   }
 
   /** one run: the scan equation, then the parts standing for the run's values read later */
   scan(run: Fit): void {
     const { g, alias } = this;
-    const eqn = (t: number, j: number) => g.eqns[run.start + t * run.period + j];
+    const outAt = (t: number, j: number) => g.tape.out(run.start + t * run.period + j);
     const b = body(g, run, this.lastUse);
-    const xsVars = b.xs.map((vs) => this.stack(g.shapes[vs[0]], vs.map((v) => alias[v])));
-    const initVars = [...b.carries.map((c) => alias[c.init]), ...b.lastOnly.map((j) => this.zero(g.shapes[eqn(0, j).out]))];
+    const xsVars = b.xs.map((vs) => this.stack(g.shapeOf(vs[0]), vs.map((v) => this.ref(v))));
+    const initVars = [...b.carries.map((c) => this.ref(c.init)), ...b.lastOnly.map((j) => this.zero(g.shapeOf(outAt(0, j))))];
     const nCarries = b.carries.length + b.lastOnly.length;
     const attrs = scanAttrs(b.graph, b.consts.length, nCarries, run.iters, false);
     const shapes = scanOutputs(attrs);
     const { offsets, total } = packedLayout(shapes);
-    const packed = this.emit(scanOp, [...b.consts.map((v) => alias[v]), ...initVars, ...xsVars], [total], attrs);
+    const packed = this.emit(scanOp, [...b.consts.map((v) => this.ref(v)), ...initVars, ...xsVars], [total], attrs);
     const part = (i: number) => this.emit(partOp, [packed], shapes[i], { index: i, offset: offsets[i], shape: [...shapes[i]] });
     // the final carries stand for the last iteration's values; ys rows for the earlier ones
     const last = run.iters - 1, end = run.start + run.iters * run.period;
-    b.carries.forEach((c, i) => { const v = eqn(last, c.j).out; if (this.lastUse[v] >= end) alias[v] = part(i); });
-    b.lastOnly.forEach((j, i) => { alias[eqn(last, j).out] = part(b.carries.length + i); });
+    b.carries.forEach((c, i) => { const v = outAt(last, c.j); if (this.lastUse[v] >= end) alias[v] = part(i); });
+    b.lastOnly.forEach((j, i) => { alias[outAt(last, j)] = part(b.carries.length + i); });
     [...b.rows.keys()].forEach((j, i) => {
       const ys = part(nCarries + i);
-      const s = g.shapes[eqn(0, j).out];
+      const s = g.shapeOf(outAt(0, j));
       for (const t of b.rows.get(j)!) {
         const row = this.emit(sliceOp, [ys], [1, ...s], { begin: [t, ...s.map(() => 0)], end: [t + 1, ...s] });
-        alias[eqn(t, j).out] = this.emit(reshapeOp, [row], s, { shape: [...s] });
+        alias[outAt(t, j)] = this.emit(reshapeOp, [row], s, { shape: [...s] });
       }
     });
   }
@@ -127,8 +136,7 @@ class Rebuild {
 
 /** the run's first iteration as a body graph: inputs are loop constants, carries, (extra carries,) xs slices */
 function body(g: Graph, run: Fit, lastUse: Int32Array): Body {
-  const { start, period: P, iters, srcs } = run;
-  const eqn = (t: number, j: number) => g.eqns[start + t * P + j];
+  const { start, srcs } = run, P = run.period;
   const { lastOut, rows } = readLater(g, run, lastUse);
   const graph = new Graph();
   const bv = new Int32Array(P).fill(-1);   // body variable of each offset's output
@@ -157,13 +165,13 @@ function body(g: Graph, run: Fit, lastUse: Int32Array): Body {
     }
   };
   for (let j = 0; j < P; j++) {
-    const e = eqn(0, j);
-    const ins = e.ins.map((i, o) => operand(srcs[j][o], g.shapes[i]));
-    bv[j] = graph.newVar(g.shapes[e.out]);
+    const e = g.tape.eqn(start + j);
+    const ins = e.ins.map((i, o) => operand(srcs[j][o], g.shapeOf(i)));
+    bv[j] = graph.newVar(g.shapeOf(e.out));
     graph.eqns.push({ op: e.op, ins, out: bv[j], attrs: e.attrs });
   }
   b.lastOnly = lastOut.filter((j) => !b.carries.some((c) => c.j === j));
-  const lastIns = b.lastOnly.map((j) => graph.newVar(g.shapes[eqn(0, j).out]));
+  const lastIns = b.lastOnly.map((j) => graph.newVar(g.shapeOf(g.tape.out(start + j))));
   graph.inputs.push(...b.consts.map((v) => constIn.get(v)!), ...carryIns, ...lastIns, ...xIns);
   graph.outputs = [...b.carries.map((c) => bv[c.j]), ...b.lastOnly.map((j) => bv[j]), ...[...rows.keys()].map((j) => bv[j])];
   b.graph = compact(graph);
@@ -177,7 +185,7 @@ function readLater(g: Graph, run: Fit, lastUse: Int32Array): { lastOut: number[]
   const lastOut: number[] = [], rows = new Map<number, number[]>();
   for (let j = 0; j < P; j++) {
     for (let t = 0; t < iters; t++) {
-      if (lastUse[g.eqns[start + t * P + j].out] < end) continue;
+      if (lastUse[g.tape.out(start + t * P + j)] < end) continue;
       if (t === iters - 1) lastOut.push(j);
       else (rows.get(j) ?? rows.set(j, []).get(j)!).push(t);
     }

@@ -13,7 +13,8 @@
 //    value, an opaque call) leaves the run unrolled.
 // 4. Values the rest of the program reads after the run: the last iteration's come out as carries
 //    (the scan's final carries), earlier iterations' as ys rows.
-import type { Graph, Eqn } from '../core/graph.js';
+import type { Graph } from '../core/graph.js';
+import type { Tape } from '../core/tape.js';
 import { rebuild } from './reroll-emit.js';
 
 /** a loop must repeat at least this many times, and cover this many equations, to be rolled */
@@ -46,14 +47,17 @@ export function reroll(g: Graph): Rolled {
 export interface Run { start: number; period: number; iters: number }
 
 function rollOnce(g: Graph): Rolled {
-  const n = g.eqns.length;
+  const n = g.neqns, tape = g.tape;
   if (n < MIN_ITERS * MIN_BODY) return { graph: g, loops: 0 };
   const prod = new Int32Array(g.nvars).fill(-1);
-  g.eqns.forEach((e, k) => { prod[e.out] = k; });
-  const h = g.eqns.map((e, k) => eqnHash(g, e, k, prod));
+  for (let k = 0; k < n; k++) prod[tape.out(k)] = k;
+  const h = new Float64Array(n);   // typed: hashes outside the small-integer range allocate nothing
+  for (let k = 0; k < n; k++) h[k] = eqnHash(g, tape, k, prod);
   const runs: Fit[] = [];
   const taken = new Uint8Array(n);
+  let untaken = n;
   for (const period of candidatePeriods(h)) {
+    if (untaken < MIN_ITERS * period) continue;   // no room left for a run of this period
     for (const found of runsOf(h, period)) {
       // the part of the run before the first equation already taken by a loop
       const end = found.start + found.iters * period;
@@ -65,6 +69,7 @@ function rollOnce(g: Graph): Rolled {
       if (!fit) continue;
       runs.push(fit);
       taken.fill(1, fit.start, fit.start + fit.iters * fit.period);
+      untaken -= fit.iters * fit.period;
     }
   }
   if (!runs.length) return { graph: g, loops: 0 };
@@ -75,35 +80,47 @@ function rollOnce(g: Graph): Rolled {
 const OPAQUE = new Set(['opaque', 'customCall']);
 
 /** op, attributes, output shape and each operand's kind (made by an equation or not) and shape */
-function eqnHash(g: Graph, e: Eqn, k: number, prod: Int32Array): number {
-  let h = Math.imul(e.op.id + 7, 0x9e3779b1);
-  const key = e.attrs === undefined ? '' : e.op.attrKey ? e.op.attrKey(e.attrs) : JSON.stringify(e.attrs);
+function eqnHash(g: Graph, tape: Tape, k: number, prod: Int32Array): number {
+  const op = tape.op(k), attrs = tape.attrs(k);
+  if (OPAQUE.has(op.name)) return k * 0x7fffffff + 13;   // opaque calls never repeat
+  let h = Math.imul(op.id + 7, 0x9e3779b1);
+  const key = attrs === undefined ? '' : op.attrKey ? op.attrKey(attrs) : JSON.stringify(attrs);
   for (let c = 0; c < key.length; c++) h = Math.imul(h ^ key.charCodeAt(c), 0x01000193);
-  for (const d of g.shapes[e.out]) h = Math.imul(h ^ d, 0x01000193);
-  for (const i of e.ins) {
+  h = shapeHash(g.shapeOf(tape.out(k)), h, 0);
+  for (let o = 0, m = tape.nIns(k); o < m; o++) {
+    const i = tape.in(k, o);
     h = Math.imul(h ^ (prod[i] >= 0 ? 1 : 2), 0x01000193);
-    for (const d of g.shapes[i]) h = Math.imul(h ^ (d + 3), 0x01000193);
-    h = Math.imul(h ^ 0x5bd1e995, 0x01000193);
+    h = Math.imul(shapeHash(g.shapeOf(i), h, 3) ^ 0x5bd1e995, 0x01000193);
   }
-  return OPAQUE.has(e.op.name) ? k * 0x7fffffff + 13 : h;   // opaque calls never repeat
+  return h;
+}
+
+function shapeHash(s: readonly number[], h: number, add: number): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ (s[i] + add), 0x01000193);
+  return h;
 }
 
 /** distances at which k-grams of equation hashes repeat, most frequent first */
-function candidatePeriods(h: readonly number[]): number[] {
-  const last = new Map<number, number>();
+function candidatePeriods(h: Float64Array): number[] {
+  // last position of each k-gram hash: an open-addressing table (keys and positions in typed arrays)
+  let cap = 16;
+  while (cap < 2 * h.length) cap *= 2;
+  const keys = new Float64Array(cap), at = new Int32Array(cap).fill(-1), mask = cap - 1;
   const votes = new Map<number, number>();
   for (let k = 0; k + GRAM <= h.length; k++) {
     let x = 0;
     for (let j = 0; j < GRAM; j++) x = Math.imul(x ^ h[k + j], 0x01000193) + j;
-    const prev = last.get(x);
-    if (prev !== undefined) { const d = k - prev; if (d >= MIN_BODY) votes.set(d, (votes.get(d) ?? 0) + 1); }
-    last.set(x, k);
+    let slot = Math.imul(x | 0, 0x9e3779b1) & mask;
+    while (at[slot] >= 0 && keys[slot] !== x) slot = (slot + 1) & mask;
+    if (at[slot] >= 0) { const d = k - at[slot]; if (d >= MIN_BODY) votes.set(d, (votes.get(d) ?? 0) + 1); }
+    keys[slot] = x;
+    at[slot] = k;
   }
   return [...votes.entries()].filter(([d, c]) => c >= d).sort((a, b) => b[1] * b[0] - a[1] * a[0]).map(([d]) => d).slice(0, 8);
 }
 
 /** maximal stretches where h[k] = h[k + P], as whole periods */
-function runsOf(h: readonly number[], P: number): Run[] {
+function runsOf(h: Float64Array, P: number): Run[] {
   const out: Run[] = [];
   let k = 0;
   while (k + P < h.length) {
@@ -131,11 +148,11 @@ function rotate(g: Graph, prod: Int32Array, run: Run): Run {
     const carries = new Set<number>();
     let ok = true;
     for (let j = 0; j < P && ok; j++) {
-      const e = g.eqns[start + r + j];
-      for (let o = 0; o < e.ins.length && ok; o++) {
+      for (let o = 0, m = g.tape.nIns(start + r + j); o < m && ok; o++) {
         const s = classify(g, prod, start + r, P, 3, j, o);
         if (!s) ok = false;
         else if (s.kind === 'carry') carries.add(s.j);
+        if (carries.size >= bestCarries) ok = false;   // can no longer beat the best rotation
       }
     }
     if (ok && carries.size < bestCarries) { best = r; bestCarries = carries.size; }
@@ -155,14 +172,13 @@ export interface Fit extends Run { srcs: Src[][] }
 /** the run (or its longest prefix of whole iterations) whose operands classify consistently, or null */
 function fitRun(g: Graph, prod: Int32Array, run: Run): Fit | null {
   const { start, period: P } = run;
-  const guarded = new Set(g.guards.map((gd) => gd.v));
-  for (let k = start; k < start + P * run.iters; k++) if (guarded.has(g.eqns[k].out)) return null;
+  const guarded = new Set(g.guards.map((gd) => gd.v)), tape = g.tape;
+  if (guarded.size) for (let k = start; k < start + P * run.iters; k++) if (guarded.has(tape.out(k))) return null;
   const srcs: Src[][] = [];
   for (let j = 0; j < P; j++) {
-    const e0 = g.eqns[start + j];
-    if (OPAQUE.has(e0.op.name)) return null;
+    if (OPAQUE.has(tape.op(start + j).name)) return null;
     const row: Src[] = [];
-    for (let o = 0; o < e0.ins.length; o++) {
+    for (let o = 0, m = tape.nIns(start + j); o < m; o++) {
       const s = classify(g, prod, start, P, run.iters, j, o);
       // a carry's start and the xs values are made before the run
       if (!s || (s.kind === 'carry' && prod[s.init] >= start) || (s.kind === 'xs' && s.vs.some((v) => prod[v] >= start))) return null;
@@ -185,28 +201,33 @@ function fitRun(g: Graph, prod: Int32Array, run: Run): Fit | null {
   return { ...run, srcs };
 }
 
+/** operand o of the run's equation j in iteration t, and its producer's position relative to the run (negative: before it) */
+const operandAt = (tape: Tape, start: number, P: number, t: number, j: number, o: number) => tape.in(start + t * P + j, o);
+const posAt = (tape: Tape, prod: Int32Array, start: number, P: number, t: number, j: number, o: number) =>
+  prod[tape.in(start + t * P + j, o)] - start;
+
 function classify(g: Graph, prod: Int32Array, start: number, P: number, iters: number, j: number, o: number): Src | null {
-  const eqns = g.eqns;
-  const v = (t: number) => eqns[start + t * P + j].ins[o];
-  const pos = (t: number) => prod[v(t)] - start;   // producer position relative to the run (negative: before it)
+  const tape = g.tape;
   // internal: made earlier in the same iteration, at the same offset each time
-  const v0 = v(0), j0 = pos(0);
+  const v0 = operandAt(tape, start, P, 0, j, o), j0 = prod[v0] - start;
   let t = 1;
   if (j0 >= 0 && j0 < j) {
-    while (t < iters && pos(t) === t * P + j0) t++;
+    while (t < iters && posAt(tape, prod, start, P, t, j, o) === t * P + j0) t++;
     if (t === iters) return { kind: 'internal', j: j0 };
   }
   // carry: made in the previous iteration at one offset (from the second iteration on)
-  const jc = pos(1);
+  const jc = posAt(tape, prod, start, P, 1, j, o);
   if (jc >= 0 && jc < P) {
-    for (t = 2; t < iters && pos(t) === (t - 1) * P + jc;) t++;
+    for (t = 2; t < iters && posAt(tape, prod, start, P, t, j, o) === (t - 1) * P + jc;) t++;
     if (t === iters) return { kind: 'carry', j: jc, init: v0 };
   }
   if (j0 < 0) {
-    for (t = 1; t < iters && v(t) === v0;) t++;
+    for (t = 1; t < iters && operandAt(tape, start, P, t, j, o) === v0;) t++;
     if (t === iters) return { kind: 'const', v: v0 };
   }
-  for (t = 0; t < iters && pos(t) < 0;) t++;
-  if (t === iters) return { kind: 'xs', vs: Array.from({ length: iters }, (_, i) => v(i)) };
-  return null;
+  for (t = 0; t < iters && posAt(tape, prod, start, P, t, j, o) < 0;) t++;
+  if (t !== iters) return null;
+  const vs = new Array<number>(iters);
+  for (t = 0; t < iters; t++) vs[t] = operandAt(tape, start, P, t, j, o);
+  return { kind: 'xs', vs };
 }

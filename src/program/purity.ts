@@ -12,7 +12,7 @@ export function firstDifference(a: Graph, b: Graph): string | null {
   if (a.inputs.length !== b.inputs.length) return `the number of inputs changed from ${a.inputs.length} to ${b.inputs.length}`;
   const n = Math.min(a.eqns.length, b.eqns.length);
   for (let k = 0; k < n; k++) {
-    const d = eqnDifference(a, k, b.eqns[k], b);
+    const d = eqnDifference(a, k, b.tape.eqn(k), b);
     if (d) return d;
   }
   return endDifference(a, b, b.eqns.length);
@@ -26,9 +26,11 @@ export function repeatOf(a: Graph, report: (diff: string) => never): Repeat & { 
   let count = 0;
   return {
     graph: a,
-    check(k, e, b) {
+    check(k, op, ins, n, out, attrs, b) {
       count = k + 1;
-      const d = k < a.eqns.length ? eqnDifference(a, k, e, b) : `the number of equations changed from ${a.eqns.length} to more`;
+      if (k >= a.neqns) report(`the number of equations changed from ${a.neqns} to more`);
+      if (sameEqn(a, k, op, ins, n, out, attrs, b)) return;
+      const d = eqnDifference(a, k, { op, ins: Array.from({ length: n }, (_, i) => ins[i]), out, attrs }, b);
       if (d) report(d);
     },
     end(b) {
@@ -39,28 +41,37 @@ export function repeatOf(a: Graph, report: (diff: string) => never): Repeat & { 
   };
 }
 
-/** how equation y (number k of the second recording b) differs from a's k-th ('' → null when equal) */
+/** the quick test: a's equation k is the same one, reading the same constant tensors (no allocation) */
+function sameEqn(a: Graph, k: number, op: Eqn['op'], ins: ArrayLike<number>, n: number, out: number, attrs: unknown, b: Graph): boolean {
+  const t = a.tape;
+  if (t.op(k) !== op || t.out(k) !== out || n !== t.nIns(k) || !sameAttrs(op, t.attrs(k), attrs)) return false;
+  for (let j = 0; j < n; j++) if (t.in(k, j) !== ins[j] || a.consts.get(ins[j]) !== b.consts.get(ins[j])) return false;
+  const sa = a.shapeOf(out), sb = b.shapeOf(out);
+  return sa === sb || sameShape(sa, sb);
+}
+
+/** how equation y (number k of the second recording b) differs from a's k-th (null when equal) */
 function eqnDifference(a: Graph, k: number, y: Eqn, b: Graph): string | null {
-  const x = a.eqns[k];
-  const at = () => `equation ${k} (%${x.out} = ${x.op.name})`;
-  if (x.op !== y.op) return `${at()} became ${y.op.name}`;
+  const x = a.tape.eqn(k);
+  const at = `equation ${k} (%${x.out} = ${x.op.name})`;   // built only once a difference is likely
+  if (x.op !== y.op) return `${at} became ${y.op.name}`;
   let same = x.out === y.out && x.ins.length === y.ins.length;
   for (let j = 0; same && j < x.ins.length; j++) same = x.ins[j] === y.ins[j];
-  if (!same) return `${at()} reads other operands`;
-  const sx = a.shapes[x.out], sy = b.shapes[y.out];
-  if (sx !== sy && !sameShape(sx, sy)) return `${at()} changed shape from ${fmtShape(sx)} to ${fmtShape(sy)}`;
-  if (!sameAttrs(x.op, x.attrs, y.attrs)) return `${at()} changed its attributes`;
+  if (!same) return `${at} reads other operands`;
+  const sx = a.shapeOf(x.out), sy = b.shapeOf(y.out);
+  if (sx !== sy && !sameShape(sx, sy)) return `${at} changed shape from ${fmtShape(sx)} to ${fmtShape(sy)}`;
+  if (!sameAttrs(x.op, x.attrs, y.attrs)) return `${at} changed its attributes`;
   for (const v of x.ins) {
     const cx = a.consts.get(v), cy = b.consts.get(v);
     const d = cx === cy ? '' : constDifference(cx, cy);
-    if (d) return `constant %${v} read by ${at()} ${d}`;
+    if (d) return `constant %${v} read by ${at} ${d}`;
   }
   return null;
 }
 
 /** differences after the equations: their number (b recorded `count`), the outputs, the values read */
 function endDifference(a: Graph, b: Graph, count: number): string | null {
-  if (a.eqns.length !== count) return `the number of equations changed from ${a.eqns.length} to ${count}`;
+  if (a.neqns !== count) return `the number of equations changed from ${a.neqns} to ${count}`;
   if (a.outputs.length !== b.outputs.length || a.outputs.some((v, k) => v !== b.outputs[k])) return 'the outputs changed';
   for (const v of a.outputs) {
     const d = constDifference(a.consts.get(v), b.consts.get(v));

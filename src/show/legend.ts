@@ -46,7 +46,8 @@ const TEXT: Record<Mark, string[]> = {
   opaque: ['opaque: plain JS code (w.opaque) run as one equation.'],
   fused: [
     'fused { r2 = sin r0; … } → r3: one loop over the shape running these instructions per element;',
-    '   r0… are its inputs, then one register per instruction; only the registers after → are stored.',
+    '   r0… are its inputs (a smaller one broadcast to the shape is read in place), then one register per',
+    '   instruction; only the registers after → are stored; Σr5: register r5 summed over all elements.',
   ],
   matmulT: ['matmulT transA/transB: a matrix product reading a transposed operand in place (no copy).'],
   buffers: [

@@ -142,7 +142,7 @@ class Sums {
 }
 
 function label(tr: Trace | null, t: Tensor, text: string) {
-  if (tr && t._trace === tr && tr.graph.labels[t._v] === undefined && tr.produced(t)) tr.graph.labels[t._v] = text;
+  if (tr && t._trace === tr && tr.graph.labels[t._v] === undefined && tr.produced(t)) tr.graph.setLabel(t._v, text);
 }
 
 /** record that ct holds the cotangent of the forward value x (both of one trace) */

@@ -106,6 +106,8 @@ bool runCompiled(const CodeRef& code, const ImageView& v, const ArenaView& A0, d
   rt.ctx = &ctx;
   rt.scratch = A.scratch;
   rt.range = detail::runRange;
+  rt.matmul = v.K->matmul;
+  rt.gemv_acc = v.K->gemvAcc;
   A.rt = &rt;
   A.bodies = code.bodies;
   A.nbodies = code.nbodies;

@@ -87,6 +87,7 @@ bool emitSteps(Emitter& E, bool body) {
     const Step& s = v.steps[si];
     const i64* p = v.plan + s.planOff;
     if (absorbed[size_t(si)]) continue;
+    if (!body && s.kind == K_MATMUL && E.matvecPass(si, &absorbed)) continue;  // matvec.cc
     PadFusion pf;
     if (!body && (s.kind == K_COPY || s.kind == K_BINARY || s.kind == K_TERNARY)) {
       // a run of pads: the row right after them may absorb them

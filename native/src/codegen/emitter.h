@@ -2,6 +2,7 @@
 // chains), loops.cc (0-d scans) and pads.cc (pads read in place). Baseline ISA only.
 #pragma once
 #include <string>
+#include <vector>
 #include "../image.h"
 #include "emit.h"
 
@@ -33,6 +34,13 @@ struct Emitter {
 
   /** a fused chain, tile by tile (fused.cc) */
   void fused(int32_t si, const i64* p);
+  /** emits the chain's functions: <name>_r over elements [lo, hi) with its sums' states, and <name>; returns <name> */
+  std::string fusedFns(int32_t si, const i64* p);
+  /** a chain's sum states declared and started / their results stored (S: the array's name) */
+  std::string sumsBefore(const i64* p, const std::string& S) const;
+  std::string sumsAfter(const i64* p, const std::string& S) const;
+  /** a row-blocked matrix–vector pass starting at step si (matvec.cc); false: no such pass there */
+  bool matvecPass(int32_t si, std::vector<uint8_t>* absorbed);
   /** a scan with a 0-d body as a C loop (loops.cc); false: not such a scan */
   bool scan(int32_t si, const i64* p);
 };

@@ -14,7 +14,8 @@ namespace {
 struct Chain {
   i64 n;
   int nin, nouts, ncode;
-  const i64 *inRef, *scalar, *code, *outs;
+  const i64 *inRef, *mode, *code, *outs, *sums, *dims, *bc;
+  int nsums, rank;
   std::vector<int> outOf;      // register → first output row holding it, or −1
   std::vector<uint8_t> vec;    // code k: a vector kernel call
   std::vector<int> segOf;      // code k: its segment (inline runs), −1 for a call
@@ -22,7 +23,9 @@ struct Chain {
 
   Chain(const i64* p, const KernelTable* k) : K(k) {
     n = p[1]; nin = int(p[2]); nouts = int(p[3]); ncode = int(p[4]);
-    inRef = p + 5; scalar = inRef + nin; code = scalar + nin; outs = code + 6 * ncode;
+    inRef = p + 5; mode = inRef + nin; code = mode + nin; outs = code + 6 * ncode;
+    nsums = int(outs[nouts]); sums = outs + nouts + 1;
+    rank = int(sums[nsums]); dims = sums + nsums + 1; bc = dims + rank;
     outOf.assign(size_t(nin + ncode), -1);
     for (int j = 0; j < nouts; j++)
       if (outs[j] >= nin && outOf[size_t(outs[j])] < 0) outOf[size_t(outs[j])] = j;
@@ -38,6 +41,28 @@ struct Chain {
     }
   }
   const i64* c(int k) const { return code + 6 * k; }
+  bool scalar(int a) const { return a < nin && mode[a] == 1; }
+  bool bcast(int a) const { return a < nin && mode[a] == 2; }
+  /** a broadcast operand's (slot strides[rank]) entry */
+  const i64* bcOf(int a) const {
+    const i64* q = bc;
+    for (int i = 0; i < a; i++) q += mode[i] == 2 ? 1 + rank : 0;
+    return q;
+  }
+  /** a broadcast operand's tile: its slot, filled at the tile's start */
+  std::string bcExpr(int a) const { return "(sc + " + num(bcOf(a)[0] * kFusedTile) + ")"; }
+  i64 blocks() const { return (n + kReduceBlock - 1) / kReduceBlock; }
+  /** tile slots: the instructions', then the broadcast operands' (the sums' block values follow) */
+  i64 slots() const {
+    i64 s = 0;
+    for (int k = 0; k < ncode; k++) s = std::max(s, c(k)[5] + 1);
+    for (int i = 0; i < nin; i++) if (bcast(i)) s = std::max(s, bcOf(i)[0] + 1);
+    return s;
+  }
+  bool summed(int r) const {
+    for (int j = 0; j < nsums; j++) if (sums[j] == r) return true;
+    return false;
+  }
   /** the memory a code register lives in when it must: its output row, or its scratch slot */
   std::string home(int r) const {
     return outOf[r] >= 0 ? "O" + num(outOf[r]) : "S" + num(c(r - nin)[5]);
@@ -48,7 +73,7 @@ struct Chain {
   /** whether code register r must be in memory: read by a call or another segment, or an output */
   bool inMemory(int r) const {
     const int k = r - nin;
-    if (vec[k] || outOf[r] >= 0) return true;
+    if (vec[k] || outOf[r] >= 0 || summed(r)) return true;
     for (int q = k + 1; q < ncode; q++)
       for (int a = 0; a < c(q)[1]; a++)
         if (c(q)[2 + a] == r && (vec[q] || segOf[q] != segOf[k])) return true;
@@ -58,7 +83,8 @@ struct Chain {
 
 /** operand a of a kernel call: a tile pointer (or a scalar input's pointer, stride 0) */
 std::string callSrc(const Chain& ch, int a) {
-  return a < ch.nin ? (ch.scalar[a] ? "in" + num(a) : "(in" + num(a) + " + t0)") : ch.homeExpr(a);
+  if (ch.bcast(a)) return ch.bcExpr(a);
+  return a < ch.nin ? (ch.scalar(a) ? "in" + num(a) : "(in" + num(a) + " + t0)") : ch.homeExpr(a);
 }
 
 /** code k, an op with a vector kernel of its own: the kernel called on the tile */
@@ -66,7 +92,7 @@ std::string vectorCall(const Chain& ch, int k) {
   const i64* c = ch.c(k);
   auto arg = [&](int j) {
     const int a = int(c[2 + j]);
-    return callSrc(ch, a) + (c[1] == 1 ? "" : a < ch.nin && ch.scalar[a] ? ", 0" : ", 1");
+    return callSrc(ch, a) + (c[1] == 1 ? "" : ch.scalar(a) ? ", 0" : ", 1");
   };
   static const char* table[] = {"", "unary", "binary", "ternary"};
   std::string args;
@@ -87,7 +113,8 @@ std::string segment(const Chain& ch, int k, const std::string& name, std::string
     for (int a = 0; a < cq[1]; a++) {
       const int x = int(cq[2 + a]);
       std::string e;
-      if (x < nin && ch.scalar[x]) { e = "x" + num(x); params[e] = "in" + num(x) + "[0]"; }
+      if (ch.scalar(x)) { e = "x" + num(x); params[e] = "in" + num(x) + "[0]"; }
+      else if (ch.bcast(x)) { e = "B" + num(x) + "[j]"; params["B" + num(x)] = ch.bcExpr(x); }
       else if (x < nin) { e = "I" + num(x) + "[j]"; params["I" + num(x)] = "in" + num(x) + " + t0"; }
       else if (ch.segOf[x - nin] == seg) e = "r" + num(x);
       else { e = ch.home(x) + "[j]"; params[ch.home(x)] = ch.homeExpr(x); }
@@ -120,32 +147,84 @@ std::string outputCopies(const Chain& ch) {
   for (int j = 0; j < ch.nouts; j++) {
     const int r = int(ch.outs[j]);
     if (r >= ch.nin && (ch.outOf[r] == j || !ch.vec[r - ch.nin])) continue;
-    const bool bcast = r < ch.nin && ch.scalar[r];
+    const bool bcast = ch.scalar(r);
     t += "    for (int64_t j = 0; j < len; j++) (o + " + num(j) + " * n + t0)[j] = " + callSrc(ch, r) + (bcast ? "[0]" : "[j]") + ";\n";
   }
   return t;
 }
 
+/** the sums of the registers code [k, q) computed, after them (their homes hold the tile) */
+std::string sumCalls(const Chain& ch, int k, int q) {
+  std::string t;
+  for (int j = 0; j < ch.nsums; j++)
+    if (ch.sums[j] >= ch.nin + k && ch.sums[j] < ch.nin + q) t += "    wg_sum_add(S + " + num(j) + ", " + ch.homeExpr(int(ch.sums[j])) + ", len, t0, n, V ? V + " + num(j * ch.blocks()) + " : 0);\n";
+  return t;
+}
+
+/** per broadcast operand its strides (before the tile loop); the tile's gathers */
+void chainState(const Chain& ch, std::string* head, std::string* tile) {
+  std::string dims;
+  for (int a = 0; a < ch.rank; a++) dims += (a ? ", " : "") + num(ch.dims[a]);
+  for (int i = 0; i < ch.nin; i++) {
+    if (!ch.bcast(i)) continue;
+    const i64* q = ch.bcOf(i);
+    std::string st;
+    for (int a = 0; a < ch.rank; a++) st += (a ? ", " : "") + num(q[1 + a]);
+    *head += "  static const int64_t T" + num(i) + "[] = {" + st + "};\n";
+    *tile += "    wg_fill_bcast(in" + num(i) + ", D, T" + num(i) + ", " + num(ch.rank) + ", t0, len, " + ch.bcExpr(i) + ");\n";
+  }
+  if (tile->size()) *head += "  static const int64_t D[] = {" + dims + "};\n";
+}
+
 }  // namespace
 
-void Emitter::fused(int32_t si, const i64* p) {
+std::string Emitter::fusedFns(int32_t si, const i64* p) {
   Chain ch(p, v.K);
   const std::string fn = prefix + "f" + num(si);
-  std::string tile;  // the tile loop's body in fn
+  std::string tile, state;  // the tile loop's body in fn; what precedes the loop
+  chainState(ch, &state, &tile);
   for (int k = 0; k < ch.ncode;) {
-    if (ch.vec[k]) { tile += vectorCall(ch, k); k++; continue; }
-    tile += segment(ch, k, fn + "_" + num(ch.segOf[k]), out, &k);
+    const int k0 = k;
+    if (ch.vec[k]) { tile += vectorCall(ch, k); k++; }
+    else tile += segment(ch, k, fn + "_" + num(ch.segOf[k]), out, &k);
+    tile += sumCalls(ch, k0, k);
   }
   tile += outputCopies(ch);
-  // a range of the chain's elements (rt->range splits it into whole-tile chunks for the pool)
-  std::string head = "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc) {\n";
-  head += "  (void)mem; (void)ext; (void)rt; (void)sc;\n  double* o = " + ptr(p[0]) + ";\n  const int64_t n = " + num(ch.n) + ";\n";
+  // fn_r: the elements [e0, e1) (e0 a multiple of WG_TILE), sc: the chunk's tile scratch, S: the sums'
+  // states, V: null or where finished blocks' values go (kernels/fused_rt.h)
+  std::string head = "static void " + fn + "_r(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc, struct wg_sum* S, double* V) {\n";
+  head += "  (void)mem; (void)ext; (void)rt; (void)sc; (void)S; (void)V;\n  double* o = " + ptr(p[0]) + "; (void)o;\n  const int64_t n = " + num(ch.n) + "; (void)n;\n";
   for (int i = 0; i < ch.nin; i++) head += "  const double* in" + num(i) + " = " + ptr(ch.inRef[i]) + ";\n";
-  out += head + "  for (int64_t t0 = e0; t0 < e1; t0 += WG_TILE) {\n    const int64_t len = e1 - t0 < WG_TILE ? e1 - t0 : WG_TILE;\n" + tile + "  }\n}\n";
-  i64 slots = 0;
-  for (int k = 0; k < ch.ncode; k++) slots = std::max(slots, ch.c(k)[5] + 1);
-  body += "  rt->range(rt, " + fn + ", mem, ext, " + num(ch.n) + ", " + num(ch.n * (ch.ncode + ch.nouts)) + ", " + num(slots * kFusedTile) + ");\n";
+  out += head + state + "  for (int64_t t0 = e0; t0 < e1; t0 += WG_TILE) {\n    const int64_t len = e1 - t0 < WG_TILE ? e1 - t0 : WG_TILE;\n" + tile + "  }\n}\n";
+  // fn: a range of the elements (rt->range splits the chain into chunks of whole tiles and sum
+  // blocks for the pool); its sums' blocks go to the scratch past the tile slots, combined after
+  const std::string V = ch.nsums ? "rt->scratch + " + num(ch.slots() * kFusedTile) : "0";
+  out += "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc) {\n" +
+         sumsBefore(p, "S") + "  " + fn + "_r(mem, ext, rt, e0, e1, sc, S, " + V + ");\n}\n";
   statements += ch.ncode;
+  return fn;
+}
+
+std::string Emitter::sumsBefore(const i64* p, const std::string& S) const {
+  const Chain ch(p, v.K);
+  std::string t = "  struct wg_sum " + S + "[" + num(ch.nsums ? ch.nsums : 1) + "];\n";
+  for (int j = 0; j < ch.nsums; j++) t += "  wg_sum_init(" + S + " + " + num(j) + ");\n";
+  return t;
+}
+
+std::string Emitter::sumsAfter(const i64* p, const std::string& S) const {
+  const Chain ch(p, v.K);
+  std::string t;
+  for (int j = 0; j < ch.nsums; j++) t += "  " + ptr(p[0]) + "[" + num(i64(ch.nouts) * ch.n + j) + "] = wg_sum_result(" + S + " + " + num(j) + ");\n";
+  return t;
+}
+
+void Emitter::fused(int32_t si, const i64* p) {
+  const Chain ch(p, v.K);
+  const std::string fn = fusedFns(si, p);
+  body += "  rt->range(rt, " + fn + ", mem, ext, " + num(ch.n) + ", " + num(ch.n * (ch.ncode + ch.nouts)) + ", " + num(ch.slots() * kFusedTile) + ");\n";
+  for (int j = 0; j < ch.nsums; j++)
+    body += "  " + ptr(p[0]) + "[" + num(i64(ch.nouts) * ch.n + j) + "] = wg_sum_blocks(rt->scratch + " + num(ch.slots() * kFusedTile + j * ch.blocks()) + ", " + num(ch.n) + ");\n";
 }
 
 }  // namespace cg

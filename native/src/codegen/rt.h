@@ -6,7 +6,7 @@
 #define WG_CODEGEN_RT_H
 #include <stdint.h>
 
-#define WG_CODE_ABI 3
+#define WG_CODE_ABI 4
 /* elements per tile of a fused chain: the interpreter's kFusedTile (program.h; static_assert there) */
 #define WG_TILE 512
 
@@ -34,6 +34,11 @@ struct wg_rt {
    * × operations; scratch: doubles of sc a chunk uses), else at once with rt->scratch; the same bits */
   void (*range)(const struct wg_rt* rt, wg_range_fn fn, double* mem, double* const* ext, int64_t n, int64_t work,
                 int64_t scratch);
+  /* the level's matmul (kernels/table.h; packing buffers unused for a matrix–vector product) and
+   * its accumulating matrix–vector kernel: y[i] += Σ_p A[i + p·csA]·x[p·sx], p in order */
+  void (*matmul)(const double* A, int64_t rsA, int64_t csA, const double* B, int64_t rsB, int64_t csB, double* C,
+                 int64_t m, int64_t k, int64_t n, double* packA, double* packB);
+  void (*gemv_acc)(const double* A, int64_t csA, const double* x, int64_t sx, double* y, int64_t m, int64_t k);
 };
 
 /* a generated program: returns 0, or 1 when a step run by the interpreter failed */

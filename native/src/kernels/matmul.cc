@@ -41,14 +41,20 @@ void gemvRows(const double* A, i64 rsA, const double* x, i64 sx, double* y, i64 
   }
 }
 
-// y[i] = Σ_p A(i,p)·x[p·sx] with contiguous columns of A (rsA = 1): y += x_p · A(:,p)
-void gemvCols(const double* A, i64 csA, const double* x, i64 sx, double* __restrict y, i64 m, i64 k) {
-  for (i64 i = 0; i < m; i++) y[i] = 0;
+// y[i] += Σ_p A(i,p)·x[p·sx], p in order, with contiguous columns of A (rsA = 1): y += x_p · A(:,p)
+// (also the compiled tier's row-blocked matrix–vector pass: the same code, so the same bits)
+void gemvColsAcc(const double* A, i64 csA, const double* x, i64 sx, double* __restrict y, i64 m, i64 k) {
   for (i64 p = 0; p < k; p++) {
     const double xp = x[p * sx];
     const double* __restrict a = A + p * csA;
     for (i64 i = 0; i < m; i++) y[i] += xp * a[i];
   }
+}
+
+// y[i] = Σ_p A(i,p)·x[p·sx] with contiguous columns of A (rsA = 1)
+void gemvCols(const double* A, i64 csA, const double* x, i64 sx, double* __restrict y, i64 m, i64 k) {
+  for (i64 i = 0; i < m; i++) y[i] = 0;
+  gemvColsAcc(A, csA, x, sx, y, m, k);
 }
 
 void naive(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 m, i64 k, i64 n) {
@@ -131,6 +137,7 @@ void fillMatmul(KernelTable* t) {
   t->matmul = matmul;
   t->mmPackWhole = packWhole;
   t->mmRowsPacked = rowsPacked;
+  t->gemvAcc = gemvColsAcc;
 }
 
 }  // namespace WG_NS

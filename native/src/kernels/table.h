@@ -105,6 +105,8 @@ struct KernelTable {
    */
   void (*mmPackWhole)(const double* B, i64 rsB, i64 csB, i64 k, i64 n, i64 j0, i64 j1, double* Bp);
   void (*mmRowsPacked)(const double* A, i64 rsA, i64 csA, const double* Bp, double* C, i64 m, i64 k, i64 n, double* packA);
+  /** y[i] += Σ_p A(i,p)·x[p·sx], p in order (A(i,p) = A[i + p·csA]): matmul's matrix–vector order for Aᵀ·x */
+  void (*gemvAcc)(const double* A, i64 csA, const double* x, i64 sx, double* y, i64 m, i64 k);
   /** linear algebra by op id (null for other ops) */
   LinalgFn linalg[kOpCount];
 };

@@ -32,7 +32,8 @@ export const triangularSolveOp: OpDef<TriangularSolveAttrs> = defineOp<Triangula
   },
   vjp: (g, { ins: [l], out: x, attrs: f }, needs) => {
     const bb = apply(triangularSolveOp, [l, g], { ...f, transpose: !f.transpose });
-    return [needs[0] ? mask(neg(f.transpose ? outerT(x, bb) : outerT(bb, x)), f) : null, needs[1] ? bb : null];
+    const nb = needs[0] ? neg(bb) : null;   // −B̄ (k columns), not −(B̄·Xᵀ) (n²)
+    return [nb ? mask(f.transpose ? outerT(x, nb) : outerT(nb, x), f) : null, needs[1] ? bb : null];
   },
   batch: ([t, b], [bt, bb], f) => {
     const n = (bt ? t : b).shape[0];

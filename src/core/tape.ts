@@ -1,0 +1,135 @@
+// A graph's equations as a recording appends them: struct-of-arrays (typed arrays for ops,
+// operands and outputs; attributes only where defined), so recording a 60 000-equation loop keeps
+// no object per equation for the garbage collector to copy and stores no pointer per equation. `list()` materializes the Eqn objects once, on the
+// first reader that wants them (after that the list is the store and appends go to it); re-rolling,
+// the purity check and value reads walk the typed arrays directly (the `op`, `ins`, `out` accessors).
+import type { Eqn } from './graph.js';
+import type { OpDef } from './op.js';
+import type { Shape } from './shape.js';
+
+/** growth factor of the typed arrays (few reallocations: each large one is an ArrayBuffer the GC accounts for) */
+const GROW = 4;
+
+/** ops by number (a tape stores the number): every op a tape has seen (ops are module constants) */
+const opList: OpDef[] = [];
+const opNumbers = new Map<OpDef, number>();
+
+export class Tape {
+  /** equations appended so far */
+  n = 0;
+  private ops: Int32Array<ArrayBuffer> = new Int32Array(64);
+  /** attributes of the equations that have them */
+  private attrsOf = new Map<number, unknown>();
+  private outs: Int32Array<ArrayBuffer> = new Int32Array(64);
+  /** operands of equation k: operands[starts[k] .. starts[k + 1]) */
+  private starts: Int32Array<ArrayBuffer> = new Int32Array(65);
+  private operands: Int32Array<ArrayBuffer> = new Int32Array(128);
+  /** the materialized equations (then the only store) */
+  private eqns: Eqn[] | null = null;
+
+  /** a tape holding an existing list (the list is the store) */
+  static of(eqns: Eqn[]): Tape {
+    const t = new Tape();
+    t.eqns = eqns;
+    return t;
+  }
+
+  get size(): number { return this.eqns === null ? this.n : this.eqns.length; }
+
+  push(op: OpDef, ins: ArrayLike<number>, nIns: number, out: number, attrs: unknown): void {
+    if (this.eqns !== null) { this.eqns.push({ op, ins: Array.from({ length: nIns }, (_, i) => ins[i]), out, attrs }); return; }
+    const k = this.n, at = this.starts[k];
+    if (k + 1 >= this.outs.length) this.grow();
+    let id = opNumbers.get(op);
+    if (id === undefined) { opNumbers.set(op, (id = opList.length)); opList.push(op); }
+    if (at + nIns > this.operands.length) this.operands = widen(this.operands, GROW * (at + nIns));
+    for (let i = 0; i < nIns; i++) this.operands[at + i] = ins[i];
+    this.starts[k + 1] = at + nIns;
+    this.outs[k] = out;
+    this.ops[k] = id;
+    if (attrs !== undefined) this.attrsOf.set(k, attrs);
+    this.n = k + 1;
+  }
+
+  private grow(): void {
+    this.outs = widen(this.outs, GROW * this.outs.length);
+    this.ops = widen(this.ops, this.outs.length);
+    this.starts = widen(this.starts, GROW * this.starts.length);
+  }
+
+  op(k: number): OpDef { return this.eqns === null ? opList[this.ops[k]] : this.eqns[k].op; }
+  attrs(k: number): unknown { return this.eqns === null ? (this.attrsOf.size === 0 ? undefined : this.attrsOf.get(k)) : this.eqns[k].attrs; }
+  out(k: number): number { return this.eqns === null ? this.outs[k] : this.eqns[k].out; }
+  nIns(k: number): number { return this.eqns === null ? this.starts[k + 1] - this.starts[k] : this.eqns[k].ins.length; }
+  /** operand o of equation k */
+  in(k: number, o: number): number { return this.eqns === null ? this.operands[this.starts[k] + o] : this.eqns[k].ins[o]; }
+
+  /** equation k as an object (the stored one once materialized, else a fresh copy) */
+  eqn(k: number): Eqn {
+    if (this.eqns !== null) return this.eqns[k];
+    const s = this.starts[k], e = this.starts[k + 1];
+    return { op: opList[this.ops[k]], ins: Array.from(this.operands.subarray(s, e)), out: this.outs[k], attrs: this.attrs(k) };
+  }
+
+  /** the equations as objects (materialized on the first call; the list is the store from then on) */
+  list(): Eqn[] {
+    if (this.eqns === null) {
+      const eqns = new Array<Eqn>(this.n);
+      for (let k = 0; k < this.n; k++) eqns[k] = this.eqn(k);
+      this.eqns = eqns;
+      this.attrsOf = new Map();
+      this.ops = this.outs = this.starts = this.operands = new Int32Array(0);
+    }
+    return this.eqns;
+  }
+}
+
+function widen(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+
+/**
+ * The shapes of a graph's variables as a recording numbers them: a shape number per variable
+ * (typed) and each distinct shape object once; `array()` materializes the list like Tape.list().
+ */
+export class ShapeStore {
+  private n = 0;
+  private ids: Int32Array<ArrayBuffer> = new Int32Array(64);
+  private distinct: Shape[] = [];
+  private numbers = new Map<Shape, number>();
+  private arr: Shape[] | null = null;
+
+  static of(arr: Shape[]): ShapeStore {
+    const s = new ShapeStore();
+    s.arr = arr;
+    return s;
+  }
+
+  get size(): number { return this.arr === null ? this.n : this.arr.length; }
+  get(v: number): Shape { return this.arr === null ? this.distinct[this.ids[v]] : this.arr[v]; }
+
+  /** appends a variable of shape s; returns its number */
+  push(s: Shape): number {
+    if (this.arr !== null) return this.arr.push(s) - 1;
+    const v = this.n;
+    if (v === this.ids.length) this.ids = widen(this.ids, GROW * v);
+    const last = this.distinct.length - 1;
+    let id = last >= 0 && this.distinct[last] === s ? last : this.numbers.get(s);
+    if (id === undefined) { this.numbers.set(s, (id = this.distinct.length)); this.distinct.push(s); }
+    this.ids[v] = id;
+    this.n = v + 1;
+    return v;
+  }
+
+  array(): Shape[] {
+    if (this.arr === null) {
+      const arr = new Array<Shape>(this.n);
+      for (let v = 0; v < this.n; v++) arr[v] = this.distinct[this.ids[v]];
+      this.arr = arr;
+      this.distinct = []; this.numbers = new Map(); this.ids = new Int32Array(0);
+    }
+    return this.arr;
+  }
+}
