@@ -84,6 +84,11 @@ bool emitSteps(Emitter& E, bool body) {
     const Step& s = v.steps[si];
     const i64* p = v.plan + s.planOff;
     if (absorbed[size_t(si)]) continue;
+    int32_t next = 0;
+    if (!body && s.kind == K_FUSED && E.stencil(si, p, &next)) {
+      si = next - 1;
+      continue;
+    }
     PadFusion pf;
     if (!body && (s.kind == K_COPY || s.kind == K_BINARY || s.kind == K_TERNARY)) {
       // a run of pads: the row right after them may absorb them

@@ -2,6 +2,7 @@
 // chains), loops.cc (0-d scans) and pads.cc (pads read in place). Baseline ISA only.
 #pragma once
 #include <string>
+#include <vector>
 #include "../image.h"
 #include "emit.h"
 
@@ -13,6 +14,26 @@ std::string lit(double x);
 std::string num(i64 x);
 /** a plan location as a C pointer expression (detail::locate) */
 std::string ptr(i64 loc);
+
+/** what a stencil (stencil.cc) adds to a fused chain's function */
+struct FusedHooks {
+  std::vector<std::string> rowHome;  // output row → its tile pointer expression ("" for the arena row)
+  std::string decls;                 // before the tile loop
+  std::string pre;                   // at the start of each tile (t0, len)
+  std::string tile;                  // at the end of each tile (t0, len)
+  std::string end;                   // after the tile loop
+};
+
+/** where a chain's values are computed in a stencil's loop: the inputs' index expression, the registers' name suffix */
+struct ChainIndex { std::string index, sfx; };
+
+/** whether chain p (K_FUSED plan) has only inline ops (no vector kernel calls) */
+bool chainInline(const ImageView& v, const i64* p);
+/** the statements computing chain registers regs and what they read, `const double r<k><sfx> = wg_op_…(…);`,
+ * inputs read as I<x>[index], one-value inputs as x<x> or the constant's literal; used: inputs read */
+std::string chainAt(const ImageView& v, const i64* p, const std::vector<int>& regs, const ChainIndex& at, std::vector<uint8_t>* used);
+/** register r of chain p as an expression at `at` */
+std::string chainValue(const ImageView& v, const i64* p, int r, const ChainIndex& at);
 
 struct Emitter {
   const ImageView& v;
@@ -31,8 +52,10 @@ struct Emitter {
 
   void step(int32_t si) { body += "  if (!rt->step(rt->ctx, " + num(si) + ")) return 1;\n"; }
 
-  /** a fused chain, tile by tile (fused.cc) */
-  void fused(int32_t si, const i64* p);
+  /** a fused chain, tile by tile (fused.cc); hk: a stencil's additions */
+  void fused(int32_t si, const i64* p, const FusedHooks* hk = nullptr);
+  /** the fused chain si with the reductions and the pad-fed row after it as one loop (stencil.cc); *next: the step after them */
+  bool stencil(int32_t si, const i64* p, int32_t* next);
   /** a scan with a 0-d body as a C loop (loops.cc); false: not such a scan */
   bool scan(int32_t si, const i64* p);
 };

@@ -18,8 +18,9 @@ struct Chain {
   std::vector<uint8_t> vec;    // code k: a vector kernel call
   std::vector<int> segOf;      // code k: its segment (inline runs), −1 for a call
   const KernelTable* K;
+  const std::vector<std::string>* rowHome;  // output row → its tile pointer when not the arena row (stencil.cc), or null
 
-  Chain(const i64* p, const KernelTable* k) : K(k) {
+  Chain(const i64* p, const KernelTable* k, const std::vector<std::string>* rh) : K(k), rowHome(rh) {
     n = p[1]; nin = int(p[2]); nouts = int(p[3]); ncode = int(p[4]);
     inRef = p + 5; scalar = inRef + nin; code = scalar + nin; outs = code + 6 * ncode;
     outOf.assign(size_t(nin + ncode), -1);
@@ -37,12 +38,21 @@ struct Chain {
     }
   }
   const i64* c(int k) const { return code + 6 * k; }
+  /** input x is one value of the image's constants: its literal goes into the source */
+  bool isConst(int x) const { return x < nin && scalar[x] && inRef[x] >= 0 && inRef[x] < constEnd; }
+  std::string constant(int x) const { return lit(consts[inRef[x]]); }
+  i64 constEnd = 0;
+  const double* consts = nullptr;
   /** the memory a code register lives in when it must: its output row, or its scratch slot */
   std::string home(int r) const {
     return outOf[r] >= 0 ? "O" + num(outOf[r]) : "S" + num(c(r - nin)[5]);
   }
   std::string homeExpr(int r) const {
-    return outOf[r] >= 0 ? "(o + " + num(outOf[r]) + " * n + t0)" : "(sc + " + num(c(r - nin)[5] * kFusedTile) + ")";
+    return outOf[r] >= 0 ? row(outOf[r]) : "(sc + " + num(c(r - nin)[5] * kFusedTile) + ")";
+  }
+  /** output row j's tile pointer */
+  std::string row(int j) const {
+    return rowHome && !(*rowHome)[size_t(j)].empty() ? (*rowHome)[size_t(j)] : "(o + " + num(j) + " * n + t0)";
   }
   /** whether code register r must be in memory: read by a call or another segment, or an output */
   bool inMemory(int r) const {
@@ -86,7 +96,8 @@ std::string segment(const Chain& ch, int k, const std::string& name, std::string
     for (int a = 0; a < cq[1]; a++) {
       const int x = int(cq[2 + a]);
       std::string e;
-      if (x < nin && ch.scalar[x]) { e = "x" + num(x); params[e] = "in" + num(x) + "[0]"; }
+      if (ch.isConst(x)) e = ch.constant(x);
+      else if (x < nin && ch.scalar[x]) { e = "x" + num(x); params[e] = "in" + num(x) + "[0]"; }
       else if (x < nin) { e = "I" + num(x) + "[j]"; params["I" + num(x)] = "in" + num(x) + " + t0"; }
       else if (ch.segOf[x - nin] == seg) e = "r" + num(x);
       else { e = ch.home(x) + "[j]"; params[ch.home(x)] = ch.homeExpr(x); }
@@ -98,7 +109,7 @@ std::string segment(const Chain& ch, int k, const std::string& name, std::string
     for (int j = 0; j < ch.nouts; j++)
       if (ch.outs[j] == rq && ch.outOf[rq] != j) {
         loop += "    O" + num(j) + "[j] = r" + num(rq) + ";\n";
-        params["O" + num(j)] = "(o + " + num(j) + " * n + t0)";
+        params["O" + num(j)] = ch.row(j);
         written["O" + num(j)] = true;
       }
   }
@@ -120,15 +131,54 @@ std::string outputCopies(const Chain& ch) {
     const int r = int(ch.outs[j]);
     if (r >= ch.nin && (ch.outOf[r] == j || !ch.vec[r - ch.nin])) continue;
     const bool bcast = r < ch.nin && ch.scalar[r];
-    t += "    for (int64_t j = 0; j < len; j++) (o + " + num(j) + " * n + t0)[j] = " + callSrc(ch, r) + (bcast ? "[0]" : "[j]") + ";\n";
+    t += "    for (int64_t j = 0; j < len; j++) " + ch.row(j) + "[j] = " + callSrc(ch, r) + (bcast ? "[0]" : "[j]") + ";\n";
   }
   return t;
 }
 
 }  // namespace
 
-void Emitter::fused(int32_t si, const i64* p) {
-  Chain ch(p, v.K);
+bool chainInline(const ImageView& v, const i64* p) {
+  const Chain ch(p, v.K, nullptr);
+  for (int k = 0; k < ch.ncode; k++)
+    if (ch.vec[k]) return false;
+  return true;
+}
+
+std::string chainAt(const ImageView& v, const i64* p, const std::vector<int>& regs, const ChainIndex& at, std::vector<uint8_t>* used) {
+  Chain ch(p, v.K, nullptr);
+  ch.constEnd = v.h->constEnd;
+  ch.consts = v.consts;
+  std::vector<uint8_t> need(size_t(ch.nin + ch.ncode), 0);
+  for (int r : regs) need[size_t(r)] = 1;
+  for (int k = ch.ncode - 1; k >= 0; k--)
+    if (need[size_t(ch.nin + k)])
+      for (int a = 0; a < ch.c(k)[1]; a++) need[size_t(ch.c(k)[2 + a])] = 1;
+  used->resize(size_t(ch.nin), 0);
+  for (int x = 0; x < ch.nin; x++)
+    if (need[size_t(x)] && !ch.isConst(x)) (*used)[size_t(x)] = 1;
+  std::string t;
+  for (int k = 0; k < ch.ncode; k++) {
+    if (!need[size_t(ch.nin + k)]) continue;
+    std::string args;
+    for (int a = 0; a < ch.c(k)[1]; a++) args += (a ? ", " : "") + chainValue(v, p, int(ch.c(k)[2 + a]), at);
+    t += "    const double r" + num(ch.nin + k) + at.sfx + " = wg_op_" + kOps[ch.c(k)[0]].name + "(" + args + ");\n";
+  }
+  return t;
+}
+
+std::string chainValue(const ImageView& v, const i64* p, int r, const ChainIndex& at) {
+  const int nin = int(p[2]);
+  if (r >= nin) return "r" + num(r) + at.sfx;
+  const i64 ref = p[5 + r];
+  if (!p[5 + nin + r]) return "I" + num(r) + "[" + at.index + "]";
+  return ref >= 0 && ref < v.h->constEnd ? lit(v.consts[ref]) : "x" + num(r);
+}
+
+void Emitter::fused(int32_t si, const i64* p, const FusedHooks* hk) {
+  Chain ch(p, v.K, hk ? &hk->rowHome : nullptr);
+  ch.constEnd = v.h->constEnd;
+  ch.consts = v.consts;
   const std::string fn = prefix + "f" + num(si);
   std::string tile;  // the tile loop's body in fn
   for (int k = 0; k < ch.ncode;) {
@@ -140,7 +190,9 @@ void Emitter::fused(int32_t si, const i64* p) {
   head += "  (void)mem; (void)ext; (void)rt;\n  double* o = " + ptr(p[0]) + ";\n  const int64_t n = " + num(ch.n) + ";\n";
   head += "  double* sc = rt->scratch; (void)sc;\n";
   for (int i = 0; i < ch.nin; i++) head += "  const double* in" + num(i) + " = " + ptr(ch.inRef[i]) + ";\n";
-  out += head + "  for (int64_t t0 = 0; t0 < n; t0 += WG_TILE) {\n    const int64_t len = n - t0 < WG_TILE ? n - t0 : WG_TILE;\n" + tile + "  }\n}\n";
+  if (hk) head += hk->decls;
+  out += head + "  for (int64_t t0 = 0; t0 < n; t0 += WG_TILE) {\n    const int64_t len = n - t0 < WG_TILE ? n - t0 : WG_TILE;\n" + (hk ? hk->pre : "") + tile +
+         (hk ? hk->tile : "") + "  }\n" + (hk ? hk->end : "") + "}\n";
   body += "  " + fn + "(mem, ext, rt);\n";
   statements += ch.ncode;
 }
