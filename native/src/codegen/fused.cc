@@ -38,8 +38,13 @@ struct Chain {
     }
   }
   const i64* c(int k) const { return code + 6 * k; }
-  /** input x is one value of the image's constants: its literal goes into the source */
-  bool isConst(int x) const { return x < nin && scalar[x] && inRef[x] >= 0 && inRef[x] < constEnd; }
+  /**
+   * input x is one value of the image's constants whose literal may go into the source: positive,
+   * finite and not 1 (the compiler folds x·(−1) into −x and x·1 into x, which differ from the
+   * multiplication for a NaN's sign or a signaling NaN; a positive constant lets it drop cmul's test)
+   */
+  bool isConst(int x) const { return x < nin && scalar[x] && inRef[x] >= 0 && inRef[x] < constEnd && literal(consts[inRef[x]]); }
+  static bool literal(double c) { return c > 0 && c != 1 && c < __builtin_inf(); }
   std::string constant(int x) const { return lit(consts[inRef[x]]); }
   i64 constEnd = 0;
   const double* consts = nullptr;
@@ -172,7 +177,7 @@ std::string chainValue(const ImageView& v, const i64* p, int r, const ChainIndex
   if (r >= nin) return "r" + num(r) + at.sfx;
   const i64 ref = p[5 + r];
   if (!p[5 + nin + r]) return "I" + num(r) + "[" + at.index + "]";
-  return ref >= 0 && ref < v.h->constEnd ? lit(v.consts[ref]) : "x" + num(r);
+  return ref >= 0 && ref < v.h->constEnd && Chain::literal(v.consts[ref]) ? lit(v.consts[ref]) : "x" + num(r);
 }
 
 void Emitter::fused(int32_t si, const i64* p, const FusedHooks* hk) {
