@@ -41,10 +41,12 @@ struct Emitter {
   std::string& out;    // helper functions (shared by the program and its bodies)
   std::string body;    // the program's function's statements
   i64 statements = 0;
+  /** 0-d values as C locals m<offset> and statements inline in `body` (a 0-d loop body: loops.cc), not arena values */
+  bool locals = false;
 
-  /** a 0-d operand: a constant's literal, or the arena value */
+  /** a 0-d operand: a constant's literal, or the arena value (or its local) */
   std::string scalarAt(uint32_t off) const {
-    return i64(off) < v.h->constEnd ? lit(v.consts[off]) : "mem[" + num(off) + "]";
+    return i64(off) < v.h->constEnd ? lit(v.consts[off]) : (locals ? "m" : "mem[") + num(off) + (locals ? "" : "]");
   }
 
   /** the 0-d instructions [p[0], p[1]) as straight-line C (functions of kChunk statements) */
