@@ -15,42 +15,45 @@ namespace wg {
 
 namespace {
 
-ImageHeader* imageOf(const Napi::CallbackInfo& info, std::string* why) {
+/**
+ * Argument 0 as an image, checked as every addon call checks it (imageArg, async.h), and at least
+ * `count` arguments; the image's header, or nullptr and *why
+ */
+ImageHeader* imageOf(const Napi::CallbackInfo& info, size_t count, std::string* why, ImageView* view = nullptr) {
   ImageView v;
   Error err;
-  if (info.Length() < 1 || !imageArg(info.Env(), info[0], &v, &err)) { *why = err.message.empty() ? "expected an image" : err.message; return nullptr; }
+  if (info.Length() < count || !imageArg(info.Env(), info[0], &v, &err)) {
+    *why = "expected an image" + (err.message.empty() ? std::string() : ": " + err.message);
+    return nullptr;
+  }
+  if (view) *view = v;
   return const_cast<ImageHeader*>(v.h);
-}
-
-Napi::Value reasonValue(Napi::Env env, const std::string& why) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("reason", Napi::String::New(env, why));
-  return o;
 }
 
 Napi::Value CodeSource(const Napi::CallbackInfo& info) {
   ImageView v;
-  Error err;
-  if (info.Length() < 1 || !imageArg(info.Env(), info[0], &v, &err)) return reasonValue(info.Env(), "expected an image: " + err.message);
   std::string why;
-  std::string src = emitProgram(v, &why);
-  if (src.empty()) return reasonValue(info.Env(), why);
+  std::string src = imageOf(info, 1, &why, &v) ? emitProgram(v, &why) : "";
+  if (src.empty()) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("reason", Napi::String::New(info.Env(), why));
+    return o;
+  }
   return Napi::String::New(info.Env(), src);
 }
 
 Napi::Value CodeAttach(const Napi::CallbackInfo& info) {
   std::string why;
-  ImageHeader* h = imageOf(info, &why);
-  if (!h) return Napi::String::New(info.Env(), why);
-  if (info.Length() < 2 || !info[1].IsString()) return Napi::String::New(info.Env(), "expected (image, path)");
-  why = attachCode(h, info[1].As<Napi::String>().Utf8Value());
+  ImageHeader* h = imageOf(info, 2, &why);
+  if (h && !info[1].IsString()) why = "expected (image, path)";
+  if (h && why.empty()) why = attachCode(h, info[1].As<Napi::String>().Utf8Value());
   if (!why.empty()) return Napi::String::New(info.Env(), why);
   return Napi::Number::New(info.Env(), h->code);
 }
 
 Napi::Value CodeDetach(const Napi::CallbackInfo& info) {
   std::string why;
-  if (ImageHeader* h = imageOf(info, &why)) detachCode(h);
+  if (ImageHeader* h = imageOf(info, 1, &why)) detachCode(h);
   return info.Env().Undefined();
 }
 
@@ -61,14 +64,14 @@ Napi::Value CodeFree(const Napi::CallbackInfo& info) {
 
 Napi::Value CodeInterpret(const Napi::CallbackInfo& info) {
   std::string why;
-  ImageHeader* h = imageOf(info, &why);
-  if (h && info.Length() >= 2 && info[1].IsBoolean()) __atomic_store_n(&h->interpret, info[1].As<Napi::Boolean>().Value() ? 1 : 0, __ATOMIC_RELEASE);
+  ImageHeader* h = imageOf(info, 2, &why);
+  if (h && info[1].IsBoolean()) __atomic_store_n(&h->interpret, info[1].As<Napi::Boolean>().Value() ? 1 : 0, __ATOMIC_RELEASE);
   return info.Env().Undefined();
 }
 
 Napi::Value CodeAttached(const Napi::CallbackInfo& info) {
   std::string why;
-  ImageHeader* h = imageOf(info, &why);
+  ImageHeader* h = imageOf(info, 1, &why);
   return Napi::Boolean::New(info.Env(), h && codeOf(h).fn != nullptr);
 }
 
