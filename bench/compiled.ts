@@ -1,12 +1,13 @@
 // The compiled tier vs the interpreter (docs/compiled.md): value + gradient medians of W1–W4 and
 // the tiny 2-D Rosenbrock on each tier in one process, the hand-written JS beside them and, for W1
-// and W3, hand-written C (bench/hand-native.c, compiled here and run between the rounds, same
-// sitting); W1 also into a caller-owned gradient array (as the C does); compile time, time to ready
+// and W3, hand-written C (bench/hand-native.c, compiled here as a Node-API module and timed in the
+// same rounds); W1 also into a caller-owned gradient array (as the C does); compile time, time to ready
 // from the disk cache, and the event loop's delay while compiling.
 //   npx tsx bench/compiled.ts [--quick] [--json out.json] [--only W1,W3]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,12 +20,11 @@ const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : null;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wengert-bench-cache-'));
-const handBin = path.join(dir, 'hand-native');
-execFileSync('cc', ['-O3', '-march=native', '-fopenmp-simd', fileURLToPath(new URL('hand-native.c', import.meta.url)), '-o', handBin, '-lm']);
-/** hand-written C: median ms per call (about 150 ms of calls) */
-const handC = (args: string[]) => (JSON.parse(execFileSync(handBin, [...args, quick ? '100' : '150'], { encoding: 'utf8' })) as { ms: number }).ms;
-process.env.WENGERT_CACHE_DIR = dir;
-w.setBackend('native', { codegen: 'off' });
+// hand-written C as a Node-API module of its own (bench/hand-native.c), called like the others
+const handMod = path.join(dir, 'hand-native.node');
+const nodeInclude = [path.join(path.dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((d) => existsSync(path.join(d, 'node_api.h')));
+execFileSync('cc', ['-O3', '-march=native', '-fopenmp-simd', '-shared', '-fPIC', `-I${nodeInclude}`, fileURLToPath(new URL('hand-native.c', import.meta.url)), '-o', handMod, '-lm']);
+const handC = createRequire(import.meta.url)(handMod) as { w1(x: Float64Array, g: Float64Array): number; w3(p: Float64Array, g: Float64Array): number };
 
 /** median ms per call after ≥ 300 ms of warm-up; calls under 50 µs are timed in batches (one clock read per batch) */
 function timeCall(f: () => unknown): number {
@@ -38,7 +38,7 @@ function timeCall(f: () => unknown): number {
 interface Row {
   id: string; interp: number; compiled: number; hand: number | null; handC: number | null; compileMs: number; hitMs: number; maxDelayMs: number;
 }
-interface Extra { hand?: () => unknown; handC?: string[]; into?: Float64Array }
+interface Extra { hand?: () => unknown; handC?: () => unknown; into?: Float64Array }
 
 const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -70,7 +70,7 @@ async function measure(id: string, f: (...a: any[]) => w.Tensor, args: w.Tree[],
     ti.push(timeCall(into ? () => p.valueAndGradInto(into, ...args) : () => p.valueAndGrad(...args)));
     tc.push(timeCall(into ? () => q.valueAndGradInto(into, ...args) : () => q.valueAndGrad(...args)));
     if (x.hand) th.push(timeCall(x.hand));
-    if (x.handC) tC.push(handC(x.handC));
+    if (x.handC) tC.push(timeCall(x.handC));
   }
   return { id, interp: mid(ti), compiled: mid(tc), hand: x.hand ? mid(th) : null, handC: x.handC ? mid(tC) : null, compileMs, hitMs, maxDelayMs: h.max / 1e6 };
 }
@@ -87,13 +87,18 @@ if (!only || only.includes('R2')) {
     return [(1 - x) ** 2 + 100 * t * t, new Float64Array([-2 * (1 - x) - 400 * x * t, 200 * t])];
   } }));
 }
-const HANDC: Partial<Record<WorkloadId, string[]>> = { W1: ['w1', '1000000'], W3: ['w3'] };
+const gW1 = new Float64Array(1_000_000), gW3 = new Float64Array(4);
+const HANDC: Partial<Record<WorkloadId, (inputs: any) => () => unknown>> = {
+  W1: (i: { x: Float64Array }) => () => handC.w1(i.x, gW1),
+  W3: (i: { p: Float64Array }) => () => handC.w3(i.p, gW3),
+};
 for (const id of ['W1', 'W3', 'W4', 'W2'] as WorkloadId[]) {
   if (only && !only.includes(id)) continue;
   const wl = ALL[id]();
   const hand = HAND[id] as { grad(inp: unknown): unknown };
-  rows.push(await measure(`${id} ${wl.name}`, wl.f, wl.args, { hand: () => hand.grad(wl.inputs), handC: HANDC[id] }));
-  if (id === 'W1') rows.push(await measure('W1 into (valueAndGradInto)', wl.f, wl.args, { handC: HANDC[id], into: new Float64Array(1_000_000) }));
+  const handCall = HANDC[id]?.(wl.inputs);
+  rows.push(await measure(`${id} ${wl.name}`, wl.f, wl.args, { hand: () => hand.grad(wl.inputs), handC: handCall }));
+  if (id === 'W1') rows.push(await measure('W1 into (valueAndGradInto)', wl.f, wl.args, { handC: handCall, into: new Float64Array(1_000_000) }));
 }
 rmSync(dir, { recursive: true, force: true });
 const simd = w.nativeInfo().simd;

@@ -1,24 +1,15 @@
 // Hand-written C baselines of bench/compiled.ts (bench-only, never part of wengert): W1's value and
 // analytic gradient in one fused loop, W3's RK4 with a hand-written discrete adjoint (bench/hand.ts's
-// JS, in C). bench/compiled.ts compiles this file on the fly (-O3 -march=native -fopenmp-simd, as a
-// programmer tuning for this machine would) and runs it between its own rounds, same sitting.
-//
-//   hand-native w1 N MS    value + gradient of extended Rosenbrock, x[i] = 0.5 + 0.4 sin i
-//   hand-native w3 MS      value + gradient of the RK4 Lotka–Volterra fit, 1000 steps
-//
-// Each times calls for about MS milliseconds after as long a warm-up and prints one JSON line:
-// {"ms": median ms per call over 7 batches, "value": the last value}.
+// JS, in C). bench/compiled.ts compiles this file on the fly as a small Node-API module
+// (-O3 -march=native -fopenmp-simd, as a programmer tuning for this machine would) and times it in
+// its own process, round-robin with the wengert systems:
+//   w1(x: Float64Array, g: Float64Array) → value     extended Rosenbrock, g written
+//   w3(p: Float64Array, g: Float64Array) → value     RK4 Lotka–Volterra fit (1000 steps), g[0..4) written
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
-}
+#include <node_api.h>
 
 // W1: Σ 100 (x[i+1] − x[i]²)² + (1 − x[i])²; g[i] = 200 t(i−1) − 400 x[i] t(i) − 2 (1 − x[i])
 __attribute__((noinline)) static double w1(const double* x, double* g, long n) {
@@ -86,29 +77,34 @@ __attribute__((noinline)) static double w3(const double* p, double* grad) {
   return value;
 }
 
-static int cmp(const void* x, const void* y) { const double a = *(const double*)x, b = *(const double*)y; return (a > b) - (a < b); }
+/** the data and length of argument i, a Float64Array; null when it is not one */
+static double* f64(napi_env env, napi_value v, size_t* n) {
+  napi_typedarray_type t;
+  void* data = NULL;
+  if (napi_get_typedarray_info(env, v, &t, n, &data, NULL, NULL) != napi_ok || t != napi_float64_array) return NULL;
+  return (double*)data;
+}
 
-int main(int argc, char** argv) {
-  if (argc < 3) { fprintf(stderr, "usage: hand-native w1 N MS | w3 MS\n"); return 2; }
-  const int isW1 = strcmp(argv[1], "w1") == 0;
-  const long n = isW1 ? atol(argv[2]) : 0;
-  const double budget = atof(argv[isW1 ? 3 : 2]);
-  double* x = malloc(sizeof(double) * (n > 4 ? n : 4));
-  double* g = malloc(sizeof(double) * (n > 4 ? n : 4));
-  const double p[4] = {1.5, 1.0, 3.0, 1.0};
-  for (long i = 0; i < n; i++) x[i] = 0.5 + 0.4 * sin((double)i);
-  double value = 0;
-  const double w0 = now();  // warm-up, and the batch size: about budget / 7 ms per batch
-  long calls = 0;
-  while (now() - w0 < budget) { value = isW1 ? w1(x, g, n) : w3(p, g); calls++; }
-  const long batch = calls / 7 > 1 ? calls / 7 : 1;
-  double ms[7];
-  for (int r = 0; r < 7; r++) {
-    const double t0 = now();
-    for (long k = 0; k < batch; k++) value = isW1 ? w1(x, g, n) : w3(p, g);
-    ms[r] = (now() - t0) / batch;
-  }
-  qsort(ms, 7, sizeof(double), cmp);
-  printf("{\"ms\":%.6g,\"value\":%.17g,\"g0\":%.17g}\n", ms[3], value, g[0]);
-  return 0;
+static napi_value call(napi_env env, napi_callback_info info, int which) {
+  napi_value a[2], r;
+  size_t argc = 2, nx = 0, ng = 0;
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  double* x = argc == 2 ? f64(env, a[0], &nx) : NULL;
+  double* g = argc == 2 ? f64(env, a[1], &ng) : NULL;
+  double v = NAN;
+  if (x && g && which == 1 && nx == ng && nx >= 2) v = w1(x, g, (long)nx);
+  if (x && g && which == 3 && nx == 4 && ng >= 4) v = w3(x, g);
+  napi_create_double(env, v, &r);
+  return r;
+}
+static napi_value W1(napi_env env, napi_callback_info info) { return call(env, info, 1); }
+static napi_value W3(napi_env env, napi_callback_info info) { return call(env, info, 3); }
+
+NAPI_MODULE_INIT() {
+  napi_value f;
+  napi_create_function(env, "w1", NAPI_AUTO_LENGTH, W1, NULL, &f);
+  napi_set_named_property(env, exports, "w1", f);
+  napi_create_function(env, "w3", NAPI_AUTO_LENGTH, W3, NULL, &f);
+  napi_set_named_property(env, exports, "w3", f);
+  return exports;
 }

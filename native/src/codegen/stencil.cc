@@ -232,7 +232,7 @@ bool haloRow(const Group& g, int r) {
 
 /**
  * An interior tile (every pad of the row inside its source) of a chain of inline ops as one loop:
- * the chain at each index, the rows the reductions (and later steps) read stored, the pad-fed row
+ * the chain at each index, the reductions' values into their lanes, the rows later steps read stored, the pad-fed row
  * with each pad's row recomputed at its shift — the same statements on the same values, no
  * buffer between them — then the halo rows' last H values for a following general tile. Its
  * definition into out; its call returned; *cond: when a tile may take it.
@@ -251,17 +251,22 @@ std::string fastFn(const ImageView& v, const i64* chain, const Group& g, const s
     for (int x = 0; x < nin; x++) used[size_t(x)] |= u[size_t(x)];
     return t;
   };
-  std::vector<int> stored, regs0;
-  for (int r = 0; r < g.nouts; r++) {
-    const bool red = std::any_of(g.reds.begin(), g.reds.end(), [&](const Red& x) { return x.row == r; });
-    if (red || !g.absorbed[size_t(r)]) { stored.push_back(r); regs0.push_back(int(outs[r])); }
-  }
+  std::vector<int> stored, regs0;  // rows written to memory: those later steps read
+  for (int r = 0; r < g.nouts; r++)
+    if (!g.absorbed[size_t(r)]) { stored.push_back(r); regs0.push_back(int(outs[r])); }
+  for (const Red& x : g.reds) regs0.push_back(int(outs[x.row]));
   std::map<i64, std::vector<int>> shifted;  // d = maxS − shift → the pads' rows' registers
   for (size_t q = 0; q < g.pads.size(); q++) {
     const i64 d = g.maxS - g.shift[q];
     (d ? shifted[d] : regs0).push_back(int(outs[g.padRow[q]]));
   }
   std::string body = at(regs0, {"j", ""}), sig, call = fn + "(len";
+  for (size_t q = 0; q < g.reds.size(); q++) {  // value j into lane l = j mod 8 (kernels/reduce.cc)
+    const std::string a = "A" + num(i64(q)), K = num(g.reds[q].kind);
+    body += "    " + a + "[l] = wg_rc" + K + "(" + a + "[l], " + chainValue(v, chain, int(outs[g.reds[q].row]), {"j", ""}) + ");\n";
+    sig += ", double* restrict " + a;
+    call += ", " + a;
+  }
   for (int r : stored) {
     body += "    R" + num(r) + "[j] = " + chainValue(v, chain, int(outs[r]), {"j", ""}) + ";\n";
     sig += ", double* restrict R" + num(r);
@@ -307,12 +312,14 @@ std::string fastFn(const ImageView& v, const i64* chain, const Group& g, const s
     sig += one ? ", const double x" + num(x) : ", const double* restrict I" + num(x);
     call += one ? ", in" + num(x) + "[0]" : ", in" + num(x) + " + t0";
   }
-  std::string f = "static void " + fn + "(int64_t len" + sig + ") {\n  for (int64_t j = 0; j < len; j++) {\n" + body + "  }\n";
+  // blocks of 8 (len is a whole tile): the inner loop over the lanes is the one vectorized
+  std::string f = "static void " + fn + "(int64_t len" + sig + ") {\n  for (int64_t jb = 0; jb < len; jb += 8)\n  for (int64_t l = 0; l < 8; l++) {\n" +
+                  "    const int64_t j = jb + l;\n" + body + "  }\n";
   if (!halo.empty()) f += "  if (len >= " + num(H) + ")\n  for (int64_t j = len - " + num(H) + "; j < len; j++) {\n" + halo + "  }\n";
   out += f + "}\n";
   i64 lo = 0, hi = consumerSize(v, g);
   for (const Pad& d : g.pads) { lo = std::max(lo, d.dstOff); hi = std::min(hi, d.dstOff + d.len); }
-  *cond = "t0 + len < n && J == " + base + " && " + base + " >= " + num(lo) + " && t0 + len - (" + num(g.maxS) + ") <= " + num(hi);
+  *cond = "len == WG_TILE && t0 + len < n && J == " + base + " && " + base + " >= " + num(lo) + " && t0 + len - (" + num(g.maxS) + ") <= " + num(hi);
   return call + ")";
 }
 
@@ -336,7 +343,7 @@ bool Emitter::stencil(int32_t si, const i64* p, int32_t* next) {
     hk.rowHome[size_t(r)] = "(T" + num(r) + " + " + num(H) + ")";
   }
   auto rowPtr = [&](int r) { return hk.rowHome[size_t(r)].empty() ? "(o + " + num(r) + " * n + t0)" : hk.rowHome[size_t(r)]; };
-  std::string lanes;  // the reductions' part of a tile
+  std::string lanes, push;  // the reductions' part of a tile: the lanes (generic path), the block pushed
   for (size_t k = 0; k < g.reds.size(); k++) {
     const Red& x = g.reds[k];
     const std::string K = num(x.kind), a = "A" + num(i64(k)), t = "W" + num(i64(k));
@@ -344,10 +351,10 @@ bool Emitter::stencil(int32_t si, const i64* p, int32_t* next) {
     hk.decls += "  double " + a + "[8];\n  for (int q = 0; q < 8; q++) " + a + "[q] = " + kIdentity[x.kind] + ";\n";
     hk.decls += "  struct wg_rtree " + t + ";\n  " + t + ".top = 0;\n";
     lanes += "    wg_rlanes" + K + "(" + a + ", " + rowPtr(x.row) + ", len);\n";
-    lanes += "    if (((t0 + len) & " + num(kReduceBlock - 1) + ") == 0 || t0 + len == n) wg_rpush" + K + "(&" + t + ", wg_rblock" + K + "(" + a + "));\n";
+    push += "    if (((t0 + len) & " + num(kReduceBlock - 1) + ") == 0 || t0 + len == n) wg_rpush" + K + "(&" + t + ", wg_rblock" + K + "(" + a + "));\n";
     hk.end += "  " + ptr(x.out) + "[0] = wg_rresult" + K + "(&" + t + ");\n";
   }
-  hk.tile = lanes;
+  hk.tile = lanes + push;
   if (g.consumer >= 0) {
     const std::string call = consumerFn(v, g, fn + "_c", H, out);
     const std::string m = num(consumerSize(v, g));
@@ -362,7 +369,7 @@ bool Emitter::stencil(int32_t si, const i64* p, int32_t* next) {
   if (g.consumer >= 0 && chainInline(v, p)) {
     std::string cond;
     const std::string call = fastFn(v, p, g, fn + "_i", H, hk.rowHome, out, &cond);
-    hk.pre = "    if (" + cond + ") {\n      " + call + ";\n" + lanes + "      J = t0 + len - (" + num(g.maxS) + ");\n      continue;\n    }\n";
+    hk.pre = "    if (" + cond + ") {\n      " + call + ";\n" + push + "      J = t0 + len - (" + num(g.maxS) + ");\n      continue;\n    }\n";
   }
   fused(si, p, &hk);
   *next = g.last + 1;
