@@ -126,3 +126,27 @@ d('stencils on the compiled tier', () => {
     for (const k of [1, 2, 3]) expect(src).toMatch(new RegExp(`wg_rlanes${k}\\(`));
   }, 600_000);
 });
+
+d('constants in generated 0-d code', () => {
+  beforeAll(() => {
+    process.env.WENGERT_CACHE_DIR = path.join(cacheRoot, 'cache0');
+    process.env.WENGERT_CODEGEN_QUIET = '1';
+    w.setBackend('native', { codegen: 'eager' });
+  });
+  afterAll(() => { w.setBackend('native', { codegen: 'off' }); w.setBackend('ts'); delete process.env.WENGERT_CACHE_DIR; });
+
+  it('multiplying by −1 or 1 keeps a NaN\'s bits (the compiler would fold x·(−1) into −x)', async () => {
+    const f = (v: Tensor) => {
+      const x = w.at(v, 0), y = w.at(v, 1);
+      return w.add(w.add(w.mul(x, -1), w.mul(y, 1)), w.mul(w.sub(x, y), -1));
+    };
+    for (const v of [[NaN, 1], [1, NaN], [-NaN, 2], [0.5, -0.25]]) {
+      const x = Float64Array.from(v);
+      // a NaN with its sign bit set
+      if (Object.is(v[0], -NaN)) new Uint8Array(x.buffer)[7] |= 0x80;
+      const tr = traceFunction(f, [w.tensor(x)], 'stencil test');
+      expect(await compareTiers(vjpGraph(tr.graph, [0], ['ones']), [x])).toBe('compiled');
+      expect(await compareTiers(tr.graph, [x])).toBe('compiled');
+    }
+  }, 120_000);
+});
