@@ -25,6 +25,7 @@ async function timed(run: () => Promise<unknown>): Promise<{ wall: number; cpu: 
 async function main() {
   if (!w.nativeInfo().available) { console.log(`native backend unavailable: ${w.nativeInfo().reason}`); return; }
   w.setBackend('native');
+  w.setThreads(1);  // the target compares concurrent calls with intra-op threads off
   console.log(`wengert concurrency bench — ${new Date().toISOString()}, node ${process.version}, ${cpus()[0]?.model} (${cpus().length} cores), ` +
     `SIMD ${w.nativeInfo().simd}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const rows: string[][] = [];

@@ -15,7 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import * as w from '../src/index.js';
 import { ode } from './workloads.js';
 import { setReroll } from '../src/plan/reroll.js';
-import { _setNativeLoops } from '../src/backends/native/program.js';
+import { _setNativeLoops } from '../src/backends/native/programs.js';
 import { backendRuns } from '../src/backends/index.js';
 import { fmt, table } from './timing.js';
 

@@ -4,20 +4,9 @@
 //  2. The curve y = a·exp(−b·t) + c fitted to noisy samples (Levenberg–Marquardt), with the
 //     standard errors of the estimate.
 import * as w from '../src/index.js';
+import { rng } from './rng.js';
 
 type T = w.Tensor;
-
-// seeded generator (mulberry32) and standard normals (Box–Muller): the same data on every run
-function rng(seed: number) {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  return { u, normal: () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()) };
-}
 
 // ---- 1. logistic regression ---------------------------------------------------------------------
 const rows = 20_000, k = 20, lambda = 1e-3;

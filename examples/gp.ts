@@ -6,20 +6,9 @@
 //   K = σ_f²·exp(−(xᵢ − xⱼ)²/(2ℓ²)) + σ_n²·I,  L = chol(K),  α = K⁻¹y (two triangular solves)
 //   −log p(y) = ½·yᵀα + Σ log Lᵢᵢ + (n/2)·log 2π
 import * as w from '../src/index.js';
+import { rng } from './rng.js';
 
 type T = w.Tensor;
-
-// seeded generator (mulberry32) and standard normals (Box–Muller): the same data on every run
-function rng(seed: number) {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  return { u, normal: () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()) };
-}
 
 // data: a smooth function sampled at n random points in [0, 10] with noise of standard deviation 0.2
 const n = Number(process.argv[2] ?? 400);

@@ -4,6 +4,7 @@
 // function takes the data as extra arguments (`args`), so each new batch of measurements is
 // fitted by the compiled programs of the first fit; τ is bounded to physical values.
 import * as w from '../src/index.js';
+import { rng } from './rng.js';
 
 type T = w.Tensor;
 type P = { A: T; tau: T; y0: T };
@@ -15,16 +16,9 @@ const response = (p: P, t: T, y: T) => {
   return w.sub(w.add(w.mul(p.A, w.sub(1, w.exp(w.div(w.neg(t), p.tau)))), p.y0), y);
 };
 
-// seeded noise (mulberry32 + Box–Muller): the same data on every run
-function rng(seed: number) {
-  let s = seed >>> 0;
-  const u = () => { s = (s + 0x6d2b79f5) >>> 0; let x = Math.imul(s ^ (s >>> 15), 1 | s); x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x; return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32; };
-  return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-}
-
 const t = Float64Array.from({ length: 120 }, (_, i) => i);
 const batches = [{ A: 5, tau: 12, y0: 1 }, { A: 4.2, tau: 30, y0: 1.5 }, { A: 6, tau: 4, y0: 0.5 }].map((truth, k) => {
-  const noise = rng(10 + k);
+  const noise = rng(10 + k).normal;
   return { truth, y: t.map((ti) => truth.A * (1 - Math.exp(-ti / truth.tau)) + truth.y0 + 0.05 * noise()) };
 });
 

@@ -12,7 +12,7 @@ import { vjpGraph } from '../../src/transforms/vjp.js';
 import { tsPlan } from '../../src/plan/plan.js';
 import { encodeGraph } from '../../src/backends/native/encode.js';
 import { reroll } from '../../src/plan/reroll.js';
-import { runsJs } from '../../src/backends/native/program.js';
+import { runsJs } from '../../src/backends/native/programs.js';
 import type { Graph } from '../../src/core/graph.js';
 import { specArb, build } from '../../test/support/programs.js';
 import { LOOP_PROGRAMS } from '../../test/native/loop-programs.js';

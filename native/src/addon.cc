@@ -290,13 +290,14 @@ Napi::Value SimdInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// threadsInfo() → {threads, reason, pooled}; setThreads(n) → whether 1 ≤ n ≤ 64 was taken (threads.h)
+// threadsInfo() → {threads, reason, pooled, helped}; setThreads(n) → whether 1 ≤ n ≤ 64 was taken (threads.h)
 Napi::Value ThreadsInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
   o.Set("threads", Napi::Number::New(env, threadCount()));
   o.Set("reason", Napi::String::New(env, threadsReason()));
   o.Set("pooled", Napi::Number::New(env, double(pooledJobs())));
+  o.Set("helped", Napi::Number::New(env, double(helpedChunks())));
   return o;
 }
 

@@ -49,7 +49,7 @@ bool Decoder::instruction(int32_t idx) {
   // dispatch by family (generated/ops.h): every family is handled (-Werror=switch); the ops of
   // family none are named one by one and any other op of it is refused, never run as something else
   switch (info.family) {
-    case FAM_unary: case FAM_binary: case FAM_ternary: ok = unary(op, out); break;
+    case FAM_unary: case FAM_binary: case FAM_ternary: ok = elementwise(op, out); break;
     case FAM_reduce: ok = reduce(op, out); break;
     case FAM_matmul: ok = matmul(out); break;
     case FAM_layout:
@@ -68,36 +68,11 @@ bool Decoder::instruction(int32_t idx) {
   return ok;
 }
 
-// unary, binary and ternary elementwise ops
-bool Decoder::unary(int32_t op, int32_t out) {
-  const int32_t nin = int32_t(ins.size());
-  if (!attrs.empty()) return fail(S_ATTR, "%s: expected no attributes but received %d", kOps[op].name, int(attrs.size()));
-  if (nin == 1 ? !sameShape(out, ins[0]) : !shapeElementwise(out, ins.data(), nin)) {
-    return fail(S_SHAPE, "%s: output shape does not match the operands", kOps[op].name);
-  }
-  if (!writable(out) || !noOverlap(out, ins.data(), nin, true)) return false;
-  const bool fn = nin == 1 ? P->K->unary[op] != nullptr : nin == 2 ? P->K->binary[op] != nullptr : P->K->ternary[op] != nullptr;
-  if (!fn) return fail(S_OP, "%s: no kernel at this SIMD level", kOps[op].name);
-  const Var& o = V(out);
-  if (o.size == 0) return true;
-  bool arena = o.ref >= 0;
-  for (int32_t v : ins) arena = arena && V(v).ref >= 0;
-  if (o.size == 1 && arena) {
-    const uint32_t a = V(ins[0]).ref, b = V(ins[nin > 1]).ref, c = V(ins[nin - 1]).ref;
-    return scalarStep(op, out, a, b, c);
-  }
-  if (nin == 1) {
-    P->steps.push_back(Step{K_UNARY, cur, op, int32_t(P->plan.size())});
-    P->plan.insert(P->plan.end(), {o.loc, V(ins[0]).loc, o.size});
-    return true;
-  }
-  // strides: output row-major, operands broadcast (0 on broadcast axes); drop size-1 axes and merge
-  // axes that are contiguous for every operand, so the inner row is as long as possible
-  const int32_t r = o.rank;
-  i64 dims[kMaxRank], st[3][kMaxRank];
+// strides: output row-major, operands broadcast (0 on broadcast axes); drop size-1 axes and merge
+// axes that are contiguous for every operand, so the inner row is as long as possible. Returns nd.
+int Decoder::mergedStrides(int32_t out, i64* dims, i64 (*st)[kMaxRank]) const {
+  const int32_t r = V(out).rank, nin = int32_t(ins.size());
   int nd = 0;
-  i64 ost[kMaxRank];
-  rowMajor(out, ost);
   for (int32_t a = 0; a < r; a++) {
     const i64 d = D(out)[a];
     if (d == 1) continue;
@@ -120,7 +95,34 @@ bool Decoder::unary(int32_t op, int32_t out) {
       nd++;
     }
   }
-  (void)ost;
+  return nd;
+}
+
+// unary, binary and ternary elementwise ops
+bool Decoder::elementwise(int32_t op, int32_t out) {
+  const int32_t nin = int32_t(ins.size());
+  if (!attrs.empty()) return fail(S_ATTR, "%s: expected no attributes but received %d", kOps[op].name, int(attrs.size()));
+  if (nin == 1 ? !sameShape(out, ins[0]) : !shapeElementwise(out, ins.data(), nin)) {
+    return fail(S_SHAPE, "%s: output shape does not match the operands", kOps[op].name);
+  }
+  if (!writable(out) || !noOverlap(out, ins.data(), nin, true)) return false;
+  const bool fn = nin == 1 ? P->K->unary[op] != nullptr : nin == 2 ? P->K->binary[op] != nullptr : P->K->ternary[op] != nullptr;
+  if (!fn) return fail(S_OP, "%s: no kernel at this SIMD level", kOps[op].name);
+  const Var& o = V(out);
+  if (o.size == 0) return true;
+  bool arena = o.ref >= 0;
+  for (int32_t v : ins) arena = arena && V(v).ref >= 0;
+  if (o.size == 1 && arena) {
+    const uint32_t a = V(ins[0]).ref, b = V(ins[nin > 1]).ref, c = V(ins[nin - 1]).ref;
+    return scalarStep(op, out, a, b, c);
+  }
+  if (nin == 1) {
+    P->steps.push_back(Step{K_UNARY, cur, op, int32_t(P->plan.size())});
+    P->plan.insert(P->plan.end(), {o.loc, V(ins[0]).loc, o.size});
+    return true;
+  }
+  i64 dims[kMaxRank], st[3][kMaxRank];
+  const int nd = mergedStrides(out, dims, st);
   P->steps.push_back(Step{nin == 2 ? K_BINARY : K_TERNARY, cur, op, int32_t(P->plan.size())});
   P->plan.push_back(o.loc);
   P->plan.push_back(nin);
@@ -236,125 +238,167 @@ void Decoder::pushCopy(int32_t dst, i64 dstOff, int32_t src, i64 srcOff, int nd,
   for (int a = 0; a < c; a++) P->plan.push_back(css[a]);
 }
 
+/** a strided read of the first operand into contiguous out: out[i] = x[off + Σ_a i_a · src[a]] over dims[0..rank) */
+struct Decoder::Strided {
+  i64 dims[kMaxRank], src[kMaxRank];
+  i64 off = 0;
+  bool view = false;  // out already is that data (an alias or a contiguous slice in place): nothing to run
+};
+
+// layout ops: reshape, broadcastTo, transpose and slice are strided reads of their operand; pad
+// and concat plan their own copies
 bool Decoder::layout(int32_t op, int32_t out) {
-  const char* name = kOps[op].name;
-  const int32_t x = ins[0];
-  const int32_t r = V(x).rank, ro = V(out).rank;
-  const Var& o = V(out);
-  i64 dims[kMaxRank], dst[kMaxRank], src[kMaxRank], xst[kMaxRank];
-  rowMajor(x, xst);
-  rowMajor(out, dst);
-  i64 srcOff = 0;
-  const size_t na = attrs.size();
+  Strided s;
+  bool ok = false;
   switch (op) {
-    case OP_reshape:
-      if (na != 0) return fail(S_ATTR, "reshape: expected no attributes");
-      if (o.size != V(x).size) return fail(S_SHAPE, "reshape: sizes %lld and %lld differ", (long long)V(x).size, (long long)o.size);
-      if (o.loc == V(x).loc) return true;  // alias: same data, new shape
-      for (int32_t a = 0; a < ro; a++) { dims[a] = D(out)[a]; src[a] = dst[a]; }
-      break;
-    case OP_broadcastTo: {
-      if (na != 0) return fail(S_ATTR, "broadcastTo: expected no attributes");
-      const int32_t off = ro - r;
-      if (off < 0) return fail(S_SHAPE, "broadcastTo: cannot lower rank %d to %d", r, ro);
-      for (int32_t a = 0; a < ro; a++) {
-        dims[a] = D(out)[a];
-        const int32_t k = a - off;
-        if (k < 0) { src[a] = 0; continue; }
-        if (D(x)[k] != 1 && D(x)[k] != D(out)[a]) return fail(S_SHAPE, "broadcastTo: axis %d has %d, not %d", k, D(x)[k], D(out)[a]);
-        src[a] = D(x)[k] == 1 ? 0 : xst[k];
-      }
-      break;
-    }
-    case OP_transpose: {
-      if (int32_t(na) != r || ro != r) return fail(S_ATTR, "transpose: expected a permutation of %d axes", r);
-      bool seen[kMaxRank] = {};
-      for (int32_t a = 0; a < r; a++) {
-        const int32_t p = attrs[a];
-        if (p < 0 || p >= r || seen[p]) return fail(S_ATTR, "transpose: attribute %d is not a permutation entry", a);
-        seen[p] = true;
-        if (D(out)[a] != D(x)[p]) return fail(S_SHAPE, "transpose: output axis %d: expected %d", a, D(x)[p]);
-        dims[a] = D(out)[a];
-        src[a] = xst[p];
-      }
-      break;
-    }
-    case OP_slice:
-      if (int32_t(na) != r || ro != r) return fail(S_ATTR, "slice: expected %d begin entries", r);
-      for (int32_t a = 0; a < r; a++) {
-        if (attrs[a] < 0 || i64(attrs[a]) + D(out)[a] > D(x)[a]) return fail(S_SHAPE, "slice: axis %d range out of bounds", a);
-        dims[a] = D(out)[a];
-        src[a] = xst[a];
-        if (o.size > 0) srcOff += i64(attrs[a]) * xst[a];
-      }
-      break;
-    case OP_pad: {
-      if (int32_t(na) != r || ro != r) return fail(S_ATTR, "pad: expected %d before entries", r);
-      i64 dstOff = 0;
-      for (int32_t a = 0; a < r; a++) {
-        if (attrs[a] < 0 || i64(attrs[a]) + D(x)[a] > D(out)[a]) return fail(S_SHAPE, "pad: axis %d does not fit", a);
-        dims[a] = D(x)[a];
-        dstOff += i64(attrs[a]) * dst[a];
-      }
-      if (!writable(out) || !noOverlap(out, ins.data(), 1, false)) return false;
-      if (o.size == 0) return true;
-      P->steps.push_back(Step{K_COPY, cur, op, int32_t(P->plan.size())});
-      P->plan.insert(P->plan.end(), {1, o.loc, o.size});
-      pushCopy(out, V(x).size ? dstOff : 0, x, 0, r, dims, dst, xst);
-      return true;
-    }
-    case OP_concat: {
-      if (na != 1 || attrs[0] < 0 || attrs[0] >= ro) return fail(S_ATTR, "concat: expected an axis in [0, %d)", ro);
-      const int32_t axis = attrs[0];
-      i64 total = 0;
-      for (size_t i = 0; i < ins.size(); i++) {
-        const int32_t v = ins[i];
-        if (V(v).rank != ro) return fail(S_SHAPE, "concat: operand %d has rank %d, expected %d", int(i), V(v).rank, ro);
-        for (int32_t a = 0; a < ro; a++)
-          if (a != axis && D(v)[a] != D(out)[a]) return fail(S_SHAPE, "concat: operand %d differs on axis %d", int(i), a);
-        total += D(v)[axis];
-      }
-      if (total != D(out)[axis]) return fail(S_SHAPE, "concat: axis sizes add to %lld, output has %d", (long long)total, D(out)[axis]);
-      if (!writable(out) || !noOverlap(out, ins.data(), int32_t(ins.size()), false)) return false;
-      if (o.size == 0) return true;
-      P->steps.push_back(Step{K_COPY, cur, op, int32_t(P->plan.size())});
-      const size_t countAt = P->plan.size();
-      P->plan.insert(P->plan.end(), {0, o.loc, 0});
-      i64 at = 0, items = 0;
-      for (int32_t v : ins) {
-        if (V(v).size > 0) {
-          i64 st[kMaxRank], dd[kMaxRank];
-          rowMajor(v, st);
-          for (int32_t a = 0; a < ro; a++) dd[a] = D(v)[a];
-          pushCopy(out, at * dst[axis], v, 0, ro, dd, dst, st);
-          items++;
-        }
-        at += D(v)[axis];
-      }
-      P->plan[countAt] = items;
-      return true;
-    }
-    default:
-      return fail(S_OP, "%s: not a layout op", name);
+    case OP_reshape: ok = reshape(out, s); break;
+    case OP_broadcastTo: ok = broadcast(out, s); break;
+    case OP_transpose: ok = transpose(out, s); break;
+    case OP_slice: ok = slice(out, s); break;
+    case OP_pad: return pad(out);
+    case OP_concat: return concat(out);
+    default: return fail(S_OP, "%s: not a layout op", kOps[op].name);
   }
+  if (!ok) return false;
+  return s.view || stridedCopy(op, out, s);
+}
+
+bool Decoder::reshape(int32_t out, Strided& s) {
+  const int32_t x = ins[0];
+  if (!attrs.empty()) return fail(S_ATTR, "reshape: expected no attributes");
+  if (V(out).size != V(x).size) return fail(S_SHAPE, "reshape: sizes %lld and %lld differ", (long long)V(x).size, (long long)V(out).size);
+  if (V(out).loc == V(x).loc) return s.view = true;  // alias: same data, new shape
+  rowMajor(out, s.src);
+  for (int32_t a = 0; a < V(out).rank; a++) s.dims[a] = D(out)[a];
+  return true;
+}
+
+bool Decoder::broadcast(int32_t out, Strided& s) {
+  const int32_t x = ins[0], r = V(x).rank, ro = V(out).rank, lead = ro - r;
+  if (!attrs.empty()) return fail(S_ATTR, "broadcastTo: expected no attributes");
+  if (lead < 0) return fail(S_SHAPE, "broadcastTo: cannot lower rank %d to %d", r, ro);
+  i64 xst[kMaxRank];
+  rowMajor(x, xst);
+  for (int32_t a = 0; a < ro; a++) {
+    s.dims[a] = D(out)[a];
+    const int32_t k = a - lead;
+    if (k < 0) { s.src[a] = 0; continue; }
+    if (D(x)[k] != 1 && D(x)[k] != D(out)[a]) return fail(S_SHAPE, "broadcastTo: axis %d has %d, not %d", k, D(x)[k], D(out)[a]);
+    s.src[a] = D(x)[k] == 1 ? 0 : xst[k];
+  }
+  return true;
+}
+
+bool Decoder::transpose(int32_t out, Strided& s) {
+  const int32_t x = ins[0], r = V(x).rank;
+  if (int32_t(attrs.size()) != r || V(out).rank != r) return fail(S_ATTR, "transpose: expected a permutation of %d axes", r);
+  i64 xst[kMaxRank];
+  rowMajor(x, xst);
+  bool seen[kMaxRank] = {};
+  for (int32_t a = 0; a < r; a++) {
+    const int32_t p = attrs[a];
+    if (p < 0 || p >= r || seen[p]) return fail(S_ATTR, "transpose: attribute %d is not a permutation entry", a);
+    seen[p] = true;
+    if (D(out)[a] != D(x)[p]) return fail(S_SHAPE, "transpose: output axis %d: expected %d", a, D(x)[p]);
+    s.dims[a] = D(out)[a];
+    s.src[a] = xst[p];
+  }
+  return true;
+}
+
+bool Decoder::slice(int32_t out, Strided& s) {
+  const int32_t x = ins[0], r = V(x).rank;
+  const Var& o = V(out);
+  if (int32_t(attrs.size()) != r || o.rank != r) return fail(S_ATTR, "slice: expected %d begin entries", r);
+  rowMajor(x, s.src);
+  for (int32_t a = 0; a < r; a++) {
+    if (attrs[a] < 0 || i64(attrs[a]) + D(out)[a] > D(x)[a]) return fail(S_SHAPE, "slice: axis %d range out of bounds", a);
+    s.dims[a] = D(out)[a];
+    if (o.size > 0) s.off += i64(attrs[a]) * s.src[a];
+  }
+  if (o.size == 0) return true;
   // a contiguous slice placed at its source's location + offset is a view: nothing to run
-  if (op == OP_slice && o.size > 0) {
-    bool contiguous = true, partial = false;
-    for (int32_t a = 0; a < r; a++) {
-      if (partial && D(out)[a] != D(x)[a]) contiguous = false;
-      if (D(out)[a] != 1) partial = true;
-    }
-    const Var& s = V(x);
-    const bool same = o.ref >= 0 ? s.ref >= 0 && o.ref == s.ref + srcOff : o.ext >= 0 && o.ext == s.ext && o.off == s.off + srcOff;
-    if (contiguous && same) return true;
+  bool contiguous = true, partial = false;
+  for (int32_t a = 0; a < r; a++) {
+    if (partial && D(out)[a] != D(x)[a]) contiguous = false;
+    if (D(out)[a] != 1) partial = true;
   }
-  // reshape (copy), broadcastTo, transpose, slice: out contiguous, src strided
+  const Var& src = V(x);
+  const bool placed = o.ref >= 0 ? src.ref >= 0 && o.ref == src.ref + s.off : o.ext >= 0 && o.ext == src.ext && o.off == src.off + s.off;
+  s.view = contiguous && placed;
+  return true;
+}
+
+/** reshape (copy), broadcastTo, transpose, slice: out contiguous, the operand read through s */
+bool Decoder::stridedCopy(int32_t op, int32_t out, const Strided& s) {
+  const int32_t x = ins[0];
+  const Var& o = V(out);
   if (!writable(out) || !noOverlap(out, ins.data(), 1, false)) return false;
   if (o.size == 0) return true;
-  if (o.size == 1 && o.ref >= 0 && V(x).ref >= 0) return scalarStep(SC_COPY, out, uint32_t(V(x).ref + srcOff), 0, 0);
+  if (o.size == 1 && o.ref >= 0 && V(x).ref >= 0) return scalarStep(SC_COPY, out, uint32_t(V(x).ref + s.off), 0, 0);
+  i64 dst[kMaxRank];
+  rowMajor(out, dst);
   P->steps.push_back(Step{K_COPY, cur, op, int32_t(P->plan.size())});
   P->plan.insert(P->plan.end(), {1, 0, 0});
-  pushCopy(out, 0, x, srcOff, ro, dims, dst, src);
+  pushCopy(out, 0, x, s.off, o.rank, s.dims, dst, s.src);
+  return true;
+}
+
+// pad: out zeroed, the operand copied in at `before` (attrs) on every axis
+bool Decoder::pad(int32_t out) {
+  const int32_t x = ins[0], r = V(x).rank;
+  const Var& o = V(out);
+  if (int32_t(attrs.size()) != r || o.rank != r) return fail(S_ATTR, "pad: expected %d before entries", r);
+  i64 dims[kMaxRank], dst[kMaxRank], xst[kMaxRank], dstOff = 0;
+  rowMajor(out, dst);
+  rowMajor(x, xst);
+  for (int32_t a = 0; a < r; a++) {
+    if (attrs[a] < 0 || i64(attrs[a]) + D(x)[a] > D(out)[a]) return fail(S_SHAPE, "pad: axis %d does not fit", a);
+    dims[a] = D(x)[a];
+    dstOff += i64(attrs[a]) * dst[a];
+  }
+  if (!writable(out) || !noOverlap(out, ins.data(), 1, false)) return false;
+  if (o.size == 0) return true;
+  P->steps.push_back(Step{K_COPY, cur, OP_pad, int32_t(P->plan.size())});
+  P->plan.insert(P->plan.end(), {1, o.loc, o.size});
+  pushCopy(out, V(x).size ? dstOff : 0, x, 0, r, dims, dst, xst);
+  return true;
+}
+
+// concat along attrs[0]: one copy item per non-empty operand
+bool Decoder::concat(int32_t out) {
+  const Var& o = V(out);
+  const int32_t ro = o.rank;
+  if (attrs.size() != 1 || attrs[0] < 0 || attrs[0] >= ro) return fail(S_ATTR, "concat: expected an axis in [0, %d)", ro);
+  const int32_t axis = attrs[0];
+  i64 total = 0;
+  for (size_t i = 0; i < ins.size(); i++) {
+    const int32_t v = ins[i];
+    if (V(v).rank != ro) return fail(S_SHAPE, "concat: operand %d has rank %d, expected %d", int(i), V(v).rank, ro);
+    for (int32_t a = 0; a < ro; a++)
+      if (a != axis && D(v)[a] != D(out)[a]) return fail(S_SHAPE, "concat: operand %d differs on axis %d", int(i), a);
+    total += D(v)[axis];
+  }
+  if (total != D(out)[axis]) return fail(S_SHAPE, "concat: axis sizes add to %lld, output has %d", (long long)total, D(out)[axis]);
+  if (!writable(out) || !noOverlap(out, ins.data(), int32_t(ins.size()), false)) return false;
+  if (o.size == 0) return true;
+  i64 dst[kMaxRank];
+  rowMajor(out, dst);
+  P->steps.push_back(Step{K_COPY, cur, OP_concat, int32_t(P->plan.size())});
+  const size_t countAt = P->plan.size();
+  P->plan.insert(P->plan.end(), {0, o.loc, 0});
+  i64 at = 0, items = 0;
+  for (int32_t v : ins) {
+    if (V(v).size > 0) {
+      i64 st[kMaxRank], dd[kMaxRank];
+      rowMajor(v, st);
+      for (int32_t a = 0; a < ro; a++) dd[a] = D(v)[a];
+      pushCopy(out, at * dst[axis], v, 0, ro, dd, dst, st);
+      items++;
+    }
+    at += D(v)[axis];
+  }
+  P->plan[countAt] = items;
   return true;
 }
 
@@ -493,6 +537,18 @@ bool constRegion(Program* P, const double* consts, Error* err) {
 
 // linear algebra (kernels/linalg.cc): the shape rules of src/ops/linalg/*.ts; a multi-output op
 // (qr, eigh, svd) writes its outputs packed, part by part over the batch
+// triangularSolve's [lower, transpose, unitDiagonal] as LA_* flags; the other linalg ops take no attributes
+bool Decoder::linalgFlags(int32_t op, int32_t* flags) {
+  const char* name = kOps[op].name;
+  if (op != OP_triangularSolve) return attrs.empty() || fail(S_ATTR, "%s: expected no attributes but received %d", name, int(attrs.size()));
+  if (attrs.size() != 3) return fail(S_ATTR, "%s: expected [lower, transpose, unitDiagonal] attributes", name);
+  for (int i = 0; i < 3; i++) {
+    if (attrs[i] != 0 && attrs[i] != 1) return fail(S_ATTR, "%s: attribute %d is %d, expected 0 or 1", name, i, attrs[i]);
+    if (attrs[i]) *flags |= (i == 0 ? LA_LOWER : i == 1 ? LA_TRANSPOSE : LA_UNIT);
+  }
+  return true;
+}
+
 bool Decoder::linalg(int32_t op, int32_t out) {
   const char* name = kOps[op].name;
   const int32_t a = ins[0], r = V(a).rank, ro = V(out).rank;
@@ -503,15 +559,7 @@ bool Decoder::linalg(int32_t op, int32_t out) {
   for (int32_t i = 0; i < r - 2; i++) batch *= D(a)[i];
   if (op != OP_qr && op != OP_svd && op != OP_qrPivoted && m != n) return fail(S_SHAPE, "%s: expected a square matrix but received %lld x %lld", name, (long long)m, (long long)n);
   int32_t flags = 0;
-  if (op == OP_triangularSolve) {
-    if (attrs.size() != 3) return fail(S_ATTR, "%s: expected [lower, transpose, unitDiagonal] attributes", name);
-    for (int i = 0; i < 3; i++) {
-      if (attrs[i] != 0 && attrs[i] != 1) return fail(S_ATTR, "%s: attribute %d is %d, expected 0 or 1", name, i, attrs[i]);
-      if (attrs[i]) flags |= (i == 0 ? LA_LOWER : i == 1 ? LA_TRANSPOSE : LA_UNIT);
-    }
-  } else if (!attrs.empty()) {
-    return fail(S_ATTR, "%s: expected no attributes but received %d", name, int(attrs.size()));
-  }
+  if (!linalgFlags(op, &flags)) return false;
   i64 k = 0;
   bool ok = true;
   switch (op) {

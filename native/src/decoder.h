@@ -89,13 +89,23 @@ struct Decoder {
   // decode_ops.cc
   std::vector<int32_t> ins, attrs;  // operands and attributes of the current instruction
   bool needPack = false;           // some matmul packs its operands (scratch buffers)
-  bool unary(int32_t op, int32_t out);
+  bool elementwise(int32_t op, int32_t out);  // unary, binary and ternary
+  int mergedStrides(int32_t out, i64* dims, i64 (*st)[kMaxRank]) const;
   bool reduce(int32_t op, int32_t out);
   bool matmul(int32_t out);
   bool layout(int32_t op, int32_t out);
+  struct Strided;  // decode_ops.cc: a strided read of the current operand
+  bool reshape(int32_t out, Strided& s);
+  bool broadcast(int32_t out, Strided& s);
+  bool transpose(int32_t out, Strided& s);
+  bool slice(int32_t out, Strided& s);
+  bool stridedCopy(int32_t op, int32_t out, const Strided& s);
+  bool pad(int32_t out);
+  bool concat(int32_t out);
   bool gather(int32_t op, int32_t out);
   bool fused(int32_t out);
   bool linalg(int32_t op, int32_t out);
+  bool linalgFlags(int32_t op, int32_t* flags);
   bool extra(int32_t op, int32_t out);  // decode_extra.cc: argsort, random
   // decode_loops.cc
   bool loop(int32_t op, int32_t out);

@@ -166,37 +166,6 @@ struct Exec {
   double* const* ext;
   double* R(i64 loc) const { return detail::locate(arena, ext, loc); }
 
-  void elementwise(const Step& s, const i64* p) {
-    double* o = R(p[0]);
-    const int nin = int(p[1]);
-    const double* x[3] = {R(p[2]), R(p[3]), nin == 3 ? R(p[4]) : nullptr};
-    const i64* q = p + 2 + nin;
-    const int nd = int(q[0]);
-    const i64* dims = q + 1;
-    const i64* st = dims + nd;  // st[i·nd + a]
-    const BinaryFn bf = K->binary[s.op];
-    const TernaryFn tf = K->ternary[s.op];
-    if (nd == 0) {
-      if (nin == 2) bf(x[0], 0, x[1], 0, o, 1); else tf(x[0], 0, x[1], 0, x[2], 0, o, 1);
-      return;
-    }
-    const i64 inner = dims[nd - 1];
-    i64 si[3] = {0, 0, 0}, off[3] = {0, 0, 0}, idx[kMaxRank] = {};
-    for (int i = 0; i < nin; i++) si[i] = st[i * nd + nd - 1];
-    i64 total = 1;
-    for (int a = 0; a < nd; a++) total *= dims[a];
-    for (i64 done = 0; done < total; done += inner) {
-      if (nin == 2) bf(x[0] + off[0], si[0], x[1] + off[1], si[1], o + done, inner);
-      else tf(x[0] + off[0], si[0], x[1] + off[1], si[1], x[2] + off[2], si[2], o + done, inner);
-      for (int a = nd - 2; a >= 0; a--) {
-        for (int i = 0; i < nin; i++) off[i] += st[i * nd + a];
-        if (++idx[a] < dims[a]) break;
-        for (int i = 0; i < nin; i++) off[i] -= st[i * nd + a] * dims[a];
-        idx[a] = 0;
-      }
-    }
-  }
-
   // One output per combination of the kept groups; the reduced values of an output in row-major
   // order of the reduced groups, in the canonical order (kernels/reduce.cc). Groups are the
   // input's axes with size-1 axes dropped and neighbours of one kind merged (decode_ops.cc).
@@ -279,6 +248,7 @@ struct Exec {
     if (total == 0) return;
     if (nd == 0) { *dst = *src; return; }
     const i64 inner = dims[nd - 1], di = ds[nd - 1], si = ss[nd - 1];
+    if (nd == 1 && detail::copySpan(dst, src, inner, di, si)) return;
     if (nd == 2 && di == 1 && ss[0] == 1 && si != 1) {  // a transpose: copy in tiles that stay in cache
       const i64 rows = dims[0];
       for (i64 i0 = 0; i0 < rows; i0 += 16)
@@ -309,50 +279,11 @@ struct Exec {
 
   void copy(const i64* p) {
     const i64 items = p[0];
-    if (p[2] > 0) std::memset(R(p[1]), 0, size_t(p[2]) * 8);
+    if (p[2] > 0 && !detail::copySpan(R(p[1]), nullptr, p[2], 1, 0)) std::memset(R(p[1]), 0, size_t(p[2]) * 8);
     const i64* q = p + 3;
     for (i64 i = 0; i < items; i++) {
       copyItem(q);
       q += 5 + 3 * q[4];
-    }
-  }
-
-  // a fused chain, tile by tile: registers of kFusedTile doubles stay in L1; a result register
-  // is computed straight into its output row
-  void fused(const i64* p) {
-    double* o = R(p[0]);
-    const i64 n = p[1];
-    const int nin = int(p[2]), nouts = int(p[3]), ncode = int(p[4]);
-    const i64* inRef = p + 5;
-    const i64* scalar = inRef + nin;
-    const i64* code = scalar + nin;
-    const i64* outs = code + 6 * ncode;
-    const double** reg = A.regs;
-    i64* st = A.stride;
-    int32_t* outOf = A.row;
-    for (int r = 0; r < nin + ncode; r++) outOf[r] = -1;
-    for (int j = 0; j < nouts; j++) if (outs[j] >= nin && outOf[outs[j]] < 0) outOf[outs[j]] = j;
-    for (i64 t0 = 0; t0 < n; t0 += kFusedTile) {
-      const i64 len = n - t0 < kFusedTile ? n - t0 : kFusedTile;
-      for (int i = 0; i < nin; i++) { reg[i] = R(inRef[i]) + (scalar[i] ? 0 : t0); st[i] = scalar[i] ? 0 : 1; }
-      for (int k = 0; k < ncode; k++) {
-        const i64* c = code + 6 * k;
-        const int r = nin + k;
-        double* dst = outOf[r] >= 0 ? o + outOf[r] * n + t0 : A.scratch + c[5] * kFusedTile;
-        const double* a = reg[c[2]];
-        if (c[1] == 1) K->unary[c[0]](a, dst, len);
-        else if (c[1] == 2) K->binary[c[0]](a, st[c[2]], reg[c[3]], st[c[3]], dst, len);
-        else K->ternary[c[0]](a, st[c[2]], reg[c[3]], st[c[3]], reg[c[4]], st[c[4]], dst, len);
-        reg[r] = dst;
-        st[r] = 1;
-      }
-      for (int j = 0; j < nouts; j++) {
-        const int r = int(outs[j]);
-        double* dst = o + j * n + t0;
-        if (reg[r] == dst) continue;
-        if (st[r]) std::memcpy(dst, reg[r], size_t(len) * 8);
-        else for (i64 x = 0; x < len; x++) dst[x] = reg[r][0];
-      }
     }
   }
 
@@ -466,13 +397,13 @@ bool runStep(const ImageView& v, const ArenaView& A, double* mem, double* const*
   switch (s.kind) {
     case K_SCALARS: runScalars(mem, v.sops + p[0], v.sops + p[1]); break;
     case K_NOP: break;
-    case K_UNARY: K->unary[s.op](X.R(p[1]), X.R(p[0]), p[2]); break;
+    case K_UNARY: runUnary(K, s, mem, ext, p); break;
     case K_BINARY:
-    case K_TERNARY: X.elementwise(s, p); break;
+    case K_TERNARY: runElementwise(K, s, mem, ext, p); break;
     case K_REDUCE: X.reduce(p); break;
     case K_MATMUL: X.matmul(p); break;
     case K_COPY: X.copy(p); break;
-    case K_FUSED: X.fused(p); break;
+    case K_FUSED: runFused(K, A, mem, ext, p); break;
     case K_GATHER:
     case K_SCATTER: return X.gather(s, p, err);
     case K_EXTRA: return runExtra(s, p, mem, ext, err);

@@ -2,6 +2,7 @@
 // Baseline ISA only.
 #pragma once
 #include "image.h"
+#include "codegen/rt.h"
 
 namespace wg {
 namespace detail {
@@ -28,6 +29,24 @@ void runScalarBlock(double* m, const SOp* s, const SOp* e);
 
 /** one K_LOOP step of v (plan: decode_loops.cc); err->instr is the step's instruction */
 bool runLoop(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, const Step& s, const i64* p, Error* err);
+
+// ---- elementwise steps, threaded in fixed chunks when large (exec_par.cc) ----
+
+/** a K_FUSED step (plan p), tile by tile; outOf: A.row */
+void runFused(const KernelTable* K, const ArenaView& A, double* mem, double* const* ext, const i64* p);
+/** the tiles of fused step p covering elements [e0, e1) (e0 a multiple of kFusedTile) with these registers and scratch */
+void fusedTiles(const KernelTable* K, const i64* p, double* mem, double* const* ext, const int32_t* outOf,
+                const double** reg, i64* st, double* scratch, i64 e0, i64 e1);
+/** a K_UNARY step */
+void runUnary(const KernelTable* K, const Step& s, double* mem, double* const* ext, const i64* p);
+/** a K_BINARY / K_TERNARY step */
+void runElementwise(const KernelTable* K, const Step& s, double* mem, double* const* ext, const i64* p);
+/** rows [r0, r1) of its innermost dimension of a K_BINARY / K_TERNARY step (a 1-d step: elements [r0, r1)) */
+void elementwisePart(const KernelTable* K, const Step& s, const i64* p, double* mem, double* const* ext, i64 r0, i64 r1);
+/** rt->range of the compiled tier: fn over [0, n) in the chunks above (codegen/rt.h) */
+void runRange(const wg_rt* rt, wg_range_fn fn, double* mem, double* const* ext, int64_t n, int64_t work, int64_t scratch);
+/** d[j·di] = s[j·si] (s null: 0) for j < n in chunks on the pool when n is large; false (nothing done) when not */
+bool copySpan(double* d, const double* s, i64 n, i64 di, i64 si);
 
 }  // namespace detail
 }  // namespace wg

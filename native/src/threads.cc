@@ -1,6 +1,7 @@
 #include "threads.h"
 #include <atomic>
 #include <condition_variable>
+#include <ctime>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -27,50 +28,94 @@ int initialCount(std::string* why) {
 std::string reason;
 std::atomic<int> count{initialCount(&reason)};
 
-// The pool: workers wait for a job (a generation number changes), take chunk indices from an
-// atomic counter, and count the chunks they finished. Never destroyed: its threads block on a
-// condition variable for the life of the process (no join at exit, no std::terminate).
+double now() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+/** a worker spins this long for the next job before it sleeps (a futex wake-up costs 10–50 µs) */
+constexpr double kSpinSeconds = 100e-6;
+constexpr int kClosed = -(1 << 20);
+
+// The pool: a job is published by bumping `generation`; workers spin on it for a while, then
+// sleep on a condition variable. A worker joins by taking a seat (seats > 0) and takes chunk
+// indices from an atomic counter. `inside` counts workers between a join attempt and leaving run():
+// the caller returns only when every chunk finished and inside is 0, so no worker touches a job's
+// fields after its parallelFor returned. Never destroyed (no join at exit, no std::terminate).
 struct Pool {
   std::mutex m;
   std::condition_variable wake, done;
+  std::atomic<bool> callerSleeps{false};
   std::vector<std::thread> threads;
-  uint64_t generation = 0;
-  // the current job
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> sleeping{0};
+  // the current job: written by the caller before seats opens, read by workers that took a seat
   void (*fn)(void*, int64_t) = nullptr;
   void* ctx = nullptr;
   int64_t chunks = 0;
-  int helpers = 0;                 // workers that may join this job
+  std::atomic<int> seats{kClosed};
+  std::atomic<int> inside{0};
   std::atomic<int64_t> next{0};
   std::atomic<int64_t> finished{0};
-  int joined = 0;                  // workers that took this job (under m)
-  int active = 0;                  // workers inside run() (under m): the caller waits for 0
+  std::atomic<int64_t> helped{0};
 
-  void run() {
-    while (true) {
-      if (next.load(std::memory_order_relaxed) >= chunks) return;
+  /** runs chunks until none is left; returns how many it ran */
+  int64_t run() {
+    for (int64_t ran = 0;; ran++) {
       const int64_t c = next.fetch_add(1, std::memory_order_relaxed);
-      if (c >= chunks) return;
+      if (c >= chunks) return ran;
       fn(ctx, c);
-      if (finished.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) {
+      finished.fetch_add(1);
+    }
+  }
+
+  uint64_t waitFor(uint64_t seen) {
+    const double until = now() + kSpinSeconds;
+    for (int i = 1;; i++) {
+      const uint64_t g = generation.load(std::memory_order_acquire);
+      if (g != seen) return g;
+      if ((i & 127) == 0 && now() > until) break;
+      relax();
+    }
+    std::unique_lock<std::mutex> lock(m);
+    sleeping.fetch_add(1);
+    wake.wait(lock, [&] { return generation.load() != seen; });
+    sleeping.fetch_sub(1);
+    return generation.load();
+  }
+
+  void worker(uint64_t seen) {
+    while (true) {
+      seen = waitFor(seen);
+      inside.fetch_add(1);
+      if (seats.fetch_sub(1) > 0) helped.fetch_add(run(), std::memory_order_relaxed);
+      inside.fetch_sub(1);
+      if (callerSleeps.load()) {
         std::lock_guard<std::mutex> g(m);
         done.notify_all();
       }
     }
   }
 
-  void worker() {
-    uint64_t seen = 0;
-    std::unique_lock<std::mutex> lock(m);
-    while (true) {
-      wake.wait(lock, [&] { return generation != seen && joined < helpers; });
-      seen = generation;
-      joined++;
-      active++;
-      lock.unlock();
-      run();
-      lock.lock();
-      if (--active == 0) done.notify_all();
+  /** the caller: spins briefly, then sleeps, until pred() (a worker holds the rest of the work) */
+  template <class P> void await(P pred) {
+    for (int i = 0; i < 2048; i++) {
+      if (pred()) return;
+      relax();
     }
+    std::unique_lock<std::mutex> lock(m);
+    callerSleeps.store(true);
+    done.wait(lock, pred);
+    callerSleeps.store(false);
   }
 };
 
@@ -92,6 +137,8 @@ const char* threadsReason() { return reason.c_str(); }
 
 int64_t pooledJobs() { return jobs.load(std::memory_order_relaxed); }
 
+int64_t helpedChunks() { return pool->helped.load(std::memory_order_relaxed); }
+
 void parallelFor(int64_t chunks, void (*fn)(void* ctx, int64_t chunk), void* ctx) {
   const int want = threadCount();
   std::unique_lock<std::mutex> own(owner, std::try_to_lock);
@@ -104,22 +151,24 @@ void parallelFor(int64_t chunks, void (*fn)(void* ctx, int64_t chunk), void* ctx
   const int helpers = int(chunks - 1 < want - 1 ? chunks - 1 : want - 1);
   {
     std::lock_guard<std::mutex> g(p.m);
-    while (int(p.threads.size()) < helpers) p.threads.emplace_back([&p] { p.worker(); });
-    p.fn = fn;
-    p.ctx = ctx;
-    p.chunks = chunks;
-    p.helpers = helpers;
-    p.joined = 0;
-    p.next.store(0, std::memory_order_relaxed);
-    p.finished.store(0, std::memory_order_relaxed);
-    p.generation++;
+    const uint64_t seen = p.generation.load();
+    while (int(p.threads.size()) < helpers) p.threads.emplace_back([seen] { pool->worker(seen); });
   }
-  p.wake.notify_all();
+  p.fn = fn;
+  p.ctx = ctx;
+  p.chunks = chunks;
+  p.next.store(0, std::memory_order_relaxed);
+  p.finished.store(0, std::memory_order_relaxed);
+  p.seats.store(helpers);   // publishes the fields above to the workers that take a seat
+  p.generation.fetch_add(1);
+  if (p.sleeping.load() > 0) {
+    std::lock_guard<std::mutex> g(p.m);
+    p.wake.notify_all();
+  }
   p.run();
-  std::unique_lock<std::mutex> lock(p.m);
-  // every chunk ran and every worker that took the job has left run(): none can touch the next job's fields
-  p.done.wait(lock, [&] { return p.finished.load(std::memory_order_acquire) == chunks && p.active == 0; });
-  p.helpers = 0;  // under the same lock: a worker waking late cannot take this finished job
+  p.await([&] { return p.finished.load() == chunks; });
+  p.seats.store(kClosed);
+  p.await([&] { return p.inside.load() == 0; });
 }
 
 }  // namespace wg

@@ -16,6 +16,8 @@ bool setThreadCount(int n);
 const char* threadsReason();
 /** kernels that ran on the pool so far (tests: the threaded path really ran) */
 int64_t pooledJobs();
+/** chunks the pool's workers (not the calling threads) ran so far */
+int64_t helpedChunks();
 
 /**
  * fn(ctx, c) for every chunk c < chunks, on up to threadCount() threads (the caller is one of them);

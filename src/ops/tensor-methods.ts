@@ -102,104 +102,30 @@ declare module '../core/tensor.js' {
   }
 }
 
+/** the methods: x.name(...args) is ops.name(x, ...args) */
+const METHODS = [
+  'add', 'sub', 'mul', 'div', 'pow', 'neg', 'square', 'sqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos',
+  'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'sigmoid', 'softplus', 'relu', 'abs', 'sign',
+  'maximum', 'minimum', 'clip', 'less', 'lessEqual', 'greater', 'greaterEqual', 'equal', 'notEqual', 'sum',
+  'mean', 'prod', 'max', 'min', 'logsumexp', 'softmax', 'logSoftmax', 'matmul', 'dot', 'transpose',
+  'reshape', 'broadcastTo', 'expandDims', 'squeeze', 'slice', 'at', 'gather', 'unstack', 'stopGradient',
+  'acosh', 'asinh', 'atanh', 'cbrt', 'log2', 'log10', 'exp2', 'erf', 'erfc', 'erfinv', 'lgamma', 'digamma',
+  'floor', 'ceil', 'round', 'trunc', 'reciprocal', 'rsqrt', 'hypot', 'mod', 'logaddexp', 'xlogy', 'variance',
+  'std', 'norm', 'argmax', 'argmin', 'cumsum', 'cumprod', 'sort', 'argsort', 'flip', 'tile', 'split',
+] as const satisfies readonly (keyof typeof ops & keyof Tensor)[];
+
 /** Give Tensor its methods (called once by src/wiring.ts: the core does not import the ops). */
 export function installTensorMethods(): void {
-Object.assign(Tensor.prototype, {
-  add(this: Tensor, y: TensorLike) { return ops.add(this, y); },
-  sub(this: Tensor, y: TensorLike) { return ops.sub(this, y); },
-  mul(this: Tensor, y: TensorLike) { return ops.mul(this, y); },
-  div(this: Tensor, y: TensorLike) { return ops.div(this, y); },
-  pow(this: Tensor, y: TensorLike) { return ops.pow(this, y); },
-  neg(this: Tensor) { return ops.neg(this); },
-  square(this: Tensor) { return ops.square(this); },
-  sqrt(this: Tensor) { return ops.sqrt(this); },
-  exp(this: Tensor) { return ops.exp(this); },
-  expm1(this: Tensor) { return ops.expm1(this); },
-  log(this: Tensor) { return ops.log(this); },
-  log1p(this: Tensor) { return ops.log1p(this); },
-  sin(this: Tensor) { return ops.sin(this); },
-  cos(this: Tensor) { return ops.cos(this); },
-  tan(this: Tensor) { return ops.tan(this); },
-  asin(this: Tensor) { return ops.asin(this); },
-  acos(this: Tensor) { return ops.acos(this); },
-  atan(this: Tensor) { return ops.atan(this); },
-  sinh(this: Tensor) { return ops.sinh(this); },
-  cosh(this: Tensor) { return ops.cosh(this); },
-  tanh(this: Tensor) { return ops.tanh(this); },
-  sigmoid(this: Tensor) { return ops.sigmoid(this); },
-  softplus(this: Tensor) { return ops.softplus(this); },
-  relu(this: Tensor) { return ops.relu(this); },
-  abs(this: Tensor) { return ops.abs(this); },
-  sign(this: Tensor) { return ops.sign(this); },
-  maximum(this: Tensor, y: TensorLike) { return ops.maximum(this, y); },
-  minimum(this: Tensor, y: TensorLike) { return ops.minimum(this, y); },
-  clip(this: Tensor, lo: TensorLike, hi: TensorLike) { return ops.clip(this, lo, hi); },
-  less(this: Tensor, y: TensorLike) { return ops.less(this, y); },
-  lessEqual(this: Tensor, y: TensorLike) { return ops.lessEqual(this, y); },
-  greater(this: Tensor, y: TensorLike) { return ops.greater(this, y); },
-  greaterEqual(this: Tensor, y: TensorLike) { return ops.greaterEqual(this, y); },
-  equal(this: Tensor, y: TensorLike) { return ops.equal(this, y); },
-  notEqual(this: Tensor, y: TensorLike) { return ops.notEqual(this, y); },
-  sum(this: Tensor, axis?: Axis, keepDims?: boolean) { return ops.sum(this, axis, keepDims); },
-  mean(this: Tensor, axis?: Axis, keepDims?: boolean) { return ops.mean(this, axis, keepDims); },
-  prod(this: Tensor, axis?: Axis, keepDims?: boolean) { return ops.prod(this, axis, keepDims); },
-  max(this: Tensor, axis?: Axis, keepDims?: boolean) { return ops.max(this, axis, keepDims); },
-  min(this: Tensor, axis?: Axis, keepDims?: boolean) { return ops.min(this, axis, keepDims); },
-  logsumexp(this: Tensor, axis?: Axis, keepDims?: boolean) { return ops.logsumexp(this, axis, keepDims); },
-  softmax(this: Tensor, axis?: number) { return ops.softmax(this, axis); },
-  logSoftmax(this: Tensor, axis?: number) { return ops.logSoftmax(this, axis); },
-  matmul(this: Tensor, y: TensorLike) { return ops.matmul(this, y); },
-  dot(this: Tensor, y: TensorLike) { return ops.dot(this, y); },
-  transpose(this: Tensor, perm?: number[]) { return ops.transpose(this, perm); },
-  reshape(this: Tensor, shape: number[]) { return ops.reshape(this, shape); },
-  broadcastTo(this: Tensor, shape: number[]) { return ops.broadcastTo(this, shape); },
-  expandDims(this: Tensor, axis: number) { return ops.expandDims(this, axis); },
-  squeeze(this: Tensor, axis?: number | number[]) { return ops.squeeze(this, axis); },
-  slice(this: Tensor, begin: number[], end: number[]) { return ops.slice(this, begin, end); },
-  at(this: Tensor, i: number | Tensor) { return ops.at(this, i); },
-  gather(this: Tensor, indices: TensorLike, axis?: number) { return ops.gather(this, indices, axis); },
-  unstack(this: Tensor, axis?: number) { return ops.unstack(this, axis); },
-  stopGradient(this: Tensor) { return ops.stopGradient(this); },
-  acosh(this: Tensor) { return ops.acosh(this); },
-  asinh(this: Tensor) { return ops.asinh(this); },
-  atanh(this: Tensor) { return ops.atanh(this); },
-  cbrt(this: Tensor) { return ops.cbrt(this); },
-  log2(this: Tensor) { return ops.log2(this); },
-  log10(this: Tensor) { return ops.log10(this); },
-  exp2(this: Tensor) { return ops.exp2(this); },
-  erf(this: Tensor) { return ops.erf(this); },
-  erfc(this: Tensor) { return ops.erfc(this); },
-  erfinv(this: Tensor) { return ops.erfinv(this); },
-  lgamma(this: Tensor) { return ops.lgamma(this); },
-  digamma(this: Tensor) { return ops.digamma(this); },
-  floor(this: Tensor) { return ops.floor(this); },
-  ceil(this: Tensor) { return ops.ceil(this); },
-  round(this: Tensor) { return ops.round(this); },
-  trunc(this: Tensor) { return ops.trunc(this); },
-  reciprocal(this: Tensor) { return ops.reciprocal(this); },
-  rsqrt(this: Tensor) { return ops.rsqrt(this); },
-  hypot(this: Tensor, y: TensorLike) { return ops.hypot(this, y); },
-  mod(this: Tensor, y: TensorLike) { return ops.mod(this, y); },
-  logaddexp(this: Tensor, y: TensorLike) { return ops.logaddexp(this, y); },
-  xlogy(this: Tensor, y: TensorLike) { return ops.xlogy(this, y); },
-  variance(this: Tensor, axis?: Axis, keepDims?: boolean, ddof?: number) { return ops.variance(this, axis, keepDims, ddof); },
-  std(this: Tensor, axis?: Axis, keepDims?: boolean, ddof?: number) { return ops.std(this, axis, keepDims, ddof); },
-  norm(this: Tensor, ord?: number | 'fro' | 'nuc', axis?: number | number[], keepDims?: boolean) { return ops.norm(this, ord, axis, keepDims); },
-  argmax(this: Tensor, axis?: number) { return ops.argmax(this, axis); },
-  argmin(this: Tensor, axis?: number) { return ops.argmin(this, axis); },
-  cumsum(this: Tensor, axis?: number) { return ops.cumsum(this, axis); },
-  cumprod(this: Tensor, axis?: number) { return ops.cumprod(this, axis); },
-  sort(this: Tensor, axis?: number) { return ops.sort(this, axis); },
-  argsort(this: Tensor, axis?: number) { return ops.argsort(this, axis); },
-  flip(this: Tensor, axis?: number | number[]) { return ops.flip(this, axis); },
-  tile(this: Tensor, reps: number | number[]) { return ops.tile(this, reps); },
-  split(this: Tensor, sections: number | number[], axis?: number) { return ops.split(this, sections, axis); },
-});
-// rows as Tensors; a 0-d tensor has no axis 0, so it is not iterable (NumPy raises TypeError) —
-// and equality testers that compare iterables (vitest's toEqual) compare 0-d tensors by value
-function* rows(this: Tensor) { yield* ops.unstack(this, 0); }
-Object.defineProperty(Tensor.prototype, Symbol.iterator, {
-  get(this: Tensor) { return this.rank === 0 ? undefined : rows; }, configurable: true,
-});
-Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return ops.transpose(this); } });
+  const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  for (const name of METHODS) {
+    const fn = ops[name] as (x: Tensor, ...args: unknown[]) => unknown;
+    proto[name] = function method(this: Tensor, ...args: unknown[]) { return fn(this, ...args); };
+  }
+  // rows as Tensors; a 0-d tensor has no axis 0, so it is not iterable (NumPy raises TypeError) —
+  // and equality testers that compare iterables (vitest's toEqual) compare 0-d tensors by value
+  function* rows(this: Tensor) { yield* ops.unstack(this, 0); }
+  Object.defineProperty(Tensor.prototype, Symbol.iterator, {
+    get(this: Tensor) { return this.rank === 0 ? undefined : rows; }, configurable: true,
+  });
+  Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return ops.transpose(this); } });
 }

@@ -15,7 +15,7 @@ import { fmtShape, sizeOf, type Shape } from '../core/shape.js';
 import { flatten, unflatten, mapTree, toUser, toLeafKind, structureDiff, type TreeDef, type LeafKind } from '../core/pytree.js';
 import { traceFunction, activity, type Traced } from '../transforms/trace-fn.js';
 import { runOnBackend, runOnBackendAsync, backendFor, tierOf, readyTier, type BackendName, type TierName } from '../backends/index.js';
-import { nativeBytesOf, disposeProgramOf } from '../backends/native/program.js';
+import { nativeBytesOf, disposeProgramOf } from '../backends/native/programs.js';
 import { readArgs, gradTargets, leafKinds, countLeaves, overlapsAny } from './args.js';
 import { repeatOf } from './purity.js';
 import { Recording, type Kind } from './recording.js';

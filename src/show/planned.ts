@@ -7,7 +7,7 @@ import { sizeOf } from '../core/shape.js';
 import { tsPlan } from '../plan/plan.js';
 import { segment } from '../plan/segments.js';
 import { backendFor, nativeInfo } from '../backends/index.js';
-import { runsJs, nativeRefusal } from '../backends/native/program.js';
+import { runsJs, nativeRefusal } from '../backends/native/programs.js';
 import { encodeGraph, ENCODING_VERSION } from '../backends/native/encode.js';
 import { printGraph } from './print.js';
 import type { Legend, Mark } from './legend.js';

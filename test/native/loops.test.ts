@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import * as w from '../../src/index.js';
 import { backendRuns, nativeRefusal } from '../../src/backends/index.js';
-import { programFor } from '../../src/backends/native/program.js';
+import { programFor } from '../../src/backends/native/programs.js';
 import { encodeGraph } from '../../src/backends/native/encode.js';
 import { tsPlan } from '../../src/plan/plan.js';
 import { sizeOf } from '../../src/core/shape.js';

@@ -105,6 +105,7 @@ bool runCompiled(const CodeRef& code, const ImageView& v, const ArenaView& A0, d
   rt.step = stepCallback;
   rt.ctx = &ctx;
   rt.scratch = A.scratch;
+  rt.range = detail::runRange;
   A.rt = &rt;
   A.bodies = code.bodies;
   A.nbodies = code.nbodies;

@@ -71,6 +71,9 @@ namespace {
 
 using namespace cg;
 
+/** unary rows at least this long run as interpreter steps (exec_par.cc threads them) */
+constexpr i64 kThreadedRow = 1 << 14;
+
 /** 0-d statements of v and of every body in it */
 i64 countScalars(const ImageView& v, i64* useful) {
   i64 n = 0;
@@ -118,7 +121,10 @@ bool emitSteps(Emitter& E, bool body) {
       case K_SCALARS: E.scalars(si, p); break;
       case K_NOP: break;
       case K_FUSED: E.fused(si, p); break;
-      case K_UNARY: E.body += "  rt->unary[" + num(s.op) + "](" + ptr(p[1]) + ", " + ptr(p[0]) + ", " + num(p[2]) + ");\n"; break;
+      case K_UNARY:  // a long row through the interpreter's step, which splits it for the intra-op pool
+        if (!body && p[2] >= kThreadedRow) E.step(si);
+        else E.body += "  rt->unary[" + num(s.op) + "](" + ptr(p[1]) + ", " + ptr(p[0]) + ", " + num(p[2]) + ");\n";
+        break;
       case K_LOOP:
         if (body) return false;
         if (!E.scan(si, p)) E.step(si);

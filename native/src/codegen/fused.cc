@@ -1,5 +1,6 @@
 // Fused chains as generated C (emitter.h): tile by tile, runs of inline ops as loops over restrict
 // pointers, vector kernels called on the tile. Baseline ISA only.
+#include <algorithm>
 #include <map>
 #include <vector>
 #include "emitter.h"
@@ -191,14 +192,22 @@ void Emitter::fused(int32_t si, const i64* p, const FusedHooks* hk) {
     tile += segment(ch, k, fn + "_" + num(ch.segOf[k]), out, &k);
   }
   tile += outputCopies(ch);
-  std::string head = "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt) {\n";
-  head += "  (void)mem; (void)ext; (void)rt;\n  double* o = " + ptr(p[0]) + ";\n  const int64_t n = " + num(ch.n) + ";\n";
-  head += "  double* sc = rt->scratch; (void)sc;\n";
+  // a range of the chain's elements (rt->range splits it into whole-tile chunks for the pool)
+  std::string head = "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc) {\n";
+  head += "  (void)mem; (void)ext; (void)rt; (void)sc;\n  double* o = " + ptr(p[0]) + ";\n  const int64_t n = " + num(ch.n) + ";\n";
   for (int i = 0; i < ch.nin; i++) head += "  const double* in" + num(i) + " = " + ptr(ch.inRef[i]) + ";\n";
-  if (hk) head += hk->decls;
-  out += head + "  for (int64_t t0 = 0; t0 < n; t0 += WG_TILE) {\n    const int64_t len = n - t0 < WG_TILE ? n - t0 : WG_TILE;\n" + (hk ? hk->pre : "") + tile +
-         (hk ? hk->tile : "") + "  }\n" + (hk ? hk->end : "") + "}\n";
-  body += "  " + fn + "(mem, ext, rt);\n";
+  if (hk) {  // a stencil: one pass in order (its reductions and halo carry from tile to tile)
+    head += hk->decls;
+    out += head + "  for (int64_t t0 = e0; t0 < e1; t0 += WG_TILE) {\n    const int64_t len = e1 - t0 < WG_TILE ? e1 - t0 : WG_TILE;\n" + hk->pre + tile +
+           hk->tile + "  }\n" + hk->end + "}\n";
+    body += "  " + fn + "(mem, ext, rt, 0, " + num(ch.n) + ", rt->scratch);\n";
+    statements += ch.ncode;
+    return;
+  }
+  out += head + "  for (int64_t t0 = e0; t0 < e1; t0 += WG_TILE) {\n    const int64_t len = e1 - t0 < WG_TILE ? e1 - t0 : WG_TILE;\n" + tile + "  }\n}\n";
+  i64 slots = 0;
+  for (int k = 0; k < ch.ncode; k++) slots = std::max(slots, ch.c(k)[5] + 1);
+  body += "  rt->range(rt, " + fn + ", mem, ext, " + num(ch.n) + ", " + num(ch.n * (ch.ncode + ch.nouts)) + ", " + num(slots * kFusedTile) + ");\n";
   statements += ch.ncode;
 }
 

@@ -113,7 +113,9 @@ std::string padLoop(const ImageView& v, int32_t si, const std::vector<Pad>& pads
   for (const Pad& d : pads) cut.insert(cut.end(), {d.dstOff, d.dstOff + d.len});
   std::sort(cut.begin(), cut.end());
   cut.erase(std::unique(cut.begin(), cut.end()), cut.end());
-  std::string h = "static void " + fn + "(double* mem, double* const* ext) {\n  (void)mem; (void)ext;\n";
+  // elements [e0, e1) (rt->range splits the row into chunks for the pool)
+  std::string h = "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc) {\n";
+  h += "  (void)mem; (void)ext; (void)rt; (void)sc;\n";
   h += "  double* restrict o = " + ptr(out) + ";\n";
   for (int i = 0; i < nin; i++) {
     const int k = padOf[size_t(i)];
@@ -133,7 +135,8 @@ std::string padLoop(const ImageView& v, int32_t si, const std::vector<Pad>& pads
       }
       args += (i ? ", " : "") + e;
     }
-    h += "  for (int64_t j = " + num(lo) + "; j < " + num(hi) + "; j++) o[j] = wg_op_" + kOps[s.op].name + "(" + args + ");\n";
+    h += "  for (int64_t j = e0 > " + num(lo) + " ? e0 : " + num(lo) + ", j1 = e1 < " + num(hi) + " ? e1 : " + num(hi) +
+         "; j < j1; j++) o[j] = wg_op_" + kOps[s.op].name + "(" + args + ");\n";
   }
   return h + "}\n";
 }
@@ -151,7 +154,8 @@ bool fusePads(const ImageView& v, int32_t si, const std::string& prefix, PadFusi
   for (const Pad& d : pads) f->pads.push_back(d.step);
   const std::string fn = prefix + "pad" + num(si);
   f->helper = padLoop(v, si, pads, padOf, fn);
-  f->call = "  " + fn + "(mem, ext);\n";
+  const i64 n = p[3 + p[1]];
+  f->call = "  rt->range(rt, " + fn + ", mem, ext, " + num(n) + ", " + num(n) + ", 0);\n";
   return true;
 }
 

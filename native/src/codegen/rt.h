@@ -6,7 +6,7 @@
 #define WG_CODEGEN_RT_H
 #include <stdint.h>
 
-#define WG_CODE_ABI 2
+#define WG_CODE_ABI 3
 /* elements per tile of a fused chain: the interpreter's kFusedTile (program.h; static_assert there) */
 #define WG_TILE 512
 
@@ -14,6 +14,10 @@ typedef void (*wg_unary_fn)(const double* a, double* out, int64_t n);
 typedef void (*wg_binary_fn)(const double* a, int64_t sa, const double* b, int64_t sb, double* out, int64_t n);
 typedef void (*wg_ternary_fn)(const double* a, int64_t sa, const double* b, int64_t sb, const double* c, int64_t sc,
                               double* out, int64_t n);
+
+struct wg_rt;
+/* a generated step's elements [e0, e1) of its n (e0 a multiple of WG_TILE), sc: tile scratch of the chunk */
+typedef void (*wg_range_fn)(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc);
 
 struct wg_rt {
   int32_t abi;
@@ -26,6 +30,10 @@ struct wg_rt {
   void* ctx;
   /* the fused chains' tile scratch of this evaluation's arena */
   double* scratch;
+  /* runs fn over [0, n): in fixed whole-tile chunks on the intra-op pool when large (work: elements
+   * × operations; scratch: doubles of sc a chunk uses), else at once with rt->scratch; the same bits */
+  void (*range)(const struct wg_rt* rt, wg_range_fn fn, double* mem, double* const* ext, int64_t n, int64_t work,
+                int64_t scratch);
 };
 
 /* a generated program: returns 0, or 1 when a step run by the interpreter failed */

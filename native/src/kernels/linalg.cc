@@ -2,9 +2,9 @@
 // results agree to rounding): blocked right-looking Cholesky, blocked LU with partial pivoting
 // (solve, det, slogdet, adjugate), blocked Householder QR (compact WY updates), tridiagonal
 // reduction + implicit QL (eigh), one-sided Jacobi (SVD). The BLAS-3 updates C ∓= A·B run on a
-// packed, register-tiled kernel as in matmul.cc. No BLAS/LAPACK dependency; single-threaded with
+// packed, register-tiled kernel of gemm.h (shared with matmul.cc). No BLAS/LAPACK dependency; single-threaded with
 // fixed blocking, so every run at one level gives the same bits.
-#include "level.h"
+#include "gemm.h"
 
 namespace wg {
 namespace WG_NS {
@@ -15,11 +15,9 @@ constexpr int MR = 8;
 #else
 constexpr int MR = 6;
 #endif
-constexpr int NR = 2 * WG_W;
 constexpr i64 NB = kLaNB, KC = kLaKC, MC = kLaMC, NC = kLaNC;
 static_assert(MC % 8 == 0 && MC % 6 == 0 && NC % 16 == 0, "packing scratch (laPack) assumes these multiples");
 
-inline i64 imin(i64 a, i64 b) { return a < b ? a : b; }
 inline double fabs_(double x) { return __builtin_fabs(x); }
 inline double sqrt_(double x) { return __builtin_sqrt(x); }
 constexpr double kNaN = __builtin_nan("");
@@ -135,62 +133,7 @@ void symmetrize(double* S, const double* a, i64 n, bool lowerOnly) {
     }
 }
 
-// ---- C ±= A·B: packed panels and an MR×NR register tile (as matmul.cc) ----------------------------
-
-void packA(const double* A, i64 rsA, i64 csA, i64 mc, i64 kc, double* out) {
-  for (i64 i = 0; i < mc; i += MR) {
-    const i64 mr = imin(MR, mc - i);
-    for (i64 p = 0; p < kc; p++) {
-      const double* a = A + i * rsA + p * csA;
-      for (i64 r = 0; r < MR; r++) out[r] = r < mr ? a[r * rsA] : 0.0;
-      out += MR;
-    }
-  }
-}
-
-void packB(const double* B, i64 rsB, i64 csB, i64 kc, i64 nc, double* out) {
-  for (i64 j = 0; j < nc; j += NR) {
-    const i64 nr = imin(NR, nc - j);
-    for (i64 p = 0; p < kc; p++) {
-      const double* b = B + p * rsB + j * csB;
-      if (nr == NR && csB == 1) for (int c = 0; c < NR; c++) out[c] = b[c];
-      else for (i64 c = 0; c < NR; c++) out[c] = c < nr ? b[c * csB] : 0.0;
-      out += NR;
-    }
-  }
-}
-
-/** C tile (mr×nr of ldc) += sign·Ap·Bp over kc (sign ±1: exact) */
-void micro(i64 kc, const double* __restrict Ap, const double* __restrict Bp, double* C, i64 ldc, i64 mr, i64 nr, double sign) {
-  wg_vd c0[MR], c1[MR];
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; r++) { c0[r] = wg_vd{}; c1[r] = wg_vd{}; }
-  for (i64 p = 0; p < kc; p++) {
-    const wg_vd b0 = wg_load(Bp), b1 = wg_load(Bp + WG_W);
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
-      const wg_vd a = wg_splat(Ap[r]);
-      c0[r] += a * b0;
-      c1[r] += a * b1;
-    }
-    Ap += MR;
-    Bp += NR;
-  }
-  const wg_vd vs = wg_splat(sign);
-  if (mr == MR && nr == NR) {
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
-      double* c = C + r * ldc;
-      wg_store(c, wg_load(c) + vs * c0[r]);
-      wg_store(c + WG_W, wg_load(c + WG_W) + vs * c1[r]);
-    }
-    return;
-  }
-  double t[MR * NR];
-  for (int r = 0; r < MR; r++) { wg_store(t + r * NR, c0[r]); wg_store(t + r * NR + WG_W, c1[r]); }
-  for (i64 r = 0; r < mr; r++)
-    for (i64 c = 0; c < nr; c++) C[r * ldc + c] += sign * t[r * NR + c];
-}
+// ---- C ±= A·B: packed panels and an MR×NR register tile (gemm.h) --------------------------------
 
 /**
  * C[m×n, row stride ldc] += sign·A·B, A(i,p) = A[i·rsA + p·csA], B(p,j) = B[p·rsB + j·csB];
@@ -205,6 +148,7 @@ void gemm(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const double* 
   }
   double* pA = pack;
   double* pB = pack + MC * KC;
+  const Acc acc = sign > 0 ? ACC_ADD : ACC_SUB;  // sign ±1: C + (−T) is C − T exactly
   for (i64 jc = 0; jc < n; jc += NC) {
     const i64 nc = imin(NC, n - jc);
     for (i64 pc = 0; pc < k; pc += KC) {
@@ -212,10 +156,10 @@ void gemm(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const double* 
       packB(B + pc * rsB + jc * csB, rsB, csB, kc, nc, pB);
       for (i64 ic = 0; ic < m; ic += MC) {
         const i64 mc = imin(MC, m - ic);
-        packA(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
+        packA<MR>(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
         for (i64 jr = 0; jr < nc; jr += NR)
           for (i64 ir = 0; ir < mc; ir += MR)
-            micro(kc, pA + ir * kc, pB + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, imin(MR, mc - ir), imin(NR, nc - jr), sign);
+            micro<MR>(kc, pA + ir * kc, pB + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, imin(MR, mc - ir), imin(NR, nc - jr), acc);
       }
     }
   }
@@ -756,6 +700,73 @@ double colNorm(const double* x, i64 len) {
   return big * sqrt_(s);
 }
 
+/** the pivoted factorization in progress: A column-major (rows × k), b = Qᵀr so far, remaining column norms `left` (as of `ref`) */
+struct PivotedQR {
+  double* A;
+  i64 rows, k;
+  double *b, *left, *ref, *perm;
+  int32_t* nzRows;
+
+  /** the column with the largest remaining norm moves to position j */
+  void pivot(i64 j) {
+    i64 p = j;
+    for (i64 q = j + 1; q < k; q++) if (left[q] > left[p]) p = q;
+    if (p == j) return;
+    for (i64 i = 0; i < rows; i++) { const double t = A[j * rows + i]; A[j * rows + i] = A[p * rows + i]; A[p * rows + i] = t; }
+    double t = perm[j]; perm[j] = perm[p]; perm[p] = t;
+    t = left[j]; left[j] = left[p]; left[p] = t;
+    t = ref[j]; ref[j] = ref[p]; ref[p] = t;
+  }
+
+  /** reflect column j onto −αe_j, apply it right of j and to b; returns α (0: a zero column, nothing applied) */
+  double reflect(i64 j) {
+    double* cj = A + j * rows;
+    double alpha = colNorm(cj + j, rows - j);
+    if (alpha == 0) return 0;
+    if (cj[j] == 0) {  // bring a nonzero row up first (the TS kernel's row choice)
+      i64 q = j + 1;
+      while (cj[q] == 0) q++;
+      for (i64 c = j; c < k; c++) { const double t = A[c * rows + j]; A[c * rows + j] = A[c * rows + q]; A[c * rows + q] = t; }
+      const double t = b[j]; b[j] = b[q]; b[q] = t;
+    }
+    if (cj[j] < 0) alpha = -alpha;
+    i64 nz = 0;
+    for (i64 i = j; i < rows; i++) if (cj[i] != 0 || i == j) nzRows[nz++] = int32_t(i);
+    const bool dense = nz == rows - j;
+    for (i64 t = 0; t < nz; t++) cj[nzRows[t]] /= alpha;
+    cj[j] += 1;
+    const double vj = cj[j];
+    for (i64 q = j + 1; q < k; q++) {
+      double* cq = A + q * rows;
+      double s = 0;
+      if (dense) s = dot(cj + j, cq + j, rows - j);
+      else for (i64 t = 0; t < nz; t++) s += cj[nzRows[t]] * cq[nzRows[t]];
+      if (s != 0) {
+        const double f = s / vj;
+        if (dense) axpyNeg(f, cj + j, cq + j, rows - j);
+        else for (i64 t = 0; t < nz; t++) cq[nzRows[t]] -= f * cj[nzRows[t]];
+      }
+      downdate(q, j);
+    }
+    double s = 0;
+    for (i64 t = 0; t < nz; t++) s += cj[nzRows[t]] * b[nzRows[t]];
+    for (i64 t = 0; t < nz; t++) b[nzRows[t]] -= (s / vj) * cj[nzRows[t]];
+    return alpha;
+  }
+
+  /** downdate column q's remaining norm past row j; recompute it when cancellation has eaten its accuracy */
+  void downdate(i64 q, i64 j) {
+    if (left[q] == 0) return;
+    const double* cq = A + q * rows;
+    const double ratio = cq[j] / left[q];
+    double f = 1 - ratio * ratio;
+    if (f < 0) f = 0;  // Math.max(0, f): NaN stays NaN
+    const double est = left[q] / ref[q];
+    if (0.05 * f * est * est <= 2.2e-16) { left[q] = colNorm(cq + j + 1, rows - j - 1); ref[q] = left[q]; }
+    else left[q] *= sqrt_(f);
+  }
+};
+
 /**
  * J[:, cols]·P = Q·R (MINPACK's factorization with column pivoting by largest remaining norm), Qᵀr
  * and J's column norms; reflections run over the rows where their vector is nonzero (contiguous
@@ -767,13 +778,14 @@ void qrPivoted1(const double* J, i64 m, i64 n, const double* r, const double* co
   const i64 rows = m > k ? m : k;
   for (i64 j = 0; j < k; j++)
     if (!(cols[j] >= 0 && cols[j] < double(n) && cols[j] == double(i64(cols[j])))) { fill(out, k * k + 2 * k + n, kNaN); return; }
-  double* A = work;             // k columns of `rows`
-  double* b = A + k * rows;     // rows
-  double* left = b + rows;      // k
-  double* ref = left + k;       // k
-  double* rdiag = ref + k;      // k
-  double* perm = rdiag + k;     // k (indices as doubles)
-  int32_t* nzRows = reinterpret_cast<int32_t*>(perm + k);  // rows ints (rows doubles reserved)
+  // work: A (k columns of `rows`), b [rows], left, ref, rdiag, perm [k each], nzRows (rows int32 in rows doubles)
+  PivotedQR f{work, rows, k, work + k * rows, nullptr, nullptr, nullptr, nullptr};
+  f.left = f.b + rows;
+  f.ref = f.left + k;
+  double* rdiag = f.ref + k;
+  f.perm = rdiag + k;
+  f.nzRows = reinterpret_cast<int32_t*>(f.perm + k);
+  double* A = f.A;
   double* R = out;
   double* qtr = out + k * k + k;
   double* norms = qtr + k;
@@ -784,70 +796,24 @@ void qrPivoted1(const double* J, i64 m, i64 n, const double* r, const double* co
         for (i64 i = i0; i < imin(i0 + TILE, m); i++) A[j * rows + i] = J[i * n + c];
       }
   for (i64 j = 0; j < k; j++) fill(A + j * rows + m, rows - m, 0.0);
-  copy(b, r, m);
-  fill(b + m, rows - m, 0.0);
+  copy(f.b, r, m);
+  fill(f.b + m, rows - m, 0.0);
   fill(norms, n, 0.0);
   for (i64 j = 0; j < k; j++) {
-    perm[j] = cols[j];
-    norms[i64(perm[j])] = left[j] = ref[j] = colNorm(A + j * rows, rows);
+    f.perm[j] = cols[j];
+    norms[i64(f.perm[j])] = f.left[j] = f.ref[j] = colNorm(A + j * rows, rows);
   }
   for (i64 j = 0; j < k; j++) {
-    i64 p = j;
-    for (i64 q = j + 1; q < k; q++) if (left[q] > left[p]) p = q;
-    if (p != j) {
-      for (i64 i = 0; i < rows; i++) { const double t = A[j * rows + i]; A[j * rows + i] = A[p * rows + i]; A[p * rows + i] = t; }
-      double t = perm[j]; perm[j] = perm[p]; perm[p] = t;
-      t = left[j]; left[j] = left[p]; left[p] = t;
-      t = ref[j]; ref[j] = ref[p]; ref[p] = t;
-    }
-    double* cj = A + j * rows;
-    double alpha = colNorm(cj + j, rows - j);
-    if (alpha != 0 && cj[j] == 0) {
-      i64 q = j + 1;
-      while (cj[q] == 0) q++;
-      for (i64 c = j; c < k; c++) { const double t = A[c * rows + j]; A[c * rows + j] = A[c * rows + q]; A[c * rows + q] = t; }
-      const double t = b[j]; b[j] = b[q]; b[q] = t;
-    }
-    if (alpha != 0) {
-      if (cj[j] < 0) alpha = -alpha;
-      i64 nz = 0;
-      for (i64 i = j; i < rows; i++) if (cj[i] != 0 || i == j) nzRows[nz++] = int32_t(i);
-      const bool dense = nz == rows - j;
-      for (i64 t = 0; t < nz; t++) cj[nzRows[t]] /= alpha;
-      cj[j] += 1;
-      const double vj = cj[j];
-      for (i64 q = j + 1; q < k; q++) {
-        double* cq = A + q * rows;
-        double s = 0;
-        if (dense) s = dot(cj + j, cq + j, rows - j);
-        else for (i64 t = 0; t < nz; t++) s += cj[nzRows[t]] * cq[nzRows[t]];
-        if (s != 0) {
-          const double f = s / vj;
-          if (dense) axpyNeg(f, cj + j, cq + j, rows - j);
-          else for (i64 t = 0; t < nz; t++) cq[nzRows[t]] -= f * cj[nzRows[t]];
-        }
-        if (left[q] != 0) {  // downdate the remaining norm; recompute it when cancellation has eaten its accuracy
-          const double ratio = cq[j] / left[q];
-          double f = 1 - ratio * ratio;
-          if (f < 0) f = 0;  // Math.max(0, f): NaN stays NaN
-          const double est = left[q] / ref[q];
-          if (0.05 * f * est * est <= 2.2e-16) { left[q] = colNorm(cq + j + 1, rows - j - 1); ref[q] = left[q]; }
-          else left[q] *= sqrt_(f);
-        }
-      }
-      double s = 0;
-      for (i64 t = 0; t < nz; t++) s += cj[nzRows[t]] * b[nzRows[t]];
-      for (i64 t = 0; t < nz; t++) b[nzRows[t]] -= (s / vj) * cj[nzRows[t]];
-    }
-    rdiag[j] = -alpha;
+    f.pivot(j);
+    rdiag[j] = -f.reflect(j);
   }
   for (i64 j = 0; j < k; j++) {
     fill(R + j * k, j, 0.0);
     R[j * k + j] = rdiag[j];
     for (i64 q = j + 1; q < k; q++) R[j * k + q] = A[q * rows + j];
   }
-  copy(out + k * k, perm, k);
-  copy(qtr, b, k);
+  copy(out + k * k, f.perm, k);
+  copy(qtr, f.b, k);
 }
 
 void opQrPivoted(const LinalgArgs& g) { qrPivoted1(g.a, g.m, g.n, g.b, g.c, g.k, g.out, g.work); }

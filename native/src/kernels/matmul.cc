@@ -1,7 +1,8 @@
-// Matmul for one SIMD level, blocked as in BLIS: B is packed into kc×NR column panels (L1/L2),
-// A into MR×kc row panels, and an MR×NR register tile accumulates with FMA (at levels that have
-// it: avx2, avx512, neon). Matrix–vector shapes skip packing. No BLAS dependency.
-#include "level.h"
+// Matmul for one SIMD level, blocked as in BLIS over the packed panels and register tile of gemm.h
+// (FMA at the levels that have it: avx2, avx512, neon). Matrix–vector shapes skip packing. No BLAS
+// dependency. The threaded matmul (threaded.cc) packs B whole once (packWhole) and computes row
+// blocks of C from it (rowsPacked): the same micro tiles over the same kc blocks, so the same bits.
+#include "gemm.h"
 
 namespace wg {
 namespace WG_NS {
@@ -17,74 +18,6 @@ constexpr int MR = 6, KC = 256, MC = 96, NC = 1024;
 #else
 constexpr int MR = 6, KC = 256, MC = 96, NC = 1024;
 #endif
-constexpr int NR = 2 * WG_W;
-
-inline i64 imin(i64 a, i64 b) { return a < b ? a : b; }
-
-// packed A panel: Ap[p·MR + r] = A(i0 + r, p0 + p), zero rows past mr
-void packA(const double* A, i64 rsA, i64 csA, i64 mc, i64 kc, double* out) {
-  for (i64 i = 0; i < mc; i += MR) {
-    const i64 mr = imin(MR, mc - i);
-    for (i64 p = 0; p < kc; p++) {
-      const double* a = A + i * rsA + p * csA;
-      for (i64 r = 0; r < MR; r++) out[r] = r < mr ? a[r * rsA] : 0.0;
-      out += MR;
-    }
-  }
-}
-
-// packed B panel: Bp[p·NR + c] = B(p0 + p, j0 + c), zero columns past nr
-void packB(const double* B, i64 rsB, i64 csB, i64 kc, i64 nc, double* out) {
-  for (i64 j = 0; j < nc; j += NR) {
-    const i64 nr = imin(NR, nc - j);
-    for (i64 p = 0; p < kc; p++) {
-      const double* b = B + p * rsB + j * csB;
-      if (nr == NR && csB == 1) {
-        for (int c = 0; c < NR; c++) out[c] = b[c];
-      } else {
-        for (i64 c = 0; c < NR; c++) out[c] = c < nr ? b[c * csB] : 0.0;
-      }
-      out += NR;
-    }
-  }
-}
-
-// C tile (mr×nr of ldc) = (first ? 0 : C) + Ap·Bp over kc
-void micro(i64 kc, const double* __restrict Ap, const double* __restrict Bp, double* C, i64 ldc, i64 mr, i64 nr,
-           bool first) {
-  wg_vd c0[MR], c1[MR];
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; r++) { c0[r] = wg_vd{}; c1[r] = wg_vd{}; }
-  for (i64 p = 0; p < kc; p++) {
-    const wg_vd b0 = wg_load(Bp), b1 = wg_load(Bp + WG_W);
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
-      const wg_vd a = wg_splat(Ap[r]);
-      c0[r] += a * b0;
-      c1[r] += a * b1;
-    }
-    Ap += MR;
-    Bp += NR;
-  }
-  if (mr == MR && nr == NR) {
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
-      double* c = C + r * ldc;
-      if (first) {
-        wg_store(c, c0[r]);
-        wg_store(c + WG_W, c1[r]);
-      } else {
-        wg_store(c, wg_load(c) + c0[r]);
-        wg_store(c + WG_W, wg_load(c + WG_W) + c1[r]);
-      }
-    }
-    return;
-  }
-  double t[MR * NR];
-  for (int r = 0; r < MR; r++) { wg_store(t + r * NR, c0[r]); wg_store(t + r * NR + WG_W, c1[r]); }
-  for (i64 r = 0; r < mr; r++)
-    for (i64 c = 0; c < nr; c++) C[r * ldc + c] = first ? t[r * NR + c] : C[r * ldc + c] + t[r * NR + c];
-}
 
 // y[i] = Σ_p A(i,p)·x[p·sx] with contiguous rows of A (csA = 1)
 void gemvRows(const double* A, i64 rsA, const double* x, i64 sx, double* y, i64 sy, i64 m, i64 k) {
@@ -127,6 +60,14 @@ void naive(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB,
     }
 }
 
+/** the register tiles of one packed mc×kc block of A against one packed kc×nc block of B into C (row stride ldc) */
+void block(i64 kc, i64 mc, i64 nc, const double* pA, const double* pB, double* C, i64 ldc, bool first) {
+  for (i64 jr = 0; jr < nc; jr += NR)
+    for (i64 ir = 0; ir < mc; ir += MR)
+      micro<MR>(kc, pA + ir * kc, pB + jr * kc, C + ir * ldc + jr, ldc, imin(MR, mc - ir), imin(NR, nc - jr),
+                first ? ACC_SET : ACC_ADD);
+}
+
 void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 m, i64 k,
             i64 n, double* pA, double* pB) {
   if (m == 0 || n == 0) return;
@@ -150,16 +91,37 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
       packB(B + pc * rsB + jc * csB, rsB, csB, kc, nc, pB);
       for (i64 ic = 0; ic < m; ic += MC) {
         const i64 mc = imin(MC, m - ic);
-        packA(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
-        for (i64 jr = 0; jr < nc; jr += NR) {
-          for (i64 ir = 0; ir < mc; ir += MR) {
-            micro(kc, pA + ir * kc, pB + jr * kc, C + (ic + ir) * n + jc + jr, n, imin(MR, mc - ir),
-                  imin(NR, nc - jr), pc == 0);
-          }
-        }
+        packA<MR>(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
+        block(kc, mc, nc, pA, pB, C + ic * n + jc, n, pc == 0);
       }
     }
   }
+}
+
+// B packed whole (k × ⌈n/NR⌉·NR doubles): the (jc, pc) block of matmul's loops at jc·k + pc·ncUp, ncUp
+// its column count rounded up to NR, laid out as packB lays out that block.
+i64 wholeAt(i64 k, i64 n, i64 jc, i64 pc) { return jc * k + pc * ((imin(NC, n - jc) + NR - 1) / NR * NR); }
+
+/** packs B's columns [j0, j1) (j0 a multiple of NR, [j0, j1) inside one NC block) into the whole layout */
+void packWhole(const double* B, i64 rsB, i64 csB, i64 k, i64 n, i64 j0, i64 j1, double* Bp) {
+  const i64 jc = j0 / NC * NC;
+  for (i64 pc = 0; pc < k; pc += KC) {
+    const i64 kc = imin(KC, k - pc);
+    packB(B + pc * rsB + j0 * csB, rsB, csB, kc, j1 - j0, Bp + wholeAt(k, n, jc, pc) + (j0 - jc) * kc);
+  }
+}
+
+/** C's m rows (row stride n) = A·B from B packed whole: matmul's loops without its packB (k ≥ 1, n ≥ 2) */
+void rowsPacked(const double* A, i64 rsA, i64 csA, const double* Bp, double* C, i64 m, i64 k, i64 n, double* pA) {
+  for (i64 jc = 0; jc < n; jc += NC)
+    for (i64 pc = 0; pc < k; pc += KC) {
+      const i64 kc = imin(KC, k - pc);
+      for (i64 ic = 0; ic < m; ic += MC) {
+        const i64 mc = imin(MC, m - ic);
+        packA<MR>(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
+        block(kc, mc, imin(NC, n - jc), pA, Bp + wholeAt(k, n, jc, pc), C + ic * n + jc, n, pc == 0);
+      }
+    }
 }
 
 }  // namespace
@@ -167,6 +129,8 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
 void fillMatmul(KernelTable* t) {
   t->mm = MatmulShape{MR, NR, KC, MC, NC};
   t->matmul = matmul;
+  t->mmPackWhole = packWhole;
+  t->mmRowsPacked = rowsPacked;
 }
 
 }  // namespace WG_NS

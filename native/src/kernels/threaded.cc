@@ -3,10 +3,11 @@
 // only split work and call the level's own kernels through their pointers.
 //
 // Same bits for every thread count, and the same bits as the unwrapped kernel:
-// - matmul splits C into row blocks of kRows rows (a multiple of every level's MR, and the
-//   packing blocks MC are multiples of it), so every C element is accumulated by the same
-//   register tile over the same k order as without the split; a last block of one row is merged
-//   into the one before (one row would take the matrix–vector path, another order).
+// - matmul packs B whole once (chunks of kPackCols columns), then computes row blocks of kRows rows
+//   of C from it (mmRowsPacked): every C element is the same register tile's sum over the same kc
+//   blocks as in the level's matmul (gemm.h), whatever the blocks; the packing is shared, not
+//   repeated per block. A matrix–vector product splits its outputs: each is the same dot product
+//   (rows of A) or the same sequence of updates (columns of Aᵀ) as in the whole call.
 // - a row reduction computes the values of its 1024-value blocks (reduceBlock) in chunks, then
 //   combines them in the canonical tree T(0, nb) (reduce.cc), exactly as reduceRow does.
 #include "../threads.h"
@@ -18,50 +19,76 @@
 namespace wg {
 namespace {
 
-constexpr i64 kRows = 48;
-/** below these sizes a kernel runs on the calling thread (the pool's hand-off costs ~5–20 µs) */
-constexpr double kMatmulFlops = 4e6;  // m·n·k
+/** rows of C per chunk of a matmul, columns of B per chunk of its packing (multiples of every level's mr, nr) */
+constexpr i64 kRows = 24, kPackCols = 64;
+/** below these sizes a kernel runs on the calling thread (the pool's hand-off costs 1–20 µs) */
+constexpr double kMatmulFlops = 1e6;  // m·n·k
+constexpr double kGemvFlops = 1 << 17;
 constexpr i64 kReduceValues = 1 << 18;
 constexpr i64 kBlocksPerChunk = 32;
 
 KernelTable inner[L_COUNT];
 
-// ---- matmul --------------------------------------------------------------------------------------
+// ---- matmul ----------------------------------------------------------------------------------------
 struct MatmulJob {
   const KernelTable* K;
   const double *A, *B;
   double* C;
-  i64 rsA, csA, rsB, csB, m, k, n, blocks;
+  i64 rsA, csA, rsB, csB, m, k, n;
+  double* Bp;    // B packed whole
+  i64 rows;      // rows of C per chunk (matrix–vector: outputs per chunk)
 };
 
-/** packing scratch of the thread running a chunk (grown once, kept for the life of the thread) */
-double* scratch(i64 doubles) {
-  thread_local std::vector<double> buf;
+/** per-thread scratch (grown once, kept for the life of the thread) */
+double* scratch(std::vector<double>& buf, i64 doubles) {
   if (i64(buf.size()) < doubles) buf.resize(size_t(doubles));
   return buf.data();
 }
+double* packScratch(i64 doubles) { thread_local std::vector<double> buf; return scratch(buf, doubles); }
+double* wholeScratch(i64 doubles) { thread_local std::vector<double> buf; return scratch(buf, doubles); }
 
-void matmulChunk(void* ctx, i64 c) {
+void packChunk(void* ctx, i64 c) {  // columns [c·kPackCols, …) of B into Bp
   const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
-  const i64 r0 = c * kRows;
-  const i64 rows = c == j.blocks - 1 ? j.m - r0 : kRows;
-  const i64 a = mmScratchA(j.K->mm), b = mmScratchB(j.K->mm);
-  double* s = scratch(a + b);
-  j.K->matmul(j.A + r0 * j.rsA, j.rsA, j.csA, j.B, j.rsB, j.csB, j.C + r0 * j.n, rows, j.k, j.n, s, s + a);
+  const i64 j0 = c * kPackCols, j1 = j0 + kPackCols < j.n ? j0 + kPackCols : j.n;
+  j.K->mmPackWhole(j.B, j.rsB, j.csB, j.k, j.n, j0, j1, j.Bp);
+}
+
+void rowsChunk(void* ctx, i64 c) {
+  const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
+  const i64 r0 = c * j.rows, rows = r0 + j.rows < j.m ? j.rows : j.m - r0;
+  j.K->mmRowsPacked(j.A + r0 * j.rsA, j.rsA, j.csA, j.Bp, j.C + r0 * j.n, rows, j.k, j.n, packScratch(mmScratchA(j.K->mm)));
+}
+
+/** C = A·x, one output per row: a chunk is a range of outputs, each computed as the whole call computes it */
+void gemvChunk(void* ctx, i64 c) {
+  const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
+  const i64 r0 = c * j.rows, rows = r0 + j.rows < j.m ? j.rows : j.m - r0;
+  j.K->matmul(j.A + r0 * j.rsA, j.rsA, j.csA, j.B, j.rsB, j.csB, j.C + r0, rows, j.k, 1, nullptr, nullptr);
 }
 
 template <int L>
 void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 m, i64 k, i64 n,
             double* pA, double* pB) {
   const KernelTable* K = &inner[L];
-  if (threadCount() <= 1 || n <= 1 || m < 2 * kRows || double(m) * double(n) * double(k) < kMatmulFlops) {
+  const double flops = double(m) * double(n) * double(k);
+  MatmulJob j{K, A, B, C, rsA, csA, rsB, csB, m, k, n, nullptr, 0};
+  if (threadCount() <= 1 || k < 1 || m < 2) {
     K->matmul(A, rsA, csA, B, rsB, csB, C, m, k, n, pA, pB);
-    return;
+  } else if (n == 1 && flops >= kGemvFlops && m >= 64) {
+    // matrix–vector: rows of A (gemvRows) or columns of Aᵀ (gemvCols), each output's sum in the
+    // whole call's order whatever the chunks. Rows of A: 8 chunks; columns of Aᵀ: one strip per
+    // thread (every chunk streams all of A, so fewer and wider strips read it faster)
+    const i64 parts = csA == 1 ? 8 : threadCount();
+    j.rows = (m + 8 * parts - 1) / (8 * parts) * 8;
+    parallelFor((m + j.rows - 1) / j.rows, gemvChunk, &j);
+  } else if (n >= 2 && flops >= kMatmulFlops && m >= 2 * kRows) {
+    j.Bp = wholeScratch(mmWhole(K->mm, k, n));
+    parallelFor((n + kPackCols - 1) / kPackCols, packChunk, &j);
+    j.rows = kRows;
+    parallelFor((m + kRows - 1) / kRows, rowsChunk, &j);
+  } else {
+    K->matmul(A, rsA, csA, B, rsB, csB, C, m, k, n, pA, pB);
   }
-  i64 blocks = m / kRows;
-  if (m - blocks * kRows > 1) blocks++;  // a last block of one row stays with the one before
-  MatmulJob j{K, A, B, C, rsA, csA, rsB, csB, m, k, n, blocks};
-  parallelFor(blocks, matmulChunk, &j);
 }
 
 // ---- row reductions --------------------------------------------------------------------------------

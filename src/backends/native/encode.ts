@@ -6,7 +6,8 @@
 // two axes that only feed matmuls are folded into the matmul (read in place, no copy). Loop
 // equations carry their bodies, planned and encoded the same way (encode-loops.ts).
 import type { Eqn, Graph } from '../../core/graph.js';
-import { sizeOf, type Shape } from '../../core/shape.js';
+import { sameShape, sizeOf } from '../../core/shape.js';
+import { Arena, ALIGN } from './arena.js';
 import { tsPlan } from '../../plan/plan.js';
 import { loopWords, LOOP_OPS } from './encode-loops.js';
 
@@ -14,7 +15,6 @@ import { ENCODING_MAGIC, ENCODING_VERSION } from './format.js';
 export { ENCODING_MAGIC, ENCODING_VERSION };
 /** inputs and outputs up to this many values live in the arena (the tight 0-d loop reads only the arena) */
 const SMALL = 16;
-const ALIGN = 8;
 const INT32_MAX = 2 ** 31 - 1;
 
 export interface Encoded {
@@ -40,53 +40,31 @@ function instrAttrs(e: Eqn, fold: readonly boolean[], bodyConsts: Float64Array[]
   return loopWords(e, (b, pinned) => encodeGraph(tsPlan(b), { pinned }), bodyConsts);
 }
 
-/** Free arena blocks: exact-size stacks for small sizes, best fit (with splitting) for the rest. */
-class Arena {
-  top: number;
-  private small: number[][] = Array.from({ length: ALIGN + 1 }, () => []);
-  private large: { off: number; size: number }[] = [];
-  constructor(start: number) { this.top = start; }
-  alloc(size: number): number {
-    if (size <= ALIGN) {
-      const s = this.small[size].pop();
-      if (s !== undefined) return s;
-      const off = this.top; this.top += size; return off;
-    }
-    const need = Math.ceil(size / ALIGN) * ALIGN;
-    let best = -1;
-    for (let i = 0; i < this.large.length; i++) {
-      const b = this.large[i];
-      if (b.size >= need && (best < 0 || b.size < this.large[best].size)) best = i;
-    }
-    if (best >= 0) {
-      const b = this.large[best];
-      if (b.size - need >= ALIGN) { this.large[best] = { off: b.off + need, size: b.size - need }; } else this.large.splice(best, 1);
-      return b.off;
-    }
-    this.top = Math.ceil(this.top / ALIGN) * ALIGN;
-    const off = this.top; this.top += need; return off;
-  }
-  free(off: number, size: number): void {
-    if (size <= ALIGN) { this.small[size].push(off); return; }
-    this.large.push({ off, size: Math.ceil(size / ALIGN) * ALIGN });
-  }
-}
-
 export interface EncodeOptions {
   /** inputs [0, pinned) keep their memory for the whole run (a loop body's constants, bound once per loop) */
   pinned?: number;
 }
 
 export function encodeGraph(g: Graph, opts: EncodeOptions = {}): Encoded {
-  const n = g.nvars, eqns = g.eqns;
-  const prod = new Int32Array(n).fill(-1);
+  const folded = foldTransposes(g);
+  const st = storage(g, folded);
+  const ids = renumber(g, folded.live);
+  const mem = assignMemory(g, folded, st, opts.pinned ?? 0);
+  return emit(g, folded, ids, mem);
+}
+
+/** the equations' operands after folding swap-last transposes into matmuls; a folded transpose with no other use is dead */
+interface Folded { prod: Int32Array; operands: number[][]; folds: boolean[][]; live: boolean[] }
+
+function foldTransposes(g: Graph): Folded {
+  const eqns = g.eqns;
+  const prod = new Int32Array(g.nvars).fill(-1);
   eqns.forEach((e, i) => { prod[e.out] = i; });
-  // fold swap-last transposes into matmul operands; skip transposes left with no other use
-  const uses = new Int32Array(n);
+  const uses = new Int32Array(g.nvars);
   for (const e of eqns) for (const v of e.ins) uses[v]++;
   for (const v of g.outputs) uses[v]++;
   const operands = eqns.map((e) => [...e.ins]);
-  const folds = eqns.map((e) => [false, false]);
+  const folds = eqns.map(() => [false, false]);
   eqns.forEach((e, i) => {
     if (e.op.name !== 'matmul' && e.op.name !== 'matmulT') return;
     e.ins.forEach((v, k) => {
@@ -96,8 +74,14 @@ export function encodeGraph(g: Graph, opts: EncodeOptions = {}): Encoded {
       }
     });
   });
-  const live = eqns.map((e) => !(isSwapLast(e) && uses[e.out] === 0));
-  // storage classes: a reshape, or a contiguous slice, is a view of its operand's storage
+  return { prod, operands, folds, live: eqns.map((e) => !(isSwapLast(e) && uses[e.out] === 0)) };
+}
+
+/** storage classes: a reshape or a contiguous slice is a view (root, offset) of its operand's storage; lastUse per root */
+interface Storage { root: Int32Array; viewOff: Float64Array; lastUse: Int32Array }
+
+function storage(g: Graph, { operands, live }: Folded): Storage {
+  const n = g.nvars, eqns = g.eqns;
   const root = Int32Array.from({ length: n }, (_, v) => v);
   const viewOff = new Float64Array(n).fill(-1);
   eqns.forEach((e, i) => {
@@ -105,34 +89,39 @@ export function encodeGraph(g: Graph, opts: EncodeOptions = {}): Encoded {
     const o = e.op.name === 'reshape' ? 0 : e.op.name === 'slice' ? sliceView(g, e) : -1;
     if (o >= 0) { root[e.out] = root[operands[i][0]]; viewOff[e.out] = o; }
   });
-  const end = eqns.length;
   const lastUse = new Int32Array(n).fill(-1);
   eqns.forEach((e, i) => { if (live[i]) for (const v of operands[i]) lastUse[root[v]] = Math.max(lastUse[root[v]], i); });
-  for (const v of g.outputs) lastUse[root[v]] = end;
-  // renumber: inputs, constants, equation outputs in order
-  const id = new Int32Array(n).fill(-1);
+  for (const v of g.outputs) lastUse[root[v]] = eqns.length;
+  return { root, viewOff, lastUse };
+}
+
+/** the encoded value ids: inputs, constants, live equations' outputs in order (−1: not encoded) */
+function renumber(g: Graph, live: readonly boolean[]): { id: Int32Array; count: number } {
+  const id = new Int32Array(g.nvars).fill(-1);
   let next = 0;
   for (const v of g.inputs) id[v] = next++;
-  const constVars = [...g.consts.keys()];
-  for (const v of constVars) id[v] = next++;
-  eqns.forEach((e, i) => { if (live[i]) id[e.out] = next++; });
-  const ref = new Float64Array(n).fill(NaN);  // arena offset, or ~k for external buffer k
-  const off = new Float64Array(n);             // offset inside an external buffer
+  for (const v of g.consts.keys()) id[v] = next++;
+  g.eqns.forEach((e, i) => { if (live[i]) id[e.out] = next++; });
+  return { id, count: next };
+}
+
+/** where each value lives: ref = arena offset, or ~k for the caller's buffer k (inputs, then outputs) at offset off */
+interface Memory { ref: Float64Array; off: Float64Array; constEnd: number; arenaTop: number }
+
+function assignMemory(g: Graph, { prod, operands, live }: Folded, st: Storage, pinned: number): Memory {
+  const { root, viewOff, lastUse } = st;
+  const n = g.nvars;
+  const ref = new Float64Array(n).fill(NaN), off = new Float64Array(n);
   const size = (v: number) => sizeOf(g.shapes[v]);
-  // constants [0, constEnd)
-  let top = 0;
-  const constData: Float64Array[] = [];
-  for (const v of constVars) {
-    const s = size(v);
-    if (s > ALIGN) top = Math.ceil(top / ALIGN) * ALIGN;
-    ref[v] = top; top += s;
-    constData.push(g.consts.get(v)!._data!);
+  let top = 0;  // constants first: [0, constEnd)
+  for (const v of g.consts.keys()) {
+    if (size(v) > ALIGN) top = Math.ceil(top / ALIGN) * ALIGN;
+    ref[v] = top; top += size(v);
   }
-  const constEnd = top;
-  const arena = new Arena(constEnd);
+  const constEnd = top, arena = new Arena(constEnd);
   const isInput = new Uint8Array(n);
   for (const v of g.inputs) isInput[v] = 1;
-  for (const v of g.inputs.slice(0, opts.pinned ?? 0)) isInput[v] = 2;
+  for (const v of g.inputs.slice(0, pinned)) isInput[v] = 2;
   // storage the plan may reuse once dead: computed values and (unpinned) arena copies of inputs
   const owned = (r: number) => ref[r] >= constEnd && (prod[r] >= 0 || isInput[r] === 1);
   const nin = g.inputs.length;
@@ -146,7 +135,7 @@ export function encodeGraph(g: Graph, opts: EncodeOptions = {}): Encoded {
   const freeIfDead = (r: number, i: number) => {
     if (lastUse[r] === i && owned(r) && size(r) > 0) arena.free(ref[r], size(r));
   };
-  eqns.forEach((e, i) => {
+  g.eqns.forEach((e, i) => {
     if (!live[i]) return;
     const out = e.out;
     if (root[out] !== out) {
@@ -154,29 +143,39 @@ export function encodeGraph(g: Graph, opts: EncodeOptions = {}): Encoded {
       if (ref[src] >= 0) ref[out] = ref[src] + viewOff[out];
       else { ref[out] = ref[src]; off[out] = off[src] + viewOff[out]; }
     } else if (Number.isNaN(ref[out])) {
-      const s = size(out);
-      let inPlace = -1;
-      if (e.op.family === 'unary' || e.op.family === 'binary' || e.op.family === 'ternary') {
-        inPlace = operands[i].findIndex((v) => lastUse[root[v]] === i && owned(root[v]) &&
-          sameShape(g.shapes[v], g.shapes[out]) && s > 0 && ref[v] === ref[root[v]] && size(root[v]) === s &&
-          // the addon allows only exact in-place: no other view of that buffer (reshape to another shape) as operand
-          operands[i].every((u) => root[u] !== root[v] || sameShape(g.shapes[u], g.shapes[out])));
-      }
-      if (inPlace >= 0) {
-        const r = root[operands[i][inPlace]];
-        ref[out] = ref[r];
-        lastUse[r] = -2;  // storage handed over to out
-      } else {
-        ref[out] = s === 0 ? constEnd : arena.alloc(s);
-      }
+      const r = inPlaceOperand(g, e, operands[i], i, st, ref, owned);
+      if (r >= 0) { ref[out] = ref[r]; lastUse[r] = -2; }  // storage handed over to out
+      else ref[out] = size(out) === 0 ? constEnd : arena.alloc(size(out));
     }
     for (const v of new Set(operands[i].map((x) => root[x]))) freeIfDead(v, i);
     if (lastUse[out] === -1 && root[out] === out && owned(out) && size(out) > 0) arena.free(ref[out], size(out)); // never used
   });
-  // emit
-  const words: number[] = [ENCODING_MAGIC, ENCODING_VERSION, next, nin, constVars.length, g.outputs.length, 0, 0, constEnd, 0];
-  const order = new Int32Array(next);
-  for (let v = 0; v < n; v++) if (id[v] >= 0) order[id[v]] = v;
+  return { ref, off, constEnd, arenaTop: Math.ceil(arena.top / ALIGN) * ALIGN };
+}
+
+/**
+ * The root whose storage elementwise equation i may overwrite in place (−1: none): an operand of
+ * out's shape and size, not an offset view, whose owned storage dies at i and is not also read
+ * through a view of another shape (the addon allows only exact in-place).
+ */
+function inPlaceOperand(g: Graph, e: Eqn, ins: readonly number[], i: number, { root, lastUse }: Storage, ref: Float64Array,
+  owned: (r: number) => boolean): number {
+  if (e.op.family !== 'unary' && e.op.family !== 'binary' && e.op.family !== 'ternary') return -1;
+  const shape = g.shapes[e.out], s = sizeOf(shape);
+  if (s === 0) return -1;
+  const k = ins.findIndex((v) => lastUse[root[v]] === i && owned(root[v]) && sameShape(g.shapes[v], shape) &&
+    ref[v] === ref[root[v]] && sizeOf(g.shapes[root[v]]) === s &&
+    ins.every((u) => root[u] !== root[v] || sameShape(g.shapes[u], shape)));
+  return k < 0 ? -1 : root[ins[k]];
+}
+
+/** the words: header, value table (ref, offset, shape), inputs/constants/outputs, instructions */
+function emit(g: Graph, { operands, folds, live }: Folded, { id, count }: { id: Int32Array; count: number }, mem: Memory): Encoded {
+  const { ref, off } = mem;
+  const constVars = [...g.consts.keys()];
+  const words: number[] = [ENCODING_MAGIC, ENCODING_VERSION, count, g.inputs.length, constVars.length, g.outputs.length, 0, mem.arenaTop, mem.constEnd, 0];
+  const order = new Int32Array(count);
+  for (let v = 0; v < g.nvars; v++) if (id[v] >= 0) order[id[v]] = v;
   for (const v of order) { words.push(ref[v], ref[v] < 0 ? off[v] : 0, g.shapes[v].length, ...g.shapes[v]); }
   for (const v of g.inputs) words.push(id[v]);
   for (const v of constVars) words.push(id[v]);
@@ -185,7 +184,7 @@ export function encodeGraph(g: Graph, opts: EncodeOptions = {}): Encoded {
   const eqnOf: Eqn[] = [];
   const bodyConsts: Float64Array[] = [];
   let bodyOverflow: string | null = null;
-  eqns.forEach((e, i) => {
+  g.eqns.forEach((e, i) => {
     if (!live[i]) return;
     const { words: at, overflow } = instrAttrs(e, folds[i], bodyConsts);
     bodyOverflow ??= overflow;
@@ -196,19 +195,21 @@ export function encodeGraph(g: Graph, opts: EncodeOptions = {}): Encoded {
     eqnOf.push(e);
   });
   words[6] = eqnOf.length;
-  words[7] = Math.ceil(arena.top / ALIGN) * ALIGN;
   words[9] = words.length - codeStart;
+  const arenaBytes = mem.arenaTop * 8;
   const bad = words.findIndex((x) => (x | 0) !== x);
   if (bad >= 0 || bodyOverflow) {
-    const overflow = bodyOverflow ? `a loop body: ${bodyOverflow}` : words[7] > INT32_MAX ? `the arena needs ${words[7]} values, more than 2³¹−1` : `encoding word ${bad} is ${words[bad]}, outside the Int32 range`;
-    return { enc: new Int32Array(0), consts: new Float64Array(0), eqnOf, arenaBytes: words[7] * 8, overflow };
+    const overflow = bodyOverflow ? `a loop body: ${bodyOverflow}` : mem.arenaTop > INT32_MAX ? `the arena needs ${mem.arenaTop} values, more than 2³¹−1` : `encoding word ${bad} is ${words[bad]}, outside the Int32 range`;
+    return { enc: new Int32Array(0), consts: new Float64Array(0), eqnOf, arenaBytes, overflow };
   }
-  constData.push(...bodyConsts);
-  const total = constData.reduce((a, d) => a + d.length, 0);
-  const consts = new Float64Array(total);
+  return { enc: Int32Array.from(words), consts: concat([...constVars.map((v) => g.consts.get(v)!._data!), ...bodyConsts]), eqnOf, arenaBytes, overflow: null };
+}
+
+function concat(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((a, d) => a + d.length, 0));
   let at = 0;
-  for (const d of constData) { consts.set(d, at); at += d.length; }
-  return { enc: Int32Array.from(words), consts, eqnOf, arenaBytes: words[7] * 8, overflow: null };
+  for (const d of parts) { out.set(d, at); at += d.length; }
+  return out;
 }
 
 /** offset of a slice that is one contiguous run of its operand (a view), else −1 */
@@ -224,4 +225,3 @@ function sliceView(g: Graph, e: Eqn): number {
   return o;
 }
 
-const sameShape = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);

@@ -35,7 +35,7 @@ export interface Addon {
   simdInfo(): { level: SimdLevel; detected: SimdLevel; supported: SimdLevel[]; reason: string };
   setSimd(level: string): boolean;
   /** intra-op threads of large kernels (native/src/threads.h); reason: why WENGERT_THREADS was ignored */
-  threadsInfo(): { threads: number; reason: string; pooled: number };
+  threadsInfo(): { threads: number; reason: string; pooled: number; helped: number };
   /** 1 ≤ n ≤ 64 (whole); false otherwise */
   setThreads(n: number): boolean;
   encodingVersion: number;

@@ -34,60 +34,16 @@ export function qrPivot(J: Float64Array, m: number, n: number, r: Float64Array, 
   }
   const b = new Float64Array(rows);
   b.set(r.subarray(0, m));
-  const perm = new Int32Array(k), norms = new Float64Array(n), left = new Float64Array(k), ref = new Float64Array(k);
+  const f: Factoring = { A, rows, k, b, perm: new Int32Array(k), left: new Float64Array(k), ref: new Float64Array(k), nzRows: new Int32Array(rows) };
+  const norms = new Float64Array(n);
   for (let j = 0; j < k; j++) {
-    perm[j] = cols ? cols[j] : j;
-    norms[perm[j]] = left[j] = ref[j] = colNorm(A, j * rows, 0, rows);
+    f.perm[j] = cols ? cols[j] : j;
+    norms[f.perm[j]] = f.left[j] = f.ref[j] = colNorm(A, j * rows, 0, rows);
   }
-  const rdiag = new Float64Array(k), nzRows = new Int32Array(rows);
+  const rdiag = new Float64Array(k);
   for (let j = 0; j < k; j++) {
-    // pivot: the column with the largest remaining norm moves to position j
-    let p = j;
-    for (let q = j + 1; q < k; q++) if (left[q] > left[p]) p = q;
-    if (p !== j) {
-      swapCols(A, rows, j, p);
-      [perm[j], perm[p]] = [perm[p], perm[j]];
-      [left[j], left[p]] = [left[p], left[j]];
-      [ref[j], ref[p]] = [ref[p], ref[j]];
-    }
-    const cj = j * rows;
-    let alpha = colNorm(A, cj, j, rows);
-    if (alpha !== 0 && A[cj + j] === 0) {
-      let p = j + 1;
-      while (A[cj + p] === 0) p++;
-      swapRows(A, rows, k, j, p, j);
-      const t = b[j]; b[j] = b[p]; b[p] = t;
-    }
-    if (alpha !== 0) {
-      // H = I − vvᵀ/v₁ with v = x/α + e₁, α = sign(x₁)‖x‖ (so v₁ ≥ 1): Hx = −αe₁; v overwrites x
-      if (A[cj + j] < 0) alpha = -alpha;
-      let nz = 0;
-      for (let i = j; i < rows; i++) if (A[cj + i] !== 0 || i === j) nzRows[nz++] = i;
-      for (let t = 0; t < nz; t++) A[cj + nzRows[t]] /= alpha;
-      A[cj + j] += 1;
-      const vj = A[cj + j];
-      for (let q = j + 1; q < k; q++) {
-        const cq = q * rows;
-        let s = 0;
-        for (let t = 0; t < nz; t++) { const i = nzRows[t]; s += A[cj + i] * A[cq + i]; }
-        if (s !== 0) {
-          const f = s / vj;
-          for (let t = 0; t < nz; t++) { const i = nzRows[t]; A[cq + i] -= f * A[cj + i]; }
-        }
-        // downdate the remaining norm; recompute it when cancellation has eaten its accuracy
-        if (left[q] !== 0) {
-          const ratio = A[cq + j] / left[q];
-          const f = Math.max(0, 1 - ratio * ratio);
-          const est = left[q] / ref[q];
-          if (0.05 * f * est * est <= 2.2e-16) { left[q] = colNorm(A, cq, j + 1, rows); ref[q] = left[q]; }
-          else left[q] *= Math.sqrt(f);
-        }
-      }
-      let s = 0;
-      for (let t = 0; t < nz; t++) { const i = nzRows[t]; s += A[cj + i] * b[i]; }
-      for (let t = 0; t < nz; t++) { const i = nzRows[t]; b[i] -= (s / vj) * A[cj + i]; }
-    }
-    rdiag[j] = -alpha;
+    pivot(f, j);
+    rdiag[j] = -reflect(f, j);
   }
   // R above the diagonal is left in A's upper part (whole columns were swapped, so it is in final order)
   const R = new Float64Array(k * k);
@@ -95,7 +51,72 @@ export function qrPivot(J: Float64Array, m: number, n: number, r: Float64Array, 
     R[j * k + j] = rdiag[j];
     for (let q = j + 1; q < k; q++) R[j * k + q] = A[q * rows + j];
   }
-  return { n: k, R, perm, qtr: b.slice(0, k), norms };
+  return { n: k, R, perm: f.perm, qtr: b.slice(0, k), norms };
+}
+
+/** the factorization in progress: A column-major (rows × k), b = Qᵀr so far, remaining column norms `left` (as of `ref`) */
+interface Factoring {
+  A: Float64Array; rows: number; k: number; b: Float64Array; perm: Int32Array;
+  left: Float64Array; ref: Float64Array; nzRows: Int32Array;
+}
+
+/** the column with the largest remaining norm moves to position j */
+function pivot({ A, rows, k, perm, left, ref }: Factoring, j: number): void {
+  let p = j;
+  for (let q = j + 1; q < k; q++) if (left[q] > left[p]) p = q;
+  if (p === j) return;
+  swapCols(A, rows, j, p);
+  [perm[j], perm[p]] = [perm[p], perm[j]];
+  [left[j], left[p]] = [left[p], left[j]];
+  [ref[j], ref[p]] = [ref[p], ref[j]];
+}
+
+/**
+ * Reflect column j onto −αe_j and apply the reflection to the columns right of it and to b;
+ * returns α (0 for a zero column: nothing is applied). A zero pivot entry over a nonzero column
+ * first swaps a nonzero row into row j.
+ */
+function reflect(f: Factoring, j: number): number {
+  const { A, rows, k, b, nzRows } = f, cj = j * rows;
+  let alpha = colNorm(A, cj, j, rows);
+  if (alpha === 0) return 0;
+  if (A[cj + j] === 0) {
+    let p = j + 1;
+    while (A[cj + p] === 0) p++;
+    swapRows(A, rows, k, j, p, j);
+    const t = b[j]; b[j] = b[p]; b[p] = t;
+  }
+  // H = I − vvᵀ/v₁ with v = x/α + e₁, α = sign(x₁)‖x‖ (so v₁ ≥ 1): Hx = −αe₁; v overwrites x
+  if (A[cj + j] < 0) alpha = -alpha;
+  let nz = 0;
+  for (let i = j; i < rows; i++) if (A[cj + i] !== 0 || i === j) nzRows[nz++] = i;
+  for (let t = 0; t < nz; t++) A[cj + nzRows[t]] /= alpha;
+  A[cj + j] += 1;
+  const vj = A[cj + j];
+  for (let q = j + 1; q < k; q++) {
+    const cq = q * rows;
+    let s = 0;
+    for (let t = 0; t < nz; t++) { const i = nzRows[t]; s += A[cj + i] * A[cq + i]; }
+    if (s !== 0) {
+      const c = s / vj;
+      for (let t = 0; t < nz; t++) { const i = nzRows[t]; A[cq + i] -= c * A[cj + i]; }
+    }
+    downdate(f, q, j);
+  }
+  let s = 0;
+  for (let t = 0; t < nz; t++) { const i = nzRows[t]; s += A[cj + i] * b[i]; }
+  for (let t = 0; t < nz; t++) { const i = nzRows[t]; b[i] -= (s / vj) * A[cj + i]; }
+  return alpha;
+}
+
+/** downdate column q's remaining norm past row j; recompute it when cancellation has eaten its accuracy */
+function downdate({ A, rows, left, ref }: Factoring, q: number, j: number): void {
+  if (left[q] === 0) return;
+  const ratio = A[q * rows + j] / left[q];
+  const f = Math.max(0, 1 - ratio * ratio);
+  const est = left[q] / ref[q];
+  if (0.05 * f * est * est <= 2.2e-16) { left[q] = colNorm(A, q * rows, j + 1, rows); ref[q] = left[q]; }
+  else left[q] *= Math.sqrt(f);
 }
 
 /** ‖A[off + from .. off + rows)‖, scaled against overflow and underflow */

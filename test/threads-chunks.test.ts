@@ -1,0 +1,89 @@
+// Intra-op threads on the elementwise paths (native/src/exec_par.cc) and the compiled tier's
+// chunked steps (rt->range): fused chains, unary and binary rows, pads and copies, and
+// matrix–vector products give the same bits for 1, 2 and 4 threads, on the interpreter and on
+// compiled code, and the values of the TS backend (to rounding).
+import { it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as w from '../src/index.js';
+import { describeNative, addon } from './native/support.js';
+
+const fill = (n: number, at: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => at(i));
+const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+const flat = (r: unknown): Float64Array => {
+  const parts: number[] = [];
+  const walk = (x: unknown) => {
+    if (typeof x === 'number') parts.push(x);
+    else if (x instanceof Float64Array) parts.push(...x);
+    else if (x instanceof w.Tensor) parts.push(...x.data());
+    else for (const v of Object.values(x as object)) walk(v);
+  };
+  walk(r);
+  return Float64Array.from(parts);
+};
+const initial = w.nativeInfo().threads;
+const cacheRoot = mkdtempSync(path.join(os.tmpdir(), 'wengert-threads-'));
+
+// n above two chunks of 8192 elements and not a multiple of a tile (512)
+const N = 40_003;
+const x0 = fill(N, (i) => Math.sin(i * 0.37) * 1.2);
+const M = w.tensor(fill(300 * 200, (i) => Math.cos(i * 0.11)), [300, 200]);
+const X = w.tensor(fill(6000 * 50, (i) => Math.sin(i * 0.013)), [6000, 50]);
+const cases: [string, (x: w.Tensor) => w.Tensor, Float64Array][] = [
+  ['a fused chain with vector kernels (exp, sin, tanh) and its gradient', (x) => w.sum(w.add(w.mul(w.exp(w.sin(x)), x), w.tanh(x))), x0],
+  ['Rosenbrock: slices, pads and their sum in the gradient', (x) => {
+    const n = x.shape[0];
+    const a = w.slice(x, [0], [n - 1]), b = w.slice(x, [1], [n]);
+    return w.add(w.sum(w.mul(100, w.square(w.sub(b, w.square(a))))), w.sum(w.square(w.sub(1, a))));
+  }, x0],
+  ['a long unary row and a broadcast binary over rows', (x) => w.sum(w.mul(w.tanh(w.reshape(w.slice(x, [0], [300 * 120]), [120, 300])), w.reshape(w.slice(x, [300], [600]), [1, 300]))), x0],
+  ['matrix–vector products (rows of X, columns of Xᵀ) and a matmul with a transposed operand', (t) => {
+    const z = w.matmul(X, w.slice(t, [0], [50]));
+    const u = w.matmul(M, w.reshape(w.slice(t, [0], [200 * 40]), [200, 40]));
+    return w.add(w.sum(w.log1p(w.exp(z))), w.sum(w.square(u)));
+  }, x0],
+];
+
+describeNative('intra-op threads: chunked elementwise steps on both tiers', () => {
+  beforeAll(() => {
+    process.env.WENGERT_CACHE_DIR = path.join(cacheRoot, 'cache');
+    process.env.WENGERT_CODEGEN_QUIET = '1';
+  });
+  afterAll(() => {
+    w.setThreads(initial);
+    w.setBackend('native', { codegen: 'off' });
+    w.setBackend('ts');
+    delete process.env.WENGERT_CACHE_DIR;
+    rmSync(cacheRoot, { recursive: true, force: true });
+  });
+
+  for (const [name, f, arg] of cases) {
+    it(`${name}: the same bits for 1, 2 and 4 threads, interpreted and compiled; the TS values`, async () => {
+      const evalAt = (p: w.Program<[w.Tensor]>, threads: number) => { w.setThreads(threads); return flat(p.valueAndGrad(w.tensor(arg))); };
+      w.setBackend('native', { codegen: 'off' });
+      const p = w.compile(f, w.tensor(arg));
+      const one = evalAt(p, 1);
+      const pooled = addon!.threadsInfo().pooled;
+      for (const n of [2, 4]) expect(sameBits(evalAt(p, n), one), `interpreter, threads=${n}`).toBe(true);
+      expect(addon!.threadsInfo().pooled, 'interpreter: chunks ran on the pool').toBeGreaterThan(pooled);
+      expect(p.stats.tier).toBe('interpreter');
+
+      w.setBackend('native', { codegen: 'eager' });
+      const q = w.compile(f, w.tensor(arg));
+      w.setThreads(1);
+      q.valueAndGrad(w.tensor(arg));
+      expect(await q.ready()).toBe('compiled');
+      const before = addon!.threadsInfo().pooled;
+      for (const n of [1, 2, 4]) expect(sameBits(evalAt(q, n), one), `compiled, threads=${n}`).toBe(true);
+      expect(q.stats.tier).toBe('compiled');
+      expect(addon!.threadsInfo().pooled, 'compiled: chunks ran on the pool').toBeGreaterThan(before);
+
+      w.setThreads(initial);
+      w.setBackend('ts');
+      const ts = flat(w.compile(f, w.tensor(arg)).valueAndGrad(w.tensor(arg)));
+      expect(ts.length).toBe(one.length);
+      for (let i = 0; i < ts.length; i += 97) expect(one[i]).toBeCloseTo(ts[i], 8);
+    }, 60_000);
+  }
+});
