@@ -87,7 +87,7 @@ export function smallRunner(g: Graph): SmallRunner | null {
   return {
     ...small,
     run: () => { runs.native++; prog.runSmallNow(); },
-    live: (h) => h === g && builtProgramOf(g) === prog && prog.small() !== null,
+    live: (h) => h === g && prog.small() !== null,  // disposing a program empties its io (and drops it from the cache)
   };
 }
 

@@ -37,7 +37,11 @@ export class Quick {
       if (!(x instanceof Float64Array) || x.length !== this.sizes[k]) return null;
     }
     const io = r.io;
-    for (let k = 0; k < args.length; k++) io.set(args[k] as Float64Array, r.inAt[k]);
+    for (let k = 0; k < args.length; k++) {
+      const x = args[k] as Float64Array, at = r.inAt[k];
+      if (x.length > 16) io.set(x, at);
+      else for (let i = 0; i < x.length; i++) io[at + i] = x[i];  // faster than set() for a few values
+    }
     r.run();
     paths.quick();
     return r;
