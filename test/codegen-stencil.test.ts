@@ -150,3 +150,27 @@ d('constants in generated 0-d code', () => {
     }
   }, 120_000);
 });
+
+d('compiling off the main thread', () => {
+  beforeAll(() => {
+    process.env.WENGERT_CACHE_DIR = path.join(cacheRoot, 'cache-dispose');
+    process.env.WENGERT_CODEGEN_QUIET = '1';
+  });
+  afterAll(() => { w.setBackend('native', { codegen: 'off' }); w.setBackend('ts'); delete process.env.WENGERT_CACHE_DIR; });
+
+  it('a Program disposed while its code is generated or compiled: nothing breaks, later calls are refused, a new Program compiles', async () => {
+    const x = data(3000, false);
+    w.setBackend('native', { codegen: 'eager' });
+    const p = w.compile(rosen, x);
+    const [v0] = p.valueAndGrad(x) as [number, Float64Array];  // starts the generator on the pool
+    const pending = p.ready();
+    p.dispose();
+    expect(['compiled', 'interpreter']).toContain(await pending.catch(() => 'interpreter'));
+    expect(() => p.valueAndGrad(x)).toThrow(expect.objectContaining({ code: 'ERR_ARG' }));
+    const q = w.compile(rosen, x);
+    q.valueAndGrad(x);
+    expect(await q.ready()).toBe('compiled');
+    const [v1] = q.valueAndGrad(x) as [number, Float64Array];
+    expect(Object.is(v0, v1)).toBe(true);
+  }, 120_000);
+});
