@@ -45,6 +45,19 @@ CodeRef codeOf(const ImageHeader* h) {
   return CodeRef{slotFn[slot].load(std::memory_order_acquire), slotBodies[slot], slotNBodies[slot]};
 }
 
+std::string preloadCode(const std::string& path) {
+  void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // outside the lock: the main thread may attach meanwhile
+  if (!lib) {
+    const char* e = dlerror();
+    return std::string("dlopen failed: ") + (e ? e : "unknown error");
+  }
+  std::lock_guard<std::mutex> lock(tableMutex);
+  if (!loadedObjects) loadedObjects = new std::map<std::string, void*>();
+  void*& known = (*loadedObjects)[path];
+  if (!known) known = lib;  // else the same handle (dlopen counts references; objects stay mapped anyway)
+  return "";
+}
+
 std::string attachCode(ImageHeader* h, const std::string& path) {
   std::lock_guard<std::mutex> lock(tableMutex);
   if (!loadedObjects) loadedObjects = new std::map<std::string, void*>();

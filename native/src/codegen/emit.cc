@@ -38,20 +38,27 @@ std::string ptr(i64 loc) {
   return "(ext[" + num(x & ((i64(1) << kExtBits) - 1)) + "] + " + num(x >> kExtBits) + ")";
 }
 
+/** 0-d instruction i as `<o> = wg_op_<name>(…)` (the target written by the caller) */
+static std::string statement(const Emitter& E, i64 i) {
+  const SOp& s = E.v.sops[i];
+  if (s.op == SC_COPY) return E.scalarAt(s.a) + ";\n";
+  const int ar = kOps[s.op].arity;
+  std::string t = std::string("wg_op_") + kOps[s.op].name + "(" + E.scalarAt(s.a);
+  if (ar > 1) t += ", " + E.scalarAt(s.b);
+  if (ar > 2) t += ", " + E.scalarAt(s.c);
+  return t + ");\n";
+}
+
 void Emitter::scalars(int32_t si, const i64* p) {
+  if (locals) {
+    for (i64 i = p[0]; i < p[1]; i++) body += "    m" + num(v.sops[i].o) + " = " + statement(*this, i);
+    statements += p[1] - p[0];
+    return;
+  }
   for (i64 at = p[0], part = 0; at < p[1]; at += kChunk, part++) {
     const std::string name = prefix + "s" + num(si) + "_" + num(part);
     out += "static void " + name + "(double* restrict mem) {\n";
-    for (i64 i = at; i < p[1] && i < at + kChunk; i++) {
-      const SOp& s = v.sops[i];
-      out += "  mem[" + num(s.o) + "] = ";
-      if (s.op == SC_COPY) { out += scalarAt(s.a) + ";\n"; continue; }
-      const int ar = kOps[s.op].arity;
-      out += std::string("wg_op_") + kOps[s.op].name + "(" + scalarAt(s.a);
-      if (ar > 1) out += ", " + scalarAt(s.b);
-      if (ar > 2) out += ", " + scalarAt(s.c);
-      out += ");\n";
-    }
+    for (i64 i = at; i < p[1] && i < at + kChunk; i++) out += "  mem[" + num(v.sops[i].o) + "] = " + statement(*this, i);
     out += "}\n";
     body += "  " + name + "(mem);\n";
   }
@@ -88,6 +95,11 @@ bool emitSteps(Emitter& E, bool body) {
     const i64* p = v.plan + s.planOff;
     if (absorbed[size_t(si)]) continue;
     if (!body && s.kind == K_MATMUL && E.matvecPass(si, &absorbed)) continue;  // matvec.cc
+    int32_t next = 0;
+    if (!body && s.kind == K_FUSED && E.stencil(si, p, &next)) {  // stencil.cc
+      si = next - 1;
+      continue;
+    }
     PadFusion pf;
     if (!body && (s.kind == K_COPY || s.kind == K_BINARY || s.kind == K_TERNARY)) {
       // a run of pads: the row right after them may absorb them
