@@ -417,7 +417,7 @@ d('compiled-tier failure paths leave programs on the interpreter', () => {
     const big = Float64Array.from({ length: 200_000 }, (_, i) => Math.sin(i));
     const q = w.compile(rosen, big);
     const t0 = performance.now();
-    while (performance.now() - t0 < 3000 && q.stats.tier !== 'compiled') {
+    while (performance.now() - t0 < 30_000 && q.stats.tier !== 'compiled') {  // the compiler runs at a lower priority: a busy machine delays it
       q.valueAndGrad(big);
       await new Promise((r) => setTimeout(r, 5));
     }
