@@ -3,98 +3,12 @@
 #include <algorithm>
 #include <map>
 #include <vector>
-#include "emitter.h"
+#include "chain.h"
 
 namespace wg {
 namespace cg {
 
 namespace {
-
-/** one fused chain (plan: decode_ops.cc K_FUSED) */
-struct Chain {
-  i64 n;
-  int nin, nouts, ncode;
-  const i64 *inRef, *mode, *code, *outs, *sums, *dims, *bc;
-  int nsums, rank;
-  std::vector<int> outOf;      // register → first output row holding it, or −1
-  std::vector<uint8_t> vec;    // code k: a vector kernel call
-  std::vector<int> segOf;      // code k: its segment (inline runs), −1 for a call
-  const KernelTable* K;
-  const std::vector<std::string>* rowHome;  // output row → its tile pointer when not the arena row (stencil.cc), or null
-
-  Chain(const i64* p, const KernelTable* k, const std::vector<std::string>* rh) : K(k), rowHome(rh) {
-    n = p[1]; nin = int(p[2]); nouts = int(p[3]); ncode = int(p[4]);
-    inRef = p + 5; mode = inRef + nin; code = mode + nin; outs = code + 6 * ncode;
-    nsums = int(outs[nouts]); sums = outs + nouts + 1;
-    rank = int(sums[nsums]); dims = sums + nsums + 1; bc = dims + rank;
-    outOf.assign(size_t(nin + ncode), -1);
-    for (int j = 0; j < nouts; j++)
-      if (outs[j] >= nin && outOf[size_t(outs[j])] < 0) outOf[size_t(outs[j])] = j;
-    vec.resize(size_t(ncode));
-    segOf.resize(size_t(ncode));
-    int seg = -1;
-    bool open = false;
-    for (int k = 0; k < ncode; k++) {
-      vec[k] = K->vector[code[6 * k]];
-      if (vec[k]) { segOf[k] = -1; open = false; continue; }
-      if (!open) { seg++; open = true; }
-      segOf[k] = seg;
-    }
-  }
-  const i64* c(int k) const { return code + 6 * k; }
-  bool scalar(int a) const { return a < nin && mode[a] == 1; }
-  bool bcast(int a) const { return a < nin && mode[a] == 2; }
-  /** a broadcast operand's (slot strides[rank]) entry */
-  const i64* bcOf(int a) const {
-    const i64* q = bc;
-    for (int i = 0; i < a; i++) q += mode[i] == 2 ? 1 + rank : 0;
-    return q;
-  }
-  /** a broadcast operand's tile: its slot, filled at the tile's start */
-  std::string bcExpr(int a) const { return "(sc + " + num(bcOf(a)[0] * kFusedTile) + ")"; }
-  i64 blocks() const { return (n + kReduceBlock - 1) / kReduceBlock; }
-  /** tile slots: the instructions', then the broadcast operands' (the sums' block values follow) */
-  i64 slots() const {
-    i64 s = 0;
-    for (int k = 0; k < ncode; k++) s = std::max(s, c(k)[5] + 1);
-    for (int i = 0; i < nin; i++) if (bcast(i)) s = std::max(s, bcOf(i)[0] + 1);
-    return s;
-  }
-  bool summed(int r) const {
-    for (int j = 0; j < nsums; j++) if (sums[j] == r) return true;
-    return false;
-  }
-  /**
-   * input x is one value of the image's constants whose literal may go into the source: positive,
-   * finite and not 1 (the compiler folds x·(−1) into −x and x·1 into x, which differ from the
-   * multiplication for a NaN's sign or a signaling NaN; a positive constant lets it drop cmul's test)
-   */
-  bool isConst(int x) const { return x < nin && scalar(x) && inRef[x] >= 0 && inRef[x] < constEnd && literal(consts[inRef[x]]); }
-  static bool literal(double c) { return c > 0 && c != 1 && c < __builtin_inf(); }
-  std::string constant(int x) const { return lit(consts[inRef[x]]); }
-  i64 constEnd = 0;
-  const double* consts = nullptr;
-  /** the memory a code register lives in when it must: its output row, or its scratch slot */
-  std::string home(int r) const {
-    return outOf[r] >= 0 ? "O" + num(outOf[r]) : "S" + num(c(r - nin)[5]);
-  }
-  std::string homeExpr(int r) const {
-    return outOf[r] >= 0 ? row(outOf[r]) : "(sc + " + num(c(r - nin)[5] * kFusedTile) + ")";
-  }
-  /** output row j's tile pointer */
-  std::string row(int j) const {
-    return rowHome && !(*rowHome)[size_t(j)].empty() ? (*rowHome)[size_t(j)] : "(o + " + num(j) + " * n + t0)";
-  }
-  /** whether code register r must be in memory: read by a call or another segment, or an output */
-  bool inMemory(int r) const {
-    const int k = r - nin;
-    if (vec[k] || outOf[r] >= 0 || summed(r)) return true;
-    for (int q = k + 1; q < ncode; q++)
-      for (int a = 0; a < c(q)[1]; a++)
-        if (c(q)[2 + a] == r && (vec[q] || segOf[q] != segOf[k])) return true;
-    return false;
-  }
-};
 
 /** operand a of a kernel call: a tile pointer (or a scalar input's pointer, stride 0) */
 std::string callSrc(const Chain& ch, int a) {
@@ -215,50 +129,6 @@ std::string chainLocals(const Chain& ch, i64 o) {
 const char* const kTileLoop = "  for (int64_t t0 = e0; t0 < e1; t0 += WG_TILE) {\n    const int64_t len = e1 - t0 < WG_TILE ? e1 - t0 : WG_TILE;\n";
 
 }  // namespace
-
-bool chainInline(const ImageView& v, const i64* p) {
-  const Chain ch(p, v.K, nullptr);
-  for (int k = 0; k < ch.ncode; k++)
-    if (ch.vec[k]) return false;
-  return true;
-}
-
-bool chainBroadcasts(const i64* p) {
-  const int nin = int(p[2]);
-  for (int i = 0; i < nin; i++)
-    if (p[5 + nin + i] == 2) return true;
-  return false;
-}
-
-std::string chainAt(const ImageView& v, const i64* p, const std::vector<int>& regs, const ChainIndex& at, std::vector<uint8_t>* used) {
-  Chain ch(p, v.K, nullptr);
-  ch.constEnd = v.h->constEnd;
-  ch.consts = v.consts;
-  std::vector<uint8_t> need(size_t(ch.nin + ch.ncode), 0);
-  for (int r : regs) need[size_t(r)] = 1;
-  for (int k = ch.ncode - 1; k >= 0; k--)
-    if (need[size_t(ch.nin + k)])
-      for (int a = 0; a < ch.c(k)[1]; a++) need[size_t(ch.c(k)[2 + a])] = 1;
-  used->resize(size_t(ch.nin), 0);
-  for (int x = 0; x < ch.nin; x++)
-    if (need[size_t(x)] && !ch.isConst(x)) (*used)[size_t(x)] = 1;
-  std::string t;
-  for (int k = 0; k < ch.ncode; k++) {
-    if (!need[size_t(ch.nin + k)]) continue;
-    std::string args;
-    for (int a = 0; a < ch.c(k)[1]; a++) args += (a ? ", " : "") + chainValue(v, p, int(ch.c(k)[2 + a]), at);
-    t += "    const double r" + num(ch.nin + k) + at.sfx + " = wg_op_" + kOps[ch.c(k)[0]].name + "(" + args + ");\n";
-  }
-  return t;
-}
-
-std::string chainValue(const ImageView& v, const i64* p, int r, const ChainIndex& at) {
-  const int nin = int(p[2]);
-  if (r >= nin) return "r" + num(r) + at.sfx;
-  const i64 ref = p[5 + r];
-  if (!p[5 + nin + r]) return "I" + num(r) + "[" + at.index + "]";
-  return ref >= 0 && ref < v.h->constEnd && Chain::literal(v.consts[ref]) ? lit(v.consts[ref]) : "x" + num(r);
-}
 
 std::string Emitter::fusedFns(int32_t si, const i64* p) {
   Chain ch(p, v.K, nullptr);

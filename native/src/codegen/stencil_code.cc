@@ -2,6 +2,7 @@
 // general tile, the interior tiles' loop. Baseline ISA only.
 #include <algorithm>
 #include <map>
+#include "chain.h"
 #include "stencil.h"
 
 namespace wg {
@@ -88,6 +89,50 @@ std::string consumerFn(const ImageView& v, const Group& g, const std::string& fn
   }
   out += f + "}\n";
   return call + ")";
+}
+
+bool chainInline(const ImageView& v, const i64* p) {
+  const Chain ch(p, v.K, nullptr);
+  for (int k = 0; k < ch.ncode; k++)
+    if (ch.vec[k]) return false;
+  return true;
+}
+
+bool chainBroadcasts(const i64* p) {
+  const int nin = int(p[2]);
+  for (int i = 0; i < nin; i++)
+    if (p[5 + nin + i] == 2) return true;
+  return false;
+}
+
+std::string chainAt(const ImageView& v, const i64* p, const std::vector<int>& regs, const ChainIndex& at, std::vector<uint8_t>* used) {
+  Chain ch(p, v.K, nullptr);
+  ch.constEnd = v.h->constEnd;
+  ch.consts = v.consts;
+  std::vector<uint8_t> need(size_t(ch.nin + ch.ncode), 0);
+  for (int r : regs) need[size_t(r)] = 1;
+  for (int k = ch.ncode - 1; k >= 0; k--)
+    if (need[size_t(ch.nin + k)])
+      for (int a = 0; a < ch.c(k)[1]; a++) need[size_t(ch.c(k)[2 + a])] = 1;
+  used->resize(size_t(ch.nin), 0);
+  for (int x = 0; x < ch.nin; x++)
+    if (need[size_t(x)] && !ch.isConst(x)) (*used)[size_t(x)] = 1;
+  std::string t;
+  for (int k = 0; k < ch.ncode; k++) {
+    if (!need[size_t(ch.nin + k)]) continue;
+    std::string args;
+    for (int a = 0; a < ch.c(k)[1]; a++) args += (a ? ", " : "") + chainValue(v, p, int(ch.c(k)[2 + a]), at);
+    t += "    const double r" + num(ch.nin + k) + at.sfx + " = wg_op_" + kOps[ch.c(k)[0]].name + "(" + args + ");\n";
+  }
+  return t;
+}
+
+std::string chainValue(const ImageView& v, const i64* p, int r, const ChainIndex& at) {
+  const int nin = int(p[2]);
+  if (r >= nin) return "r" + num(r) + at.sfx;
+  const i64 ref = p[5 + r];
+  if (!p[5 + nin + r]) return "I" + num(r) + "[" + at.index + "]";
+  return ref >= 0 && ref < v.h->constEnd && Chain::literal(v.consts[ref]) ? lit(v.consts[ref]) : "x" + num(r);
 }
 
 bool haloRow(const Group& g, int r) {
