@@ -125,6 +125,36 @@ d('stencils on the compiled tier', () => {
     const src = sources().join('\n');
     for (const k of [1, 2, 3]) expect(src).toMatch(new RegExp(`wg_rlanes${k}\\(`));
   }, 600_000);
+
+  // the NaN rule of + and · (docs/numerics.md): c(a, x) keeps a NaN a, so the sum's NaN is the one
+  // of the leftmost operand of the canonical tree: the earliest block, in it the lowest lane (i mod 8)
+  it(`two NaNs of different sign meeting in a chain's sum or product: the rule's NaN on both tiers, at every SIMD level (${levels.join(', ')})`, async () => {
+    const sumChain = (x: Tensor) => w.sum(w.mul(w.add(x, 1), 2));
+    const prodChain = (x: Tensor) => w.prod(w.mul(w.add(x, 1), 2));
+    const cases: [number, [number, boolean][]][] = [[16, [[0, false], [8, true]]], [16, [[8, true], [1, false]]], [16, [[3, true], [2, false]]],
+      [1030, [[1027, false], [5, true]]], [5000, [[4100, true], [2049, false], [3000, true]]], [3, [[2, true], [1, false]]]];
+    const signBit = (v: number) => new Uint8Array(Float64Array.of(v).buffer)[7] >> 7;
+    for (const level of levels) {
+      expect(addon!.setSimd(level)).toBe(true);
+      for (const [n, nans] of cases) {
+        const x = data(n, false);
+        const bytes = new Uint8Array(x.buffer);
+        for (const [i, neg] of nans) { x[i] = NaN; bytes[8 * i + 7] = neg ? bytes[8 * i + 7] | 0x80 : bytes[8 * i + 7] & 0x7f; }
+        const key = ([i]: [number, boolean]) => Math.floor(i / 1024) * 1e7 + (i % 8) * 1e6 + i;
+        const want = [...nans].sort((a, b) => key(a) - key(b))[0][1] ? 1 : 0;
+        for (const f of [sumChain, prodChain]) {
+          await same(f, x, false);
+          const p = w.compile(f, x);
+          const v0 = (p.value(x) as Tensor).item();
+          expect(await p.ready()).toBe('compiled');
+          const v1 = (p.value(x) as Tensor).item();
+          expect(p.stats.tier).toBe('compiled');
+          expect([Number.isNaN(v0), signBit(v0), signBit(v1)]).toEqual([true, want, want]);
+          p.dispose();
+        }
+      }
+    }
+  }, 600_000);
 });
 
 d('constants in generated 0-d code', () => {

@@ -9,7 +9,6 @@ namespace wg {
 namespace cg {
 
 namespace {
-const char* kCombine[R_COUNT] = {"a + x", "((x > a || x != x) ? x : a)", "((x < a || x != x) ? x : a)", "a * x"};
 const char* kIdentity[R_COUNT] = {"-0.0", "-__builtin_inf()", "__builtin_inf()", "1.0"};
 }  // namespace
 
@@ -21,11 +20,12 @@ void reductionHelpers(std::string& out, int k) {
   if (out.find("wg_rlanes" + K + "(") != std::string::npos) return;
   if (out.find("struct wg_rtree {") == std::string::npos)
     out += "struct wg_rtree { double val[48]; int64_t size[48]; int top; };\n"
-           "typedef double wg_v8 __attribute__((vector_size(64)));\n";
-  std::string c = kCombine[k];
-  out += "static inline double wg_rc" + K + "(double a, double x) { return " + c + "; }\n";
-  // lanes: 8 values at a time as one vector (exact IEEE operations lane by lane), then the tail: value j in lane j mod 8
-  std::string vc = k == R_SUM ? "a + x" : k == R_PROD ? "a * x" : "";
+           "typedef double wg_v8 __attribute__((vector_size(64)));\ntypedef long long wg_m8 __attribute__((vector_size(64)));\n";
+  out += "static inline double wg_rc" + K + "(double a, double x) { return wg_rcombine(" + K + ", a, x); }\n";
+  // lanes: 8 values at a time as one vector (exact IEEE operations lane by lane; + and · blend the
+  // NaN rule's a + a where a is NaN, scalar.h), then the tail: value j in lane j mod 8
+  const std::string op = k == R_SUM ? "a + x" : k == R_PROD ? "a * x" : "";
+  const std::string vc = op.empty() ? "" : "(wg_v8)(((wg_m8)(a + a) & (a != a)) | ((wg_m8)(" + op + ") & ~(a != a)))";
   out += "static void wg_rlanes" + K + "(double* restrict l, const double* restrict xs, int64_t len) {\n  int64_t j = 0;\n";
   if (!vc.empty())
     out += "  wg_v8 a;\n  __builtin_memcpy(&a, l, 64);\n  for (; j + 8 <= len; j += 8) { wg_v8 x; __builtin_memcpy(&x, xs + j, 64); a = " + vc +
