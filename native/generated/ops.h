@@ -7,7 +7,7 @@ namespace wg {
 
 // the encoding (src/backends/native/format.ts): first word and layout version
 constexpr int32_t kMagic = 0x57474e31;
-constexpr int32_t kVersion = 3;
+constexpr int32_t kVersion = 4;
 
 /** Status codes returned to TS (src/backends/native/format.ts STATUS_CODES). */
 enum Status : int32_t {

@@ -36,7 +36,7 @@ void build(int level) {
     case L_AVX512: avx512::fillElementwise(t); avx512::fillReduce(t); avx512::fillMatmul(t); avx512::fillLinalg(t); break;
 #endif
 #if defined(__aarch64__)
-    case L_NEON: neon::fillElementwise(t); neon::fillReduce(t); neon::fillMatmul(t); break;
+    case L_NEON: neon::fillElementwise(t); neon::fillReduce(t); neon::fillMatmul(t); neon::fillLinalg(t); break;
 #endif
     default: break;
   }

@@ -7,6 +7,9 @@ import type { Eqn } from './graph.js';
 import type { OpDef } from './op.js';
 import type { Shape } from './shape.js';
 
+/** growth factor of the typed arrays (few reallocations: each large one is an ArrayBuffer the GC accounts for) */
+const GROW = 4;
+
 /** ops by number (a tape stores the number): every op a tape has seen (ops are module constants) */
 const opList: OpDef[] = [];
 const opNumbers = new Map<OpDef, number>();
@@ -39,7 +42,7 @@ export class Tape {
     if (k + 1 >= this.outs.length) this.grow();
     let id = opNumbers.get(op);
     if (id === undefined) { opNumbers.set(op, (id = opList.length)); opList.push(op); }
-    if (at + nIns > this.operands.length) this.operands = widen(this.operands, 2 * (at + nIns));
+    if (at + nIns > this.operands.length) this.operands = widen(this.operands, GROW * (at + nIns));
     for (let i = 0; i < nIns; i++) this.operands[at + i] = ins[i];
     this.starts[k + 1] = at + nIns;
     this.outs[k] = out;
@@ -49,9 +52,9 @@ export class Tape {
   }
 
   private grow(): void {
-    this.outs = widen(this.outs, 2 * this.outs.length);
+    this.outs = widen(this.outs, GROW * this.outs.length);
     this.ops = widen(this.ops, this.outs.length);
-    this.starts = widen(this.starts, 2 * this.starts.length);
+    this.starts = widen(this.starts, GROW * this.starts.length);
   }
 
   op(k: number): OpDef { return this.eqns === null ? opList[this.ops[k]] : this.eqns[k].op; }
@@ -111,7 +114,7 @@ export class ShapeStore {
   push(s: Shape): number {
     if (this.arr !== null) return this.arr.push(s) - 1;
     const v = this.n;
-    if (v === this.ids.length) this.ids = widen(this.ids, 2 * v);
+    if (v === this.ids.length) this.ids = widen(this.ids, GROW * v);
     const last = this.distinct.length - 1;
     let id = last >= 0 && this.distinct[last] === s ? last : this.numbers.get(s);
     if (id === undefined) { this.numbers.set(s, (id = this.distinct.length)); this.distinct.push(s); }

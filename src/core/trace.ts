@@ -149,7 +149,7 @@ export class Trace {
     let k: number;
     if (rep) { rep.check(k = this.repeated++, op, ids, n, out, attrs, g); } else { k = g.tape.size; g.tape.push(op, ids, n, out, attrs); }
     if (out >= this.producer.length) {
-      const p = new Int32Array(Math.max(2 * this.producer.length, out + 1));
+      const p = new Int32Array(Math.max(4 * this.producer.length, out + 1));
       p.set(this.producer);
       this.producer = p;
     }

@@ -152,6 +152,7 @@ function rotate(g: Graph, prod: Int32Array, run: Run): Run {
         const s = classify(g, prod, start + r, P, 3, j, o);
         if (!s) ok = false;
         else if (s.kind === 'carry') carries.add(s.j);
+        if (carries.size >= bestCarries) ok = false;   // can no longer beat the best rotation
       }
     }
     if (ok && carries.size < bestCarries) { best = r; bestCarries = carries.size; }

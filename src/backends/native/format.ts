@@ -4,7 +4,7 @@
 
 export const ENCODING_MAGIC = 0x57474e31;  // "WGN1"
 /** bump when the encoding's layout changes (native/src/program.h documents it) */
-export const ENCODING_VERSION = 3;
+export const ENCODING_VERSION = 4;
 
 /**
  * The addon's status codes, by value (index): what each means. The C++ enum is S_<NAME> in upper case.
