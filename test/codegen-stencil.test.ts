@@ -80,8 +80,8 @@ d('stencils on the compiled tier', () => {
     await same(rosen, x, true);
     const src = sources().join('\n');
     expect(src).toMatch(/wg_rlanes0\(/);    // the sum in the chain's loop
-    expect(src).toMatch(/static void p_f\d+_i\(/);  // interior tiles: the chain recomputed at the pads' shifts
-    expect(src).not.toMatch(/rt->step/);     // nothing left to the interpreter
+    expect(src).toMatch(/static void p_st\d+_i\(/);  // interior tiles: the chain recomputed at the pads' shifts
+    expect(src).toMatch(/if \(rt->threads > 1\)/);  // with intra-op threads: the chunked steps instead
     const p = w.compile(rosen, x);
     const [v, g] = p.valueAndGrad(x) as [number, Float64Array];
     expect(await p.ready()).toBe('compiled');

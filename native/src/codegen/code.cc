@@ -1,5 +1,6 @@
 // The code table and the compiled tier's run entry (code.h). Baseline ISA only.
 #include "code.h"
+#include "../threads.h"
 #include <dlfcn.h>
 #include <atomic>
 #include <map>
@@ -121,6 +122,7 @@ bool runCompiled(const CodeRef& code, const ImageView& v, const ArenaView& A0, d
   rt.range = detail::runRange;
   rt.matmul = v.K->matmul;
   rt.gemv_acc = v.K->gemvAcc;
+  rt.threads = threadCount();
   A.rt = &rt;
   A.bodies = code.bodies;
   A.nbodies = code.nbodies;

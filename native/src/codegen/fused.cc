@@ -169,7 +169,7 @@ void Emitter::fused(int32_t si, const i64* p, const FusedHooks* hk) {
   if (hk) {  // a stencil: one pass over [0, n) in order (its reductions and halo carry from tile to tile; sums with V null)
     ch.constEnd = v.h->constEnd;
     ch.consts = v.consts;
-    const std::string fn = prefix + "f" + num(si);
+    const std::string fn = prefix + "st" + num(si);
     std::string state;
     const std::string tile = chainTile(ch, fn, out, &state);
     out += "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc) {\n  double* V = 0;\n" +

@@ -131,7 +131,7 @@ bool match(const ImageView& v, int32_t si, const i64* p, Group* g) {
 bool Emitter::stencil(int32_t si, const i64* p, int32_t* next) {
   Group g;
   if (!match(v, si, p, &g)) return false;
-  const std::string fn = prefix + "f" + num(si);
+  const std::string fn = prefix + "st" + num(si);  // fused.cc names the chain's function so with hooks
   const i64 H = g.consumer >= 0 ? g.maxS - g.minS : 0;
   FusedHooks hk;
   hk.rowHome.assign(size_t(g.nouts), "");

@@ -6,7 +6,6 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import os from 'node:os';
 import path from 'node:path';
 
 export interface Compiler { path: string; name: string }
@@ -90,7 +89,5 @@ export function compile(c: Compiler, flags: readonly string[], src: string, out:
     });
     child.unref();
     for (const s of [child.stdout, child.stderr, child.stdin]) (s as { unref?: () => void } | null)?.unref?.();
-    // a lower priority (its cc1, as and ld inherit it): on a busy machine the compiler yields to this process's main thread
-    try { if (child.pid) os.setPriority(child.pid, Math.min(19, os.getPriority() + 10)); } catch { /* not permitted: as is */ }
   });
 }
