@@ -414,7 +414,7 @@ d('compiled-tier failure paths leave programs on the interpreter', () => {
     const big = Float64Array.from({ length: 200_000 }, (_, i) => Math.sin(i));
     const q = w.compile(rosen, big);
     const t0 = performance.now();
-    while (performance.now() - t0 < 30_000 && q.stats.tier !== 'compiled') {  // the compiler runs at a lower priority: a busy machine delays it
+    while (performance.now() - t0 < 10_000 && q.stats.tier !== 'compiled') {  // 2.3–3.3 s at load 10.5 on 2 cores: a margin for a loaded CI
       q.valueAndGrad(big);
       await new Promise((r) => setTimeout(r, 5));
     }
