@@ -41,6 +41,22 @@ const rosen2 = (v: w.Tensor) => {
 };
 const bitsEqual = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
+/** value and gradient of the generator's programs on both tiers, bit for bit (compareTiers); how many ran compiled */
+async function onBothTiers(specs: readonly Parameters<typeof build>[0][]): Promise<number> {
+  let compiled = 0;
+  for (const spec of specs) {
+    const b = build(spec);
+    const leaves = b.leaves();
+    let g;
+    try {
+      const tr = traceFunction(b.fn, leaves, 'codegen test');
+      g = vjpGraph(tr.graph, leaves.map((_, i) => i), tr.graph.outputs.map((_, k) => (k === 0 ? 'ones' : null)));
+    } catch { continue; }  // a program the trace refuses: nothing to compare
+    if (await compareTiers(g, leaves.map((t) => t.data() as Float64Array)) === 'compiled') compiled++;
+  }
+  return compiled;
+}
+
 d('the compiled tier', () => {
   beforeAll(() => {
     process.env.WENGERT_CACHE_DIR = path.join(cacheRoot, 'cache');
@@ -83,17 +99,7 @@ d('the compiled tier', () => {
     for (const level of levels) {
       expect(addon!.setSimd(level)).toBe(true);
       const specs = fc.sample(specArb({ maxSteps: 16 }), { numRuns: PER_LEVEL, seed: 13_000 + level.length });
-      for (const spec of specs) {
-        const b = build(spec);
-        const leaves = b.leaves();
-        let g;
-        try {
-          const tr = traceFunction(b.fn, leaves, 'codegen test');
-          g = vjpGraph(tr.graph, leaves.map((_, i) => i), tr.graph.outputs.map((_, k) => (k === 0 ? 'ones' : null)));
-        } catch { continue; }
-        const tier = await compareTiers(g, leaves.map((t) => t.data() as Float64Array));
-        if (tier === 'compiled') compiled++;
-      }
+      compiled += await onBothTiers(specs);
     }
     expect(compiled).toBeGreaterThanOrEqual(levels.length * PER_LEVEL * 0.5);
   }, 600_000);
@@ -117,16 +123,7 @@ d('the compiled tier', () => {
       }
       const specs = fc.sample(specArb({ maxSteps: 12, ops: [...SPECIAL, ...SPECIAL, 'add', 'mul', 'sum', 'slice', 'at', 'broadcastTo', 'where'] }),
         { numRuns: Math.max(3, PER_LEVEL >> 1), seed: 17_000 + level.length });
-      for (const spec of specs) {
-        const b = build(spec);
-        const leaves = b.leaves();
-        let g;
-        try {
-          const tr = traceFunction(b.fn, leaves, 'codegen test');
-          g = vjpGraph(tr.graph, leaves.map((_, i) => i), tr.graph.outputs.map((_, k) => (k === 0 ? 'ones' : null)));
-        } catch { continue; }
-        await compareTiers(g, leaves.map((t) => t.data() as Float64Array));
-      }
+      await onBothTiers(specs);
     }
     expect(OPS.some((o) => SPECIAL.includes(o))).toBe(false);
   }, 600_000);
@@ -417,7 +414,7 @@ d('compiled-tier failure paths leave programs on the interpreter', () => {
     const big = Float64Array.from({ length: 200_000 }, (_, i) => Math.sin(i));
     const q = w.compile(rosen, big);
     const t0 = performance.now();
-    while (performance.now() - t0 < 3000 && q.stats.tier !== 'compiled') {
+    while (performance.now() - t0 < 10_000 && q.stats.tier !== 'compiled') {  // 2.3–3.3 s at load 10.5 on 2 cores: a margin for a loaded CI
       q.valueAndGrad(big);
       await new Promise((r) => setTimeout(r, 5));
     }

@@ -13,7 +13,7 @@ constexpr const char* kPrelude = R"WGPRELUDE(/* native/src/codegen/rt.h */
 #define WG_CODEGEN_RT_H
 #include <stdint.h>
 
-#define WG_CODE_ABI 4
+#define WG_CODE_ABI 5
 /* elements per tile of a fused chain: the interpreter's kFusedTile (program.h; static_assert there) */
 #define WG_TILE 512
 
@@ -46,6 +46,8 @@ struct wg_rt {
   void (*matmul)(const double* A, int64_t rsA, int64_t csA, const double* B, int64_t rsB, int64_t csB, double* C,
                  int64_t m, int64_t k, int64_t n, double* packA, double* packB);
   void (*gemv_acc)(const double* A, int64_t csA, const double* x, int64_t sx, double* y, int64_t m, int64_t k);
+  /* intra-op threads of this evaluation (a stencil, one pass on one thread, yields to the chunked steps when > 1) */
+  int32_t threads;
 };
 
 /* a generated program: returns 0, or 1 when a step run by the interpreter failed */
@@ -392,6 +394,17 @@ static inline double wg_op_mod(double x, double y) { return wg_mod(x, y); }
 static inline double wg_op_logaddexp(double x, double y) { return wg_logaddexp(x, y); }
 static inline double wg_op_xlogy(double x, double y) { return wg_xlogy(x, y); }
 
+// The reductions' combine c(a, x) (kernels/reduce.cc's order; kinds as ReduceKind: 0 sum, 1 max,
+// 2 min, 3 prod). The NaN rule of + and · (docs/numerics.md): a NaN a gives a (quieted, a + a),
+// else the plain operation (a NaN x, the only NaN, comes out quieted). x86 keeps the first
+// operand's NaN and the compiler may put either operand first, so a plain a + x could give two
+// copies of one sum NaNs of different sign.
+static inline double wg_nadd(double a, double x) { return a != a ? a + a : a + x; }
+static inline double wg_nmul(double a, double x) { return a != a ? a + a : a * x; }
+static inline double wg_rcombine(int kind, double a, double x) {
+  return kind == 0 ? wg_nadd(a, x) : kind == 3 ? wg_nmul(a, x) : kind == 1 ? ((x > a || x != x) ? x : a) : ((x < a || x != x) ? x : a);
+}
+
 /* native/src/kernels/fused_rt.h */
 /* Pieces of a fused chain's run shared by the interpreter (exec.cc) and the compiled tier (plain
  * C, embedded in every generated source by the prelude): an operand broadcast to the chain's
@@ -399,8 +412,8 @@ static inline double wg_op_xlogy(double x, double y) { return wg_xlogy(x, y); }
  * order of `sum` over all axes (kernels/reduce.cc, src/ops/reduce.ts): blocks of 1024 values,
  * value i to lane i mod 8, a block's value c(c(c(l0,l1), c(l2,l3)), c(c(l4,l5), c(l6,l7))), block
  * values combined by a stack of complete power-of-two subtrees. Each + is one IEEE operation (no
- * contraction can form), so both tiers give the sum kernel's bits. Tiles start at multiples of
- * WG_TILE (512), which divides the block. */
+ * contraction can form) under scalar.h's NaN rule (wg_nadd), so both tiers give the sum kernel's
+ * bits. Tiles start at multiples of WG_TILE (512), which divides the block. */
 #ifndef WG_KERNELS_FUSED_RT_H
 #define WG_KERNELS_FUSED_RT_H
 #include <stdint.h>
@@ -421,7 +434,7 @@ static inline void wg_sum_init(struct wg_sum* s) {
 
 static inline void wg_sum_push(struct wg_sum* s, double v) {
   int64_t sz = 1;
-  while (s->top > 0 && s->size[s->top - 1] == sz) { v = s->val[--s->top] + v; sz <<= 1; }
+  while (s->top > 0 && s->size[s->top - 1] == sz) { v = wg_nadd(s->val[--s->top], v); sz <<= 1; }
   s->val[s->top] = v;
   s->size[s->top++] = sz;
 }
@@ -435,10 +448,10 @@ static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, in
   for (int k = 0; k < 8; k++) l[k] = s->lanes[k];
   int64_t i = 0;
   for (; i + 8 <= len; i += 8)
-    for (int k = 0; k < 8; k++) l[k] += x[i + k];
-  for (int k = 0; i < len; i++, k++) l[k] += x[i];
+    for (int k = 0; k < 8; k++) l[k] = wg_nadd(l[k], x[i + k]);
+  for (int k = 0; i < len; i++, k++) l[k] = wg_nadd(l[k], x[i]);
   if ((t0 + len) % WG_SUM_BLOCK == 0 || t0 + len == n) {
-    const double v = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+    const double v = wg_nadd(wg_nadd(wg_nadd(l[0], l[1]), wg_nadd(l[2], l[3])), wg_nadd(wg_nadd(l[4], l[5]), wg_nadd(l[6], l[7])));
     if (vals) vals[(t0 + len - 1) / WG_SUM_BLOCK] = v;
     else wg_sum_push(s, v);
     for (int k = 0; k < 8; k++) l[k] = -0.0;
@@ -449,7 +462,7 @@ static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, in
 static inline double wg_sum_result(const struct wg_sum* s) {
   if (s->top == 0) return 0.0; /* no elements: the empty sum */
   double acc = s->val[s->top - 1];
-  for (int t = s->top - 2; t >= 0; t--) acc = s->val[t] + acc;
+  for (int t = s->top - 2; t >= 0; t--) acc = wg_nadd(s->val[t], acc);
   return acc;
 }
 

@@ -30,10 +30,8 @@ void jsNumber(double v, char* out, size_t cap) {
   }
 }
 
-/** c(acc, x) of the canonical reduction order (kernels/reduce.cc): one exact IEEE operation */
-double combine(int kind, double a, double x) {
-  return kind == R_SUM ? a + x : kind == R_PROD ? a * x : kind == R_MAX ? ((x > a || x != x) ? x : a) : ((x < a || x != x) ? x : a);
-}
+/** c(acc, x) of the canonical reduction order (kernels/reduce.cc; the NaN rule: kernels/scalar.h) */
+double combine(int kind, double a, double x) { return wg_rcombine(kind, a, x); }
 
 /** T over block values pushed in order: a stack of complete power-of-two subtrees (kernels/reduce.cc) */
 struct Tree {

@@ -66,6 +66,31 @@ export function readyTier(g: Graph): Promise<TierName | null> {
   return prog ? prog.ready() : Promise.resolve(null);
 }
 
+/** a small native program's arena io region (arguments in, results out) and its run: Program's fast path (src/program/quick.ts) */
+export interface SmallRunner {
+  readonly io: Float64Array;
+  /** where each input and each output starts in io */
+  readonly inAt: readonly number[];
+  readonly outAt: readonly number[];
+  /** one evaluation (tiering as for every run; ERR_NATIVE on failure) */
+  run(): void;
+  /** whether this is still the live native program of g */
+  live(g: Graph): boolean;
+}
+
+/** @internal the runner of g's native program when it is built and small and the backend is native, else null */
+export function smallRunner(g: Graph): SmallRunner | null {
+  if (current !== 'native') return null;
+  const prog = builtProgramOf(g);
+  const small = prog?.small();
+  if (!prog || !small) return null;
+  return {
+    ...small,
+    run: () => { runs.native++; prog.runSmallNow(); },
+    live: (h) => h === g && prog.small() !== null,  // disposing a program empties its io (and drops it from the cache)
+  };
+}
+
 /** @internal the tiers' bit comparison on g (ERR_MISMATCH at the first differing bit); the tier compared, or null when g has no native program */
 export function compareTiers(g: Graph, inputs: readonly Float64Array[]): Promise<TierName | null> {
   const prog = loaded.addon ? programFor(loaded.addon, g) : null;

@@ -4,7 +4,7 @@
 import { Tensor, tensor } from '../core/tensor.js';
 import { fail, describe } from '../core/errors.js';
 import { fmtShape, sameShape, type Shape } from '../core/shape.js';
-import { leafKind, type TreeDef, type LeafKind } from '../core/pytree.js';
+import { leafKind, flatten, structureDiff, type TreeDef, type LeafKind } from '../core/pytree.js';
 
 export function readArgs(defs: readonly TreeDef[], shapes: readonly Shape[], args: readonly unknown[], copy: boolean): Float64Array[] {
   if (args.length !== defs.length) fail('ERR_SIGNATURE', 'Program', `compiled for ${defs.length} argument(s) but called with ${args.length}`);
@@ -123,3 +123,16 @@ const overlaps = (a: Float64Array, b: Float64Array) =>
 /** whether a target overlaps an input or another target (then results are copied in instead) */
 export const overlapsAny = (targets: readonly Float64Array[], inputs: readonly Float64Array[]) =>
   targets.some((t, k) => inputs.some((x) => overlaps(t, x)) || targets.some((u, j) => j !== k && overlaps(t, u)));
+
+/** the tangent leaves of v, which must mirror argument 0 (ERR_SHAPE naming the leaf otherwise) */
+export function readTangents(def0: TreeDef, sizes: readonly number[], shapes: readonly Shape[], v: unknown): Float64Array[] {
+  const { leaves, def } = flatten(v, 'v');
+  const diff = structureDiff(def0, def);
+  if (diff) fail('ERR_SHAPE', 'Program.hvp', `v must have the structure of argument 0 (differs at ${diff})`);
+  return leaves.map((l, k) => {
+    if (l.size !== sizes[k] || l.rank !== shapes[k].length) {
+      fail('ERR_SHAPE', 'Program.hvp', `v leaf ${k}: expected ${fmtShape(shapes[k])} (argument 0's shape) but received ${fmtShape(l.shape)}`);
+    }
+    return l._data ?? fail('ERR_ARG', 'Program.hvp', 'v must be concrete (call hvp outside transformations)');
+  });
+}

@@ -11,12 +11,13 @@
 import type { Graph } from '../core/graph.js';
 import { Tensor } from '../core/tensor.js';
 import { fail } from '../core/errors.js';
-import { fmtShape, sizeOf, type Shape } from '../core/shape.js';
-import { flatten, unflatten, mapTree, toUser, toLeafKind, structureDiff, type TreeDef, type LeafKind } from '../core/pytree.js';
+import { sizeOf, type Shape } from '../core/shape.js';
+import { flatten, unflatten, mapTree, toUser, toLeafKind, type TreeDef, type LeafKind } from '../core/pytree.js';
 import { traceFunction, activity, type Traced } from '../transforms/trace-fn.js';
 import { runOnBackend, runOnBackendAsync, backendFor, tierOf, readyTier, type BackendName, type TierName } from '../backends/index.js';
 import { nativeBytesOf, disposeProgramOf } from '../backends/native/programs.js';
-import { readArgs, gradTargets, leafKinds, countLeaves, overlapsAny } from './args.js';
+import { readArgs, gradTargets, leafKinds, countLeaves, overlapsAny, readTangents } from './args.js';
+import { Quick } from './quick.js';
 import { repeatOf } from './purity.js';
 import { Recording, type Kind } from './recording.js';
 import { Paths } from './paths.js';
@@ -64,6 +65,7 @@ export class Program<F extends Fn = Fn> {
   /** leaf kinds of argument 0 (gradients mirror them) */
   private readonly kinds0: LeafKind[];
   private readonly paths: Paths;
+  private readonly quick: Quick;
   private disposed = false;
 
   constructor(f: Fn, example: unknown[]) {
@@ -80,15 +82,18 @@ export class Program<F extends Fn = Fn> {
     const first = this.recording(raw);
     if (first.guards.length) first.origin = readArgs(this.defs, this.shapes, example, true);
     this.paths = new Paths(first, (args) => this.record(args));
+    this.quick = new Quick(this.defs, this.shapes, this.sizes, this.kinds0);
   }
 
   /** f(...args), mirroring f's output (a Tensor output stays a Tensor) */
   value<A extends Args<F>>(...args: A): Out<F> { return this.valueOf(...this.run('fwd', args)) as Out<F>; }
 
   /** gradient of a scalar f w.r.t. argument 0, mirroring its structure */
-  grad<A extends Args<F>>(...args: A): First<A> { return this.valueAndGradOf(...this.run('grad', args))[1]; }
+  grad<A extends Args<F>>(...args: A): First<A> { return this.valueAndGrad(...args)[1] as unknown as First<A>; }
 
-  valueAndGrad<A extends Args<F>>(...args: A): [number, First<A>] { return this.valueAndGradOf(...this.run('grad', args)) as [number, First<A>]; }
+  valueAndGrad<A extends Args<F>>(...args: A): [number, First<A>] {
+    return (this.live(), this.quick.valueAndGrad(this.paths, args) ?? this.valueAndGradOf(...this.run('grad', args))) as [number, First<A>];
+  }
 
   /** f(...args), evaluated off the main thread on the native backend (see the header comment) */
   valueAsync<A extends Args<F>>(...args: A): Promise<Out<F>> { return this.runAsync('fwd', args).then((r) => this.valueOf(...r)) as Promise<any>; }
@@ -107,7 +112,7 @@ export class Program<F extends Fn = Fn> {
 
   private hvpImpl(x: unknown, v: unknown, rest: unknown[]): unknown {
     this.live();
-    const args: unknown[] = [x, ...rest], tangents = this.readTangents(v);
+    const args: unknown[] = [x, ...rest], tangents = readTangents(this.defs[0], this.sizes, this.shapes, v);
     const inputs = readArgs(this.defs, this.shapes, args, false);
     const [outs] = this.paths.choose(inputs, args, (p, ins) => runOnBackend(p.program('hvp'), [...ins, ...tangents], undefined, p.guards.length));
     return unflatten(this.defs[0], outs.slice(0, this.wrt.length).map((d, k) => new Tensor(this.shapes[k], d)), true);
@@ -121,6 +126,8 @@ export class Program<F extends Fn = Fn> {
   valueAndGradInto<A extends Args<F>>(out: GradTargets, ...args: A): number { return (this.intoImpl as any)(out, args); }
 
   private intoImpl(out: unknown, args: readonly unknown[]): number {
+    const quick = (this.live(), this.quick.into(this.paths, args, out));
+    if (quick !== null) return quick;
     const targets = gradTargets(this.defs[0], this.sizes, out);
     const [outs, p] = this.run('grad', args, targets);
     const nOut = p.graph.outputs.length;
@@ -240,19 +247,6 @@ export class Program<F extends Fn = Fn> {
       return new Tensor(this.shapes[k], inputs[k]);
     }));
     return this.paths.chooseAsync(inputs, frozen, (p, ins) => runOnBackendAsync(p.program(kind), ins, undefined, p.guards.length));
-  }
-
-  /** the tangent leaves of v, which must mirror argument 0 (ERR_SHAPE naming the leaf otherwise) */
-  private readTangents(v: unknown): Float64Array[] {
-    const { leaves, def } = flatten(v, 'v');
-    const diff = structureDiff(this.defs[0], def);
-    if (diff) fail('ERR_SHAPE', 'Program.hvp', `v must have the structure of argument 0 (differs at ${diff})`);
-    return leaves.map((l, k) => {
-      if (l.size !== this.sizes[k] || l.rank !== this.shapes[k].length) {
-        fail('ERR_SHAPE', 'Program.hvp', `v leaf ${k}: expected ${fmtShape(this.shapes[k])} (argument 0's shape) but received ${fmtShape(l.shape)}`);
-      }
-      return l._data ?? fail('ERR_ARG', 'Program.hvp', 'v must be concrete (call hvp outside transformations)');
-    });
   }
 
   private valueOf(outs: Float64Array[], p: Recording): unknown {

@@ -1,5 +1,6 @@
 // The code table and the compiled tier's run entry (code.h). Baseline ISA only.
 #include "code.h"
+#include "../threads.h"
 #include <dlfcn.h>
 #include <atomic>
 #include <map>
@@ -43,6 +44,19 @@ CodeRef codeOf(const ImageHeader* h) {
   if (slot <= 0 || slot >= kCodeSlots || __atomic_load_n(&h->interpret, __ATOMIC_RELAXED)) return CodeRef{};
   if (slotImage[slot].load(std::memory_order_acquire) != h->id) return CodeRef{};
   return CodeRef{slotFn[slot].load(std::memory_order_acquire), slotBodies[slot], slotNBodies[slot]};
+}
+
+std::string preloadCode(const std::string& path) {
+  void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // outside the lock: the main thread may attach meanwhile
+  if (!lib) {
+    const char* e = dlerror();
+    return std::string("dlopen failed: ") + (e ? e : "unknown error");
+  }
+  std::lock_guard<std::mutex> lock(tableMutex);
+  if (!loadedObjects) loadedObjects = new std::map<std::string, void*>();
+  void*& known = (*loadedObjects)[path];
+  if (!known) known = lib;  // else the same handle (dlopen counts references; objects stay mapped anyway)
+  return "";
 }
 
 std::string attachCode(ImageHeader* h, const std::string& path) {
@@ -108,6 +122,7 @@ bool runCompiled(const CodeRef& code, const ImageView& v, const ArenaView& A0, d
   rt.range = detail::runRange;
   rt.matmul = v.K->matmul;
   rt.gemv_acc = v.K->gemvAcc;
+  rt.threads = threadCount();
   A.rt = &rt;
   A.bodies = code.bodies;
   A.nbodies = code.nbodies;

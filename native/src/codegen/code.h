@@ -22,6 +22,8 @@ struct CodeRef {
 CodeRef codeOf(const ImageHeader* h);
 /** dlopen `path` and attach its program to the image; "" or why not */
 std::string attachCode(ImageHeader* h, const std::string& path);
+/** dlopen `path` now (a libuv pool thread: the main thread's attachCode then finds it loaded); "" or why not */
+std::string preloadCode(const std::string& path);
 /** free a slot whose image is gone (garbage collected without dispose) */
 void freeCodeSlot(int32_t slot);
 /** free the image's slot (its runs go back to the interpreter) */

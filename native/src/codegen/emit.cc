@@ -38,20 +38,27 @@ std::string ptr(i64 loc) {
   return "(ext[" + num(x & ((i64(1) << kExtBits) - 1)) + "] + " + num(x >> kExtBits) + ")";
 }
 
+/** 0-d instruction i as `<o> = wg_op_<name>(…)` (the target written by the caller) */
+static std::string statement(const Emitter& E, i64 i) {
+  const SOp& s = E.v.sops[i];
+  if (s.op == SC_COPY) return E.scalarAt(s.a) + ";\n";
+  const int ar = kOps[s.op].arity;
+  std::string t = std::string("wg_op_") + kOps[s.op].name + "(" + E.scalarAt(s.a);
+  if (ar > 1) t += ", " + E.scalarAt(s.b);
+  if (ar > 2) t += ", " + E.scalarAt(s.c);
+  return t + ");\n";
+}
+
 void Emitter::scalars(int32_t si, const i64* p) {
+  if (locals) {
+    for (i64 i = p[0]; i < p[1]; i++) body += "    m" + num(v.sops[i].o) + " = " + statement(*this, i);
+    statements += p[1] - p[0];
+    return;
+  }
   for (i64 at = p[0], part = 0; at < p[1]; at += kChunk, part++) {
     const std::string name = prefix + "s" + num(si) + "_" + num(part);
     out += "static void " + name + "(double* restrict mem) {\n";
-    for (i64 i = at; i < p[1] && i < at + kChunk; i++) {
-      const SOp& s = v.sops[i];
-      out += "  mem[" + num(s.o) + "] = ";
-      if (s.op == SC_COPY) { out += scalarAt(s.a) + ";\n"; continue; }
-      const int ar = kOps[s.op].arity;
-      out += std::string("wg_op_") + kOps[s.op].name + "(" + scalarAt(s.a);
-      if (ar > 1) out += ", " + scalarAt(s.b);
-      if (ar > 2) out += ", " + scalarAt(s.c);
-      out += ");\n";
-    }
+    for (i64 i = at; i < p[1] && i < at + kChunk; i++) out += "  mem[" + num(v.sops[i].o) + "] = " + statement(*this, i);
     out += "}\n";
     body += "  " + name + "(mem);\n";
   }
@@ -79,51 +86,81 @@ i64 countScalars(const ImageView& v, i64* useful) {
   return n;
 }
 
-/** the statements of v's steps into E.body; false when a step needs the interpreter and `body` (a loop body: no callback) */
-bool emitSteps(Emitter& E, bool body) {
+/**
+ * Step si into E.body (with the pads a following row absorbs); the next step to emit, or −1 when
+ * the step needs the interpreter and `body` (a loop body: no callback). `stencils`: a fused chain
+ * may start a stencil.
+ */
+int32_t emitStep(Emitter& E, int32_t si, std::vector<uint8_t>& absorbed, bool body, bool stencils);
+
+/**
+ * A stencil at step si (stencil.cc), or false. It runs in one pass on one thread, so the steps it
+ * replaces are generated as well, as they would be without it, and a run with intra-op threads takes
+ * those (rt->threads: the interpreter's chunks, the same bits).
+ */
+bool emitStencil(Emitter& E, int32_t si, std::vector<uint8_t>& absorbed, int32_t* next) {
+  const std::string before = E.body;
+  E.body.clear();
+  if (!E.stencil(si, E.v.plan + E.v.steps[si].planOff, next)) { E.body = before; return false; }
+  const std::string one = E.body;
+  E.body.clear();
+  for (int32_t j = si; j >= 0 && j < *next;) j = emitStep(E, j, absorbed, false, false);
+  E.body = before + "  if (rt->threads > 1) {\n" + E.body + "  } else {\n" + one + "  }\n";
+  return true;
+}
+
+int32_t emitStep(Emitter& E, int32_t si, std::vector<uint8_t>& absorbed, bool body, bool stencils) {
   const ImageView& v = E.v;
-  std::vector<uint8_t> absorbed(size_t(v.h->nsteps), 0);  // pads a later row reads in place (pads.h)
-  for (int32_t si = 0; si < v.h->nsteps; si++) {
-    const Step& s = v.steps[si];
-    const i64* p = v.plan + s.planOff;
-    if (absorbed[size_t(si)]) continue;
-    if (!body && s.kind == K_MATMUL && E.matvecPass(si, &absorbed)) continue;  // matvec.cc
-    PadFusion pf;
-    if (!body && (s.kind == K_COPY || s.kind == K_BINARY || s.kind == K_TERNARY)) {
-      // a run of pads: the row right after them may absorb them
-      int32_t end = si;
-      while (end < v.h->nsteps && v.steps[end].kind == K_COPY && v.steps[end].op == OP_pad) end++;
-      if (end < v.h->nsteps && fusePads(v, end, E.prefix, &pf)) {
-        for (int32_t j : pf.pads) absorbed[size_t(j)] = 1;
-        if (absorbed[size_t(si)] || end == si) {
-          for (int32_t j = si; j < end; j++)
-            if (!absorbed[size_t(j)]) E.step(j);
-          E.out += pf.helper;
-          E.body += pf.call;
-          E.statements++;
-          si = end;
-          continue;
-        }
+  const Step& s = v.steps[si];
+  const i64* p = v.plan + s.planOff;
+  if (absorbed[size_t(si)]) return si + 1;
+  if (!body && s.kind == K_MATMUL && E.matvecPass(si, &absorbed)) return si + 1;  // matvec.cc
+  int32_t next = 0;
+  if (!body && stencils && s.kind == K_FUSED && emitStencil(E, si, absorbed, &next)) return next;  // stencil.cc
+  PadFusion pf;
+  if (!body && (s.kind == K_COPY || s.kind == K_BINARY || s.kind == K_TERNARY)) {
+    // a run of pads: the row right after them may absorb them
+    int32_t end = si;
+    while (end < v.h->nsteps && v.steps[end].kind == K_COPY && v.steps[end].op == OP_pad) end++;
+    if (end < v.h->nsteps && fusePads(v, end, E.prefix, &pf)) {
+      for (int32_t j : pf.pads) absorbed[size_t(j)] = 1;
+      if (absorbed[size_t(si)] || end == si) {
+        for (int32_t j = si; j < end; j++)
+          if (!absorbed[size_t(j)]) E.step(j);
+        E.out += pf.helper;
+        E.body += pf.call;
+        E.statements++;
+        return end + 1;
       }
     }
-    switch (s.kind) {
-      case K_SCALARS: E.scalars(si, p); break;
-      case K_NOP: break;
-      case K_FUSED: E.fused(si, p); break;
-      case K_UNARY:  // a long row through the interpreter's step, which splits it for the intra-op pool
-        if (!body && p[2] >= kThreadedRow) E.step(si);
-        else E.body += "  rt->unary[" + num(s.op) + "](" + ptr(p[1]) + ", " + ptr(p[0]) + ", " + num(p[2]) + ");\n";
-        break;
-      case K_LOOP:
-        if (body) return false;
-        if (!E.scan(si, p)) E.step(si);
-        break;
-      case K_BINARY: case K_TERNARY: case K_REDUCE: case K_MATMUL: case K_COPY: case K_GATHER: case K_SCATTER:
-      case K_EXTRA: case K_LINALG:
-        if (body) return false;
-        E.step(si);
-        break;
-    }
+  }
+  switch (s.kind) {
+    case K_SCALARS: E.scalars(si, p); break;
+    case K_NOP: break;
+    case K_FUSED: E.fused(si, p); break;
+    case K_UNARY:  // a long row through the interpreter's step, which splits it for the intra-op pool
+      if (!body && p[2] >= kThreadedRow) E.step(si);
+      else E.body += "  rt->unary[" + num(s.op) + "](" + ptr(p[1]) + ", " + ptr(p[0]) + ", " + num(p[2]) + ");\n";
+      break;
+    case K_LOOP:
+      if (body) return -1;
+      if (!E.scan(si, p)) E.step(si);
+      break;
+    case K_BINARY: case K_TERNARY: case K_REDUCE: case K_MATMUL: case K_COPY: case K_GATHER: case K_SCATTER:
+    case K_EXTRA: case K_LINALG:
+      if (body) return -1;
+      E.step(si);
+      break;
+  }
+  return si + 1;
+}
+
+/** the statements of v's steps into E.body; false when a step needs the interpreter and `body` (a loop body: no callback) */
+bool emitSteps(Emitter& E, bool body) {
+  std::vector<uint8_t> absorbed(size_t(E.v.h->nsteps), 0);  // pads a later row reads in place (pads.h)
+  for (int32_t si = 0; si < E.v.h->nsteps;) {
+    si = emitStep(E, si, absorbed, body, true);
+    if (si < 0) return false;
   }
   return true;
 }

@@ -3,83 +3,12 @@
 #include <algorithm>
 #include <map>
 #include <vector>
-#include "emitter.h"
+#include "chain.h"
 
 namespace wg {
 namespace cg {
 
 namespace {
-
-/** one fused chain (plan: decode_ops.cc K_FUSED) */
-struct Chain {
-  i64 n;
-  int nin, nouts, ncode;
-  const i64 *inRef, *mode, *code, *outs, *sums, *dims, *bc;
-  int nsums, rank;
-  std::vector<int> outOf;      // register → first output row holding it, or −1
-  std::vector<uint8_t> vec;    // code k: a vector kernel call
-  std::vector<int> segOf;      // code k: its segment (inline runs), −1 for a call
-  const KernelTable* K;
-
-  Chain(const i64* p, const KernelTable* k) : K(k) {
-    n = p[1]; nin = int(p[2]); nouts = int(p[3]); ncode = int(p[4]);
-    inRef = p + 5; mode = inRef + nin; code = mode + nin; outs = code + 6 * ncode;
-    nsums = int(outs[nouts]); sums = outs + nouts + 1;
-    rank = int(sums[nsums]); dims = sums + nsums + 1; bc = dims + rank;
-    outOf.assign(size_t(nin + ncode), -1);
-    for (int j = 0; j < nouts; j++)
-      if (outs[j] >= nin && outOf[size_t(outs[j])] < 0) outOf[size_t(outs[j])] = j;
-    vec.resize(size_t(ncode));
-    segOf.resize(size_t(ncode));
-    int seg = -1;
-    bool open = false;
-    for (int k = 0; k < ncode; k++) {
-      vec[k] = K->vector[code[6 * k]];
-      if (vec[k]) { segOf[k] = -1; open = false; continue; }
-      if (!open) { seg++; open = true; }
-      segOf[k] = seg;
-    }
-  }
-  const i64* c(int k) const { return code + 6 * k; }
-  bool scalar(int a) const { return a < nin && mode[a] == 1; }
-  bool bcast(int a) const { return a < nin && mode[a] == 2; }
-  /** a broadcast operand's (slot strides[rank]) entry */
-  const i64* bcOf(int a) const {
-    const i64* q = bc;
-    for (int i = 0; i < a; i++) q += mode[i] == 2 ? 1 + rank : 0;
-    return q;
-  }
-  /** a broadcast operand's tile: its slot, filled at the tile's start */
-  std::string bcExpr(int a) const { return "(sc + " + num(bcOf(a)[0] * kFusedTile) + ")"; }
-  i64 blocks() const { return (n + kReduceBlock - 1) / kReduceBlock; }
-  /** tile slots: the instructions', then the broadcast operands' (the sums' block values follow) */
-  i64 slots() const {
-    i64 s = 0;
-    for (int k = 0; k < ncode; k++) s = std::max(s, c(k)[5] + 1);
-    for (int i = 0; i < nin; i++) if (bcast(i)) s = std::max(s, bcOf(i)[0] + 1);
-    return s;
-  }
-  bool summed(int r) const {
-    for (int j = 0; j < nsums; j++) if (sums[j] == r) return true;
-    return false;
-  }
-  /** the memory a code register lives in when it must: its output row, or its scratch slot */
-  std::string home(int r) const {
-    return outOf[r] >= 0 ? "O" + num(outOf[r]) : "S" + num(c(r - nin)[5]);
-  }
-  std::string homeExpr(int r) const {
-    return outOf[r] >= 0 ? "(o + " + num(outOf[r]) + " * n + t0)" : "(sc + " + num(c(r - nin)[5] * kFusedTile) + ")";
-  }
-  /** whether code register r must be in memory: read by a call or another segment, or an output */
-  bool inMemory(int r) const {
-    const int k = r - nin;
-    if (vec[k] || outOf[r] >= 0 || summed(r)) return true;
-    for (int q = k + 1; q < ncode; q++)
-      for (int a = 0; a < c(q)[1]; a++)
-        if (c(q)[2 + a] == r && (vec[q] || segOf[q] != segOf[k])) return true;
-    return false;
-  }
-};
 
 /** operand a of a kernel call: a tile pointer (or a scalar input's pointer, stride 0) */
 std::string callSrc(const Chain& ch, int a) {
@@ -113,7 +42,8 @@ std::string segment(const Chain& ch, int k, const std::string& name, std::string
     for (int a = 0; a < cq[1]; a++) {
       const int x = int(cq[2 + a]);
       std::string e;
-      if (ch.scalar(x)) { e = "x" + num(x); params[e] = "in" + num(x) + "[0]"; }
+      if (ch.isConst(x)) e = ch.constant(x);
+      else if (ch.scalar(x)) { e = "x" + num(x); params[e] = "in" + num(x) + "[0]"; }
       else if (ch.bcast(x)) { e = "B" + num(x) + "[j]"; params["B" + num(x)] = ch.bcExpr(x); }
       else if (x < nin) { e = "I" + num(x) + "[j]"; params["I" + num(x)] = "in" + num(x) + " + t0"; }
       else if (ch.segOf[x - nin] == seg) e = "r" + num(x);
@@ -126,7 +56,7 @@ std::string segment(const Chain& ch, int k, const std::string& name, std::string
     for (int j = 0; j < ch.nouts; j++)
       if (ch.outs[j] == rq && ch.outOf[rq] != j) {
         loop += "    O" + num(j) + "[j] = r" + num(rq) + ";\n";
-        params["O" + num(j)] = "(o + " + num(j) + " * n + t0)";
+        params["O" + num(j)] = ch.row(j);
         written["O" + num(j)] = true;
       }
   }
@@ -148,7 +78,7 @@ std::string outputCopies(const Chain& ch) {
     const int r = int(ch.outs[j]);
     if (r >= ch.nin && (ch.outOf[r] == j || !ch.vec[r - ch.nin])) continue;
     const bool bcast = ch.scalar(r);
-    t += "    for (int64_t j = 0; j < len; j++) (o + " + num(j) + " * n + t0)[j] = " + callSrc(ch, r) + (bcast ? "[0]" : "[j]") + ";\n";
+    t += "    for (int64_t j = 0; j < len; j++) " + ch.row(j) + "[j] = " + callSrc(ch, r) + (bcast ? "[0]" : "[j]") + ";\n";
   }
   return t;
 }
@@ -176,26 +106,41 @@ void chainState(const Chain& ch, std::string* head, std::string* tile) {
   if (tile->size()) *head += "  static const int64_t D[] = {" + dims + "};\n";
 }
 
-}  // namespace
-
-std::string Emitter::fusedFns(int32_t si, const i64* p) {
-  Chain ch(p, v.K);
-  const std::string fn = prefix + "f" + num(si);
-  std::string tile, state;  // the tile loop's body in fn; what precedes the loop
-  chainState(ch, &state, &tile);
+/** a chain's tile loop body, its sums added after the instructions computing them; *state: what precedes the loop */
+std::string chainTile(const Chain& ch, const std::string& fn, std::string& out, std::string* state) {
+  std::string tile;
+  chainState(ch, state, &tile);
   for (int k = 0; k < ch.ncode;) {
     const int k0 = k;
     if (ch.vec[k]) { tile += vectorCall(ch, k); k++; }
     else tile += segment(ch, k, fn + "_" + num(ch.segOf[k]), out, &k);
     tile += sumCalls(ch, k0, k);
   }
-  tile += outputCopies(ch);
+  return tile + outputCopies(ch);
+}
+
+/** a chain function's locals: its output, size and inputs (mem, ext, rt, sc, S and V declared) */
+std::string chainLocals(const Chain& ch, i64 o) {
+  std::string t = "  (void)mem; (void)ext; (void)rt; (void)sc; (void)S; (void)V;\n  double* o = " + ptr(o) + "; (void)o;\n  const int64_t n = " + num(ch.n) + "; (void)n;\n";
+  for (int i = 0; i < ch.nin; i++) t += "  const double* in" + num(i) + " = " + ptr(ch.inRef[i]) + ";\n";
+  return t;
+}
+
+const char* const kTileLoop = "  for (int64_t t0 = e0; t0 < e1; t0 += WG_TILE) {\n    const int64_t len = e1 - t0 < WG_TILE ? e1 - t0 : WG_TILE;\n";
+
+}  // namespace
+
+std::string Emitter::fusedFns(int32_t si, const i64* p) {
+  Chain ch(p, v.K, nullptr);
+  ch.constEnd = v.h->constEnd;
+  ch.consts = v.consts;
+  const std::string fn = prefix + "f" + num(si);
+  std::string state;
+  const std::string tile = chainTile(ch, fn, out, &state);
   // fn_r: the elements [e0, e1) (e0 a multiple of WG_TILE), sc: the chunk's tile scratch, S: the sums'
   // states, V: null or where finished blocks' values go (kernels/fused_rt.h)
-  std::string head = "static void " + fn + "_r(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc, struct wg_sum* S, double* V) {\n";
-  head += "  (void)mem; (void)ext; (void)rt; (void)sc; (void)S; (void)V;\n  double* o = " + ptr(p[0]) + "; (void)o;\n  const int64_t n = " + num(ch.n) + "; (void)n;\n";
-  for (int i = 0; i < ch.nin; i++) head += "  const double* in" + num(i) + " = " + ptr(ch.inRef[i]) + ";\n";
-  out += head + state + "  for (int64_t t0 = e0; t0 < e1; t0 += WG_TILE) {\n    const int64_t len = e1 - t0 < WG_TILE ? e1 - t0 : WG_TILE;\n" + tile + "  }\n}\n";
+  out += "static void " + fn + "_r(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc, struct wg_sum* S, double* V) {\n" +
+         chainLocals(ch, p[0]) + state + kTileLoop + tile + "  }\n}\n";
   // fn: a range of the elements (rt->range splits the chain into chunks of whole tiles and sum
   // blocks for the pool); its sums' blocks go to the scratch past the tile slots, combined after
   const std::string V = ch.nsums ? "rt->scratch + " + num(ch.slots() * kFusedTile) : "0";
@@ -206,21 +151,33 @@ std::string Emitter::fusedFns(int32_t si, const i64* p) {
 }
 
 std::string Emitter::sumsBefore(const i64* p, const std::string& S) const {
-  const Chain ch(p, v.K);
+  const Chain ch(p, v.K, nullptr);
   std::string t = "  struct wg_sum " + S + "[" + num(ch.nsums ? ch.nsums : 1) + "];\n";
   for (int j = 0; j < ch.nsums; j++) t += "  wg_sum_init(" + S + " + " + num(j) + ");\n";
   return t;
 }
 
 std::string Emitter::sumsAfter(const i64* p, const std::string& S) const {
-  const Chain ch(p, v.K);
+  const Chain ch(p, v.K, nullptr);
   std::string t;
   for (int j = 0; j < ch.nsums; j++) t += "  " + ptr(p[0]) + "[" + num(i64(ch.nouts) * ch.n + j) + "] = wg_sum_result(" + S + " + " + num(j) + ");\n";
   return t;
 }
 
-void Emitter::fused(int32_t si, const i64* p) {
-  const Chain ch(p, v.K);
+void Emitter::fused(int32_t si, const i64* p, const FusedHooks* hk) {
+  Chain ch(p, v.K, hk ? &hk->rowHome : nullptr);
+  if (hk) {  // a stencil: one pass over [0, n) in order (its reductions and halo carry from tile to tile; sums with V null)
+    ch.constEnd = v.h->constEnd;
+    ch.consts = v.consts;
+    const std::string fn = prefix + "st" + num(si);
+    std::string state;
+    const std::string tile = chainTile(ch, fn, out, &state);
+    out += "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc) {\n  double* V = 0;\n" +
+           sumsBefore(p, "S") + chainLocals(ch, p[0]) + state + hk->decls + kTileLoop + hk->pre + tile + hk->tile + "  }\n" + hk->end + sumsAfter(p, "S") + "}\n";
+    body += "  " + fn + "(mem, ext, rt, 0, " + num(ch.n) + ", rt->scratch);\n";
+    statements += ch.ncode;
+    return;
+  }
   const std::string fn = fusedFns(si, p);
   body += "  rt->range(rt, " + fn + ", mem, ext, " + num(ch.n) + ", " + num(ch.n * (ch.ncode + ch.nouts)) + ", " + num(ch.slots() * kFusedTile) + ");\n";
   for (int j = 0; j < ch.nsums; j++)

@@ -1,5 +1,9 @@
 // N-API glue of the compiled tier (driven by src/backends/native/codegen/):
 //   codeSource(image) → string (C source) | {reason}: the generator's output (emit.h)
+//   codeSourceAsync(image) → Promise<string | {reason}>: the same, generated on a libuv pool thread
+//                       (the image is held: release() refuses it until then)
+//   codePreload(path) → Promise<string> ('' or why not): dlopen on a libuv pool thread, so that
+//                       codeAttach on the main thread finds the object loaded
 //   codeAttach(image, path) → slot number (> 0) | string (why not): dlopen and attach (code.h)
 //   codeDetach(image) → undefined: its runs go back to the interpreter
 //   codeFree(slot) → undefined: the slot of an image garbage collection freed
@@ -15,42 +19,112 @@ namespace wg {
 
 namespace {
 
-ImageHeader* imageOf(const Napi::CallbackInfo& info, std::string* why) {
+/**
+ * Argument 0 as an image, checked as every addon call checks it (imageArg, async.h), and at least
+ * `count` arguments; the image's header, or nullptr and *why
+ */
+ImageHeader* imageOf(const Napi::CallbackInfo& info, size_t count, std::string* why, ImageView* view = nullptr) {
   ImageView v;
   Error err;
-  if (info.Length() < 1 || !imageArg(info.Env(), info[0], &v, &err)) { *why = err.message.empty() ? "expected an image" : err.message; return nullptr; }
+  if (info.Length() < count || !imageArg(info.Env(), info[0], &v, &err)) {
+    *why = "expected an image" + (err.message.empty() ? std::string() : ": " + err.message);
+    return nullptr;
+  }
+  if (view) *view = v;
   return const_cast<ImageHeader*>(v.h);
 }
 
-Napi::Value reasonValue(Napi::Env env, const std::string& why) {
+Napi::Value sourceValue(Napi::Env env, const std::string& src, const std::string& why);
+
+Napi::Value CodeSource(const Napi::CallbackInfo& info) {
+  ImageView v;
+  std::string why;
+  const std::string src = imageOf(info, 1, &why, &v) ? emitProgram(v, &why) : "";
+  return sourceValue(info.Env(), src, why);
+}
+
+Napi::Value CodeAttach(const Napi::CallbackInfo& info) {
+  std::string why;
+  ImageHeader* h = imageOf(info, 2, &why);
+  if (h && !info[1].IsString()) why = "expected (image, path)";
+  if (h && why.empty()) why = attachCode(h, info[1].As<Napi::String>().Utf8Value());
+  if (!why.empty()) return Napi::String::New(info.Env(), why);
+  return Napi::Number::New(info.Env(), h->code);
+}
+
+Napi::Value sourceValue(Napi::Env env, const std::string& src, const std::string& why) {
+  if (!src.empty()) return Napi::String::New(env, src);
   Napi::Object o = Napi::Object::New(env);
   o.Set("reason", Napi::String::New(env, why));
   return o;
 }
 
-Napi::Value CodeSource(const Napi::CallbackInfo& info) {
+/** the generator off the main thread: the image's users count holds it (release waits), a reference keeps it alive */
+class Source : public Napi::AsyncWorker {
+ public:
+  Source(Napi::Env env, Napi::ArrayBuffer image, const ImageView& v)
+      : Napi::AsyncWorker(env), ref_(Napi::Persistent(image)), v_(v), done_(Napi::Promise::Deferred::New(env)) {
+    __atomic_fetch_add(&const_cast<ImageHeader*>(v_.h)->users, 1u, __ATOMIC_ACQUIRE);
+  }
+  void Execute() override { src_ = emitProgram(v_, &why_); }
+  void OnOK() override { settle(); }
+  void OnError(const Napi::Error&) override { why_ = "the generator failed"; src_.clear(); settle(); }
+  Napi::Promise promise() const { return done_.Promise(); }
+
+ private:
+  void settle() {
+    __atomic_fetch_sub(&const_cast<ImageHeader*>(v_.h)->users, 1u, __ATOMIC_RELEASE);
+    done_.Resolve(sourceValue(Env(), src_, why_));
+  }
+  Napi::Reference<Napi::ArrayBuffer> ref_;
+  ImageView v_;
+  std::string src_, why_;
+  Napi::Promise::Deferred done_;
+};
+
+Napi::Value CodeSourceAsync(const Napi::CallbackInfo& info) {
   ImageView v;
-  Error err;
-  if (info.Length() < 1 || !imageArg(info.Env(), info[0], &v, &err)) return reasonValue(info.Env(), "expected an image: " + err.message);
   std::string why;
-  std::string src = emitProgram(v, &why);
-  if (src.empty()) return reasonValue(info.Env(), why);
-  return Napi::String::New(info.Env(), src);
+  if (!imageOf(info, 1, &why, &v)) {
+    Napi::Promise::Deferred d = Napi::Promise::Deferred::New(info.Env());
+    d.Resolve(sourceValue(info.Env(), "", why));
+    return d.Promise();
+  }
+  Source* w = new Source(info.Env(), info[0].As<Napi::ArrayBuffer>(), v);
+  Napi::Promise p = w->promise();
+  w->Queue();  // deletes itself when done
+  return p;
 }
 
-Napi::Value CodeAttach(const Napi::CallbackInfo& info) {
-  std::string why;
-  ImageHeader* h = imageOf(info, &why);
-  if (!h) return Napi::String::New(info.Env(), why);
-  if (info.Length() < 2 || !info[1].IsString()) return Napi::String::New(info.Env(), "expected (image, path)");
-  why = attachCode(h, info[1].As<Napi::String>().Utf8Value());
-  if (!why.empty()) return Napi::String::New(info.Env(), why);
-  return Napi::Number::New(info.Env(), h->code);
+/** dlopen off the main thread (it reads and relocates the object: ~0.5 ms) */
+class Preload : public Napi::AsyncWorker {
+ public:
+  Preload(Napi::Env env, std::string path) : Napi::AsyncWorker(env), path_(std::move(path)), done_(Napi::Promise::Deferred::New(env)) {}
+  void Execute() override { why_ = preloadCode(path_); }
+  void OnOK() override { done_.Resolve(Napi::String::New(Env(), why_)); }
+  void OnError(const Napi::Error&) override { done_.Resolve(Napi::String::New(Env(), "the preload failed")); }
+  Napi::Promise promise() const { return done_.Promise(); }
+
+ private:
+  std::string path_, why_;
+  Napi::Promise::Deferred done_;
+};
+
+Napi::Value CodePreload(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::Promise::Deferred d = Napi::Promise::Deferred::New(info.Env());
+    d.Resolve(Napi::String::New(info.Env(), "expected (path)"));
+    return d.Promise();
+  }
+  Preload* w = new Preload(info.Env(), info[0].As<Napi::String>().Utf8Value());
+  Napi::Promise p = w->promise();
+  w->Queue();  // deletes itself when done
+  return p;
 }
 
 Napi::Value CodeDetach(const Napi::CallbackInfo& info) {
   std::string why;
-  if (ImageHeader* h = imageOf(info, &why)) detachCode(h);
+  if (ImageHeader* h = imageOf(info, 1, &why)) detachCode(h);
   return info.Env().Undefined();
 }
 
@@ -61,14 +135,14 @@ Napi::Value CodeFree(const Napi::CallbackInfo& info) {
 
 Napi::Value CodeInterpret(const Napi::CallbackInfo& info) {
   std::string why;
-  ImageHeader* h = imageOf(info, &why);
-  if (h && info.Length() >= 2 && info[1].IsBoolean()) __atomic_store_n(&h->interpret, info[1].As<Napi::Boolean>().Value() ? 1 : 0, __ATOMIC_RELEASE);
+  ImageHeader* h = imageOf(info, 2, &why);
+  if (h && info[1].IsBoolean()) __atomic_store_n(&h->interpret, info[1].As<Napi::Boolean>().Value() ? 1 : 0, __ATOMIC_RELEASE);
   return info.Env().Undefined();
 }
 
 Napi::Value CodeAttached(const Napi::CallbackInfo& info) {
   std::string why;
-  ImageHeader* h = imageOf(info, &why);
+  ImageHeader* h = imageOf(info, 1, &why);
   return Napi::Boolean::New(info.Env(), h && codeOf(h).fn != nullptr);
 }
 
@@ -76,6 +150,8 @@ Napi::Value CodeAttached(const Napi::CallbackInfo& info) {
 
 void codegenExports(Napi::Env env, Napi::Object exports) {
   exports.Set("codeSource", Napi::Function::New(env, CodeSource));
+  exports.Set("codeSourceAsync", Napi::Function::New(env, CodeSourceAsync));
+  exports.Set("codePreload", Napi::Function::New(env, CodePreload));
   exports.Set("codeAttach", Napi::Function::New(env, CodeAttach));
   exports.Set("codeDetach", Napi::Function::New(env, CodeDetach));
   exports.Set("codeFree", Napi::Function::New(env, CodeFree));

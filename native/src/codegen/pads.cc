@@ -5,13 +5,8 @@
 
 namespace wg {
 
-namespace {
-
 using cg::num;
 using cg::ptr;
-
-/** a pad step over one axis: its output (zeroed, n values), source and placement */
-struct Pad { int32_t step; i64 out, src, srcOff, dstOff, len; };
 
 bool padAt(const ImageView& v, int32_t j, i64 n, Pad* d) {
   const Step& s = v.steps[j];
@@ -23,7 +18,6 @@ bool padAt(const ImageView& v, int32_t j, i64 n, Pad* d) {
   return d->dstOff >= 0 && d->len >= 0 && d->dstOff + d->len <= n;
 }
 
-/** the first location each step reads (every operand's start), for the "read elsewhere" check */
 void readStarts(const ImageView& v, int32_t j, std::vector<i64>* r) {
   const Step& s = v.steps[j];
   const i64* p = v.plan + s.planOff;
@@ -48,6 +42,8 @@ void readStarts(const ImageView& v, int32_t j, std::vector<i64>* r) {
   }
 }
 
+namespace {
+
 bool overlaps(i64 a, i64 na, i64 b, i64 nb) { return a >= 0 && b >= 0 && na > 0 && nb > 0 && a < b + nb && b < a + na; }
 
 /** no other step reads pad d's output, and it is no program output (or the consumer overwrites it) */
@@ -67,7 +63,8 @@ bool padPrivate(const ImageView& v, const Pad& d, int32_t consumer, i64 n, i64 o
   return true;
 }
 
-/** the pads just before row si that its operands read (padOf: operand → pad, −1), checked; false when none may be fused */
+}  // namespace
+
 bool findPads(const ImageView& v, int32_t si, std::vector<Pad>* pads, std::vector<int>* padOf) {
   const i64* p = v.plan + v.steps[si].planOff;
   const int nin = int(p[1]);
@@ -102,6 +99,8 @@ bool findPads(const ImageView& v, int32_t si, std::vector<Pad>* pads, std::vecto
       if ((*padOf)[size_t(i)] < 0 && p[2 + i] >= d.out && p[2 + i] < d.out + n) return false;
   return true;
 }
+
+namespace {
 
 /** the fused row as C: one loop per interval between the points where an operand enters or leaves its source */
 std::string padLoop(const ImageView& v, int32_t si, const std::vector<Pad>& pads, const std::vector<int>& padOf, const std::string& fn) {

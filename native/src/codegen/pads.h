@@ -9,6 +9,19 @@
 
 namespace wg {
 
+/** a pad step over one axis: its output (zeroed, n values), source and placement */
+struct Pad { int32_t step; i64 out, src, srcOff, dstOff, len; };
+
+/** whether step j is a pad over one axis into n values; fills *d */
+bool padAt(const ImageView& v, int32_t j, i64 n, Pad* d);
+
+/** the first location each operand of step j reads (a plan location), for the "read elsewhere" checks */
+void readStarts(const ImageView& v, int32_t j, std::vector<i64>* r);
+
+/** the pads just before row si that its operands read (padOf: operand → pad, −1), checked (nothing
+ * else reads their outputs; no source written before the row reads it); false when none may be fused */
+bool findPads(const ImageView& v, int32_t si, std::vector<Pad>* pads, std::vector<int>* padOf);
+
 struct PadFusion {
   std::vector<int32_t> pads;  // steps the consumer absorbs (they emit nothing)
   std::string helper;         // a static C function

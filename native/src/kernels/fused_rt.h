@@ -4,11 +4,12 @@
  * order of `sum` over all axes (kernels/reduce.cc, src/ops/reduce.ts): blocks of 1024 values,
  * value i to lane i mod 8, a block's value c(c(c(l0,l1), c(l2,l3)), c(c(l4,l5), c(l6,l7))), block
  * values combined by a stack of complete power-of-two subtrees. Each + is one IEEE operation (no
- * contraction can form), so both tiers give the sum kernel's bits. Tiles start at multiples of
- * WG_TILE (512), which divides the block. */
+ * contraction can form) under scalar.h's NaN rule (wg_nadd), so both tiers give the sum kernel's
+ * bits. Tiles start at multiples of WG_TILE (512), which divides the block. */
 #ifndef WG_KERNELS_FUSED_RT_H
 #define WG_KERNELS_FUSED_RT_H
 #include <stdint.h>
+#include "scalar.h"
 
 #define WG_SUM_BLOCK 1024
 
@@ -26,7 +27,7 @@ static inline void wg_sum_init(struct wg_sum* s) {
 
 static inline void wg_sum_push(struct wg_sum* s, double v) {
   int64_t sz = 1;
-  while (s->top > 0 && s->size[s->top - 1] == sz) { v = s->val[--s->top] + v; sz <<= 1; }
+  while (s->top > 0 && s->size[s->top - 1] == sz) { v = wg_nadd(s->val[--s->top], v); sz <<= 1; }
   s->val[s->top] = v;
   s->size[s->top++] = sz;
 }
@@ -40,10 +41,10 @@ static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, in
   for (int k = 0; k < 8; k++) l[k] = s->lanes[k];
   int64_t i = 0;
   for (; i + 8 <= len; i += 8)
-    for (int k = 0; k < 8; k++) l[k] += x[i + k];
-  for (int k = 0; i < len; i++, k++) l[k] += x[i];
+    for (int k = 0; k < 8; k++) l[k] = wg_nadd(l[k], x[i + k]);
+  for (int k = 0; i < len; i++, k++) l[k] = wg_nadd(l[k], x[i]);
   if ((t0 + len) % WG_SUM_BLOCK == 0 || t0 + len == n) {
-    const double v = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+    const double v = wg_nadd(wg_nadd(wg_nadd(l[0], l[1]), wg_nadd(l[2], l[3])), wg_nadd(wg_nadd(l[4], l[5]), wg_nadd(l[6], l[7])));
     if (vals) vals[(t0 + len - 1) / WG_SUM_BLOCK] = v;
     else wg_sum_push(s, v);
     for (int k = 0; k < 8; k++) l[k] = -0.0;
@@ -54,7 +55,7 @@ static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, in
 static inline double wg_sum_result(const struct wg_sum* s) {
   if (s->top == 0) return 0.0; /* no elements: the empty sum */
   double acc = s->val[s->top - 1];
-  for (int t = s->top - 2; t >= 0; t--) acc = s->val[t] + acc;
+  for (int t = s->top - 2; t >= 0; t--) acc = wg_nadd(s->val[t], acc);
   return acc;
 }
 

@@ -1,6 +1,7 @@
 // Reductions for one SIMD level, in the one canonical order every backend, level and thread count
 // shares (DESIGN §4; src/ops/reduce.ts is the same order in TS):
-//   the sequence x[0..n) of one output, combine c(acc, x) — sum acc + x, prod acc · x,
+//   the sequence x[0..n) of one output, combine c(acc, x) — sum acc + x, prod acc · x (with the
+//   NaN rule of scalar.h's wg_nadd/wg_nmul: a NaN acc wins, so no operand order can flip a sign),
 //   max (x > acc ∨ x ≠ x) ? x : acc, min (x < acc ∨ x ≠ x) ? x : acc; n = 0 → +0, 1, −∞, +∞.
 //   Blocks of kBlock = 1024 values (the last shorter). In a block, 8 lanes start at the lane
 //   identity (sum −0, prod 1, max −∞, min +∞); value i goes to lane i mod 8; the block value is
@@ -23,13 +24,12 @@ constexpr i64 B = kReduceBlock;
 template <int K> double identity() { return K == R_SUM ? -0.0 : K == R_PROD ? 1.0 : K == R_MAX ? -__builtin_inf() : __builtin_inf(); }
 template <int K> double emptyValue() { return K == R_SUM ? 0.0 : identity<K>(); }
 
-template <int K> double c1(double a, double x) {
-  return K == R_SUM ? a + x : K == R_PROD ? a * x : K == R_MAX ? ((x > a || x != x) ? x : a) : ((x < a || x != x) ? x : a);
-}
+template <int K> double c1(double a, double x) { return wg_rcombine(K, a, x); }
 
+/** c1 lane by lane: + and · blend the NaN rule's a + a where a is NaN (scalar.h) */
 template <int K> wg_vd cv(wg_vd a, wg_vd x) {
-  if (K == R_SUM) return a + x;
-  if (K == R_PROD) return a * x;
+  if (K == R_SUM) return a != a ? a + a : a + x;
+  if (K == R_PROD) return a != a ? a + a : a * x;
   if (K == R_MAX) return (x > a || x != x) ? x : a;
   return (x < a || x != x) ? x : a;
 }

@@ -104,3 +104,14 @@ static inline double wg_op_hypot(double x, double y) { return hypot(x, y); }
 static inline double wg_op_mod(double x, double y) { return wg_mod(x, y); }
 static inline double wg_op_logaddexp(double x, double y) { return wg_logaddexp(x, y); }
 static inline double wg_op_xlogy(double x, double y) { return wg_xlogy(x, y); }
+
+// The reductions' combine c(a, x) (kernels/reduce.cc's order; kinds as ReduceKind: 0 sum, 1 max,
+// 2 min, 3 prod). The NaN rule of + and · (docs/numerics.md): a NaN a gives a (quieted, a + a),
+// else the plain operation (a NaN x, the only NaN, comes out quieted). x86 keeps the first
+// operand's NaN and the compiler may put either operand first, so a plain a + x could give two
+// copies of one sum NaNs of different sign.
+static inline double wg_nadd(double a, double x) { return a != a ? a + a : a + x; }
+static inline double wg_nmul(double a, double x) { return a != a ? a + a : a * x; }
+static inline double wg_rcombine(int kind, double a, double x) {
+  return kind == 0 ? wg_nadd(a, x) : kind == 3 ? wg_nmul(a, x) : kind == 1 ? ((x > a || x != x) ? x : a) : ((x < a || x != x) ? x : a);
+}

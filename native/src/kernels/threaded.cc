@@ -13,6 +13,7 @@
 #include "../threads.h"
 #include "../dispatch.h"
 #include "table.h"
+#include "scalar.h"
 #include <cstdlib>
 #include <vector>
 
@@ -92,9 +93,7 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
 }
 
 // ---- row reductions --------------------------------------------------------------------------------
-template <int Kind> double combine(double a, double x) {
-  return Kind == R_SUM ? a + x : Kind == R_PROD ? a * x : Kind == R_MAX ? ((x > a || x != x) ? x : a) : ((x < a || x != x) ? x : a);
-}
+template <int Kind> double combine(double a, double x) { return wg_rcombine(Kind, a, x); }
 
 /** T(lo, hi) of reduce.cc: p[lo] alone, else c(T(lo, lo+h), T(lo+h, hi)), h the largest power of two below hi − lo */
 template <int Kind> double tree(const double* p, i64 lo, i64 hi) {

@@ -43,7 +43,11 @@ export interface Addon {
   // the compiled tier (native/src/codegen/napi.cc)
   /** the generated C source of the image's program, or why the generator leaves it to the interpreter */
   codeSource(image: ArrayBuffer): string | { reason: string };
+  /** codeSource on a libuv pool thread (the image is held until it settles) */
+  codeSourceAsync(image: ArrayBuffer): Promise<string | { reason: string }>;
   /** dlopen `path` and run the image with its code from now on: the code slot, or why not */
+  /** dlopen on a libuv pool thread ('' or why not), so that codeAttach finds the object loaded */
+  codePreload(path: string): Promise<string>;
   codeAttach(image: ArrayBuffer, path: string): number | string;
   codeDetach(image: ArrayBuffer): void;
   codeFree(slot: number): void;

@@ -49,6 +49,7 @@ export class NativeProgram {
   #pool: ArenaPool;
   /** small programs: inputs then outputs, a view of the sync arena's io region (null for larger ones) */
   #io: Float64Array | null;
+  #layout: { io: Float64Array; inAt: number[]; outAt: number[] } | null = null;
   private readonly eqnOf: Eqn[];
   private readonly outSizes: number[];
   private readonly inSizes: number[];
@@ -131,6 +132,28 @@ export class NativeProgram {
       return this.#io ? this.runSmall(inputs, outputs, packed) : this.runArrays(inputs, outputs, packed);
     } finally {
       this.#tier.spend(performance.now() - t0);
+    }
+  }
+
+  /** small programs: the io region and where each input and output starts in it (Program's fast path); null otherwise or once disposed */
+  small(): { readonly io: Float64Array; readonly inAt: readonly number[]; readonly outAt: readonly number[] } | null {
+    const io = this.#io;
+    if (!io) return null;
+    if (!this.#layout) {
+      const at = (sizes: number[], from: number) => sizes.map((n) => (from += n) - n);
+      const inAt = at(this.inSizes, 0);
+      this.#layout = { io, inAt, outAt: at(this.outSizes, this.inSizes.reduce((a, b) => a + b, 0)) };
+    }
+    return this.#layout;
+  }
+
+  /** one evaluation of a small program on the inputs its io region holds (tiering as in run()) */
+  runSmallNow(): void {
+    const timed = this.#tier.begin(), t0 = timed ? performance.now() : 0;
+    try {
+      if (this.#addon.runPacked(this.#image!, this.#arena!) !== 0) this.raise(this.#addon.lastError()!, 'failed');
+    } finally {
+      if (timed) this.#tier.spend(performance.now() - t0);
     }
   }
 

@@ -147,7 +147,8 @@ export class Tier {
   private async build(): Promise<TierName> {
     const image = this.image;
     if (!image) return 'interpreter';
-    const src = this.addon.codeSource(image);
+    // the generator on the pool: the main thread keeps turning
+    const src = typeof this.addon.codeSourceAsync === 'function' ? await this.addon.codeSourceAsync(image) : this.addon.codeSource(image);
     if (typeof src !== 'string') { state.reason = src.reason; return 'interpreter'; }
     let obj: string;
     try {
@@ -155,6 +156,9 @@ export class Tier {
     } catch (e) {
       return failed((e as Error).message);
     }
+    // dlopen on the pool (an older addon build without it: codeAttach loads it)
+    const pre = typeof this.addon.codePreload === 'function' ? await this.addon.codePreload(obj) : '';
+    if (pre) return failed(`loading ${obj}: ${pre}`);
     if (!this.image) return 'interpreter';
     const slot = this.addon.codeAttach(this.image, obj);
     if (typeof slot === 'string') return failed(`loading ${obj}: ${slot}`);
