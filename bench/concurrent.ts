@@ -22,7 +22,7 @@ const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) /
 interface Timed { wall: number; cpu: number; t0: number; t1: number }
 const gcs: { start: number; ms: number; major: boolean }[] = [];
 new PerformanceObserver((l) => {
-  for (const e of l.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, major: (e.detail as { kind?: number })?.kind === constants.NODE_PERFORMANCE_GC_MAJOR });
+  for (const e of l.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, major: ((e as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR });
 }).observe({ entryTypes: ['gc'] });
 /** main-thread GC pause ms and major collections within a timed run */
 const gcIn = (x: Timed) => {
