@@ -3,8 +3,11 @@
 //   npx tsx bench/concurrent.ts [--calls 8] [--rounds 7] [--only W1,W2]
 // Each round times the 8 calls awaited one by one, then all 8 in flight at once (alternating, so a
 // shared machine's load hits both alike); medians of the rounds, CPU time of the process beside
-// wall time, the load average before and after. Tensor arguments (no copy at the call).
+// wall time, the main thread's garbage-collection pauses (PerformanceObserver 'gc': the marking
+// V8 starts for the external memory of each call's new result arrays), the load average before
+// and after. Tensor arguments (no copy at the call).
 import { cpus, loadavg } from 'node:os';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import * as w from '../src/index.js';
 import { ALL, type WorkloadId } from './workloads.js';
 import { fmt, table } from './timing.js';
@@ -16,10 +19,22 @@ const ids = (arg('--only')?.split(',') ?? ['W1', 'W2']) as WorkloadId[];
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
-async function timed(run: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+interface Timed { wall: number; cpu: number; t0: number; t1: number }
+const gcs: { start: number; ms: number; major: boolean }[] = [];
+new PerformanceObserver((l) => {
+  for (const e of l.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, major: ((e as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR });
+}).observe({ entryTypes: ['gc'] });
+/** main-thread GC pause ms and major collections within a timed run */
+const gcIn = (x: Timed) => {
+  const in_ = gcs.filter((g) => g.start >= x.t0 && g.start < x.t1);
+  return { ms: in_.reduce((a, g) => a + g.ms, 0), major: in_.filter((g) => g.major).length };
+};
+
+async function timed(run: () => Promise<unknown>): Promise<Timed> {
   const c = cpuMs(), t = performance.now();
   await run();
-  return { wall: performance.now() - t, cpu: cpuMs() - c };
+  const t1 = performance.now();
+  return { wall: t1 - t, cpu: cpuMs() - c, t0: t, t1 };
 }
 
 async function main() {
@@ -35,7 +50,7 @@ async function main() {
     const p = w.compile(wl.f, ...args);
     const [v0] = p.valueAndGrad(...args) as [number, unknown];
     for (let i = 0; i < 2; i++) await Promise.all(Array.from({ length: calls }, () => p.valueAndGradAsync(...args)));
-    const seq: { wall: number; cpu: number }[] = [], par: { wall: number; cpu: number }[] = [];
+    const seq: Timed[] = [], par: Timed[] = [];
     for (let r = 0; r < rounds; r++) {
       seq.push(await timed(async () => { for (let k = 0; k < calls; k++) await p.valueAndGradAsync(...args); }));
       par.push(await timed(async () => {
@@ -43,12 +58,14 @@ async function main() {
         if (got.some(([v]) => !Object.is(v, v0))) throw new Error('a concurrent call differs from the sync one');
       }));
     }
+    await new Promise((r) => setImmediate(r));  // the observer's last entries
     const s = median(seq.map((x) => x.wall)), c = median(par.map((x) => x.wall));
-    rows.push([`${id} ${wl.name}`, fmt(s), fmt(median(seq.map((x) => x.cpu))), fmt(c), fmt(median(par.map((x) => x.cpu))), `${(s / c).toFixed(2)}×`]);
+    const gc = (xs: Timed[]) => { const ms = median(xs.map((x) => gcIn(x).ms)); return `${ms ? fmt(ms) : 0} (${median(xs.map((x) => gcIn(x).major))})`; };
+    rows.push([`${id} ${wl.name}`, fmt(s), fmt(median(seq.map((x) => x.cpu))), gc(seq), fmt(c), fmt(median(par.map((x) => x.cpu))), gc(par), `${(s / c).toFixed(2)}×`]);
     process.stderr.write(`  ${id}: one by one ${fmt(s)} ms, ${calls} in flight ${fmt(c)} ms\n`);
   }
   console.log(`\n${calls} valueAndGradAsync calls on one Program, median of ${rounds} rounds (ms; CPU = process CPU time)`);
-  console.log(table(['workload', 'one by one', 'CPU', `${calls} in flight`, 'CPU', 'throughput gain'], rows));
+  console.log(table(['workload', 'one by one', 'CPU', 'GC (major)', `${calls} in flight`, 'CPU', 'GC (major)', 'throughput gain'], rows));
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

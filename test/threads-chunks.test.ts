@@ -59,6 +59,34 @@ async function compiledBits(f: (x: w.Tensor) => w.Tensor, arg: Float64Array, one
   expect(addon!.threadsInfo().pooled, 'compiled: chunks ran on the pool').toBeGreaterThan(before);
 }
 
+// logistic regression as W4 (m not a multiple of the pass's 512-row blocks, k not of a strip's 8)
+const LX = w.tensor(fill(6000 * 50, (i) => Math.sin(i * 0.7)), [6000, 50]), Ly = w.tensor(fill(6000, (r) => r % 3 === 0 ? 1 : 0));
+const logreg = (t: w.Tensor) => {
+  const z = w.matmul(LX, t);
+  return w.add(w.mean(w.sub(w.softplus(z), w.mul(Ly, z))), w.mul(5e-4, w.sum(w.square(t))));
+};
+const t0 = fill(50, (c) => 0.01 * Math.cos(c));
+
+/** the compiled row-blocked matrix–vector pass at `level`: the interpreter's bits for 1, 2 and 4 threads, its blocks on the pool */
+async function passBits(level: string) {
+  addon!.setSimd(level);
+  w.setBackend('native', { codegen: 'off' });
+  const one = evalAt(w.compile(logreg, w.tensor(t0)), t0, 1);
+  w.setBackend('native', { codegen: 'eager' });
+  const q = w.compile(logreg, w.tensor(t0));
+  w.setThreads(1);
+  q.valueAndGrad(w.tensor(t0));
+  expect(await q.ready()).toBe('compiled');
+  for (const n of [1, 2, 4]) {
+    const pooled = addon!.threadsInfo().pooled;
+    expect(sameBits(evalAt(q, t0, n), one), `compiled ${level}, threads=${n}`).toBe(true);
+    // one pool job per 512-row block of the pass (12 blocks, 2 more to drain the pipeline)
+    if (n > 1) expect(addon!.threadsInfo().pooled - pooled, `compiled ${level}: the pass ran on the pool`).toBeGreaterThanOrEqual(14);
+  }
+  expect(q.stats.tier).toBe('compiled');
+  return one;
+}
+
 describeNative('intra-op threads: chunked elementwise steps on both tiers', () => {
   beforeAll(() => {
     process.env.WENGERT_CACHE_DIR = path.join(cacheRoot, 'cache');
@@ -97,4 +125,17 @@ describeNative('intra-op threads: chunked elementwise steps on both tiers', () =
       for (let i = 0; i < ts.length; i += 97) expect(one[i]).toBeCloseTo(ts[i], 8);
     }, 60_000);
   }
+
+  it('the compiled matrix–vector pass (X read once): the interpreter\'s bits for 1, 2 and 4 threads at every SIMD level; the TS values', async () => {
+    if (!w.nativeInfo().codegen.available) return;
+    const { supported, level } = addon!.simdInfo();
+    let one: Float64Array | null = null;
+    try {
+      for (const l of supported) one = await passBits(l);
+    } finally { addon!.setSimd(level); }
+    w.setThreads(initial);
+    w.setBackend('ts');
+    const ts = flat(w.compile(logreg, w.tensor(t0)).valueAndGrad(w.tensor(t0)));
+    for (let i = 0; i < ts.length; i++) expect(one![i]).toBeCloseTo(ts[i], 10);
+  }, 120_000);
 });

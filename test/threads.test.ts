@@ -73,7 +73,7 @@ describeNative('intra-op threads (native internals)', () => {
     try {
       for (const level of levels) {
         addon!.setSimd(level);
-        for (const m of [96, 97, 143, 144, 145, 257]) {
+        for (const m of [96, 97, 143, 144, 145, 256, 257]) {
           const A = w.tensor(fill(m * 300, (i) => Math.sin(i * 0.7)), [m, 300]), B = w.tensor(fill(300 * 200, (i) => Math.cos(i * 0.3)), [300, 200]);
           const mm = (a: w.Tensor, b: w.Tensor) => w.matmul(a, b);
           const pooled = addon!.threadsInfo().pooled;

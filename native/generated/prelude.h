@@ -13,7 +13,7 @@ constexpr const char* kPrelude = R"WGPRELUDE(/* native/src/codegen/rt.h */
 #define WG_CODEGEN_RT_H
 #include <stdint.h>
 
-#define WG_CODE_ABI 5
+#define WG_CODE_ABI 6
 /* elements per tile of a fused chain: the interpreter's kFusedTile (program.h; static_assert there) */
 #define WG_TILE 512
 
@@ -46,7 +46,11 @@ struct wg_rt {
   void (*matmul)(const double* A, int64_t rsA, int64_t csA, const double* B, int64_t rsB, int64_t csB, double* C,
                  int64_t m, int64_t k, int64_t n, double* packA, double* packB);
   void (*gemv_acc)(const double* A, int64_t csA, const double* x, int64_t sx, double* y, int64_t m, int64_t k);
-  /* intra-op threads of this evaluation (a stencil, one pass on one thread, yields to the chunked steps when > 1) */
+  /* fn(ctx, c) for every c < chunks, on the intra-op pool when it is free (the caller runs chunks
+   * too), else in order on the caller; returns when all have run */
+  void (*par)(void (*fn)(void* ctx, int64_t c), void* ctx, int64_t chunks);
+  /* intra-op threads of this evaluation at its start (1: no pool; a stencil, one pass on one
+   * thread, yields to the chunked steps when > 1) */
   int32_t threads;
 };
 

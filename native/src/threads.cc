@@ -45,6 +45,8 @@ inline void relax() {
 /** a worker spins this long for the next job before it sleeps (a futex wake-up costs 10–50 µs) */
 constexpr double kSpinSeconds = 100e-6;
 constexpr int kClosed = -(1 << 20);
+/** this thread runs chunks of a job (a worker, or a caller inside parallelFor): a nested call runs inline */
+thread_local bool inJob = false;
 
 // The pool: a job is published by bumping `generation`; workers spin on it for a while, then
 // sleep on a condition variable. A worker joins by taking a seat (seats > 0) and takes chunk
@@ -94,6 +96,7 @@ struct Pool {
   }
 
   void worker(uint64_t seen) {
+    inJob = true;
     while (true) {
       seen = waitFor(seen);
       inside.fetch_add(1);
@@ -141,8 +144,8 @@ int64_t helpedChunks() { return pool->helped.load(std::memory_order_relaxed); }
 
 void parallelFor(int64_t chunks, void (*fn)(void* ctx, int64_t chunk), void* ctx) {
   const int want = threadCount();
-  std::unique_lock<std::mutex> own(owner, std::try_to_lock);
-  if (want <= 1 || chunks <= 1 || !own.owns_lock()) {
+  std::unique_lock<std::mutex> own(owner, std::defer_lock);
+  if (want <= 1 || chunks <= 1 || inJob || !own.try_lock()) {
     for (int64_t c = 0; c < chunks; c++) fn(ctx, c);
     return;
   }
@@ -165,7 +168,9 @@ void parallelFor(int64_t chunks, void (*fn)(void* ctx, int64_t chunk), void* ctx
     std::lock_guard<std::mutex> g(p.m);
     p.wake.notify_all();
   }
+  inJob = true;
   p.run();
+  inJob = false;
   p.await([&] { return p.finished.load() == chunks; });
   p.seats.store(kClosed);
   p.await([&] { return p.inside.load() == 0; });

@@ -21,7 +21,7 @@ int64_t helpedChunks();
 
 /**
  * fn(ctx, c) for every chunk c < chunks, on up to threadCount() threads (the caller is one of them);
- * returns when all have run. fn must not throw and must not call parallelFor.
+ * returns when all have run. fn must not throw; a parallelFor inside a chunk runs its chunks inline.
  */
 void parallelFor(int64_t chunks, void (*fn)(void* ctx, int64_t chunk), void* ctx);
 

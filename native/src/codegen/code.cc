@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include "../exec.h"
+#include "../threads.h"
 
 namespace wg {
 
@@ -26,6 +27,8 @@ struct StepCtx {
   double* const* ext;
   Error* err;
 };
+
+void parChunks(void (*fn)(void*, int64_t), void* ctx, int64_t chunks) { parallelFor(chunks, fn, ctx); }
 
 int stepCallback(void* ctx, int32_t index) {
   StepCtx* c = static_cast<StepCtx*>(ctx);
@@ -122,6 +125,7 @@ bool runCompiled(const CodeRef& code, const ImageView& v, const ArenaView& A0, d
   rt.range = detail::runRange;
   rt.matmul = v.K->matmul;
   rt.gemv_acc = v.K->gemvAcc;
+  rt.par = parChunks;
   rt.threads = threadCount();
   A.rt = &rt;
   A.bodies = code.bodies;

@@ -19,6 +19,9 @@ namespace {
 constexpr i64 kRowBlock = 256;  // X's block stays in L2 between its two reads (100 columns: 200 KB)
 static_assert(1024 % kRowBlock == 0 && kRowBlock % 8 == 0, "a block's tiles never straddle a sum block (fused_rt.h)");
 constexpr i64 kMaxCols = 4096;             // y's accumulator lives on the stack
+// with more than one thread: blocks of kParBlock rows (whole tiles) when X has ≥ kParValues values
+constexpr i64 kParBlock = 512, kParValues = i64(1) << 18;
+static_assert(kParBlock % 512 == 0, "the threaded pass's blocks are whole tiles (WG_TILE)");
 
 struct Range { i64 at, len; };
 
@@ -133,22 +136,76 @@ bool findPass(const ImageView& v, int32_t si, Pass* P) {
   return true;
 }
 
+/** the pass's operands as locals of a generated function (mem, ext in scope) */
+std::string operands(const Pass& P) {
+  return "  const double* X = " + ptr(P.X) + ";\n  const double* w = " + ptr(P.w) + ";\n  double* z = " + ptr(P.z) +
+         ";\n  const double* g = " + ptr(P.g) + ";\n  double* y = " + ptr(P.y) + ";\n  (void)X; (void)w; (void)z; (void)g; (void)y;\n";
+}
+
+/**
+ * The pass on the intra-op pool, a pipeline over blocks of kParBlock rows: step i runs, as chunks
+ * of one rt->par call, the chains of block i−1 (one chunk: their sums stream in row order), z's
+ * rows of block i (J->parts row ranges) and Xᵀg's update by block i−2 (strips of J->cols outputs).
+ * Every z row is the same dot product and every y output the same updates in the same row order
+ * as on one thread, so the bits do not depend on the chunks; the chunks of one step touch
+ * disjoint rows or outputs, and each step's inputs were finished by an earlier step.
+ */
+std::string pooledPass(const Pass& P, const std::string& fn, const std::vector<std::string>& chainFns) {
+  const std::string M = num(P.m), K = num(P.k), B = num(kParBlock);
+  std::string t = "struct " + fn + "_j {\n  double* mem;\n  double* const* ext;\n  const struct wg_rt* rt;\n  double* acc;\n";
+  for (size_t c = 0; c < chainFns.size(); c++) t += "  struct wg_sum* S" + num(i64(c)) + ";\n";
+  t += "  int64_t i, nc, parts, rows, cols;\n};\n";
+  t += "static void " + fn + "_c(void* jv, int64_t c) {\n  const struct " + fn + "_j* J = (const struct " + fn + "_j*)jv;\n";
+  t += "  double* mem = J->mem;\n  double* const* ext = J->ext;\n  const struct wg_rt* rt = J->rt;\n  (void)mem; (void)ext;\n" + operands(P);
+  t += "  if (c < J->nc) {  /* the chains of block i - 1 */\n    const int64_t r0 = (J->i - 1) * " + B + ", r1 = r0 + " + B + " < " + M +
+       " ? r0 + " + B + " : " + M + ";\n";
+  for (size_t c = 0; c < chainFns.size(); c++) t += "    " + chainFns[c] + "_r(mem, ext, rt, r0, r1, rt->scratch, J->S" + num(i64(c)) + ", 0);\n";
+  t += "    return;\n  }\n  c -= J->nc;\n";
+  t += "  if (c < J->parts) {  /* z's rows of block i */\n    if (J->i * " + B + " >= " + M + ") return;\n";
+  t += "    const int64_t end = J->i * " + B + " + " + B + " < " + M + " ? J->i * " + B + " + " + B + " : " + M + ";\n";
+  t += "    const int64_t r0 = J->i * " + B + " + c * J->rows, rows = end - r0 < J->rows ? end - r0 : J->rows;\n";
+  t += "    if (rows > 0) rt->matmul(X + r0 * " + K + ", " + K + ", 1, w, 1, 1, z + r0, rows, " + K + ", 1, 0, 0);\n    return;\n  }\n";
+  t += "  c -= J->parts;\n  {  /* outputs [c0, c0 + cols) of y += X_bᵀ·g_b, b = i - 2 */\n";
+  t += "    const int64_t r0 = (J->i - 2) * " + B + ", rb = " + M + " - r0 < " + B + " ? " + M + " - r0 : " + B + ";\n";
+  t += "    const int64_t c0 = c * J->cols, cols = " + K + " - c0 < J->cols ? " + K + " - c0 : J->cols;\n";
+  t += "    if (r0 >= 0 && cols > 0) rt->gemv_acc(X + r0 * " + K + " + c0, " + K + ", g + r0, 1, J->acc + c0, cols, rb);\n  }\n}\n";
+  return t;
+}
+
+/** the statements running the pooled pass (acc and the chains' sum states S<j> declared before) */
+std::string pooledSteps(const Pass& P, const std::string& fn, const std::vector<int32_t>& chains) {
+  const i64 nb = (P.m + kParBlock - 1) / kParBlock;
+  std::string t = "    struct " + fn + "_j J;\n    J.mem = mem; J.ext = ext; J.rt = rt; J.acc = acc;\n";
+  for (size_t c = 0; c < chains.size(); c++) t += "    J.S" + num(i64(c)) + " = S" + num(chains[c]) + ";\n";
+  t += "    J.parts = rt->threads;\n    J.rows = (" + num(kParBlock) + " + 8 * J.parts - 1) / (8 * J.parts) * 8;\n";
+  t += "    J.cols = (" + num(P.k) + " + 8 * J.parts - 1) / (8 * J.parts) * 8;\n";
+  t += "    const int64_t strips = (" + num(P.k) + " + J.cols - 1) / J.cols;\n";
+  t += "    for (int64_t i = 0; i < " + num(nb + 2) + "; i++) {\n      J.i = i;\n      J.nc = i >= 1 && i <= " + num(nb) + ";\n";
+  t += "      rt->par(" + fn + "_c, &J, J.nc + J.parts + (i >= 2 ? strips : 0));\n    }\n";
+  return t;
+}
+
 }  // namespace
 
 bool Emitter::matvecPass(int32_t si, std::vector<uint8_t>* absorbed) {
   Pass P;
   if (!findPass(v, si, &P)) return false;
   const std::string fn = prefix + "mv" + num(si);
-  std::string f = "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt) {\n";
-  f += "  const double* X = " + ptr(P.X) + ";\n  const double* w = " + ptr(P.w) + ";\n  double* z = " + ptr(P.z) +
-       ";\n  const double* g = " + ptr(P.g) + ";\n  double* y = " + ptr(P.y) + ";\n";
+  const bool pooled = P.m * P.k >= kParValues;
+  std::string f = "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt) {\n" + operands(P);
   f += "  double acc[" + num(P.k) + "];\n  for (int64_t i = 0; i < " + num(P.k) + "; i++) acc[i] = 0;\n";
   std::string calls;
+  std::vector<std::string> names;
   for (int32_t j : P.chains) {
     const i64* p = v.plan + v.steps[j].planOff;
     const std::string S = "S" + num(j), name = fusedFns(j, p);
+    names.push_back(name);
     f += sumsBefore(p, S);
     calls += "    " + name + "_r(mem, ext, rt, r0, r0 + rb, rt->scratch, " + S + ", 0);\n";
+  }
+  if (pooled) {
+    out += pooledPass(P, fn, names);
+    f += "  if (rt->threads > 1) {\n" + pooledSteps(P, fn, P.chains) + "  } else\n";
   }
   f += "  for (int64_t r0 = 0; r0 < " + num(P.m) + "; r0 += " + num(kRowBlock) + ") {\n";
   f += "    const int64_t rb = " + num(P.m) + " - r0 < " + num(kRowBlock) + " ? " + num(P.m) + " - r0 : " + num(kRowBlock) + ";\n";

@@ -3,10 +3,10 @@
 // only split work and call the level's own kernels through their pointers.
 //
 // Same bits for every thread count, and the same bits as the unwrapped kernel:
-// - matmul packs B whole once (chunks of kPackCols columns), then computes row blocks of kRows rows
-//   of C from it (mmRowsPacked): every C element is the same register tile's sum over the same kc
-//   blocks as in the level's matmul (gemm.h), whatever the blocks; the packing is shared, not
-//   repeated per block. A matrix–vector product splits its outputs: each is the same dot product
+// - matmul packs B whole once (chunks of kPackCols columns), then computes row blocks of C from it
+//   (mmRowsPacked), whole register tiles each: every C element is the same register tile's sum
+//   over the same kc blocks as in the level's matmul (gemm.h), whatever the blocks; the packing
+//   is shared, not repeated per block. A matrix–vector product splits its outputs: each is the same dot product
 //   (rows of A) or the same sequence of updates (columns of Aᵀ) as in the whole call.
 // - a row reduction computes the values of its 1024-value blocks (reduceBlock) in chunks, then
 //   combines them in the canonical tree T(0, nb) (reduce.cc), exactly as reduceRow does.
@@ -20,7 +20,7 @@
 namespace wg {
 namespace {
 
-/** rows of C per chunk of a matmul, columns of B per chunk of its packing (multiples of every level's mr, nr) */
+/** about this many rows of C per chunk of a matmul; columns of B per chunk of its packing (a multiple of every level's nr) */
 constexpr i64 kRows = 24, kPackCols = 64;
 /** below these sizes a kernel runs on the calling thread (the pool's hand-off costs 1–20 µs) */
 constexpr double kMatmulFlops = 1e6;  // m·n·k
@@ -67,6 +67,18 @@ void gemvChunk(void* ctx, i64 c) {
   j.K->matmul(j.A + r0 * j.rsA, j.rsA, j.csA, j.B, j.rsB, j.csB, j.C + r0, rows, j.k, 1, nullptr, nullptr);
 }
 
+/**
+ * rows of C per chunk: whole register tiles of the level (a multiple of mr from row 0, so every
+ * tile is one of the whole call's), about kRows, sized so that the threads get equal shares of
+ * the tiles where the tile count allows (m = 256 at mr = 8: 8 chunks of 32 rows, not 11 of 24)
+ */
+i64 matmulRows(i64 mr, i64 m, i64 threads) {
+  const i64 tiles = (m + mr - 1) / mr, share = (tiles + threads - 1) / threads;
+  const i64 want = kRows / mr > 0 ? kRows / mr : 1;          // tiles per chunk
+  const i64 chunks = (share + want / 2) / want > 0 ? (share + want / 2) / want : 1;  // per thread
+  return (share + chunks - 1) / chunks * mr;
+}
+
 template <int L>
 void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 m, i64 k, i64 n,
             double* pA, double* pB) {
@@ -85,8 +97,8 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
   } else if (n >= 2 && flops >= kMatmulFlops && m >= 2 * kRows) {
     j.Bp = wholeScratch(mmWhole(K->mm, k, n));
     parallelFor((n + kPackCols - 1) / kPackCols, packChunk, &j);
-    j.rows = kRows;
-    parallelFor((m + kRows - 1) / kRows, rowsChunk, &j);
+    j.rows = matmulRows(K->mm.mr, m, threadCount());
+    parallelFor((m + j.rows - 1) / j.rows, rowsChunk, &j);
   } else {
     K->matmul(A, rsA, csA, B, rsB, csB, C, m, k, n, pA, pB);
   }
