@@ -278,6 +278,16 @@ void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack)
 }
 
 /**
+ * Ā = ½(G + Gᵀ) on the columns [c0, c1) of the lower G (rows from c0 on) and their mirror: the
+ * column panel is final once its block is done, and still in cache (the mirror's writes walk the
+ * c1 − c0 ≤ NB rows [c0, c1) side by side).
+ */
+void mirrorPanel(double* out, i64 n, i64 c0, i64 c1) {
+  for (i64 i = c0; i < n; i++)
+    for (i64 c = c0; c < imin(c1, i); c++) { const double v = 0.5 * out[i * n + c]; out[i * n + c] = v; out[c * n + i] = v; }
+}
+
+/**
  * Ā = sym(L⁻ᵀ·Φ(Lᵀ·Ḡ)·L⁻¹) (n×n, lower parts of L and Ḡ read) as the reverse of the left-looking
  * blocked Cholesky, blocks from the last (Murray 2016): out accumulates the gradient G with
  * respect to the lower triangle of A, then Ā = ½(G + Gᵀ). Per block [k, j) with R = L[k:j, :k],
@@ -288,7 +298,7 @@ void choleskyRev1(const double* L, const double* Lb, double* out, i64 n, double*
   bool ok = true;
   for (i64 i = 0; ok && i < n; i++) ok = allFinite(L + i * n, i + 1) && allFinite(Lb + i * n, i + 1) && L[i * n + i] != 0;
   if (!ok) { fill(out, n * n, kNaN); return; }
-  for (i64 i = 0; i < n; i++) { copy(out + i * n, Lb + i * n, i + 1); fill(out + i * n + i + 1, n - i - 1, 0.0); }
+  for (i64 i = 0; i < n; i++) copy(out + i * n, Lb + i * n, i + 1);  // the upper part is written by mirrorPanel
   double* Dt = work;              // NB²: D, then Ȳ + Ȳᵀ
   double* Pt = work + 4 * NB * NB;  // NB·n: a transposed panel
   for (i64 k = (n - 1) / NB * NB; n > 0 && k >= 0; k -= NB) {
@@ -300,8 +310,10 @@ void choleskyRev1(const double* L, const double* Lb, double* out, i64 n, double*
       lowerBlock(D, n, b, Dt);
       rightSolve(Dt, b, Xb, n, r, true, Pt, pack);
       double* T1 = Dt + NB * NB;
+      const i64 h = b / 2;  // X̄ᵀ·C, its lower part: rows below h need columns up to h only
       fill(T1, b * b, 0.0);
-      gemm(b, b, r, Xb, 1, n, L + j * n + k, n, 1, T1, b, 1.0, pack);  // X̄ᵀ·C
+      gemm(h, h, r, Xb, 1, n, L + j * n + k, n, 1, T1, b, 1.0, pack);
+      gemm(b - h, b, r, Xb + h, 1, n, L + j * n + k, n, 1, T1 + h * b, b, 1.0, pack);
       for (i64 i = 0; i < b; i++)
         for (i64 c = 0; c <= i; c++) Db[i * n + c] -= T1[i * b + c];
       if (k > 0) {
@@ -316,11 +328,8 @@ void choleskyRev1(const double* L, const double* Lb, double* out, i64 n, double*
         for (i64 c = 0; c < b; c++) Ys[i * b + c] = (c <= i ? Db[i * n + c] : 0.0) + (i <= c ? Db[c * n + i] : 0.0);
       gemm(b, k, b, Ys, b, 1, L + k * n, n, 1, out + k * n, n, -1.0, pack);
     }
+    mirrorPanel(out, n, k, j);  // later blocks write only columns before k
   }
-  for (i64 i0 = 0; i0 < n; i0 += TILE)  // Ā = ½(G + Gᵀ), G lower: in tiles (the mirror writes walk columns)
-    for (i64 c0 = 0; c0 <= i0; c0 += TILE)
-      for (i64 i = i0; i < imin(i0 + TILE, n); i++)
-        for (i64 c = c0; c < imin(c0 + TILE, i); c++) { const double v = 0.5 * out[i * n + c]; out[i * n + c] = v; out[c * n + i] = v; }
 }
 
 // ---- LU with partial pivoting -----------------------------------------------------------------------
