@@ -5,6 +5,8 @@
 // packed, register-tiled kernel of gemm.h (shared with matmul.cc). No BLAS/LAPACK dependency; single-threaded with
 // fixed blocking, so every run at one level gives the same bits.
 #include "gemm.h"
+#include "../threads.h"
+#include <vector>
 
 namespace wg {
 namespace WG_NS {
@@ -165,6 +167,41 @@ void gemm(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const double* 
   }
 }
 
+/** gemm on the pool: C's rows (or columns, when it has fewer rows than PAR_ROWS) in fixed chunks */
+struct GemmJob {
+  i64 m, n, k; const double* A; i64 rsA, csA; const double* B; i64 rsB, csB; double* C; i64 ldc; double sign;
+  bool byRows;
+};
+constexpr i64 PAR_ROWS = MC, PAR_COLS = 64;  // multiples of every level's MR, NR
+
+void gemmChunk(void* ctx, i64 c) {
+  const GemmJob& g = *static_cast<const GemmJob*>(ctx);
+  thread_local std::vector<double> pack;
+  if (i64(pack.size()) < laPack(g.n)) pack.resize(size_t(laPack(g.n)));
+  if (g.byRows) {
+    const i64 r0 = c * PAR_ROWS;
+    gemm(imin(PAR_ROWS, g.m - r0), g.n, g.k, g.A + r0 * g.rsA, g.rsA, g.csA, g.B, g.rsB, g.csB, g.C + r0 * g.ldc, g.ldc, g.sign, pack.data());
+  } else {
+    const i64 c0 = c * PAR_COLS;
+    gemm(g.m, imin(PAR_COLS, g.n - c0), g.k, g.A, g.rsA, g.csA, g.B + c0 * g.csB, g.rsB, g.csB, g.C + c0, g.ldc, g.sign, pack.data());
+  }
+}
+
+/**
+ * gemm, on the pool's threads when large. Every C element is the same register tile's sum over the
+ * same kc blocks however C is cut (gemm.h): the bits of the single-threaded gemm, for every thread count.
+ */
+void gemmPar(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 ldc,
+             double sign, double* pack) {
+  const bool byRows = m >= 2 * PAR_ROWS;
+  if (threadCount() <= 1 || double(m) * double(n) * double(k) < 1e6 || (!byRows && n < 2 * PAR_COLS)) {
+    gemm(m, n, k, A, rsA, csA, B, rsB, csB, C, ldc, sign, pack);
+    return;
+  }
+  GemmJob g{m, n, k, A, rsA, csA, B, rsB, csB, C, ldc, sign, byRows};
+  parallelFor(byRows ? (m + PAR_ROWS - 1) / PAR_ROWS : (n + PAR_COLS - 1) / PAR_COLS, gemmChunk, &g);
+}
+
 // ---- Cholesky ---------------------------------------------------------------------------------------
 
 void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack);
@@ -317,8 +354,8 @@ void choleskyRev1(const double* L, const double* Lb, double* out, i64 n, double*
       for (i64 i = 0; i < b; i++)
         for (i64 c = 0; c <= i; c++) Db[i * n + c] -= T1[i * b + c];
       if (k > 0) {
-        gemm(r, k, b, Xb, n, 1, L + k * n, n, 1, out + j * n, n, -1.0, pack);  // B̄ −= X̄·R
-        gemm(b, k, r, Xb, 1, n, L + j * n, n, 1, out + k * n, n, -1.0, pack);  // R̄ −= X̄ᵀ·B
+        gemmPar(r, k, b, Xb, n, 1, L + k * n, n, 1, out + j * n, n, -1.0, pack);  // B̄ −= X̄·R
+        gemmPar(b, k, r, Xb, 1, n, L + j * n, n, 1, out + k * n, n, -1.0, pack);  // R̄ −= X̄ᵀ·B
       }
     }
     choleskyRevBlock(D, Db, n, b, Dt + NB * NB, pack);
