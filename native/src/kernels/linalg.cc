@@ -324,49 +324,64 @@ void mirrorPanel(double* out, i64 n, i64 c0, i64 c1) {
     for (i64 c = c0; c < imin(c1, i); c++) { const double v = 0.5 * out[i * n + c]; out[i * n + c] = v; out[c * n + i] = v; }
 }
 
+#ifndef WG_REV_NB
+#define WG_REV_NB NB
+#endif
+/** the reverse's blocks: RNB for the matrix, RB inside each diagonal block (its own reverse, recursively) */
+constexpr i64 RNB = WG_REV_NB, RB = 16;
+static_assert(RNB <= NB, "choleskyGrad's scratch (linalgScratch) is sized for NB");
+
 /**
- * Ā = sym(L⁻ᵀ·Φ(Lᵀ·Ḡ)·L⁻¹) (n×n, lower parts of L and Ḡ read) as the reverse of the left-looking
- * blocked Cholesky, blocks from the last (Murray 2016): out accumulates the gradient G with
- * respect to the lower triangle of A, then Ā = ½(G + Gᵀ). Per block [k, j) with R = L[k:j, :k],
- * D = L[k:j, k:j], B = L[j:, :k], C = L[j:, k:j] (forward: D = chol(A11 − R·Rᵀ), C = (A21 − B·Rᵀ)·D⁻ᵀ):
- *   X̄ = C̄·D⁻¹, D̄ −= tril(X̄ᵀ·C), B̄ −= X̄·R, R̄ −= X̄ᵀ·B, Ȳ = chol_rev(D, D̄), R̄ −= (Ȳ + Ȳᵀ)·R.
+ * The reverse of the left-looking blocked Cholesky in blocks of nb, from the last (Murray 2016): out
+ * (n×n at row stride ld, its lower part holding L̄) accumulates the gradient G with respect to the
+ * lower triangle of A (L also at stride ld). Per block [k, j) with R = L[k:j, :k], D = L[k:j, k:j],
+ * B = L[j:, :k], C = L[j:, k:j] (forward: D = chol(A11 − R·Rᵀ), C = (A21 − B·Rᵀ)·D⁻ᵀ):
+ *   X̄ = C̄·D⁻¹, D̄ −= tril(X̄ᵀ·C), B̄ −= X̄·R, R̄ −= X̄ᵀ·B, Ȳ = chol_rev(D, D̄), R̄ −= (Ȳ + Ȳᵀ)·R,
+ * chol_rev the same in blocks of RB (then choleskyRevBlock). mirror: Ā = ½(G + Gᵀ) in place, each
+ * column panel as soon as it is final. work: 4·nb² + nb·n doubles.
  */
+void choleskyRevLower(const double* L, double* out, i64 ld, i64 n, i64 nb, bool mirror, double* work, double* pack) {
+  double* Dt = work;                // nb²: D, then Ȳ + Ȳᵀ
+  double* Pt = work + 4 * nb * nb;  // nb·n: a transposed panel
+  for (i64 k = (n - 1) / nb * nb; n > 0 && k >= 0; k -= nb) {
+    const i64 j = imin(k + nb, n), b = j - k, r = n - j;
+    const double* D = L + k * ld + k;
+    double* Db = out + k * ld + k;
+    if (r > 0) {
+      double* Xb = out + j * ld + k;  // C̄, then X̄ = C̄·D⁻¹ in place
+      lowerBlock(D, ld, b, Dt);
+      rightSolve(Dt, b, Xb, ld, r, true, Pt, pack);
+      double* T1 = Dt + nb * nb;
+      const i64 h = b / 2;  // X̄ᵀ·C, its lower part: rows below h need columns up to h only
+      fill(T1, b * b, 0.0);
+      gemm(h, h, r, Xb, 1, ld, L + j * ld + k, ld, 1, T1, b, 1.0, pack);
+      gemm(b - h, b, r, Xb + h, 1, ld, L + j * ld + k, ld, 1, T1 + h * b, b, 1.0, pack);
+      for (i64 i = 0; i < b; i++)
+        for (i64 c = 0; c <= i; c++) Db[i * ld + c] -= T1[i * b + c];
+      if (k > 0) {
+        gemmPar(r, k, b, Xb, ld, 1, L + k * ld, ld, 1, out + j * ld, ld, -1.0, pack);  // B̄ −= X̄·R
+        gemmPar(b, k, r, Xb, 1, ld, L + j * ld, ld, 1, out + k * ld, ld, -1.0, pack);  // R̄ −= X̄ᵀ·B
+      }
+    }
+    if (b > RB && nb > RB) choleskyRevLower(D, Db, ld, b, RB, false, Dt + nb * nb, pack);
+    else choleskyRevBlock(D, Db, ld, b, Dt + nb * nb, pack);
+    if (k > 0) {
+      double* Ys = Dt;  // Ȳ + Ȳᵀ
+      for (i64 i = 0; i < b; i++)
+        for (i64 c = 0; c < b; c++) Ys[i * b + c] = (c <= i ? Db[i * ld + c] : 0.0) + (i <= c ? Db[c * ld + i] : 0.0);
+      gemm(b, k, b, Ys, b, 1, L + k * ld, ld, 1, out + k * ld, ld, -1.0, pack);
+    }
+    if (mirror) mirrorPanel(out, n, k, j);  // later blocks write only columns before k
+  }
+}
+
+/** Ā = sym(L⁻ᵀ·Φ(Lᵀ·Ḡ)·L⁻¹) (n×n, lower parts of L and Ḡ read); work: 4·NB² + NB·n doubles */
 void choleskyRev1(const double* L, const double* Lb, double* out, i64 n, double* work, double* pack) {
   bool ok = true;
   for (i64 i = 0; ok && i < n; i++) ok = allFinite(L + i * n, i + 1) && allFinite(Lb + i * n, i + 1) && L[i * n + i] != 0;
   if (!ok) { fill(out, n * n, kNaN); return; }
   for (i64 i = 0; i < n; i++) copy(out + i * n, Lb + i * n, i + 1);  // the upper part is written by mirrorPanel
-  double* Dt = work;              // NB²: D, then Ȳ + Ȳᵀ
-  double* Pt = work + 4 * NB * NB;  // NB·n: a transposed panel
-  for (i64 k = (n - 1) / NB * NB; n > 0 && k >= 0; k -= NB) {
-    const i64 j = imin(k + NB, n), b = j - k, r = n - j;
-    const double* D = L + k * n + k;
-    double* Db = out + k * n + k;
-    if (r > 0) {
-      double* Xb = out + j * n + k;  // C̄, then X̄ = C̄·D⁻¹ in place
-      lowerBlock(D, n, b, Dt);
-      rightSolve(Dt, b, Xb, n, r, true, Pt, pack);
-      double* T1 = Dt + NB * NB;
-      const i64 h = b / 2;  // X̄ᵀ·C, its lower part: rows below h need columns up to h only
-      fill(T1, b * b, 0.0);
-      gemm(h, h, r, Xb, 1, n, L + j * n + k, n, 1, T1, b, 1.0, pack);
-      gemm(b - h, b, r, Xb + h, 1, n, L + j * n + k, n, 1, T1 + h * b, b, 1.0, pack);
-      for (i64 i = 0; i < b; i++)
-        for (i64 c = 0; c <= i; c++) Db[i * n + c] -= T1[i * b + c];
-      if (k > 0) {
-        gemmPar(r, k, b, Xb, n, 1, L + k * n, n, 1, out + j * n, n, -1.0, pack);  // B̄ −= X̄·R
-        gemmPar(b, k, r, Xb, 1, n, L + j * n, n, 1, out + k * n, n, -1.0, pack);  // R̄ −= X̄ᵀ·B
-      }
-    }
-    choleskyRevBlock(D, Db, n, b, Dt + NB * NB, pack);
-    if (k > 0) {
-      double* Ys = Dt;  // Ȳ + Ȳᵀ
-      for (i64 i = 0; i < b; i++)
-        for (i64 c = 0; c < b; c++) Ys[i * b + c] = (c <= i ? Db[i * n + c] : 0.0) + (i <= c ? Db[c * n + i] : 0.0);
-      gemm(b, k, b, Ys, b, 1, L + k * n, n, 1, out + k * n, n, -1.0, pack);
-    }
-    mirrorPanel(out, n, k, j);  // later blocks write only columns before k
-  }
+  choleskyRevLower(L, out, n, n, RNB, true, work, pack);
 }
 
 // ---- LU with partial pivoting -----------------------------------------------------------------------
