@@ -1,7 +1,8 @@
 // Linear algebra benchmark: wengert's native kernels beside OpenBLAS (Debian's single-threaded
 // libopenblas0-serial, a bench-only baseline), the cost of a GP log-marginal-likelihood gradient
 // against its value, and leastSquares on extended-Rosenbrock residuals.
-//   npx tsx bench/linalg.ts [--quick] [--only cholesky,gp,lsq] [--json bench/results/linalg.json]
+//   npx tsx bench/linalg.ts [--quick] [--only cholesky,gp,lsq] [--threads N] [--json bench/results/linalg.json]
+// (--threads: w.setThreads(N) for the native kernels; without it, the default)
 // Sections (every time a median, with CPU time beside wall time on this shared machine; the load
 // average is printed and saved):
 //   cholesky  512×512 SPD: compiled w.linalg.cholesky (one native call: the input handed over, the
@@ -26,10 +27,12 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const jsonAt = argv.indexOf('--json');
 const onlyAt = argv.indexOf('--only');
+const threadsAt = argv.indexOf('--threads');
 const run = (section: string) => onlyAt < 0 || argv[onlyAt + 1].split(',').includes(section);
 const here = dirname(fileURLToPath(import.meta.url));
 const native = w.nativeInfo().available;
-const report: Record<string, unknown> = { date: new Date().toISOString(), simd: w.nativeInfo().simd, loadBefore: loadavg() };
+if (threadsAt >= 0) w.setThreads(Number(argv[threadsAt + 1]));
+const report: Record<string, unknown> = { date: new Date().toISOString(), simd: w.nativeInfo().simd, threads: w.nativeInfo().threads, loadBefore: loadavg() };
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 /** CPU milliseconds of this process so far (all its threads: the native kernels run on the calling one) */
@@ -214,7 +217,7 @@ async function lsq() {
 }
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`linear algebra benchmark — native ${native ? w.nativeInfo().simd : 'unavailable'}; load average ${load()}`);
+console.log(`linear algebra benchmark — native ${native ? w.nativeInfo().simd : 'unavailable'}, ${w.nativeInfo().threads} thread(s); load average ${load()}`);
 if (run('cholesky')) {
   if (native) report.blas = linalgVsBlas();
   else console.log('(native addon unavailable: the OpenBLAS comparison needs it)');

@@ -103,6 +103,35 @@ describeNative('intra-op threads (native internals)', () => {
     }
   });
 
+  it('the Cholesky gradient (choleskyGrad): the same bits for 1, 2, 3 and 4 threads, the TS backend’s values to rounding', () => {
+    // n = 400: its two large products per block split by rows (≥ 192) and by columns, on the pool
+    const n = 400, G = fill(n * n, (i) => Math.sin(i * 0.37)), A = new Float64Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += G[i * n + k] * G[j * n + k];
+        A[i * n + j] = A[j * n + i] = s / n + (i === j ? 1 : 0);
+      }
+    const At = w.tensor(A, [n, n]), C = w.tensor(fill(n * n, (i) => Math.cos(i * 0.11)), [n, n]);
+    const f = (a: w.Tensor) => w.sum(w.mul(w.linalg.cholesky(a), C));
+    const grad = (threads: number) => {
+      w.setThreads(threads);
+      try { return (w.compile(f, At).grad(At) as w.Tensor).data(); } finally { w.setThreads(initial); }
+    };
+    w.setBackend('native');
+    let one: Float64Array, pooled: number;
+    try {
+      one = grad(1);
+      pooled = addon!.threadsInfo().pooled;
+      for (const t of [2, 3, 4]) expect(sameBits(grad(t), one), `threads=${t}`).toBe(true);
+      expect(addon!.threadsInfo().pooled).toBeGreaterThan(pooled);
+    } finally { w.setBackend('ts'); }
+    const ts = (w.compile(f, At).grad(At) as w.Tensor).data();
+    let err = 0, scale = 0;
+    for (let i = 0; i < ts.length; i++) { err = Math.max(err, Math.abs(one[i] - ts[i])); scale = Math.max(scale, Math.abs(ts[i])); }
+    expect(err / scale).toBeLessThan(1e-12);
+  });
+
   it('concurrent async evaluations while kernels use the pool: every result has the sync bits', async () => {
     w.setBackend('native');
     w.setThreads(2);

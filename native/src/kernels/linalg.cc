@@ -5,6 +5,8 @@
 // packed, register-tiled kernel of gemm.h (shared with matmul.cc). No BLAS/LAPACK dependency; single-threaded with
 // fixed blocking, so every run at one level gives the same bits.
 #include "gemm.h"
+#include "../threads.h"
+#include <vector>
 
 namespace wg {
 namespace WG_NS {
@@ -165,6 +167,41 @@ void gemm(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const double* 
   }
 }
 
+/** gemm on the pool: C's rows (or columns, when it has fewer rows than PAR_ROWS) in fixed chunks */
+struct GemmJob {
+  i64 m, n, k; const double* A; i64 rsA, csA; const double* B; i64 rsB, csB; double* C; i64 ldc; double sign;
+  bool byRows;
+};
+constexpr i64 PAR_ROWS = MC, PAR_COLS = 64;  // multiples of every level's MR, NR
+
+void gemmChunk(void* ctx, i64 c) {
+  const GemmJob& g = *static_cast<const GemmJob*>(ctx);
+  thread_local std::vector<double> pack;
+  if (i64(pack.size()) < laPack(g.n)) pack.resize(size_t(laPack(g.n)));
+  if (g.byRows) {
+    const i64 r0 = c * PAR_ROWS;
+    gemm(imin(PAR_ROWS, g.m - r0), g.n, g.k, g.A + r0 * g.rsA, g.rsA, g.csA, g.B, g.rsB, g.csB, g.C + r0 * g.ldc, g.ldc, g.sign, pack.data());
+  } else {
+    const i64 c0 = c * PAR_COLS;
+    gemm(g.m, imin(PAR_COLS, g.n - c0), g.k, g.A, g.rsA, g.csA, g.B + c0 * g.csB, g.rsB, g.csB, g.C + c0, g.ldc, g.sign, pack.data());
+  }
+}
+
+/**
+ * gemm, on the pool's threads when large. Every C element is the same register tile's sum over the
+ * same kc blocks however C is cut (gemm.h): the bits of the single-threaded gemm, for every thread count.
+ */
+void gemmPar(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 ldc,
+             double sign, double* pack) {
+  const bool byRows = m >= 2 * PAR_ROWS;
+  if (threadCount() <= 1 || double(m) * double(n) * double(k) < 1e6 || (!byRows && n < 2 * PAR_COLS)) {
+    gemm(m, n, k, A, rsA, csA, B, rsB, csB, C, ldc, sign, pack);
+    return;
+  }
+  GemmJob g{m, n, k, A, rsA, csA, B, rsB, csB, C, ldc, sign, byRows};
+  parallelFor(byRows ? (m + PAR_ROWS - 1) / PAR_ROWS : (n + PAR_COLS - 1) / PAR_COLS, gemmChunk, &g);
+}
+
 // ---- Cholesky ---------------------------------------------------------------------------------------
 
 void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack);
@@ -278,49 +315,73 @@ void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack)
 }
 
 /**
- * Ā = sym(L⁻ᵀ·Φ(Lᵀ·Ḡ)·L⁻¹) (n×n, lower parts of L and Ḡ read) as the reverse of the left-looking
- * blocked Cholesky, blocks from the last (Murray 2016): out accumulates the gradient G with
- * respect to the lower triangle of A, then Ā = ½(G + Gᵀ). Per block [k, j) with R = L[k:j, :k],
- * D = L[k:j, k:j], B = L[j:, :k], C = L[j:, k:j] (forward: D = chol(A11 − R·Rᵀ), C = (A21 − B·Rᵀ)·D⁻ᵀ):
- *   X̄ = C̄·D⁻¹, D̄ −= tril(X̄ᵀ·C), B̄ −= X̄·R, R̄ −= X̄ᵀ·B, Ȳ = chol_rev(D, D̄), R̄ −= (Ȳ + Ȳᵀ)·R.
+ * Ā = ½(G + Gᵀ) on the columns [c0, c1) of the lower G (rows from c0 on) and their mirror: the
+ * column panel is final once its block is done, and still in cache (the mirror's writes walk the
+ * c1 − c0 ≤ NB rows [c0, c1) side by side).
  */
+void mirrorPanel(double* out, i64 n, i64 c0, i64 c1) {
+  for (i64 i = c0; i < n; i++)
+    for (i64 c = c0; c < imin(c1, i); c++) { const double v = 0.5 * out[i * n + c]; out[i * n + c] = v; out[c * n + i] = v; }
+}
+
+#ifndef WG_REV_NB
+#define WG_REV_NB NB
+#endif
+/** the reverse's blocks: RNB for the matrix, RB inside each diagonal block (its own reverse, recursively) */
+constexpr i64 RNB = WG_REV_NB, RB = 16;
+static_assert(RNB <= NB, "choleskyGrad's scratch (linalgScratch) is sized for NB");
+
+/**
+ * The reverse of the left-looking blocked Cholesky in blocks of nb, from the last (Murray 2016): out
+ * (n×n at row stride ld, its lower part holding L̄) accumulates the gradient G with respect to the
+ * lower triangle of A (L also at stride ld). Per block [k, j) with R = L[k:j, :k], D = L[k:j, k:j],
+ * B = L[j:, :k], C = L[j:, k:j] (forward: D = chol(A11 − R·Rᵀ), C = (A21 − B·Rᵀ)·D⁻ᵀ):
+ *   X̄ = C̄·D⁻¹, D̄ −= tril(X̄ᵀ·C), B̄ −= X̄·R, R̄ −= X̄ᵀ·B, Ȳ = chol_rev(D, D̄), R̄ −= (Ȳ + Ȳᵀ)·R,
+ * chol_rev the same in blocks of RB (then choleskyRevBlock). mirror: Ā = ½(G + Gᵀ) in place, each
+ * column panel as soon as it is final. work: 4·nb² + nb·n doubles.
+ */
+void choleskyRevLower(const double* L, double* out, i64 ld, i64 n, i64 nb, bool mirror, double* work, double* pack) {
+  double* Dt = work;                // nb²: D, then Ȳ + Ȳᵀ
+  double* Pt = work + 4 * nb * nb;  // nb·n: a transposed panel
+  for (i64 k = (n - 1) / nb * nb; n > 0 && k >= 0; k -= nb) {
+    const i64 j = imin(k + nb, n), b = j - k, r = n - j;
+    const double* D = L + k * ld + k;
+    double* Db = out + k * ld + k;
+    if (r > 0) {
+      double* Xb = out + j * ld + k;  // C̄, then X̄ = C̄·D⁻¹ in place
+      lowerBlock(D, ld, b, Dt);
+      rightSolve(Dt, b, Xb, ld, r, true, Pt, pack);
+      double* T1 = Dt + nb * nb;
+      const i64 h = b / 2;  // X̄ᵀ·C, its lower part: rows below h need columns up to h only
+      fill(T1, b * b, 0.0);
+      gemm(h, h, r, Xb, 1, ld, L + j * ld + k, ld, 1, T1, b, 1.0, pack);
+      gemm(b - h, b, r, Xb + h, 1, ld, L + j * ld + k, ld, 1, T1 + h * b, b, 1.0, pack);
+      for (i64 i = 0; i < b; i++)
+        for (i64 c = 0; c <= i; c++) Db[i * ld + c] -= T1[i * b + c];
+      if (k > 0) {
+        gemmPar(r, k, b, Xb, ld, 1, L + k * ld, ld, 1, out + j * ld, ld, -1.0, pack);  // B̄ −= X̄·R
+        gemmPar(b, k, r, Xb, 1, ld, L + j * ld, ld, 1, out + k * ld, ld, -1.0, pack);  // R̄ −= X̄ᵀ·B
+      }
+    }
+    if (b > RB && nb > RB) choleskyRevLower(D, Db, ld, b, RB, false, Dt + nb * nb, pack);
+    else choleskyRevBlock(D, Db, ld, b, Dt + nb * nb, pack);
+    if (k > 0) {
+      double* Ys = Dt;  // Ȳ + Ȳᵀ
+      for (i64 i = 0; i < b; i++)
+        for (i64 c = 0; c < b; c++) Ys[i * b + c] = (c <= i ? Db[i * ld + c] : 0.0) + (i <= c ? Db[c * ld + i] : 0.0);
+      gemm(b, k, b, Ys, b, 1, L + k * ld, ld, 1, out + k * ld, ld, -1.0, pack);
+    }
+    if (mirror) mirrorPanel(out, n, k, j);  // later blocks write only columns before k
+  }
+}
+
+/** Ā = sym(L⁻ᵀ·Φ(Lᵀ·Ḡ)·L⁻¹) (n×n, lower parts of L and Ḡ read); work: 4·NB² + NB·n doubles */
 void choleskyRev1(const double* L, const double* Lb, double* out, i64 n, double* work, double* pack) {
   bool ok = true;
   for (i64 i = 0; ok && i < n; i++) ok = allFinite(L + i * n, i + 1) && allFinite(Lb + i * n, i + 1) && L[i * n + i] != 0;
   if (!ok) { fill(out, n * n, kNaN); return; }
-  for (i64 i = 0; i < n; i++) { copy(out + i * n, Lb + i * n, i + 1); fill(out + i * n + i + 1, n - i - 1, 0.0); }
-  double* Dt = work;              // NB²: D, then Ȳ + Ȳᵀ
-  double* Pt = work + 4 * NB * NB;  // NB·n: a transposed panel
-  for (i64 k = (n - 1) / NB * NB; n > 0 && k >= 0; k -= NB) {
-    const i64 j = imin(k + NB, n), b = j - k, r = n - j;
-    const double* D = L + k * n + k;
-    double* Db = out + k * n + k;
-    if (r > 0) {
-      double* Xb = out + j * n + k;  // C̄, then X̄ = C̄·D⁻¹ in place
-      lowerBlock(D, n, b, Dt);
-      rightSolve(Dt, b, Xb, n, r, true, Pt, pack);
-      double* T1 = Dt + NB * NB;
-      fill(T1, b * b, 0.0);
-      gemm(b, b, r, Xb, 1, n, L + j * n + k, n, 1, T1, b, 1.0, pack);  // X̄ᵀ·C
-      for (i64 i = 0; i < b; i++)
-        for (i64 c = 0; c <= i; c++) Db[i * n + c] -= T1[i * b + c];
-      if (k > 0) {
-        gemm(r, k, b, Xb, n, 1, L + k * n, n, 1, out + j * n, n, -1.0, pack);  // B̄ −= X̄·R
-        gemm(b, k, r, Xb, 1, n, L + j * n, n, 1, out + k * n, n, -1.0, pack);  // R̄ −= X̄ᵀ·B
-      }
-    }
-    choleskyRevBlock(D, Db, n, b, Dt + NB * NB, pack);
-    if (k > 0) {
-      double* Ys = Dt;  // Ȳ + Ȳᵀ
-      for (i64 i = 0; i < b; i++)
-        for (i64 c = 0; c < b; c++) Ys[i * b + c] = (c <= i ? Db[i * n + c] : 0.0) + (i <= c ? Db[c * n + i] : 0.0);
-      gemm(b, k, b, Ys, b, 1, L + k * n, n, 1, out + k * n, n, -1.0, pack);
-    }
-  }
-  for (i64 i0 = 0; i0 < n; i0 += TILE)  // Ā = ½(G + Gᵀ), G lower: in tiles (the mirror writes walk columns)
-    for (i64 c0 = 0; c0 <= i0; c0 += TILE)
-      for (i64 i = i0; i < imin(i0 + TILE, n); i++)
-        for (i64 c = c0; c < imin(c0 + TILE, i); c++) { const double v = 0.5 * out[i * n + c]; out[i * n + c] = v; out[c * n + i] = v; }
+  for (i64 i = 0; i < n; i++) copy(out + i * n, Lb + i * n, i + 1);  // the upper part is written by mirrorPanel
+  choleskyRevLower(L, out, n, n, RNB, true, work, pack);
 }
 
 // ---- LU with partial pivoting -----------------------------------------------------------------------
