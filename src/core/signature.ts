@@ -3,6 +3,7 @@
 // reused. Small constants count by value; large ones by identity (tensors are immutable).
 import type { Graph } from './graph.js';
 import type { Tensor } from './tensor.js';
+import { opNumber } from './tape.js';
 
 const SMALL_CONST = 64;
 const tensorIds = new WeakMap<Tensor, number>();
@@ -32,12 +33,19 @@ export function signature(g: Graph, extra: readonly number[] = []): Signature {
 
 /** a growable Float64Array (a recording's key has a few numbers per equation: tens of thousands) */
 class Key {
-  private a = new Float64Array(1024);
+  a = new Float64Array(1024);
   n = 0;
   push(...xs: number[]): void { for (let i = 0; i < xs.length; i++) this.one(xs[i]); }
   one(x: number): void {
-    if (this.n === this.a.length) { const b = new Float64Array(2 * this.n); b.set(this.a); this.a = b; }
+    if (this.n === this.a.length) this.room(1);
     this.a[this.n++] = x;
+  }
+  /** capacity for m more numbers */
+  room(m: number): void {
+    if (this.n + m <= this.a.length) return;
+    const b = new Float64Array(Math.max(2 * this.a.length, this.n + m));
+    b.set(this.a);
+    this.a = b;
   }
   done(): Float64Array { return this.a.slice(0, this.n); }
 }
@@ -54,18 +62,42 @@ function build(g: Graph, extra: readonly number[]): Signature {
     if (t.size <= SMALL_CONST) for (let i = 0; i < d.length; i++) k.one(d[i]);
     else { k.one(-1); k.one(idOf(t)); }
   }
-  const tape = g.tape, n = g.neqns;
-  k.one(n);
-  for (let e = 0; e < n; e++) {
-    const op = tape.op(e), attrs = tape.attrs(e), m = tape.nIns(e);
-    k.one(op.id); k.one(attrId(op.attrKey ? op.attrKey(attrs) : attrs)); k.one(m);
-    for (let o = 0; o < m; o++) k.one(tape.in(e, o));
-  }
+  equations(k, g);
   k.push(g.outputs.length);
   for (const v of g.outputs) k.push(v);
   for (const x of extra) k.push(x);
   const key = k.done();
   return { hash: hashOf(key), key };
+}
+
+/**
+ * The equations as [n, op numbers (n), operand starts (n + 1), operands, outputs (n), attributed
+ * equations and their attribute ids]: copied array by array from a recording's tape (no pass per
+ * equation in JS), built equation by equation from a list in the same layout.
+ */
+function equations(k: Key, g: Graph): void {
+  const raw = g.tape.raw(), n = g.neqns;
+  k.one(n);
+  if (raw) {
+    const m = raw.starts[n];
+    k.room(3 * n + 1 + m);
+    k.a.set(raw.ops.subarray(0, n), k.n);
+    k.a.set(raw.starts.subarray(0, n + 1), k.n + n);
+    k.a.set(raw.operands.subarray(0, m), k.n + 2 * n + 1);
+    k.a.set(raw.outs.subarray(0, n), k.n + 2 * n + 1 + m);
+    k.n += 3 * n + 1 + m;
+  } else {
+    const eqns = g.eqns;
+    for (const e of eqns) k.one(opNumber(e.op));
+    let at = 0;
+    k.one(0);
+    for (const e of eqns) k.one((at += e.ins.length));
+    for (const e of eqns) for (const i of e.ins) k.one(i);
+    for (const e of eqns) k.one(e.out);
+  }
+  const attrs = raw ? raw.attrs : new Map(g.eqns.flatMap((e, j) => (e.attrs === undefined ? [] : [[j, e.attrs] as const])));
+  k.one(attrs.size);
+  for (const [j, a] of attrs) { const op = g.tape.op(j); k.one(j); k.one(attrId(op.attrKey ? op.attrKey(a) : a)); }
 }
 
 function idOf(t: Tensor): number {
@@ -86,10 +118,14 @@ function attrId(a: unknown): number {
   return id;
 }
 
+/** keys longer than this are hashed on an even sample of their words (equal hashes are compared in full) */
+const HASHED_WORDS = 8192;
+
 function hashOf(key: Float64Array): number {
   const words = new Uint32Array(key.buffer, key.byteOffset, key.length * 2);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+  const step = Math.max(1, Math.floor(words.length / HASHED_WORDS));
+  let h = Math.imul(0x811c9dc5 ^ words.length, 0x01000193);
+  for (let i = 0; i < words.length; i += step) h = Math.imul(h ^ words[i], 0x01000193);
   return h >>> 0;
 }
 

@@ -27,6 +27,15 @@ export function rebuild(g: Graph, runs: readonly Fit[]): Graph {
   return r.finish();
 }
 
+/** position of the last equation reading each variable (outputs and guards: past the end; -1 when unread) */
+function lastUses(g: Graph): Int32Array {
+  const lastUse = new Int32Array(g.nvars).fill(-1), tape = g.tape, n = g.neqns;
+  for (let k = 0; k < n; k++) for (let o = 0, m = tape.nIns(k); o < m; o++) lastUse[tape.in(k, o)] = k;
+  for (const v of g.outputs) lastUse[v] = n;
+  for (const gd of g.guards) lastUse[gd.v] = n;
+  return lastUse;
+}
+
 /** The loop's body and how its values leave it. */
 interface Body {
   graph: Graph;
@@ -54,11 +63,7 @@ class Rebuild {
     this.alias = new Int32Array(g.nvars).fill(-1);
     for (const v of g.inputs) this.out.inputs.push(this.ref(v));
     for (const [v, t] of g.consts) this.out.consts.set(this.ref(v), t);
-    this.lastUse = new Int32Array(g.nvars).fill(-1);
-    const tape = g.tape, n = g.neqns;
-    for (let k = 0; k < n; k++) for (let o = 0, m = tape.nIns(k); o < m; o++) this.lastUse[tape.in(k, o)] = k;
-    for (const v of g.outputs) this.lastUse[v] = n;
-    for (const gd of g.guards) this.lastUse[gd.v] = n;
+    this.lastUse = lastUses(g);
   }
 
   newVar(s: Shape): number { return this.out.newVar(s); }

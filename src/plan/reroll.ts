@@ -54,22 +54,21 @@ function rollOnce(g: Graph): Rolled {
   const h = new Float64Array(n);   // typed: hashes outside the small-integer range allocate nothing
   for (let k = 0; k < n; k++) h[k] = eqnHash(g, tape, k, prod);
   const runs: Fit[] = [];
-  const taken = new Uint8Array(n);
   let untaken = n;
   for (const period of candidatePeriods(h)) {
     if (untaken < MIN_ITERS * period) continue;   // no room left for a run of this period
-    for (const found of runsOf(h, period)) {
-      // the part of the run before the first equation already taken by a loop
-      const end = found.start + found.iters * period;
-      let free = found.start;
-      while (free < end && !taken[free]) free++;
-      const iters = Math.floor((free - found.start) / period);
-      if (iters < MIN_ITERS || iters * period < MIN_EQNS) continue;
-      const fit = fitRun(g, prod, rotate(g, prod, { start: found.start, period, iters }));
-      if (!fit) continue;
-      runs.push(fit);
-      taken.fill(1, fit.start, fit.start + fit.iters * fit.period);
-      untaken -= fit.iters * fit.period;
+    // runs are searched in the stretches no loop has taken yet
+    const gaps = freeGaps(runs, n);
+    for (let i = 0; i < gaps.length; i += 2) {
+      let end = 0;   // of the last run taken in this gap (a later stretch may begin inside it)
+      for (const found of runsOf(h, period, gaps[i], gaps[i + 1])) {
+        if (found.start < end || found.iters * period < MIN_EQNS) continue;
+        const fit = fitRun(g, prod, rotate(g, prod, found));
+        if (!fit) continue;
+        runs.push(fit);
+        end = fit.start + fit.iters * fit.period;
+        untaken -= fit.iters * fit.period;
+      }
     }
   }
   if (!runs.length) return { graph: g, loops: 0 };
@@ -106,27 +105,38 @@ function candidatePeriods(h: Float64Array): number[] {
   let cap = 16;
   while (cap < 2 * h.length) cap *= 2;
   const keys = new Float64Array(cap), at = new Int32Array(cap).fill(-1), mask = cap - 1;
-  const votes = new Map<number, number>();
+  const votes = new Int32Array(h.length + 1);   // votes per distance
   for (let k = 0; k + GRAM <= h.length; k++) {
     let x = 0;
     for (let j = 0; j < GRAM; j++) x = Math.imul(x ^ h[k + j], 0x01000193) + j;
     let slot = Math.imul(x | 0, 0x9e3779b1) & mask;
     while (at[slot] >= 0 && keys[slot] !== x) slot = (slot + 1) & mask;
-    if (at[slot] >= 0) { const d = k - at[slot]; if (d >= MIN_BODY) votes.set(d, (votes.get(d) ?? 0) + 1); }
+    if (at[slot] >= 0) { const d = k - at[slot]; if (d >= MIN_BODY) votes[d]++; }
     keys[slot] = x;
     at[slot] = k;
   }
-  return [...votes.entries()].filter(([d, c]) => c >= d).sort((a, b) => b[1] * b[0] - a[1] * a[0]).map(([d]) => d).slice(0, 8);
+  const ds: number[] = [];
+  for (let d = MIN_BODY; d < votes.length; d++) if (votes[d] >= d) ds.push(d);
+  return ds.sort((a, b) => votes[b] * b - votes[a] * a || a - b).slice(0, 8);
 }
 
-/** maximal stretches where h[k] = h[k + P], as whole periods */
-function runsOf(h: Float64Array, P: number): Run[] {
+/** [start, end) pairs of the equations outside the runs taken so far */
+function freeGaps(runs: readonly Run[], n: number): number[] {
+  const taken = [...runs].sort((a, b) => a.start - b.start), gaps: number[] = [];
+  let at = 0;
+  for (const r of taken) { if (r.start > at) gaps.push(at, r.start); at = r.start + r.iters * r.period; }
+  if (at < n) gaps.push(at, n);
+  return gaps;
+}
+
+/** maximal stretches of h[from, to) where h[k] = h[k + P], as whole periods */
+function runsOf(h: Float64Array, P: number, from: number, to: number): Run[] {
   const out: Run[] = [];
-  let k = 0;
-  while (k + P < h.length) {
+  let k = from;
+  while (k + P < to) {
     if (h[k] !== h[k + P]) { k++; continue; }
     let e = k;
-    while (e + P < h.length && h[e] === h[e + P]) e++;
+    while (e + P < to && h[e] === h[e + P]) e++;
     const iters = Math.floor((e - k) / P) + 1;
     if (iters >= MIN_ITERS) out.push({ start: k, period: P, iters });
     k = e + 1;
