@@ -3,7 +3,8 @@
 // used elsewhere are materialized. A group runs where it is flushed: when a non-member needs one
 // of its values, or at the end. An operand of a smaller shape broadcast to the chain's is read in
 // place (never materialized); a `sum` over all axes of a member becomes the chain's epilogue.
-import { Graph, type Eqn } from '../core/graph.js';
+import type { Graph, Eqn } from '../core/graph.js';
+import { frameOf } from './frame.js';
 import { sameShape, sizeOf, type Shape } from '../core/shape.js';
 import { fusedOp, type FusedInstr } from '../ops/fused.js';
 import { sliceOp } from '../ops/slice.js';
@@ -38,13 +39,7 @@ export function fuse(g: Graph): Graph {
   const isOutput = new Set(g.outputs);
   for (const gd of g.guards) isOutput.add(gd.v);
 
-  const out = new Graph();
-  for (let v = 0; v < g.nvars; v++) out.newVar(g.shapes[v], g.labels[v]);
-  for (const v of g.inputs) out.inputs.push(v);
-  for (const [v, t] of g.consts) out.consts.set(v, t);
-  out.outputs = [...g.outputs];
-  for (const gd of g.guards) out.guards.push(gd);
-
+  const out = frameOf(g);
   const open = new Map<string, Group>();
   const groupOf = new Map<number, Group>();
   // non-members that need a group's values wait until the group runs (so the chain can keep growing)

@@ -1,15 +1,13 @@
 // Planning: customCall equations are replaced by their bodies (plain equations), so planned
 // programs fuse across them and the native backend can run them. Their rules only matter to the
 // transformations, which ran before planning.
-import { Graph } from '../core/graph.js';
+import type { Graph } from '../core/graph.js';
+import { frameOf } from './frame.js';
 import { reshapeOp } from '../ops/reshape.js';
 
 export function inlineCalls(g: Graph): Graph {
   if (!g.eqns.some((e) => e.op.name === 'customCall')) return g;
-  const out = new Graph();
-  for (let v = 0; v < g.nvars; v++) out.newVar(g.shapes[v], g.labels[v]);
-  for (const v of g.inputs) out.inputs.push(v);
-  for (const [v, t] of g.consts) out.consts.set(v, t);
+  const out = frameOf(g);
   for (const e of g.eqns) {
     if (e.op.name !== 'customCall') { out.eqns.push(e); continue; }
     const body: Graph = inlineCalls(e.attrs.body);
@@ -24,8 +22,6 @@ export function inlineCalls(g: Graph): Graph {
     // a body that returns an input or a constant: the call's value is that variable's
     if (map[result] !== e.out) out.eqns.push({ op: identityOp(), ins: [map[result]], out: e.out, attrs: { shape: [...g.shapes[e.out]] } });
   }
-  out.outputs = [...g.outputs];
-  for (const gd of g.guards) out.guards.push(gd);
   return out;
 }
 
