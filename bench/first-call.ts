@@ -5,6 +5,7 @@
 //   osc-loop   a 5000-step damped-oscillator fit (plain JS loop, per-step observations): first w.grad
 // Usage: npx tsx bench/first-call.ts [--runs 7] [--backend native|ts]; one case in this process:
 //        npx tsx bench/first-call.ts --case w3-loop [--prof out.cpuprofile]  (CPU profile of the case alone)
+// Each case reports wall ms and, on Linux, the main thread's CPU ms (what a loaded machine does not inflate by waiting).
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -98,12 +99,14 @@ if (one) {
   console.log(`first call in a fresh process, median of ${runs} processes (load average ${loadavg()[0].toFixed(1)})`);
   for (const backend of ['native', 'ts']) {
     for (const name of Object.keys(CASES)) {
-      const ms: number[] = [];
+      const ms: number[] = [], cpu: number[] = [];
       for (let r = 0; r < runs; r++) {
-        const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--case', name, '--backend', backend], { encoding: 'utf8' });
-        ms.push(JSON.parse(out).ms);
+        const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, '--case', name, '--backend', backend], { encoding: 'utf8' }));
+        ms.push(out.ms);
+        cpu.push(out.cpu ?? NaN);
       }
-      console.log(`${name.padEnd(9)} ${backend.padEnd(6)} ${median(ms).toFixed(1).padStart(7)} ms   (min ${Math.min(...ms).toFixed(1)}, max ${Math.max(...ms).toFixed(1)})`);
+      console.log(`${name.padEnd(9)} ${backend.padEnd(6)} ${median(ms).toFixed(1).padStart(7)} ms   (min ${Math.min(...ms).toFixed(1)}, max ${Math.max(...ms).toFixed(1)}; ` +
+        `main-thread CPU ${median(cpu).toFixed(1)} ms)`);
     }
   }
 }
