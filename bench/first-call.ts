@@ -5,9 +5,10 @@
 //   osc-loop   a 5000-step damped-oscillator fit (plain JS loop, per-step observations): first w.grad
 // Usage: npx tsx bench/first-call.ts [--runs 7] [--backend native|ts]; one case in this process:
 //        npx tsx bench/first-call.ts --case w3-loop [--prof out.cpuprofile]  (CPU profile of the case alone)
+// Each case reports wall ms and, on Linux, the main thread's CPU ms (what a loaded machine does not inflate by waiting).
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import * as w from '../src/index.js';
@@ -76,29 +77,36 @@ function arg(name: string): string | undefined {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
+/** CPU time of the main thread in ms (Linux: /proc schedstat; elsewhere NaN): under load, wall time mostly measures waiting */
+function mainCpu(): number {
+  try { return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6; } catch { return NaN; }
+}
+
 const one = arg('case');
 if (one) {
   const backend = arg('backend');
   if (backend) w.setBackend(backend as 'native' | 'ts');
   const prof = arg('prof'), session = prof ? new Session() : undefined;
   if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start'); }
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = mainCpu();
   CASES[one]();
-  const ms = performance.now() - t0;
+  const ms = performance.now() - t0, cpu = mainCpu() - c0;
   if (session) writeFileSync(prof!, JSON.stringify((await session.post('Profiler.stop')).profile));
-  process.stdout.write(JSON.stringify({ ms, backend: w.getBackend() }));
+  process.stdout.write(JSON.stringify({ ms, cpu, backend: w.getBackend() }));
 } else {
   const runs = Number(arg('runs') ?? 7);
   const self = fileURLToPath(import.meta.url);
   console.log(`first call in a fresh process, median of ${runs} processes (load average ${loadavg()[0].toFixed(1)})`);
   for (const backend of ['native', 'ts']) {
     for (const name of Object.keys(CASES)) {
-      const ms: number[] = [];
+      const ms: number[] = [], cpu: number[] = [];
       for (let r = 0; r < runs; r++) {
-        const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--case', name, '--backend', backend], { encoding: 'utf8' });
-        ms.push(JSON.parse(out).ms);
+        const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, '--case', name, '--backend', backend], { encoding: 'utf8' }));
+        ms.push(out.ms);
+        cpu.push(out.cpu ?? NaN);
       }
-      console.log(`${name.padEnd(9)} ${backend.padEnd(6)} ${median(ms).toFixed(1).padStart(7)} ms   (min ${Math.min(...ms).toFixed(1)}, max ${Math.max(...ms).toFixed(1)})`);
+      console.log(`${name.padEnd(9)} ${backend.padEnd(6)} ${median(ms).toFixed(1).padStart(7)} ms   (min ${Math.min(...ms).toFixed(1)}, max ${Math.max(...ms).toFixed(1)}; ` +
+        `main-thread CPU ${median(cpu).toFixed(1)} ms)`);
     }
   }
 }

@@ -91,4 +91,64 @@ describeBackends('re-rolling plain JS loops', () => {
     const [oa, ob] = both(() => w.valueAndGrad(withOpaque)(0.2));
     expect(bits(ob)).toBe(bits(oa));
   });
+
+  it('a period that appears late, a body that changes op or shape partway, two loops of other periods', () => {
+    // straight-line prefix, then a loop: the loop is found where it starts
+    const late = (x: T) => {
+      let s = w.exp(w.mul(w.sin(x), w.cos(x)));
+      s = w.sub(w.tanh(s), w.sqrt(w.add(w.square(s), 1)));
+      for (let k = 0; k < 15; k++) s = w.add(w.mul(s, 0.9), w.sin(s));
+      return s;
+    };
+    // the body changes op after 12 iterations, then its shape after 24
+    const changes = (x: T) => {
+      let s = x;
+      for (let k = 0; k < 12; k++) s = w.add(w.mul(s, 0.9), w.sin(s));
+      for (let k = 0; k < 12; k++) s = w.add(w.mul(s, 0.9), w.cos(s));
+      let v = w.stack([s, w.mul(s, 2)]);
+      for (let k = 0; k < 12; k++) v = w.add(w.mul(v, 0.9), w.sin(v));
+      return w.sum(v);
+    };
+    // a loop of period 2 after a loop of period 4: found in the stretch the first one left free
+    const two = (x: T) => {
+      let s = x;
+      for (let k = 0; k < 10; k++) s = w.sin(w.add(w.mul(s, 1.1), w.cos(s)));
+      for (let k = 0; k < 10; k++) s = w.tanh(w.mul(s, 1.2));
+      return s;
+    };
+    expect(loopsIn(late, [0.4]).loops).toBe(1);
+    expect(loopsIn(changes, [0.4]).loops).toBeGreaterThanOrEqual(3);
+    expect(loopsIn(two, [0.4]).loops).toBe(2);
+    for (const f of [late, changes, two]) {
+      const [a, b] = both(() => [w.valueAndGrad(f)(0.4), w.hessian(f)(0.4)]);
+      expect(bits(b)).toBe(bits(a));
+    }
+  });
+
+  it('a JS branch taken differently in one iteration: the loop rolls around it, same bits', () => {
+    const f = (x: T) => {
+      let s = x;
+      for (let k = 0; k < 30; k++) s = k === 13 ? w.add(w.cos(s), 0.5) : w.add(w.mul(s, 0.9), w.sin(s));
+      return s;
+    };
+    const r = loopsIn(f, [0.4]);
+    expect(r.loops).toBeGreaterThanOrEqual(2);
+    expect(r.graph.eqns.some((e) => e.op.name === 'cos')).toBe(true);
+    const [a, b] = both(() => { const p = w.compile(f, 0.4); return [p.valueAndGrad(0.4), w.valueAndGrad(f)(0.4)]; });
+    expect(bits(b)).toBe(bits(a));
+  });
+
+  it('a long recording whose program changes deep inside gets its own derivative (no cached one)', () => {
+    let swapAt = -1;
+    const f = (x: T) => {
+      let s = x;
+      for (let k = 0; k < 3000; k++) s = k === swapAt ? w.sub(w.mul(s, 1.0001), w.mul(0.001, w.sin(s))) : w.add(w.mul(s, 1.0001), w.mul(0.001, w.sin(s)));
+      return s;
+    };
+    const g = w.valueAndGrad(f), expected = (at: number) => { swapAt = at; setReroll(false); try { return g(0.3); } finally { setReroll(true); } };
+    const plain = [-1, 1777, 2999].map(expected);
+    const rolled = [-1, 1777, 2999, -1].map((at) => { swapAt = at; return g(0.3); });
+    expect(bits(rolled)).toBe(bits([...plain, plain[0]]));
+    expect(bits(rolled[1])).not.toBe(bits(rolled[0]));
+  });
 });

@@ -1,5 +1,5 @@
 // Bounded LRU of values keyed by graph signature (collisions resolved by comparing full keys).
-import { sameKey, signature, type Signature } from '../core/signature.js';
+import { sameSignature, signature, type Signature } from '../core/signature.js';
 import type { Graph } from '../core/graph.js';
 
 /** Whether g runs user rules (customVjp/customJvp/opaque): code that may close over changing JS state. */
@@ -9,7 +9,7 @@ export function hasUserRules(g: Graph): boolean {
 }
 
 export class SignatureCache<T> {
-  private readonly map = new Map<number, { key: Float64Array; value: T }[]>();
+  private readonly map = new Map<number, { sig: Signature; value: T }[]>();
   private size = 0;
   hits = 0;
   misses = 0;
@@ -17,7 +17,7 @@ export class SignatureCache<T> {
 
   get(sig: Signature): T | undefined {
     const bucket = this.map.get(sig.hash);
-    const hit = bucket?.find((e) => sameKey(e.key, sig.key));
+    const hit = bucket?.find((e) => sameSignature(e.sig, sig));
     if (!hit) { this.misses++; return undefined; }
     this.hits++;
     // refresh recency: re-insert the bucket at the end of the Map's order
@@ -49,7 +49,7 @@ export class SignatureCache<T> {
 
   set(sig: Signature, value: T): void {
     const bucket = this.map.get(sig.hash) ?? [];
-    bucket.push({ key: sig.key, value });
+    bucket.push({ sig, value });
     this.map.delete(sig.hash);
     this.map.set(sig.hash, bucket);
     if (++this.size > this.capacity) {

@@ -3,6 +3,7 @@
 // reused. Small constants count by value; large ones by identity (tensors are immutable).
 import type { Graph } from './graph.js';
 import type { Tensor } from './tensor.js';
+import { opNumber } from './tape.js';
 
 const SMALL_CONST = 64;
 const tensorIds = new WeakMap<Tensor, number>();
@@ -19,7 +20,12 @@ let epoch = 0;
 /** bytes the attribute-key table holds (bounded: tests check it) */
 export const attrTableChars = (): number => attrChars;
 
-export interface Signature { readonly hash: number; readonly key: Float64Array }
+/**
+ * `key`: inputs, constants, attributes, outputs and the caller's extra numbers; `eqns`: the
+ * equations' op numbers, operand starts, operands and outputs (for a recording, views of its tape:
+ * nothing proportional to the recording is copied).
+ */
+export interface Signature { readonly hash: number; readonly key: Float64Array; readonly eqns: readonly Int32Array[] }
 
 export function signature(g: Graph, extra: readonly number[] = []): Signature {
   // a key must not mix attribute ids from before and after a clear of the table
@@ -30,10 +36,10 @@ export function signature(g: Graph, extra: readonly number[] = []): Signature {
   }
 }
 
-/** a growable Float64Array (a recording's key has a few numbers per equation: tens of thousands) */
+/** a growable Float64Array */
 class Key {
-  private a = new Float64Array(1024);
-  n = 0;
+  private a = new Float64Array(256);
+  private n = 0;
   push(...xs: number[]): void { for (let i = 0; i < xs.length; i++) this.one(xs[i]); }
   one(x: number): void {
     if (this.n === this.a.length) { const b = new Float64Array(2 * this.n); b.set(this.a); this.a = b; }
@@ -54,19 +60,32 @@ function build(g: Graph, extra: readonly number[]): Signature {
     if (t.size <= SMALL_CONST) for (let i = 0; i < d.length; i++) k.one(d[i]);
     else { k.one(-1); k.one(idOf(t)); }
   }
-  const tape = g.tape, n = g.neqns;
-  k.one(n);
-  for (let e = 0; e < n; e++) {
-    const op = tape.op(e), attrs = tape.attrs(e), m = tape.nIns(e);
-    k.one(op.id); k.one(attrId(op.attrKey ? op.attrKey(attrs) : attrs)); k.one(m);
-    for (let o = 0; o < m; o++) k.one(tape.in(e, o));
-  }
+  const eqns = equations(g);
+  const attrs = g.tape.raw()?.attrs ?? new Map(g.eqns.flatMap((e, j) => (e.attrs === undefined ? [] : [[j, e.attrs] as const])));
+  k.one(attrs.size);
+  for (const [j, a] of attrs) { const op = g.tape.op(j); k.one(j); k.one(attrId(op.attrKey ? op.attrKey(a) : a)); }
   k.push(g.outputs.length);
   for (const v of g.outputs) k.push(v);
   for (const x of extra) k.push(x);
   const key = k.done();
-  return { hash: hashOf(key), key };
+  return { hash: hashOf(key, eqns), key, eqns };
 }
+
+/** [op numbers (n), operand starts (n + 1), operands, outputs (n)]: views of a recording's tape, else built from the list */
+function equations(g: Graph): Int32Array[] {
+  const raw = g.tape.raw(), n = g.neqns;
+  if (raw) {
+    return [raw.ops.subarray(0, n), raw.starts.subarray(0, n + 1), raw.operands.subarray(0, raw.starts[n]), raw.outs.subarray(0, n)];
+  }
+  const eqns = g.eqns, ops = new Int32Array(n), starts = new Int32Array(n + 1), outs = new Int32Array(n);
+  for (let j = 0; j < n; j++) { ops[j] = opNumber(eqns[j].op); starts[j + 1] = starts[j] + eqns[j].ins.length; outs[j] = eqns[j].out; }
+  const operands = new Int32Array(starts[n]);
+  for (let j = 0; j < n; j++) operands.set(eqns[j].ins, starts[j]);
+  return [ops, starts, operands, outs];
+}
+
+/** the signature as text (loop and custom-call attributes identify their bodies by it) */
+export const keyText = (sig: Signature): string => `${sig.key.join(',')}|${sig.eqns.map((a) => a.join(',')).join('|')}`;
 
 function idOf(t: Tensor): number {
   let id = tensorIds.get(t);
@@ -86,17 +105,30 @@ function attrId(a: unknown): number {
   return id;
 }
 
-function hashOf(key: Float64Array): number {
+/** long equation arrays are hashed on an even sample of their words (equal hashes are compared in full) */
+const HASHED_WORDS = 4096;
+
+function hashOf(key: Float64Array, eqns: readonly Int32Array[]): number {
   const words = new Uint32Array(key.buffer, key.byteOffset, key.length * 2);
   let h = 0x811c9dc5;
   for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+  for (const a of eqns) {
+    const step = Math.max(1, Math.floor(a.length / HASHED_WORDS));
+    h = Math.imul(h ^ a.length, 0x01000193);
+    for (let i = 0; i < a.length; i += step) h = Math.imul(h ^ a[i], 0x01000193);
+  }
   return h >>> 0;
 }
 
-/** Bitwise equality of two keys (NaN constants compare equal to themselves). */
-export function sameKey(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  const wa = new Uint32Array(a.buffer, a.byteOffset, a.length * 2), wb = new Uint32Array(b.buffer, b.byteOffset, b.length * 2);
+/** Bitwise equality of two signatures (NaN constants compare equal to themselves). */
+export function sameSignature(a: Signature, b: Signature): boolean {
+  if (a.key.length !== b.key.length || a.eqns.length !== b.eqns.length) return false;
+  const wa = new Uint32Array(a.key.buffer, a.key.byteOffset, a.key.length * 2), wb = new Uint32Array(b.key.buffer, b.key.byteOffset, b.key.length * 2);
   for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return false;
+  for (let j = 0; j < a.eqns.length; j++) {
+    const x = a.eqns[j], y = b.eqns[j];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
   return true;
 }

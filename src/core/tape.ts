@@ -10,9 +10,29 @@ import type { Shape } from './shape.js';
 /** growth factor of the typed arrays (few reallocations: each large one is an ArrayBuffer the GC accounts for) */
 const GROW = 4;
 
-/** ops by number (a tape stores the number): every op a tape has seen (ops are module constants) */
-const opList: OpDef[] = [];
-const opNumbers = new Map<OpDef, number>();
+/** registered ops by id, and ops outside the registry (id −1) by their number −1 − index */
+const byId: OpDef[] = [];
+const unregistered: OpDef[] = [];
+
+/** the number a tape stores for op: its registry id, or a negative number for an op outside the registry */
+export function opNumber(op: OpDef): number {
+  if (op.id >= 0) { byId[op.id] = op; return op.id; }
+  let i = unregistered.indexOf(op);
+  if (i < 0) i = unregistered.push(op) - 1;
+  return -1 - i;
+}
+const opOfNumber = (n: number): OpDef => (n >= 0 ? byId[n] : unregistered[-1 - n]);
+
+/** a tape's arrays (read-only): equation k is op number ops[k] reading operands[starts[k] .. starts[k + 1]) into outs[k] */
+export interface RawTape {
+  readonly n: number;
+  readonly ops: Int32Array;
+  readonly starts: Int32Array;
+  readonly operands: Int32Array;
+  readonly outs: Int32Array;
+  /** attributes of the equations that have them, by equation index */
+  readonly attrs: ReadonlyMap<number, unknown>;
+}
 
 export class Tape {
   /** equations appended so far */
@@ -39,10 +59,8 @@ export class Tape {
   push(op: OpDef, ins: ArrayLike<number>, nIns: number, out: number, attrs: unknown): void {
     if (this.eqns !== null) { this.eqns.push({ op, ins: Array.from({ length: nIns }, (_, i) => ins[i]), out, attrs }); return; }
     const k = this.n, at = this.starts[k];
-    if (k + 1 >= this.outs.length) this.grow();
-    let id = opNumbers.get(op);
-    if (id === undefined) { opNumbers.set(op, (id = opList.length)); opList.push(op); }
-    if (at + nIns > this.operands.length) this.operands = widen(this.operands, GROW * (at + nIns));
+    if (k + 1 >= this.outs.length || at + nIns > this.operands.length) this.grow(k + 1, at + nIns);
+    const id = op.id >= 0 && byId[op.id] === op ? op.id : opNumber(op);
     for (let i = 0; i < nIns; i++) this.operands[at + i] = ins[i];
     this.starts[k + 1] = at + nIns;
     this.outs[k] = out;
@@ -51,13 +69,17 @@ export class Tape {
     this.n = k + 1;
   }
 
-  private grow(): void {
-    this.outs = widen(this.outs, GROW * this.outs.length);
-    this.ops = widen(this.ops, this.outs.length);
-    this.starts = widen(this.starts, GROW * this.starts.length);
+  /** room for `eqns` equations (starts: one more) and `operands` operands, each array grown GROW× when short */
+  private grow(eqns: number, operands: number): void {
+    if (eqns >= this.outs.length) {
+      this.outs = widen(this.outs, GROW * eqns);
+      this.ops = widen(this.ops, this.outs.length);
+      this.starts = widen(this.starts, this.outs.length + 1);
+    }
+    if (operands > this.operands.length) this.operands = widen(this.operands, GROW * operands);
   }
 
-  op(k: number): OpDef { return this.eqns === null ? opList[this.ops[k]] : this.eqns[k].op; }
+  op(k: number): OpDef { return this.eqns === null ? opOfNumber(this.ops[k]) : this.eqns[k].op; }
   attrs(k: number): unknown { return this.eqns === null ? (this.attrsOf.size === 0 ? undefined : this.attrsOf.get(k)) : this.eqns[k].attrs; }
   out(k: number): number { return this.eqns === null ? this.outs[k] : this.eqns[k].out; }
   nIns(k: number): number { return this.eqns === null ? this.starts[k + 1] - this.starts[k] : this.eqns[k].ins.length; }
@@ -68,7 +90,13 @@ export class Tape {
   eqn(k: number): Eqn {
     if (this.eqns !== null) return this.eqns[k];
     const s = this.starts[k], e = this.starts[k + 1];
-    return { op: opList[this.ops[k]], ins: Array.from(this.operands.subarray(s, e)), out: this.outs[k], attrs: this.attrs(k) };
+    return { op: opOfNumber(this.ops[k]), ins: Array.from(this.operands.subarray(s, e)), out: this.outs[k], attrs: this.attrs(k) };
+  }
+
+  /** the arrays while the tape is not materialized (passes over a long recording read them directly), else null */
+  raw(): RawTape | null {
+    if (this.eqns !== null) return null;
+    return { n: this.n, ops: this.ops, starts: this.starts, operands: this.operands, outs: this.outs, attrs: this.attrsOf };
   }
 
   /** the equations as objects (materialized on the first call; the list is the store from then on) */

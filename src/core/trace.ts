@@ -38,8 +38,9 @@ export class Trace {
   /** outer tracers captured as extra inputs (after the explicit ones), in order */
   readonly captures: Tensor[] = [];
   private readonly constIds = new Map<Tensor, number>();
-  /** 0-d constants are shared by value (−0 and NaN kept apart by their bit pattern key) */
-  private readonly scalarIds = new Map<string, number>();
+  /** 0-d constants are shared by value (a Map keys numbers by SameValueZero: −0 gets its own slot, NaNs share one) */
+  private readonly scalarIds = new Map<number, number>();
+  private negZeroId = -1;
   private readonly captureIds = new Map<Tensor, number>();
   private memo: (Float64Array | undefined)[] = [];
   private evaluated = 0;
@@ -119,12 +120,12 @@ export class Trace {
     if (t._data) {
       let v = this.constIds.get(t);
       if (v !== undefined) return v;
-      const key = t.rank === 0 ? scalarKey(t._data[0]) : undefined;
-      v = key === undefined ? undefined : this.scalarIds.get(key);
+      const x = t.rank === 0 ? t._data[0] : undefined, negZero = Object.is(x, -0);
+      v = x === undefined ? undefined : negZero ? (this.negZeroId < 0 ? undefined : this.negZeroId) : this.scalarIds.get(x);
       if (v === undefined) {
         v = this.graph.newVar(t.shape);
         this.graph.consts.set(v, t);
-        if (key !== undefined) this.scalarIds.set(key, v);
+        if (negZero) this.negZeroId = v; else if (x !== undefined) this.scalarIds.set(x, v);
       }
       this.constIds.set(t, v);
       return v;
@@ -205,7 +206,6 @@ export class Trace {
 let broadcastOp: OpDef | undefined;
 export const setBroadcastOp = (op: OpDef) => { broadcastOp = op; };
 const sizeOfShape = (s: Shape) => s.reduce((a, b) => a * b, 1);
-const scalarKey = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
 
 function sameShapes(ins: readonly Tensor[]): boolean {
   const s = ins[0].shape;

@@ -27,6 +27,16 @@ export function rebuild(g: Graph, runs: readonly Fit[]): Graph {
   return r.finish();
 }
 
+/** position of the last equation reading each variable (outputs and guards: past the end; -1 when unread) */
+function lastUses(g: Graph): Int32Array {
+  const lastUse = new Int32Array(g.nvars).fill(-1), tape = g.tape, n = g.neqns, raw = tape.raw();
+  if (raw) for (let k = 0; k < n; k++) for (let o = raw.starts[k], e = raw.starts[k + 1]; o < e; o++) lastUse[raw.operands[o]] = k;
+  else for (let k = 0; k < n; k++) for (let o = 0, m = tape.nIns(k); o < m; o++) lastUse[tape.in(k, o)] = k;
+  for (const v of g.outputs) lastUse[v] = n;
+  for (const gd of g.guards) lastUse[gd.v] = n;
+  return lastUse;
+}
+
 /** The loop's body and how its values leave it. */
 interface Body {
   graph: Graph;
@@ -53,19 +63,17 @@ class Rebuild {
     this.out = new Graph();
     this.alias = new Int32Array(g.nvars).fill(-1);
     for (const v of g.inputs) this.out.inputs.push(this.ref(v));
-    for (const [v, t] of g.consts) this.out.consts.set(this.ref(v), t);
-    this.lastUse = new Int32Array(g.nvars).fill(-1);
-    const tape = g.tape, n = g.neqns;
-    for (let k = 0; k < n; k++) for (let o = 0, m = tape.nIns(k); o < m; o++) this.lastUse[tape.in(k, o)] = k;
-    for (const v of g.outputs) this.lastUse[v] = n;
-    for (const gd of g.guards) this.lastUse[gd.v] = n;
+    this.lastUse = lastUses(g);
   }
 
   newVar(s: Shape): number { return this.out.newVar(s); }
-  /** the variable of `out` standing for variable v of g */
+  /** the variable of `out` standing for variable v of g (a constant of g is one of `out` too) */
   ref(v: number): number {
     const a = this.alias[v];
-    return a >= 0 ? a : (this.alias[v] = this.out.newVar(this.g.shapeOf(v), this.g.labels[v]));
+    if (a >= 0) return a;
+    const r = (this.alias[v] = this.out.newVar(this.g.shapeOf(v), this.g.labels[v])), c = this.g.consts.get(v);
+    if (c) this.out.consts.set(r, c);
+    return r;
   }
   emit(op: Eqn['op'], ins: number[], shape: Shape, attrs: unknown): number {
     const v = this.newVar(shape);
@@ -91,7 +99,7 @@ class Rebuild {
     const { g, alias } = this;
     const outAt = (t: number, j: number) => g.tape.out(run.start + t * run.period + j);
     const b = body(g, run, this.lastUse);
-    const xsVars = b.xs.map((vs) => this.stack(g.shapeOf(vs[0]), vs.map((v) => this.ref(v))));
+    const xsVars = b.xs.map((vs) => this.stack(g.shapeOf(vs[0]), vs));
     const initVars = [...b.carries.map((c) => this.ref(c.init)), ...b.lastOnly.map((j) => this.zero(g.shapeOf(outAt(0, j))))];
     const nCarries = b.carries.length + b.lastOnly.length;
     const attrs = scanAttrs(b.graph, b.consts.length, nCarries, run.iters, false);
@@ -113,17 +121,17 @@ class Rebuild {
     });
   }
 
-  /** one [m, ...shape] array of m values: a constant when they all are, else reshape + concat */
+  /** one [m, ...shape] array of m values (variables of g): a constant when they all are, else reshape + concat */
   private stack(s: Shape, vs: readonly number[]): number {
-    const consts = this.out.consts, size = sizeOf(s);
+    const consts = this.g.consts, size = sizeOf(s);
     if (vs.every((v) => consts.has(v))) {
       const data = new Float64Array(vs.length * size);
       vs.forEach((v, t) => data.set(consts.get(v)!._data!, t * size));
       const v = this.newVar([vs.length, ...s]);
-      consts.set(v, new Tensor([vs.length, ...s], data));
+      this.out.consts.set(v, new Tensor([vs.length, ...s], data));
       return v;
     }
-    const rows = vs.map((v) => this.emit(reshapeOp, [v], [1, ...s], { shape: [1, ...s] }));
+    const rows = vs.map((v) => this.emit(reshapeOp, [this.ref(v)], [1, ...s], { shape: [1, ...s] }));
     return this.emit(concatOp, rows, [vs.length, ...s], { axis: 0 });
   }
 

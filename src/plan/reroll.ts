@@ -15,6 +15,7 @@
 //    (the scan's final carries), earlier iterations' as ys rows.
 import type { Graph } from '../core/graph.js';
 import type { Tape } from '../core/tape.js';
+import type { OpDef } from '../core/op.js';
 import { rebuild } from './reroll-emit.js';
 
 /** a loop must repeat at least this many times, and cover this many equations, to be rolled */
@@ -51,25 +52,23 @@ function rollOnce(g: Graph): Rolled {
   if (n < MIN_ITERS * MIN_BODY) return { graph: g, loops: 0 };
   const prod = new Int32Array(g.nvars).fill(-1);
   for (let k = 0; k < n; k++) prod[tape.out(k)] = k;
-  const h = new Float64Array(n);   // typed: hashes outside the small-integer range allocate nothing
-  for (let k = 0; k < n; k++) h[k] = eqnHash(g, tape, k, prod);
+  const h = hashes(g, prod);
   const runs: Fit[] = [];
-  const taken = new Uint8Array(n);
   let untaken = n;
   for (const period of candidatePeriods(h)) {
     if (untaken < MIN_ITERS * period) continue;   // no room left for a run of this period
-    for (const found of runsOf(h, period)) {
-      // the part of the run before the first equation already taken by a loop
-      const end = found.start + found.iters * period;
-      let free = found.start;
-      while (free < end && !taken[free]) free++;
-      const iters = Math.floor((free - found.start) / period);
-      if (iters < MIN_ITERS || iters * period < MIN_EQNS) continue;
-      const fit = fitRun(g, prod, rotate(g, prod, { start: found.start, period, iters }));
-      if (!fit) continue;
-      runs.push(fit);
-      taken.fill(1, fit.start, fit.start + fit.iters * fit.period);
-      untaken -= fit.iters * fit.period;
+    // runs are searched in the stretches no loop has taken yet
+    const gaps = freeGaps(runs, n);
+    for (let i = 0; i < gaps.length; i += 2) {
+      let end = 0;   // of the last run taken in this gap (a later stretch may begin inside it)
+      for (const found of runsOf(h, period, gaps[i], gaps[i + 1])) {
+        if (found.start < end || found.iters * period < MIN_EQNS) continue;
+        const fit = fitRun(g, prod, rotate(g, prod, found));
+        if (!fit) continue;
+        runs.push(fit);
+        end = fit.start + fit.iters * fit.period;
+        untaken -= fit.iters * fit.period;
+      }
     }
   }
   if (!runs.length) return { graph: g, loops: 0 };
@@ -79,20 +78,40 @@ function rollOnce(g: Graph): Rolled {
 
 const OPAQUE = new Set(['opaque', 'customCall']);
 
+/** every equation's eqnHash; on a recording's tape, equations without attributes are hashed from its arrays directly */
+function hashes(g: Graph, prod: Int32Array): Int32Array {
+  const n = g.neqns, h = new Int32Array(n), tape = g.tape, raw = tape.raw();
+  if (!raw) { for (let k = 0; k < n; k++) h[k] = eqnHash(g, tape, k, prod); return h; }
+  const { ops, starts, operands, outs, attrs } = raw;
+  const bases: number[] = [];   // by op number: the op's starting hash, NaN for opaque calls
+  for (let k = 0; k < n; k++) {
+    const opn = ops[k];
+    const base = opn < 0 || attrs.has(k) ? NaN : bases[opn] ?? (bases[opn] = opBase(tape.op(k)));
+    if (base !== base) { h[k] = eqnHash(g, tape, k, prod); continue; }
+    let x = shapeHash(g.shapeOf(outs[k]), base, 0);
+    for (let o = starts[k], e = starts[k + 1]; o < e; o++) x = operandHash(g, prod, operands[o], x);
+    h[k] = x;
+  }
+  return h;
+}
+
+const opBase = (op: OpDef): number => (OPAQUE.has(op.name) ? NaN : Math.imul(op.id + 7, 0x9e3779b1));
+
 /** op, attributes, output shape and each operand's kind (made by an equation or not) and shape */
 function eqnHash(g: Graph, tape: Tape, k: number, prod: Int32Array): number {
   const op = tape.op(k), attrs = tape.attrs(k);
-  if (OPAQUE.has(op.name)) return k * 0x7fffffff + 13;   // opaque calls never repeat
-  let h = Math.imul(op.id + 7, 0x9e3779b1);
+  if (OPAQUE.has(op.name)) return Math.imul(k, 0x7fffffff) + 13 | 0;   // opaque calls never repeat (fitRun rejects them anyway)
+  let h = opBase(op);
   const key = attrs === undefined ? '' : op.attrKey ? op.attrKey(attrs) : JSON.stringify(attrs);
   for (let c = 0; c < key.length; c++) h = Math.imul(h ^ key.charCodeAt(c), 0x01000193);
   h = shapeHash(g.shapeOf(tape.out(k)), h, 0);
-  for (let o = 0, m = tape.nIns(k); o < m; o++) {
-    const i = tape.in(k, o);
-    h = Math.imul(h ^ (prod[i] >= 0 ? 1 : 2), 0x01000193);
-    h = Math.imul(shapeHash(g.shapeOf(i), h, 3) ^ 0x5bd1e995, 0x01000193);
-  }
+  for (let o = 0, m = tape.nIns(k); o < m; o++) h = operandHash(g, prod, tape.in(k, o), h);
   return h;
+}
+
+function operandHash(g: Graph, prod: Int32Array, i: number, h: number): number {
+  h = Math.imul(h ^ (prod[i] >= 0 ? 1 : 2), 0x01000193);
+  return Math.imul(shapeHash(g.shapeOf(i), h, 3) ^ 0x5bd1e995, 0x01000193);
 }
 
 function shapeHash(s: readonly number[], h: number, add: number): number {
@@ -100,33 +119,55 @@ function shapeHash(s: readonly number[], h: number, add: number): number {
   return h;
 }
 
+/** base of the rolling k-gram hash, and its (GRAM − 1)th power */
+const B = 0x01000193;
+const BTOP = Array.from({ length: GRAM - 1 }).reduce<number>((p) => Math.imul(p, B), 1);
+
+/** k-grams are matched within windows of this many positions: periods up to half of it are found */
+const WINDOW = 1 << 15;
+
 /** distances at which k-grams of equation hashes repeat, most frequent first */
-function candidatePeriods(h: Float64Array): number[] {
-  // last position of each k-gram hash: an open-addressing table (keys and positions in typed arrays)
+function candidatePeriods(h: Int32Array): number[] {
+  // last position of each k-gram hash in the current window: an open-addressing table of twice the
+  // window (bounded: fresh memory is slow to touch, and the votes of a long loop saturate early)
   let cap = 16;
-  while (cap < 2 * h.length) cap *= 2;
-  const keys = new Float64Array(cap), at = new Int32Array(cap).fill(-1), mask = cap - 1;
-  const votes = new Map<number, number>();
-  for (let k = 0; k + GRAM <= h.length; k++) {
-    let x = 0;
-    for (let j = 0; j < GRAM; j++) x = Math.imul(x ^ h[k + j], 0x01000193) + j;
-    let slot = Math.imul(x | 0, 0x9e3779b1) & mask;
+  while (cap < 2 * Math.min(h.length, WINDOW)) cap *= 2;
+  const keys = new Int32Array(cap), at = new Int32Array(cap).fill(-1), mask = cap - 1;
+  const votes = new Int32Array(h.length + 1);   // votes per distance
+  let x = 0;
+  for (let j = 0; j < GRAM && j < h.length; j++) x = (Math.imul(x, B) + h[j]) | 0;
+  for (let k = 0, from = 0; k + GRAM <= h.length; k++) {
+    if (k - from === WINDOW) { at.fill(-1); from = k; }
+    // polynomial k-gram hash mod 2³², rolled: x = Σ_j h[k + j]·B^(GRAM−1−j)
+    x = k === 0 ? x : (Math.imul(x - Math.imul(h[k - 1], BTOP), B) + h[k + GRAM - 1]) | 0;
+    let slot = Math.imul(x, 0x9e3779b1) & mask;
     while (at[slot] >= 0 && keys[slot] !== x) slot = (slot + 1) & mask;
-    if (at[slot] >= 0) { const d = k - at[slot]; if (d >= MIN_BODY) votes.set(d, (votes.get(d) ?? 0) + 1); }
+    if (at[slot] >= 0) { const d = k - at[slot]; if (d >= MIN_BODY) votes[d]++; }
     keys[slot] = x;
     at[slot] = k;
   }
-  return [...votes.entries()].filter(([d, c]) => c >= d).sort((a, b) => b[1] * b[0] - a[1] * a[0]).map(([d]) => d).slice(0, 8);
+  const ds: number[] = [];
+  for (let d = MIN_BODY; d < votes.length; d++) if (votes[d] >= d) ds.push(d);
+  return ds.sort((a, b) => votes[b] * b - votes[a] * a || a - b).slice(0, 8);
 }
 
-/** maximal stretches where h[k] = h[k + P], as whole periods */
-function runsOf(h: Float64Array, P: number): Run[] {
+/** [start, end) pairs of the equations outside the runs taken so far */
+function freeGaps(runs: readonly Run[], n: number): number[] {
+  const taken = [...runs].sort((a, b) => a.start - b.start), gaps: number[] = [];
+  let at = 0;
+  for (const r of taken) { if (r.start > at) gaps.push(at, r.start); at = r.start + r.iters * r.period; }
+  if (at < n) gaps.push(at, n);
+  return gaps;
+}
+
+/** maximal stretches of h[from, to) where h[k] = h[k + P], as whole periods */
+function runsOf(h: Int32Array, P: number, from: number, to: number): Run[] {
   const out: Run[] = [];
-  let k = 0;
-  while (k + P < h.length) {
+  let k = from;
+  while (k + P < to) {
     if (h[k] !== h[k + P]) { k++; continue; }
     let e = k;
-    while (e + P < h.length && h[e] === h[e + P]) e++;
+    while (e + P < to && h[e] === h[e + P]) e++;
     const iters = Math.floor((e - k) / P) + 1;
     if (iters >= MIN_ITERS) out.push({ start: k, period: P, iters });
     k = e + 1;

@@ -17,7 +17,7 @@ import { vjpGraph } from './vjp.js';
 import { jvpGraph } from './jvp.js';
 import { batchGraph } from './batch.js';
 import { evalGraph } from '../core/eval.js';
-import { signature } from '../core/signature.js';
+import { signature, keyText } from '../core/signature.js';
 
 type Fn = (...args: any[]) => any;
 /** what a rule receives for f's arguments: the same trees, every leaf a Tensor */
@@ -58,7 +58,7 @@ function makeCustom<F extends Fn>(f: F, add: Partial<UserRules>, name: string | 
     if (tr.outDef.t !== 'leaf') fail('ERR_ARG', rules.name, `${api} functions must return one tensor, but this one returned a ${tr.outDef.t}`);
     const body = tr.graph;
     const attrs: CustomAttrs = {
-      rules, body, key: `custom#${id}#${Array.from(signature(body).key).join(',')}`,
+      rules, body, key: `custom#${id}#${keyText(signature(body))}`,
       unflattenArgs: (ts) => tr.argDefs.map((d, a) => mapTree(d, (j) => ts[tr.argRanges[a][0] + j])),
     };
     return apply(customCallOp, leaves, attrs);

@@ -10,11 +10,11 @@ import { reshape } from '../ops/reshape.js';
 import { concat } from '../ops/concat.js';
 import { broadcastTo } from '../ops/broadcastTo.js';
 import { activeVars } from './vjp.js';
-import { signature } from '../core/signature.js';
+import { signature, keyText } from '../core/signature.js';
 
 /** attrs of a scan equation (the key identifies the body for signatures and CSE) */
 export function scanAttrs(body: Graph, nConst: number, nCarry: number, length: number, reverse: boolean, remat = false): ScanAttrs {
-  const key = `scan#${nConst}#${nCarry}#${length}#${reverse ? 1 : 0}#${remat ? 1 : 0}#${Array.from(signature(body).key).join(',')}`;
+  const key = `scan#${nConst}#${nCarry}#${length}#${reverse ? 1 : 0}#${remat ? 1 : 0}#${keyText(signature(body))}`;
   return { body, nConst, nCarry, length, reverse, remat, key };
 }
 

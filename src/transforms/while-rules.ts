@@ -24,7 +24,7 @@ import { jvpGraph } from './jvp.js';
 import { activeVars, forward, backward } from './vjp.js';
 import { batchGraph } from './batch.js';
 import { evalGraph } from '../core/eval.js';
-import { signature } from '../core/signature.js';
+import { signature, keyText } from '../core/signature.js';
 
 const zeros = (s: Shape) => broadcastTo(0, [...s]);
 const flat = (t: Tensor) => (t.rank === 1 ? t : reshape(t, [t.size]));
@@ -33,7 +33,7 @@ const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) 
 
 /** attrs of a whileLoop equation (the key identifies cond and body for signatures and CSE) */
 export function whileAttrs(cond: Graph, body: Graph, nConst: number, maxIterations: number | null): WhileAttrs {
-  const sig = (g: Graph) => Array.from(signature(g).key).join(',');
+  const sig = (g: Graph) => keyText(signature(g));
   return { cond, body, nConst, maxIterations, key: `while#${nConst}#${maxIterations}#${sig(cond)}#${sig(body)}` };
 }
 
@@ -163,7 +163,7 @@ function sweep(a: WhileAttrs, wrt: readonly number[], accFor: readonly number[])
 }
 
 function whileVjpAttrs(a: WhileAttrs, bwd: Graph, sumShapes: readonly Shape[]): WhileVjpAttrs {
-  return { ...a, bwd, sumShapes, key: `${a.key}|vjp#${Array.from(signature(bwd).key).join(',')}` };
+  return { ...a, bwd, sumShapes, key: `${a.key}|vjp#${keyText(signature(bwd))}` };
 }
 
 /**
