@@ -20,7 +20,7 @@ constexpr i64 kRowBlock = 256;  // X's block stays in L2 between its two reads (
 static_assert(1024 % kRowBlock == 0 && kRowBlock % 8 == 0, "a block's tiles never straddle a sum block (fused_rt.h)");
 constexpr i64 kMaxCols = 4096;             // y's accumulator lives on the stack
 // with more than one thread: blocks of kParBlock rows (whole tiles) when X has ≥ kParValues values
-constexpr i64 kParBlock = 512, kParValues = i64(1) << 18;
+constexpr i64 kParBlock = 1024, kParValues = i64(1) << 18;
 static_assert(kParBlock % 512 == 0, "the threaded pass's blocks are whole tiles (WG_TILE)");
 
 struct Range { i64 at, len; };
