@@ -7,6 +7,7 @@
 // so every value keeps the interpreter's bits. The steps between the first and the last product
 // that are not in the pass (0-d code, other chains) run after it; the pass is taken only when
 // that changes nothing any step reads (ranges checked below), else the steps run as they are.
+// With more than one thread (rt->threads) a large pass runs on the intra-op pool (pooledPass).
 #include <algorithm>
 #include <vector>
 #include "emitter.h"
