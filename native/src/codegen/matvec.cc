@@ -7,6 +7,7 @@
 // so every value keeps the interpreter's bits. The steps between the first and the last product
 // that are not in the pass (0-d code, other chains) run after it; the pass is taken only when
 // that changes nothing any step reads (ranges checked below), else the steps run as they are.
+// With more than one thread (rt->threads) a large pass runs on the intra-op pool (pooledPass).
 #include <algorithm>
 #include <vector>
 #include "emitter.h"
@@ -20,7 +21,7 @@ constexpr i64 kRowBlock = 256;  // X's block stays in L2 between its two reads (
 static_assert(1024 % kRowBlock == 0 && kRowBlock % 8 == 0, "a block's tiles never straddle a sum block (fused_rt.h)");
 constexpr i64 kMaxCols = 4096;             // y's accumulator lives on the stack
 // with more than one thread: blocks of kParBlock rows (whole tiles) when X has ≥ kParValues values
-constexpr i64 kParBlock = 512, kParValues = i64(1) << 18;
+constexpr i64 kParBlock = 1024, kParValues = i64(1) << 18;
 static_assert(kParBlock % 512 == 0, "the threaded pass's blocks are whole tiles (WG_TILE)");
 
 struct Range { i64 at, len; };
