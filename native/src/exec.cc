@@ -8,6 +8,7 @@
 #include <ctime>
 #include "exec.h"
 #include "extra.h"
+#include "kernels/scalar.h"
 
 namespace wg {
 
