@@ -204,15 +204,15 @@ void gemmPar(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const doubl
 
 // ---- Cholesky ---------------------------------------------------------------------------------------
 
-void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack);
+void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack, i64 nb = NB);
 
 /**
  * X (r×b at row stride ld) ← X·op(D)⁻¹ for the lower b×b D (contiguous), op(D) = Dᵀ unless
  * plain: solved as op(D)ᵀ·Xᵀ, transposed through Pt (b×r) so the substitution runs along rows of r.
  */
-void rightSolve(const double* D, i64 b, double* X, i64 ld, i64 r, bool plain, double* Pt, double* pack) {
+void rightSolve(const double* D, i64 b, double* X, i64 ld, i64 r, bool plain, double* Pt, double* pack, i64 nb = NB) {
   transposeInto(Pt, r, X, ld, r, b);
-  trsm(D, b, Pt, r, plain ? (LA_LOWER | LA_TRANSPOSE) : LA_LOWER, pack);
+  trsm(D, b, Pt, r, plain ? (LA_LOWER | LA_TRANSPOSE) : LA_LOWER, pack, nb);
   transposeInto(X, ld, Pt, r, b, r);
 }
 
@@ -266,7 +266,7 @@ void choleskyRevBlock(const double* D, double* Db, i64 ld, i64 b, double* w, dou
  * with LA_UNIT, op(T) = Tᵀ with LA_TRANSPOSE; X n×k. Blocked: rows of X below a block are
  * updated by one product with the solved rows. A zero diagonal entry gives an all-NaN X.
  */
-void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack) {
+void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack, i64 nb) {
   const bool unit = flags & LA_UNIT, tr = flags & LA_TRANSPOSE, lower = flags & LA_LOWER, fwd = lower != tr;
   bool ok = allFinite(X, n * k);
   for (i64 i = 0; ok && i < n; i++) {  // the entries of the triangle it reads
@@ -296,8 +296,8 @@ void trsm(const double* T, i64 n, double* X, i64 k, int32_t flags, double* pack)
     }
     return;
   }
-  for (i64 q = 0; q < n; q += NB) {
-    const i64 b = imin(NB, n - q), ib = fwd ? q : n - q - b, e = ib + b;
+  for (i64 q = 0; q < n; q += nb) {
+    const i64 b = imin(nb, n - q), ib = fwd ? q : n - q - b, e = ib + b;
     if (fwd) gemm(b, k, ib, T + ib * rs, rs, cs, X, k, 1, X + ib * k, k, -1.0, pack);
     else gemm(b, k, n - e, T + ib * rs + e * cs, rs, cs, X + e * k, k, 1, X + ib * k, k, -1.0, pack);
     for (i64 s = 0; s < b; s++) {  // x_i −= Σ M(i, j)·x_j over the solved rows j of the block, four at a time
@@ -350,7 +350,7 @@ void choleskyRevLower(const double* L, double* out, i64 ld, i64 n, i64 nb, bool 
     if (r > 0) {
       double* Xb = out + j * ld + k;  // C̄, then X̄ = C̄·D⁻¹ in place
       lowerBlock(D, ld, b, Dt);
-      rightSolve(Dt, b, Xb, ld, r, true, Pt, pack);
+      rightSolve(Dt, b, Xb, ld, r, true, Pt, pack, RB);  // blocks of RB: most of it in the packed update
       double* T1 = Dt + nb * nb;
       const i64 h = b / 2;  // X̄ᵀ·C, its lower part: rows below h need columns up to h only
       fill(T1, b * b, 0.0);
