@@ -126,6 +126,9 @@ static inline i64 mmWhole(const MatmulShape& s, i64 k, i64 n) { return k * ((n +
   void fillReduce(KernelTable* t);                        \
   void fillMatmul(KernelTable* t);                        \
   void fillLinalg(KernelTable* t);                        \
+  void fillLu(KernelTable* t);                            \
+  void fillQr(KernelTable* t);                            \
+  void fillEig(KernelTable* t);                           \
   }
 WG_DECLARE_LEVEL(scalar)
 WG_DECLARE_LEVEL(sse)
