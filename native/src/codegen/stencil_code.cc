@@ -19,17 +19,13 @@ void reductionHelpers(std::string& out, int k) {
   const std::string K = num(k);
   if (out.find("wg_rlanes" + K + "(") != std::string::npos) return;
   if (out.find("struct wg_rtree {") == std::string::npos)
-    out += "struct wg_rtree { double val[48]; int64_t size[48]; int top; };\n"
-           "typedef double wg_v8 __attribute__((vector_size(64)));\ntypedef long long wg_m8 __attribute__((vector_size(64)));\n";
+    out += "struct wg_rtree { double val[48]; int64_t size[48]; int top; };\n";
   out += "static inline double wg_rc" + K + "(double a, double x) { return wg_rcombine(" + K + ", a, x); }\n";
-  // lanes: 8 values at a time as one vector (exact IEEE operations lane by lane; + and · blend the
-  // NaN rule's a + a where a is NaN, scalar.h), then the tail: value j in lane j mod 8
-  const std::string op = k == R_SUM ? "a + x" : k == R_PROD ? "a * x" : "";
-  const std::string vc = op.empty() ? "" : "(wg_v8)(((wg_m8)(a + a) & (a != a)) | ((wg_m8)(" + op + ") & ~(a != a)))";
+  // lanes: 8 values at a time (+ and ·: wg_lanes_add/mul of kernels/fused_rt.h, under the NaN rule),
+  // then the tail: value j in lane j mod 8
+  const std::string lanes = k == R_SUM ? "wg_lanes_add" : k == R_PROD ? "wg_lanes_mul" : "";
   out += "static void wg_rlanes" + K + "(double* restrict l, const double* restrict xs, int64_t len) {\n  int64_t j = 0;\n";
-  if (!vc.empty())
-    out += "  wg_v8 a;\n  __builtin_memcpy(&a, l, 64);\n  for (; j + 8 <= len; j += 8) { wg_v8 x; __builtin_memcpy(&x, xs + j, 64); a = " + vc +
-           "; }\n  __builtin_memcpy(l, &a, 64);\n";
+  if (!lanes.empty()) out += "  j = len & ~(int64_t)7;\n  " + lanes + "(l, xs, j);\n";
   out += "  for (; j < len; j++) l[j & 7] = wg_rc" + K + "(l[j & 7], xs[j]);\n}\n";
   const std::string f = "wg_rc" + K;
   out += "static inline double wg_rblock" + K + "(double* l) {\n  const double v = " + f + "(" + f + "(" + f + "(l[0], l[1]), " + f + "(l[2], l[3])), " + f +
