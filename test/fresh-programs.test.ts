@@ -54,7 +54,7 @@ describeBackends('fresh programs in a synchronous loop', (backend) => {
     expect(grow('rss'), JSON.stringify(s.map((v) => +(v.rss / MB).toFixed(1)))).toBeLessThan(12 * MB);
     // ~2 KB of image and arena per program: 30 MB if they were kept
     expect(grow('ab'), JSON.stringify(s.map((v) => +(v.ab / MB).toFixed(2)))).toBeLessThan(4 * MB);
-  });
+  }, 180_000);   // a child process of 20 000 programs: ~20 s quiet, over 60 s at load 14
 
   it('Program.dispose() frees the native programs now; a disposed Program throws ERR_ARG', async () => {
     const n = 100_000;

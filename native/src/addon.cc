@@ -25,6 +25,7 @@
 
 namespace wg {
 void codegenExports(Napi::Env env, Napi::Object exports);  // codegen/napi.cc
+void machineExports(Napi::Env env, Napi::Object exports);  // addon_machine.cc
 }
 
 namespace {
@@ -269,55 +270,6 @@ napi_value Release(napi_env env, napi_callback_info info) {
   return r;
 }
 
-Napi::Value OpTable(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Array a = Napi::Array::New(env, kOpCount);
-  for (int32_t i = 0; i < kOpCount; i++) a.Set(uint32_t(i), Napi::String::New(env, kOps[i].name));
-  return a;
-}
-
-Napi::Value SimdInfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("level", Napi::String::New(env, levelName(currentLevel())));
-  o.Set("detected", Napi::String::New(env, levelName(detectLevel())));
-  Napi::Array sup = Napi::Array::New(env);
-  uint32_t n = 0;
-  for (int l = 0; l < L_COUNT; l++)
-    if (levelSupported(l)) sup.Set(n++, Napi::String::New(env, levelName(l)));
-  o.Set("supported", sup);
-  o.Set("reason", Napi::String::New(env, levelReason()));
-  return o;
-}
-
-// threadsInfo() → {threads, reason, pooled, helped}; setThreads(n) → whether 1 ≤ n ≤ 64 was taken (threads.h)
-Napi::Value ThreadsInfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("threads", Napi::Number::New(env, threadCount()));
-  o.Set("reason", Napi::String::New(env, threadsReason()));
-  o.Set("pooled", Napi::Number::New(env, double(pooledJobs())));
-  o.Set("helped", Napi::Number::New(env, double(helpedChunks())));
-  return o;
-}
-
-Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) return Napi::Boolean::New(env, false);
-  const double n = info[0].As<Napi::Number>().DoubleValue();
-  return Napi::Boolean::New(env, n >= 1 && n <= 64 && n == double(int(n)) && setThreadCount(int(n)));
-}
-
-// test-only: setSimd(name) switches the level used by programs decoded afterwards
-Napi::Value SetSimd(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) return Napi::Boolean::New(env, false);
-  const std::string want = info[0].As<Napi::String>().Utf8Value();
-  for (int l = 0; l < L_COUNT; l++)
-    if (want == levelName(l)) return Napi::Boolean::New(env, setLevel(l));
-  return Napi::Boolean::New(env, false);
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, napi_callback> raw[] = {
       {"decode", Decode}, {"arena", Arena}, {"run", Run}, {"runPacked", RunPacked}, {"runAsync", RunAsync},
@@ -327,11 +279,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f);
     exports.Set(name, Napi::Value(env, f));
   }
-  exports.Set("opTable", Napi::Function::New(env, OpTable));
-  exports.Set("simdInfo", Napi::Function::New(env, SimdInfo));
-  exports.Set("setSimd", Napi::Function::New(env, SetSimd));
-  exports.Set("threadsInfo", Napi::Function::New(env, ThreadsInfo));
-  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  wg::machineExports(env, exports);  // addon_machine.cc
   exports.Set("encodingVersion", Napi::Number::New(env, kVersion));
   exports.Set("imageVersion", Napi::Number::New(env, kImageVersion));
   exports.Set("_mathTest", wg::mathTestExports(env));  // test-only (test/native/math.test.ts)

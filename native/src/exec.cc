@@ -1,18 +1,14 @@
-// The executor: one call runs every step of a program image with one arena (image.h). No
-// allocation per run; 0-d instructions run in a tight switch loop over arena offsets
-// (scalar-heavy programs, W3). Loop steps (exec_loops.cc) run their bodies' steps through runSteps.
-#include <atomic>
-#include <map>
-#include <mutex>
+// The interpreter's step loop: every step of a program image over one arena (image.h), no
+// allocation per run. 0-d steps run in exec_scalars.cc, elementwise and fused steps in exec_par.cc,
+// loop steps in exec_loops.cc (their bodies' steps through runSteps); exec_run.cc is the entry.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <cstdio>
 #include <ctime>
 #include "exec.h"
-#include "codegen/code.h"
-#include "kernels/scalar.h"
 #include "extra.h"
+#include "kernels/scalar.h"
 
 namespace wg {
 
@@ -24,81 +20,6 @@ double now() {
   return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
 }
 
-/**
- * WENGERT_PROFILE=1: seconds per step of every image run in this process, printed to stderr at
- * exit (images have no destructor to print from). Keyed by image id; never freed (a diagnostic).
- */
-struct Profile { std::vector<Step> steps; std::vector<double> t; i64 runs = 0; };
-std::mutex profMutex;
-std::map<uint64_t, Profile>* profiles = nullptr;
-
-void printProfiles() {
-  static const char* kinds[] = {"scalars", "nop", "unary", "binary", "ternary", "reduce", "matmul", "copy", "gather", "scatter", "fused", "extra", "loop", "linalg"};
-  std::lock_guard<std::mutex> lock(profMutex);
-  for (const auto& [id, p] : *profiles) {
-    double total = 0;
-    for (double t : p.t) total += t;
-    fprintf(stderr, "wengert profile: image %016llx, %lld runs, %.3f ms per run\n", (unsigned long long)id, (long long)p.runs,
-            1e3 * total / double(p.runs));
-    for (size_t i = 0; i < p.steps.size(); i++)
-      fprintf(stderr, "  step %3zu instr %5d %-8s %-12s %9.3f ms\n", i, p.steps[i].instr, kinds[p.steps[i].kind],
-              p.steps[i].op >= 0 ? kOps[p.steps[i].op].name : "-", 1e3 * p.t[i] / double(p.runs));
-  }
-}
-
-void recordProfile(const ImageView& v, const std::vector<double>& t) {
-  std::lock_guard<std::mutex> lock(profMutex);
-  if (!profiles) { profiles = new std::map<uint64_t, Profile>(); std::atexit(printProfiles); }
-  Profile& p = (*profiles)[v.h->id];
-  if (p.steps.empty()) { p.steps.assign(v.steps, v.steps + v.h->nsteps); p.t.assign(size_t(v.h->nsteps), 0.0); }
-  for (size_t i = 0; i < t.size() && i < p.t.size(); i++) p.t[i] += t[i];
-  p.runs++;
-}
-
-// Direct threading (GCC labels as values): every handler ends in its own indirect jump, which
-// the branch predictor learns per handler; a 0-d op costs a few ns instead of a switch mispredict.
-void runScalars(double* __restrict m, const SOp* s, const SOp* e) {
-  // one handler per op of the elementwise families (generated lists): the decoder makes 0-d
-  // instructions of these families only, so every op it can emit has its handler
-  static void* handlers[kOpCount + 1];
-  static std::atomic<bool> ready{false};
-  static std::mutex filling;
-  // the jump table is filled once (label addresses exist only inside this function); pool threads
-  // may get here together, so the first fill is guarded (double-checked, release/acquire)
-  if (!ready.load(std::memory_order_acquire)) {
-    std::lock_guard<std::mutex> lock(filling);
-    if (!ready.load(std::memory_order_relaxed)) {
-      for (int i = 0; i < kOpCount + 1; i++) handlers[i] = &&h_refused;
-#define WG_SET(N) handlers[OP_##N] = &&h_##N;
-      WG_OPS_UNARY(WG_SET) WG_OPS_BINARY(WG_SET) WG_OPS_TERNARY(WG_SET)
-#undef WG_SET
-      handlers[kOpCount] = &&h_copy;
-      ready.store(true, std::memory_order_release);
-    }
-  }
-  double x;
-#define WG_NEXT                                                                  \
-  if (s == e) return;                                                            \
-  x = m[s->a];                                                                   \
-  goto* handlers[s->op == SC_COPY ? kOpCount : s->op];
-  WG_NEXT
-#define WG_H1(N) h_##N : m[s->o] = wg_op_##N(x); s++; WG_NEXT
-#define WG_H2(N) h_##N : m[s->o] = wg_op_##N(x, m[s->b]); s++; WG_NEXT
-#define WG_H3(N) h_##N : m[s->o] = wg_op_##N(x, m[s->b], m[s->c]); s++; WG_NEXT
-  WG_OPS_UNARY(WG_H1)
-  WG_OPS_BINARY(WG_H2)
-  WG_OPS_TERNARY(WG_H3)
-h_copy:
-  m[s->o] = x;
-  s++;
-  WG_NEXT
-h_refused:  // unreachable: decodeProgram emits no other op (kept so a table slot is never wild)
-  abort();
-#undef WG_H1
-#undef WG_H2
-#undef WG_H3
-#undef WG_NEXT
-}
 
 // a number as JS prints it (shortest round-trip digits, NaN, Infinity)
 void jsNumber(double v, char* out, size_t cap) {
@@ -329,63 +250,10 @@ struct Exec {
 
 namespace {
 
-Error argsError(const char* fmt, long long a, long long b, long long c) {
-  Error err;
-  char buf[160];
-  snprintf(buf, sizeof buf, fmt, a, b, c);
-  err.status = S_ARGS;
-  err.message = buf;
-  return err;
-}
-
-/**
- * Outputs are written: they must not share memory with an input or another output. Sorted by
- * start, a buffer overlaps an earlier one iff it starts before the largest end seen so far
- * (O(n log n): guarded programs have thousands of small outputs).
- */
-bool disjoint(const ImageView& v, const ArenaView& a, const double* const* in, const i64* inLen, double* const* out,
-              const i64* outLen, Error* err) {
-  const int32_t nin = v.h->nin, nout = v.h->nout;
-  Span* spans = a.spans;
-  size_t n = 0;
-  for (int32_t j = 0; j < nin + nout; j++) {
-    const i64 l = j < nin ? inLen[j] : outLen[j - nin];
-    const char* b0 = reinterpret_cast<const char*>(j < nin ? in[j] : out[j - nin]);
-    if (l > 0) spans[n++] = Span{b0, b0 + l * 8, j};
-  }
-  std::sort(spans, spans + n, [](const Span& x, const Span& y) { return x.b < y.b; });
-  const Span* endAll = nullptr;  // the earlier buffer reaching furthest, and the earlier output
-  const Span* endOut = nullptr;
-  for (size_t i = 0; i < n; i++) {
-    const Span& s = spans[i];
-    const bool isOut = s.id >= nin;
-    const Span* hit = isOut ? endAll : endOut;
-    if (hit && s.b < hit->e) {
-      const Span& o = isOut ? s : *hit;
-      const Span& other = isOut ? *hit : s;
-      char buf[120];
-      snprintf(buf, sizeof buf, "output %d shares memory with %s %d", o.id - nin, other.id < nin ? "input" : "output",
-               other.id < nin ? other.id : other.id - nin);
-      err->status = S_ARGS;
-      err->message = buf;
-      return false;
-    }
-    if (!endAll || s.e > endAll->e) endAll = &s;
-    if (isOut && (!endOut || s.e > endOut->e)) endOut = &s;
-  }
-  return true;
-}
-
-bool profiling() {
-  static const bool on = std::getenv("WENGERT_PROFILE") && std::getenv("WENGERT_PROFILE")[0] == '1';
-  return on;
-}
 
 }  // namespace
 
 namespace detail {
-
-void runScalarBlock(double* m, const SOp* s, const SOp* e) { runScalars(m, s, e); }
 
 bool runStep(const ImageView& v, const ArenaView& A, double* mem, double* const* ext, int32_t si, Error* err) {
   Exec X{v.K, A, mem, ext};
@@ -393,7 +261,7 @@ bool runStep(const ImageView& v, const ArenaView& A, double* mem, double* const*
   const Step& s = v.steps[si];
   const i64* p = v.plan + s.planOff;
   switch (s.kind) {
-    case K_SCALARS: runScalars(mem, v.sops + p[0], v.sops + p[1]); break;
+    case K_SCALARS: runScalarBlock(mem, v.sops + p[0], v.sops + p[1]); break;
     case K_NOP: break;
     case K_UNARY: runUnary(K, s, mem, ext, p); break;
     case K_BINARY:
@@ -422,38 +290,5 @@ bool runSteps(const ImageView& v, const ArenaView& A, double* mem, double* const
 }
 
 }  // namespace detail
-
-Error runImage(const ImageView& v, const ArenaView& a, const double* const* in, const i64* inLen, double* const* out,
-               const i64* outLen) {
-  Error err;
-  const int32_t nin = v.h->nin, nout = v.h->nout;
-  for (int32_t k = 0; k < nin; k++) {
-    const i64 want = v.io[k].size;
-    if (inLen[k] != want || (want > 0 && !in[k])) return argsError("input %lld: expected %lld values but received %lld", k, want, inLen[k]);
-  }
-  for (int32_t k = 0; k < nout; k++) {
-    const i64 want = v.io[nin + k].size;
-    if (outLen[k] != want || (want > 0 && !out[k])) return argsError("output %lld: expected %lld values but received %lld", k, want, outLen[k]);
-  }
-  if (!disjoint(v, a, in, inLen, out, outLen, &err)) return err;
-  double** ext = a.ext;
-  for (int32_t k = 0; k < nin; k++) ext[k] = const_cast<double*>(in[k]);
-  for (int32_t k = 0; k < nout; k++) ext[nin + k] = out[k];
-  for (int32_t k = 0; k < nin; k++) {
-    const IoEntry& e = v.io[k];
-    if (e.aux >= 0 && e.size > 0) std::memcpy(a.mem + e.aux, in[k], size_t(e.size) * 8);
-  }
-  const bool prof = profiling();
-  std::vector<double> times(prof ? size_t(v.h->nsteps) : 0);
-  // the compiled tier when code is attached (codegen/), else the interpreter; both give the same bits
-  const CodeRef code = prof ? CodeRef{} : codeOf(v.h);
-  if (code.fn ? !runCompiled(code, v, a, a.mem, ext, &err) : !detail::runSteps(v, a, a.mem, ext, &err, prof ? times.data() : nullptr)) return err;
-  if (prof && v.h->nsteps) recordProfile(v, times);
-  for (int32_t k = 0; k < nout; k++) {
-    const IoEntry& e = v.io[nin + k];
-    if (!e.aux && e.size > 0) std::memcpy(out[k], detail::locate(a.mem, ext, e.loc), size_t(e.size) * 8);
-  }
-  return err;
-}
 
 }  // namespace wg

@@ -237,4 +237,23 @@ bool buildProgram(const int32_t* enc, i64 encLen, const double* consts, i64 cons
   return viewArena(out->v, out->arena, size_t(out->v.h->arenaBytes), &out->a, err);
 }
 
+// loop steps' trip counts (plan: decode_loops.cc) multiplied through the nesting
+double iterationBound(const ImageView& v) {
+  double worst = 1;
+  for (int32_t i = 0; i < v.h->nsteps; i++) {
+    if (v.steps[i].kind != K_LOOP) continue;
+    const i64* p = v.plan + v.steps[i].planOff;
+    if (p[0] != LK_SCAN && !p[7]) return -1;
+    double body = 1;
+    for (int k = 0; k < 3; k++) {
+      if (p[9 + k] < 0) continue;
+      const double b = iterationBound(subView(v, p[9 + k]));
+      if (b < 0) return -1;
+      body += b;
+    }
+    worst += double(p[6] + 1) * body;
+  }
+  return worst;
+}
+
 }  // namespace wg

@@ -3,6 +3,7 @@
 // are kept, since user code may count its calls.) Equations are hashed by (op, operands,
 // attributes) into numeric buckets; a bucket hit is confirmed by comparing the equations.
 import { Graph, type Eqn } from '../core/graph.js';
+import { opaqueOp } from '../ops/opaque.js';
 
 /** a structural hash of attribute values (numbers, strings, booleans, arrays, plain objects) */
 function attrHash(a: unknown, h: number): number {
@@ -45,7 +46,7 @@ export function cse(g: Graph): Graph {
     let ins = e.ins;
     for (let k = 0; k < ins.length; k++) if (alias[ins[k]] !== ins[k]) { ins = e.ins.map((i) => alias[i]); break; }
     const cur = ins === e.ins ? e : { ...e, ins };
-    if (e.op.name === 'opaque') { eqns.push(cur); continue; }
+    if (e.op === opaqueOp) { eqns.push(cur); continue; }
     let h = Math.imul(e.op.id + 1, 0x9e3779b1);
     for (const i of ins) h = Math.imul(h ^ i, 0x01000193);
     if (e.attrs !== undefined) h = e.op.attrKey ? attrHash(e.op.attrKey(e.attrs), h) : attrHash(e.attrs, h);

@@ -9,6 +9,7 @@ import { sameShape, sizeOf, type Shape } from '../core/shape.js';
 import { fusedOp, type FusedInstr } from '../ops/fused.js';
 import { sliceOp } from '../ops/slice.js';
 import { reshapeOp } from '../ops/reshape.js';
+import { sumOp } from '../ops/sum.js';
 
 /** equations per fused loop at most: longer chains run as several loops (bounded generated code and tile scratch) */
 const MAX_MEMBERS = 1024;
@@ -28,7 +29,7 @@ const fusable = (g: Graph, e: Eqn) => {
 };
 
 /** e sums all of a member's elements: it can be G's epilogue */
-const epilogue = (g: Graph, e: Eqn, G: Group | undefined) => !!G && e.op.name === 'sum' && G.vars.has(e.ins[0]) &&
+const epilogue = (g: Graph, e: Eqn, G: Group | undefined) => !!G && e.op === sumOp && G.vars.has(e.ins[0]) &&
   G.sums.length < MAX_SUMS && (e.attrs as { axes: readonly number[] }).axes.length === g.shapes[e.ins[0]].length;
 
 export function fuse(g: Graph): Graph {

@@ -4,12 +4,13 @@
 import type { Graph } from '../core/graph.js';
 import { frameOf } from './frame.js';
 import { reshapeOp } from '../ops/reshape.js';
+import { customCallOp } from '../ops/customCall.js';
 
 export function inlineCalls(g: Graph): Graph {
-  if (!g.eqns.some((e) => e.op.name === 'customCall')) return g;
+  if (!g.eqns.some((e) => e.op === customCallOp)) return g;
   const out = frameOf(g);
   for (const e of g.eqns) {
-    if (e.op.name !== 'customCall') { out.eqns.push(e); continue; }
+    if (e.op !== customCallOp) { out.eqns.push(e); continue; }
     const body: Graph = inlineCalls(e.attrs.body);
     const map = new Int32Array(body.nvars).fill(-1);
     body.inputs.forEach((v, k) => { map[v] = e.ins[k]; });

@@ -8,6 +8,8 @@
 import { Graph } from '../core/graph.js';
 import { sameShape, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
+import { choleskyGradOp } from '../ops/linalg/choleskyGrad.js';
+import { whereOp } from '../ops/where.js';
 
 const lowerFull = new WeakMap<Tensor, boolean>();
 /** t is [..., n, n] and nonzero at every i ≥ j of each matrix */
@@ -23,7 +25,7 @@ function coversLower(t: Tensor): boolean {
 }
 
 export function dropLowerMasks(g: Graph): Graph {
-  if (!g.eqns.some((e) => e.op.name === 'choleskyGrad')) return g;
+  if (!g.eqns.some((e) => e.op === choleskyGradOp)) return g;
   const users: [number, number][][] = Array.from({ length: g.nvars }, () => []);
   g.eqns.forEach((e, k) => e.ins.forEach((i, j) => users[i].push([k, j])));   // eqn k, operand j
   const pinned = new Set([...g.outputs, ...g.guards.map((gd) => gd.v), ...g.inputs]);
@@ -32,14 +34,14 @@ export function dropLowerMasks(g: Graph): Graph {
     const v = g.eqns[k].out;
     lowerOnly[v] = !pinned.has(v) && users[v].length > 0 && users[v].every(([u, j]) => {
       const e = g.eqns[u];
-      if (e.op.name === 'choleskyGrad') return j === 1;
+      if (e.op === choleskyGradOp) return j === 1;
       return !!e.op.scalar && e.op.family !== 'none' && lowerOnly[e.out] && sameShape(g.shapes[e.out], g.shapes[v]);
     });
   }
   const alias = new Map<number, number>();
   const isZero = (v: number) => { const t = g.consts.get(v); return !!t && sizeOf(t.shape) === 1 && t._data?.[0] === 0; };
   for (const e of g.eqns) {
-    if (e.op.name !== 'where' || !lowerOnly[e.out]) continue;
+    if (e.op !== whereOp || !lowerOnly[e.out]) continue;
     const [m, x, z] = e.ins, mt = g.consts.get(m);
     if (mt && isZero(z) && sameShape(g.shapes[x], g.shapes[e.out]) && coversLower(mt)) alias.set(e.out, alias.get(x) ?? x);
   }

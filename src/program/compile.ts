@@ -25,6 +25,7 @@ import { reroll } from '../plan/reroll.js';
 import { tsPlan } from '../plan/plan.js';
 
 import type { Fn, InputsOf, Mirror, Tree } from '../core/types.js';
+import { fusedOp } from '../ops/fused.js';
 /** gradient arrays mirroring argument 0 (gradInto) */
 export type GradTargets = Float64Array | readonly GradTargets[] | { readonly [key: string]: GradTargets };
 /** a compiled program's arguments: f's parameters with Tensor leaves widened to TensorLike */
@@ -156,7 +157,7 @@ export class Program<F extends Fn = Fn> {
     const p = this.paths.first, P = this.paths;
     const g = p.built('grad') ?? p.built('fwd') ?? p.graph;
     return {
-      ops: g.eqns.length, fusedKernels: tsPlan(g).eqns.filter((e) => e.op.name === 'fused').length, memoryBytes: this.memoryBytes(),
+      ops: g.eqns.length, fusedKernels: tsPlan(g).eqns.filter((e) => e.op === fusedOp).length, memoryBytes: this.memoryBytes(),
       guards: p.guards.length, retraces: P.retraces, lastRetraceReason: P.lastReason,
       backend: backendFor(g), paths: P.all.length, calls: P.calls, loops: p.loops, tier: this.lastTier(),
     };

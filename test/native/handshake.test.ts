@@ -55,7 +55,7 @@ describeNative('native backend wiring', (addon) => {
       if (level === 'bogus') expect(info.reason).toMatch(/WENGERT_SIMD=bogus is not one of/);
       else expect(info.simd).toBe(level);
     }
-  });
+  }, 180_000);   // one fresh process per level: ~5 s quiet, over 60 s at load 14
 
   it('counts native runs, reuses the program of a Graph, and check mode compares both backends', () => {
     const f = (x: w.Tensor) => w.sum(w.mul(w.sin(x), x));

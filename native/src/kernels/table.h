@@ -121,6 +121,7 @@ static inline i64 mmWhole(const MatmulShape& s, i64 k, i64 n) { return k * ((n +
   namespace NS {                                          \
   void fillElementwise(KernelTable* t);                   \
   void fillMath(KernelTable* t);                          \
+  void fillPow(KernelTable* t);                           \
   void fillSpecial(KernelTable* t);                       \
   void fillReduce(KernelTable* t);                        \
   void fillMatmul(KernelTable* t);                        \

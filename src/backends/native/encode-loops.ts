@@ -6,6 +6,8 @@
 import type { Eqn, Graph } from '../../core/graph.js';
 import type { ScanAttrs } from '../../ops/scan.js';
 import type { WhileAttrs, WhileVjpAttrs } from '../../ops/whileLoop.js';
+import { scanOp } from '../../ops/scan.js';
+import { whileVjpOp } from '../../ops/whileLoop.js';
 
 export const LOOP_OPS: ReadonlySet<string> = new Set(['scan', 'whileLoop', 'whileVjp']);
 
@@ -32,17 +34,17 @@ export function loopWords(e: Eqn, encodeBody: EncodeBody, consts: Float64Array[]
     words.push(c.enc.length);
     for (let i = 0; i < c.enc.length; i++) words.push(c.enc[i]);
   };
-  if (e.op.name === 'scan') {
+  if (e.op === scanOp) {
     const a = e.attrs as ScanAttrs;
     words.push(a.nConst, a.nCarry, a.length, a.reverse ? 1 : 0);
     body(a.body, a.nConst);
   } else {
     const a = e.attrs as WhileAttrs;
     words.push(a.nConst, ...maxWords(a.maxIterations));
-    if (e.op.name === 'whileVjp') words.push((a as WhileVjpAttrs).sumShapes.length);
+    if (e.op === whileVjpOp) words.push((a as WhileVjpAttrs).sumShapes.length);
     body(a.cond, a.nConst);
     body(a.body, a.nConst);
-    if (e.op.name === 'whileVjp') body((a as WhileVjpAttrs).bwd, a.nConst);
+    if (e.op === whileVjpOp) body((a as WhileVjpAttrs).bwd, a.nConst);
   }
   return { words, overflow };
 }

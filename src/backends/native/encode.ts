@@ -12,6 +12,11 @@ import { tsPlan } from '../../plan/plan.js';
 import { loopWords, LOOP_OPS } from './encode-loops.js';
 
 import { ENCODING_MAGIC, ENCODING_VERSION } from './format.js';
+import { matmulOp } from '../../ops/matmul.js';
+import { matmulTOp } from '../../ops/matmulT.js';
+import { reshapeOp } from '../../ops/reshape.js';
+import { sliceOp } from '../../ops/slice.js';
+import { transposeOp } from '../../ops/transpose.js';
 export { ENCODING_MAGIC, ENCODING_VERSION };
 /** inputs and outputs up to this many values live in the arena (the tight 0-d loop reads only the arena) */
 const SMALL = 16;
@@ -29,7 +34,7 @@ export interface Encoded {
 }
 
 const isSwapLast = (e: Eqn) => {
-  if (e.op.name !== 'transpose') return false;
+  if (e.op !== transposeOp) return false;
   const p: readonly number[] = e.attrs.perm, r = p.length;
   return r >= 2 && p[r - 1] === r - 2 && p[r - 2] === r - 1 && p.slice(0, r - 2).every((a, i) => a === i);
 };
@@ -66,7 +71,7 @@ function foldTransposes(g: Graph): Folded {
   const operands = eqns.map((e) => [...e.ins]);
   const folds = eqns.map(() => [false, false]);
   eqns.forEach((e, i) => {
-    if (e.op.name !== 'matmul' && e.op.name !== 'matmulT') return;
+    if (e.op !== matmulOp && e.op !== matmulTOp) return;
     e.ins.forEach((v, k) => {
       const p = prod[v];
       if (p >= 0 && isSwapLast(eqns[p])) {
@@ -86,7 +91,7 @@ function storage(g: Graph, { operands, live }: Folded): Storage {
   const viewOff = new Float64Array(n).fill(-1);
   eqns.forEach((e, i) => {
     if (!live[i]) return;
-    const o = e.op.name === 'reshape' ? 0 : e.op.name === 'slice' ? sliceView(g, e) : -1;
+    const o = e.op === reshapeOp ? 0 : e.op === sliceOp ? sliceView(g, e) : -1;
     if (o >= 0) { root[e.out] = root[operands[i][0]]; viewOff[e.out] = o; }
   });
   const lastUse = new Int32Array(n).fill(-1);

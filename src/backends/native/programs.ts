@@ -9,6 +9,8 @@ import { encodeGraph } from './encode.js';
 import { loopBodies, LOOP_OPS } from './encode-loops.js';
 import type { Addon } from './loader.js';
 import { NativeProgram, externalizeConsts, sameStamp, stampOf, type Stamp } from './program.js';
+import { fusedOp } from '../../ops/fused.js';
+import { scanOp } from '../../ops/scan.js';
 
 /** a graph with no native program: it runs JS code (refusal null), or the addon cannot represent it */
 interface NoProgram { readonly stamp: Stamp; readonly refusal: string | null }
@@ -42,7 +44,7 @@ const bodiesRunJs = new WeakMap<Graph, boolean>();
  * depth); planning has inlined custom calls. Other loops run natively, bodies and all.
  */
 export const runsJs = (e: Eqn): boolean => {
-  if (e.op.family !== 'none' || e.op.name === 'fused') return false;
+  if (e.op.family !== 'none' || e.op === fusedOp) return false;
   if (!LOOP_OPS.has(e.op.name) || !nativeLoops) return true;
   return loopBodies(e).some((b) => {
     let js = bodiesRunJs.get(b);
@@ -57,7 +59,7 @@ const INT32_MAX = 2 ** 31 - 1, MAX_RANK = 16;
 /** why the addon cannot represent a planned graph (loop bodies included), by kind (one notice per kind), or null */
 function refusalOf(p: Graph): { kind: 'rank' | 'size'; reason: string } | null {
   for (const e of p.eqns) {
-    if (e.op.name === 'scan' && e.attrs.length > INT32_MAX) {
+    if (e.op === scanOp && e.attrs.length > INT32_MAX) {
       return { kind: 'size', reason: `a scan of ${e.attrs.length} iterations: more than the native addon's Int32 encoding holds` };
     }
     for (const b of loopBodies(e)) {
