@@ -19,17 +19,13 @@ void reductionHelpers(std::string& out, int k) {
   const std::string K = num(k);
   if (out.find("wg_rlanes" + K + "(") != std::string::npos) return;
   if (out.find("struct wg_rtree {") == std::string::npos)
-    out += "struct wg_rtree { double val[48]; int64_t size[48]; int top; };\n"
-           "typedef double wg_v8 __attribute__((vector_size(64)));\ntypedef long long wg_m8 __attribute__((vector_size(64)));\n";
+    out += "struct wg_rtree { double val[48]; int64_t size[48]; int top; };\n";
   out += "static inline double wg_rc" + K + "(double a, double x) { return wg_rcombine(" + K + ", a, x); }\n";
-  // lanes: 8 values at a time as one vector (exact IEEE operations lane by lane; + and · blend the
-  // NaN rule's a + a where a is NaN, scalar.h), then the tail: value j in lane j mod 8
-  const std::string op = k == R_SUM ? "a + x" : k == R_PROD ? "a * x" : "";
-  const std::string vc = op.empty() ? "" : "(wg_v8)(((wg_m8)(a + a) & (a != a)) | ((wg_m8)(" + op + ") & ~(a != a)))";
+  // lanes: 8 values at a time (+ and ·: wg_lanes_add/mul of kernels/fused_rt.h, under the NaN rule),
+  // then the tail: value j in lane j mod 8
+  const std::string lanes = k == R_SUM ? "wg_lanes_add" : k == R_PROD ? "wg_lanes_mul" : "";
   out += "static void wg_rlanes" + K + "(double* restrict l, const double* restrict xs, int64_t len) {\n  int64_t j = 0;\n";
-  if (!vc.empty())
-    out += "  wg_v8 a;\n  __builtin_memcpy(&a, l, 64);\n  for (; j + 8 <= len; j += 8) { wg_v8 x; __builtin_memcpy(&x, xs + j, 64); a = " + vc +
-           "; }\n  __builtin_memcpy(l, &a, 64);\n";
+  if (!lanes.empty()) out += "  j = len & ~(int64_t)7;\n  " + lanes + "(l, xs, j);\n";
   out += "  for (; j < len; j++) l[j & 7] = wg_rc" + K + "(l[j & 7], xs[j]);\n}\n";
   const std::string f = "wg_rc" + K;
   out += "static inline double wg_rblock" + K + "(double* l) {\n  const double v = " + f + "(" + f + "(" + f + "(l[0], l[1]), " + f + "(l[2], l[3])), " + f +
@@ -227,13 +223,23 @@ std::string fastFn(const ImageView& v, const i64* chain, const Group& g, const s
     const i64 d = g.maxS - g.shift[q];
     (d ? shifted[d] : regs0).push_back(int(F.outs[g.padRow[q]]));
   }
-  std::string body = F.at(regs0, {"j", ""});
+  std::string body = F.at(regs0, {"j", ""}), post;
   for (size_t q = 0; q < g.reds.size(); q++) {  // value j into lane l = j mod 8 (kernels/reduce.cc)
-    const std::string a = "L" + num(i64(q));
+    const std::string a = "L" + num(i64(q)), Q = num(i64(q));
     const Red& x = g.reds[q];
-    body += "    " + a + "[l] = wg_rc" + num(x.kind) + "(" + a + "[l], " + chainValue(v, chain, x.reg, {"j", ""}) + ");\n";
+    const std::string val = chainValue(v, chain, x.reg, {"j", ""});
+    if (x.kind == R_SUM || x.kind == R_PROD) {  // the 8 values, then the lanes as vectors under the NaN rule (fused_rt.h)
+      body += "    V" + Q + "[l] = " + val + ";\n";
+      post += "    for (int q = 0; q < 4; q++) { wg_v2 a, x; __builtin_memcpy(&a, " + a + " + 2 * q, 16); __builtin_memcpy(&x, V" + Q +
+              " + 2 * q, 16); a = WG_NAN_RULE2(a, a " + (x.kind == R_SUM ? "+" : "*") + " x); __builtin_memcpy(" + a + " + 2 * q, &a, 16); }\n";
+    } else {
+      body += "    " + a + "[l] = wg_rc" + num(x.kind) + "(" + a + "[l], " + val + ");\n";
+    }
     F.param("double* restrict " + a, x.sum >= 0 ? "S[" + num(x.sum) + "].lanes" : "A" + num(i64(q)));
   }
+  std::string vdecl;
+  for (size_t q = 0; q < g.reds.size(); q++)
+    if (g.reds[q].kind == R_SUM || g.reds[q].kind == R_PROD) vdecl += "    double V" + num(i64(q)) + "[8];\n";
   for (int r : stored) {
     body += "    R" + num(r) + "[j] = " + F.row(r, {"j", ""}) + ";\n";
     F.param("double* restrict R" + num(r), rowHome[size_t(r)].empty() ? "(o + " + num(r) + " * n + t0)" : rowHome[size_t(r)]);
@@ -244,8 +250,8 @@ std::string fastFn(const ImageView& v, const i64* chain, const Group& g, const s
   const int nin = int(chain[2]);
   for (int x = 0; x < nin; x++)
     if (F.used[size_t(x)]) F.param(chain[5 + nin + x] ? "const double x" + num(x) : "const double* restrict I" + num(x), "in" + num(x) + (chain[5 + nin + x] ? "[0]" : " + t0"));
-  out += "static void " + fn + "(int64_t len" + F.sig + ") {\n  for (int64_t jb = 0; jb < len; jb += 8)\n  for (int64_t l = 0; l < 8; l++) {\n" +
-         "    const int64_t j = jb + l;\n" + body + "  }\n" + halo + "}\n";
+  out += "static void " + fn + "(int64_t len" + F.sig + ") {\n  for (int64_t jb = 0; jb < len; jb += 8) {\n" + vdecl + "    for (int64_t l = 0; l < 8; l++) {\n" +
+         "    const int64_t j = jb + l;\n" + body + "    }\n" + post + "  }\n" + halo + "}\n";
   i64 lo = 0, hi = consumerSize(v, g);
   for (const Pad& d : g.pads) { lo = std::max(lo, d.dstOff); hi = std::min(hi, d.dstOff + d.len); }
   *cond = "len == WG_TILE && t0 + len < n && J == " + base + " && " + base + " >= " + num(lo) + " && t0 + len - (" + num(g.maxS) + ") <= " + num(hi);

@@ -13,6 +13,42 @@
 
 #define WG_SUM_BLOCK 1024
 
+/* 8 lanes as four 2-wide vectors (the baseline ISA's width: a wider generic vector's NaN compare
+ * is lowered element by element) */
+typedef double wg_v2 __attribute__((vector_size(16)));
+typedef long long wg_m2 __attribute__((vector_size(16)));
+/* scalar.h's wg_nadd / wg_nmul on a wg_v2 `a`, `op` its plain a + x or a · x: a + a where a is NaN
+ * (C has no vector ?:, so a bitwise blend on a's NaN mask) */
+#define WG_NAN_RULE2(a, op) ((wg_v2)(((wg_m2)((a) + (a)) & (wg_m2)((a) != (a))) | ((wg_m2)(op) & ~(wg_m2)((a) != (a)))))
+
+/* l[i mod 8] = c(l[i mod 8], x[i]) for i < m (m a multiple of 8), c = + or ·: plain vector
+ * operations, redone under the NaN rule when a lane ends NaN — a NaN is sticky under + and ·, so
+ * otherwise no operation met one and the plain bits are the rule's */
+#define WG_LANES(name, OP)                                                                   \
+  static inline void name(double* l, const double* x, int64_t m) {                          \
+    wg_v2 a[4], v[4];                                                                        \
+    double r[8];                                                                             \
+    int nan = 0;                                                                             \
+    __builtin_memcpy(a, l, 64);                                                              \
+    for (int64_t i = 0; i < m; i += 8) {                                                     \
+      __builtin_memcpy(v, x + i, 64);                                                        \
+      for (int q = 0; q < 4; q++) a[q] = a[q] OP v[q];                                       \
+    }                                                                                        \
+    __builtin_memcpy(r, a, 64);                                                              \
+    for (int k = 0; k < 8; k++) nan |= r[k] != r[k];                                         \
+    if (nan) {                                                                               \
+      __builtin_memcpy(a, l, 64);                                                            \
+      for (int64_t i = 0; i < m; i += 8) {                                                   \
+        __builtin_memcpy(v, x + i, 64);                                                      \
+        for (int q = 0; q < 4; q++) a[q] = WG_NAN_RULE2(a[q], a[q] OP v[q]);                 \
+      }                                                                                      \
+      __builtin_memcpy(r, a, 64);                                                            \
+    }                                                                                        \
+    __builtin_memcpy(l, r, 64);                                                              \
+  }
+WG_LANES(wg_lanes_add, +)
+WG_LANES(wg_lanes_mul, *)
+
 struct wg_sum {
   double lanes[8];
   double val[48];
@@ -37,11 +73,10 @@ static inline void wg_sum_push(struct wg_sum* s, double v) {
  * vals to vals[its block index] (chunks of whole blocks on several threads: wg_sum_blocks after)
  */
 static inline void wg_sum_add(struct wg_sum* s, const double* x, int64_t len, int64_t t0, int64_t n, double* vals) {
-  double l[8]; /* in registers: s could alias x */
+  double l[8]; /* a copy: s could alias x */
   for (int k = 0; k < 8; k++) l[k] = s->lanes[k];
-  int64_t i = 0;
-  for (; i + 8 <= len; i += 8)
-    for (int k = 0; k < 8; k++) l[k] = wg_nadd(l[k], x[i + k]);
+  int64_t i = len & ~(int64_t)7;
+  wg_lanes_add(l, x, i);
   for (int k = 0; i < len; i++, k++) l[k] = wg_nadd(l[k], x[i]);
   if ((t0 + len) % WG_SUM_BLOCK == 0 || t0 + len == n) {
     const double v = wg_nadd(wg_nadd(wg_nadd(l[0], l[1]), wg_nadd(l[2], l[3])), wg_nadd(wg_nadd(l[4], l[5]), wg_nadd(l[6], l[7])));
