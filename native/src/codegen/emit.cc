@@ -94,18 +94,15 @@ i64 countScalars(const ImageView& v, i64* useful) {
 int32_t emitStep(Emitter& E, int32_t si, std::vector<uint8_t>& absorbed, bool body, bool stencils);
 
 /**
- * A stencil at step si (stencil.cc), or false. It runs in one pass on one thread, so the steps it
- * replaces are generated as well, as they would be without it, and a run with intra-op threads takes
- * those (rt->threads: the interpreter's chunks, the same bits).
+ * A stencil at step si (stencil.cc), or false. It runs in one pass on the calling thread, also when
+ * intra-op threads are on: the steps it replaces, run by the interpreter's chunks on 2 threads, took
+ * 1.6× the one-thread stencil's time on W1 (a memory-bound pass gains less from a second core than
+ * it loses by writing and re-reading its intermediate rows).
  */
 bool emitStencil(Emitter& E, int32_t si, std::vector<uint8_t>& absorbed, int32_t* next) {
+  (void)absorbed;
   const std::string before = E.body;
-  E.body.clear();
   if (!E.stencil(si, E.v.plan + E.v.steps[si].planOff, next)) { E.body = before; return false; }
-  const std::string one = E.body;
-  E.body.clear();
-  for (int32_t j = si; j >= 0 && j < *next;) j = emitStep(E, j, absorbed, false, false);
-  E.body = before + "  if (rt->threads > 1) {\n" + E.body + "  } else {\n" + one + "  }\n";
   return true;
 }
 
