@@ -1,0 +1,85 @@
+// A scan equation on the TS executor: its body is planned once and run by its machine
+// (ts-step.ts) in ONE register file and environment for the whole loop. Each iteration writes
+// the k-th slice of each xs into the body's input slots, steps the body, appends the ys rows and
+// moves the next carries into the carry slots; nothing is allocated per iteration except views
+// of xs rows that are not size 1. Same semantics and bits as the scan op's reference kernel
+// (src/ops/scan.ts): the same planned body, run in the same order.
+import type { Eqn, Graph } from '../core/graph.js';
+import { sizeOf } from '../core/shape.js';
+import { scanOp, scanOutputs, type ScanAttrs } from '../ops/scan.js';
+import { packedLayout } from '../ops/part.js';
+import { tsPlan } from '../plan/plan.js';
+import type { Call, Env, Machine } from './ts-step.js';
+
+/** e as a call over its planned body when it is a loop this file runs, else null (outer: 1 where the outer graph's variable lives in R) */
+export function loopCall(e: Eqn, outer: Uint8Array, machineOf: (g: Graph) => Machine): Call | null {
+  if (e.op !== scanOp) return null;
+  const a = e.attrs as ScanAttrs;
+  return scanCall(e, outer, a, machineOf(tsPlan(a.body)));
+}
+
+/** the array of variable v (a size-1 value copied out of R) */
+export function valueOf(R: Float64Array, E: Env, isScalar: Uint8Array, v: number): Float64Array {
+  return isScalar[v] ? Float64Array.of(R[v]) : E[v]!;
+}
+
+/** where the body's values live: variable numbers and sizes, fixed per scan equation */
+interface Layout {
+  nConst: number; nCarry: number; nx: number; ny: number;
+  /** body input variables (consts, carries, xs slices) and output variables (carries, ys rows) */
+  ins: Int32Array; outs: Int32Array;
+  /** elements per xs slice and per ys row; where each output starts in the packed result */
+  xSize: number[]; ySize: number[]; offsets: number[]; total: number;
+}
+
+function layoutOf(a: ScanAttrs, b: Graph): Layout {
+  const shapes = b.shapes, { nConst, nCarry } = a;
+  const ins = Int32Array.from(b.inputs), outs = Int32Array.from(b.outputs);
+  const nx = ins.length - nConst - nCarry, ny = outs.length - nCarry;
+  const { offsets, total } = packedLayout(scanOutputs(a));
+  const xSize = Array.from({ length: nx }, (_, j) => sizeOf(shapes[ins[nConst + nCarry + j]]));
+  const ySize = Array.from({ length: ny }, (_, j) => sizeOf(shapes[outs[nCarry + j]]));
+  return { nConst, nCarry, nx, ny, ins, outs, xSize, ySize, offsets, total };
+}
+
+function scanCall(e: Eqn, outer: Uint8Array, a: ScanAttrs, m: Machine): Call {
+  const L = layoutOf(a, m.g), S = m.isScalar, o = e.out, operands = Int32Array.from(e.ins);
+  const nFixed = L.nConst + L.nCarry;
+  return (R, E) => {
+    const r = new Float64Array(m.g.nvars), env: Env = new Array(m.g.nvars);
+    m.load(r, env);
+    // constants and initial carries into the body's slots; xs kept whole
+    const xs: Float64Array[] = new Array(L.nx);
+    for (let j = 0; j < operands.length; j++) {
+      const x = valueOf(R, E, outer, operands[j]);
+      if (j >= nFixed) xs[j - nFixed] = x; else if (S[L.ins[j]]) r[L.ins[j]] = x[0]; else env[L.ins[j]] = x;
+    }
+    const out = new Float64Array(L.total);
+    iterate(L, a, m, r, env, xs, out);
+    for (let j = 0; j < L.nCarry; j++) store(out, L.offsets[j], r, env, S, L.ins[L.nConst + j]);
+    if (outer[o]) R[o] = out[0]; else E[o] = out;
+  };
+}
+
+/** the loop: per iteration k, xs rows in, one step, ys rows out at row k, next carries into the carry slots */
+function iterate(L: Layout, a: ScanAttrs, m: Machine, r: Float64Array, env: Env, xs: Float64Array[], out: Float64Array): void {
+  const S = m.isScalar, { ins, outs, nConst, nCarry, nx, ny, xSize, ySize, offsets } = L;
+  const xAt = nConst + nCarry, sc = new Float64Array(nCarry), ac: Env = new Array(nCarry);
+  for (let it = 0; it < a.length; it++) {
+    const k = a.reverse ? a.length - 1 - it : it;
+    for (let j = 0; j < nx; j++) {
+      const v = ins[xAt + j], n = xSize[j];
+      if (S[v]) r[v] = xs[j][k]; else env[v] = xs[j].subarray(k * n, (k + 1) * n);
+    }
+    m.step(r, env);
+    for (let j = 0; j < ny; j++) store(out, offsets[nCarry + j] + k * ySize[j], r, env, S, outs[nCarry + j]);
+    // read every next carry before writing any (a carry may be another's input slot)
+    for (let j = 0; j < nCarry; j++) { const v = outs[j]; if (S[v]) sc[j] = r[v]; else ac[j] = env[v]; }
+    for (let j = 0; j < nCarry; j++) { const v = ins[nConst + j]; if (S[v]) r[v] = sc[j]; else env[v] = ac[j]; }
+  }
+}
+
+/** body variable v written into out at `at` */
+function store(out: Float64Array, at: number, r: Float64Array, env: Env, S: Uint8Array, v: number): void {
+  if (S[v]) out[at] = r[v]; else out.set(env[v]!, at);
+}
