@@ -19,12 +19,13 @@ import { customRules } from './transforms/custom.js';
 import { scanRules } from './transforms/loop-rules.js';
 import { whileRules } from './transforms/while-rules.js';
 import { tsRun } from './backends/ts-run.js';
+import { runScan } from './backends/ts-loop.js';
 import { programPrinter } from './program/compile.js';
 import { showCompiled } from './show/compiled.js';
 
 setBroadcastOp(broadcastToOp);
 Object.assign(kit, ruleKit);
 setZeros(zerosLike);
-Object.assign(hooks, customRules, scanRules, whileRules, { runGraph: tsRun });
+Object.assign(hooks, customRules, scanRules, whileRules, { runGraph: tsRun, runScan });
 installTensorMethods();
 programPrinter.show = showCompiled;

@@ -1,27 +1,15 @@
-// A scan equation on the TS executor: its body is planned once and run by its machine
+// A scan on the TS backend (the scan op's TS kernel): its body is planned once and run by its machine
 // (ts-step.ts) in ONE register file and environment for the whole loop. Each iteration writes
 // the k-th slice of each xs into the body's input slots, steps the body, appends the ys rows and
 // moves the next carries into the carry slots; nothing is allocated per iteration except views
-// of xs rows that are not size 1. Same semantics and bits as the scan op's reference kernel
-// (src/ops/scan.ts): the same planned body, run in the same order.
-import type { Eqn, Graph } from '../core/graph.js';
+// of xs rows that are not size 1. The interpreter and the planned executor both run scans here
+// (through the op's kernel); the native backend's loops give the same bits (tests compare them).
+import type { Graph } from '../core/graph.js';
 import { sizeOf } from '../core/shape.js';
-import { scanOp, scanOutputs, type ScanAttrs } from '../ops/scan.js';
+import { scanOutputs, type ScanAttrs } from '../ops/scan.js';
 import { packedLayout } from '../ops/part.js';
 import { tsPlan } from '../plan/plan.js';
-import type { Call, Env, Machine } from './ts-step.js';
-
-/** e as a call over its planned body when it is a loop this file runs, else null (outer: 1 where the outer graph's variable lives in R) */
-export function loopCall(e: Eqn, outer: Uint8Array, machineOf: (g: Graph) => Machine): Call | null {
-  if (e.op !== scanOp) return null;
-  const a = e.attrs as ScanAttrs;
-  return scanCall(e, outer, a, machineOf(tsPlan(a.body)));
-}
-
-/** the array of variable v (a size-1 value copied out of R) */
-export function valueOf(R: Float64Array, E: Env, isScalar: Uint8Array, v: number): Float64Array {
-  return isScalar[v] ? Float64Array.of(R[v]) : E[v]!;
-}
+import { machineOf, type Env, type Machine } from './ts-step.js';
 
 /** where the body's values live: variable numbers and sizes, fixed per scan equation */
 interface Layout {
@@ -42,23 +30,20 @@ function layoutOf(a: ScanAttrs, b: Graph): Layout {
   return { nConst, nCarry, nx, ny, ins, outs, xSize, ySize, offsets, total };
 }
 
-function scanCall(e: Eqn, outer: Uint8Array, a: ScanAttrs, m: Machine): Call {
-  const L = layoutOf(a, m.g), S = m.isScalar, o = e.out, operands = Int32Array.from(e.ins);
+const layouts = new WeakMap<ScanAttrs, Layout>();
+/** the scan with attributes a on concrete operands (consts, initial carries, xs): its packed outputs */
+export function runScan(ins: readonly Float64Array[], a: ScanAttrs): Float64Array {
+  const m = machineOf(tsPlan(a.body)), S = m.isScalar;
+  let L = layouts.get(a);
+  if (!L) layouts.set(a, (L = layoutOf(a, m.g)));
+  const r = new Float64Array(m.g.nvars), env: Env = new Array(m.g.nvars);
+  m.load(r, env);
   const nFixed = L.nConst + L.nCarry;
-  return (R, E) => {
-    const r = new Float64Array(m.g.nvars), env: Env = new Array(m.g.nvars);
-    m.load(r, env);
-    // constants and initial carries into the body's slots; xs kept whole
-    const xs: Float64Array[] = new Array(L.nx);
-    for (let j = 0; j < operands.length; j++) {
-      const x = valueOf(R, E, outer, operands[j]);
-      if (j >= nFixed) xs[j - nFixed] = x; else if (S[L.ins[j]]) r[L.ins[j]] = x[0]; else env[L.ins[j]] = x;
-    }
-    const out = new Float64Array(L.total);
-    iterate(L, a, m, r, env, xs, out);
-    for (let j = 0; j < L.nCarry; j++) store(out, L.offsets[j], r, env, S, L.ins[L.nConst + j]);
-    if (outer[o]) R[o] = out[0]; else E[o] = out;
-  };
+  for (let j = 0; j < nFixed; j++) { const v = L.ins[j]; if (S[v]) r[v] = ins[j][0]; else env[v] = ins[j]; }
+  const out = new Float64Array(L.total);
+  iterate(L, a, m, r, env, ins.slice(nFixed), out);
+  for (let j = 0; j < L.nCarry; j++) store(out, L.offsets[j], r, env, S, L.ins[L.nConst + j]);
+  return out;
 }
 
 /** the loop: per iteration k, xs rows in, one step, ys rows out at row k, next carries into the carry slots */

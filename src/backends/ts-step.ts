@@ -6,11 +6,10 @@
 // GENERATED_MAX equations gets these as straight-line JS (new Function over the ops' own scalar
 // functions, variable numbers as the only text written), so V8 compiles a loop body to direct
 // calls; a larger one is walked by a switch. Both call the same functions in the same order: the
-// same bits. Other equations call their op's kernel; loops run their planned body (ts-loop.ts).
+// same bits. Other equations call their op's kernel (a scan's runs its planned body: ts-loop.ts).
 import type { Eqn, Graph } from '../core/graph.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { eqnAllocationError } from './ts.js';
-import { loopCall, valueOf } from './ts-loop.js';
 
 export type Env = (Float64Array | undefined)[];
 /** one equation that is not a scalar instruction: reads its operands in R/E, writes its output there */
@@ -50,9 +49,12 @@ function build(g: Graph): Machine {
   return { g, isScalar, load, step };
 }
 
-/** an equation run by its op's kernel, or a loop by its body's machine; a failed allocation names it */
+/** the array of variable v (a size-1 value copied out of R) */
+const valueOf = (R: Float64Array, E: Env, isScalar: Uint8Array, v: number): Float64Array => (isScalar[v] ? Float64Array.of(R[v]) : E[v]!);
+
+/** an equation run by its op's kernel (a loop's runs its planned body: ts-loop.ts); a failed allocation names it */
 function callOf(g: Graph, e: Eqn, shapes: readonly Shape[], isScalar: Uint8Array): Call {
-  const run = loopCall(e, isScalar, machineOf) ?? kernelCall(e, shapes, isScalar);
+  const run = kernelCall(e, shapes, isScalar);
   return (R, E) => { try { run(R, E); } catch (err) { throw eqnAllocationError(err, g, e); } };
 }
 
@@ -98,11 +100,12 @@ function generated(eqns: readonly Eqn[], fns: readonly (Scalar | null)[], calls:
     return `R[${e.out}] = f${s}(${e.ins.map((v) => `R[${v}]`).join(', ')});`;
   });
   const source = `'use strict'; return function step(R, E) {\n${lines.join('\n')}\n};`;
+  // graphs of the same structure share their compiled step (a Program per call of the same f)
   const key = `${used.map(uid).join(',')}|${source}`;
   let make = makers.get(key);
   if (!make) {
     make = new Function('C', ...used.map((_, s) => `f${s}`), source) as Maker;
-    if (makers.size >= 1024) makers.clear(); // bounded: a dropped step is only generated again
+    if (makers.size >= 256) makers.clear(); // bounded (≤ 256 sources of ≤ 2000 lines): a dropped step is only generated again
     makers.set(key, make);
   }
   return make(calls, ...used);

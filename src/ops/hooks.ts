@@ -12,6 +12,8 @@ export interface CustomHooks {
   mapBatched(op: OpDef, attrs: unknown, ins: readonly Tensor[], batched: readonly boolean[]): Tensor;
   /** run a graph on concrete arrays with the TS backend (loop bodies in the TS kernels) */
   runGraph(g: Graph, inputs: readonly Float64Array[]): Float64Array[];
+  /** a scan's TS kernel: its body planned once, stepped in one register file (src/backends/ts-loop.ts) */
+  runScan(ins: readonly Float64Array[], attrs: any): Float64Array;
   scanVjp(cts: readonly (Tensor | null)[], ctx: RuleCtx<any>, needs: readonly boolean[], pending: readonly (Tensor | null)[]): (Tensor | null)[];
   scanVjpForward(ins: readonly Tensor[], attrs: any, needs: readonly boolean[]): { out: Tensor; saved: unknown };
   scanJvpJoint(ins: readonly Tensor[], ts: readonly (Tensor | null)[], attrs: any): [Tensor, Tensor | null];

@@ -49,7 +49,8 @@ export const scanOp: OpDef<ScanAttrs> = defineOp<ScanAttrs>({
     if (nx < 0) fail('ERR_SHAPE', 'scan', 'the body has fewer inputs than constants and carries');
     return [packedLayout(scanOutputs(a)).total];
   },
-  kernel: (ins, inShapes, _out, a) => runScan(ins, inShapes, a),
+  // the TS kernel: per iteration the body runs on the k-th slices of xs, carries pass from one to the next
+  kernel: (ins, _inShapes, _out, a) => hooks.runScan(ins, a),
   vjpParts: (cts, ctx, needs, pending) => hooks.scanVjp(cts, ctx, needs, pending),
   vjpForward: (ins, a, needs) => hooks.scanVjpForward(ins, a, needs),
   jvp: (ts, ctx) => hooks.scanJvp(ts, ctx),
@@ -60,27 +61,3 @@ export const scanOp: OpDef<ScanAttrs> = defineOp<ScanAttrs>({
   fmtAttrs: (a) => `length=${a.length}${a.reverse ? ' reverse' : ''}${a.remat ? ' checkpointed' : ''} consts=${a.nConst} carries=${a.nCarry}`,
   test: { coveredBy: 'test/loops.test.ts' },
 });
-
-/** The TS kernel: the body runs once per iteration on views of xs; carries pass from one to the next. */
-function runScan(ins: readonly Float64Array[], inShapes: readonly Shape[], a: ScanAttrs): Float64Array {
-  const { nConst, nCarry, length, body } = a;
-  const shapes = scanOutputs(a);
-  const { offsets, total } = packedLayout(shapes);
-  const out = new Float64Array(total);
-  const consts = ins.slice(0, nConst);
-  let carry = ins.slice(nConst, nConst + nCarry);
-  const xs = ins.slice(nConst + nCarry);
-  const xSize = xs.map((_, j) => sizeOf(inShapes[nConst + nCarry + j].slice(1)));
-  const ySize = shapes.slice(nCarry).map((s) => sizeOf(s.slice(1)));
-  const args: Float64Array[] = [...consts, ...carry, ...xs];
-  for (let it = 0; it < length; it++) {
-    const k = a.reverse ? length - 1 - it : it;
-    for (let j = 0; j < nCarry; j++) args[nConst + j] = carry[j];
-    for (let j = 0; j < xs.length; j++) args[nConst + nCarry + j] = xs[j].subarray(k * xSize[j], (k + 1) * xSize[j]);
-    const outs = hooks.runGraph(body, args);
-    carry = outs.slice(0, nCarry);
-    for (let j = 0; j < ySize.length; j++) out.set(outs[nCarry + j], offsets[nCarry + j] + k * ySize[j]);
-  }
-  for (let j = 0; j < nCarry; j++) out.set(carry[j], offsets[j]);
-  return out;
-}
