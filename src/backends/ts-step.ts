@@ -87,6 +87,8 @@ function walked(eqns: readonly Eqn[], fns: readonly (Scalar | null)[], calls: re
 const fnIds = new WeakMap<Scalar, number>();
 type Maker = (C: readonly (Call | null)[], ...f: Scalar[]) => Machine['step'];
 const makers = new Map<string, Maker>();
+const CACHE_CHARS = 1 << 21;
+let cached = 0;
 let nextFn = 0;
 
 /** straight-line JS: `R[o] = fI(R[a], …);` per scalar equation, `C[k](R, E);` per other one */
@@ -105,7 +107,7 @@ function generated(eqns: readonly Eqn[], fns: readonly (Scalar | null)[], calls:
   let make = makers.get(key);
   if (!make) {
     make = new Function('C', ...used.map((_, s) => `f${s}`), source) as Maker;
-    if (makers.size >= 256) makers.clear(); // bounded (≤ 256 sources of ≤ 2000 lines): a dropped step is only generated again
+    if ((cached += key.length) > CACHE_CHARS) { makers.clear(); cached = key.length; } // bounded: a dropped step is only generated again
     makers.set(key, make);
   }
   return make(calls, ...used);
