@@ -18,14 +18,13 @@ import { hooks } from './ops/hooks.js';
 import { customRules } from './transforms/custom.js';
 import { scanRules } from './transforms/loop-rules.js';
 import { whileRules } from './transforms/while-rules.js';
-import { tsRun } from './backends/ts-run.js';
-import { runScan } from './backends/ts-loop.js';
+import { runScan, runBody } from './backends/ts-loop.js';
 import { programPrinter } from './program/compile.js';
 import { showCompiled } from './show/compiled.js';
 
 setBroadcastOp(broadcastToOp);
 Object.assign(kit, ruleKit);
 setZeros(zerosLike);
-Object.assign(hooks, customRules, scanRules, whileRules, { runGraph: tsRun, runScan });
+Object.assign(hooks, customRules, scanRules, whileRules, { runGraph: runBody, runScan });
 installTensorMethods();
 programPrinter.show = showCompiled;

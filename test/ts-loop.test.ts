@@ -60,3 +60,23 @@ describeBackends('scan carries and ys', () => {
     expect(Array.from(g1 as ArrayLike<number>)).toEqual(Array.from(g2 as ArrayLike<number>));
   });
 });
+
+describeBackends('whileLoop re-entered from JS', () => {
+  it('a body whose opaque function calls the same program again gets the values of plain JS recursion', () => {
+    let depth = 0;
+    // h(x) = 0.1·p(x/2) at the outer level (p re-entered while its loop runs), 0.1·x inside
+    const h = w.opaque((x: Float64Array) => {
+      if (depth > 0) return x[0] * 0.1;
+      depth++;
+      try { return (p.value(x[0] * 0.5) as T).item() * 0.1; } finally { depth--; }
+    }, { shape: (s: readonly number[]) => s });
+    const f = (a: T) => (w.whileLoop(([i]: T[]) => w.less(i, 3), ([i, x]: T[]) => [w.add(i, 1), w.add(x, h(x))], [w.tensor(0), a]) as T[])[1];
+    const p = w.compile(f, 0.8);
+    const ref = (a: number, d: number): number => {
+      let x = a;
+      for (let i = 0; i < 3; i++) x = x + (d === 0 ? ref(x * 0.5, 1) * 0.1 : x * 0.1);
+      return x;
+    };
+    for (const a of [0.8, -1.5, 3]) expect((p.value(a) as T).item()).toBe(ref(a, 0));
+  });
+});

@@ -68,3 +68,29 @@ function iterate(L: Layout, a: ScanAttrs, m: Machine, r: Float64Array, env: Env,
 function store(out: Float64Array, at: number, r: Float64Array, env: Env, S: Uint8Array, v: number): void {
   if (S[v]) out[at] = r[v]; else out.set(env[v]!, at);
 }
+
+interface Frame { m: Machine; r: Float64Array; env: Env; busy: boolean }
+const frames = new WeakMap<Graph, Frame>();
+function frameOf(g: Graph): Frame {
+  const m = machineOf(tsPlan(g)), f: Frame = { m, r: new Float64Array(m.g.nvars), env: new Array(m.g.nvars), busy: false };
+  m.load(f.r, f.env);
+  return f;
+}
+
+/**
+ * g (a whileLoop's cond, body or reverse sweep) on concrete inputs, in a register file kept per
+ * graph between calls (a fresh one when a call is already under way: re-entered from JS code).
+ * Outputs are size-1 values copied out, or the arrays the equations produced (never written again).
+ */
+export function runBody(g: Graph, inputs: readonly Float64Array[]): Float64Array[] {
+  let f = frames.get(g);
+  if (!f) frames.set(g, (f = frameOf(g)));
+  if (f.busy) f = frameOf(g);
+  const { m, r, env } = f, S = m.isScalar, p = m.g;
+  f.busy = true;
+  try {
+    for (let j = 0; j < inputs.length; j++) { const v = p.inputs[j]; if (S[v]) r[v] = inputs[j][0]; else env[v] = inputs[j]; }
+    m.step(r, env);
+  } finally { f.busy = false; }
+  return p.outputs.map((v) => (S[v] ? Float64Array.of(r[v]) : env[v]!));
+}

@@ -10,7 +10,7 @@ export interface CustomHooks {
   customJvp(ts: readonly (Tensor | null)[], ctx: RuleCtx<any>): Tensor | null;
   inlineBatched(body: Graph, ins: readonly Tensor[], batched: readonly boolean[]): Tensor;
   mapBatched(op: OpDef, attrs: unknown, ins: readonly Tensor[], batched: readonly boolean[]): Tensor;
-  /** run a graph on concrete arrays with the TS backend (loop bodies in the TS kernels) */
+  /** run a graph on concrete arrays with the TS backend (whileLoop's cond, body and reverse sweep; outputs may be shared, never written) */
   runGraph(g: Graph, inputs: readonly Float64Array[]): Float64Array[];
   /** a scan's TS kernel: its body planned once, stepped in one register file (src/backends/ts-loop.ts) */
   runScan(ins: readonly Float64Array[], attrs: any): Float64Array;
