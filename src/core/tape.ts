@@ -125,7 +125,8 @@ export class Tape {
   }
 }
 
-function widen(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+/** a copy of a, n long */
+export function widen(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(n);
   b.set(a);
   return b;
@@ -150,6 +151,9 @@ export class ShapeStore {
 
   get size(): number { return this.arr === null ? this.n : this.arr.length; }
   get(v: number): Shape { return this.arr === null ? this.distinct[this.ids[v]] : this.arr[v]; }
+
+  /** room for n variables without growing (a recording that repeats one of known size) */
+  reserve(n: number): void { if (this.arr === null && n > this.ids.length) this.ids = widen(this.ids, n); }
 
   /** appends a variable of shape s; returns its number */
   push(s: Shape): number {

@@ -3,7 +3,7 @@ import { fail, allocationError } from './errors.js';
 import { Tensor } from './tensor.js';
 import { broadcastShapes, sameShape, fmtShape, type Shape } from './shape.js';
 import type { OpDef } from './op.js';
-import type { Tape } from './tape.js';
+import { widen, type Tape } from './tape.js';
 import { opBase, opaqueHash, shapeHash, operandHash } from './eqn-hash.js';
 
 let traceCounter = 0;
@@ -20,6 +20,8 @@ export interface Repeat {
   readonly graph: Graph;
   /** equation k of the new recording g (op, operand variables ins[0..n), output `out`, attributes) */
   check(k: number, op: OpDef, ins: ArrayLike<number>, n: number, out: number, attrs: unknown, g: Graph): void;
+  /** the new recording made variable v a constant holding t (compared once, not at every reader) */
+  constant(v: number, t: Tensor): void;
 }
 
 /**
@@ -54,7 +56,14 @@ export class Trace {
   /** equations whose output broadcasts a size-1 constant (only then can liftScalars change anything) */
   private broadcasts = 0;
 
-  constructor(private readonly repeat?: Repeat) { open.push(this); }
+  constructor(private readonly repeat?: Repeat) {
+    open.push(this);
+    if (repeat) {   // as many variables as the recording it repeats: no array grows
+      const n = repeat.graph.nvars;
+      this.graph.reserveVars(n);
+      this.producer = new Int32Array(n + 1);
+    }
+  }
   /** no equation so far broadcasts a size-1 constant (so liftScalars has nothing to do) */
   get plain(): boolean { return this.broadcasts === 0; }
 
@@ -128,6 +137,7 @@ export class Trace {
       if (v === undefined) {
         v = this.graph.newVar(t.shape);
         this.graph.consts.set(v, t);
+        if (this.repeat) this.repeat.constant(v, t);
         if (negZero) this.negZeroId = v; else if (x !== undefined) this.scalarIds.set(x, v);
       }
       this.constIds.set(t, v);
@@ -174,7 +184,7 @@ export class Trace {
     const g = this.graph, rep = this.repeat, ids = this.scratch, out = g.newVar(shape);
     let k: number;
     if (rep) { rep.check(k = this.repeated++, op, ids, n, out, attrs, g); } else { k = g.tape.size; g.tape.push(op, ids, n, out, attrs, h); }
-    if (out >= this.producer.length) this.producer = grown(this.producer, out + 1);
+    if (out >= this.producer.length) this.producer = widen(this.producer, Math.max(4 * out, 64));
     this.producer[out] = k + 1;
     if (op.recordConst !== undefined) this.broadcasts++;
     return new Tensor(shape, null, this, out);
@@ -218,18 +228,11 @@ export class Trace {
   finish(outputs: readonly Tensor[]): Graph {
     this.graph.outputs = outputs.map((t) => this.varOf(t));
     // re-rolling reads which equation made each variable from the recording (no pass of its own)
-    if (!this.repeat) this.graph.tape.setMade(this.producer.length >= this.graph.nvars ? this.producer : grown(this.producer, this.graph.nvars));
+    if (!this.repeat) this.graph.tape.setMade(this.producer.length >= this.graph.nvars ? this.producer : widen(this.producer, this.graph.nvars));
     this.close();
     this.memo = [];
     return this.graph;
   }
-}
-
-/** a copy of a at least n long (4× longer: few reallocations) */
-function grown(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const p = new Int32Array(Math.max(4 * a.length, n));
-  p.set(a);
-  return p;
 }
 
 /** the broadcastTo primitive, set by the op registry (the core does not import ops) */
