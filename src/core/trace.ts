@@ -130,17 +130,14 @@ export class Trace {
   varOf(t: Tensor): number {
     if (t._trace === this) return t._v;
     if (t._data) {
-      let v = this.constIds.get(t);
-      if (v !== undefined) return v;
+      // a 0-d constant is found by its number alone (one lookup: a loop reading a new one each step makes thousands)
       const x = t.rank === 0 ? t._data[0] : undefined, negZero = Object.is(x, -0);
-      v = x === undefined ? undefined : negZero ? (this.negZeroId < 0 ? undefined : this.negZeroId) : this.scalarIds.get(x);
-      if (v === undefined) {
-        v = this.graph.newVar(t.shape);
-        this.graph.consts.set(v, t);
-        if (this.repeat) this.repeat.constant(v, t);
-        if (negZero) this.negZeroId = v; else if (x !== undefined) this.scalarIds.set(x, v);
-      }
-      this.constIds.set(t, v);
+      let v = x === undefined ? this.constIds.get(t) : negZero ? (this.negZeroId < 0 ? undefined : this.negZeroId) : this.scalarIds.get(x);
+      if (v !== undefined) return v;
+      v = this.graph.newVar(t.shape);
+      this.graph.consts.set(v, t);
+      if (this.repeat) this.repeat.constant(v, t);
+      if (x === undefined) this.constIds.set(t, v); else if (negZero) this.negZeroId = v; else this.scalarIds.set(x, v);
       return v;
     }
     let v = this.captureIds.get(t);

@@ -212,24 +212,40 @@ function fitRun(g: Graph, made: Int32Array, run: Run): Fit | null {
     for (let o = 0, m = tape.nIns(start + j); o < m; o++) {
       const s = classify(g, made, start, P, run.iters, j, o);
       // a carry's start and the xs values are made before the run
-      if (!s || (s.kind === 'carry' && made[s.init] > start) || (s.kind === 'xs' && s.vs.some((v) => made[v] > start))) return null;
+      if (!s || (s.kind === 'carry' && made[s.init] > start) || (s.kind === 'xs' && !allBefore(made, s.vs, start))) return null;
       row.push(s);
     }
     srcs.push(row);
   }
-  // each value enters the loop in one role only (a carry's start that is also a loop constant would
-  // sum its cotangent in another order than the unrolled program)
-  const role = new Map<number, string>();
-  for (const row of srcs) for (const s of row) {
-    const ids: [number, string][] = s.kind === 'const' ? [[s.v, 'c']] : s.kind === 'carry' ? [[s.init, `r${s.j}`]] : s.kind === 'xs' ? s.vs.map((v) => [v, 'x']) : [];
-    for (const [v, r] of ids) {
-      if (g.consts.has(v)) continue;   // constants have no cotangent to sum
-      const had = role.get(v);
-      if (had !== undefined && had !== r) return null;
-      role.set(v, r);
+  return oneRoleEach(g, made, srcs) ? { ...run, srcs } : null;
+}
+
+/** whether every variable of vs is made before equation `start` (or is no equation's) */
+function allBefore(made: Int32Array, vs: readonly number[], start: number): boolean {
+  for (let t = 0; t < vs.length; t++) if (made[vs[t]] > start) return false;
+  return true;
+}
+
+/**
+ * Each value enters the loop in one role only (a carry's start that is also a loop constant would
+ * sum its cotangent in another order than the unrolled program). Roles: −1 loop constant, −2 xs,
+ * j ≥ 0 the start of the carry at offset j; constants have no cotangent and may take several.
+ */
+function oneRoleEach(g: Graph, made: Int32Array, srcs: readonly Src[][]): boolean {
+  const role = new Map<number, number>();
+  const claim = (v: number, r: number): boolean => {
+    if (made[v] === 0 && g.consts.has(v)) return true;
+    const had = role.get(v);
+    if (had !== undefined && had !== r) return false;
+    role.set(v, r);
+    return true;
+  };
+  for (const row of srcs) {
+    for (const s of row) {
+      if (s.kind === 'const' ? !claim(s.v, -1) : s.kind === 'carry' ? !claim(s.init, s.j) : s.kind === 'xs' && !s.vs.every((v) => claim(v, -2))) return false;
     }
   }
-  return { ...run, srcs };
+  return true;
 }
 
 /** every iteration applies the first one's ops to as many operands (equal hashes, checked: no collision rolls another op) */
