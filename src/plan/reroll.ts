@@ -122,7 +122,7 @@ function candidatePeriods(h: Int32Array): number[] {
   let cap = 16;
   while (cap < 2 * Math.min(h.length, WINDOW)) cap *= 2;
   const keys = new Int32Array(cap), at = new Int32Array(cap).fill(-1), mask = cap - 1;
-  const votes = new Int32Array(h.length + 1);   // votes per distance
+  const votes = new Int32Array(Math.min(h.length, WINDOW) + 1);   // votes per distance (at most the window)
   let x = 0;
   for (let j = 0; j < GRAM && j < h.length; j++) x = (Math.imul(x, B) + h[j]) | 0;
   for (let k = 0, from = 0; k + GRAM <= h.length; k++) {
