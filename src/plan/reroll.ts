@@ -14,7 +14,7 @@
 // 4. Values the rest of the program reads after the run: the last iteration's come out as carries
 //    (the scan's final carries), earlier iterations' as ys rows.
 import type { Graph } from '../core/graph.js';
-import type { Tape } from '../core/tape.js';
+import { opNumber, type Tape } from '../core/tape.js';
 import { isOpaque, opBase, opaqueHash, shapeHash, operandHash, textHash } from '../core/eqn-hash.js';
 import { rebuild } from './reroll-emit.js';
 
@@ -51,7 +51,7 @@ function rollOnce(g: Graph): Rolled {
   const n = g.neqns, tape = g.tape;
   if (n < MIN_ITERS * MIN_BODY) return { graph: g, loops: 0 };
   const made = madeBy(g);
-  const h = hashes(g, made);
+  const h = hashes(g, made), ops = opCounts(g);
   const runs: Fit[] = [];
   let untaken = n;
   for (const period of candidatePeriods(h)) {
@@ -60,7 +60,7 @@ function rollOnce(g: Graph): Rolled {
     const gaps = freeGaps(runs, n);
     for (let i = 0; i < gaps.length; i += 2) {
       let end = 0;   // of the last run taken in this gap (a later stretch may begin inside it)
-      for (const found of runsOf(h, period, gaps[i], gaps[i + 1])) {
+      for (const found of runsOf(h, ops, period, gaps[i], gaps[i + 1])) {
         if (found.start < end || found.iters * period < MIN_EQNS) continue;
         const fit = fitRun(g, made, rotate(g, made, found));
         if (!fit) continue;
@@ -149,19 +149,33 @@ function freeGaps(runs: readonly Run[], n: number): number[] {
   return gaps;
 }
 
-/** maximal stretches of h[from, to) where h[k] = h[k + P], as whole periods */
-function runsOf(h: Int32Array, P: number, from: number, to: number): Run[] {
-  const out: Run[] = [];
+/**
+ * maximal stretches of [from, to) where equation k matches k + P: equal hashes, and (so that no hash
+ * collision rolls another op) equal op numbers and operand counts; as whole periods
+ */
+function runsOf(h: Int32Array, ops: OpCounts, P: number, from: number, to: number): Run[] {
+  const out: Run[] = [], { op, starts } = ops;
+  const same = (k: number) => h[k] === h[k + P] && op[k] === op[k + P] && starts[k + 1] - starts[k] === starts[k + P + 1] - starts[k + P];
   let k = from;
   while (k + P < to) {
-    if (h[k] !== h[k + P]) { k++; continue; }
+    if (!same(k)) { k++; continue; }
     let e = k;
-    while (e + P < to && h[e] === h[e + P]) e++;
+    while (e + P < to && same(e)) e++;
     const iters = Math.floor((e - k) / P) + 1;
     if (iters >= MIN_ITERS) out.push({ start: k, period: P, iters });
     k = e + 1;
   }
   return out;
+}
+
+/** op numbers and operand starts of the equations: a recording's tape arrays, else built */
+interface OpCounts { op: Int32Array; starts: Int32Array }
+function opCounts(g: Graph): OpCounts {
+  const raw = g.tape.raw();
+  if (raw) return { op: raw.ops, starts: raw.starts };
+  const n = g.neqns, tape = g.tape, op = new Int32Array(n), starts = new Int32Array(n + 1);
+  for (let k = 0; k < n; k++) { op[k] = opNumber(tape.op(k)); starts[k + 1] = starts[k] + tape.nIns(k); }
+  return { op, starts };
 }
 
 /**
@@ -204,7 +218,6 @@ function fitRun(g: Graph, made: Int32Array, run: Run): Fit | null {
   const { start, period: P } = run;
   const guarded = new Set(g.guards.map((gd) => gd.v)), tape = g.tape;
   if (guarded.size) for (let k = start; k < start + P * run.iters; k++) if (guarded.has(tape.out(k))) return null;
-  if (!sameOps(tape, run)) return null;
   const srcs: Src[][] = [];
   for (let j = 0; j < P; j++) {
     if (isOpaque(tape.op(start + j))) return null;
@@ -244,18 +257,6 @@ function oneRoleEach(g: Graph, made: Int32Array, srcs: readonly Src[][]): boolea
     for (const s of row) {
       if (s.kind === 'const' ? !claim(s.v, -1) : s.kind === 'carry' ? !claim(s.init, s.j) : s.kind === 'xs' && !s.vs.every((v) => claim(v, -2))) return false;
     }
-  }
-  return true;
-}
-
-/** every iteration applies the first one's ops to as many operands (equal hashes, checked: no collision rolls another op) */
-function sameOps(tape: Tape, { start, period: P, iters }: Run): boolean {
-  const raw = tape.raw(), end = start + P * iters;
-  if (raw) {
-    const { ops, starts } = raw;
-    for (let k = start + P; k < end; k++) if (ops[k] !== ops[k - P] || starts[k + 1] - starts[k] !== starts[k + 1 - P] - starts[k - P]) return false;
-  } else {
-    for (let k = start + P; k < end; k++) if (tape.op(k) !== tape.op(k - P) || tape.nIns(k) !== tape.nIns(k - P)) return false;
   }
   return true;
 }
