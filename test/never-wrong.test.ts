@@ -199,6 +199,32 @@ describeBackends('impure functions are not frozen silently: compile records twic
     expect(w.compile(pure, 1).value(3).item()).toBe(pure(w.tensor(3)).item());
   });
 
+  it('a plain loop whose last step, one constant bit or one op in the middle differs on the second recording', () => {
+    const bitUp = (x: number) => { const b = new Float64Array([x]), u = new BigInt64Array(b.buffer); u[0]++; return b[0]; };
+    let run = 0;
+    // RK-like scalar loop (every op elementwise on 0-d values): the last iteration subtracts instead of adding
+    const last = (x: w.Tensor) => {
+      run++; let y = x;
+      for (let i = 0; i < 1000; i++) y = (i === 999 && run === 2 ? w.sub : w.add)(w.mul(y, 0.5), w.sin(y));
+      return y;
+    };
+    expect(() => w.compile(last, 1)).toThrow(expect.objectContaining({ code: 'ERR_TRACE', message: expect.stringMatching(/equation 2999 \(%\d+ = add\) became sub/) }));
+    run = 0;
+    const bit = (x: w.Tensor) => w.mul(x, ++run === 2 ? bitUp(0.5) : 0.5);
+    expect(() => w.compile(bit, 1)).toThrow(expect.objectContaining({ code: 'ERR_TRACE', message: expect.stringMatching(/constant %1 read by equation 0 \(%2 = mul\) was 0.5 then 0.5000000000000001/) }));
+    run = 0;
+    const lastBit = (x: w.Tensor) => { run++; let y = x; for (let i = 0; i < 1000; i++) y = w.mul(y, i === 999 && run === 2 ? bitUp(0.5) : 0.5); return y; };
+    expect(() => w.compile(lastBit, 1)).toThrow(expect.objectContaining({ code: 'ERR_TRACE', message: expect.stringMatching(/equation 999 \(%\d+ = mul\) reads other operands/) }));
+    run = 0;
+    const middle = (x: w.Tensor) => { run++; let y = x; for (let i = 0; i < 500; i++) y = (i === 250 && run === 2 ? w.cos : w.sin)(y); return y; };
+    expect(() => w.compile(middle, 1)).toThrow(expect.objectContaining({ code: 'ERR_TRACE', message: expect.stringMatching(/equation 250 \(%\d+ = sin\) became cos/) }));
+    // the same loops recorded alike twice compile, and replay the unrolled loop's bits
+    const pure = (x: w.Tensor) => { let y = x; for (let i = 0; i < 1000; i++) y = w.add(w.mul(y, 0.5), w.sin(y)); return y; };
+    const p = w.compile(pure, 0.3);
+    expect(p.stats.loops).toBe(1);
+    expect(p.value(0.7).item()).toBe(pure(w.tensor(0.7)).item());
+  });
+
   it('minimize and leastSquares refuse a loss that draws its own sample', async () => {
     await expect(w.minimize((x: w.Tensor) => w.sum(w.square(w.sub(x, Math.random()))), [0, 0])).rejects.toThrow(impure);
     await expect(w.leastSquares((p: w.Tensor) => w.sub(p, Math.random()), [0])).rejects.toThrow(impure);

@@ -47,6 +47,8 @@ export class Graph {
     while (labels.length < v) labels.push(undefined);   // kept dense: a sparse array with large gaps turns into a slow dictionary
     labels[v] = label;
   }
+  /** room for n variables (a recording that repeats one of known size grows no arrays) */
+  reserveVars(n: number): void { this.vars.reserve(n); }
   get nvars(): number { return this.vars.size; }
   get shapes(): Shape[] { return this.vars.array(); }
   set shapes(list: Shape[]) { this.vars = ShapeStore.of(list); }

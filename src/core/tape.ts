@@ -32,6 +32,10 @@ export interface RawTape {
   readonly outs: Int32Array;
   /** attributes of the equations that have them, by equation index */
   readonly attrs: ReadonlyMap<number, unknown>;
+  /** core/eqn-hash.ts's structural hash of each equation without attributes (as recorded) */
+  readonly hashes: Int32Array;
+  /** 1 + the index of the equation making each variable, 0 for inputs and constants (at least nvars long), when the recording handed it over */
+  readonly made: Int32Array | null;
 }
 
 export class Tape {
@@ -44,6 +48,8 @@ export class Tape {
   /** operands of equation k: operands[starts[k] .. starts[k + 1]) */
   private starts: Int32Array<ArrayBuffer> = new Int32Array(65);
   private operands: Int32Array<ArrayBuffer> = new Int32Array(128);
+  private hashes: Int32Array<ArrayBuffer> = new Int32Array(64);
+  private made: Int32Array | null = null;
   /** the materialized equations (then the only store) */
   private eqns: Eqn[] | null = null;
 
@@ -56,7 +62,8 @@ export class Tape {
 
   get size(): number { return this.eqns === null ? this.n : this.eqns.length; }
 
-  push(op: OpDef, ins: ArrayLike<number>, nIns: number, out: number, attrs: unknown): void {
+  /** appends `out = op(ins[0..nIns))`; `hash`: its structural hash (core/eqn-hash.ts; any number when attrs are given) */
+  push(op: OpDef, ins: ArrayLike<number>, nIns: number, out: number, attrs: unknown, hash: number): void {
     if (this.eqns !== null) { this.eqns.push({ op, ins: Array.from({ length: nIns }, (_, i) => ins[i]), out, attrs }); return; }
     const k = this.n, at = this.starts[k];
     if (k + 1 >= this.outs.length || at + nIns > this.operands.length) this.grow(k + 1, at + nIns);
@@ -65,6 +72,7 @@ export class Tape {
     this.starts[k + 1] = at + nIns;
     this.outs[k] = out;
     this.ops[k] = id;
+    this.hashes[k] = hash;
     if (attrs !== undefined) this.attrsOf.set(k, attrs);
     this.n = k + 1;
   }
@@ -75,6 +83,7 @@ export class Tape {
       this.outs = widen(this.outs, GROW * eqns);
       this.ops = widen(this.ops, this.outs.length);
       this.starts = widen(this.starts, this.outs.length + 1);
+      this.hashes = widen(this.hashes, this.outs.length);
     }
     if (operands > this.operands.length) this.operands = widen(this.operands, GROW * operands);
   }
@@ -96,8 +105,11 @@ export class Tape {
   /** the arrays while the tape is not materialized (passes over a long recording read them directly), else null */
   raw(): RawTape | null {
     if (this.eqns !== null) return null;
-    return { n: this.n, ops: this.ops, starts: this.starts, operands: this.operands, outs: this.outs, attrs: this.attrsOf };
+    return { n: this.n, ops: this.ops, starts: this.starts, operands: this.operands, outs: this.outs, attrs: this.attrsOf, hashes: this.hashes, made: this.made };
   }
+
+  /** the recording's map of variables to the equations making them (see RawTape.made), kept while the tape is not materialized */
+  setMade(made: Int32Array): void { if (this.eqns === null) this.made = made; }
 
   /** the equations as objects (materialized on the first call; the list is the store from then on) */
   list(): Eqn[] {
@@ -106,13 +118,15 @@ export class Tape {
       for (let k = 0; k < this.n; k++) eqns[k] = this.eqn(k);
       this.eqns = eqns;
       this.attrsOf = new Map();
-      this.ops = this.outs = this.starts = this.operands = new Int32Array(0);
+      this.ops = this.outs = this.starts = this.operands = this.hashes = new Int32Array(0);
+      this.made = null;
     }
     return this.eqns;
   }
 }
 
-function widen(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+/** a copy of a, n long */
+export function widen(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(n);
   b.set(a);
   return b;
@@ -137,6 +151,9 @@ export class ShapeStore {
 
   get size(): number { return this.arr === null ? this.n : this.arr.length; }
   get(v: number): Shape { return this.arr === null ? this.distinct[this.ids[v]] : this.arr[v]; }
+
+  /** room for n variables without growing (a recording that repeats one of known size) */
+  reserve(n: number): void { if (this.arr === null && n > this.ids.length) this.ids = widen(this.ids, n); }
 
   /** appends a variable of shape s; returns its number */
   push(s: Shape): number {

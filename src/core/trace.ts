@@ -3,7 +3,8 @@ import { fail, allocationError } from './errors.js';
 import { Tensor } from './tensor.js';
 import { broadcastShapes, sameShape, fmtShape, type Shape } from './shape.js';
 import type { OpDef } from './op.js';
-import type { Tape } from './tape.js';
+import { widen, type Tape } from './tape.js';
+import { opBase, opaqueHash, shapeHash, operandHash } from './eqn-hash.js';
 
 let traceCounter = 0;
 /** traces being recorded, innermost last */
@@ -19,6 +20,8 @@ export interface Repeat {
   readonly graph: Graph;
   /** equation k of the new recording g (op, operand variables ins[0..n), output `out`, attributes) */
   check(k: number, op: OpDef, ins: ArrayLike<number>, n: number, out: number, attrs: unknown, g: Graph): void;
+  /** the new recording made variable v a constant holding t (compared once, not at every reader) */
+  constant(v: number, t: Tensor): void;
 }
 
 /**
@@ -45,7 +48,7 @@ export class Trace {
   private memo: (Float64Array | undefined)[] = [];
   private evaluated = 0;
   /** 1 + the index of the equation producing each variable (0 for inputs and constants) */
-  private producer = new Int32Array(64);
+  private producer: Int32Array<ArrayBuffer> = new Int32Array(64);
   /** equations recorded so far when repeating an earlier recording */
   private repeated = 0;
   /** operand variables of the equation being recorded (reused: the tape copies them) */
@@ -53,7 +56,16 @@ export class Trace {
   /** equations whose output broadcasts a size-1 constant (only then can liftScalars change anything) */
   private broadcasts = 0;
 
-  constructor(private readonly repeat?: Repeat) { open.push(this); }
+  constructor(private readonly repeat?: Repeat) {
+    open.push(this);
+    if (repeat) {   // as many variables as the recording it repeats: no array grows
+      const n = repeat.graph.nvars;
+      this.graph.reserveVars(n);
+      this.producer = new Int32Array(n + 1);
+    }
+  }
+  /** no equation so far broadcasts a size-1 constant (so liftScalars has nothing to do) */
+  get plain(): boolean { return this.broadcasts === 0; }
 
   /** End recording (idempotent); tracers of this trace can no longer be used. */
   close(): void {
@@ -118,16 +130,14 @@ export class Trace {
   varOf(t: Tensor): number {
     if (t._trace === this) return t._v;
     if (t._data) {
-      let v = this.constIds.get(t);
-      if (v !== undefined) return v;
+      // a 0-d constant is found by its number alone (one lookup: a loop reading a new one each step makes thousands)
       const x = t.rank === 0 ? t._data[0] : undefined, negZero = Object.is(x, -0);
-      v = x === undefined ? undefined : negZero ? (this.negZeroId < 0 ? undefined : this.negZeroId) : this.scalarIds.get(x);
-      if (v === undefined) {
-        v = this.graph.newVar(t.shape);
-        this.graph.consts.set(v, t);
-        if (negZero) this.negZeroId = v; else if (x !== undefined) this.scalarIds.set(x, v);
-      }
-      this.constIds.set(t, v);
+      let v = x === undefined ? this.constIds.get(t) : negZero ? (this.negZeroId < 0 ? undefined : this.negZeroId) : this.scalarIds.get(x);
+      if (v !== undefined) return v;
+      v = this.graph.newVar(t.shape);
+      this.graph.consts.set(v, t);
+      if (this.repeat) this.repeat.constant(v, t);
+      if (x === undefined) this.constIds.set(t, v); else if (negZero) this.negZeroId = v; else this.scalarIds.set(x, v);
       return v;
     }
     let v = this.captureIds.get(t);
@@ -142,18 +152,36 @@ export class Trace {
   }
 
   record(op: OpDef, ins: readonly Tensor[], attrs: unknown, shape: Shape): Tensor {
-    const n = ins.length, rep = this.repeat;
+    const n = ins.length;
     if (n > this.scratch.length) this.scratch = new Int32Array(2 * n);
     const ids = this.scratch;
-    for (let i = 0; i < n; i++) { const t = ins[i]; ids[i] = t._trace === this ? t._v : this.varOf(t); }
-    const g = this.graph, out = g.newVar(shape);
-    let k: number;
-    if (rep) { rep.check(k = this.repeated++, op, ids, n, out, attrs, g); } else { k = g.tape.size; g.tape.push(op, ids, n, out, attrs); }
-    if (out >= this.producer.length) {
-      const p = new Int32Array(Math.max(4 * this.producer.length, out + 1));
-      p.set(this.producer);
-      this.producer = p;
+    // the structural hash (core/eqn-hash.ts) of an equation without attributes; with them, re-rolling hashes it
+    let h = attrs === undefined ? opBase(op) : 0, hashing = attrs === undefined;
+    if (h !== h) { h = opaqueHash(this.graph.tape.size); hashing = false; } else if (hashing) h = shapeHash(shape, h, 0);
+    for (let i = 0; i < n; i++) {
+      const t = ins[i], v = (ids[i] = t._trace === this ? t._v : this.varOf(t));
+      if (hashing) h = operandHash(h, this.producerIndex(v) >= 0, t.shape);
     }
+    return this.append(op, n, attrs, shape, h);
+  }
+
+  /** record(op, [a] or [a, b], undefined, shape) for an op without attributes (no operand array) */
+  recordOperands(op: OpDef, a: Tensor, b: Tensor | null, shape: Shape): Tensor {
+    const ids = this.scratch, base = opBase(op);
+    if (base !== base) return this.record(op, b === null ? [a] : [a, b], undefined, shape);   // an opaque call
+    const va = (ids[0] = a._trace === this ? a._v : this.varOf(a));
+    const h = operandHash(shapeHash(shape, base, 0), this.producerIndex(va) >= 0, a.shape);
+    if (b === null) return this.append(op, 1, undefined, shape, h);
+    const vb = (ids[1] = b._trace === this ? b._v : this.varOf(b));
+    return this.append(op, 2, undefined, shape, operandHash(h, this.producerIndex(vb) >= 0, b.shape));
+  }
+
+  /** the equation `op(scratch[0..n))` with structural hash h (core/eqn-hash.ts), its output a new tracer */
+  private append(op: OpDef, n: number, attrs: unknown, shape: Shape, h: number): Tensor {
+    const g = this.graph, rep = this.repeat, ids = this.scratch, out = g.newVar(shape);
+    let k: number;
+    if (rep) { rep.check(k = this.repeated++, op, ids, n, out, attrs, g); } else { k = g.tape.size; g.tape.push(op, ids, n, out, attrs, h); }
+    if (out >= this.producer.length) this.producer = widen(this.producer, Math.max(4 * out, 64));
     this.producer[out] = k + 1;
     if (op.recordConst !== undefined) this.broadcasts++;
     return new Tensor(shape, null, this, out);
@@ -196,6 +224,8 @@ export class Trace {
 
   finish(outputs: readonly Tensor[]): Graph {
     this.graph.outputs = outputs.map((t) => this.varOf(t));
+    // re-rolling reads which equation made each variable from the recording (no pass of its own)
+    if (!this.repeat) this.graph.tape.setMade(this.producer.length >= this.graph.nvars ? this.producer : widen(this.producer, this.graph.nvars));
     this.close();
     this.memo = [];
     return this.graph;

@@ -1,4 +1,5 @@
 import { apply } from '../core/trace.js';
+import { applyBinary, applyUnary } from '../core/fast-apply.js';
 import { asTensor, type Tensor, type TensorLike } from '../core/tensor.js';
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../core/shape.js';
 import { defineOp, type OpDef, type TestSpec, type Family } from './op.js';
@@ -52,8 +53,8 @@ export function elementwise(spec: ElementwiseSpec, arity: number): OpDef {
   return op;
 }
 
-export const apply1 = (op: OpDef, x: TensorLike) => apply(op, [asTensor(x, op.name)]);
-export const apply2 = (op: OpDef, a: TensorLike, b: TensorLike) => apply(op, [asTensor(a, op.name), asTensor(b, op.name)]);
+export const apply1 = (op: OpDef, x: TensorLike) => applyUnary(op, asTensor(x, op.name));
+export const apply2 = (op: OpDef, a: TensorLike, b: TensorLike) => applyBinary(op, asTensor(a, op.name), asTensor(b, op.name));
 export const apply3 = (op: OpDef, a: TensorLike, b: TensorLike, c: TensorLike) =>
   apply(op, [asTensor(a, op.name), asTensor(b, op.name), asTensor(c, op.name)]);
 

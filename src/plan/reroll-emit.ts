@@ -52,7 +52,7 @@ interface Body {
 
 class Rebuild {
   readonly out: Graph;
-  /** variable of g → the variable standing for it in `out` */
+  /** variable of g → 1 + the variable standing for it in `out` (0: none yet; no fill, so untouched pages stay untouched) */
   readonly alias: Int32Array;
   /** position of the last equation reading each variable of g (outputs and guards: past the end) */
   readonly lastUse: Int32Array;
@@ -61,7 +61,7 @@ class Rebuild {
   // order), so nothing proportional to the unrolled recording is copied; compact() renumbers at the end
   constructor(readonly g: Graph) {
     this.out = new Graph();
-    this.alias = new Int32Array(g.nvars).fill(-1);
+    this.alias = new Int32Array(g.nvars);
     for (const v of g.inputs) this.out.inputs.push(this.ref(v));
     this.lastUse = lastUses(g);
   }
@@ -70,8 +70,9 @@ class Rebuild {
   /** the variable of `out` standing for variable v of g (a constant of g is one of `out` too) */
   ref(v: number): number {
     const a = this.alias[v];
-    if (a >= 0) return a;
-    const r = (this.alias[v] = this.out.newVar(this.g.shapeOf(v), this.g.labels[v])), c = this.g.consts.get(v);
+    if (a > 0) return a - 1;
+    const r = this.out.newVar(this.g.shapeOf(v), this.g.labels[v]), c = this.g.consts.get(v);
+    this.alias[v] = r + 1;
     if (c) this.out.consts.set(r, c);
     return r;
   }
@@ -90,7 +91,7 @@ class Rebuild {
     const { out, g, alias } = this;
     out.outputs = g.outputs.map((v) => this.ref(v));
     for (const gd of g.guards) out.guards.push({ ...gd, v: this.ref(gd.v) });
-    for (const [v, u] of g.cotangentOf) if (alias[v] >= 0 && alias[u] >= 0) out.cotangentOf.set(alias[v], alias[u]);
+    for (const [v, u] of g.cotangentOf) if (alias[v] > 0 && alias[u] > 0) out.cotangentOf.set(alias[v] - 1, alias[u] - 1);
     return compact(out);
   }
 
@@ -109,14 +110,14 @@ class Rebuild {
     const part = (i: number) => this.emit(partOp, [packed], shapes[i], { index: i, offset: offsets[i], shape: [...shapes[i]] });
     // the final carries stand for the last iteration's values; ys rows for the earlier ones
     const last = run.iters - 1, end = run.start + run.iters * run.period;
-    b.carries.forEach((c, i) => { const v = outAt(last, c.j); if (this.lastUse[v] >= end) alias[v] = part(i); });
-    b.lastOnly.forEach((j, i) => { alias[outAt(last, j)] = part(b.carries.length + i); });
+    b.carries.forEach((c, i) => { const v = outAt(last, c.j); if (this.lastUse[v] >= end) alias[v] = part(i) + 1; });
+    b.lastOnly.forEach((j, i) => { alias[outAt(last, j)] = part(b.carries.length + i) + 1; });
     [...b.rows.keys()].forEach((j, i) => {
       const ys = part(nCarries + i);
       const s = g.shapeOf(outAt(0, j));
       for (const t of b.rows.get(j)!) {
         const row = this.emit(sliceOp, [ys], [1, ...s], { begin: [t, ...s.map(() => 0)], end: [t + 1, ...s] });
-        alias[outAt(t, j)] = this.emit(reshapeOp, [row], s, { shape: [...s] });
+        alias[outAt(t, j)] = this.emit(reshapeOp, [row], s, { shape: [...s] }) + 1;
       }
     });
   }

@@ -14,8 +14,8 @@
 // 4. Values the rest of the program reads after the run: the last iteration's come out as carries
 //    (the scan's final carries), earlier iterations' as ys rows.
 import type { Graph } from '../core/graph.js';
-import type { Tape } from '../core/tape.js';
-import type { OpDef } from '../core/op.js';
+import { opNumber, type Tape } from '../core/tape.js';
+import { isOpaque, opBase, opaqueHash, shapeHash, operandHash, textHash } from '../core/eqn-hash.js';
 import { rebuild } from './reroll-emit.js';
 
 /** a loop must repeat at least this many times, and cover this many equations, to be rolled */
@@ -50,9 +50,8 @@ export interface Run { start: number; period: number; iters: number }
 function rollOnce(g: Graph): Rolled {
   const n = g.neqns, tape = g.tape;
   if (n < MIN_ITERS * MIN_BODY) return { graph: g, loops: 0 };
-  const prod = new Int32Array(g.nvars).fill(-1);
-  for (let k = 0; k < n; k++) prod[tape.out(k)] = k;
-  const h = hashes(g, prod);
+  const made = madeBy(g);
+  const h = hashes(g, made), ops = opCounts(g);
   const runs: Fit[] = [];
   let untaken = n;
   for (const period of candidatePeriods(h)) {
@@ -61,9 +60,9 @@ function rollOnce(g: Graph): Rolled {
     const gaps = freeGaps(runs, n);
     for (let i = 0; i < gaps.length; i += 2) {
       let end = 0;   // of the last run taken in this gap (a later stretch may begin inside it)
-      for (const found of runsOf(h, period, gaps[i], gaps[i + 1])) {
+      for (const found of runsOf(h, ops, period, gaps[i], gaps[i + 1])) {
         if (found.start < end || found.iters * period < MIN_EQNS) continue;
-        const fit = fitRun(g, prod, rotate(g, prod, found));
+        const fit = fitRun(g, made, rotate(g, made, found));
         if (!fit) continue;
         runs.push(fit);
         end = fit.start + fit.iters * fit.period;
@@ -76,46 +75,36 @@ function rollOnce(g: Graph): Rolled {
   return { graph: rebuild(g, runs), loops: runs.length };
 }
 
-const OPAQUE = new Set(['opaque', 'customCall']);
+/**
+ * 1 + the index of the equation making each variable, 0 for inputs and constants (so `made[v] − 1`
+ * is −1 for them): the recording's own map when it handed one over, else built here.
+ */
+function madeBy(g: Graph): Int32Array {
+  const raw = g.tape.raw();
+  if (raw?.made && raw.made.length >= g.nvars) return raw.made;
+  const made = new Int32Array(g.nvars), tape = g.tape;
+  for (let k = 0, n = g.neqns; k < n; k++) made[tape.out(k)] = k + 1;
+  return made;
+}
 
-/** every equation's eqnHash; on a recording's tape, equations without attributes are hashed from its arrays directly */
-function hashes(g: Graph, prod: Int32Array): Int32Array {
-  const n = g.neqns, h = new Int32Array(n), tape = g.tape, raw = tape.raw();
-  if (!raw) { for (let k = 0; k < n; k++) h[k] = eqnHash(g, tape, k, prod); return h; }
-  const { ops, starts, operands, outs, attrs } = raw;
-  const bases: number[] = [];   // by op number: the op's starting hash, NaN for opaque calls
-  for (let k = 0; k < n; k++) {
-    const opn = ops[k];
-    const base = opn < 0 || attrs.has(k) ? NaN : bases[opn] ?? (bases[opn] = opBase(tape.op(k)));
-    if (base !== base) { h[k] = eqnHash(g, tape, k, prod); continue; }
-    let x = shapeHash(g.shapeOf(outs[k]), base, 0);
-    for (let o = starts[k], e = starts[k + 1]; o < e; o++) x = operandHash(g, prod, operands[o], x);
-    h[k] = x;
-  }
+/** every equation's eqnHash: a recording's tape has them for the equations without attributes */
+function hashes(g: Graph, made: Int32Array): Int32Array {
+  const n = g.neqns, tape = g.tape, raw = tape.raw();
+  if (!raw) { const h = new Int32Array(n); for (let k = 0; k < n; k++) h[k] = eqnHash(g, tape, k, made); return h; }
+  if (raw.attrs.size === 0) return raw.hashes.subarray(0, n);
+  const h = raw.hashes.slice(0, n);
+  for (const k of raw.attrs.keys()) h[k] = eqnHash(g, tape, k, made);
   return h;
 }
 
-const opBase = (op: OpDef): number => (OPAQUE.has(op.name) ? NaN : Math.imul(op.id + 7, 0x9e3779b1));
-
-/** op, attributes, output shape and each operand's kind (made by an equation or not) and shape */
-function eqnHash(g: Graph, tape: Tape, k: number, prod: Int32Array): number {
+/** op, attributes, output shape and each operand's kind (made by an equation or not) and shape (core/eqn-hash.ts) */
+function eqnHash(g: Graph, tape: Tape, k: number, made: Int32Array): number {
   const op = tape.op(k), attrs = tape.attrs(k);
-  if (OPAQUE.has(op.name)) return Math.imul(k, 0x7fffffff) + 13 | 0;   // opaque calls never repeat (fitRun rejects them anyway)
   let h = opBase(op);
-  const key = attrs === undefined ? '' : op.attrKey ? op.attrKey(attrs) : JSON.stringify(attrs);
-  for (let c = 0; c < key.length; c++) h = Math.imul(h ^ key.charCodeAt(c), 0x01000193);
+  if (h !== h) return opaqueHash(k);   // opaque calls never repeat (fitRun rejects them anyway)
+  if (attrs !== undefined) h = textHash(h, op.attrKey ? op.attrKey(attrs) : JSON.stringify(attrs));
   h = shapeHash(g.shapeOf(tape.out(k)), h, 0);
-  for (let o = 0, m = tape.nIns(k); o < m; o++) h = operandHash(g, prod, tape.in(k, o), h);
-  return h;
-}
-
-function operandHash(g: Graph, prod: Int32Array, i: number, h: number): number {
-  h = Math.imul(h ^ (prod[i] >= 0 ? 1 : 2), 0x01000193);
-  return Math.imul(shapeHash(g.shapeOf(i), h, 3) ^ 0x5bd1e995, 0x01000193);
-}
-
-function shapeHash(s: readonly number[], h: number, add: number): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ (s[i] + add), 0x01000193);
+  for (let o = 0, m = tape.nIns(k); o < m; o++) { const i = tape.in(k, o); h = operandHash(h, made[i] > 0, g.shapeOf(i)); }
   return h;
 }
 
@@ -133,7 +122,7 @@ function candidatePeriods(h: Int32Array): number[] {
   let cap = 16;
   while (cap < 2 * Math.min(h.length, WINDOW)) cap *= 2;
   const keys = new Int32Array(cap), at = new Int32Array(cap).fill(-1), mask = cap - 1;
-  const votes = new Int32Array(h.length + 1);   // votes per distance
+  const votes = new Int32Array(Math.min(h.length, WINDOW) + 1);   // votes per distance (at most the window)
   let x = 0;
   for (let j = 0; j < GRAM && j < h.length; j++) x = (Math.imul(x, B) + h[j]) | 0;
   for (let k = 0, from = 0; k + GRAM <= h.length; k++) {
@@ -160,19 +149,33 @@ function freeGaps(runs: readonly Run[], n: number): number[] {
   return gaps;
 }
 
-/** maximal stretches of h[from, to) where h[k] = h[k + P], as whole periods */
-function runsOf(h: Int32Array, P: number, from: number, to: number): Run[] {
-  const out: Run[] = [];
+/**
+ * maximal stretches of [from, to) where equation k matches k + P: equal hashes, and (so that no hash
+ * collision rolls another op) equal op numbers and operand counts; as whole periods
+ */
+function runsOf(h: Int32Array, ops: OpCounts, P: number, from: number, to: number): Run[] {
+  const out: Run[] = [], { op, starts } = ops;
+  const same = (k: number) => h[k] === h[k + P] && op[k] === op[k + P] && starts[k + 1] - starts[k] === starts[k + P + 1] - starts[k + P];
   let k = from;
   while (k + P < to) {
-    if (h[k] !== h[k + P]) { k++; continue; }
+    if (!same(k)) { k++; continue; }
     let e = k;
-    while (e + P < to && h[e] === h[e + P]) e++;
+    while (e + P < to && same(e)) e++;
     const iters = Math.floor((e - k) / P) + 1;
     if (iters >= MIN_ITERS) out.push({ start: k, period: P, iters });
     k = e + 1;
   }
   return out;
+}
+
+/** op numbers and operand starts of the equations: a recording's tape arrays, else built */
+interface OpCounts { op: Int32Array; starts: Int32Array }
+function opCounts(g: Graph): OpCounts {
+  const raw = g.tape.raw();
+  if (raw) return { op: raw.ops, starts: raw.starts };
+  const n = g.neqns, tape = g.tape, op = new Int32Array(n), starts = new Int32Array(n + 1);
+  for (let k = 0; k < n; k++) { op[k] = opNumber(tape.op(k)); starts[k + 1] = starts[k] + tape.nIns(k); }
+  return { op, starts };
 }
 
 /**
@@ -181,7 +184,7 @@ function runsOf(h: Int32Array, P: number, from: number, to: number): Run[] {
  * state): that one is rolled (giving up the run's last partial period), so the loop's structure —
  * and the order in which reverse mode sums — is the unrolled program's.
  */
-function rotate(g: Graph, prod: Int32Array, run: Run): Run {
+function rotate(g: Graph, made: Int32Array, run: Run): Run {
   const { start, period: P } = run;
   if (run.iters < MIN_ITERS + 1) return run;
   let best = 0, bestCarries = Infinity;
@@ -190,7 +193,7 @@ function rotate(g: Graph, prod: Int32Array, run: Run): Run {
     let ok = true;
     for (let j = 0; j < P && ok; j++) {
       for (let o = 0, m = g.tape.nIns(start + r + j); o < m && ok; o++) {
-        const s = classify(g, prod, start + r, P, 3, j, o);
+        const s = classify(g, made, start + r, P, 3, j, o);
         if (!s) ok = false;
         else if (s.kind === 'carry') carries.add(s.j);
         if (carries.size >= bestCarries) ok = false;   // can no longer beat the best rotation
@@ -211,62 +214,78 @@ export type Src =
 export interface Fit extends Run { srcs: Src[][] }
 
 /** the run (or its longest prefix of whole iterations) whose operands classify consistently, or null */
-function fitRun(g: Graph, prod: Int32Array, run: Run): Fit | null {
+function fitRun(g: Graph, made: Int32Array, run: Run): Fit | null {
   const { start, period: P } = run;
   const guarded = new Set(g.guards.map((gd) => gd.v)), tape = g.tape;
   if (guarded.size) for (let k = start; k < start + P * run.iters; k++) if (guarded.has(tape.out(k))) return null;
   const srcs: Src[][] = [];
   for (let j = 0; j < P; j++) {
-    if (OPAQUE.has(tape.op(start + j).name)) return null;
+    if (isOpaque(tape.op(start + j))) return null;
     const row: Src[] = [];
     for (let o = 0, m = tape.nIns(start + j); o < m; o++) {
-      const s = classify(g, prod, start, P, run.iters, j, o);
+      const s = classify(g, made, start, P, run.iters, j, o);
       // a carry's start and the xs values are made before the run
-      if (!s || (s.kind === 'carry' && prod[s.init] >= start) || (s.kind === 'xs' && s.vs.some((v) => prod[v] >= start))) return null;
+      if (!s || (s.kind === 'carry' && made[s.init] > start) || (s.kind === 'xs' && !allBefore(made, s.vs, start))) return null;
       row.push(s);
     }
     srcs.push(row);
   }
-  // each value enters the loop in one role only (a carry's start that is also a loop constant would
-  // sum its cotangent in another order than the unrolled program)
-  const role = new Map<number, string>();
-  for (const row of srcs) for (const s of row) {
-    const ids: [number, string][] = s.kind === 'const' ? [[s.v, 'c']] : s.kind === 'carry' ? [[s.init, `r${s.j}`]] : s.kind === 'xs' ? s.vs.map((v) => [v, 'x']) : [];
-    for (const [v, r] of ids) {
-      if (g.consts.has(v)) continue;   // constants have no cotangent to sum
-      const had = role.get(v);
-      if (had !== undefined && had !== r) return null;
-      role.set(v, r);
+  return oneRoleEach(g, made, srcs) ? { ...run, srcs } : null;
+}
+
+/** whether every variable of vs is made before equation `start` (or is no equation's) */
+function allBefore(made: Int32Array, vs: readonly number[], start: number): boolean {
+  for (let t = 0; t < vs.length; t++) if (made[vs[t]] > start) return false;
+  return true;
+}
+
+/**
+ * Each value enters the loop in one role only (a carry's start that is also a loop constant would
+ * sum its cotangent in another order than the unrolled program). Roles: −1 loop constant, −2 xs,
+ * j ≥ 0 the start of the carry at offset j; constants have no cotangent and may take several.
+ */
+function oneRoleEach(g: Graph, made: Int32Array, srcs: readonly Src[][]): boolean {
+  const role = new Map<number, number>();
+  const claim = (v: number, r: number): boolean => {
+    if (made[v] === 0 && g.consts.has(v)) return true;
+    const had = role.get(v);
+    if (had !== undefined && had !== r) return false;
+    role.set(v, r);
+    return true;
+  };
+  for (const row of srcs) {
+    for (const s of row) {
+      if (s.kind === 'const' ? !claim(s.v, -1) : s.kind === 'carry' ? !claim(s.init, s.j) : s.kind === 'xs' && !s.vs.every((v) => claim(v, -2))) return false;
     }
   }
-  return { ...run, srcs };
+  return true;
 }
 
 /** operand o of the run's equation j in iteration t, and its producer's position relative to the run (negative: before it) */
 const operandAt = (tape: Tape, start: number, P: number, t: number, j: number, o: number) => tape.in(start + t * P + j, o);
-const posAt = (tape: Tape, prod: Int32Array, start: number, P: number, t: number, j: number, o: number) =>
-  prod[tape.in(start + t * P + j, o)] - start;
+const posAt = (tape: Tape, made: Int32Array, start: number, P: number, t: number, j: number, o: number) =>
+  made[tape.in(start + t * P + j, o)] - 1 - start;
 
-function classify(g: Graph, prod: Int32Array, start: number, P: number, iters: number, j: number, o: number): Src | null {
+function classify(g: Graph, made: Int32Array, start: number, P: number, iters: number, j: number, o: number): Src | null {
   const tape = g.tape;
   // internal: made earlier in the same iteration, at the same offset each time
-  const v0 = operandAt(tape, start, P, 0, j, o), j0 = prod[v0] - start;
+  const v0 = operandAt(tape, start, P, 0, j, o), j0 = made[v0] - 1 - start;
   let t = 1;
   if (j0 >= 0 && j0 < j) {
-    while (t < iters && posAt(tape, prod, start, P, t, j, o) === t * P + j0) t++;
+    while (t < iters && posAt(tape, made, start, P, t, j, o) === t * P + j0) t++;
     if (t === iters) return { kind: 'internal', j: j0 };
   }
   // carry: made in the previous iteration at one offset (from the second iteration on)
-  const jc = posAt(tape, prod, start, P, 1, j, o);
+  const jc = posAt(tape, made, start, P, 1, j, o);
   if (jc >= 0 && jc < P) {
-    for (t = 2; t < iters && posAt(tape, prod, start, P, t, j, o) === (t - 1) * P + jc;) t++;
+    for (t = 2; t < iters && posAt(tape, made, start, P, t, j, o) === (t - 1) * P + jc;) t++;
     if (t === iters) return { kind: 'carry', j: jc, init: v0 };
   }
   if (j0 < 0) {
     for (t = 1; t < iters && operandAt(tape, start, P, t, j, o) === v0;) t++;
     if (t === iters) return { kind: 'const', v: v0 };
   }
-  for (t = 0; t < iters && posAt(tape, prod, start, P, t, j, o) < 0;) t++;
+  for (t = 0; t < iters && posAt(tape, made, start, P, t, j, o) < 0;) t++;
   if (t !== iters) return null;
   const vs = new Array<number>(iters);
   for (t = 0; t < iters; t++) vs[t] = operandAt(tape, start, P, t, j, o);

@@ -3,6 +3,7 @@
 // it changes), which a compiled program would silently freeze at its first value.
 import type { Eqn, Graph } from '../core/graph.js';
 import type { Repeat } from '../core/trace.js';
+import { opNumber, type RawTape } from '../core/tape.js';
 import type { Tensor } from '../core/tensor.js';
 import { fmtShape, sameShape } from '../core/shape.js';
 import { fmtNum } from '../core/format.js';
@@ -24,12 +25,17 @@ export function firstDifference(a: Graph, b: Graph): string | null {
  */
 export function repeatOf(a: Graph, report: (diff: string) => never): Repeat & { end(b: Graph): void } {
   let count = 0;
+  // constants of the second recording whose bits differ from the first's at the same variable: they
+  // are compared once, when made, and an equation reading one takes the slow path (which names it)
+  const changed = new Set<number>();
+  const raw = a.tape.raw();
   return {
     graph: a,
+    constant(v, t) { const c = a.consts.get(v); if (c !== t && constDifference(c, t)) changed.add(v); },
     check(k, op, ins, n, out, attrs, b) {
       count = k + 1;
       if (k >= a.neqns) report(`the number of equations changed from ${a.neqns} to more`);
-      if (sameEqn(a, k, op, ins, n, out, attrs, b)) return;
+      if (sameEqn(a, raw, k, op, ins, n, out, attrs, b, changed)) return;
       const d = eqnDifference(a, k, { op, ins: Array.from({ length: n }, (_, i) => ins[i]), out, attrs }, b);
       if (d) report(d);
     },
@@ -41,11 +47,28 @@ export function repeatOf(a: Graph, report: (diff: string) => never): Repeat & { 
   };
 }
 
-/** the quick test: a's equation k is the same one, reading the same constant tensors (no allocation) */
-function sameEqn(a: Graph, k: number, op: Eqn['op'], ins: ArrayLike<number>, n: number, out: number, attrs: unknown, b: Graph): boolean {
-  const t = a.tape;
-  if (t.op(k) !== op || t.out(k) !== out || n !== t.nIns(k) || !sameAttrs(op, t.attrs(k), attrs)) return false;
-  for (let j = 0; j < n; j++) if (t.in(k, j) !== ins[j] || a.consts.get(ins[j]) !== b.consts.get(ins[j])) return false;
+/**
+ * the quick test: a's equation k is the same one, reading the same variables, none of them a changed
+ * constant (the variables of both recordings are numbered alike up to k: a variable an equation made
+ * in one was made by the same equation in the other, and constants were compared when made)
+ */
+function sameEqn(a: Graph, raw: RawTape | null, k: number, op: Eqn['op'], ins: ArrayLike<number>, n: number, out: number,
+  attrs: unknown, b: Graph, changed: ReadonlySet<number>): boolean {
+  if (raw === null) return sameListed(a, k, op, ins, n, out, attrs, b, changed);
+  const at = raw.starts[k];
+  if (raw.ops[k] !== opNumber(op) || raw.outs[k] !== out || raw.starts[k + 1] - at !== n) return false;
+  if (attrs !== undefined || raw.attrs.size > 0) { if (!sameAttrs(op, raw.attrs.get(k), attrs)) return false; }
+  for (let j = 0; j < n; j++) if (raw.operands[at + j] !== ins[j] || (changed.size > 0 && changed.has(ins[j]))) return false;
+  const sa = a.shapeOf(out), sb = b.shapeOf(out);
+  return sa === sb || sameShape(sa, sb);
+}
+
+/** sameEqn on a recording whose equations are listed as objects */
+function sameListed(a: Graph, k: number, op: Eqn['op'], ins: ArrayLike<number>, n: number, out: number, attrs: unknown, b: Graph,
+  changed: ReadonlySet<number>): boolean {
+  const e = a.eqns[k];
+  if (e.op !== op || e.out !== out || e.ins.length !== n || !sameAttrs(op, e.attrs, attrs)) return false;
+  for (let j = 0; j < n; j++) if (e.ins[j] !== ins[j] || changed.has(ins[j])) return false;
   const sa = a.shapeOf(out), sb = b.shapeOf(out);
   return sa === sb || sameShape(sa, sb);
 }
@@ -98,8 +121,9 @@ function constDifference(x: Tensor | undefined, y: Tensor | undefined): string {
   if (!sameShape(x.shape, y.shape)) return `changed shape from ${fmtShape(x.shape)} to ${fmtShape(y.shape)}`;
   if (sameBits(x._data!, y._data!)) return '';
   const i = x._data!.findIndex((v, j) => !Object.is(v, y._data![j]));
-  return x.size === 1 ? `was ${fmtNum(x._data![0])} then ${fmtNum(y._data![0])}`
-    : `changed (element ${i}: ${fmtNum(x._data![i])} then ${fmtNum(y._data![i])})`;
+  // numbers that print alike at 6 digits are shown in full
+  const [p, q] = fmtNum(x._data![i]) === fmtNum(y._data![i]) ? [String(x._data![i]), String(y._data![i])] : [fmtNum(x._data![i]), fmtNum(y._data![i])];
+  return x.size === 1 ? `was ${p} then ${q}` : `changed (element ${i}: ${p} then ${q})`;
 }
 
 function sameBits(a: Float64Array, b: Float64Array): boolean {
