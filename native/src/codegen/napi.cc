@@ -4,6 +4,9 @@
 //                       (the image is held: release() refuses it until then)
 //   codePreload(path) → Promise<string> ('' or why not): dlopen on a libuv pool thread, so that
 //                       codeAttach on the main thread finds the object loaded
+//   codeLoadCached(path, hashPath) → Promise<string>: a cache hit in one pool task — the object
+//                       read and hashed against hashPath's digest, then preloaded: '' or 'missing',
+//                       'corrupt' (not loaded) or why not
 //   codeAttach(image, path) → slot number (> 0) | string (why not): dlopen and attach (code.h)
 //   codeDetach(image) → undefined: its runs go back to the interpreter
 //   codeFree(slot) → undefined: the slot of an image garbage collection freed
@@ -96,31 +99,36 @@ Napi::Value CodeSourceAsync(const Napi::CallbackInfo& info) {
   return p;
 }
 
-/** dlopen off the main thread (it reads and relocates the object: ~0.5 ms) */
+/** dlopen off the main thread (it reads and relocates the object: ~0.5 ms), with hash_ the cache's check first */
 class Preload : public Napi::AsyncWorker {
  public:
-  Preload(Napi::Env env, std::string path) : Napi::AsyncWorker(env), path_(std::move(path)), done_(Napi::Promise::Deferred::New(env)) {}
-  void Execute() override { why_ = preloadCode(path_); }
+  Preload(Napi::Env env, std::string path, std::string hash, bool checked)
+      : Napi::AsyncWorker(env), path_(std::move(path)), hash_(std::move(hash)), checked_(checked), done_(Napi::Promise::Deferred::New(env)) {}
+  void Execute() override { why_ = checked_ ? checkedPreload(path_, hash_) : preloadCode(path_); }
   void OnOK() override { done_.Resolve(Napi::String::New(Env(), why_)); }
   void OnError(const Napi::Error&) override { done_.Resolve(Napi::String::New(Env(), "the preload failed")); }
   Napi::Promise promise() const { return done_.Promise(); }
 
  private:
-  std::string path_, why_;
+  std::string path_, hash_, why_;
+  bool checked_;
   Napi::Promise::Deferred done_;
 };
 
-Napi::Value CodePreload(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsString()) {
+Napi::Value preload(const Napi::CallbackInfo& info, bool checked) {
+  if (info.Length() < (checked ? 2u : 1u) || !info[0].IsString() || (checked && !info[1].IsString())) {
     Napi::Promise::Deferred d = Napi::Promise::Deferred::New(info.Env());
-    d.Resolve(Napi::String::New(info.Env(), "expected (path)"));
+    d.Resolve(Napi::String::New(info.Env(), checked ? "expected (path, hashPath)" : "expected (path)"));
     return d.Promise();
   }
-  Preload* w = new Preload(info.Env(), info[0].As<Napi::String>().Utf8Value());
+  const std::string hash = checked ? info[1].As<Napi::String>().Utf8Value() : "";
+  Preload* w = new Preload(info.Env(), info[0].As<Napi::String>().Utf8Value(), hash, checked);
   Napi::Promise p = w->promise();
   w->Queue();  // deletes itself when done
   return p;
 }
+Napi::Value CodePreload(const Napi::CallbackInfo& info) { return preload(info, false); }
+Napi::Value CodeLoadCached(const Napi::CallbackInfo& info) { return preload(info, true); }
 
 Napi::Value CodeDetach(const Napi::CallbackInfo& info) {
   std::string why;
@@ -152,6 +160,7 @@ void codegenExports(Napi::Env env, Napi::Object exports) {
   exports.Set("codeSource", Napi::Function::New(env, CodeSource));
   exports.Set("codeSourceAsync", Napi::Function::New(env, CodeSourceAsync));
   exports.Set("codePreload", Napi::Function::New(env, CodePreload));
+  exports.Set("codeLoadCached", Napi::Function::New(env, CodeLoadCached));
   exports.Set("codeAttach", Napi::Function::New(env, CodeAttach));
   exports.Set("codeDetach", Napi::Function::New(env, CodeDetach));
   exports.Set("codeFree", Napi::Function::New(env, CodeFree));

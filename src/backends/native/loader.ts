@@ -45,9 +45,11 @@ export interface Addon {
   codeSource(image: ArrayBuffer): string | { reason: string };
   /** codeSource on a libuv pool thread (the image is held until it settles) */
   codeSourceAsync(image: ArrayBuffer): Promise<string | { reason: string }>;
-  /** dlopen `path` and run the image with its code from now on: the code slot, or why not */
   /** dlopen on a libuv pool thread ('' or why not), so that codeAttach finds the object loaded */
   codePreload(path: string): Promise<string>;
+  /** a disk-cache hit on a pool thread: the object hashed against the digest in hashPath, then dlopened; '', 'missing', 'corrupt' (not loaded) or why not */
+  codeLoadCached(path: string, hashPath: string): Promise<string>;
+  /** dlopen `path` and run the image with its code from now on: the code slot, or why not */
   codeAttach(image: ArrayBuffer, path: string): number | string;
   codeDetach(image: ArrayBuffer): void;
   codeFree(slot: number): void;

@@ -6,6 +6,7 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import path from 'node:path';
 
 export interface Compiler { path: string; name: string }
@@ -73,7 +74,15 @@ export function levelFlags(level: string, arch: string = process.arch): string[]
 }
 
 /**
+ * @internal the compiler's scheduling priority (a nice value, 19 the lowest): on a machine with few
+ * cores the compiler then takes the CPU only when the program's own threads leave it (bench/codegen-stall.ts)
+ */
+export const compilePriority = { nice: 19 };
+
+/**
  * run the compiler: source file → shared object; rejects with the compiler's first error lines.
+ * It runs at the lowest priority (compilePriority), set right after the spawn, before the driver
+ * starts its passes (which inherit it).
  * The child does not keep the process alive (a script that is done exits; its compile is lost):
  * callers awaiting the result keep it alive themselves (Tier.ready).
  */
@@ -87,6 +96,9 @@ export function compile(c: Compiler, flags: readonly string[], src: string, out:
       if (err) reject(new Error(`${c.name} failed: ${(stderr || err.message).split('\n').slice(0, 3).join(' ').slice(0, 400)}`));
       else resolve();
     });
+    try {
+      if (child.pid !== undefined && compilePriority.nice !== 0) os.setPriority(child.pid, compilePriority.nice);
+    } catch { /* not permitted here: the default priority */ }
     child.unref();
     for (const s of [child.stdout, child.stderr, child.stdin]) (s as { unref?: () => void } | null)?.unref?.();
   });
