@@ -49,6 +49,10 @@ export interface Addon {
   codePreload(path: string): Promise<string>;
   /** a disk-cache hit on a pool thread: the object hashed against the digest in hashPath, then dlopened; '', 'missing', 'corrupt' (not loaded) or why not */
   codeLoadCached(path: string, hashPath: string): Promise<string>;
+  /** argv[0] started (posix_spawn on a pool thread), stdout and stderr into outPath, at nice: its pid, or why not */
+  codeSpawn(argv: string[], outPath: string, nice: number): Promise<number | string>;
+  /** waitpid without blocking: null while running, else the exit code or −signal (or why not) */
+  codeReap(pid: number): number | string | null;
   /** dlopen `path` and run the image with its code from now on: the code slot, or why not */
   codeAttach(image: ArrayBuffer, path: string): number | string;
   codeDetach(image: ArrayBuffer): void;

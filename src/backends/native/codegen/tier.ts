@@ -69,25 +69,32 @@ const SAMPLE = 8;
 /** compiles run one at a time (a compiler takes a core) */
 let queue: Promise<unknown> = Promise.resolve();
 
-/** one await of a build: the main thread's synchronous work since the last resumption (ms), then the wait (ms) */
-export interface BuildStep { what: string; sync: number; wait: number }
+/** one await of a build: the main thread's synchronous work since the last resumption (wall ms, process CPU ms), then the wait (ms) */
+export interface BuildStep { what: string; sync: number; cpu: number; wait: number }
 /** @internal the last build's steps, in order (bench/compiled.ts: a cache hit's phases; bench/codegen-stall.ts: the main thread's longest block) */
 export let lastSteps: BuildStep[] = [];
-let resumedAt = 0;
+let resumedAt = 0, resumedCpu = 0;
+const cpuNow = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
+function resume(): void { resumedAt = performance.now(); resumedCpu = cpuNow(); }
+/** the synchronous step `what` ends */
+function stepEnd(what: string): BuildStep {
+  const step: BuildStep = { what, sync: performance.now() - resumedAt, cpu: cpuNow() - resumedCpu, wait: 0 };
+  lastSteps.push(step);
+  return step;
+}
 /** await p as step `what` of the build (lastSteps) */
 async function waitFor<T>(what: string, p: Promise<T>): Promise<T> {
-  const t = performance.now(), step: BuildStep = { what, sync: t - resumedAt, wait: 0 };
-  lastSteps.push(step);
+  const step = stepEnd(what), t = performance.now();
   try {
     return await p;
   } finally {
-    resumedAt = performance.now();
+    resume();
     step.wait = resumedAt - t;
   }
 }
 
 /** the cache directory and the cache key of `source` at `level` (the compiler, its flags) */
-async function keyOf(source: string, level: string): Promise<{ c: Compiler; dir: string; key: string; flags: string[] }> {
+async function keyOf(addon: Addon, source: string, level: string): Promise<{ c: Compiler; dir: string; key: string; flags: string[] }> {
   const c = getCompiler();
   if (!c) throw new Error('no C compiler (cc, gcc or clang) on PATH');
   const lf = levelFlags(level);
@@ -95,7 +102,7 @@ async function keyOf(source: string, level: string): Promise<{ c: Compiler; dir:
   const dir = cacheDir();
   const refused = prepareDir(dir);
   if (refused) throw new Error(refused);
-  const identity = await waitFor('identity', compilerIdentity(c));
+  const identity = await waitFor('identity', compilerIdentity(addon, c, tempPath(dir, 'identity', '.log')));
   const flags = [...BASE_FLAGS, ...gccFlags(identity), ...lf];
   const key = sha256([source, identity, flags.join(' '), level, process.arch].join('\0'));
   // WENGERT_CODEGEN_KEEP=1: the generated source beside its object (<key>.c), to read
@@ -104,11 +111,11 @@ async function keyOf(source: string, level: string): Promise<{ c: Compiler; dir:
 }
 
 /** compile `source` into the cache under key; the object's path, or throws with the reason */
-async function compileInto(c: Compiler, flags: string[], dir: string, key: string, source: string): Promise<string> {
+async function compileInto(addon: Addon, c: Compiler, flags: string[], dir: string, key: string, source: string): Promise<string> {
   const src = tempPath(dir, key, '.c'), tmp = tempPath(dir, key, '.so');
   try {
     await waitFor('write', writeFile(src, source, { mode: 0o600 }));
-    await waitFor('compile', compile(c, flags, src, tmp));
+    await waitFor('compile', compile(addon, c, flags, src, tmp));
     const obj = await waitFor('store', store(dir, key, tmp));
     state.compiled++;
     await waitFor('evict', evict(dir, cacheBound(), objectPath(dir, key)).catch(() => 0));
@@ -124,7 +131,7 @@ async function compileInto(c: Compiler, flags: string[], dir: string, key: strin
  * into it. Its path, or throws with the reason.
  */
 async function loadedObject(addon: Addon, source: string, level: string): Promise<string> {
-  const { c, dir, key, flags } = await keyOf(source, level);
+  const { c, dir, key, flags } = await keyOf(addon, source, level);
   const obj = objectPath(dir, key);
   const hit = await waitFor('cache', addon.codeLoadCached(obj, hashPath(dir, key)));
   if (hit === '') {
@@ -134,7 +141,7 @@ async function loadedObject(addon: Addon, source: string, level: string): Promis
   }
   if (hit === 'corrupt') await waitFor('discard', discard(dir, key));
   else if (hit !== 'missing') throw new Error(`loading ${obj}: ${hit}`);
-  await compileInto(c, flags, dir, key, source);
+  await compileInto(addon, c, flags, dir, key, source);
   const pre = await waitFor('dlopen', addon.codePreload(obj));  // on the pool
   if (pre) throw new Error(`loading ${obj}: ${pre}`);
   return obj;
@@ -188,7 +195,7 @@ export class Tier {
   private async build(): Promise<TierName> {
     const image = this.image;
     if (!image) return 'interpreter';
-    resumedAt = performance.now();
+    resume();
     lastSteps = [];
     // the generator on the pool: the main thread keeps turning
     const src = await waitFor('source', this.addon.codeSourceAsync(image));
@@ -201,7 +208,7 @@ export class Tier {
     }
     if (!this.image) return 'interpreter';
     const slot = this.addon.codeAttach(this.image, obj);
-    lastSteps.push({ what: 'attach', sync: performance.now() - resumedAt, wait: 0 });
+    stepEnd('attach');
     if (typeof slot === 'string') return failed(`loading ${obj}: ${slot}`);
     slots.register(this, { addon: this.addon, slot }, this);
     this.attached = true;
