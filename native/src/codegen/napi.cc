@@ -11,6 +11,8 @@
 //                       stdin /dev/null, stdout and stderr into outPath, at `nice`, by posix_spawn on a
 //                       pool thread (fork, as child_process uses, copies the process's page tables
 //                       while the main thread waits: tens of ms for a large heap)
+//   threadCpuMs() → number: the calling thread's CPU time (ms; bench/codegen-stall.ts times the
+//                       tier's steps on the main thread with it)
 //   codeReap(pid) → null (running) | exit code | −signal | string: waitpid without blocking
 //   codeAttach(image, path) → slot number (> 0) | string (why not): dlopen and attach (code.h)
 //   codeDetach(image) → undefined: its runs go back to the interpreter
@@ -27,6 +29,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <vector>
 #include "../async.h"
 #include "code.h"
@@ -209,6 +212,12 @@ Napi::Value CodeReap(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1000);
 }
 
+Napi::Value ThreadCpuMs(const Napi::CallbackInfo& info) {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return Napi::Number::New(info.Env(), double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6);
+}
+
 Napi::Value CodeDetach(const Napi::CallbackInfo& info) {
   std::string why;
   if (ImageHeader* h = imageOf(info, 1, &why)) detachCode(h);
@@ -242,6 +251,7 @@ void codegenExports(Napi::Env env, Napi::Object exports) {
   exports.Set("codeLoadCached", Napi::Function::New(env, CodeLoadCached));
   exports.Set("codeSpawn", Napi::Function::New(env, CodeSpawn));
   exports.Set("codeReap", Napi::Function::New(env, CodeReap));
+  exports.Set("threadCpuMs", Napi::Function::New(env, ThreadCpuMs));
   exports.Set("codeAttach", Napi::Function::New(env, CodeAttach));
   exports.Set("codeDetach", Napi::Function::New(env, CodeDetach));
   exports.Set("codeFree", Napi::Function::New(env, CodeFree));

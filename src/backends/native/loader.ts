@@ -51,6 +51,8 @@ export interface Addon {
   codeLoadCached(path: string, hashPath: string): Promise<string>;
   /** argv[0] started (posix_spawn on a pool thread), stdout and stderr into outPath, at nice: its pid, or why not */
   codeSpawn(argv: string[], outPath: string, nice: number): Promise<number | string>;
+  /** the calling thread's CPU time, ms */
+  threadCpuMs(): number;
   /** waitpid without blocking: null while running, else the exit code or −signal (or why not) */
   codeReap(pid: number): number | string | null;
   /** dlopen `path` and run the image with its code from now on: the code slot, or why not */
