@@ -1,12 +1,14 @@
 // The main thread while a program compiles (docs/compiled.md): the compiler runs in a child
-// process, so what blocks the event loop is the work the tier does on the main thread — generating
-// the C source (the addon's codeSource), hashing, the cache's small file operations and loading the
-// object (codeAttach: dlopen). Per workload, with an empty cache: that synchronous work (timed
-// around the addon calls: wall and process CPU time, the latter free of the shared machine's
-// preemptions), and the event loop's delay (monitorEventLoopDelay, 1 ms resolution)
-// while `ready()` is awaited, beside the same monitor over an idle wait of the same length (the
-// machine's own scheduling noise).
-//   NODE_OPTIONS=--expose-gc npx tsx bench/codegen-stall.ts [--json out.json]
+// process, so what blocks the event loop is the work the tier does on the main thread between its
+// awaits — queueing the generator (the addon's codeSourceAsync), hashing, spawning the compiler,
+// the cache's small file operations, attaching the object (codeAttach). Per workload, with an empty
+// cache, the compiler at the lowest priority (the default) and at the normal one, interleaved:
+// the tier's longest synchronous step (wall and the main thread's CPU time: the wall time of a
+// preempted step is the machine's) and their sum (timestamps around every await of the build: the tier's
+// lastSteps), the time to ready(), and the event loop's delay (monitorEventLoopDelay, 1 ms
+// resolution) while `ready()` is awaited, beside the same monitor over an idle wait of the same
+// length (the machine's own scheduling noise).
+//   NODE_OPTIONS=--expose-gc npx tsx bench/codegen-stall.ts [--rounds 3] [--json out.json]
 // (with --expose-gc the garbage of the interpreter's run is collected before each compile, so a
 // collection the compile's first allocation would trigger is not counted as the tier's work)
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -15,34 +17,18 @@ import os from 'node:os';
 import path from 'node:path';
 import * as w from '../src/index.js';
 import { loaded } from '../src/backends/native/loader.js';
+import { lastSteps, stepClock } from '../src/backends/native/codegen/tier.js';
+import { compilePriority } from '../src/backends/native/codegen/compiler.js';
 import { ALL, type WorkloadId } from './workloads.js';
 import { table } from './timing.js';
 
 const addon = loaded.addon;
 if (!addon) throw new Error('the native addon is not loaded');
-const sync = { source: 0, attach: 0, sourceCpu: 0, attachCpu: 0, bytes: 0 };
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
-/** f timed: wall ms and process CPU ms added to sync[wall], sync[cpu] */
-function timed<T>(f: () => T, wall: 'source' | 'attach', cpu: 'sourceCpu' | 'attachCpu'): T {
-  const c0 = process.cpuUsage(), t0 = performance.now();
-  const r = f();
-  sync[wall] += performance.now() - t0;
-  sync[cpu] += cpuMs(process.cpuUsage(c0));
-  return r;
-}
-const codeSource = addon.codeSource.bind(addon), codeAttach = addon.codeAttach.bind(addon);
-addon.codeSource = (image) => {
-  const s = timed(() => codeSource(image), 'source', 'sourceCpu');
-  if (typeof s === 'string') sync.bytes = s.length;
-  return s;
-};
-addon.codeAttach = (image, file) => timed(() => codeAttach(image, file), 'attach', 'attachCpu');
-// the generator's main-thread part: validating the image and queueing the work
-const codeSourceAsync = addon.codeSourceAsync.bind(addon);
-addon.codeSourceAsync = (image) => {
-  const pending = timed(() => codeSourceAsync(image), 'source', 'sourceCpu');
-  return pending.then((s) => { if (typeof s === 'string') sync.bytes = s.length; return s; });
-};
+// the main thread's own CPU time (CLOCK_THREAD_CPUTIME_ID), free of the other threads' and of preemption
+stepClock.cpu = () => addon.threadCpuMs();
+const roundsAt = process.argv.indexOf('--rounds');
+const rounds = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 3;
 
 /** the event loop's delay (ms: max, p99) while `during` runs, and the process's CPU ms meanwhile (the compiler's child excluded) */
 async function delay(during: () => Promise<unknown>): Promise<{ max: number; p99: number; ms: number; cpu: number }> {
@@ -62,15 +48,14 @@ const rosen2 = (v: w.Tensor) => {
 const cases: [string, (...a: any[]) => w.Tensor, w.Tree[]][] = [['Rosenbrock 2-D', rosen2, [new Float64Array([-1.2, 1])]]];
 for (const id of ['W1', 'W3', 'W4', 'W2'] as WorkloadId[]) { const wl = ALL[id](); cases.push([`${id} ${wl.name}`, wl.f, wl.args]); }
 
-const rows: (string | number)[][] = [];
-const raw: object[] = [];
-for (const [id, f, args] of cases) {
+interface Run { ms: number; maxStep: number; maxStepCpu: number; maxStepWhat: string; syncSum: number; p99: number; max: number; idleP99: number; idleMax: number; cpu: number }
+
+/** one compile of f with an empty cache, the compiler at `nice` */
+async function once(f: (...a: any[]) => w.Tensor, args: w.Tree[], nice: number, id: string): Promise<Run> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wengert-stall-'));
   process.env.WENGERT_CACHE_DIR = dir;
+  compilePriority.nice = nice;
   w.setBackend('native', { codegen: 'off' });
-  const p = w.compile(f, ...args);
-  p.valueAndGrad(...args);
-  sync.source = sync.attach = sync.sourceCpu = sync.attachCpu = 0;
   // recorded, differentiated, planned and run once before the monitor starts: only the compile is measured
   const q = w.compile(f, ...args);
   q.valueAndGrad(...args);
@@ -80,17 +65,30 @@ for (const [id, f, args] of cases) {
     if ((await q.ready()) !== 'compiled') throw new Error(`${id}: ${w.nativeInfo().codegen.reason}`);
   });
   w.setBackend('native', { codegen: 'off' });
+  const steps = [...lastSteps];
   const idle = await delay(() => new Promise((r) => setTimeout(r, compiling.ms)));
   rmSync(dir, { recursive: true, force: true });
-  const r = { id, sourceMs: sync.source, sourceCpuMs: sync.sourceCpu, attachMs: sync.attach, attachCpuMs: sync.attachCpu,
-    sourceKB: sync.bytes / 1024, compileMs: compiling.ms, processCpuMs: compiling.cpu,
-    maxDelay: compiling.max, p99Delay: compiling.p99, idleMax: idle.max, idleP99: idle.p99 };
-  raw.push(r);
-  const two = (a: number, b: number) => `${a.toFixed(2)} / ${b.toFixed(2)}`;
-  rows.push([id, r.sourceKB.toFixed(0), two(r.sourceMs, r.sourceCpuMs), two(r.attachMs, r.attachCpuMs), r.compileMs.toFixed(0), r.processCpuMs.toFixed(1),
-    r.p99Delay.toFixed(1), r.maxDelay.toFixed(1), r.idleP99.toFixed(1), r.idleMax.toFixed(1)]);
+  q.dispose();
+  const top = steps.reduce((a, b) => (b.sync > a.sync ? b : a));
+  return { ms: compiling.ms, maxStep: top.sync, maxStepCpu: top.cpu, maxStepWhat: top.what, syncSum: steps.reduce((a, b) => a + b.sync, 0),
+    p99: compiling.p99, max: compiling.max, idleP99: idle.p99, idleMax: idle.max, cpu: compiling.cpu };
 }
-console.log(`main thread while compiling (empty cache), ms; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${os.cpus().length} CPUs`);
-console.log(table(['program', 'source KB', 'codeSource wall / CPU', 'codeAttach wall / CPU', 'ready()', 'process CPU in ready()', 'delay p99', 'delay max', 'idle p99', 'idle max'], rows));
+
+const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const rows: (string | number)[][] = [];
+const raw: object[] = [];
+for (const [id, f, args] of cases) {
+  const runs: Record<number, Run[]> = { 19: [], 0: [] };
+  for (let k = 0; k < rounds; k++) for (const nice of k % 2 ? [0, 19] : [19, 0]) runs[nice].push(await once(f, args, nice, id));
+  for (const nice of [19, 0]) {
+    const r = runs[nice];
+    raw.push({ id, nice, runs: r });
+    const worst = r.reduce((a, b) => (b.maxStep > a.maxStep ? b : a));
+    rows.push([id, nice, `${worst.maxStep.toFixed(2)} / ${worst.maxStepCpu.toFixed(2)} (${worst.maxStepWhat})`, mid(r.map((x) => x.syncSum)).toFixed(2), mid(r.map((x) => x.ms)).toFixed(0),
+      mid(r.map((x) => x.p99)).toFixed(1), Math.max(...r.map((x) => x.max)).toFixed(1), mid(r.map((x) => x.idleP99)).toFixed(1), Math.max(...r.map((x) => x.idleMax)).toFixed(1)]);
+  }
+}
+console.log(`main thread while compiling (empty cache), ms, ${rounds} compiles each (medians; maxima over them); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${os.cpus().length} CPUs`);
+console.log(table(['program', 'compiler nice', 'longest tier step, wall / CPU (max)', 'tier steps in all', 'ready()', 'delay p99', 'delay max', 'idle p99', 'idle max'], rows));
 const at = process.argv.indexOf('--json');
 if (at > 0) writeFileSync(process.argv[at + 1], JSON.stringify({ load: os.loadavg(), rows: raw }, null, 1));

@@ -14,12 +14,14 @@ import path from 'node:path';
 import * as w from '../src/index.js';
 import { ALL, type WorkloadId } from './workloads.js';
 import { HAND } from './hand.js';
+import { lastSteps } from '../src/backends/native/codegen/tier.js';
 import { median, fmt, table } from './timing.js';
 
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : null;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wengert-bench-cache-'));
+process.env.WENGERT_CACHE_DIR = path.join(dir, 'cache');  // an empty cache: "compile" compiles, the second Program hits
 // hand-written C as a Node-API module of its own (bench/hand-native.c), called like the others
 const handMod = path.join(dir, 'hand-native.node');
 const nodeInclude = [path.join(path.dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((d) => existsSync(path.join(d, 'node_api.h')));
@@ -36,7 +38,7 @@ function timeCall(f: () => unknown): number {
 }
 
 interface Row {
-  id: string; interp: number; compiled: number; hand: number | null; handC: number | null; compileMs: number; hitMs: number; maxDelayMs: number;
+  id: string; interp: number; compiled: number; hand: number | null; handC: number | null; compileMs: number; hitMs: number; hitSteps: string; maxDelayMs: number;
 }
 interface Extra { hand?: () => unknown; handC?: () => unknown; into?: Float64Array }
 
@@ -62,6 +64,8 @@ async function measure(id: string, f: (...a: any[]) => w.Tensor, args: w.Tree[],
   const t1 = performance.now();
   await r.ready();
   const hitMs = performance.now() - t1;
+  // where a hit's time goes: each await of the build (main-thread ms + wait ms)
+  const hitSteps = lastSteps.map((x) => `${x.what} ${x.sync.toFixed(2)}+${x.wait.toFixed(2)}`).join(', ');
   w.setBackend('native', { codegen: 'off' });  // p stays on the interpreter (eager would compile it at its next call)
   // round-robin: a shared machine's load shifts between rounds, not between the systems of one round
   const ti: number[] = [], tc: number[] = [], th: number[] = [], tC: number[] = [];
@@ -72,7 +76,7 @@ async function measure(id: string, f: (...a: any[]) => w.Tensor, args: w.Tree[],
     if (x.hand) th.push(timeCall(x.hand));
     if (x.handC) tC.push(timeCall(x.handC));
   }
-  return { id, interp: mid(ti), compiled: mid(tc), hand: x.hand ? mid(th) : null, handC: x.handC ? mid(tC) : null, compileMs, hitMs, maxDelayMs: h.max / 1e6 };
+  return { id, interp: mid(ti), compiled: mid(tc), hand: x.hand ? mid(th) : null, handC: x.handC ? mid(tC) : null, compileMs, hitMs, hitSteps, maxDelayMs: h.max / 1e6 };
 }
 
 const rows: Row[] = [];
@@ -107,5 +111,7 @@ console.log(table(['workload', 'interpreter', 'compiled', 'compiled/interp', 'ha
   rows.map((r) => [r.id, fmt(r.interp), fmt(r.compiled), (r.compiled / r.interp).toFixed(2), r.hand === null ? '—' : fmt(r.hand),
     r.handC === null ? '—' : fmt(r.handC), r.handC === null ? '—' : (r.compiled / r.handC).toFixed(2),
     r.compileMs.toFixed(0), r.hitMs.toFixed(1), r.maxDelayMs.toFixed(1)])));
+console.log('a cache hit, step by step (main-thread ms + wait ms):');
+for (const r of rows) console.log(`  ${r.id}: ${r.hitMs.toFixed(1)} ms = ${r.hitSteps}`);
 const at = process.argv.indexOf('--json');
 if (at > 0) (await import('node:fs')).writeFileSync(process.argv[at + 1], JSON.stringify({ simd, load: os.loadavg()[0], rows }, null, 1));

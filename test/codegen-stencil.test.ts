@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as w from '../src/index.js';
 import { compareTiers } from '../src/backends/index.js';
 import { loaded } from '../src/backends/native/loader.js';
+import { programFor } from '../src/backends/native/programs.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';
 import type { Tensor } from '../src/index.js';
@@ -154,6 +155,31 @@ d('stencils on the compiled tier', () => {
         }
       }
     }
+  }, 600_000);
+
+  // W1's gradient program is a stencil whose interior tiles add the sum's values by plain vector
+  // adds and redo a tile under the rule when a lane ends NaN: NaNs of both signs in interior tiles
+  // (x[i] NaN makes summands i − 1 and i NaN of x[i]'s sign), the sum's NaN the leftmost of the tree.
+  // The value's bits are read from the output array (a NaN read into a JS number may lose its sign).
+  it(`two NaNs of different sign in a stencil's interior tiles: the rule's NaN on both tiers, at every SIMD level (${levels.join(', ')})`, async () => {
+    // lanes 5, 6 vs 0, 1 of one block (the later index wins); blocks 1 vs 2; lanes 3, 4 vs 7, 0 of block 2
+    const cases: [number, boolean][][] = [[[1030, false], [1537, true]], [[1500, false], [2600, true]], [[2100, true], [3000, false]]];
+    for (const level of levels) {
+      expect(addon!.setSimd(level)).toBe(true);
+      for (const nans of cases) {
+        const x = data(5000, false);
+        const bytes = new Uint8Array(x.buffer);
+        for (const [i, neg] of nans) { x[i] = NaN; bytes[8 * i + 7] = neg ? bytes[8 * i + 7] | 0x80 : bytes[8 * i + 7] & 0x7f; }
+        const summands = nans.flatMap(([i, neg]) => [[i - 1, neg], [i, neg]] as [number, boolean][]);
+        const key = ([i]: [number, boolean]) => Math.floor(i / 1024) * 1e7 + (i % 8) * 1e6 + i;
+        const want = [...summands].sort((a, b) => key(a) - key(b))[0][1] ? 1 : 0;
+        const g = vjpGraph(traceFunction(rosen, [w.tensor(x)], 'stencil test').graph, [0], ['ones']);
+        expect(await compareTiers(g, [x])).toBe('compiled');  // the interpreter's bits
+        const [v] = programFor(addon!, g)!.run([x]);
+        expect([Number.isNaN(v[0]), new Uint8Array(v.buffer, v.byteOffset, 8)[7] >> 7]).toEqual([true, want]);
+      }
+    }
+    expect(sources().join('\n')).toMatch(/if \(!nan\)/);  // the interior loop's plain lanes and their redo
   }, 600_000);
 });
 

@@ -1,11 +1,12 @@
 // The code table and the compiled tier's run entry (code.h). Baseline ISA only.
 #include "code.h"
-#include "../threads.h"
 #include <dlfcn.h>
+#include <cstdio>
 #include <atomic>
 #include <map>
 #include <mutex>
 #include "../exec.h"
+#include "sha256.h"
 #include "../threads.h"
 
 namespace wg {
@@ -60,6 +61,28 @@ std::string preloadCode(const std::string& path) {
   void*& known = (*loadedObjects)[path];
   if (!known) known = lib;  // else the same handle (dlopen counts references; objects stay mapped anyway)
   return "";
+}
+
+namespace {
+/** the whole file at path, or false */
+bool readAll(const std::string& path, std::string* out) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  char buf[1 << 16];
+  size_t got;
+  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, got);
+  const bool ok = !std::ferror(f);
+  std::fclose(f);
+  return ok;
+}
+}  // namespace
+
+std::string checkedPreload(const std::string& path, const std::string& hashPath) {
+  std::string want, bytes;
+  if (!readAll(hashPath, &want) || !readAll(path, &bytes)) return "missing";
+  while (!want.empty() && (want.back() == '\n' || want.back() == ' ' || want.back() == '\r')) want.pop_back();
+  if (cg::sha256Hex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()) != want) return "corrupt";
+  return preloadCode(path);
 }
 
 std::string attachCode(ImageHeader* h, const std::string& path) {

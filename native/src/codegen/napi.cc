@@ -4,6 +4,16 @@
 //                       (the image is held: release() refuses it until then)
 //   codePreload(path) → Promise<string> ('' or why not): dlopen on a libuv pool thread, so that
 //                       codeAttach on the main thread finds the object loaded
+//   codeLoadCached(path, hashPath) → Promise<string>: a cache hit in one pool task — the object
+//                       read and hashed against hashPath's digest, then preloaded: '' or 'missing',
+//                       'corrupt' (not loaded) or why not
+//   codeSpawn(argv, outPath, nice) → Promise<pid | string>: the compiler argv[0] started with argv,
+//                       stdin /dev/null, stdout and stderr into outPath, at `nice`, by posix_spawn on a
+//                       pool thread (fork, as child_process uses, copies the process's page tables
+//                       while the main thread waits: tens of ms for a large heap)
+//   threadCpuMs() → number: the calling thread's CPU time (ms; bench/codegen-stall.ts times the
+//                       tier's steps on the main thread with it)
+//   codeReap(pid) → null (running) | exit code | −signal | string: waitpid without blocking
 //   codeAttach(image, path) → slot number (> 0) | string (why not): dlopen and attach (code.h)
 //   codeDetach(image) → undefined: its runs go back to the interpreter
 //   codeFree(slot) → undefined: the slot of an image garbage collection freed
@@ -11,6 +21,16 @@
 //   codeAttached(image) → boolean: runs use compiled code
 // Arguments are checked like every other addon call; errors come back as values.
 #include <napi.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <vector>
 #include "../async.h"
 #include "code.h"
 #include "emit.h"
@@ -96,30 +116,106 @@ Napi::Value CodeSourceAsync(const Napi::CallbackInfo& info) {
   return p;
 }
 
-/** dlopen off the main thread (it reads and relocates the object: ~0.5 ms) */
+/** dlopen off the main thread (it reads and relocates the object: ~0.5 ms), with hash_ the cache's check first */
 class Preload : public Napi::AsyncWorker {
  public:
-  Preload(Napi::Env env, std::string path) : Napi::AsyncWorker(env), path_(std::move(path)), done_(Napi::Promise::Deferred::New(env)) {}
-  void Execute() override { why_ = preloadCode(path_); }
+  Preload(Napi::Env env, std::string path, std::string hash, bool checked)
+      : Napi::AsyncWorker(env), path_(std::move(path)), hash_(std::move(hash)), checked_(checked), done_(Napi::Promise::Deferred::New(env)) {}
+  void Execute() override { why_ = checked_ ? checkedPreload(path_, hash_) : preloadCode(path_); }
   void OnOK() override { done_.Resolve(Napi::String::New(Env(), why_)); }
   void OnError(const Napi::Error&) override { done_.Resolve(Napi::String::New(Env(), "the preload failed")); }
   Napi::Promise promise() const { return done_.Promise(); }
 
  private:
-  std::string path_, why_;
+  std::string path_, hash_, why_;
+  bool checked_;
   Napi::Promise::Deferred done_;
 };
 
-Napi::Value CodePreload(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsString()) {
+Napi::Value preload(const Napi::CallbackInfo& info, bool checked) {
+  if (info.Length() < (checked ? 2u : 1u) || !info[0].IsString() || (checked && !info[1].IsString())) {
     Napi::Promise::Deferred d = Napi::Promise::Deferred::New(info.Env());
-    d.Resolve(Napi::String::New(info.Env(), "expected (path)"));
+    d.Resolve(Napi::String::New(info.Env(), checked ? "expected (path, hashPath)" : "expected (path)"));
     return d.Promise();
   }
-  Preload* w = new Preload(info.Env(), info[0].As<Napi::String>().Utf8Value());
+  const std::string hash = checked ? info[1].As<Napi::String>().Utf8Value() : "";
+  Preload* w = new Preload(info.Env(), info[0].As<Napi::String>().Utf8Value(), hash, checked);
   Napi::Promise p = w->promise();
   w->Queue();  // deletes itself when done
   return p;
+}
+Napi::Value CodePreload(const Napi::CallbackInfo& info) { return preload(info, false); }
+Napi::Value CodeLoadCached(const Napi::CallbackInfo& info) { return preload(info, true); }
+
+extern "C" char** environ;
+
+/** the compiler as a child process, spawned on a pool thread (posix_spawn: the parent's page tables are not copied) */
+class Spawn : public Napi::AsyncWorker {
+ public:
+  Spawn(Napi::Env env, std::vector<std::string> argv, std::string err, int nice)
+      : Napi::AsyncWorker(env), argv_(std::move(argv)), err_(std::move(err)), nice_(nice), done_(Napi::Promise::Deferred::New(env)) {}
+  void Execute() override {
+    std::vector<char*> args;
+    for (std::string& a : argv_) args.push_back(&a[0]);
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    const int e = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (e != 0) why_ = "spawn: " + std::string(strerror(e));
+    else if (nice_ > 0) setpriority(PRIO_PROCESS, id_t(pid_), nice_);  // before the driver forks its passes (they inherit it)
+  }
+  void OnOK() override { done_.Resolve(why_.empty() ? Napi::Number::New(Env(), pid_) : Napi::Value(Napi::String::New(Env(), why_))); }
+  void OnError(const Napi::Error&) override { done_.Resolve(Napi::String::New(Env(), "spawn failed")); }
+  Napi::Promise promise() const { return done_.Promise(); }
+
+ private:
+  std::vector<std::string> argv_;
+  std::string err_, why_;
+  int nice_;
+  pid_t pid_ = 0;
+  Napi::Promise::Deferred done_;
+};
+
+Napi::Value CodeSpawn(const Napi::CallbackInfo& info) {
+  Napi::Promise::Deferred d = Napi::Promise::Deferred::New(info.Env());
+  std::vector<std::string> argv;
+  bool ok = info.Length() >= 3 && info[0].IsArray() && info[1].IsString() && info[2].IsNumber();
+  for (uint32_t i = 0; ok && i < info[0].As<Napi::Array>().Length(); i++) {
+    Napi::Value x = info[0].As<Napi::Array>().Get(i);
+    ok = x.IsString();
+    if (ok) argv.push_back(x.As<Napi::String>().Utf8Value());
+  }
+  if (!ok || argv.empty()) {
+    d.Resolve(Napi::String::New(info.Env(), "expected (argv, outPath, nice)"));
+    return d.Promise();
+  }
+  const int nice = std::max(0, std::min(19, info[2].As<Napi::Number>().Int32Value()));
+  Spawn* w = new Spawn(info.Env(), std::move(argv), info[1].As<Napi::String>().Utf8Value(), nice);
+  Napi::Promise p = w->promise();
+  w->Queue();  // deletes itself when done
+  return p;
+}
+
+/** codeReap(pid): null while the child runs, else its exit code (≥ 0) or −signal; reaps it */
+Napi::Value CodeReap(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) return Napi::String::New(info.Env(), "expected (pid)");
+  const pid_t pid = pid_t(info[0].As<Napi::Number>().Int64Value());
+  int status = 0;
+  if (pid <= 0) return Napi::String::New(info.Env(), "expected (pid)");
+  const pid_t r = waitpid(pid, &status, WNOHANG);
+  if (r == 0) return info.Env().Null();
+  if (r < 0) return Napi::String::New(info.Env(), std::string("waitpid: ") + strerror(errno));
+  return Napi::Number::New(info.Env(), WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1000);
+}
+
+Napi::Value ThreadCpuMs(const Napi::CallbackInfo& info) {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return Napi::Number::New(info.Env(), double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6);
 }
 
 Napi::Value CodeDetach(const Napi::CallbackInfo& info) {
@@ -152,6 +248,10 @@ void codegenExports(Napi::Env env, Napi::Object exports) {
   exports.Set("codeSource", Napi::Function::New(env, CodeSource));
   exports.Set("codeSourceAsync", Napi::Function::New(env, CodeSourceAsync));
   exports.Set("codePreload", Napi::Function::New(env, CodePreload));
+  exports.Set("codeLoadCached", Napi::Function::New(env, CodeLoadCached));
+  exports.Set("codeSpawn", Napi::Function::New(env, CodeSpawn));
+  exports.Set("codeReap", Napi::Function::New(env, CodeReap));
+  exports.Set("threadCpuMs", Napi::Function::New(env, ThreadCpuMs));
   exports.Set("codeAttach", Napi::Function::New(env, CodeAttach));
   exports.Set("codeDetach", Napi::Function::New(env, CodeDetach));
   exports.Set("codeFree", Napi::Function::New(env, CodeFree));

@@ -90,6 +90,18 @@ bool hazards(const ImageView& v, const i64* chain, const Group& g) {
   return false;
 }
 
+/**
+ * the interior loop (fastFn) reads the chain's inputs at shifted indices after writing the rows it
+ * stores, and its sums' NaN redo reads them again: no stored row may share memory with an input
+ */
+bool fastLoopSafe(const i64* chain, const Group& g) {
+  const int nin = int(chain[2]);
+  for (int r = 0; r < g.nouts; r++)
+    for (int i = 0; i < nin && !g.absorbed[size_t(r)]; i++)
+      if (mayOverlap(g.base + r * g.n, g.n, chain[5 + i], chain[5 + nin + i] ? 1 : g.n)) return false;
+  return true;
+}
+
 /** rows nothing after the group reads and no program output is: they need no arena row */
 void absorb(const ImageView& v, Group* g) {
   g->absorbed.assign(size_t(g->nouts), 1);
@@ -168,7 +180,7 @@ bool Emitter::stencil(int32_t si, const i64* p, int32_t* next) {
       for (int r = 0; r < g.nouts; r++)
         if (haloRow(g, r)) hk.tile += "    if (len >= " + num(H) + ") for (int q = 0; q < " + num(H) + "; q++) T" + num(r) + "[q] = T" + num(r) + "[len + q];\n";
   }
-  if (g.consumer >= 0 && chainInline(v, p)) {
+  if (g.consumer >= 0 && chainInline(v, p) && fastLoopSafe(p, g)) {
     std::string cond;
     const std::string call = fastFn(v, p, g, fn + "_i", H, hk.rowHome, out, &cond);
     hk.pre = "    if (" + cond + ") {\n      " + call + ";\n" + push + pushSums + "      J = t0 + len - (" + num(g.maxS) + ");\n      continue;\n    }\n";

@@ -200,6 +200,29 @@ struct FastLoop {
   }
 };
 
+/**
+ * The end of an interior tile's sums and products: the plain lanes Z kept when none is NaN, else
+ * the tile's values again, 8 at a time, into the lanes L under the NaN rule (the blend of
+ * fused_rt.h on 2-wide vectors) — only what the sums read is recomputed: the chain's inputs,
+ * which no row of the tile writes (fastLoopSafe)
+ */
+struct NanRedo {
+  std::string stmts, values, test, keep, lanes, decl;  // stmts: the statements computing the sums' values at j
+  void add(const std::string& a, const std::string& z, const std::string& buf, const std::string& op, const std::string& val) {
+    test += "  for (int q = 0; q < 8; q++) nan |= " + z + "[q] != " + z + "[q];\n";
+    keep += "    for (int q = 0; q < 8; q++) " + a + "[q] = " + z + "[q];\n";
+    decl += "    double " + buf + "[8];\n";
+    values += "      " + buf + "[l] = " + val + ";\n";
+    lanes += "    for (int q = 0; q < 4; q++) { wg_v2 a, x; __builtin_memcpy(&a, " + a + " + 2 * q, 16); __builtin_memcpy(&x, " + buf +
+             " + 2 * q, 16); a = WG_NAN_RULE2(a, a" + op + "x); __builtin_memcpy(" + a + " + 2 * q, &a, 16); }\n";
+  }
+  std::string code() const {
+    std::string t = "  int nan = 0;\n" + test + "  if (!nan) {\n" + keep + "    return;\n  }\n";
+    t += "  for (int64_t jb = 0; jb < len; jb += 8) {\n" + decl + "    for (int64_t l = 0; l < 8; l++) {\n      const int64_t j = jb + l;\n";
+    return t + stmts + values + "    }\n" + lanes + "  }\n";
+  }
+};
+
 }  // namespace
 
 /**
@@ -207,39 +230,45 @@ struct FastLoop {
  * the chain at each index, the reductions' values into their lanes, the rows later steps read
  * stored, the pad-fed row with each pad's row recomputed at its shift — the same statements on the
  * same values, no buffer between them — then the halo rows' last H values for a following general
- * tile. Blocks of 8 (a whole tile): the inner loop, over the lanes, is the one vectorized.
+ * tile. Blocks of 8 (a whole tile): the inner loop, over the lanes, is the one vectorized. Sums and
+ * products go into local lanes Z by plain + and · (one register); when a lane ends NaN (a NaN is
+ * sticky: otherwise no operation met one, and the plain bits are the rule's) the tile's values are
+ * added again to the lanes L under the NaN rule (nanRedo), as wg_lanes_add does.
  */
 std::string fastFn(const ImageView& v, const i64* chain, const Group& g, const std::string& fn, i64 H,
                    const std::vector<std::string>& rowHome, std::string& out, std::string* cond) {
   FastLoop F(v, chain, g);
   F.call = fn + "(len";
   const std::string base = "(t0 - (" + num(g.maxS) + "))";
-  std::vector<int> stored, regs0;  // rows written to memory: those later steps read
+  std::vector<int> stored, regs0, sums;  // rows written to memory: those later steps read; the sums' and products' registers
   for (int r = 0; r < g.nouts; r++)
     if (!g.absorbed[size_t(r)]) { stored.push_back(r); regs0.push_back(int(F.outs[r])); }
-  for (const Red& x : g.reds) regs0.push_back(x.reg);
+  for (const Red& x : g.reds) {
+    regs0.push_back(x.reg);
+    if (x.kind == R_SUM || x.kind == R_PROD) sums.push_back(x.reg);
+  }
   std::map<i64, std::vector<int>> shifted;  // d = maxS − shift → the pads' rows' registers
   for (size_t q = 0; q < g.pads.size(); q++) {
     const i64 d = g.maxS - g.shift[q];
     (d ? shifted[d] : regs0).push_back(int(F.outs[g.padRow[q]]));
   }
-  std::string body = F.at(regs0, {"j", ""}), post;
+  std::string body = F.at(regs0, {"j", ""}), pre;
+  NanRedo redo;
+  redo.stmts = F.at(sums, {"j", ""});
   for (size_t q = 0; q < g.reds.size(); q++) {  // value j into lane l = j mod 8 (kernels/reduce.cc)
-    const std::string a = "L" + num(i64(q)), Q = num(i64(q));
+    const std::string a = "L" + num(i64(q));
     const Red& x = g.reds[q];
     const std::string val = chainValue(v, chain, x.reg, {"j", ""});
-    if (x.kind == R_SUM || x.kind == R_PROD) {  // the 8 values, then the lanes as vectors under the NaN rule (fused_rt.h)
-      body += "    V" + Q + "[l] = " + val + ";\n";
-      post += "    for (int q = 0; q < 4; q++) { wg_v2 a, x; __builtin_memcpy(&a, " + a + " + 2 * q, 16); __builtin_memcpy(&x, V" + Q +
-              " + 2 * q, 16); a = WG_NAN_RULE2(a, a " + (x.kind == R_SUM ? "+" : "*") + " x); __builtin_memcpy(" + a + " + 2 * q, &a, 16); }\n";
+    if (x.kind == R_SUM || x.kind == R_PROD) {
+      const std::string z = "Z" + num(i64(q)), op = x.kind == R_SUM ? " + " : " * ";
+      pre += "  double " + z + "[8];\n  for (int q = 0; q < 8; q++) " + z + "[q] = " + a + "[q];\n";
+      body += "    " + z + "[l] = " + z + "[l]" + op + val + ";\n";
+      redo.add(a, z, "V" + num(i64(q)), op, val);
     } else {
       body += "    " + a + "[l] = wg_rc" + num(x.kind) + "(" + a + "[l], " + val + ");\n";
     }
     F.param("double* restrict " + a, x.sum >= 0 ? "S[" + num(x.sum) + "].lanes" : "A" + num(i64(q)));
   }
-  std::string vdecl;
-  for (size_t q = 0; q < g.reds.size(); q++)
-    if (g.reds[q].kind == R_SUM || g.reds[q].kind == R_PROD) vdecl += "    double V" + num(i64(q)) + "[8];\n";
   for (int r : stored) {
     body += "    R" + num(r) + "[j] = " + F.row(r, {"j", ""}) + ";\n";
     F.param("double* restrict R" + num(r), rowHome[size_t(r)].empty() ? "(o + " + num(r) + " * n + t0)" : rowHome[size_t(r)]);
@@ -250,8 +279,8 @@ std::string fastFn(const ImageView& v, const i64* chain, const Group& g, const s
   const int nin = int(chain[2]);
   for (int x = 0; x < nin; x++)
     if (F.used[size_t(x)]) F.param(chain[5 + nin + x] ? "const double x" + num(x) : "const double* restrict I" + num(x), "in" + num(x) + (chain[5 + nin + x] ? "[0]" : " + t0"));
-  out += "static void " + fn + "(int64_t len" + F.sig + ") {\n  for (int64_t jb = 0; jb < len; jb += 8) {\n" + vdecl + "    for (int64_t l = 0; l < 8; l++) {\n" +
-         "    const int64_t j = jb + l;\n" + body + "    }\n" + post + "  }\n" + halo + "}\n";
+  out += "static void " + fn + "(int64_t len" + F.sig + ") {\n" + pre + "  for (int64_t jb = 0; jb < len; jb += 8)\n  for (int64_t l = 0; l < 8; l++) {\n" +
+         "    const int64_t j = jb + l;\n" + body + "  }\n" + halo + (sums.empty() ? "" : redo.code()) + "}\n";
   i64 lo = 0, hi = consumerSize(v, g);
   for (const Pad& d : g.pads) { lo = std::max(lo, d.dstOff); hi = std::min(hi, d.dstOff + d.len); }
   *cond = "len == WG_TILE && t0 + len < n && J == " + base + " && " + base + " >= " + num(lo) + " && t0 + len - (" + num(g.maxS) + ") <= " + num(hi);

@@ -3,8 +3,9 @@
 // Directory: $WENGERT_CACHE_DIR, else $XDG_CACHE_HOME/wengert, else ~/.cache/wengert, created 0700
 // and refused when it is not a directory owned by this user or is group/world-writable. Entries:
 // <key>.so and <key>.sha256 (the object's SHA-256), written under temporary names and renamed. A
-// hit re-hashes the object: one that fails its hash is deleted (and rebuilt), never loaded. Hits
-// touch the entry; past the size bound the least recently used entries are deleted.
+// hit re-hashes the object before loading it (the addon's codeLoadCached: read, hashed and
+// dlopened in one libuv pool task); one that fails its hash is deleted (and rebuilt), never
+// loaded. Hits touch the entry (not awaited); past the size bound the least recently used entries are deleted.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { lstatSync, mkdirSync } from 'node:fs';
@@ -42,25 +43,18 @@ export function prepareDir(dir: string): string | null {
 }
 
 export const objectPath = (dir: string, key: string) => path.join(dir, `${key}.so`);
-const hashPath = (dir: string, key: string) => path.join(dir, `${key}.sha256`);
+export const hashPath = (dir: string, key: string) => path.join(dir, `${key}.sha256`);
 export const tempPath = (dir: string, key: string, ext: string) => path.join(dir, `${key}.tmp-${process.pid}-${randomBytes(4).toString('hex')}${ext}`);
 
-/** the cached object of key when present and its bytes hash as recorded; a corrupt entry is deleted */
-export async function lookup(dir: string, key: string): Promise<{ path: string } | { corrupt: boolean }> {
-  const obj = objectPath(dir, key);
-  let bytes: Buffer, want: string;
-  try {
-    [bytes, want] = await Promise.all([readFile(obj), readFile(hashPath(dir, key), 'utf8')]);
-  } catch {
-    return { corrupt: false };
-  }
-  if (sha256(bytes) !== want.trim()) {
-    await Promise.all([unlink(obj).catch(() => {}), unlink(hashPath(dir, key)).catch(() => {})]);
-    return { corrupt: true };
-  }
+/** delete an entry whose object failed its hash (it is rebuilt, never loaded) */
+export async function discard(dir: string, key: string): Promise<void> {
+  await Promise.all([unlink(objectPath(dir, key)).catch(() => {}), unlink(hashPath(dir, key)).catch(() => {})]);
+}
+
+/** a hit: mark the entry recently used (the eviction order) */
+export function touch(dir: string, key: string): Promise<void> {
   const now = new Date();
-  await utimes(obj, now, now).catch(() => {});
-  return { path: obj };
+  return utimes(objectPath(dir, key), now, now).catch(() => {});
 }
 
 /** move a freshly compiled object (a temp file in dir) into the cache under key */

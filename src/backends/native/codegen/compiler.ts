@@ -4,7 +4,7 @@
 // `<arch>_flags`), never -march=native. The bit-identity flags are fixed: -ffp-contract=off (no
 // fused multiply-adds the interpreter does not do), -fno-fast-math.
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { execFile } from 'node:child_process';
+import { readFile, unlink } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -37,17 +37,60 @@ export function findCompiler(env: NodeJS.ProcessEnv = process.env): Compiler | n
   return null;
 }
 
+/**
+ * @internal the compiler's scheduling priority (a nice value, 19 the lowest, set right after the
+ * spawn, before the driver starts its passes, which inherit it): on a machine with few cores the
+ * compiler yields the CPU to the program's own threads (bench/codegen-stall.ts)
+ */
+export const compilePriority = { nice: 19 };
+
+/** the addon's process calls (codeSpawn, codeReap): posix_spawn on a pool thread, waitpid without blocking */
+export interface Spawner {
+  codeSpawn(argv: string[], outPath: string, nice: number): Promise<number | string>;
+  codeReap(pid: number): number | string | null;
+}
+
+/**
+ * run argv (argv[0] a path), stdout and stderr into outPath, at the compiler's priority; resolves
+ * to [exit code or −signal, its output] (outPath removed). child_process would fork the process:
+ * copying its page tables stops the main thread for tens of ms when the heap is large. The child
+ * is polled every 5 ms by an unref'd timer, so it does not keep the process alive (a script that is
+ * done exits; callers awaiting the result keep it alive: Tier.ready); killed after `limitMs`.
+ */
+export async function run(sp: Spawner, argv: string[], outPath: string, limitMs: number): Promise<[number, string]> {
+  const pid = await sp.codeSpawn(argv, outPath, compilePriority.nice);
+  try {
+    if (typeof pid === 'string') throw new Error(`${path.basename(argv[0])} did not start: ${pid}`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const t0 = Date.now();
+      const poll = setInterval(() => {
+        const r = sp.codeReap(pid);
+        if (r === null) {
+          if (Date.now() - t0 > limitMs) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+          return;
+        }
+        clearInterval(poll);
+        if (typeof r === 'string') reject(new Error(r));
+        else resolve(r);
+      }, 5);
+      poll.unref();
+    });
+    return [status, await readFile(outPath, 'utf8').catch(() => '')];
+  } finally {
+    await unlink(outPath).catch(() => {});
+  }
+}
+
 const identities = new Map<string, Promise<string>>();
-/** the compiler's `--version` first line (its identity in the cache key); rejects when it does not run */
-export function compilerIdentity(c: Compiler): Promise<string> {
+/** the compiler's `--version` first line (its identity in the cache key; out: a scratch file path); rejects when it does not run */
+export function compilerIdentity(sp: Spawner, c: Compiler, out: string): Promise<string> {
   let p = identities.get(c.path);
   if (!p) {
-    p = new Promise((resolve, reject) => {
-      execFile(c.path, ['--version'], { timeout: 10_000 }, (err, stdout) => {
-        if (err) reject(new Error(`${c.path} --version failed: ${err.message.split('\n')[0]}`));
-        else resolve(`${c.path}: ${stdout.split('\n')[0].trim()}`);
-      });
+    p = run(sp, [c.path, '--version'], out, 10_000).then(([status, text]) => {
+      if (status !== 0) throw new Error(`${c.path} --version failed: ${text.split('\n')[0] || `status ${status}`}`);
+      return `${c.path}: ${text.split('\n')[0].trim()}`;
     });
+    p.catch(() => identities.delete(c.path));
     identities.set(c.path, p);
   }
   return p;
@@ -72,22 +115,8 @@ export function levelFlags(level: string, arch: string = process.arch): string[]
   return Array.isArray(flags) ? flags.filter((f) => !f.startsWith('-ffp-contract')) : [];
 }
 
-/**
- * run the compiler: source file → shared object; rejects with the compiler's first error lines.
- * The child does not keep the process alive (a script that is done exits; its compile is lost):
- * callers awaiting the result keep it alive themselves (Tier.ready).
- */
-export function compile(c: Compiler, flags: readonly string[], src: string, out: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // (execFile's own timeout would be a timer keeping the process alive)
-    const timer = setTimeout(() => child.kill(), 120_000);
-    timer.unref();
-    const child = execFile(c.path, [...flags, '-x', 'c', src, '-o', out, '-lm'], { maxBuffer: 1 << 20 }, (err, _o, stderr) => {
-      clearTimeout(timer);
-      if (err) reject(new Error(`${c.name} failed: ${(stderr || err.message).split('\n').slice(0, 3).join(' ').slice(0, 400)}`));
-      else resolve();
-    });
-    child.unref();
-    for (const s of [child.stdout, child.stderr, child.stdin]) (s as { unref?: () => void } | null)?.unref?.();
-  });
+/** run the compiler: source file → shared object; rejects with the compiler's first error lines (out + '.log' its output, removed) */
+export async function compile(sp: Spawner, c: Compiler, flags: readonly string[], src: string, out: string): Promise<void> {
+  const [status, text] = await run(sp, [c.path, ...flags, '-x', 'c', src, '-o', out, '-lm'], out + '.log', 120_000);
+  if (status !== 0) throw new Error(`${c.name} failed: ${(text || `status ${status}`).split('\n').slice(0, 3).join(' ').slice(0, 400)}`);
 }

@@ -9,7 +9,7 @@ import { unlink, writeFile } from 'node:fs/promises';
 import type { Addon } from '../loader.js';
 import { fail } from '../../../core/errors.js';
 import { BASE_FLAGS, compile, compilerIdentity, findCompiler, gccFlags, levelFlags, type Compiler } from './compiler.js';
-import { cacheBound, cacheDir, evict, lookup, objectPath, prepareDir, sha256, store, tempPath } from './cache.js';
+import { cacheBound, cacheDir, discard, evict, hashPath, objectPath, prepareDir, sha256, store, tempPath, touch } from './cache.js';
 
 export type CodegenMode = 'auto' | 'eager' | 'off';
 export type TierName = 'compiled' | 'interpreter';
@@ -69,8 +69,33 @@ const SAMPLE = 8;
 /** compiles run one at a time (a compiler takes a core) */
 let queue: Promise<unknown> = Promise.resolve();
 
-/** the shared object for `source` at `level`: from the cache, else compiled into it; a path, or throws with the reason */
-async function objectFor(source: string, level: string): Promise<string> {
+/** one await of a build: the main thread's synchronous work since the last resumption (wall ms, CPU ms by stepClock), then the wait (ms) */
+export interface BuildStep { what: string; sync: number; cpu: number; wait: number }
+/** @internal the last build's steps, in order (bench/compiled.ts: a cache hit's phases; bench/codegen-stall.ts: the main thread's longest block) */
+export let lastSteps: BuildStep[] = [];
+let resumedAt = 0, resumedCpu = 0;
+/** @internal the main thread's CPU clock (ms) for lastSteps: none by default; bench/codegen-stall.ts sets one */
+export const stepClock = { cpu: (): number => 0 };
+function resume(): void { resumedAt = performance.now(); resumedCpu = stepClock.cpu(); }
+/** the synchronous step `what` ends */
+function stepEnd(what: string): BuildStep {
+  const step: BuildStep = { what, sync: performance.now() - resumedAt, cpu: stepClock.cpu() - resumedCpu, wait: 0 };
+  lastSteps.push(step);
+  return step;
+}
+/** await p as step `what` of the build (lastSteps) */
+async function waitFor<T>(what: string, p: Promise<T>): Promise<T> {
+  const step = stepEnd(what), t = performance.now();
+  try {
+    return await p;
+  } finally {
+    resume();
+    step.wait = resumedAt - t;
+  }
+}
+
+/** the cache directory and the cache key of `source` at `level` (the compiler, its flags) */
+async function keyOf(addon: Addon, source: string, level: string): Promise<{ c: Compiler; dir: string; key: string; flags: string[] }> {
   const c = getCompiler();
   if (!c) throw new Error('no C compiler (cc, gcc or clang) on PATH');
   const lf = levelFlags(level);
@@ -78,25 +103,49 @@ async function objectFor(source: string, level: string): Promise<string> {
   const dir = cacheDir();
   const refused = prepareDir(dir);
   if (refused) throw new Error(refused);
-  const identity = await compilerIdentity(c);
+  const identity = await waitFor('identity', compilerIdentity(addon, c, tempPath(dir, 'identity', '.log')));
   const flags = [...BASE_FLAGS, ...gccFlags(identity), ...lf];
   const key = sha256([source, identity, flags.join(' '), level, process.arch].join('\0'));
   // WENGERT_CODEGEN_KEEP=1: the generated source beside its object (<key>.c), to read
-  if (process.env.WENGERT_CODEGEN_KEEP === '1') await writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source, { mode: 0o600 }).catch(() => {});
-  const hit = await lookup(dir, key);
-  if ('path' in hit) { state.cacheHits++; return hit.path; }
+  if (process.env.WENGERT_CODEGEN_KEEP === '1') await waitFor('keep', writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source, { mode: 0o600 }).catch(() => {}));
+  return { c, dir, key, flags };
+}
+
+/** compile `source` into the cache under key; the object's path, or throws with the reason */
+async function compileInto(addon: Addon, c: Compiler, flags: string[], dir: string, key: string, source: string): Promise<string> {
   const src = tempPath(dir, key, '.c'), tmp = tempPath(dir, key, '.so');
   try {
-    await writeFile(src, source, { mode: 0o600 });
-    await compile(c, flags, src, tmp);
-    const obj = await store(dir, key, tmp);
+    await waitFor('write', writeFile(src, source, { mode: 0o600 }));
+    await waitFor('compile', compile(addon, c, flags, src, tmp));
+    const obj = await waitFor('store', store(dir, key, tmp));
     state.compiled++;
-    await evict(dir, cacheBound(), objectPath(dir, key)).catch(() => 0);
+    await waitFor('evict', evict(dir, cacheBound(), objectPath(dir, key)).catch(() => 0));
     return obj;
   } finally {
-    await unlink(src).catch(() => {});
-    await unlink(tmp).catch(() => {});
+    await waitFor('unlink', Promise.all([unlink(src).catch(() => {}), unlink(tmp).catch(() => {})]));
   }
+}
+
+/**
+ * the shared object for `source` at `level`, loaded (dlopened, not attached): from the cache — one
+ * pool task reads it, checks its hash and dlopens it; one that fails is deleted — else compiled
+ * into it. Its path, or throws with the reason.
+ */
+async function loadedObject(addon: Addon, source: string, level: string): Promise<string> {
+  const { c, dir, key, flags } = await keyOf(addon, source, level);
+  const obj = objectPath(dir, key);
+  const hit = await waitFor('cache', addon.codeLoadCached(obj, hashPath(dir, key)));
+  if (hit === '') {
+    state.cacheHits++;
+    void touch(dir, key);
+    return obj;
+  }
+  if (hit === 'corrupt') await waitFor('discard', discard(dir, key));
+  else if (hit !== 'missing') throw new Error(`loading ${obj}: ${hit}`);
+  await compileInto(addon, c, flags, dir, key, source);
+  const pre = await waitFor('dlopen', addon.codePreload(obj));  // on the pool
+  if (pre) throw new Error(`loading ${obj}: ${pre}`);
+  return obj;
 }
 
 /** slots of compiled programs garbage collection freed without dispose() */
@@ -147,20 +196,20 @@ export class Tier {
   private async build(): Promise<TierName> {
     const image = this.image;
     if (!image) return 'interpreter';
+    resume();
+    lastSteps = [];
     // the generator on the pool: the main thread keeps turning
-    const src = typeof this.addon.codeSourceAsync === 'function' ? await this.addon.codeSourceAsync(image) : this.addon.codeSource(image);
+    const src = await waitFor('source', this.addon.codeSourceAsync(image));
     if (typeof src !== 'string') { state.reason = src.reason; return 'interpreter'; }
     let obj: string;
     try {
-      obj = await objectFor(src, this.level);
+      obj = await loadedObject(this.addon, src, this.level);
     } catch (e) {
       return failed((e as Error).message);
     }
-    // dlopen on the pool (an older addon build without it: codeAttach loads it)
-    const pre = typeof this.addon.codePreload === 'function' ? await this.addon.codePreload(obj) : '';
-    if (pre) return failed(`loading ${obj}: ${pre}`);
     if (!this.image) return 'interpreter';
     const slot = this.addon.codeAttach(this.image, obj);
+    stepEnd('attach');
     if (typeof slot === 'string') return failed(`loading ${obj}: ${slot}`);
     slots.register(this, { addon: this.addon, slot }, this);
     this.attached = true;
