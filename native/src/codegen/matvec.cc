@@ -22,7 +22,7 @@ constexpr i64 kRowBlock = 256;  // X's block stays in L2 between its two reads (
 static_assert(1024 % kRowBlock == 0 && kRowBlock % 8 == 0, "a block's tiles never straddle a sum block (fused_rt.h)");
 constexpr i64 kMaxCols = 4096;             // y's accumulator lives on the stack
 // with more than one thread (X ≥ kParValues values): sub-blocks of kSubBlock rows (whole sum blocks),
-// V (the chains' sums' block values) at most kMaxV doubles on the stack
+// V (the chains' sums' block values) and a chunk's tile scratch at most kMaxV doubles each on the stack
 constexpr i64 kSubBlock = 1024, kParValues = i64(1) << 18, kMaxV = 16384;
 static_assert(kSubBlock % kReduceBlock == 0, "a sub-block is whole sum blocks (fused_rt.h)");
 
@@ -220,7 +220,8 @@ bool Emitter::matvecPass(int32_t si, std::vector<uint8_t>* absorbed) {
     sums += sumsBefore(p, S);
     calls += "    " + name + "_r(mem, ext, rt, r0, r0 + rb, rt->scratch, " + S + ", 0);\n";
   }
-  const bool pooled = P.m * P.k >= kParValues && at <= kMaxV;
+  const bool pooled = P.m * P.k >= kParValues && at <= kMaxV &&
+                     std::all_of(ch.begin(), ch.end(), [](const PassChain& c) { return c.slots * kFusedTile <= kMaxV; });
   if (pooled) {
     out += pooledPass(P, fn, ch);
     f += "  if (rt->threads > 1) {\n" + pooledSteps(v, P, fn, ch) + "  } else {\n";
