@@ -80,12 +80,32 @@ async function passBits(level: string) {
   for (const n of [1, 2, 4]) {
     const pooled = addon!.threadsInfo().pooled;
     expect(sameBits(evalAt(q, t0, n), one), `compiled ${level}, threads=${n}`).toBe(true);
-    // one pool job per 1024-row block of the pass (6 blocks, 2 more to drain the pipeline)
-    if (n > 1) expect(addon!.threadsInfo().pooled - pooled, `compiled ${level}: the pass ran on the pool`).toBeGreaterThanOrEqual(8);
+    // two pool jobs per block of 1024·n rows (z's rows and the chains, then Xᵀ·g's strips)
+    if (n > 1) expect(addon!.threadsInfo().pooled - pooled, `compiled ${level}: the pass ran on the pool`).toBeGreaterThanOrEqual(2 * Math.ceil(6000 / (1024 * n)));
   }
   expect(q.stats.tier).toBe('compiled');
   return one;
 }
+
+// stencils (a chain, the reductions of its rows and a pad-fed row in one loop): the compiled tier
+// splits a large one into chunks of whole sum blocks; n not a multiple of a chunk (8192)
+const S = 50_001;
+const xs = fill(S, (i) => Math.sin(i * 0.37) * 1.2);
+const xsNaN = xs.map((v, i) => (i === 20_000 ? NaN : i === 33_333 ? -0 : v));
+const rosen = (n: number) => (x: w.Tensor) => {
+  const a = w.slice(x, [0], [n - 1]), b = w.slice(x, [1], [n]);
+  return w.add(w.sum(w.mul(100, w.square(w.sub(b, w.square(a))))), w.sum(w.square(w.sub(1, a))));
+};
+const maxProd = (x: w.Tensor) => {  // a max and a product of a chain row besides its sum
+  const a = w.slice(x, [0], [S - 1]), b = w.slice(x, [1], [S]);
+  const r = w.square(w.sub(b, w.square(a)));
+  return w.add(w.add(w.sum(r), w.max(r)), w.prod(w.add(1, w.mul(1e-7, r))));
+};
+const stencils: [string, (x: w.Tensor) => w.Tensor, Float64Array][] = [
+  ['Rosenbrock', rosen(S), xs],
+  ['Rosenbrock with a NaN and a −0 in x', rosen(S), xsNaN],
+  ['a chain row\'s sum, max and product', maxProd, xs],
+];
 
 describeNative('intra-op threads: chunked elementwise steps on both tiers', () => {
   beforeAll(() => {
@@ -138,4 +158,43 @@ describeNative('intra-op threads: chunked elementwise steps on both tiers', () =
     const ts = flat(w.compile(logreg, w.tensor(t0)).valueAndGrad(w.tensor(t0)));
     for (let i = 0; i < ts.length; i++) expect(one![i]).toBeCloseTo(ts[i], 10);
   }, 120_000);
+  for (const [name, f, arg] of stencils) {
+    it(`a compiled stencil on the pool (${name}): the interpreter's bits for 1, 2 and 4 threads; the TS values`, async () => {
+      if (!w.nativeInfo().codegen.available) return;
+      w.setBackend('native', { codegen: 'off' });
+      const one = evalAt(w.compile(f, w.tensor(arg)), arg, 1);
+      w.setBackend('native', { codegen: 'eager' });
+      const q = w.compile(f, w.tensor(arg));
+      w.setThreads(1);
+      q.valueAndGrad(w.tensor(arg));
+      expect(await q.ready()).toBe('compiled');
+      for (const n of [1, 2, 4]) {
+        const pooled = addon!.threadsInfo().pooled;
+        expect(sameBits(evalAt(q, arg, n), one), `compiled, threads=${n}`).toBe(true);
+        const jobs = addon!.threadsInfo().pooled - pooled;  // the stencil's chunks are one job (the gradient's other steps may add some)
+        if (n > 1) expect(jobs, `threads=${n}: pool jobs`).toBeGreaterThanOrEqual(1); else expect(jobs).toBe(0);
+      }
+      expect(q.stats.tier).toBe('compiled');
+      w.setThreads(initial);
+      w.setBackend('ts');
+      const ts = flat(w.compile(f, w.tensor(arg)).valueAndGrad(w.tensor(arg)));
+      for (let i = 0; i < ts.length; i += 97) {
+        if (Number.isNaN(ts[i])) expect(one[i]).toBeNaN(); else expect(one[i]).toBeCloseTo(ts[i], 8);
+      }
+    }, 60_000);
+  }
+
+  it('a small compiled stencil (under two chunks) stays on the calling thread, with the same bits', async () => {
+    if (!w.nativeInfo().codegen.available) return;
+    const n = 16_000, arg = xs.slice(0, n);
+    w.setBackend('native', { codegen: 'off' });
+    const one = evalAt(w.compile(rosen(n), w.tensor(arg)), arg, 1);
+    w.setBackend('native', { codegen: 'eager' });
+    const q = w.compile(rosen(n), w.tensor(arg));
+    q.valueAndGrad(w.tensor(arg));
+    expect(await q.ready()).toBe('compiled');
+    const pooled = addon!.threadsInfo().pooled;
+    expect(sameBits(evalAt(q, arg, 2), one)).toBe(true);
+    expect(addon!.threadsInfo().pooled).toBe(pooled);
+  }, 60_000);
 });

@@ -49,8 +49,8 @@ struct wg_rt {
   /* fn(ctx, c) for every c < chunks, on the intra-op pool when it is free (the caller runs chunks
    * too), else in order on the caller; returns when all have run */
   void (*par)(void (*fn)(void* ctx, int64_t c), void* ctx, int64_t chunks);
-  /* intra-op threads of this evaluation at its start (1: no pool; a stencil, one pass on one
-   * thread, yields to the chunked steps when > 1) */
+  /* intra-op threads of this evaluation at its start (1: no pool; > 1: large stencils and
+   * matrix–vector passes split on the pool) */
   int32_t threads;
 };
 

@@ -94,10 +94,10 @@ i64 countScalars(const ImageView& v, i64* useful) {
 int32_t emitStep(Emitter& E, int32_t si, std::vector<uint8_t>& absorbed, bool body, bool stencils);
 
 /**
- * A stencil at step si (stencil.cc), or false. It runs in one pass on the calling thread, also when
- * intra-op threads are on: the steps it replaces, run by the interpreter's chunks on 2 threads, took
- * 1.6× the one-thread stencil's time on W1 (a memory-bound pass gains less from a second core than
- * it loses by writing and re-reading its intermediate rows).
+ * A stencil at step si (stencil.cc), or false. With intra-op threads a large one runs in chunks of
+ * whole sum blocks on the pool (stencil.cc pooledCall), else in one pass on the calling thread (the
+ * steps it replaces, run by the interpreter's chunks on 2 threads, took 1.6× the one-thread
+ * stencil's time on W1: they write and re-read the intermediate rows the stencil keeps in tiles).
  */
 bool emitStencil(Emitter& E, int32_t si, std::vector<uint8_t>& absorbed, int32_t* next) {
   (void)absorbed;

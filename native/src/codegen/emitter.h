@@ -21,7 +21,8 @@ struct FusedHooks {
   std::string decls;                 // before the tile loop
   std::string pre;                   // at the start of each tile (t0, len)
   std::string tile;                  // at the end of each tile (t0, len)
-  std::string end;                   // after the tile loop
+  std::string end;                   // after the tile loop (the whole range: V null)
+  std::string call;                  // the program's statements running it ("": <fn>_r over [0, n) with V null)
 };
 
 /** where a chain's values are computed in a stencil's loop: the inputs' index expression, the registers' name suffix */

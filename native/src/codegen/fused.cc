@@ -166,15 +166,17 @@ std::string Emitter::sumsAfter(const i64* p, const std::string& S) const {
 
 void Emitter::fused(int32_t si, const i64* p, const FusedHooks* hk) {
   Chain ch(p, v.K, hk ? &hk->rowHome : nullptr);
-  if (hk) {  // a stencil: one pass over [0, n) in order (its reductions and halo carry from tile to tile; sums with V null)
+  if (hk) {  // a stencil: <fn>_r over [e0, e1) in order (its reductions and halo carry from tile to tile); V null: the
+    // whole range, results stored at the end; else a chunk, its blocks' values to V (the caller combines them)
     ch.constEnd = v.h->constEnd;
     ch.consts = v.consts;
     const std::string fn = prefix + "st" + num(si);
     std::string state;
     const std::string tile = chainTile(ch, fn, out, &state);
-    out += "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc) {\n  double* V = 0;\n" +
-           sumsBefore(p, "S") + chainLocals(ch, p[0]) + state + hk->decls + kTileLoop + hk->pre + tile + hk->tile + "  }\n" + hk->end + sumsAfter(p, "S") + "}\n";
-    body += "  " + fn + "(mem, ext, rt, 0, " + num(ch.n) + ", rt->scratch);\n";
+    out += "static void " + fn + "_r(double* mem, double* const* ext, const struct wg_rt* rt, int64_t e0, int64_t e1, double* sc, double* V) {\n" +
+           sumsBefore(p, "S") + chainLocals(ch, p[0]) + state + hk->decls + kTileLoop + hk->pre + tile + hk->tile + "  }\n  if (!V) {\n" + hk->end +
+           sumsAfter(p, "S") + "  }\n}\n";
+    body += hk->call.empty() ? "  " + fn + "_r(mem, ext, rt, 0, " + num(ch.n) + ", rt->scratch, 0);\n" : hk->call;
     statements += ch.ncode;
     return;
   }

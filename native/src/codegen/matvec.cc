@@ -7,10 +7,11 @@
 // so every value keeps the interpreter's bits. The steps between the first and the last product
 // that are not in the pass (0-d code, other chains) run after it; the pass is taken only when
 // that changes nothing any step reads (ranges checked below), else the steps run as they are.
-// With more than one thread (rt->threads) a large pass runs on the intra-op pool (pooledPass).
+// With more than one thread (rt->threads) a large pass runs on the intra-op pool (pooledPass), its
+// chains' sums then combined from their 1024-value blocks' values (the same tree as streamed).
 #include <algorithm>
 #include <vector>
-#include "emitter.h"
+#include "chain.h"
 
 namespace wg {
 namespace cg {
@@ -20,9 +21,10 @@ namespace {
 constexpr i64 kRowBlock = 256;  // X's block stays in L2 between its two reads (100 columns: 200 KB)
 static_assert(1024 % kRowBlock == 0 && kRowBlock % 8 == 0, "a block's tiles never straddle a sum block (fused_rt.h)");
 constexpr i64 kMaxCols = 4096;             // y's accumulator lives on the stack
-// with more than one thread: blocks of kParBlock rows (whole tiles) when X has ≥ kParValues values
-constexpr i64 kParBlock = 1024, kParValues = i64(1) << 18;
-static_assert(kParBlock % 512 == 0, "the threaded pass's blocks are whole tiles (WG_TILE)");
+// with more than one thread (X ≥ kParValues values): sub-blocks of kSubBlock rows (whole sum blocks),
+// V (the chains' sums' block values) and a chunk's tile scratch at most kMaxV doubles each on the stack
+constexpr i64 kSubBlock = 1024, kParValues = i64(1) << 18, kMaxV = 16384;
+static_assert(kSubBlock % kReduceBlock == 0, "a sub-block is whole sum blocks (fused_rt.h)");
 
 struct Range { i64 at, len; };
 
@@ -143,46 +145,56 @@ std::string operands(const Pass& P) {
          ";\n  const double* g = " + ptr(P.g) + ";\n  double* y = " + ptr(P.y) + ";\n  (void)X; (void)w; (void)z; (void)g; (void)y;\n";
 }
 
+/** a chain of the pass: its function's name, sums, tile slots and where its sums' block values go in V */
+struct PassChain { std::string fn; i64 nsums, slots, at; };
+
 /**
- * The pass on the intra-op pool, a pipeline over blocks of kParBlock rows: step i runs, as chunks
- * of one rt->par call, the chains of block i−1 (one chunk: their sums stream in row order), z's
- * rows of block i (J->parts row ranges) and Xᵀg's update by block i−2 (strips of J->cols outputs).
- * Every z row is the same dot product and every y output the same updates in the same row order
- * as on one thread, so the bits do not depend on the chunks; the chunks of one step touch
- * disjoint rows or outputs, and each step's inputs were finished by an earlier step.
+ * The pass on the intra-op pool, per block of kSubBlock·threads rows, in two pool jobs: (0) chunk c
+ * computes z's rows of sub-block c (kSubBlock rows: whole sum blocks) and the chains over them,
+ * each sum's block values to V (combined in block order after: the streaming sums' bits); (1)
+ * strip c of y += X_bᵀ·g_b (J->cols outputs, rows in order), reading the block the first job just
+ * brought into the cores' caches. Every z row is the same dot product and every y output the
+ * same updates in the same row order as on one thread, so the bits do not depend on the chunks.
  */
-std::string pooledPass(const Pass& P, const std::string& fn, const std::vector<std::string>& chainFns) {
-  const std::string M = num(P.m), K = num(P.k), B = num(kParBlock);
-  std::string t = "struct " + fn + "_j {\n  double* mem;\n  double* const* ext;\n  const struct wg_rt* rt;\n  double* acc;\n";
-  for (size_t c = 0; c < chainFns.size(); c++) t += "  struct wg_sum* S" + num(i64(c)) + ";\n";
-  t += "  int64_t i, nc, parts, rows, cols;\n};\n";
-  t += "static void " + fn + "_c(void* jv, int64_t c) {\n  const struct " + fn + "_j* J = (const struct " + fn + "_j*)jv;\n";
-  t += "  double* mem = J->mem;\n  double* const* ext = J->ext;\n  const struct wg_rt* rt = J->rt;\n  (void)mem; (void)ext;\n" + operands(P);
-  t += "  if (c < J->nc) {  /* the chains of block i - 1 */\n    const int64_t r0 = (J->i - 1) * " + B + ", r1 = r0 + " + B + " < " + M +
-       " ? r0 + " + B + " : " + M + ";\n";
-  for (size_t c = 0; c < chainFns.size(); c++) t += "    " + chainFns[c] + "_r(mem, ext, rt, r0, r1, rt->scratch, J->S" + num(i64(c)) + ", 0);\n";
-  t += "    return;\n  }\n  c -= J->nc;\n";
-  t += "  if (c < J->parts) {  /* z's rows of block i */\n    if (J->i * " + B + " >= " + M + ") return;\n";
-  t += "    const int64_t end = J->i * " + B + " + " + B + " < " + M + " ? J->i * " + B + " + " + B + " : " + M + ";\n";
-  t += "    const int64_t r0 = J->i * " + B + " + c * J->rows, rows = end - r0 < J->rows ? end - r0 : J->rows;\n";
-  t += "    if (rows > 0) rt->matmul(X + r0 * " + K + ", " + K + ", 1, w, 1, 1, z + r0, rows, " + K + ", 1, 0, 0);\n    return;\n  }\n";
-  t += "  c -= J->parts;\n  {  /* outputs [c0, c0 + cols) of y += X_bᵀ·g_b, b = i - 2 */\n";
-  t += "    const int64_t r0 = (J->i - 2) * " + B + ", rb = " + M + " - r0 < " + B + " ? " + M + " - r0 : " + B + ";\n";
-  t += "    const int64_t c0 = c * J->cols, cols = " + K + " - c0 < J->cols ? " + K + " - c0 : J->cols;\n";
-  t += "    if (r0 >= 0 && cols > 0) rt->gemv_acc(X + r0 * " + K + " + c0, " + K + ", g + r0, 1, J->acc + c0, cols, rb);\n  }\n}\n";
+std::string pooledPass(const Pass& P, const std::string& fn, const std::vector<PassChain>& ch) {
+  const std::string M = num(P.m), K = num(P.k), B = num(kSubBlock);
+  i64 slots = 1, nsums = 1;
+  for (const PassChain& c : ch) { slots = std::max(slots, c.slots); nsums = std::max(nsums, c.nsums); }
+  std::string t = "struct " + fn + "_j {\n  double* mem;\n  double* const* ext;\n  const struct wg_rt* rt;\n  double* acc;\n  double* V;\n";
+  t += "  int64_t r0, r1, cols;\n};\n";
+  t += "static void " + fn + "_z(void* jv, int64_t c) {  /* z's rows and the chains of sub-block c */\n";
+  t += "  const struct " + fn + "_j* J = (const struct " + fn + "_j*)jv;\n  double* mem = J->mem;\n  double* const* ext = J->ext;\n";
+  t += "  const struct wg_rt* rt = J->rt;\n  (void)mem; (void)ext;\n" + operands(P);
+  t += "  const int64_t r0 = J->r0 + c * " + B + ", r1 = r0 + " + B + " < J->r1 ? r0 + " + B + " : J->r1;\n  if (r0 >= r1) return;\n";
+  t += "  rt->matmul(X + r0 * " + K + ", " + K + ", 1, w, 1, 1, z + r0, r1 - r0, " + K + ", 1, 0, 0);\n";
+  t += "  double sc[" + num(slots * kFusedTile) + "];\n  struct wg_sum S[" + num(nsums) + "];\n";
+  for (const PassChain& c : ch) {
+    if (c.nsums) t += "  for (int q = 0; q < " + num(c.nsums) + "; q++) wg_sum_init(S + q);\n";
+    t += "  " + c.fn + "_r(mem, ext, rt, r0, r1, sc, S, " + (c.nsums ? "J->V + " + num(c.at) : "0") + ");\n";
+  }
+  t += "}\nstatic void " + fn + "_y(void* jv, int64_t c) {  /* outputs [c0, c0 + cols) of y += X_bᵀ·g_b */\n";
+  t += "  const struct " + fn + "_j* J = (const struct " + fn + "_j*)jv;\n  double* mem = J->mem;\n  double* const* ext = J->ext;\n  (void)mem; (void)ext;\n" + operands(P);
+  t += "  const int64_t c0 = c * J->cols, cols = " + K + " - c0 < J->cols ? " + K + " - c0 : J->cols;\n";
+  t += "  if (cols > 0) J->rt->gemv_acc(X + J->r0 * " + K + " + c0, " + K + ", g + J->r0, 1, J->acc + c0, cols, J->r1 - J->r0);\n}\n";
   return t;
 }
 
-/** the statements running the pooled pass (acc and the chains' sum states S<j> declared before) */
-std::string pooledSteps(const Pass& P, const std::string& fn, const std::vector<int32_t>& chains) {
-  const i64 nb = (P.m + kParBlock - 1) / kParBlock;
-  std::string t = "    struct " + fn + "_j J;\n    J.mem = mem; J.ext = ext; J.rt = rt; J.acc = acc;\n";
-  for (size_t c = 0; c < chains.size(); c++) t += "    J.S" + num(i64(c)) + " = S" + num(chains[c]) + ";\n";
-  t += "    J.parts = rt->threads;\n    J.rows = (" + num(kParBlock) + " + 8 * J.parts - 1) / (8 * J.parts) * 8;\n";
-  t += "    J.cols = (" + num(P.k) + " + 8 * J.parts - 1) / (8 * J.parts) * 8;\n";
+/** the statements running the pooled pass (acc declared before), its chains' sums stored after */
+std::string pooledSteps(const ImageView& v, const Pass& P, const std::string& fn, const std::vector<PassChain>& ch) {
+  const i64 nb = (P.m + kReduceBlock - 1) / kReduceBlock;
+  i64 nv = 1;
+  for (const PassChain& c : ch) nv = std::max(nv, c.at + c.nsums * nb);
+  std::string t = "    double V[" + num(nv) + "];\n    struct " + fn + "_j J;\n    J.mem = mem; J.ext = ext; J.rt = rt; J.acc = acc; J.V = V;\n";
+  t += "    const int64_t parts = rt->threads, rows = parts * " + num(kSubBlock) + ";\n";
+  t += "    J.cols = (" + num(P.k) + " + 8 * parts - 1) / (8 * parts) * 8;\n";
   t += "    const int64_t strips = (" + num(P.k) + " + J.cols - 1) / J.cols;\n";
-  t += "    for (int64_t i = 0; i < " + num(nb + 2) + "; i++) {\n      J.i = i;\n      J.nc = i >= 1 && i <= " + num(nb) + ";\n";
-  t += "      rt->par(" + fn + "_c, &J, J.nc + J.parts + (i >= 2 ? strips : 0));\n    }\n";
+  t += "    for (J.r0 = 0; J.r0 < " + num(P.m) + "; J.r0 += rows) {\n      J.r1 = J.r0 + rows < " + num(P.m) + " ? J.r0 + rows : " + num(P.m) + ";\n";
+  t += "      rt->par(" + fn + "_z, &J, parts);\n      rt->par(" + fn + "_y, &J, strips);\n    }\n";
+  for (size_t c = 0; c < ch.size(); c++) {
+    const i64* p = v.plan + v.steps[P.chains[c]].planOff;
+    for (i64 s = 0; s < ch[c].nsums; s++)
+      t += "    " + ptr(p[0]) + "[" + num(p[3] * P.m + s) + "] = wg_sum_blocks(V + " + num(ch[c].at + s * nb) + ", " + num(P.m) + ");\n";
+  }
   return t;
 }
 
@@ -192,29 +204,37 @@ bool Emitter::matvecPass(int32_t si, std::vector<uint8_t>* absorbed) {
   Pass P;
   if (!findPass(v, si, &P)) return false;
   const std::string fn = prefix + "mv" + num(si);
-  const bool pooled = P.m * P.k >= kParValues;
+  const i64 nb = (P.m + kReduceBlock - 1) / kReduceBlock;
   std::string f = "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt) {\n" + operands(P);
-  f += "  double acc[" + num(P.k) + "];\n  for (int64_t i = 0; i < " + num(P.k) + "; i++) acc[i] = 0;\n";
-  std::string calls;
-  std::vector<std::string> names;
+  // acc on whole cache lines: the pool's strips of it (multiples of 8 outputs) never share one
+  f += "  double acc[" + num(P.k) + "] __attribute__((aligned(64)));\n  for (int64_t i = 0; i < " + num(P.k) + "; i++) acc[i] = 0;\n";
+  std::string calls, sums;
+  std::vector<PassChain> ch;
+  i64 at = 0;
   for (int32_t j : P.chains) {
     const i64* p = v.plan + v.steps[j].planOff;
     const std::string S = "S" + num(j), name = fusedFns(j, p);
-    names.push_back(name);
-    f += sumsBefore(p, S);
+    const Chain c(p, v.K, nullptr);
+    ch.push_back({name, c.nsums, c.slots(), at});
+    at += c.nsums * nb;
+    sums += sumsBefore(p, S);
     calls += "    " + name + "_r(mem, ext, rt, r0, r0 + rb, rt->scratch, " + S + ", 0);\n";
   }
+  const bool pooled = P.m * P.k >= kParValues && at <= kMaxV &&
+                     std::all_of(ch.begin(), ch.end(), [](const PassChain& c) { return c.slots * kFusedTile <= kMaxV; });
   if (pooled) {
-    out += pooledPass(P, fn, names);
-    f += "  if (rt->threads > 1) {\n" + pooledSteps(P, fn, P.chains) + "  } else\n";
+    out += pooledPass(P, fn, ch);
+    f += "  if (rt->threads > 1) {\n" + pooledSteps(v, P, fn, ch) + "  } else {\n";
+  } else {
+    f += "  {\n";
   }
-  f += "  for (int64_t r0 = 0; r0 < " + num(P.m) + "; r0 += " + num(kRowBlock) + ") {\n";
+  f += sums + "  for (int64_t r0 = 0; r0 < " + num(P.m) + "; r0 += " + num(kRowBlock) + ") {\n";
   f += "    const int64_t rb = " + num(P.m) + " - r0 < " + num(kRowBlock) + " ? " + num(P.m) + " - r0 : " + num(kRowBlock) + ";\n";
   f += "    rt->matmul(X + r0 * " + num(P.k) + ", " + num(P.k) + ", 1, w, 1, 1, z + r0, rb, " + num(P.k) + ", 1, 0, 0);\n";
   f += calls;
   f += "    rt->gemv_acc(X + r0 * " + num(P.k) + ", " + num(P.k) + ", g + r0, 1, acc, " + num(P.k) + ", rb);\n  }\n";
   for (int32_t j : P.chains) f += sumsAfter(v.plan + v.steps[j].planOff, "S" + num(j));
-  f += "  for (int64_t i = 0; i < " + num(P.k) + "; i++) y[i] = acc[i];\n}\n";
+  f += "  }\n  for (int64_t i = 0; i < " + num(P.k) + "; i++) y[i] = acc[i];\n}\n";
   out += f;
   body += "  " + fn + "(mem, ext, rt);\n";
   (*absorbed)[size_t(P.last)] = 1;

@@ -8,6 +8,7 @@
 // Baseline ISA only.
 #include "stencil.h"
 #include <algorithm>
+#include "chain.h"
 
 namespace wg {
 namespace cg {
@@ -138,6 +139,57 @@ bool match(const ImageView& v, int32_t si, const i64* p, Group* g) {
   return !hazards(v, p, *g);
 }
 
+// With intra-op threads a large stencil runs in chunks of kStChunk elements (whole sum blocks; the last
+// takes the rest) on the pool: each chunk's reductions start their lanes at its first block and put
+// each finished block's value in V, combined afterwards in block order by the same tree — the
+// streaming order's bits. The pad-fed row's index J starts at the chunk's e0 − maxS; a chunk's first
+// tile needs no halo when H = 0 or when it takes the interior path (recomputing the shifted rows).
+constexpr i64 kStChunk = 16 * kFusedTile;
+constexpr i64 kMaxV = 8192, kMaxScratch = 8192;  // doubles of V and of a chunk's tile scratch (stack)
+
+/** V's offset (in blocks) of reduction k: the chain's sums first, then the steps' reductions */
+i64 vOff(const Group& g, size_t k) {
+  const i64 sums = std::count_if(g.reds.begin(), g.reds.end(), [](const Red& x) { return x.sum >= 0; });
+  return g.reds[k].sum >= 0 ? g.reds[k].sum : sums + i64(k);
+}
+
+/** whether chunks give the one pass's values: every chunk's first tile needs nothing before it */
+bool poolable(const ImageView& v, const Group& g, i64 slots, i64 H, bool interior) {
+  const i64 chunks = g.n / kStChunk, nb = (g.n + kReduceBlock - 1) / kReduceBlock;
+  if (chunks < 2 || i64(g.reds.size()) * nb > kMaxV || slots * kFusedTile > kMaxScratch) return false;
+  if (g.consumer < 0 || H == 0) return kStChunk - g.maxS >= 0;
+  if (!interior) return false;
+  i64 lo = 0, hi = consumerSize(v, g);  // the interior path's condition (stencil_code.cc fastFn) at each chunk's first tile
+  for (const Pad& d : g.pads) { lo = std::max(lo, d.dstOff); hi = std::min(hi, d.dstOff + d.len); }
+  const i64 last = (chunks - 1) * kStChunk;
+  return kStChunk - g.maxS >= lo && last + kFusedTile - g.maxS <= hi && last + kFusedTile < g.n;
+}
+
+/** the program's statements: the chunks on the pool and V combined (rt->threads > 1), else one pass */
+std::string pooledCall(const Group& g, const std::string& fn) {
+  const i64 nb = (g.n + kReduceBlock - 1) / kReduceBlock;
+  std::string t = "  if (rt->threads > 1) {\n    double V[" + num(std::max<i64>(1, i64(g.reds.size()) * nb)) + "];\n";
+  t += "    struct " + fn + "_j J;\n    J.mem = mem; J.ext = ext; J.rt = rt; J.V = V;\n";
+  t += "    rt->par(" + fn + "_k, &J, " + num(g.n / kStChunk) + ");\n";
+  for (size_t k = 0; k < g.reds.size(); k++) {
+    const Red& x = g.reds[k];
+    const std::string at = "V + " + num(vOff(g, k) * nb), K = num(x.kind);
+    if (x.sum >= 0) { t += "    " + ptr(x.out) + "[0] = wg_sum_blocks(" + at + ", " + num(g.n) + ");\n"; continue; }
+    t += "    {\n      struct wg_rtree W;\n      W.top = 0;\n      for (int64_t b = 0; b < " + num(nb) + "; b++) wg_rpush" + K + "(&W, (" + at + ")[b]);\n";
+    t += "      " + ptr(x.out) + "[0] = wg_rresult" + K + "(&W);\n    }\n";
+  }
+  return t + "  } else\n  " + fn + "_r(mem, ext, rt, 0, " + num(g.n) + ", rt->scratch, 0);\n";
+}
+
+/** the pool's chunk c: elements [c·kStChunk, …) with a tile scratch of its own */
+std::string pooledChunks(const std::string& fn, i64 n, i64 slots) {
+  const i64 last = n / kStChunk - 1;
+  return "struct " + fn + "_j {\n  double* mem;\n  double* const* ext;\n  const struct wg_rt* rt;\n  double* V;\n};\n" +
+         "static void " + fn + "_k(void* jv, int64_t c) {\n  const struct " + fn + "_j* J = (const struct " + fn + "_j*)jv;\n" +
+         "  double sc[" + num(std::max<i64>(1, slots * kFusedTile)) + "];\n  const int64_t e0 = c * " + num(kStChunk) + ", e1 = c == " + num(last) +
+         " ? " + num(n) + " : e0 + " + num(kStChunk) + ";\n  " + fn + "_r(J->mem, J->ext, J->rt, e0, e1, sc, J->V);\n}\n";
+}
+
 }  // namespace
 
 bool Emitter::stencil(int32_t si, const i64* p, int32_t* next) {
@@ -154,25 +206,28 @@ bool Emitter::stencil(int32_t si, const i64* p, int32_t* next) {
   }
   auto rowPtr = [&](int r) { return hk.rowHome[size_t(r)].empty() ? "(o + " + num(r) + " * n + t0)" : hk.rowHome[size_t(r)]; };
   std::string lanes, push, pushSums;  // the reductions' part of a tile: the lanes (general tiles), the block pushed
+  const i64 nb = (g.n + kReduceBlock - 1) / kReduceBlock;  // a finished block b_: its value v_ to V (a chunk) or the tree
+  const std::string blockEnd = "    if (((t0 + len) & " + num(kReduceBlock - 1) + ") == 0 || t0 + len == n) { const int64_t b_ = (t0 + len - 1) / " +
+                               num(kReduceBlock) + "; (void)b_; const double v_ = ";
   for (size_t k = 0; k < g.reds.size(); k++) {
     const Red& x = g.reds[k];
     const std::string K = num(x.kind), a = "A" + num(i64(k)), t = "W" + num(i64(k));
     reductionHelpers(out, x.kind);
     if (x.sum >= 0) {  // the chain's sum: general tiles add to S[sum] (fused.cc), interior tiles its lanes
-      pushSums += "    if (((t0 + len) & " + num(kReduceBlock - 1) + ") == 0 || t0 + len == n) wg_sum_push(S + " + num(x.sum) + ", wg_rblock0(S[" + num(x.sum) + "].lanes));\n";
+      pushSums += blockEnd + "wg_rblock0(S[" + num(x.sum) + "].lanes); if (V) V[" + num(x.sum * nb) + " + b_] = v_; else wg_sum_push(S + " + num(x.sum) + ", v_); }\n";
       continue;
     }
     hk.decls += "  double " + a + "[8];\n  for (int q = 0; q < 8; q++) " + a + "[q] = " + reductionIdentity(x.kind) + ";\n";
     hk.decls += "  struct wg_rtree " + t + ";\n  " + t + ".top = 0;\n";
     lanes += "    wg_rlanes" + K + "(" + a + ", " + rowPtr(x.row) + ", len);\n";
-    push += "    if (((t0 + len) & " + num(kReduceBlock - 1) + ") == 0 || t0 + len == n) wg_rpush" + K + "(&" + t + ", wg_rblock" + K + "(" + a + "));\n";
+    push += blockEnd + "wg_rblock" + K + "(" + a + "); if (V) V[" + num(vOff(g, k) * nb) + " + b_] = v_; else wg_rpush" + K + "(&" + t + ", v_); }\n";
     hk.end += "  " + ptr(x.out) + "[0] = wg_rresult" + K + "(&" + t + ");\n";
   }
   hk.tile = lanes + push;
   if (g.consumer >= 0) {
     const std::string call = consumerFn(v, g, fn + "_c", H, out);
     const std::string m = num(consumerSize(v, g));
-    hk.decls += "  int64_t J = 0;\n";
+    hk.decls += "  int64_t J = e0 > 0 ? e0 - (" + num(g.maxS) + ") : 0;  /* the pad-fed row's next index */\n";
     hk.tile += "    {\n      int64_t J1 = t0 + len == n ? " + m + " : t0 + len - (" + num(g.maxS) + ");\n";
     hk.tile += "      if (J1 > " + m + ") J1 = " + m + ";\n";
     hk.tile += "      if (J1 > J) { " + call + "; J = J1; }\n    }\n";
@@ -185,7 +240,11 @@ bool Emitter::stencil(int32_t si, const i64* p, int32_t* next) {
     const std::string call = fastFn(v, p, g, fn + "_i", H, hk.rowHome, out, &cond);
     hk.pre = "    if (" + cond + ") {\n      " + call + ";\n" + push + pushSums + "      J = t0 + len - (" + num(g.maxS) + ");\n      continue;\n    }\n";
   }
+  const Chain ch(p, v.K, &hk.rowHome);
+  const bool pool = poolable(v, g, ch.slots(), H, !hk.pre.empty());
+  if (pool) hk.call = pooledCall(g, fn);
   fused(si, p, &hk);
+  if (pool) out += pooledChunks(fn, ch.n, ch.slots());
   *next = g.last + 1;
   return true;
 }

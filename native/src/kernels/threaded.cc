@@ -15,6 +15,7 @@
 #include "table.h"
 #include "scalar.h"
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace wg {
@@ -60,11 +61,20 @@ void rowsChunk(void* ctx, i64 c) {
   j.K->mmRowsPacked(j.A + r0 * j.rsA, j.rsA, j.csA, j.Bp, j.C + r0 * j.n, rows, j.k, j.n, packScratch(mmScratchA(j.K->mm)));
 }
 
-/** C = A·x, one output per row: a chunk is a range of outputs, each computed as the whole call computes it */
+/**
+ * C = A·x, one output per row: a chunk is a range of outputs, each computed as the whole call
+ * computes it. Columns of Aᵀ update their outputs once per row of A: a strip accumulates in the
+ * thread's own buffer and is copied to C after (two strips' ends in one line of C would bounce
+ * that line between the cores on every row)
+ */
 void gemvChunk(void* ctx, i64 c) {
   const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
   const i64 r0 = c * j.rows, rows = r0 + j.rows < j.m ? j.rows : j.m - r0;
-  j.K->matmul(j.A + r0 * j.rsA, j.rsA, j.csA, j.B, j.rsB, j.csB, j.C + r0, rows, j.k, 1, nullptr, nullptr);
+  if (j.csA == 1) { j.K->matmul(j.A + r0 * j.rsA, j.rsA, j.csA, j.B, j.rsB, j.csB, j.C + r0, rows, j.k, 1, nullptr, nullptr); return; }
+  thread_local std::vector<double> buf;
+  double* y = scratch(buf, rows);
+  j.K->matmul(j.A + r0 * j.rsA, j.rsA, j.csA, j.B, j.rsB, j.csB, y, rows, j.k, 1, nullptr, nullptr);
+  std::memcpy(j.C + r0, y, size_t(rows) * sizeof(double));
 }
 
 /**
