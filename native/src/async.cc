@@ -16,10 +16,10 @@ struct Job {
   std::vector<i64> arrLen;
   std::vector<double*> out;    // per-output pointers into arr
   std::vector<i64> outLen;
-  /** no output arrays given: arr comes from the env's kept blocks or is made on the pool thread, then handed to JS */
+  /** no output arrays given: arr is blocks of the env's cache (held by the job), kept or new, handed to JS */
   bool allocate = false;
   Blocks* cache = nullptr;
-  std::vector<Block*> blocks;  // behind arr when allocating (nullptr once handed to JS)
+  std::vector<Block*> blocks;  // nullptr once handed to JS
   /** the job owns its arena and counts as a user of its image (from queueing to completion) */
   bool holds = false;
   napi_deferred deferred = nullptr;
@@ -94,6 +94,17 @@ bool arenaArg(napi_env env, napi_value v, const ImageView& image, ArenaView* out
   return viewArena(image, data, len, out, err);
 }
 
+napi_value errorValue(napi_env env, const Error& e) {
+  napi_value o, status, instr, message;
+  if (napi_create_object(env, &o) != napi_ok || napi_create_int32(env, e.status, &status) != napi_ok ||
+      napi_create_int32(env, e.instr, &instr) != napi_ok ||
+      napi_create_string_utf8(env, e.message.c_str(), e.message.size(), &message) != napi_ok) return nullptr;
+  napi_set_named_property(env, o, "status", status);
+  napi_set_named_property(env, o, "instr", instr);
+  napi_set_named_property(env, o, "message", message);
+  return o;
+}
+
 namespace {
 
 void destroy(napi_env env, Job* j) {
@@ -103,6 +114,7 @@ void destroy(napi_env env, Job* j) {
   }
   for (napi_ref r : j->refs) napi_delete_reference(env, r);
   for (Block* b : j->blocks) giveBlock(env, b);
+  if (j->cache) dropBlocks(j->cache);
   if (j->work) napi_delete_async_work(env, j->work);
   delete j;
 }
@@ -167,21 +179,6 @@ napi_value resolved(napi_env env, const Error& e) {
 }
 
 napi_value resolved(napi_env env, Status s, const std::string& msg) { return resolved(env, Error{s, -1, msg}); }
-
-}  // namespace
-
-napi_value errorValue(napi_env env, const Error& e) {
-  napi_value o, status, instr, message;
-  if (napi_create_object(env, &o) != napi_ok || napi_create_int32(env, e.status, &status) != napi_ok ||
-      napi_create_int32(env, e.instr, &instr) != napi_ok ||
-      napi_create_string_utf8(env, e.message.c_str(), e.message.size(), &message) != napi_ok) return nullptr;
-  napi_set_named_property(env, o, "status", status);
-  napi_set_named_property(env, o, "instr", instr);
-  napi_set_named_property(env, o, "message", message);
-  return o;
-}
-
-namespace {
 
 /** the arrays' elements (a getter may run JS: fetched before any buffer is unwrapped); false if reading threw */
 bool elements(napi_env env, napi_value inputs, uint32_t nin, napi_value outputs, uint32_t nout, std::vector<napi_value>* vals) {

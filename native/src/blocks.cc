@@ -91,11 +91,16 @@ void closeBlocks(napi_env, void* data, void*) {
 
 Blocks* blocksOf(napi_env env) {
   void* data = nullptr;
-  if (napi_get_instance_data(env, &data) == napi_ok && data) return static_cast<Blocks*>(data);
-  Blocks* c = new Blocks();
-  if (napi_set_instance_data(env, c, closeBlocks, nullptr) != napi_ok) { delete c; return nullptr; }
+  Blocks* c = napi_get_instance_data(env, &data) == napi_ok ? static_cast<Blocks*>(data) : nullptr;
+  if (!c) {
+    c = new Blocks();
+    if (napi_set_instance_data(env, c, closeBlocks, nullptr) != napi_ok) { delete c; return nullptr; }
+  }
+  c->refs.fetch_add(1, std::memory_order_relaxed);
   return c;
 }
+
+void dropBlocks(Blocks* c) { unref(c); }
 
 Block* newBlock(Blocks* c, size_t bytes) {
   size_t mapped = 0;

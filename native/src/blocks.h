@@ -28,8 +28,10 @@ struct Block {
   Blocks* owner;
 };
 
-/** the env's cache, made on first use and closed with the env; nullptr if N-API fails */
+/** the env's cache, made on first use and closed with the env, held for the caller (drop it after); nullptr if N-API fails */
 Blocks* blocksOf(napi_env env);
+/** the caller's hold on a cache ends */
+void dropBlocks(Blocks* c);
 /** a kept block of exactly `bytes` (its bytes leave the reported external memory), or nullptr */
 Block* takeBlock(napi_env env, Blocks* c, size_t bytes);
 /** a new block of `bytes` > 0 for cache c (any thread); nullptr when out of memory */
