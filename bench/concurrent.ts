@@ -1,11 +1,13 @@
-// Concurrent evaluations of one Program (issue 18 target: 8 concurrent valueAndGradAsync calls on
-// one W1 Program ≥ 1.7× the throughput of the same 8 calls awaited one by one, on 2 cores).
-//   npx tsx bench/concurrent.ts [--calls 8] [--rounds 7] [--only W1,W2]
+// Concurrent evaluations of one Program (target: 8 concurrent async calls on one W1 Program ≥ 1.7×
+// the throughput of the same 8 calls awaited one by one, on 2 cores, setThreads(1)).
+//   npx tsx bench/concurrent.ts [--calls 8] [--rounds 8] [--only W1,W2] [--tier compiled|interpreter]
 // Each round times the 8 calls awaited one by one, then all 8 in flight at once (alternating, so a
-// shared machine's load hits both alike); medians of the rounds, CPU time of the process beside
-// wall time, the main thread's garbage-collection pauses (PerformanceObserver 'gc': the marking
-// V8 starts for the external memory of each call's new result arrays), the load average before
-// and after. Tensor arguments (no copy at the call).
+// shared machine's load hits both alike), for valueAndGradAsync (new gradient arrays per call) and
+// valueAndGradIntoAsync (each call writes into gradient arrays of its own, reused round after
+// round); means over the rounds (throughput: total time), CPU time of the process beside wall time, the main thread's
+// garbage-collection pauses (PerformanceObserver 'gc': the marking V8 starts for the external
+// memory of new result arrays), the load average before and after. Tensor arguments (no copy at
+// the call); the tier is checked after the runs.
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import * as w from '../src/index.js';
@@ -14,9 +16,10 @@ import { fmt, table } from './timing.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-const calls = Number(arg('--calls') ?? 8), rounds = Number(arg('--rounds') ?? 7);
+const calls = Number(arg('--calls') ?? 8), rounds = Number(arg('--rounds') ?? 8);
 const ids = (arg('--only')?.split(',') ?? ['W1', 'W2']) as WorkloadId[];
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+const tier = arg('--tier') ?? 'compiled';
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 interface Timed { wall: number; cpu: number; t0: number; t1: number }
@@ -30,6 +33,13 @@ const gcIn = (x: Timed) => {
   return { ms: in_.reduce((a, g) => a + g.ms, 0), major: in_.filter((g) => g.major).length };
 };
 
+/** gradient arrays mirroring argument 0 (a Tensor, Float64Array or a tree of them) */
+function mirror(a: unknown): unknown {
+  if (a instanceof w.Tensor) return new Float64Array(a.size);
+  if (a instanceof Float64Array) return new Float64Array(a.length);
+  return Object.fromEntries(Object.entries(a as object).map(([k, v]) => [k, mirror(v)]));
+}
+
 async function timed(run: () => Promise<unknown>): Promise<Timed> {
   const c = cpuMs(), t = performance.now();
   await run();
@@ -39,32 +49,43 @@ async function timed(run: () => Promise<unknown>): Promise<Timed> {
 
 async function main() {
   if (!w.nativeInfo().available) { console.log(`native backend unavailable: ${w.nativeInfo().reason}`); return; }
-  w.setBackend('native');
+  w.setBackend('native', { codegen: tier === 'compiled' ? 'eager' : 'off' });
   w.setThreads(1);  // the target compares concurrent calls with intra-op threads off
   console.log(`wengert concurrency bench — ${new Date().toISOString()}, node ${process.version}, ${cpus()[0]?.model} (${cpus().length} cores), ` +
-    `SIMD ${w.nativeInfo().simd}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    `SIMD ${w.nativeInfo().simd}, ${tier} tier, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const rows: string[][] = [];
   for (const id of ids) {
     const wl = ALL[id]();
     const args = wl.args.map((a) => (a instanceof Float64Array ? w.tensor(a) : a));
     const p = w.compile(wl.f, ...args);
+    if (tier === 'compiled' && (await p.ready()) !== 'compiled') throw new Error(`${id} stayed on the interpreter: ${w.nativeInfo().codegen.reason}`);
     const [v0] = p.valueAndGrad(...args) as [number, unknown];
-    for (let i = 0; i < 2; i++) await Promise.all(Array.from({ length: calls }, () => p.valueAndGradAsync(...args)));
-    const seq: Timed[] = [], par: Timed[] = [];
-    for (let r = 0; r < rounds; r++) {
-      seq.push(await timed(async () => { for (let k = 0; k < calls; k++) await p.valueAndGradAsync(...args); }));
-      par.push(await timed(async () => {
-        const got = await Promise.all(Array.from({ length: calls }, () => p.valueAndGradAsync(...args) as Promise<[number, unknown]>));
-        if (got.some(([v]) => !Object.is(v, v0))) throw new Error('a concurrent call differs from the sync one');
+    const outs = Array.from({ length: calls }, () => mirror(args[0]));
+    const kinds = {
+      'new arrays': (k: number) => p.valueAndGradAsync(...args).then(([v]: [number, unknown]) => v),
+      into: (k: number) => p.valueAndGradIntoAsync(outs[k] as never, ...args),
+    };
+    for (const [kind, call] of Object.entries(kinds)) {
+      for (let i = 0; i < 2; i++) await Promise.all(Array.from({ length: calls }, (_, k) => call(k)));
+      const seq: Timed[] = [], par: Timed[] = [];
+      const oneByOne = async () => seq.push(await timed(async () => { for (let k = 0; k < calls; k++) await call(k); }));
+      const inFlight = async () => par.push(await timed(async () => {
+        const got = await Promise.all(Array.from({ length: calls }, (_, k) => call(k)));
+        if (got.some((v) => !Object.is(v, v0))) throw new Error('a concurrent call differs from the sync one');
       }));
+      // the order alternates: V8's collections (about every 16 W1 calls) then fall on both sides
+      for (let r = 0; r < rounds; r++) {
+        if (r % 2) { await inFlight(); await oneByOne(); } else { await oneByOne(); await inFlight(); }
+      }
+      if (p.stats.tier !== (tier === 'compiled' ? 'compiled' : 'interpreter')) throw new Error(`${id} ran on the ${p.stats.tier}`);
+      await new Promise((r) => setImmediate(r));  // the observer's last entries
+      const s = mean(seq.map((x) => x.wall)), c = mean(par.map((x) => x.wall));
+      const gc = (xs: Timed[]) => { const ms = mean(xs.map((x) => gcIn(x).ms)); return `${ms ? fmt(ms) : 0} (${mean(xs.map((x) => gcIn(x).major)).toFixed(1)})`; };
+      rows.push([`${id} ${wl.name}, ${kind}`, fmt(s), fmt(mean(seq.map((x) => x.cpu))), gc(seq), fmt(c), fmt(mean(par.map((x) => x.cpu))), gc(par), `${(s / c).toFixed(2)}×`]);
+      process.stderr.write(`  ${id} ${kind}: one by one ${fmt(s)} ms, ${calls} in flight ${fmt(c)} ms, load ${loadavg()[0].toFixed(2)}\n`);
     }
-    await new Promise((r) => setImmediate(r));  // the observer's last entries
-    const s = median(seq.map((x) => x.wall)), c = median(par.map((x) => x.wall));
-    const gc = (xs: Timed[]) => { const ms = median(xs.map((x) => gcIn(x).ms)); return `${ms ? fmt(ms) : 0} (${median(xs.map((x) => gcIn(x).major))})`; };
-    rows.push([`${id} ${wl.name}`, fmt(s), fmt(median(seq.map((x) => x.cpu))), gc(seq), fmt(c), fmt(median(par.map((x) => x.cpu))), gc(par), `${(s / c).toFixed(2)}×`]);
-    process.stderr.write(`  ${id}: one by one ${fmt(s)} ms, ${calls} in flight ${fmt(c)} ms\n`);
   }
-  console.log(`\n${calls} valueAndGradAsync calls on one Program, median of ${rounds} rounds (ms; CPU = process CPU time)`);
+  console.log(`\n${calls} valueAndGradAsync / valueAndGradIntoAsync calls on one Program, ${tier} tier, mean of ${rounds} rounds (ms; CPU = process CPU time)`);
   console.log(table(['workload', 'one by one', 'CPU', 'GC (major)', `${calls} in flight`, 'CPU', 'GC (major)', 'throughput gain'], rows));
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }

@@ -1,7 +1,7 @@
 // Async evaluation (see async.h): a job per evaluation, run on a pool thread.
 #include "async.h"
-#include <cstdlib>
 #include <cstring>
+#include "blocks.h"
 #include "decoder.h"
 
 namespace wg {
@@ -16,8 +16,10 @@ struct Job {
   std::vector<i64> arrLen;
   std::vector<double*> out;    // per-output pointers into arr
   std::vector<i64> outLen;
-  /** no output arrays given: arr is malloc'd on the pool thread, then handed to JS */
+  /** no output arrays given: arr is blocks of the env's cache (held by the job), kept or new, handed to JS */
   bool allocate = false;
+  Blocks* cache = nullptr;
+  std::vector<Block*> blocks;  // nullptr once handed to JS
   /** the job owns its arena and counts as a user of its image (from queueing to completion) */
   bool holds = false;
   napi_deferred deferred = nullptr;
@@ -92,6 +94,17 @@ bool arenaArg(napi_env env, napi_value v, const ImageView& image, ArenaView* out
   return viewArena(image, data, len, out, err);
 }
 
+napi_value errorValue(napi_env env, const Error& e) {
+  napi_value o, status, instr, message;
+  if (napi_create_object(env, &o) != napi_ok || napi_create_int32(env, e.status, &status) != napi_ok ||
+      napi_create_int32(env, e.instr, &instr) != napi_ok ||
+      napi_create_string_utf8(env, e.message.c_str(), e.message.size(), &message) != napi_ok) return nullptr;
+  napi_set_named_property(env, o, "status", status);
+  napi_set_named_property(env, o, "instr", instr);
+  napi_set_named_property(env, o, "message", message);
+  return o;
+}
+
 namespace {
 
 void destroy(napi_env env, Job* j) {
@@ -100,7 +113,8 @@ void destroy(napi_env env, Job* j) {
     __atomic_fetch_sub(&const_cast<ImageHeader*>(j->v.h)->users, 1u, __ATOMIC_RELEASE);
   }
   for (napi_ref r : j->refs) napi_delete_reference(env, r);
-  if (j->allocate) for (double* d : j->arr) std::free(d);
+  for (Block* b : j->blocks) giveBlock(env, b);
+  if (j->cache) dropBlocks(j->cache);
   if (j->work) napi_delete_async_work(env, j->work);
   delete j;
 }
@@ -110,8 +124,9 @@ void execute(napi_env, void* data) {
   if (j->allocate) {
     for (size_t k = 0; k < j->arr.size(); k++) {
       if (j->arrLen[k] == 0) continue;
-      j->arr[k] = static_cast<double*>(std::malloc(size_t(j->arrLen[k]) * 8));
-      if (!j->arr[k]) { j->err = Error{S_ALLOC, -1, "out of memory for output " + std::to_string(k)}; return; }
+      if (!j->blocks[k]) j->blocks[k] = newBlock(j->cache, size_t(j->arrLen[k]) * 8);
+      if (!j->blocks[k]) { j->err = Error{S_ALLOC, -1, "out of memory for output " + std::to_string(k)}; return; }
+      j->arr[k] = j->blocks[k]->data;
     }
   }
   std::string msg;
@@ -122,8 +137,6 @@ void execute(napi_env, void* data) {
   j->err = runImage(j->v, j->a, j->in.data(), j->inLen.data(), j->out.data(), j->outLen.data());
 }
 
-void freeData(napi_env, void* data, void*) { std::free(data); }
-
 /** the job's own output arrays as Float64Arrays over its memory (ownership passes to JS), or nullptr */
 napi_value ownOutputs(napi_env env, Job* j) {
   napi_value list;
@@ -131,8 +144,8 @@ napi_value ownOutputs(napi_env env, Job* j) {
   for (size_t k = 0; k < j->arr.size(); k++) {
     const size_t bytes = size_t(j->arrLen[k]) * 8;
     napi_value ab, ta;
-    if (bytes && napi_create_external_arraybuffer(env, j->arr[k], bytes, freeData, nullptr, &ab) == napi_ok) {
-      j->arr[k] = nullptr;
+    if (bytes && napi_create_external_arraybuffer(env, j->arr[k], bytes, blockFinalizer, j->blocks[k], &ab) == napi_ok) {
+      j->blocks[k] = nullptr;
     } else {  // external buffers not allowed here (or empty): copy into a V8-allocated buffer
       void* d = nullptr;
       if (napi_create_arraybuffer(env, bytes, &d, &ab) != napi_ok) return nullptr;
@@ -166,21 +179,6 @@ napi_value resolved(napi_env env, const Error& e) {
 }
 
 napi_value resolved(napi_env env, Status s, const std::string& msg) { return resolved(env, Error{s, -1, msg}); }
-
-}  // namespace
-
-napi_value errorValue(napi_env env, const Error& e) {
-  napi_value o, status, instr, message;
-  if (napi_create_object(env, &o) != napi_ok || napi_create_int32(env, e.status, &status) != napi_ok ||
-      napi_create_int32(env, e.instr, &instr) != napi_ok ||
-      napi_create_string_utf8(env, e.message.c_str(), e.message.size(), &message) != napi_ok) return nullptr;
-  napi_set_named_property(env, o, "status", status);
-  napi_set_named_property(env, o, "instr", instr);
-  napi_set_named_property(env, o, "message", message);
-  return o;
-}
-
-namespace {
 
 /** the arrays' elements (a getter may run JS: fetched before any buffer is unwrapped); false if reading threw */
 bool elements(napi_env env, napi_value inputs, uint32_t nin, napi_value outputs, uint32_t nout, std::vector<napi_value>* vals) {
@@ -231,6 +229,18 @@ bool outputCount(napi_env env, napi_value outputs, const ImageView& v, bool* all
   return true;
 }
 
+/** the sizes of the arrays to allocate, and kept blocks for them (the pool thread makes the rest) */
+bool takeBlocks(napi_env env, Job* j, uint32_t narr) {
+  const ImageView& v = j->v;
+  for (uint32_t k = 0; k + 1 < narr; k++) j->arrLen[k] = v.io[v.h->nin + k].size;
+  if (narr) j->arrLen[narr - 1] = tailSize(v, int32_t(narr - 1));
+  j->cache = blocksOf(env);
+  if (!j->cache) return false;
+  j->blocks.assign(narr, nullptr);
+  for (uint32_t k = 0; k < narr; k++) j->blocks[k] = takeBlock(env, j->cache, size_t(j->arrLen[k]) * 8);
+  return true;
+}
+
 }  // namespace
 
 napi_value runAsync(napi_env env, napi_value image, napi_value arena, napi_value inputs, napi_value outputs) {
@@ -265,10 +275,7 @@ napi_value runAsync(napi_env env, napi_value image, napi_value arena, napi_value
   j->inLen.resize(nin);
   j->arr.assign(narr, nullptr);
   j->arrLen.assign(narr, 0);
-  if (allocate) {
-    for (uint32_t k = 0; k + 1 < narr; k++) j->arrLen[k] = v.io[v.h->nin + k].size;
-    if (narr) j->arrLen[narr - 1] = tailSize(v, int32_t(narr - 1));
-  }
+  if (allocate && !takeBlocks(env, j, narr)) { destroy(env, j); return resolved(env, S_ALLOC, "could not make the result arrays' cache"); }
   napi_ref ref;
   for (napi_value held : {image, arena}) {
     if (napi_create_reference(env, held, 1, &ref) != napi_ok) { destroy(env, j); return nullptr; }

@@ -33,7 +33,8 @@ i64 tailSize(const ImageView& v, int32_t from);
  * Start one evaluation on the thread pool: (image, arena, inputs: Float64Array[], outputs:
  * Float64Array[] | number) → Promise resolving to null (written into the given `outputs`, packed
  * as for bindOutputs), to new Float64Arrays when `outputs` is the number of arrays wanted
- * (allocated and written on the pool thread, so the main thread neither zeroes nor copies them),
+ * (blocks kept from earlier results, else made on the pool thread: blocks.h; the main thread neither
+ * zeroes nor copies them),
  * or to {status, instr, message} on failure.
  * Returns nullptr (with a JS exception pending) only when N-API itself fails.
  */

@@ -5,6 +5,7 @@ import { Tensor, tensor } from '../core/tensor.js';
 import { fail, describe } from '../core/errors.js';
 import { fmtShape, sameShape, type Shape } from '../core/shape.js';
 import { leafKind, flatten, structureDiff, type TreeDef, type LeafKind } from '../core/pytree.js';
+import type { Recording } from './recording.js';
 
 export function readArgs(defs: readonly TreeDef[], shapes: readonly Shape[], args: readonly unknown[], copy: boolean): Float64Array[] {
   if (args.length !== defs.length) fail('ERR_SIGNATURE', 'Program', `compiled for ${defs.length} argument(s) but called with ${args.length}`);
@@ -135,4 +136,20 @@ export function readTangents(def0: TreeDef, sizes: readonly number[], shapes: re
     }
     return l._data ?? fail('ERR_ARG', 'Program.hvp', 'v must be concrete (call hvp outside transformations)');
   });
+}
+
+/**
+ * outputs for a run of recording p: the gradient arrays `targets` written in place, only on the
+ * call's own inputs (a run on the recording's inputs defines its guards) and if no input overlaps them
+ */
+export const outputsFor = (targets: Float64Array[] | undefined, inputs: readonly Float64Array[]) => {
+  const direct = targets && !overlapsAny(targets, inputs) ? targets : undefined;
+  return (p: Recording, ins: readonly Float64Array[]) => (direct && ins === inputs ? [...p.outSizes.map((n) => new Float64Array(n)), ...direct] : undefined);
+};
+
+/** the value of an into-call's run; the gradients copied into `targets` unless written there in place */
+export function filled(targets: Float64Array[], outs: Float64Array[], p: Recording): number {
+  const nOut = p.graph.outputs.length;
+  targets.forEach((arr, k) => { if (outs[nOut + k] !== arr) arr.set(outs[nOut + k]); });
+  return outs[0][0];
 }

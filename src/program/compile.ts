@@ -16,7 +16,7 @@ import { flatten, unflatten, mapTree, toUser, toLeafKind, type TreeDef, type Lea
 import { traceFunction, activity, type Traced } from '../transforms/trace-fn.js';
 import { runOnBackend, runOnBackendAsync, backendFor, tierOf, readyTier, type BackendName, type TierName } from '../backends/index.js';
 import { nativeBytesOf, disposeProgramOf } from '../backends/native/programs.js';
-import { readArgs, gradTargets, leafKinds, countLeaves, overlapsAny, readTangents } from './args.js';
+import { readArgs, gradTargets, leafKinds, countLeaves, readTangents, outputsFor, filled } from './args.js';
 import { Quick } from './quick.js';
 import { repeatOf } from './purity.js';
 import { Recording, type Kind } from './recording.js';
@@ -129,10 +129,18 @@ export class Program<F extends Fn = Fn> {
     const quick = (this.live(), this.quick.into(this.paths, args, out));
     if (quick !== null) return quick;
     const targets = gradTargets(this.defs[0], this.sizes, out);
-    const [outs, p] = this.run('grad', args, targets);
-    const nOut = p.graph.outputs.length;
-    targets.forEach((arr, k) => { if (outs[nOut + k] !== arr) arr.set(outs[nOut + k]); });
-    return outs[0][0];
+    return filled(targets, ...this.run('grad', args, targets));
+  }
+
+  /**
+   * valueAndGradInto off the main thread, as valueAndGradAsync: a pool thread writes `out` (leave it
+   * alone until the promise settles; concurrent calls need arrays of their own); no new arrays to collect
+   */
+  valueAndGradIntoAsync<A extends Args<F>>(out: GradTargets, ...args: A): Promise<number> { return this.intoAsync(out, args); }
+
+  private async intoAsync(out: unknown, args: readonly unknown[]): Promise<number> {
+    const targets = (this.live(), gradTargets(this.defs[0], this.sizes, out));
+    return filled(targets, ...await this.runAsync('grad', args, targets));
   }
   gradInto<A extends Args<F>, O extends GradTargets>(out: O, ...args: A): O { this.intoImpl(out as unknown, args as unknown[]); return out; }
 
@@ -230,23 +238,17 @@ export class Program<F extends Fn = Fn> {
   /** a sync call: `targets` (gradient arrays) are written in place unless they overlap an input */
   private run(kind: Kind, args: readonly unknown[], targets?: Float64Array[]): [Float64Array[], Recording] {
     this.live();
-    const inputs = readArgs(this.defs, this.shapes, args, false);
-    const direct = targets && kind === 'grad' && !overlapsAny(targets, inputs) ? targets : undefined;
-    // caller arrays only for the call's own inputs (a run on the recording's inputs defines its guards)
-    const outputsFor = (p: Recording, ins: readonly Float64Array[]) =>
-      (direct && ins === inputs ? [...p.outSizes.map((n) => new Float64Array(n)), ...direct] : undefined);
-    return this.paths.choose(inputs, args, (p, ins) => runOnBackend(p.program(kind), ins, outputsFor(p, ins), p.guards.length));
+    const inputs = readArgs(this.defs, this.shapes, args, false), into = outputsFor(kind === 'grad' ? targets : undefined, inputs);
+    return this.paths.choose(inputs, args, (p, ins) => runOnBackend(p.program(kind), ins, into(p, ins), p.guards.length));
   }
 
   /** an async call: inputs are copied now; recording again uses the copies (the caller may change its arrays) */
-  private async runAsync(kind: Kind, args: readonly unknown[]): Promise<[Float64Array[], Recording]> {
+  private async runAsync(kind: Kind, args: readonly unknown[], targets?: Float64Array[]): Promise<[Float64Array[], Recording]> {
     this.live();
     const inputs = readArgs(this.defs, this.shapes, args, true);
-    const frozen = () => this.defs.map((d, a) => mapTree(d, (i) => {
-      const k = this.leafStart(a) + i;
-      return new Tensor(this.shapes[k], inputs[k]);
-    }));
-    return this.paths.chooseAsync(inputs, frozen, (p, ins) => runOnBackendAsync(p.program(kind), ins, undefined, p.guards.length));
+    const frozen = () => this.defs.map((d, a) => mapTree(d, (i) => new Tensor(this.shapes[this.leafStart(a) + i], inputs[this.leafStart(a) + i])));
+    const into = outputsFor(targets, inputs);
+    return this.paths.chooseAsync(inputs, frozen, (p, ins) => runOnBackendAsync(p.program(kind), ins, into(p, ins), p.guards.length));
   }
 
   private valueOf(outs: Float64Array[], p: Recording): unknown {

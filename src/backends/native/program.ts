@@ -201,11 +201,19 @@ export class NativeProgram {
   async runAsync(inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Promise<Float64Array[]> {
     const image = this.#image;
     if (!image) return this.disposed();
-    this.#tier.begin();
-    // no outputs given: the pool thread allocates them (the main thread neither zeroes nor copies)
+    // auto tiering counts async runs too (hand-over to completion: an upper bound of the run)
+    const timed = this.#tier.begin();
+    // no outputs given: the addon allocates them (the main thread neither zeroes nor copies)
     const outs = outputs ? this.complete(outputs, packed) : undefined;
     const ins = this.withExtra(inputs);
-    const r = await this.#pool.use((arena) => this.#addon.runAsync(image, arena, ins, outs ?? arrayCount(this.outSizes.length, packed)));
+    const r = await this.#pool.use(async (arena) => {
+      const t0 = timed ? performance.now() : 0;
+      try {
+        return await this.#addon.runAsync(image, arena, ins, outs ?? arrayCount(this.outSizes.length, packed));
+      } finally {
+        if (timed) this.#tier.spend(performance.now() - t0);
+      }
+    });
     if (Array.isArray(r)) return r;
     if (r) this.raise(r, 'failed');
     return outs!;

@@ -1,0 +1,44 @@
+// Result blocks: the memory of the arrays async evaluations return. Ownership passes to JS (an
+// external ArrayBuffer); its finalizer, after garbage collection, gives the block back to the
+// env's cache, which keeps it for the next result of the same size (up to 64 MB per env). So a
+// stream of evaluations writes into memory already mapped: no page faults, no zeroing by the
+// kernel, no munmap per call (on a virtual machine a 4 KB fault costs ~10 µs: 25 ms for an 8 MB
+// gradient, 20 times the evaluation that writes it). New large blocks are mapped as transparent
+// huge pages, so even a first use faults 2 MB at a time. Kept bytes are reported to V8 as external
+// memory (napi_adjust_external_memory): handing a kept block to a new ArrayBuffer is net zero, so
+// V8's external-memory collections follow the memory really allocated.
+// Threads: blocks are made on pool threads (newBlock); everything else runs on the env's JS thread
+// (where the finalizers of external buffers run). A cache outlives its env while blocks it made
+// are held (a count), and a block given back after the env closed is freed. The cache is the
+// addon's napi instance data.
+#pragma once
+#include <node_api.h>
+#include <cstddef>
+
+namespace wg {
+
+struct Blocks;
+
+/** a block of memory for one result array */
+struct Block {
+  double* data;
+  size_t bytes;
+  /** length of the block's own mapping (huge pages), 0 when malloc'd */
+  size_t mapped;
+  Blocks* owner;
+};
+
+/** the env's cache, made on first use and closed with the env, held for the caller (drop it after); nullptr if N-API fails */
+Blocks* blocksOf(napi_env env);
+/** the caller's hold on a cache ends */
+void dropBlocks(Blocks* c);
+/** a kept block of exactly `bytes` (its bytes leave the reported external memory), or nullptr */
+Block* takeBlock(napi_env env, Blocks* c, size_t bytes);
+/** a new block of `bytes` > 0 for cache c (any thread); nullptr when out of memory */
+Block* newBlock(Blocks* c, size_t bytes);
+/** a block back from use (a result array's finalizer, or a job that failed): kept or freed */
+void giveBlock(napi_env env, Block* b);
+/** finalizer of a result's external ArrayBuffer (napi_finalize; the hint is the Block) */
+void blockFinalizer(napi_env env, void* data, void* hint);
+
+}  // namespace wg
