@@ -1,7 +1,9 @@
 // N-API glue of the compiled tier (driven by src/backends/native/codegen/):
 //   codeSource(image) → string (C source) | {reason}: the generator's output (emit.h)
-//   codeSourceAsync(image) → Promise<string | {reason}>: the same, generated on a libuv pool thread
-//                       (the image is held: release() refuses it until then)
+//   codeSourceAsync(image[, keyTail, dirPrefix]) → Promise<string | {reason}>: the same, generated on a
+//                       libuv pool thread (the image is held: release() refuses it until then); with
+//                       keyTail and dirPrefix → Promise<{source, key, hit} | {reason}>: in the same task
+//                       key = sha256(source + keyTail) and codeLoadCached(dirPrefix + key + '.so', … '.sha256')
 //   codePreload(path) → Promise<string> ('' or why not): dlopen on a libuv pool thread, so that
 //                       codeAttach on the main thread finds the object loaded
 //   codeLoadCached(path, hashPath) → Promise<string>: a cache hit in one pool task — the object
@@ -34,6 +36,7 @@
 #include "../async.h"
 #include "code.h"
 #include "emit.h"
+#include "sha256.h"
 
 namespace wg {
 
@@ -82,11 +85,19 @@ Napi::Value sourceValue(Napi::Env env, const std::string& src, const std::string
 /** the generator off the main thread: the image's users count holds it (release waits), a reference keeps it alive */
 class Source : public Napi::AsyncWorker {
  public:
-  Source(Napi::Env env, Napi::ArrayBuffer image, const ImageView& v)
-      : Napi::AsyncWorker(env), ref_(Napi::Persistent(image)), v_(v), done_(Napi::Promise::Deferred::New(env)) {
+  Source(Napi::Env env, Napi::ArrayBuffer image, const ImageView& v, std::string tail, std::string prefix, bool checked)
+      : Napi::AsyncWorker(env), ref_(Napi::Persistent(image)), v_(v), tail_(std::move(tail)), prefix_(std::move(prefix)),
+        checked_(checked), done_(Napi::Promise::Deferred::New(env)) {
     __atomic_fetch_add(&const_cast<ImageHeader*>(v_.h)->users, 1u, __ATOMIC_ACQUIRE);
   }
-  void Execute() override { src_ = emitProgram(v_, &why_); }
+  void Execute() override {
+    src_ = emitProgram(v_, &why_);
+    if (src_.empty() || !checked_) return;
+    // the cache key as tier.ts computes it: sha256 of the source and the tail (compiler, flags, level, arch)
+    const std::string keyed = src_ + tail_;
+    key_ = cg::sha256Hex(reinterpret_cast<const uint8_t*>(keyed.data()), keyed.size());
+    hit_ = checkedPreload(prefix_ + key_ + ".so", prefix_ + key_ + ".sha256");
+  }
   void OnOK() override { settle(); }
   void OnError(const Napi::Error&) override { why_ = "the generator failed"; src_.clear(); settle(); }
   Napi::Promise promise() const { return done_.Promise(); }
@@ -94,11 +105,18 @@ class Source : public Napi::AsyncWorker {
  private:
   void settle() {
     __atomic_fetch_sub(&const_cast<ImageHeader*>(v_.h)->users, 1u, __ATOMIC_RELEASE);
-    done_.Resolve(sourceValue(Env(), src_, why_));
+    Napi::Value src = sourceValue(Env(), src_, why_);
+    if (!checked_ || src_.empty()) return done_.Resolve(src);
+    Napi::Object o = Napi::Object::New(Env());
+    o.Set("source", src);
+    o.Set("key", Napi::String::New(Env(), key_));
+    o.Set("hit", Napi::String::New(Env(), hit_));
+    done_.Resolve(o);
   }
   Napi::Reference<Napi::ArrayBuffer> ref_;
   ImageView v_;
-  std::string src_, why_;
+  std::string src_, why_, tail_, prefix_, key_, hit_;
+  bool checked_;
   Napi::Promise::Deferred done_;
 };
 
@@ -110,7 +128,9 @@ Napi::Value CodeSourceAsync(const Napi::CallbackInfo& info) {
     d.Resolve(sourceValue(info.Env(), "", why));
     return d.Promise();
   }
-  Source* w = new Source(info.Env(), info[0].As<Napi::ArrayBuffer>(), v);
+  const bool checked = info.Length() >= 3 && info[1].IsString() && info[2].IsString();
+  Source* w = new Source(info.Env(), info[0].As<Napi::ArrayBuffer>(), v, checked ? info[1].As<Napi::String>().Utf8Value() : "",
+                         checked ? info[2].As<Napi::String>().Utf8Value() : "", checked);
   Napi::Promise p = w->promise();
   w->Queue();  // deletes itself when done
   return p;

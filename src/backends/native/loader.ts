@@ -45,6 +45,9 @@ export interface Addon {
   codeSource(image: ArrayBuffer): string | { reason: string };
   /** codeSource on a libuv pool thread (the image is held until it settles) */
   codeSourceAsync(image: ArrayBuffer): Promise<string | { reason: string }>;
+  /** the same, then in the same pool task the cache key sha256(source + keyTail) and the cache check of
+   * dirPrefix + key + '.so' (as codeLoadCached: hit '', 'missing', 'corrupt' or why not) */
+  codeSourceAsync(image: ArrayBuffer, keyTail: string, dirPrefix: string): Promise<CachedSource | { reason: string }>;
   /** dlopen on a libuv pool thread ('' or why not), so that codeAttach finds the object loaded */
   codePreload(path: string): Promise<string>;
   /** a disk-cache hit on a pool thread: the object hashed against the digest in hashPath, then dlopened; '', 'missing', 'corrupt' (not loaded) or why not */
@@ -65,6 +68,8 @@ export interface Addon {
   codeAbi: number;
 }
 
+/** codeSourceAsync with a cache check: the generated source, its cache key, the check's result */
+export interface CachedSource { source: string; key: string; hit: string }
 export interface Loaded { addon: Addon | null; reason: string }
 
 /** null when the addon's op table and encoding match this build of wengert, else why not. */

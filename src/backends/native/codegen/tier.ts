@@ -6,10 +6,11 @@
 // never. Every failure leaves the program on the interpreter, the reason in nativeInfo().codegen
 // and a one-time notice; results never change (both tiers give the same bits).
 import { unlink, writeFile } from 'node:fs/promises';
-import type { Addon } from '../loader.js';
+import path from 'node:path';
+import type { Addon, CachedSource } from '../loader.js';
 import { fail } from '../../../core/errors.js';
 import { BASE_FLAGS, compile, compilerIdentity, findCompiler, gccFlags, levelFlags, type Compiler } from './compiler.js';
-import { cacheBound, cacheDir, discard, evict, hashPath, objectPath, prepareDir, sha256, store, tempPath, touch } from './cache.js';
+import { cacheBound, cacheDir, discard, evict, objectPath, prepareDir, store, tempPath, touch } from './cache.js';
 
 export type CodegenMode = 'auto' | 'eager' | 'off';
 export type TierName = 'compiled' | 'interpreter';
@@ -94,8 +95,9 @@ async function waitFor<T>(what: string, p: Promise<T>): Promise<T> {
   }
 }
 
-/** the cache directory and the cache key of `source` at `level` (the compiler, its flags) */
-async function keyOf(addon: Addon, source: string, level: string): Promise<{ c: Compiler; dir: string; key: string; flags: string[] }> {
+/** what the cache key adds to a source: the compiler, its flags, the level, the arch (the key is sha256(source + tail)) */
+interface KeyParts { c: Compiler; dir: string; flags: string[]; tail: string }
+async function keyParts(addon: Addon, level: string): Promise<KeyParts> {
   const c = getCompiler();
   if (!c) throw new Error('no C compiler (cc, gcc or clang) on PATH');
   const lf = levelFlags(level);
@@ -105,10 +107,7 @@ async function keyOf(addon: Addon, source: string, level: string): Promise<{ c: 
   if (refused) throw new Error(refused);
   const identity = await waitFor('identity', compilerIdentity(addon, c, tempPath(dir, 'identity', '.log')));
   const flags = [...BASE_FLAGS, ...gccFlags(identity), ...lf];
-  const key = sha256([source, identity, flags.join(' '), level, process.arch].join('\0'));
-  // WENGERT_CODEGEN_KEEP=1: the generated source beside its object (<key>.c), to read
-  if (process.env.WENGERT_CODEGEN_KEEP === '1') await waitFor('keep', writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source, { mode: 0o600 }).catch(() => {}));
-  return { c, dir, key, flags };
+  return { c, dir, flags, tail: ['', identity, flags.join(' '), level, process.arch].join('\0') };
 }
 
 /** compile `source` into the cache under key; the object's path, or throws with the reason */
@@ -127,14 +126,15 @@ async function compileInto(addon: Addon, c: Compiler, flags: string[], dir: stri
 }
 
 /**
- * the shared object for `source` at `level`, loaded (dlopened, not attached): from the cache — one
- * pool task reads it, checks its hash and dlopens it; one that fails is deleted — else compiled
- * into it. Its path, or throws with the reason.
+ * the shared object of a generated source, loaded (dlopened, not attached): from the cache — the
+ * generator's pool task computed its key, read the object, checked its hash and dlopened it; one
+ * that failed is deleted — else compiled into it. Its path, or throws with the reason.
  */
-async function loadedObject(addon: Addon, source: string, level: string): Promise<string> {
-  const { c, dir, key, flags } = await keyOf(addon, source, level);
+async function loadedObject(addon: Addon, k: KeyParts, got: CachedSource): Promise<string> {
+  const { c, dir, flags } = k, { source, key, hit } = got;
+  // WENGERT_CODEGEN_KEEP=1: the generated source beside its object (<key>.c), to read
+  if (process.env.WENGERT_CODEGEN_KEEP === '1') await waitFor('keep', writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source, { mode: 0o600 }).catch(() => {}));
   const obj = objectPath(dir, key);
-  const hit = await waitFor('cache', addon.codeLoadCached(obj, hashPath(dir, key)));
   if (hit === '') {
     state.cacheHits++;
     void touch(dir, key);
@@ -198,12 +198,16 @@ export class Tier {
     if (!image) return 'interpreter';
     resume();
     lastSteps = [];
-    // the generator on the pool: the main thread keeps turning
-    const src = await waitFor('source', this.addon.codeSourceAsync(image));
-    if (typeof src !== 'string') { state.reason = src.reason; return 'interpreter'; }
+    const k = await keyParts(this.addon, this.level).catch((e: Error) => e);
+    // the generator, the key and the cache check in one pool task: the main thread keeps turning
+    const job = k instanceof Error ? this.addon.codeSourceAsync(image) : this.addon.codeSourceAsync(image, k.tail, k.dir + path.sep);
+    const got = await waitFor<string | CachedSource | { reason: string }>('source', job);
+    if (typeof got !== 'string' && 'reason' in got) { state.reason = got.reason; return 'interpreter'; }
     let obj: string;
     try {
-      obj = await loadedObject(this.addon, src, this.level);
+      if (k instanceof Error) throw k;
+      if (typeof got === 'string') throw new Error('the generator did not check the cache');
+      obj = await loadedObject(this.addon, k, got);
     } catch (e) {
       return failed((e as Error).message);
     }
