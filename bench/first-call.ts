@@ -5,7 +5,9 @@
 //   osc-loop   a 5000-step damped-oscillator fit (plain JS loop, per-step observations): first w.grad
 // Usage: npx tsx bench/first-call.ts [--runs 7] [--backend native|ts]; one case in this process:
 //        npx tsx bench/first-call.ts --case w3-loop [--prof out.cpuprofile]  (CPU profile of the case alone)
-// Each case reports wall ms and, on Linux, the main thread's CPU ms (what a loaded machine does not inflate by waiting).
+// Each case reports wall ms and, on Linux, the main thread's CPU ms (what a loaded machine does not inflate by waiting),
+// its run-queue wait (runnable but not running: wall ≈ CPU + wait) and the whole process's CPU (main + V8's background
+// JIT and GC threads, which compete with the main thread for the cores).
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -77,9 +79,9 @@ function arg(name: string): string | undefined {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-/** CPU time of the main thread in ms (Linux: /proc schedstat; elsewhere NaN): under load, wall time mostly measures waiting */
-function mainCpu(): number {
-  try { return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6; } catch { return NaN; }
+/** [CPU, run-queue wait] of the main thread in ms (Linux: /proc schedstat; elsewhere NaN): under load, wall time mostly measures waiting */
+function mainCpu(): [number, number] {
+  try { const f = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' '); return [Number(f[0]) / 1e6, Number(f[1]) / 1e6]; } catch { return [NaN, NaN]; }
 }
 
 const one = arg('case');
@@ -87,26 +89,30 @@ if (one) {
   const backend = arg('backend');
   if (backend) w.setBackend(backend as 'native' | 'ts');
   const prof = arg('prof'), session = prof ? new Session() : undefined;
-  if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start'); }
-  const t0 = performance.now(), c0 = mainCpu();
+  if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start'); }
+  const t0 = performance.now(), [c0, w0] = mainCpu(), p0 = process.cpuUsage();
   CASES[one]();
-  const ms = performance.now() - t0, cpu = mainCpu() - c0;
+  const ms = performance.now() - t0, [c1, w1] = mainCpu(), p = process.cpuUsage(p0);
+  const cpu = c1 - c0, wait = w1 - w0, proc = (p.user + p.system) / 1e3;
   if (session) writeFileSync(prof!, JSON.stringify((await session.post('Profiler.stop')).profile));
-  process.stdout.write(JSON.stringify({ ms, cpu, backend: w.getBackend() }));
+  process.stdout.write(JSON.stringify({ ms, cpu, wait, proc, backend: w.getBackend() }));
 } else {
   const runs = Number(arg('runs') ?? 7);
   const self = fileURLToPath(import.meta.url);
   console.log(`first call in a fresh process, median of ${runs} processes (load average ${loadavg()[0].toFixed(1)})`);
   for (const backend of ['native', 'ts']) {
     for (const name of Object.keys(CASES)) {
-      const ms: number[] = [], cpu: number[] = [];
+      const ms: number[] = [], cpu: number[] = [], wait: number[] = [], proc: number[] = [];
       for (let r = 0; r < runs; r++) {
         const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, '--case', name, '--backend', backend], { encoding: 'utf8' }));
         ms.push(out.ms);
         cpu.push(out.cpu ?? NaN);
+        wait.push(out.wait ?? NaN);
+        proc.push(out.proc ?? NaN);
       }
-      console.log(`${name.padEnd(9)} ${backend.padEnd(6)} ${median(ms).toFixed(1).padStart(7)} ms   (min ${Math.min(...ms).toFixed(1)}, max ${Math.max(...ms).toFixed(1)}; ` +
-        `main-thread CPU ${median(cpu).toFixed(1)} ms)`);
+      const m = (xs: number[]) => median(xs).toFixed(1);
+      console.log(`${name.padEnd(9)} ${backend.padEnd(6)} ${m(ms).padStart(7)} ms   (min ${Math.min(...ms).toFixed(1)}, max ${Math.max(...ms).toFixed(1)}; ` +
+        `main-thread CPU ${m(cpu)} ms, run-queue wait ${m(wait)} ms; process CPU ${m(proc)} ms)`);
     }
   }
 }

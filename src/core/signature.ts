@@ -36,30 +36,39 @@ export function signature(g: Graph, extra: readonly number[] = []): Signature {
   }
 }
 
-/** a growable Float64Array */
+/** a growable Float64Array (sized up front by build: fresh memory is slow to touch, copies of it more so) */
 class Key {
-  private a = new Float64Array(256);
+  private a: Float64Array;
   private n = 0;
+  constructor(capacity: number) { this.a = new Float64Array(Math.max(capacity, 16)); }
   push(...xs: number[]): void { for (let i = 0; i < xs.length; i++) this.one(xs[i]); }
   one(x: number): void {
     if (this.n === this.a.length) { const b = new Float64Array(2 * this.n); b.set(this.a); this.a = b; }
     this.a[this.n++] = x;
   }
-  done(): Float64Array { return this.a.slice(0, this.n); }
+  done(): Float64Array { return this.n === this.a.length ? this.a : this.a.slice(0, this.n); }
+}
+
+/** words the constants add to a key (what build pushes for each) */
+function constWords(g: Graph): number {
+  let n = 0;
+  g.consts.forEach((t) => { n += 2 + t.rank + (t.size <= SMALL_CONST ? t.size : 2); });
+  return n;
 }
 
 function build(g: Graph, extra: readonly number[]): Signature {
-  const k = new Key();
+  const k = new Key(8 + 6 * g.inputs.length + constWords(g) + g.outputs.length + extra.length + 2 * (g.tape.raw()?.attrs.size ?? 0));
   k.push(epoch, g.nvars, g.inputs.length);
   for (const v of g.inputs) { const s = g.shapeOf(v); k.push(v, s.length); for (const d of s) k.push(d); }
   k.push(g.consts.size);
-  for (const [v, t] of g.consts) {
+  // forEach: no entry pair per constant (a loop reading a new constant each step makes thousands)
+  g.consts.forEach((t, v) => {
     k.one(v); k.one(t.rank);
     for (let i = 0; i < t.rank; i++) k.one(t.shape[i]);
     const d = t._data!;
     if (t.size <= SMALL_CONST) for (let i = 0; i < d.length; i++) k.one(d[i]);
     else { k.one(-1); k.one(idOf(t)); }
-  }
+  });
   const eqns = equations(g);
   const attrs = g.tape.raw()?.attrs ?? new Map(g.eqns.flatMap((e, j) => (e.attrs === undefined ? [] : [[j, e.attrs] as const])));
   k.one(attrs.size);
