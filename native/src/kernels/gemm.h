@@ -89,6 +89,41 @@ void micro(i64 kc, const double* __restrict Ap, const double* __restrict Bp, dou
     }
 }
 
+
+/** the register tiles of one packed mc×kc block of A against one packed kc×nc block of B into C (row stride ldc) */
+template <int MR>
+void tiles(i64 kc, i64 mc, i64 nc, const double* pA, const double* pB, double* C, i64 ldc, Acc acc) {
+  for (i64 jr = 0; jr < nc; jr += NR)
+    for (i64 ir = 0; ir < mc; ir += MR)
+      micro<MR>(kc, pA + ir * kc, pB + jr * kc, C + ir * ldc + jr, ldc, imin(MR, mc - ir), imin(NR, nc - jr), acc);
+}
+
+/** a packed product's block sizes: rows of A (MC), the inner dimension (KC), columns of B (NC) */
+struct Blocking { i64 MC, KC, NC; };
+
+/**
+ * C (acc)= A·B by packed blocks: each KC×NC block of B packed once (pB), each MC×KC block of A against
+ * it (pA); accOf(pc) is how the KC block starting at pc writes C. The loop order is fixed, so each C
+ * element's sum runs over p in increasing order.
+ */
+template <int MR, class AccOf>
+void packedProduct(Blocking bl, i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB,
+                   double* C, i64 ldc, double* pA, double* pB, AccOf accOf) {
+  const i64 MC = bl.MC, KC = bl.KC, NC = bl.NC;
+  for (i64 jc = 0; jc < n; jc += NC) {
+    const i64 nc = imin(NC, n - jc);
+    for (i64 pc = 0; pc < k; pc += KC) {
+      const i64 kc = imin(KC, k - pc);
+      packB(B + pc * rsB + jc * csB, rsB, csB, kc, nc, pB);
+      for (i64 ic = 0; ic < m; ic += MC) {
+        const i64 mc = imin(MC, m - ic);
+        packA<MR>(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
+        tiles<MR>(kc, mc, nc, pA, pB, C + ic * ldc + jc, ldc, accOf(pc));
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace WG_NS
 }  // namespace wg

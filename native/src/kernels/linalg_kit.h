@@ -146,23 +146,9 @@ inline void gemm(i64 m, i64 n, i64 k, const double* A, i64 rsA, i64 csA, const d
     for (i64 i = 0; i < m; i++) C[i * ldc] += sign * dot(A + i * rsA, B, k);
     return;
   }
-  double* pA = pack;
-  double* pB = pack + MC * KC;
   const Acc acc = sign > 0 ? ACC_ADD : ACC_SUB;  // sign ±1: C + (−T) is C − T exactly
-  for (i64 jc = 0; jc < n; jc += NC) {
-    const i64 nc = imin(NC, n - jc);
-    for (i64 pc = 0; pc < k; pc += KC) {
-      const i64 kc = imin(KC, k - pc);
-      packB(B + pc * rsB + jc * csB, rsB, csB, kc, nc, pB);
-      for (i64 ic = 0; ic < m; ic += MC) {
-        const i64 mc = imin(MC, m - ic);
-        packA<MR>(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
-        for (i64 jr = 0; jr < nc; jr += NR)
-          for (i64 ir = 0; ir < mc; ir += MR)
-            micro<MR>(kc, pA + ir * kc, pB + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, imin(MR, mc - ir), imin(NR, nc - jr), acc);
-      }
-    }
-  }
+  packedProduct<MR>(Blocking{MC, KC, NC}, m, n, k, A, rsA, csA, B, rsB, csB, C, ldc, pack, pack + MC * KC,
+                    [acc](i64) { return acc; });
 }
 
 /** gemm on the pool: C's rows (or columns, when it has fewer rows than PAR_ROWS) in fixed chunks */

@@ -66,14 +66,6 @@ void naive(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB,
     }
 }
 
-/** the register tiles of one packed mc×kc block of A against one packed kc×nc block of B into C (row stride ldc) */
-void block(i64 kc, i64 mc, i64 nc, const double* pA, const double* pB, double* C, i64 ldc, bool first) {
-  for (i64 jr = 0; jr < nc; jr += NR)
-    for (i64 ir = 0; ir < mc; ir += MR)
-      micro<MR>(kc, pA + ir * kc, pB + jr * kc, C + ir * ldc + jr, ldc, imin(MR, mc - ir), imin(NR, nc - jr),
-                first ? ACC_SET : ACC_ADD);
-}
-
 void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 m, i64 k,
             i64 n, double* pA, double* pB) {
   if (m == 0 || n == 0) return;
@@ -90,18 +82,8 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
     else naive(A, rsA, csA, B, rsB, csB, C, m, k, n);
     return;
   }
-  for (i64 jc = 0; jc < n; jc += NC) {
-    const i64 nc = imin(NC, n - jc);
-    for (i64 pc = 0; pc < k; pc += KC) {
-      const i64 kc = imin(KC, k - pc);
-      packB(B + pc * rsB + jc * csB, rsB, csB, kc, nc, pB);
-      for (i64 ic = 0; ic < m; ic += MC) {
-        const i64 mc = imin(MC, m - ic);
-        packA<MR>(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
-        block(kc, mc, nc, pA, pB, C + ic * n + jc, n, pc == 0);
-      }
-    }
-  }
+  packedProduct<MR>(Blocking{MC, KC, NC}, m, n, k, A, rsA, csA, B, rsB, csB, C, n, pA, pB,
+                    [](i64 pc) { return pc == 0 ? ACC_SET : ACC_ADD; });
 }
 
 // B packed whole (k × ⌈n/NR⌉·NR doubles): the (jc, pc) block of matmul's loops at jc·k + pc·ncUp, ncUp
@@ -125,7 +107,7 @@ void rowsPacked(const double* A, i64 rsA, i64 csA, const double* Bp, double* C, 
       for (i64 ic = 0; ic < m; ic += MC) {
         const i64 mc = imin(MC, m - ic);
         packA<MR>(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
-        block(kc, mc, imin(NC, n - jc), pA, Bp + wholeAt(k, n, jc, pc), C + ic * n + jc, n, pc == 0);
+        tiles<MR>(kc, mc, imin(NC, n - jc), pA, Bp + wholeAt(k, n, jc, pc), C + ic * n + jc, n, pc == 0 ? ACC_SET : ACC_ADD);
       }
     }
 }
