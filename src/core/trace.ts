@@ -33,7 +33,8 @@ export interface Repeat {
 export class Trace {
   readonly graph = new Graph();
   readonly level = ++traceCounter;
-  active = true;
+  /** false once closed (set twice in the constructor: see there) */
+  active = false;
   /** set for loop bodies: the function that may not read values (ERR_TRACE) */
   readsForbiddenIn: string | undefined;
   /** value of each graph input: a concrete tensor, an outer tracer, or null when unknown */
@@ -57,6 +58,10 @@ export class Trace {
   private broadcasts = 0;
 
   constructor(private readonly repeat?: Repeat) {
+    // a field written once stays a constant to V8, and optimized code embeds it: the first close()
+    // would then throw away the optimized recording code in the middle of compile. Written twice,
+    // it is a variable from the first trace on.
+    this.active = true;
     open.push(this);
     if (repeat) {   // as many variables as the recording it repeats: no array grows
       const n = repeat.graph.nvars;
@@ -126,6 +131,13 @@ export class Trace {
     return new Tensor(shape, null, this, v);
   }
 
+  /**
+   * varOf(t) for an op's operand: one small function for every operand position, so that its type
+   * feedback has seen tracers and constants alike (a first constant second operand, as in
+   * `sub(u, 1)` after a loop, would otherwise discard the optimized recording code)
+   */
+  private operand(t: Tensor): number { return t._trace === this ? t._v : this.varOf(t); }
+
   /** The variable standing for `t` in this trace. */
   varOf(t: Tensor): number {
     if (t._trace === this) return t._v;
@@ -159,7 +171,7 @@ export class Trace {
     let h = attrs === undefined ? opBase(op) : 0, hashing = attrs === undefined;
     if (h !== h) { h = opaqueHash(this.graph.tape.size); hashing = false; } else if (hashing) h = shapeHash(shape, h, 0);
     for (let i = 0; i < n; i++) {
-      const t = ins[i], v = (ids[i] = t._trace === this ? t._v : this.varOf(t));
+      const t = ins[i], v = (ids[i] = this.operand(t));
       if (hashing) h = operandHash(h, this.producerIndex(v) >= 0, t.shape);
     }
     return this.append(op, n, attrs, shape, h);
@@ -169,10 +181,10 @@ export class Trace {
   recordOperands(op: OpDef, a: Tensor, b: Tensor | null, shape: Shape): Tensor {
     const ids = this.scratch, base = opBase(op);
     if (base !== base) return this.record(op, b === null ? [a] : [a, b], undefined, shape);   // an opaque call
-    const va = (ids[0] = a._trace === this ? a._v : this.varOf(a));
+    const va = (ids[0] = this.operand(a));
     const h = operandHash(shapeHash(shape, base, 0), this.producerIndex(va) >= 0, a.shape);
     if (b === null) return this.append(op, 1, undefined, shape, h);
-    const vb = (ids[1] = b._trace === this ? b._v : this.varOf(b));
+    const vb = (ids[1] = this.operand(b));
     return this.append(op, 2, undefined, shape, operandHash(h, this.producerIndex(vb) >= 0, b.shape));
   }
 
@@ -223,7 +235,7 @@ export class Trace {
   }
 
   finish(outputs: readonly Tensor[]): Graph {
-    this.graph.outputs = outputs.map((t) => this.varOf(t));
+    this.graph.outputs = outputs.map((t) => this.operand(t));
     // re-rolling reads which equation made each variable from the recording (no pass of its own)
     if (!this.repeat) this.graph.tape.setMade(this.producer.length >= this.graph.nvars ? this.producer : widen(this.producer, this.graph.nvars));
     this.close();

@@ -1,6 +1,8 @@
 // The op registry: APPEND-ONLY. An op's id is its position; the native op enum is generated from
 // this list (scripts/gen-ops.mjs), so reordering breaks the addon handshake.
 import type { OpDef } from './op.js';
+import { opNumber } from '../core/tape.js';
+import { opBase } from '../core/eqn-hash.js';
 import { negOp } from './neg.js';
 import { squareOp } from './square.js';
 import { sqrtOp } from './sqrt.js';
@@ -107,5 +109,8 @@ export const REGISTRY: readonly OpDef[] = [
   argsortOp, randomOp,
   choleskyOp, triangularSolveOp, solveOp, detOp, adjugateOp, slogdetOp, qrOp, eighOp, svdOp, choleskyGradOp, qrPivotedOp,
 ];
+// the tape's op numbers and the equation hash bases are filled now, in id order: the recording path
+// never takes their filling branch (a branch first taken mid-recording discards its optimized code)
 REGISTRY.forEach((op, i) => { op.id = i; });
+REGISTRY.forEach((op) => { opNumber(op); opBase(op); });
 export const opByName = new Map(REGISTRY.map((op) => [op.name, op]));
