@@ -117,6 +117,13 @@ const WINDOW = 1 << 15;
 
 /** distances at which k-grams of equation hashes repeat, most frequent first */
 function candidatePeriods(h: Int32Array): number[] {
+  const votes = distanceVotes(h), ds: number[] = [];
+  for (let d = MIN_BODY; d < votes.length; d++) if (votes[d] >= d) ds.push(d);
+  return ds.sort((a, b) => votes[b] * b - votes[a] * a || a - b).slice(0, 8);
+}
+
+/** votes per distance between repeats of a k-gram (the hot loop alone: its optimized code never meets the sort) */
+function distanceVotes(h: Int32Array): Int32Array {
   // last position of each k-gram hash in the current window: an open-addressing table of twice the
   // window (bounded: fresh memory is slow to touch, and the votes of a long loop saturate early)
   let cap = 16;
@@ -135,9 +142,7 @@ function candidatePeriods(h: Int32Array): number[] {
     keys[slot] = x;
     at[slot] = k;
   }
-  const ds: number[] = [];
-  for (let d = MIN_BODY; d < votes.length; d++) if (votes[d] >= d) ds.push(d);
-  return ds.sort((a, b) => votes[b] * b - votes[a] * a || a - b).slice(0, 8);
+  return votes;
 }
 
 /** [start, end) pairs of the equations outside the runs taken so far */
@@ -154,18 +159,22 @@ function freeGaps(runs: readonly Run[], n: number): number[] {
  * collision rolls another op) equal op numbers and operand counts; as whole periods
  */
 function runsOf(h: Int32Array, ops: OpCounts, P: number, from: number, to: number): Run[] {
-  const out: Run[] = [], { op, starts } = ops;
-  const same = (k: number) => h[k] === h[k + P] && op[k] === op[k + P] && starts[k + 1] - starts[k] === starts[k + P + 1] - starts[k + P];
+  const out: Run[] = [];
   let k = from;
   while (k + P < to) {
-    if (!same(k)) { k++; continue; }
+    if (!sameAt(h, ops, k, P)) { k++; continue; }
     let e = k;
-    while (e + P < to && same(e)) e++;
+    while (e + P < to && sameAt(h, ops, e, P)) e++;
     const iters = Math.floor((e - k) / P) + 1;
     if (iters >= MIN_ITERS) out.push({ start: k, period: P, iters });
     k = e + 1;
   }
   return out;
+}
+
+/** equation k matches equation k + P (a function, not a closure per call: optimized code keeps its call target) */
+function sameAt(h: Int32Array, { op, starts }: OpCounts, k: number, P: number): boolean {
+  return h[k] === h[k + P] && op[k] === op[k + P] && starts[k + 1] - starts[k] === starts[k + P + 1] - starts[k + P];
 }
 
 /** op numbers and operand starts of the equations: a recording's tape arrays, else built */
