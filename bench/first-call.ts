@@ -4,7 +4,8 @@
 //   w3-scan    the same model written with w.scan: w.compile + first valueAndGrad
 //   osc-loop   a 5000-step damped-oscillator fit (plain JS loop, per-step observations): first w.grad
 // Usage: npx tsx bench/first-call.ts [--runs 7] [--backend native|ts]; one case in this process:
-//        npx tsx bench/first-call.ts --case w3-loop [--prof out.cpuprofile]  (CPU profile of the case alone)
+//        npx tsx bench/first-call.ts --case w3-loop [--prof out.cpuprofile [--prof-interval µs]]  (CPU profile of the case alone;
+//        sampling every 100 µs inflates the case ~3×, and the profile's `dispatch` is the inspector's own Profiler.stop)
 // Each case reports wall ms and, on Linux, the main thread's CPU ms (what a loaded machine does not inflate by waiting),
 // its run-queue wait (runnable but not running: wall ≈ CPU + wait) and the whole process's CPU (main + V8's background
 // JIT and GC threads, which compete with the main thread for the cores).
@@ -89,7 +90,7 @@ if (one) {
   const backend = arg('backend');
   if (backend) w.setBackend(backend as 'native' | 'ts');
   const prof = arg('prof'), session = prof ? new Session() : undefined;
-  if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start'); }
+  if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: Number(arg('prof-interval') ?? 100) }); await session.post('Profiler.start'); }
   const t0 = performance.now(), [c0, w0] = mainCpu(), p0 = process.cpuUsage();
   CASES[one]();
   const ms = performance.now() - t0, [c1, w1] = mainCpu(), p = process.cpuUsage(p0);
