@@ -14,8 +14,10 @@ namespace {
 
 /** blocks smaller than this are not kept (malloc's own free lists serve them) */
 constexpr size_t MIN_KEPT = size_t(64) << 10;
-/** kept bytes per env at most (V8 collects dead array buffers about every 64 MB of new ones) */
-constexpr size_t MAX_KEPT = size_t(64) << 20;
+/** kept bytes per env at most: the results of about two collections (V8 collects about every 64 MB of new ones) */
+constexpr size_t MAX_KEPT = size_t(256) << 20;
+/** kept bytes reported to V8 at most: its external-memory growth that starts a collection */
+constexpr size_t MAX_REPORTED = size_t(64) << 20;
 /** blocks of at least this many bytes get a mapping of their own on 2 MB boundaries, as huge pages */
 constexpr size_t HUGE = size_t(2) << 20;
 constexpr size_t PAGE = size_t(4) << 10;
@@ -25,6 +27,7 @@ constexpr size_t PAGE = size_t(4) << 10;
 struct Blocks {
   std::vector<Block*> kept;
   size_t keptBytes = 0;
+  size_t reportedBytes = 0;
   /** the env (until it closes) and every block made and not yet freed */
   std::atomic<long> refs{1};
   bool closed = false;
@@ -77,12 +80,35 @@ void report(napi_env env, int64_t bytes) {
   napi_adjust_external_memory(env, bytes, &ignored);
 }
 
+/** b leaves the kept list: its bytes leave the reported external memory */
+void unreport(napi_env env, Blocks* c, Block* b) {
+  if (!b->reported) return;
+  b->reported = false;
+  c->reportedBytes -= b->bytes;
+  report(env, -int64_t(b->bytes));
+}
+
+/** b joins the kept list: reported while the reported bytes stay within MAX_REPORTED, else its pages may go back to the kernel */
+void keep(napi_env env, Blocks* c, Block* b) {
+  c->kept.push_back(b);
+  c->keptBytes += b->bytes;
+  if (c->reportedBytes + b->bytes <= MAX_REPORTED) {
+    b->reported = true;
+    c->reportedBytes += b->bytes;
+    report(env, int64_t(b->bytes));
+    return;
+  }
+#if defined(__linux__) && defined(MADV_FREE)
+  if (b->mapped) madvise(b->data, b->mapped, MADV_FREE);
+#endif
+}
+
 void closeBlocks(napi_env, void* data, void*) {
   Blocks* c = static_cast<Blocks*>(data);
   c->closed = true;
   std::vector<Block*> kept;
   kept.swap(c->kept);
-  c->keptBytes = 0;
+  c->keptBytes = c->reportedBytes = 0;
   for (Block* b : kept) freeBlock(b);
   unref(c);
 }
@@ -107,20 +133,25 @@ Block* newBlock(Blocks* c, size_t bytes) {
   double* data = allocate(bytes, &mapped);
   if (!data) return nullptr;
   c->refs.fetch_add(1, std::memory_order_relaxed);
-  return new Block{data, bytes, mapped, c};
+  return new Block{data, bytes, mapped, c, false};
 }
 
 Block* takeBlock(napi_env env, Blocks* c, size_t bytes) {
   if (bytes < MIN_KEPT) return nullptr;
+  // the newest block of that size, a reported one first (its hand-over is net zero for V8)
+  size_t at = c->kept.size();
   for (size_t i = c->kept.size(); i-- > 0;) {
     Block* b = c->kept[i];
-    if (b->bytes != bytes) continue;
-    c->kept.erase(c->kept.begin() + long(i));
-    c->keptBytes -= bytes;
-    report(env, -int64_t(bytes));
-    return b;
+    if (b->bytes != bytes || (at < c->kept.size() && !b->reported)) continue;
+    at = i;
+    if (b->reported) break;
   }
-  return nullptr;
+  if (at == c->kept.size()) return nullptr;
+  Block* b = c->kept[at];
+  c->kept.erase(c->kept.begin() + long(at));
+  c->keptBytes -= bytes;
+  unreport(env, c, b);
+  return b;
 }
 
 void giveBlock(napi_env env, Block* b) {
@@ -132,12 +163,10 @@ void giveBlock(napi_env env, Block* b) {
     Block* old = c->kept.front();
     c->kept.erase(c->kept.begin());
     c->keptBytes -= old->bytes;
-    report(env, -int64_t(old->bytes));
+    unreport(env, c, old);
     freeBlock(old);
   }
-  c->kept.push_back(b);
-  c->keptBytes += b->bytes;
-  report(env, int64_t(b->bytes));
+  keep(env, c, b);
 }
 
 void blockFinalizer(napi_env env, void*, void* hint) { giveBlock(env, static_cast<Block*>(hint)); }

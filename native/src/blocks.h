@@ -1,12 +1,18 @@
 // Result blocks: the memory of the arrays async evaluations return. Ownership passes to JS (an
 // external ArrayBuffer); its finalizer, after garbage collection, gives the block back to the
-// env's cache, which keeps it for the next result of the same size (up to 64 MB per env). So a
+// env's cache, which keeps it for the next result of the same size (up to 256 MB per env). So a
 // stream of evaluations writes into memory already mapped: no page faults, no zeroing by the
-// kernel, no munmap per call (on a virtual machine a 4 KB fault costs ~10 µs: 25 ms for an 8 MB
-// gradient, 20 times the evaluation that writes it). New large blocks are mapped as transparent
-// huge pages, so even a first use faults 2 MB at a time. Kept bytes are reported to V8 as external
-// memory (napi_adjust_external_memory): handing a kept block to a new ArrayBuffer is net zero, so
-// V8's external-memory collections follow the memory really allocated.
+// kernel, no munmap per call (a fresh 8 MB gradient costs the kernel 8 MB of zeroing even as huge
+// pages, about the evaluation's own time; as 4 KB pages on a virtual machine, ~25 ms of faults).
+// New large blocks are mapped as transparent huge pages, so even a first use faults 2 MB at a time.
+// V8 starts a full collection when external memory grows 64 MB past its low point since the last
+// one; every result array counts. Kept blocks up to 64 MB are reported to V8 as external memory
+// (napi_adjust_external_memory) and handed out first: that hand-over is net zero, so a collection
+// comes about every 16 calls of 8 MB rather than 8. Kept blocks beyond those 64 MB are not
+// reported (more would start a collection as soon as the last one returns them) and are advised
+// MADV_FREE: the kernel may take their pages back under memory pressure; reused, they are
+// written in place (or, if taken, faulted anew). A cache holds the blocks of about two
+// collections' worth of results, so a steady stream of calls maps no new memory.
 // Threads: blocks are made on pool threads (newBlock); everything else runs on the env's JS thread
 // (where the finalizers of external buffers run). A cache outlives its env while blocks it made
 // are held (a count), and a block given back after the env closed is freed. The cache is the
@@ -26,6 +32,8 @@ struct Block {
   /** length of the block's own mapping (huge pages), 0 when malloc'd */
   size_t mapped;
   Blocks* owner;
+  /** counted in the cache's reported external memory (while kept) */
+  bool reported;
 };
 
 /** the env's cache, made on first use and closed with the env, held for the caller (drop it after); nullptr if N-API fails */
