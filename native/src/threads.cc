@@ -1,4 +1,6 @@
 #include "threads.h"
+#include <pthread.h>
+#include "threads_profile.h"
 #include <atomic>
 #include <condition_variable>
 #include <ctime>
@@ -69,6 +71,7 @@ struct Pool {
   std::atomic<int64_t> next{0};
   std::atomic<int64_t> finished{0};
   std::atomic<int64_t> helped{0};
+  std::atomic<int64_t> publishedNs{0};  // when the current job was published (profiling only)
 
   /** runs chunks until none is left; returns how many it ran */
   int64_t run() {
@@ -81,13 +84,17 @@ struct Pool {
   }
 
   uint64_t waitFor(uint64_t seen) {
-    const double until = now() + kSpinSeconds;
+    const double t0 = now(), until = t0 + kSpinSeconds;
     for (int i = 1;; i++) {
       const uint64_t g = generation.load(std::memory_order_acquire);
-      if (g != seen) return g;
+      if (g != seen) {
+        if (prof::on()) prof::spin(int64_t(1e9 * (now() - t0)), false);
+        return g;
+      }
       if ((i & 127) == 0 && now() > until) break;
       relax();
     }
+    if (prof::on()) prof::spin(int64_t(1e9 * (now() - t0)), true);
     std::unique_lock<std::mutex> lock(m);
     sleeping.fetch_add(1);
     wake.wait(lock, [&] { return generation.load() != seen; });
@@ -100,7 +107,11 @@ struct Pool {
     while (true) {
       seen = waitFor(seen);
       inside.fetch_add(1);
-      if (seats.fetch_sub(1) > 0) helped.fetch_add(run(), std::memory_order_relaxed);
+      if (seats.fetch_sub(1) > 0) {
+        const int64_t t0 = prof::on() ? prof::nowNs() : 0, ran = run();
+        helped.fetch_add(ran, std::memory_order_relaxed);
+        if (prof::on()) prof::join(t0 - publishedNs.load(std::memory_order_relaxed), ran, prof::nowNs() - t0);
+      }
       inside.fetch_sub(1);
       if (callerSleeps.load()) {
         std::lock_guard<std::mutex> g(m);
@@ -147,16 +158,28 @@ int64_t pooledJobs() { return jobs.load(std::memory_order_relaxed); }
 
 int64_t helpedChunks() { return pool->helped.load(std::memory_order_relaxed); }
 
-void parallelFor(int64_t chunks, void (*fn)(void* ctx, int64_t chunk), void* ctx) {
-  const int want = threadCount();
-  std::unique_lock<std::mutex> own(owner, std::defer_lock);
-  if (want <= 1 || chunks <= 1 || inJob || !own.try_lock()) {
-    for (int64_t c = 0; c < chunks; c++) fn(ctx, c);
-    return;
+int64_t workerCpuNs() {
+  std::lock_guard<std::mutex> g(pool->m);
+  int64_t sum = 0;
+  for (std::thread& t : pool->threads) {
+    clockid_t c;
+    timespec s;
+    if (pthread_getcpuclockid(t.native_handle(), &c) == 0 && clock_gettime(c, &s) == 0) sum += int64_t(s.tv_sec) * 1000000000 + s.tv_nsec;
   }
-  Pool& p = *pool;
-  jobs.fetch_add(1, std::memory_order_relaxed);
-  const int helpers = int(chunks - 1 < want - 1 ? chunks - 1 : want - 1);
+  return sum;
+}
+
+namespace {
+
+/** the chunks on the caller alone (1 thread, one chunk, nested, or the pool busy) */
+void runInline(int64_t chunks, void (*fn)(void*, int64_t), void* ctx) {
+  const int64_t t0 = prof::on() && !inJob ? prof::nowNs() : 0;
+  for (int64_t c = 0; c < chunks; c++) fn(ctx, c);
+  if (t0) { const int64_t d = prof::nowNs() - t0; prof::region({(const void*)fn, chunks, d, d, 0, 0, 0}); }
+}
+
+/** publishes the job to `helpers` seats and wakes sleeping workers */
+void publish(Pool& p, int64_t chunks, void (*fn)(void*, int64_t), void* ctx, int helpers) {
   {
     std::lock_guard<std::mutex> g(p.m);
     const uint64_t seen = p.generation.load();
@@ -167,18 +190,37 @@ void parallelFor(int64_t chunks, void (*fn)(void* ctx, int64_t chunk), void* ctx
   p.chunks = chunks;
   p.next.store(0, std::memory_order_relaxed);
   p.finished.store(0, std::memory_order_relaxed);
+  if (prof::on()) p.publishedNs.store(prof::nowNs(), std::memory_order_relaxed);
   p.seats.store(helpers);   // publishes the fields above to the workers that take a seat
   p.generation.fetch_add(1);
   if (p.sleeping.load() > 0) {
     std::lock_guard<std::mutex> g(p.m);
     p.wake.notify_all();
   }
+}
+
+}  // namespace
+
+void parallelFor(int64_t chunks, void (*fn)(void* ctx, int64_t chunk), void* ctx) {
+  const int want = threadCount();
+  std::unique_lock<std::mutex> own(owner, std::defer_lock);
+  if (want <= 1 || chunks <= 1 || inJob || !own.try_lock()) return runInline(chunks, fn, ctx);
+  Pool& p = *pool;
+  jobs.fetch_add(1, std::memory_order_relaxed);
+  const int helpers = int(chunks - 1 < want - 1 ? chunks - 1 : want - 1);
+  const int64_t t0 = prof::on() ? prof::nowNs() : 0;
+  publish(p, chunks, fn, ctx, helpers);
   inJob = true;
-  p.run();
+  const int64_t ran = p.run();
   inJob = false;
+  const int64_t t1 = prof::on() ? prof::nowNs() : 0;
   p.await([&] { return p.finished.load() == chunks; });
   p.seats.store(kClosed);
   p.await([&] { return p.inside.load() == 0; });
+  if (t0) {
+    const int64_t t2 = prof::nowNs();
+    prof::region({(const void*)fn, chunks, t2 - t0, t1 - t0, t2 - t1, chunks - ran, helpers});
+  }
 }
 
 }  // namespace wg
