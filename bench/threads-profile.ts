@@ -2,9 +2,10 @@
 // evaluation, the time outside parallel regions (serial), the regions' spans, the caller's own
 // chunks and its wait for the workers' last chunk (imbalance + hand-off), the workers' wake
 // latency (job published → seat taken), their spinning between jobs, the CPU clocks of the main
-// thread and of the workers; and two bounds for n threads from the 1-thread profile:
-//   Amdahl   (S + P/n) / (S + P)                  S: serial wall, P: the regions' wall
-//   chunks   (S + Σ_r span_r·⌈c_r/n⌉/c_r) / (S + P)  each region's chunks (c_r, equal cost) split whole
+// thread and of the workers; and two bounds for n threads:
+//   Amdahl   (S + P/n) / wall₁        S: the n-thread serial wall, P = wall₁ − S
+//   chunks   (S + P·Σ_r w_r·⌈c_r/n⌉/c_r) / wall₁  each region r's chunks (c_r, of equal cost, weight w_r
+//            its share of the regions' spans) split whole
 // Reaches into the addon (internal): a diagnostic, update it when threads_profile.h changes.
 import { _addon } from '../src/backends/index.js';
 import type { ThreadsProfile, PoolRegion } from '../src/backends/native/loader.js';
@@ -42,11 +43,15 @@ export function profileBatch(run: () => unknown, evals: number): Breakdown {
   };
 }
 
-/** the bounds for n threads from a 1-thread breakdown (every region inline there) */
-export function bounds(b1: Breakdown, n: number): { amdahl: number; chunks: number } {
-  const P = b1.inline, S = b1.wall - b1.inline, all = b1.one.reduce((s, r) => s + r.spanNs, 0);
-  const split = all ? b1.one.reduce((s, r) => s + r.spanNs * Math.ceil(r.chunks / n) / r.chunks, 0) / all : 1 / n;
-  return { amdahl: (S + P / n) / (S + P), chunks: (S + P * split) / (S + P) };
+/**
+ * the bounds for n threads: the n-thread run's serial wall S (outside its regions), the rest of the
+ * 1-thread wall (P = wall₁ − S) split perfectly (Amdahl), or each region's share of P split into
+ * whole chunks of equal cost (its span's weight at n threads)
+ */
+export function bounds(b1: Breakdown, bn: Breakdown, n: number): { amdahl: number; chunks: number } {
+  const S = Math.min(bn.serial, b1.wall), P = b1.wall - S, all = bn.one.reduce((s, r) => s + r.spanNs, 0);
+  const split = all ? bn.one.reduce((s, r) => s + r.spanNs * Math.ceil(r.chunks / n) / r.chunks, 0) / all : 1 / n;
+  return { amdahl: (S + P / n) / b1.wall, chunks: (S + P * split) / b1.wall };
 }
 
 const f3 = (x: number) => x.toFixed(3);
@@ -54,7 +59,7 @@ const f3 = (x: number) => x.toFixed(3);
 /** the breakdown rows of one workload: one per thread count */
 export function breakdownRows(label: string, counts: number[], b: Breakdown[]): string[][] {
   return counts.map((n, i) => {
-    const x = b[i], bd = n > 1 ? bounds(b[0], n) : null;
+    const x = b[i], bd = n > 1 ? bounds(b[0], x, n) : null;
     return [label, String(n), f3(x.wall), f3(x.serial), f3(x.span + x.inline), f3(x.caller), f3(x.wait), x.wake.toFixed(1), f3(x.spin),
       `${x.regions.toFixed(0)}+${x.inlineRegions.toFixed(0)}`, x.idleJoins.toFixed(1), f3(x.mainCpu), f3(x.workerCpu),
       bd ? `${bd.amdahl.toFixed(2)}× / ${bd.chunks.toFixed(2)}×` : '', n > 1 ? `${(x.wall / b[0].wall).toFixed(2)}×` : ''];

@@ -80,7 +80,7 @@ console.log(`\nvalue + gradient, median ms wall (CPU ms of all threads), ${tier}
 console.log(table(['workload', ...counts.map((n) => `${n} thread${n > 1 ? 's' : ''}`), ...counts.slice(1).map((n) => `${n} ÷ 1`),
   ...counts.slice(1).map((n) => `best ${n} ÷ 1`)], rows));
 if (prof.length) {
-  console.log(`\nthe pool's breakdown per evaluation (WENGERT_PROFILE), ms unless marked; bounds for n threads from the 1-thread profile`);
+  console.log(`\nthe pool's breakdown per evaluation (WENGERT_PROFILE), ms unless marked; bounds for n threads (bench/threads-profile.ts)`);
   console.log(table(breakdownHeader, prof));
   for (const r of regions) console.log(`\n${r}`);
 }

@@ -60,26 +60,40 @@ struct Pool {
   std::condition_variable wake, done;
   std::atomic<bool> callerSleeps{false};
   std::vector<std::thread> threads;
-  std::atomic<uint64_t> generation{0};
+  // the counters the threads write or spin on, each on a cache line of its own
+  alignas(64) std::atomic<uint64_t> generation{0};
   std::atomic<int> sleeping{0};
   // the current job: written by the caller before seats opens, read by workers that took a seat
   void (*fn)(void*, int64_t) = nullptr;
   void* ctx = nullptr;
-  int64_t chunks = 0;
-  std::atomic<int> seats{kClosed};
+  int64_t chunks = 0, parts = 1;
+  alignas(64) std::atomic<int> seats{kClosed};
   std::atomic<int> inside{0};
-  std::atomic<int64_t> next{0};
-  std::atomic<int64_t> finished{0};
-  std::atomic<int64_t> helped{0};
+  alignas(64) std::atomic<int64_t> next{0};
+  alignas(64) std::atomic<int64_t> finished{0};
+  alignas(64) std::atomic<int64_t> helped{0};
   std::atomic<int64_t> publishedNs{0};  // when the current job was published (profiling only)
 
-  /** runs chunks until none is left; returns how many it ran */
+  /**
+   * runs chunks until none is left; returns how many it ran. Claims shrink as the work does
+   * (a 2·parts-th of what is left, at least one chunk): few claims on the shared counter for many
+   * small chunks, and single chunks at the end, so the threads finish together. Which thread
+   * runs a chunk never changes what it computes.
+   */
   int64_t run() {
-    for (int64_t ran = 0;; ran++) {
-      const int64_t c = next.fetch_add(1, std::memory_order_relaxed);
-      if (c >= chunks) return ran;
-      fn(ctx, c);
-      finished.fetch_add(1);
+    int64_t ran = 0;
+    for (;;) {
+      int64_t c = next.load(std::memory_order_relaxed), take;
+      do {
+        if (c >= chunks) {
+          if (ran) finished.fetch_add(ran);  // release: the chunks' writes before the caller's acquire
+          return ran;
+        }
+        take = (chunks - c) / (2 * parts);
+        if (take < 1) take = 1;
+      } while (!next.compare_exchange_weak(c, c + take, std::memory_order_relaxed));
+      for (const int64_t e = c + take; c < e; c++) fn(ctx, c);
+      ran += take;
     }
   }
 
@@ -188,6 +202,7 @@ void publish(Pool& p, int64_t chunks, void (*fn)(void*, int64_t), void* ctx, int
   p.fn = fn;
   p.ctx = ctx;
   p.chunks = chunks;
+  p.parts = helpers + 1;
   p.next.store(0, std::memory_order_relaxed);
   p.finished.store(0, std::memory_order_relaxed);
   if (prof::on()) p.publishedNs.store(prof::nowNs(), std::memory_order_relaxed);

@@ -27,7 +27,7 @@ namespace {
 /** about this many rows of C per chunk of a matmul; columns of B per chunk of its packing (a multiple of every level's nr) */
 constexpr i64 kRows = 24, kPackCols = 64;
 /** below these sizes a kernel runs on the calling thread (the pool's hand-off costs 1–20 µs) */
-constexpr double kMatmulFlops = 1e6;  // m·n·k
+constexpr double kMatmulFlops = 5e5;  // m·n·k (a 256×256·256×10 product: 60 µs)
 constexpr double kGemvFlops = 1 << 17;
 constexpr i64 kReduceValues = 1 << 18;
 constexpr i64 kBlocksPerChunk = 32;
