@@ -1,5 +1,6 @@
 #include "threads.h"
 #include <pthread.h>
+#include <sched.h>
 #include "threads_profile.h"
 #include <atomic>
 #include <condition_variable>
@@ -42,6 +43,17 @@ inline void relax() {
 #elif defined(__aarch64__)
   asm volatile("yield");
 #endif
+}
+
+/**
+ * every 128 spins: whether the spinning time is over; else the CPU is offered to another thread
+ * (sched_yield returns at once on an idle core; on a busy machine a spinner sharing a core with
+ * the thread it waits for, or with our caller's serial work, would otherwise take its time slice)
+ */
+bool spun(double until) {
+  if (now() > until) return true;
+  sched_yield();
+  return false;
 }
 
 /** a worker spins this long for the next job before it sleeps (a futex wake-up costs 10–50 µs) */
@@ -105,7 +117,7 @@ struct Pool {
         if (prof::on()) prof::spin(int64_t(1e9 * (now() - t0)), false);
         return g;
       }
-      if ((i & 127) == 0 && now() > until) break;
+      if ((i & 127) == 0 && spun(until)) break;
       relax();
     }
     if (prof::on()) prof::spin(int64_t(1e9 * (now() - t0)), true);
@@ -142,7 +154,7 @@ struct Pool {
     const double until = now() + kSpinSeconds;
     for (int i = 1;; i++) {
       if (pred()) return;
-      if ((i & 127) == 0 && now() > until) break;
+      if ((i & 127) == 0 && spun(until)) break;
       relax();
     }
     std::unique_lock<std::mutex> lock(m);
