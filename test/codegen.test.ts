@@ -152,7 +152,8 @@ d('the compiled tier', () => {
   }, 600_000);
 
   it(`logistic regression: X·w, the chains over its rows and Xᵀ·g run as one row-blocked pass with the interpreter's bits, at every SIMD level (${levels.join(', ')})`, async () => {
-    const cases = [[3000, 37], [2048, 5], [1100, 130]];  // a last block short, whole, of 76 rows (blocks of 256)
+    // a last block short, whole, of 76 rows (blocks of 256); 5000 rows: Xᵀ·g by groups of 2048 rows (the last of 904)
+    const cases = [[3000, 37], [2048, 5], [1100, 130], [5000, 37]];
     process.env.WENGERT_CODEGEN_KEEP = '1';
     try {
       for (const level of levels) {
@@ -173,6 +174,7 @@ d('the compiled tier', () => {
     const dir = process.env.WENGERT_CACHE_DIR!;
     const sources = readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => readFileSync(path.join(dir, f), 'utf8'));
     expect(sources.filter((c) => /static void p_mv\d+\(/.test(c) && c.includes('rt->gemv_acc(')).length).toBeGreaterThanOrEqual(cases.length);
+    expect(sources.filter((c) => /static void p_mv\d+_g\(/.test(c)).length, 'the grouped pass').toBeGreaterThanOrEqual(1);
   }, 600_000);
 
   it('loops: a JS loop rolled into scans (RK4, W3) and an explicit scan with xs and ys run as C loops with the interpreter\'s bits', async () => {

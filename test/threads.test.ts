@@ -5,6 +5,7 @@ import * as w from '../src/index.js';
 import { describeBackends } from './support/backends.js';
 import { describeNative, addon } from './native/support.js';
 import { spawnSync } from 'node:child_process';
+import type { ThreadsProfile } from '../src/backends/native/loader.js';
 
 const fill = (n: number, at: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => at(i));
 const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
@@ -130,6 +131,33 @@ describeNative('intra-op threads (native internals)', () => {
     let err = 0, scale = 0;
     for (let i = 0; i < ts.length; i++) { err = Math.max(err, Math.abs(one[i] - ts[i])); scale = Math.max(scale, Math.abs(ts[i])); }
     expect(err / scale).toBeLessThan(1e-12);
+  });
+
+  it('WENGERT_PROFILE=threads: the pool counts its regions and chunks (off: threadsProfile() is null)', () => {
+    if (!process.env.WENGERT_PROFILE) expect(addon!.threadsProfile()).toBeNull();
+    // a 256×300·300×200 matmul at 2 threads, 3 times: B packed (4 chunks of 64 columns), then rows of C
+    const script = `import * as w from './src/index.ts'; import { _addon } from './src/backends/index.ts';
+      w.setBackend('native'); w.setThreads(2);
+      const A = w.tensor(Float64Array.from({ length: 256 * 300 }, (_, i) => Math.sin(i)), [256, 300]);
+      const B = w.tensor(Float64Array.from({ length: 300 * 200 }, (_, i) => Math.cos(i)), [300, 200]);
+      const p = w.compile((a, b) => w.matmul(a, b), A, B);
+      p.value(A, B); _addon().threadsProfile(true);
+      for (let i = 0; i < 3; i++) p.value(A, B);
+      console.log(JSON.stringify(_addon().threadsProfile()));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8', env: { ...process.env, WENGERT_PROFILE: 'threads', WENGERT_THREADS: '1' } });
+    expect(r.status, r.stderr).toBe(0);
+    const prof = JSON.parse(r.stdout.trim().split('\n').pop()!) as ThreadsProfile;
+    expect(prof.regions + prof.inlineRegions).toBe(6);  // per call: the packing, then the rows
+    expect(prof.recent.map((x) => x.chunks)).toEqual([4, 8, 4, 8, 4, 8]);  // 256 rows: 8 blocks of 32 at 2 threads
+    expect(prof.chunks).toBe(36);
+    for (const x of prof.recent) {
+      expect(x.spanNs).toBeGreaterThanOrEqual(x.callerNs + x.waitNs - 1);
+      expect(x.workerChunks).toBeLessThanOrEqual(x.chunks);
+      expect(x.fn).not.toBe('?');
+    }
+    expect(prof.workerChunks).toBe(prof.recent.reduce((s, x) => s + x.workerChunks, 0));
+    expect(prof.workerCpuNs).toBeGreaterThan(0);
   });
 
   it('concurrent async evaluations while kernels use the pool: every result has the sync bits', async () => {

@@ -7,6 +7,10 @@
 #include "dispatch.h"
 #include "image.h"
 #include "threads.h"
+#include "threads_profile.h"
+#include <dlfcn.h>
+#include <cstdio>
+#include <cstring>
 
 namespace wg {
 namespace {
@@ -50,6 +54,47 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, n >= 1 && n <= 64 && n == double(int(n)) && setThreadCount(int(n)));
 }
 
+/** a region's function: its symbol, else object file + offset (static functions have no dynamic symbol) */
+std::string fnName(const void* fn) {
+  Dl_info d;
+  if (!dladdr(fn, &d) || !d.dli_fname) return "?";
+  if (d.dli_sname) return d.dli_sname;
+  const char* base = std::strrchr(d.dli_fname, '/');
+  char buf[64];
+  snprintf(buf, sizeof buf, "+0x%llx", (unsigned long long)((const char*)fn - (const char*)d.dli_fbase));
+  return std::string(base ? base + 1 : d.dli_fname) + buf;
+}
+
+// threadsProfile(reset) → null (WENGERT_PROFILE off), else the pool's counters since the last reset
+// (ns), the workers' CPU clocks, the calling thread's CPU clock and the last regions; reset: then zero them
+Napi::Value ThreadsProfile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!prof::on()) return env.Null();
+  const prof::Totals t = prof::totals();
+  Napi::Object o = Napi::Object::New(env);
+  const std::pair<const char*, int64_t> fields[] = {
+      {"regions", t.regions}, {"inlineRegions", t.inlineRegions}, {"chunks", t.chunks}, {"workerChunks", t.workerChunks},
+      {"spanNs", t.spanNs}, {"inlineNs", t.inlineNs}, {"callerNs", t.callerNs}, {"waitNs", t.waitNs}, {"joins", t.joins},
+      {"idleJoins", t.idleJoins}, {"wakeNs", t.wakeNs}, {"workerNs", t.workerNs}, {"spinNs", t.spinNs}, {"sleeps", t.sleeps},
+      {"workerCpuNs", workerCpuNs()}, {"callerCpuNs", prof::cpuNs()}, {"nowNs", prof::nowNs()}};
+  for (const auto& [k, v] : fields) o.Set(k, Napi::Number::New(env, double(v)));
+  static prof::Region ring[prof::kRing];
+  const int n = prof::recent(ring);
+  Napi::Array regions = Napi::Array::New(env, size_t(n));
+  for (int i = 0; i < n; i++) {
+    const prof::Region& r = ring[i];
+    Napi::Object x = Napi::Object::New(env);
+    x.Set("fn", fnName(r.fn));
+    const std::pair<const char*, int64_t> rf[] = {{"chunks", r.chunks}, {"spanNs", r.spanNs}, {"callerNs", r.callerNs},
+                                                  {"waitNs", r.waitNs}, {"workerChunks", r.workerChunks}, {"helpers", r.helpers}};
+    for (const auto& [k, v] : rf) x.Set(k, Napi::Number::New(env, double(v)));
+    regions.Set(uint32_t(i), x);
+  }
+  o.Set("recent", regions);
+  if (info.Length() > 0 && info[0].ToBoolean()) prof::reset();
+  return o;
+}
+
 // test-only: setSimd(name) switches the level used by programs decoded afterwards
 Napi::Value SetSimd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -68,6 +113,7 @@ void machineExports(Napi::Env env, Napi::Object exports) {
   exports.Set("setSimd", Napi::Function::New(env, SetSimd));
   exports.Set("threadsInfo", Napi::Function::New(env, ThreadsInfo));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("threadsProfile", Napi::Function::New(env, ThreadsProfile));
 }
 
 }  // namespace wg

@@ -19,6 +19,9 @@ int64_t pooledJobs();
 /** chunks the pool's workers (not the calling threads) ran so far */
 int64_t helpedChunks();
 
+/** the pool's workers' CPU clocks, summed (ns; the profile's Amdahl bound) */
+int64_t workerCpuNs();
+
 /**
  * fn(ctx, c) for every chunk c < chunks, on up to threadCount() threads (the caller is one of them);
  * returns when all have run. fn must not throw; a parallelFor inside a chunk runs its chunks inline.

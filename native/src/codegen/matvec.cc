@@ -7,11 +7,14 @@
 // so every value keeps the interpreter's bits. The steps between the first and the last product
 // that are not in the pass (0-d code, other chains) run after it; the pass is taken only when
 // that changes nothing any step reads (ranges checked below), else the steps run as they are.
-// With more than one thread (rt->threads) a large pass runs on the intra-op pool (pooledPass), its
-// chains' sums then combined from their 1024-value blocks' values (the same tree as streamed).
+// A pass over many rows (Xᵀ·g grouped: kernels/gemv_groups.h) runs by groups of G rows, one chunk
+// of the intra-op pool each (rt->par; in order on one thread): z's rows, the chains and y's partial
+// P_q from 0, in blocks of kRowBlock rows; y = ((P₀ + P₁) + …) after, as the interpreter's grouped
+// Xᵀ·g; the chains' sums from their 1024-value blocks' values (the same tree as streamed).
 #include <algorithm>
 #include <vector>
 #include "chain.h"
+#include "../kernels/gemv_groups.h"
 
 namespace wg {
 namespace cg {
@@ -21,10 +24,9 @@ namespace {
 constexpr i64 kRowBlock = 256;  // X's block stays in L2 between its two reads (100 columns: 200 KB)
 static_assert(1024 % kRowBlock == 0 && kRowBlock % 8 == 0, "a block's tiles never straddle a sum block (fused_rt.h)");
 constexpr i64 kMaxCols = 4096;             // y's accumulator lives on the stack
-// with more than one thread (X ≥ kParValues values): sub-blocks of kSubBlock rows (whole sum blocks),
-// V (the chains' sums' block values) and a chunk's tile scratch at most kMaxV doubles each on the stack
-constexpr i64 kSubBlock = 1024, kParValues = i64(1) << 18, kMaxV = 16384;
-static_assert(kSubBlock % kReduceBlock == 0, "a sub-block is whole sum blocks (fused_rt.h)");
+// grouped: V (the chains' sums' block values) and a chunk's tile scratch at most kMaxV doubles each on the stack
+constexpr i64 kMaxV = 16384;
+static_assert(kGemvGroup % kReduceBlock == 0 && kGemvGroup % kRowBlock == 0, "a group is whole sum blocks and row blocks");
 
 struct Range { i64 at, len; };
 
@@ -148,52 +150,43 @@ std::string operands(const Pass& P) {
 /** a chain of the pass: its function's name, sums, tile slots and where its sums' block values go in V */
 struct PassChain { std::string fn; i64 nsums, slots, at; };
 
-/**
- * The pass on the intra-op pool, per block of kSubBlock·threads rows, in two pool jobs: (0) chunk c
- * computes z's rows of sub-block c (kSubBlock rows: whole sum blocks) and the chains over them,
- * each sum's block values to V (combined in block order after: the streaming sums' bits); (1)
- * strip c of y += X_bᵀ·g_b (J->cols outputs, rows in order), reading the block the first job just
- * brought into the cores' caches. Every z row is the same dot product and every y output the
- * same updates in the same row order as on one thread, so the bits do not depend on the chunks.
- */
-std::string pooledPass(const Pass& P, const std::string& fn, const std::vector<PassChain>& ch) {
-  const std::string M = num(P.m), K = num(P.k), B = num(kSubBlock);
-  i64 slots = 1, nsums = 1;
-  for (const PassChain& c : ch) { slots = std::max(slots, c.slots); nsums = std::max(nsums, c.nsums); }
-  std::string t = "struct " + fn + "_j {\n  double* mem;\n  double* const* ext;\n  const struct wg_rt* rt;\n  double* acc;\n  double* V;\n";
-  t += "  int64_t r0, r1, cols;\n};\n";
-  t += "static void " + fn + "_z(void* jv, int64_t c) {  /* z's rows and the chains of sub-block c */\n";
-  t += "  const struct " + fn + "_j* J = (const struct " + fn + "_j*)jv;\n  double* mem = J->mem;\n  double* const* ext = J->ext;\n";
-  t += "  const struct wg_rt* rt = J->rt;\n  (void)mem; (void)ext;\n" + operands(P);
-  t += "  const int64_t r0 = J->r0 + c * " + B + ", r1 = r0 + " + B + " < J->r1 ? r0 + " + B + " : J->r1;\n  if (r0 >= r1) return;\n";
-  t += "  rt->matmul(X + r0 * " + K + ", " + K + ", 1, w, 1, 1, z + r0, r1 - r0, " + K + ", 1, 0, 0);\n";
-  t += "  double sc[" + num(slots * kFusedTile) + "];\n  struct wg_sum S[" + num(nsums) + "];\n";
-  for (const PassChain& c : ch) {
-    if (c.nsums) t += "  for (int q = 0; q < " + num(c.nsums) + "; q++) wg_sum_init(S + q);\n";
-    t += "  " + c.fn + "_r(mem, ext, rt, r0, r1, sc, S, " + (c.nsums ? "J->V + " + num(c.at) : "0") + ");\n";
+/** group q's chunk: rows [q·G, …) in blocks of kRowBlock, y's partial from 0 to P + q·Kp, sums' block values to V */
+std::string groupChunk(const Pass& P, const std::string& fn, const std::vector<PassChain>& ch, i64 G, i64 Kp) {
+  const std::string M = num(P.m), K = num(P.k), R = num(kRowBlock);
+  i64 slots = 1;
+  for (const PassChain& c : ch) slots = std::max(slots, c.slots);
+  std::string t = "struct " + fn + "_j {\n  double* mem;\n  double* const* ext;\n  const struct wg_rt* rt;\n  double* P;\n  double* V;\n};\n";
+  t += "static void " + fn + "_g(void* jv, int64_t q) {\n  const struct " + fn + "_j* J = (const struct " + fn + "_j*)jv;\n";
+  t += "  double* mem = J->mem;\n  double* const* ext = J->ext;\n  const struct wg_rt* rt = J->rt;\n  (void)mem; (void)ext;\n" + operands(P);
+  t += "  const int64_t g0 = q * " + num(G) + ", g1 = g0 + " + num(G) + " < " + M + " ? g0 + " + num(G) + " : " + M + ";\n";
+  t += "  double* acc = J->P + q * " + num(Kp) + ";\n  for (int64_t i = 0; i < " + K + "; i++) acc[i] = 0;\n";
+  t += "  double sc[" + num(slots * kFusedTile) + "];\n";
+  for (size_t c = 0; c < ch.size(); c++) {
+    t += "  struct wg_sum S" + num(i64(c)) + "[" + num(std::max<i64>(1, ch[c].nsums)) + "];\n";
+    if (ch[c].nsums) t += "  for (int s = 0; s < " + num(ch[c].nsums) + "; s++) wg_sum_init(S" + num(i64(c)) + " + s);\n";
   }
-  t += "}\nstatic void " + fn + "_y(void* jv, int64_t c) {  /* outputs [c0, c0 + cols) of y += X_bᵀ·g_b */\n";
-  t += "  const struct " + fn + "_j* J = (const struct " + fn + "_j*)jv;\n  double* mem = J->mem;\n  double* const* ext = J->ext;\n  (void)mem; (void)ext;\n" + operands(P);
-  t += "  const int64_t c0 = c * J->cols, cols = " + K + " - c0 < J->cols ? " + K + " - c0 : J->cols;\n";
-  t += "  if (cols > 0) J->rt->gemv_acc(X + J->r0 * " + K + " + c0, " + K + ", g + J->r0, 1, J->acc + c0, cols, J->r1 - J->r0);\n}\n";
+  t += "  for (int64_t r0 = g0; r0 < g1; r0 += " + R + ") {\n    const int64_t rb = g1 - r0 < " + R + " ? g1 - r0 : " + R + ";\n";
+  t += "    rt->matmul(X + r0 * " + K + ", " + K + ", 1, w, 1, 1, z + r0, rb, " + K + ", 1, 0, 0);\n";
+  for (size_t c = 0; c < ch.size(); c++)
+    t += "    " + ch[c].fn + "_r(mem, ext, rt, r0, r0 + rb, sc, S" + num(i64(c)) + ", " + (ch[c].nsums ? "J->V + " + num(ch[c].at) : "0") + ");\n";
+  t += "    rt->gemv_acc(X + r0 * " + K + ", " + K + ", g + r0, 1, acc, " + K + ", rb);\n  }\n}\n";
   return t;
 }
 
-/** the statements running the pooled pass (acc declared before), its chains' sums stored after */
-std::string pooledSteps(const ImageView& v, const Pass& P, const std::string& fn, const std::vector<PassChain>& ch) {
-  const i64 nb = (P.m + kReduceBlock - 1) / kReduceBlock;
+/** the grouped pass's statements: the groups on the pool, y = ((P₀ + P₁) + …), the chains' sums from V */
+std::string groupedSteps(const ImageView& v, const Pass& P, const std::string& fn, const std::vector<PassChain>& ch, i64 G, i64 Kp) {
+  const i64 nb = (P.m + kReduceBlock - 1) / kReduceBlock, groups = (P.m + G - 1) / G;
   i64 nv = 1;
   for (const PassChain& c : ch) nv = std::max(nv, c.at + c.nsums * nb);
-  std::string t = "    double V[" + num(nv) + "];\n    struct " + fn + "_j J;\n    J.mem = mem; J.ext = ext; J.rt = rt; J.acc = acc; J.V = V;\n";
-  t += "    const int64_t parts = rt->threads, rows = parts * " + num(kSubBlock) + ";\n";
-  t += "    J.cols = (" + num(P.k) + " + 8 * parts - 1) / (8 * parts) * 8;\n";
-  t += "    const int64_t strips = (" + num(P.k) + " + J.cols - 1) / J.cols;\n";
-  t += "    for (J.r0 = 0; J.r0 < " + num(P.m) + "; J.r0 += rows) {\n      J.r1 = J.r0 + rows < " + num(P.m) + " ? J.r0 + rows : " + num(P.m) + ";\n";
-  t += "      rt->par(" + fn + "_z, &J, parts);\n      rt->par(" + fn + "_y, &J, strips);\n    }\n";
+  std::string t = "  double P_[" + num(groups * Kp) + "] __attribute__((aligned(64)));  /* partials on whole cache lines */\n";
+  t += "  double V[" + num(nv) + "];\n  struct " + fn + "_j J;\n  J.mem = mem; J.ext = ext; J.rt = rt; J.P = P_; J.V = V;\n";
+  t += "  rt->par(" + fn + "_g, &J, " + num(groups) + ");\n";
+  t += "  for (int64_t i = 0; i < " + num(P.k) + "; i++) y[i] = P_[i];\n";
+  t += "  for (int64_t q = 1; q < " + num(groups) + "; q++)\n    for (int64_t i = 0; i < " + num(P.k) + "; i++) y[i] += P_[q * " + num(Kp) + " + i];\n";
   for (size_t c = 0; c < ch.size(); c++) {
     const i64* p = v.plan + v.steps[P.chains[c]].planOff;
     for (i64 s = 0; s < ch[c].nsums; s++)
-      t += "    " + ptr(p[0]) + "[" + num(p[3] * P.m + s) + "] = wg_sum_blocks(V + " + num(ch[c].at + s * nb) + ", " + num(P.m) + ");\n";
+      t += "  " + ptr(p[0]) + "[" + num(p[3] * P.m + s) + "] = wg_sum_blocks(V + " + num(ch[c].at + s * nb) + ", " + num(P.m) + ");\n";
   }
   return t;
 }
@@ -204,13 +197,18 @@ bool Emitter::matvecPass(int32_t si, std::vector<uint8_t>* absorbed) {
   Pass P;
   if (!findPass(v, si, &P)) return false;
   const std::string fn = prefix + "mv" + num(si);
-  const i64 nb = (P.m + kReduceBlock - 1) / kReduceBlock;
+  const i64 nb = (P.m + kReduceBlock - 1) / kReduceBlock, G = gemvGroupTerms(P.k, P.m), Kp = (P.k + 7) / 8 * 8;
+  i64 at = 0;
+  for (int32_t j : P.chains) {  // grouped: V and the tile scratch on the stack (else the interpreter runs the steps)
+    const Chain c(v.plan + v.steps[j].planOff, v.K, nullptr);
+    if (G && c.slots() * kFusedTile > kMaxV) return false;
+    at += c.nsums * nb;
+  }
+  if (G && at > kMaxV) return false;
   std::string f = "static void " + fn + "(double* mem, double* const* ext, const struct wg_rt* rt) {\n" + operands(P);
-  // acc on whole cache lines: the pool's strips of it (multiples of 8 outputs) never share one
-  f += "  double acc[" + num(P.k) + "] __attribute__((aligned(64)));\n  for (int64_t i = 0; i < " + num(P.k) + "; i++) acc[i] = 0;\n";
   std::string calls, sums;
   std::vector<PassChain> ch;
-  i64 at = 0;
+  at = 0;
   for (int32_t j : P.chains) {
     const i64* p = v.plan + v.steps[j].planOff;
     const std::string S = "S" + num(j), name = fusedFns(j, p);
@@ -220,21 +218,19 @@ bool Emitter::matvecPass(int32_t si, std::vector<uint8_t>* absorbed) {
     sums += sumsBefore(p, S);
     calls += "    " + name + "_r(mem, ext, rt, r0, r0 + rb, rt->scratch, " + S + ", 0);\n";
   }
-  const bool pooled = P.m * P.k >= kParValues && at <= kMaxV &&
-                     std::all_of(ch.begin(), ch.end(), [](const PassChain& c) { return c.slots * kFusedTile <= kMaxV; });
-  if (pooled) {
-    out += pooledPass(P, fn, ch);
-    f += "  if (rt->threads > 1) {\n" + pooledSteps(v, P, fn, ch) + "  } else {\n";
-  } else {
-    f += "  {\n";
+  if (G) {
+    out += groupChunk(P, fn, ch, G, Kp);
+    f += groupedSteps(v, P, fn, ch, G, Kp) + "}\n";
+  } else {  // Xᵀ·g in row order: the level's gemvAcc block after block into acc
+    f += "  double acc[" + num(P.k) + "];\n  for (int64_t i = 0; i < " + num(P.k) + "; i++) acc[i] = 0;\n";
+    f += sums + "  for (int64_t r0 = 0; r0 < " + num(P.m) + "; r0 += " + num(kRowBlock) + ") {\n";
+    f += "    const int64_t rb = " + num(P.m) + " - r0 < " + num(kRowBlock) + " ? " + num(P.m) + " - r0 : " + num(kRowBlock) + ";\n";
+    f += "    rt->matmul(X + r0 * " + num(P.k) + ", " + num(P.k) + ", 1, w, 1, 1, z + r0, rb, " + num(P.k) + ", 1, 0, 0);\n";
+    f += calls;
+    f += "    rt->gemv_acc(X + r0 * " + num(P.k) + ", " + num(P.k) + ", g + r0, 1, acc, " + num(P.k) + ", rb);\n  }\n";
+    for (int32_t j : P.chains) f += sumsAfter(v.plan + v.steps[j].planOff, "S" + num(j));
+    f += "  for (int64_t i = 0; i < " + num(P.k) + "; i++) y[i] = acc[i];\n}\n";
   }
-  f += sums + "  for (int64_t r0 = 0; r0 < " + num(P.m) + "; r0 += " + num(kRowBlock) + ") {\n";
-  f += "    const int64_t rb = " + num(P.m) + " - r0 < " + num(kRowBlock) + " ? " + num(P.m) + " - r0 : " + num(kRowBlock) + ";\n";
-  f += "    rt->matmul(X + r0 * " + num(P.k) + ", " + num(P.k) + ", 1, w, 1, 1, z + r0, rb, " + num(P.k) + ", 1, 0, 0);\n";
-  f += calls;
-  f += "    rt->gemv_acc(X + r0 * " + num(P.k) + ", " + num(P.k) + ", g + r0, 1, acc, " + num(P.k) + ", rb);\n  }\n";
-  for (int32_t j : P.chains) f += sumsAfter(v.plan + v.steps[j].planOff, "S" + num(j));
-  f += "  }\n  for (int64_t i = 0; i < " + num(P.k) + "; i++) y[i] = acc[i];\n}\n";
   out += f;
   body += "  " + fn + "(mem, ext, rt);\n";
   (*absorbed)[size_t(P.last)] = 1;

@@ -8,10 +8,13 @@
 //   over the same kc blocks as in the level's matmul (gemm.h), whatever the blocks; the packing
 //   is shared, not repeated per block. A matrix–vector product splits its outputs: each is the same dot product
 //   (rows of A) or the same sequence of updates (columns of Aᵀ) as in the whole call.
+// - Aᵀ·x over many terms (columns of A contiguous) is computed by groups of terms (gemv_groups.h)
+//   at every thread count: the groups' partials on the pool, added in group order after.
 // - a row reduction computes the values of its 1024-value blocks (reduceBlock) in chunks, then
 //   combines them in the canonical tree T(0, nb) (reduce.cc), exactly as reduceRow does.
 #include "../threads.h"
 #include "../dispatch.h"
+#include "gemv_groups.h"
 #include "table.h"
 #include "scalar.h"
 #include <cstdlib>
@@ -24,7 +27,7 @@ namespace {
 /** about this many rows of C per chunk of a matmul; columns of B per chunk of its packing (a multiple of every level's nr) */
 constexpr i64 kRows = 24, kPackCols = 64;
 /** below these sizes a kernel runs on the calling thread (the pool's hand-off costs 1–20 µs) */
-constexpr double kMatmulFlops = 1e6;  // m·n·k
+constexpr double kMatmulFlops = 5e5;  // m·n·k (a 256×256·256×10 product: 60 µs)
 constexpr double kGemvFlops = 1 << 17;
 constexpr i64 kReduceValues = 1 << 18;
 constexpr i64 kBlocksPerChunk = 32;
@@ -77,6 +80,34 @@ void gemvChunk(void* ctx, i64 c) {
   std::memcpy(j.C + r0, y, size_t(rows) * sizeof(double));
 }
 
+/** Aᵀ·x by groups of terms (gemv_groups.h): group g's partial from 0 into P + g·mp */
+struct GroupJob {
+  const KernelTable* K;
+  const double *A, *x;
+  double* P;
+  i64 csA, sx, m, mp, k, G;
+};
+
+void groupChunk(void* ctx, i64 g) {
+  const GroupJob& j = *static_cast<const GroupJob*>(ctx);
+  double* p = j.P + g * j.mp;
+  const i64 p0 = g * j.G, len = p0 + j.G < j.k ? j.G : j.k - p0;
+  for (i64 i = 0; i < j.m; i++) p[i] = 0;
+  j.K->gemvAcc(j.A + p0 * j.csA, j.csA, j.x + p0 * j.sx, j.sx, p, j.m, len);
+}
+
+/** y = ((P₀ + P₁) + P₂) + … (partials on whole cache lines: mp a multiple of 8, so groups on two threads never share one) */
+void groupedGemv(const KernelTable* K, const double* A, i64 csA, const double* x, i64 sx, double* y, i64 m, i64 k, i64 G) {
+  thread_local std::vector<double> buf;
+  const i64 groups = (k + G - 1) / G, mp = (m + 7) / 8 * 8;
+  GroupJob j{K, A, x, scratch(buf, groups * mp + 8), csA, sx, m, mp, k, G};
+  j.P += (8 - (reinterpret_cast<uintptr_t>(j.P) / 8) % 8) % 8;  // to a 64-byte line
+  parallelFor(groups, groupChunk, &j);
+  for (i64 i = 0; i < m; i++) y[i] = j.P[i];
+  for (i64 g = 1; g < groups; g++)
+    for (i64 i = 0; i < m; i++) y[i] += j.P[g * mp + i];
+}
+
 /**
  * rows of C per chunk: whole register tiles of the level (a multiple of mr from row 0, so every
  * tile is one of the whole call's), about kRows, sized so that the threads get equal shares of
@@ -95,7 +126,10 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
   const KernelTable* K = &inner[L];
   const double flops = double(m) * double(n) * double(k);
   MatmulJob j{K, A, B, C, rsA, csA, rsB, csB, m, k, n, nullptr, 0};
-  if (threadCount() <= 1 || k < 1 || m < 2) {
+  const i64 G = n == 1 && csA != 1 && rsA == 1 ? gemvGroupTerms(m, k) : 0;
+  if (G) {
+    groupedGemv(K, A, csA, B, rsB, C, m, k, G);
+  } else if (threadCount() <= 1 || k < 1 || m < 2) {
     K->matmul(A, rsA, csA, B, rsB, csB, C, m, k, n, pA, pB);
   } else if (n == 1 && flops >= kGemvFlops && m >= 64) {
     // matrix–vector: rows of A (gemvRows) or columns of Aᵀ (gemvCols), each output's sum in the

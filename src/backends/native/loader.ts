@@ -9,6 +9,15 @@ import { ENCODING_VERSION } from './encode.js';
 
 export type SimdLevel = 'scalar' | 'sse' | 'avx2' | 'avx512' | 'neon';
 
+/** one parallel region: its chunk function, chunks, span, the caller's own chunks and its wait for the workers (ns); helpers 0: ran inline */
+export interface PoolRegion { fn: string; chunks: number; spanNs: number; callerNs: number; waitNs: number; workerChunks: number; helpers: number }
+/** the pool's counters (native/src/threads_profile.h) */
+export interface ThreadsProfile {
+  regions: number; inlineRegions: number; chunks: number; workerChunks: number; spanNs: number; inlineNs: number; callerNs: number; waitNs: number;
+  joins: number; idleJoins: number; wakeNs: number; workerNs: number; spinNs: number; sleeps: number;
+  workerCpuNs: number; callerCpuNs: number; nowNs: number; recent: PoolRegion[];
+}
+
 export interface AddonError { status: number; instr: number; message: string }
 
 /**
@@ -38,6 +47,8 @@ export interface Addon {
   threadsInfo(): { threads: number; reason: string; pooled: number; helped: number };
   /** 1 ≤ n ≤ 64 (whole); false otherwise */
   setThreads(n: number): boolean;
+  /** the intra-op pool's profile (WENGERT_PROFILE=threads or 1; ns since the last reset, bench/threads.ts), else null; reset: zero it after reading */
+  threadsProfile(reset?: boolean): ThreadsProfile | null;
   encodingVersion: number;
   imageVersion: number;
   // the compiled tier (native/src/codegen/napi.cc)
