@@ -67,8 +67,27 @@ function failed(reason: string): 'interpreter' {
 /** auto mode times one evaluation in SAMPLE (a power of two): two clock reads cost ~5% of a 1 µs call */
 const SAMPLE = 8;
 
-/** compiles run one at a time (a compiler takes a core) */
+/**
+ * a program whose image is at most this many bytes looks its object up on the main thread — the
+ * source generated, its key, the object read, hashed and dlopened in one synchronous addon call
+ * (≤ ~1 ms of main-thread CPU for W1–W4, docs/compiled.md): a hit waits for no pool thread and no
+ * turn of the event loop; a larger one on a libuv pool thread (codeSourceAsync)
+ */
+export const syncLookup = { maxImageBytes: 64 * 1024 };
+
+/** compiles run one at a time (a compiler takes a core); programs with the same source share one */
 let queue: Promise<unknown> = Promise.resolve();
+const building = new Map<string, Promise<string>>();
+function enqueue(key: string, job: () => Promise<string>): Promise<string> {
+  let p = building.get(key);
+  if (!p) {
+    p = queue.then(job, job);
+    queue = p.catch(() => {});
+    building.set(key, p);
+    void p.catch(() => {}).finally(() => building.delete(key));
+  }
+  return p;
+}
 
 /** one await of a build: the main thread's synchronous work since the last resumption (wall ms, CPU ms by stepClock), then the wait (ms) */
 export interface BuildStep { what: string; sync: number; cpu: number; wait: number }
@@ -84,6 +103,8 @@ function stepEnd(what: string): BuildStep {
   lastSteps.push(step);
   return step;
 }
+/** a synchronous step `what` ends and the next begins */
+function mark(what: string): void { stepEnd(what); resume(); }
 /** await p as step `what` of the build (lastSteps) */
 async function waitFor<T>(what: string, p: Promise<T>): Promise<T> {
   const step = stepEnd(what), t = performance.now();
@@ -127,8 +148,9 @@ async function compileInto(addon: Addon, c: Compiler, flags: string[], dir: stri
 
 /**
  * the shared object of a generated source, loaded (dlopened, not attached): from the cache — the
- * generator's pool task computed its key, read the object, checked its hash and dlopened it; one
- * that failed is deleted — else compiled into it. Its path, or throws with the reason.
+ * lookup (codeSource on the main thread or codeSourceAsync on the pool) computed its key, read the
+ * object, checked its hash and dlopened it; one that failed is deleted — else compiled into it.
+ * Its path, or throws with the reason.
  */
 async function loadedObject(addon: Addon, k: KeyParts, got: CachedSource): Promise<string> {
   const { c, dir, flags } = k, { source, key, hit } = got;
@@ -142,11 +164,14 @@ async function loadedObject(addon: Addon, k: KeyParts, got: CachedSource): Promi
   }
   if (hit === 'corrupt') await waitFor('discard', discard(dir, key));
   else if (hit !== 'missing') throw new Error(`loading ${obj}: ${hit}`);
-  await compileInto(addon, c, flags, dir, key, source);
+  await waitFor('queue', enqueue(key, () => compileInto(addon, c, flags, dir, key, source)));
   const pre = await waitFor('dlopen', addon.codePreload(obj));  // on the pool
   if (pre) throw new Error(`loading ${obj}: ${pre}`);
   return obj;
 }
+
+/** what the generator gives: the source alone (no key parts), the source with its cache check, or why not */
+type Looked = string | CachedSource | { reason: string };
 
 /** slots of compiled programs garbage collection freed without dispose() */
 const slots = new FinalizationRegistry<{ addon: Addon; slot: number }>(({ addon, slot }) => addon.codeFree(slot));
@@ -188,9 +213,19 @@ export class Tier {
     return this.compile().finally(() => clearInterval(alive));
   }
 
+  /** the build starts after the current evaluation (a microtask): never inside one */
   private compile(): Promise<TierName> {
-    if (!this.job) this.job = (queue = queue.then(() => this.build(), () => this.build())) as Promise<TierName>;
-    return this.job;
+    return (this.job ??= Promise.resolve().then(() => this.build()));
+  }
+
+  /** the source, its key and the cache check: on the main thread for a small image (syncLookup), else on the pool */
+  private async lookUp(image: ArrayBuffer, k: KeyParts | Error): Promise<Looked> {
+    const a = this.addon, prefix = k instanceof Error ? '' : k.dir + path.sep;
+    if (image.byteLength > syncLookup.maxImageBytes) return waitFor<Looked>('source', k instanceof Error ? a.codeSourceAsync(image) : a.codeSourceAsync(image, k.tail, prefix));
+    mark('key');
+    const got = k instanceof Error ? a.codeSource(image) : a.codeSource(image, k.tail, prefix);
+    mark('lookup');
+    return got;
   }
 
   private async build(): Promise<TierName> {
@@ -199,9 +234,7 @@ export class Tier {
     resume();
     lastSteps = [];
     const k = await keyParts(this.addon, this.level).catch((e: Error) => e);
-    // the generator, the key and the cache check in one pool task: the main thread keeps turning
-    const job = k instanceof Error ? this.addon.codeSourceAsync(image) : this.addon.codeSourceAsync(image, k.tail, k.dir + path.sep);
-    const got = await waitFor<string | CachedSource | { reason: string }>('source', job);
+    const got = await this.lookUp(image, k);
     if (typeof got !== 'string' && 'reason' in got) { state.reason = got.reason; return 'interpreter'; }
     let obj: string;
     try {
