@@ -2,14 +2,16 @@
 // thread (generate, key, read + hash-check, dlopen in one synchronous addon call), a larger one on
 // a libuv pool thread; both give the interpreter's bits, a corrupt object on either path is
 // deleted and rebuilt (never loaded), a hit never waits behind another program's compile, and two
-// programs of the same source share one compile.
+// programs of the same source share one compile; the compiler's identity is remembered in the
+// cache directory under the compiler file's identity (a new process's first hit runs no compiler).
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as w from '../src/index.js';
 import { loaded } from '../src/backends/native/loader.js';
 import { _resetCodegen, lastSteps, syncLookup } from '../src/backends/native/codegen/tier.js';
+import { compilerIdentity } from '../src/backends/native/codegen/compiler.js';
 
 const haveCompiler = !!loaded.addon && w.nativeInfo().codegen.available;
 const d = haveCompiler ? describe : describe.skip;
@@ -137,5 +139,32 @@ d('the compiled tier\'s cache lookup', () => {
     const ref = x.map((t) => Math.exp(0.25 * t) * (0.25 * Math.sin(t) + Math.cos(t)));
     for (let i = 0; i < x.length; i++) expect(g1[i]).toBeCloseTo(ref[i], 10);
     expect(v1).toBeCloseTo(x.reduce((s, t) => s + Math.exp(0.25 * t) * Math.sin(t), 0), 10);
+  });
+
+  it('the compiler\'s identity is remembered in the cache directory, under the compiler file\'s identity', async () => {
+    const dir = path.join(root, 'identity'), bin = path.join(root, 'identity-bin');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirSync(bin, { recursive: true });
+    // a compiler that fails --version once `broken` exists
+    const broken = path.join(bin, 'broken'), cc = { path: path.join(bin, 'cc'), name: 'cc' };
+    writeFileSync(cc.path, `#!/bin/sh\n[ -e ${broken} ] && exit 1\necho "fake cc 4.0"\n`, { mode: 0o755 });
+    const memos = () => readdirSync(dir).filter((n) => /^compiler-[0-9a-f]+\.id$/.test(n));
+    const id = `${cc.path}: fake cc 4.0`;
+    _resetCodegen();
+    expect(await compilerIdentity(loaded.addon!, cc, dir)).toBe(id);  // run
+    for (const t0 = Date.now(); memos().length === 0 && Date.now() - t0 < 5000;) await new Promise((r) => setTimeout(r, 20));
+    expect(memos().map((n) => readFileSync(path.join(dir, n), 'utf8'))).toEqual([id]);  // written after the run
+    writeFileSync(broken, '');
+    _resetCodegen();  // as a new process: the identity is read from the memo, the compiler not run
+    expect(await compilerIdentity(loaded.addon!, cc, dir)).toBe(id);
+    const later = new Date(Date.now() + 5000);
+    utimesSync(cc.path, later, later);  // the compiler file changed: run again (and it fails now)
+    _resetCodegen();
+    await expect(compilerIdentity(loaded.addon!, cc, dir)).rejects.toThrow(/--version failed/);
+    writeFileSync(path.join(dir, memos()[0]), 'not this compiler: cc 9');  // a memo naming another compiler is not used
+    rmSync(broken);
+    _resetCodegen();
+    expect(await compilerIdentity(loaded.addon!, cc, dir)).toBe(id);
+    _resetCodegen();
   });
 });

@@ -9,7 +9,7 @@ import { unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Addon, CachedSource } from '../loader.js';
 import { fail } from '../../../core/errors.js';
-import { BASE_FLAGS, compile, compilerIdentity, findCompiler, gccFlags, levelFlags, type Compiler } from './compiler.js';
+import { BASE_FLAGS, _forgetIdentities, compile, compilerIdentity, findCompiler, gccFlags, levelFlags, type Compiler } from './compiler.js';
 import { cacheBound, cacheDir, discard, evict, objectPath, prepareDir, store, tempPath, touch } from './cache.js';
 
 export type CodegenMode = 'auto' | 'eager' | 'off';
@@ -49,8 +49,8 @@ export function codegenInfo(): CodegenInfo {
     compiled: state.compiled, cacheHits: state.cacheHits, failures: state.failures };
 }
 
-/** @internal tests: look for the compiler again (after changing PATH) and forget the last reason */
-export function _resetCodegen(): void { compiler = undefined; state.reason = ''; }
+/** @internal tests: look for the compiler again (after changing PATH), read its identity again, forget the last reason */
+export function _resetCodegen(): void { compiler = undefined; state.reason = ''; _forgetIdentities(); }
 
 const noticed = new Set<string>();
 function failed(reason: string): 'interpreter' {
@@ -126,7 +126,7 @@ async function keyParts(addon: Addon, level: string): Promise<KeyParts> {
   const dir = cacheDir();
   const refused = prepareDir(dir);
   if (refused) throw new Error(refused);
-  const identity = await waitFor('identity', compilerIdentity(addon, c, tempPath(dir, 'identity', '.log')));
+  const identity = await waitFor('identity', compilerIdentity(addon, c, dir));
   const flags = [...BASE_FLAGS, ...gccFlags(identity), ...lf];
   return { c, dir, flags, tail: ['', identity, flags.join(' '), level, process.arch].join('\0') };
 }
