@@ -87,7 +87,11 @@ d('the compiled tier\'s cache lookup', () => {
     const before = w.nativeInfo().codegen;
     per = before.compiled - compiled;
     expect(per).toBe(objects(path.join(root, 'paths')));
-    await readyAndSame();
+    process.env.WENGERT_CODEGEN_KEEP = '1';  // a hit's lookup returns no source: it is generated again to be kept
+    try { await readyAndSame(); } finally { delete process.env.WENGERT_CODEGEN_KEEP; }
+    const kept = readdirSync(path.join(root, 'paths')).filter((f) => f.endsWith('.c'));
+    expect(kept.length).toBe(per);
+    for (const f of kept) expect(readFileSync(path.join(root, 'paths', f), 'utf8')).toMatch(/wg_program/);
     expect(steps()).toContain('lookup');  // the synchronous lookup
     expect(steps()).not.toContain('source');
     syncLookup.maxImageBytes = 0;  // every image is "large"
@@ -95,7 +99,7 @@ d('the compiled tier\'s cache lookup', () => {
     expect(steps()).toContain('source');  // the pool task
     expect(steps()).not.toContain('lookup');
     const after = w.nativeInfo().codegen;
-    expect(after.cacheHits - before.cacheHits).toBe(2 * per);
+    expect(after.cacheHits - before.cacheHits).toBe(3 * per);
     expect(after.compiled).toBe(before.compiled);
   });
 

@@ -1,6 +1,6 @@
 // N-API glue of the compiled tier (driven by src/backends/native/codegen/):
 //   codeSource(image) → string (C source) | {reason}: the generator's output (emit.h); with keyTail
-//                       and dirPrefix → {source, key, hit} | {reason}: the cache lookup (lookUp below)
+//                       and dirPrefix → {source ('' on a hit), key, hit} | {reason}: the cache lookup (lookUp below)
 //                       on the calling thread — a small program's hit without a pool round trip
 //   codeSourceAsync(image[, keyTail, dirPrefix]) → Promise of the same, generated on a libuv pool
 //                       thread (the image is held: release() refuses it until then)
@@ -73,17 +73,16 @@ void lookUp(const ImageView& v, const std::string& tail, const std::string& pref
   out->hit = checkedPreload(prefix + out->key + ".so", prefix + out->key + ".sha256");
 }
 
-/** a lookup as a JS value: the source string (unchecked), {source, key, hit}, or {reason} */
+/** a lookup as a JS value: the source string (unchecked), {source ('' on a hit), key, hit}, or {reason} */
 Napi::Value lookedValue(Napi::Env env, const Looked& l, bool checked) {
   if (l.src.empty()) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("reason", Napi::String::New(env, l.why));
     return o;
   }
-  Napi::String src = Napi::String::New(env, l.src);
-  if (!checked) return src;
+  if (!checked) return Napi::String::New(env, l.src);
   Napi::Object o = Napi::Object::New(env);
-  o.Set("source", src);
+  o.Set("source", Napi::String::New(env, l.hit.empty() ? std::string() : l.src));  // a hit needs no source
   o.Set("key", Napi::String::New(env, l.key));
   o.Set("hit", Napi::String::New(env, l.hit));
   return o;

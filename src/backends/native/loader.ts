@@ -68,7 +68,7 @@ export interface Addon {
   codeAbi: number;
 }
 
-/** codeSource(Async) with a cache check: the generated source, its cache key, the check's result */
+/** codeSource(Async) with a cache check: the generated source ('' on a hit), its cache key, the check's result */
 export interface CachedSource { source: string; key: string; hit: string }
 export interface Loaded { addon: Addon | null; reason: string }
 

@@ -146,16 +146,19 @@ async function compileInto(addon: Addon, c: Compiler, flags: string[], dir: stri
   }
 }
 
+/** a hit's source (the lookup returns none), to keep beside its object */
+const keptSource = (addon: Addon, image: ArrayBuffer): string => { const s = addon.codeSource(image); return typeof s === 'string' ? s : ''; };
+
 /**
  * the shared object of a generated source, loaded (dlopened, not attached): from the cache — the
  * lookup (codeSource on the main thread or codeSourceAsync on the pool) computed its key, read the
  * object, checked its hash and dlopened it; one that failed is deleted — else compiled into it.
  * Its path, or throws with the reason.
  */
-async function loadedObject(addon: Addon, k: KeyParts, got: CachedSource): Promise<string> {
+async function loadedObject(addon: Addon, image: ArrayBuffer, k: KeyParts, got: CachedSource): Promise<string> {
   const { c, dir, flags } = k, { source, key, hit } = got;
   // WENGERT_CODEGEN_KEEP=1: the generated source beside its object (<key>.c), to read
-  if (process.env.WENGERT_CODEGEN_KEEP === '1') await waitFor('keep', writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source, { mode: 0o600 }).catch(() => {}));
+  if (process.env.WENGERT_CODEGEN_KEEP === '1') await waitFor('keep', writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source || keptSource(addon, image), { mode: 0o600 }).catch(() => {}));
   const obj = objectPath(dir, key);
   if (hit === '') {
     state.cacheHits++;
@@ -240,7 +243,7 @@ export class Tier {
     try {
       if (k instanceof Error) throw k;
       if (typeof got === 'string') throw new Error('the generator did not check the cache');
-      obj = await loadedObject(this.addon, k, got);
+      obj = await loadedObject(this.addon, image, k, got);
     } catch (e) {
       return failed((e as Error).message);
     }
