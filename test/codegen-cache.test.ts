@@ -99,7 +99,7 @@ d('the compiled tier\'s cache lookup', () => {
     expect(steps()).toContain('source');  // the pool task
     expect(steps()).not.toContain('lookup');
     const after = w.nativeInfo().codegen;
-    expect(after.cacheHits - before.cacheHits).toBe(3 * per);
+    expect(after.cacheHits - before.cacheHits).toBe(2 * per);
     expect(after.compiled).toBe(before.compiled);
   });
 
