@@ -3,9 +3,10 @@
 // Directory: $WENGERT_CACHE_DIR, else $XDG_CACHE_HOME/wengert, else ~/.cache/wengert, created 0700
 // and refused when it is not a directory owned by this user or is group/world-writable. Entries:
 // <key>.so and <key>.sha256 (the object's SHA-256), written under temporary names and renamed. A
-// hit re-hashes the object before loading it (the addon's codeSourceAsync with a key tail: read, hashed and
-// dlopened in one libuv pool task); one that fails its hash is deleted (and rebuilt), never
-// loaded. Hits touch the entry (not awaited); past the size bound the least recently used entries are deleted.
+// hit re-hashes the object before loading it (the addon's codeSource/codeSourceAsync with a key
+// tail: read, hashed and dlopened in the one lookup call); one that fails its hash is deleted (and
+// rebuilt), never loaded. compiler-<hash>.id: the compiler's identity (compiler.ts). Hits touch
+// the entry (not awaited); past the size bound the least recently used entries are deleted.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { lstatSync, mkdirSync } from 'node:fs';
