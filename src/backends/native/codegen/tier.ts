@@ -69,11 +69,12 @@ const SAMPLE = 8;
 
 /**
  * a program whose image is at most this many bytes looks its object up on the main thread — the
- * source generated, its key, the object read, hashed and dlopened in one synchronous addon call
- * (≤ ~1 ms of main-thread CPU for W1–W4, docs/compiled.md): a hit waits for no pool thread and no
- * turn of the event loop; a larger one on a libuv pool thread (codeSourceAsync)
+ * source generated, its key, the object read, hashed and dlopened in one synchronous addon call:
+ * ~0.12 ms of main-thread CPU per KiB of image (0.5–1 ms for W1–W4's 1.6–9.5 KiB), so ≤ ~2 ms; a
+ * hit waits for no pool thread and no turn of the event loop. A larger one: a libuv pool thread
+ * (codeSourceAsync). @internal benches and tests change it.
  */
-export const syncLookup = { maxImageBytes: 64 * 1024 };
+export const syncLookup = { maxImageBytes: 12 * 1024 };
 
 /** compiles run one at a time (a compiler takes a core); programs with the same source share one */
 let queue: Promise<unknown> = Promise.resolve();
