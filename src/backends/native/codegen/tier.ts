@@ -238,6 +238,7 @@ export class Tier {
     resume();
     lastSteps = [];
     const k = await keyParts(this.addon, this.level).catch((e: Error) => e);
+    if (!this.image) return 'interpreter';  // disposed meanwhile
     const got = await this.lookUp(image, k);
     if (typeof got !== 'string' && 'reason' in got) { state.reason = got.reason; return 'interpreter'; }
     let obj: string;
