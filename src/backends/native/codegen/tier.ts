@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Addon, CachedSource } from '../loader.js';
 import { fail } from '../../../core/errors.js';
 import { BASE_FLAGS, _forgetIdentities, compile, compilerIdentity, findCompiler, gccFlags, levelFlags, type Compiler } from './compiler.js';
-import { cacheBound, cacheDir, discard, evict, objectPath, prepareDir, store, tempPath, touch } from './cache.js';
+import { cacheBound, cacheDir, discard, evict, objectPath, prepareDir, store, tempPath } from './cache.js';
 
 export type CodegenMode = 'auto' | 'eager' | 'off';
 export type TierName = 'compiled' | 'interpreter';
@@ -162,8 +162,7 @@ async function loadedObject(addon: Addon, image: ArrayBuffer, k: KeyParts, got: 
   if (process.env.WENGERT_CODEGEN_KEEP === '1') await waitFor('keep', writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source || keptSource(addon, image), { mode: 0o600 }).catch(() => {}));
   const obj = objectPath(dir, key);
   if (hit === '') {
-    state.cacheHits++;
-    void touch(dir, key);
+    state.cacheHits++;  // the lookup marked the entry recently used
     return obj;
   }
   if (hit === 'corrupt') await waitFor('discard', discard(dir, key));
