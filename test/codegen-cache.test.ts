@@ -2,10 +2,10 @@
 // thread (generate, key, read + hash-check, dlopen in one synchronous addon call), a larger one on
 // a libuv pool thread; both give the interpreter's bits, a corrupt object on either path is
 // deleted and rebuilt (never loaded), a hit never waits behind another program's compile, and two
-// programs of the same source share one compile; the compiler's identity is remembered in the
+// programs of the same source share one compile, a hit marks its entry recently used; the compiler's identity is remembered in the
 // cache directory under the compiler file's identity (a new process's first hit runs no compiler).
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as w from '../src/index.js';
@@ -87,8 +87,11 @@ d('the compiled tier\'s cache lookup', () => {
     const before = w.nativeInfo().codegen;
     per = before.compiled - compiled;
     expect(per).toBe(objects(path.join(root, 'paths')));
+    const sos = readdirSync(path.join(root, 'paths')).filter((f) => f.endsWith('.so')).map((f) => path.join(root, 'paths', f));
+    for (const f of sos) utimesSync(f, new Date(2001, 0, 1), new Date(2001, 0, 1));
     process.env.WENGERT_CODEGEN_KEEP = '1';  // a hit's lookup returns no source: it is generated again to be kept
     try { await readyAndSame(); } finally { delete process.env.WENGERT_CODEGEN_KEEP; }
+    for (const f of sos) expect(statSync(f).mtimeMs).toBeGreaterThan(Date.now() - 600_000);  // marked recently used (eviction order)
     const kept = readdirSync(path.join(root, 'paths')).filter((f) => f.endsWith('.c'));
     expect(kept.length).toBe(per);
     for (const f of kept) expect(readFileSync(path.join(root, 'paths', f), 'utf8')).toMatch(/wg_program/);
