@@ -1,9 +1,10 @@
 // The compiled tier's cache lookup (docs/compiled.md): a small program's lookup runs on the main
 // thread (generate, key, read + hash-check, dlopen in one synchronous addon call), a larger one on
 // a libuv pool thread; both give the interpreter's bits, a corrupt object on either path is
-// deleted and rebuilt (never loaded), a hit never waits behind another program's compile, and two
-// programs of the same source share one compile, a hit marks its entry recently used; the compiler's identity is remembered in the
-// cache directory under the compiler file's identity (a new process's first hit runs no compiler).
+// deleted and rebuilt (never loaded), a hit marks its entry recently used and never waits behind
+// another program's compile, two programs of the same source share one compile; the compiler's
+// identity is remembered in the cache directory under the compiler file's identity (a new
+// process's first hit runs no compiler).
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
