@@ -156,7 +156,7 @@ d('the compiled tier\'s cache lookup', () => {
     // a compiler that fails --version once `broken` exists
     const broken = path.join(bin, 'broken'), cc = { path: path.join(bin, 'cc'), name: 'cc' };
     writeFileSync(cc.path, `#!/bin/sh\n[ -e ${broken} ] && exit 1\necho "fake cc 4.0"\n`, { mode: 0o755 });
-    const memos = () => readdirSync(dir).filter((n) => /^compiler-[0-9a-f]+\.id$/.test(n));
+    const memos = () => readdirSync(dir).filter((n) => /^compiler-[0-9a-z-]+\.id$/.test(n));
     const id = `${cc.path}: fake cc 4.0`;
     _resetCodegen();
     expect(await compilerIdentity(loaded.addon!, cc, dir)).toBe(id);  // run

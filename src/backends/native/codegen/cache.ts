@@ -5,7 +5,7 @@
 // <key>.so and <key>.sha256 (the object's SHA-256), written under temporary names and renamed. A
 // hit re-hashes the object before loading it (the addon's codeSource/codeSourceAsync with a key
 // tail: read, hashed and dlopened in the one lookup call); one that fails its hash is deleted (and
-// rebuilt), never loaded; a hit sets its object's times to now (in the same call). compiler-<hash>.id:
+// rebuilt), never loaded; a hit sets its object's times to now (in the same call). compiler-<numbers>.id:
 // the compiler's identity (compiler.ts). Past the size bound the least recently used entries are deleted.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';

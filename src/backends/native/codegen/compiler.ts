@@ -7,7 +7,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { sha256, tempPath } from './cache.js';
+import { tempPath } from './cache.js';
 
 export interface Compiler { path: string; name: string }
 
@@ -89,7 +89,7 @@ const identities = new Map<string, Promise<string>>();
 export const _forgetIdentities = () => identities.clear();
 /**
  * the compiler's `--version` first line (its identity in the cache key), read once per process and
- * remembered in the cache directory dir as `compiler-<hash>.id`, under the compiler file's own
+ * remembered in the cache directory dir as `compiler-<numbers>.id`, under the compiler file's own
  * identity (its path, device, inode, size, modification and change times: an upgrade changes
  * them), so a new process's first cache hit starts no compiler (its start and the 5 ms polls took
  * 7–40 ms on a loaded machine); rejects when it does not run
@@ -115,7 +115,8 @@ export function compilerIdentity(sp: Spawner, c: Compiler, dir: string): Promise
 function identityMemo(c: Compiler, dir: string): string | null {
   const s = statSync(c.path, { bigint: true, throwIfNoEntry: false });
   if (!s) return null;
-  return path.join(dir, `compiler-${sha256([c.path, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join('\0')).slice(0, 32)}.id`);
+  // the file's numbers in the name (no hash to set up on a process's first build); its path is in the memo
+  return path.join(dir, `compiler-${[s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].map((n) => n.toString(36)).join('-')}.id`);
 }
 /** a remembered identity (one line naming the compiler's path), or null */
 function readMemo(memo: string, c: Compiler): string | null {
