@@ -1,6 +1,7 @@
 // The main thread while a program compiles (docs/compiled.md): the compiler runs in a child
 // process, so what blocks the event loop is the work the tier does on the main thread between its
-// awaits — queueing the generator (the addon's codeSourceAsync), hashing, spawning the compiler,
+// awaits — a small program's cache lookup (the source generated and hashed on the main thread:
+// codeSource; a larger one's is queued to the pool: codeSourceAsync), spawning the compiler,
 // the cache's small file operations, attaching the object (codeAttach). Per workload, with an empty
 // cache, the compiler at the lowest priority (the default) and at the normal one, interleaved:
 // the tier's longest synchronous step (wall and the main thread's CPU time: the wall time of a

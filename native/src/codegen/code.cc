@@ -1,6 +1,8 @@
 // The code table and the compiled tier's run entry (code.h). Baseline ISA only.
 #include "code.h"
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <cstdio>
 #include <atomic>
 #include <map>
@@ -82,7 +84,11 @@ std::string checkedPreload(const std::string& path, const std::string& hashPath)
   if (!readAll(hashPath, &want) || !readAll(path, &bytes)) return "missing";
   while (!want.empty() && (want.back() == '\n' || want.back() == ' ' || want.back() == '\r')) want.pop_back();
   if (cg::sha256Hex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()) != want) return "corrupt";
-  return preloadCode(path);
+  std::string why = preloadCode(path);
+  // a hit marks its entry recently used (the cache's eviction order): here, not by a later libuv
+  // round trip, whose wake-up of a pool thread could preempt the main thread mid-hit
+  if (why.empty()) utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+  return why;
 }
 
 std::string attachCode(ImageHeader* h, const std::string& path) {

@@ -24,7 +24,11 @@ CodeRef codeOf(const ImageHeader* h);
 std::string attachCode(ImageHeader* h, const std::string& path);
 /** dlopen `path` now (a libuv pool thread: the main thread's attachCode then finds it loaded); "" or why not */
 std::string preloadCode(const std::string& path);
-/** a disk-cache hit (a pool thread): the object at path hashed against the digest in hashPath, then preloadCode; "" or "missing", "corrupt" (never loaded), why not */
+/**
+ * a disk-cache hit (a pool thread, or the main thread for a small program): the object at path
+ * hashed against the digest in hashPath, then preloadCode, then its times set to now (recently
+ * used); "" or "missing", "corrupt" (never loaded), why not
+ */
 std::string checkedPreload(const std::string& path, const std::string& hashPath);
 /** free a slot whose image is gone (garbage collected without dispose) */
 void freeCodeSlot(int32_t slot);

@@ -1,14 +1,11 @@
 // N-API glue of the compiled tier (driven by src/backends/native/codegen/):
-//   codeSource(image) → string (C source) | {reason}: the generator's output (emit.h)
-//   codeSourceAsync(image[, keyTail, dirPrefix]) → Promise<string | {reason}>: the same, generated on a
-//                       libuv pool thread (the image is held: release() refuses it until then); with
-//                       keyTail and dirPrefix → Promise<{source, key, hit} | {reason}>: in the same task
-//                       key = sha256(source + keyTail) and codeLoadCached(dirPrefix + key + '.so', … '.sha256')
+//   codeSource(image) → string (C source) | {reason}: the generator's output (emit.h); with keyTail
+//                       and dirPrefix → {source ('' on a hit), key, hit} | {reason}: the cache lookup (lookUp below)
+//                       on the calling thread — a small program's hit without a pool round trip
+//   codeSourceAsync(image[, keyTail, dirPrefix]) → Promise of the same, generated on a libuv pool
+//                       thread (the image is held: release() refuses it until then)
 //   codePreload(path) → Promise<string> ('' or why not): dlopen on a libuv pool thread, so that
 //                       codeAttach on the main thread finds the object loaded
-//   codeLoadCached(path, hashPath) → Promise<string>: a cache hit in one pool task — the object
-//                       read and hashed against hashPath's digest, then preloaded: '' or 'missing',
-//                       'corrupt' (not loaded) or why not
 //   codeSpawn(argv, outPath, nice) → Promise<pid | string>: the compiler argv[0] started with argv,
 //                       stdin /dev/null, stdout and stderr into outPath, at `nice`, by posix_spawn on a
 //                       pool thread (fork, as child_process uses, copies the process's page tables
@@ -57,13 +54,50 @@ ImageHeader* imageOf(const Napi::CallbackInfo& info, size_t count, std::string* 
   return const_cast<ImageHeader*>(v.h);
 }
 
-Napi::Value sourceValue(Napi::Env env, const std::string& src, const std::string& why);
+/** the generator's output and, when `checked`, its cache key and the cache check */
+struct Looked {
+  std::string src, why, key, hit;
+};
+
+/**
+ * generate v's source; when checked, key = sha256(source + tail) (the key tier.ts names: the tail
+ * holds the compiler, flags, level and arch) and the cache check of prefix + key: the object read
+ * and hashed against its stored digest, then dlopened — hit '' or 'missing', 'corrupt' (never
+ * loaded) or why not (checkedPreload)
+ */
+void lookUp(const ImageView& v, const std::string& tail, const std::string& prefix, bool checked, Looked* out) {
+  out->src = emitProgram(v, &out->why);
+  if (out->src.empty() || !checked) return;
+  const std::string keyed = out->src + tail;
+  out->key = cg::sha256Hex(reinterpret_cast<const uint8_t*>(keyed.data()), keyed.size());
+  out->hit = checkedPreload(prefix + out->key + ".so", prefix + out->key + ".sha256");
+}
+
+/** a lookup as a JS value: the source string (unchecked), {source ('' on a hit), key, hit}, or {reason} */
+Napi::Value lookedValue(Napi::Env env, const Looked& l, bool checked) {
+  if (l.src.empty()) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("reason", Napi::String::New(env, l.why));
+    return o;
+  }
+  if (!checked) return Napi::String::New(env, l.src);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("source", Napi::String::New(env, l.hit.empty() ? std::string() : l.src));  // a hit needs no source
+  o.Set("key", Napi::String::New(env, l.key));
+  o.Set("hit", Napi::String::New(env, l.hit));
+  return o;
+}
+
+/** (image[, keyTail, dirPrefix]): with both strings the lookup is checked */
+bool checkedArgs(const Napi::CallbackInfo& info) { return info.Length() >= 3 && info[1].IsString() && info[2].IsString(); }
+std::string stringArg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::String>().Utf8Value(); }
 
 Napi::Value CodeSource(const Napi::CallbackInfo& info) {
   ImageView v;
-  std::string why;
-  const std::string src = imageOf(info, 1, &why, &v) ? emitProgram(v, &why) : "";
-  return sourceValue(info.Env(), src, why);
+  Looked l;
+  const bool checked = checkedArgs(info);
+  if (imageOf(info, 1, &l.why, &v)) lookUp(v, checked ? stringArg(info, 1) : "", checked ? stringArg(info, 2) : "", checked, &l);
+  return lookedValue(info.Env(), l, checked);
 }
 
 Napi::Value CodeAttach(const Napi::CallbackInfo& info) {
@@ -75,14 +109,7 @@ Napi::Value CodeAttach(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), h->code);
 }
 
-Napi::Value sourceValue(Napi::Env env, const std::string& src, const std::string& why) {
-  if (!src.empty()) return Napi::String::New(env, src);
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("reason", Napi::String::New(env, why));
-  return o;
-}
-
-/** the generator off the main thread: the image's users count holds it (release waits), a reference keeps it alive */
+/** the lookup off the main thread: the image's users count holds it (release waits), a reference keeps it alive */
 class Source : public Napi::AsyncWorker {
  public:
   Source(Napi::Env env, Napi::ArrayBuffer image, const ImageView& v, std::string tail, std::string prefix, bool checked)
@@ -90,82 +117,64 @@ class Source : public Napi::AsyncWorker {
         checked_(checked), done_(Napi::Promise::Deferred::New(env)) {
     __atomic_fetch_add(&const_cast<ImageHeader*>(v_.h)->users, 1u, __ATOMIC_ACQUIRE);
   }
-  void Execute() override {
-    src_ = emitProgram(v_, &why_);
-    if (src_.empty() || !checked_) return;
-    // the cache key as tier.ts computes it: sha256 of the source and the tail (compiler, flags, level, arch)
-    const std::string keyed = src_ + tail_;
-    key_ = cg::sha256Hex(reinterpret_cast<const uint8_t*>(keyed.data()), keyed.size());
-    hit_ = checkedPreload(prefix_ + key_ + ".so", prefix_ + key_ + ".sha256");
-  }
+  void Execute() override { lookUp(v_, tail_, prefix_, checked_, &l_); }
   void OnOK() override { settle(); }
-  void OnError(const Napi::Error&) override { why_ = "the generator failed"; src_.clear(); settle(); }
+  void OnError(const Napi::Error&) override { l_.why = "the generator failed"; l_.src.clear(); settle(); }
   Napi::Promise promise() const { return done_.Promise(); }
 
  private:
   void settle() {
     __atomic_fetch_sub(&const_cast<ImageHeader*>(v_.h)->users, 1u, __ATOMIC_RELEASE);
-    Napi::Value src = sourceValue(Env(), src_, why_);
-    if (!checked_ || src_.empty()) return done_.Resolve(src);
-    Napi::Object o = Napi::Object::New(Env());
-    o.Set("source", src);
-    o.Set("key", Napi::String::New(Env(), key_));
-    o.Set("hit", Napi::String::New(Env(), hit_));
-    done_.Resolve(o);
+    done_.Resolve(lookedValue(Env(), l_, checked_));
   }
   Napi::Reference<Napi::ArrayBuffer> ref_;
   ImageView v_;
-  std::string src_, why_, tail_, prefix_, key_, hit_;
+  std::string tail_, prefix_;
+  Looked l_;
   bool checked_;
   Napi::Promise::Deferred done_;
 };
 
 Napi::Value CodeSourceAsync(const Napi::CallbackInfo& info) {
   ImageView v;
-  std::string why;
-  if (!imageOf(info, 1, &why, &v)) {
+  Looked l;
+  if (!imageOf(info, 1, &l.why, &v)) {
     Napi::Promise::Deferred d = Napi::Promise::Deferred::New(info.Env());
-    d.Resolve(sourceValue(info.Env(), "", why));
+    d.Resolve(lookedValue(info.Env(), l, false));
     return d.Promise();
   }
-  const bool checked = info.Length() >= 3 && info[1].IsString() && info[2].IsString();
-  Source* w = new Source(info.Env(), info[0].As<Napi::ArrayBuffer>(), v, checked ? info[1].As<Napi::String>().Utf8Value() : "",
-                         checked ? info[2].As<Napi::String>().Utf8Value() : "", checked);
+  const bool checked = checkedArgs(info);
+  Source* w = new Source(info.Env(), info[0].As<Napi::ArrayBuffer>(), v, checked ? stringArg(info, 1) : "", checked ? stringArg(info, 2) : "", checked);
   Napi::Promise p = w->promise();
   w->Queue();  // deletes itself when done
   return p;
 }
 
-/** dlopen off the main thread (it reads and relocates the object: ~0.5 ms), with hash_ the cache's check first */
+/** dlopen off the main thread (it reads and relocates the object: ~0.5 ms) */
 class Preload : public Napi::AsyncWorker {
  public:
-  Preload(Napi::Env env, std::string path, std::string hash, bool checked)
-      : Napi::AsyncWorker(env), path_(std::move(path)), hash_(std::move(hash)), checked_(checked), done_(Napi::Promise::Deferred::New(env)) {}
-  void Execute() override { why_ = checked_ ? checkedPreload(path_, hash_) : preloadCode(path_); }
+  Preload(Napi::Env env, std::string path) : Napi::AsyncWorker(env), path_(std::move(path)), done_(Napi::Promise::Deferred::New(env)) {}
+  void Execute() override { why_ = preloadCode(path_); }
   void OnOK() override { done_.Resolve(Napi::String::New(Env(), why_)); }
   void OnError(const Napi::Error&) override { done_.Resolve(Napi::String::New(Env(), "the preload failed")); }
   Napi::Promise promise() const { return done_.Promise(); }
 
  private:
-  std::string path_, hash_, why_;
-  bool checked_;
+  std::string path_, why_;
   Napi::Promise::Deferred done_;
 };
 
-Napi::Value preload(const Napi::CallbackInfo& info, bool checked) {
-  if (info.Length() < (checked ? 2u : 1u) || !info[0].IsString() || (checked && !info[1].IsString())) {
+Napi::Value CodePreload(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) {
     Napi::Promise::Deferred d = Napi::Promise::Deferred::New(info.Env());
-    d.Resolve(Napi::String::New(info.Env(), checked ? "expected (path, hashPath)" : "expected (path)"));
+    d.Resolve(Napi::String::New(info.Env(), "expected (path)"));
     return d.Promise();
   }
-  const std::string hash = checked ? info[1].As<Napi::String>().Utf8Value() : "";
-  Preload* w = new Preload(info.Env(), info[0].As<Napi::String>().Utf8Value(), hash, checked);
+  Preload* w = new Preload(info.Env(), stringArg(info, 0));
   Napi::Promise p = w->promise();
   w->Queue();  // deletes itself when done
   return p;
 }
-Napi::Value CodePreload(const Napi::CallbackInfo& info) { return preload(info, false); }
-Napi::Value CodeLoadCached(const Napi::CallbackInfo& info) { return preload(info, true); }
 
 extern "C" char** environ;
 
@@ -268,7 +277,6 @@ void codegenExports(Napi::Env env, Napi::Object exports) {
   exports.Set("codeSource", Napi::Function::New(env, CodeSource));
   exports.Set("codeSourceAsync", Napi::Function::New(env, CodeSourceAsync));
   exports.Set("codePreload", Napi::Function::New(env, CodePreload));
-  exports.Set("codeLoadCached", Napi::Function::New(env, CodeLoadCached));
   exports.Set("codeSpawn", Napi::Function::New(env, CodeSpawn));
   exports.Set("codeReap", Napi::Function::New(env, CodeReap));
   exports.Set("threadCpuMs", Napi::Function::New(env, ThreadCpuMs));

@@ -1,5 +1,5 @@
 // SHA-256 (FIPS 180-4) of a byte string as 64 lowercase hex digits: the disk cache's check of an
-// object before it is loaded (the digest node:crypto wrote beside it), run on a libuv pool thread.
+// object before it is loaded (the digest node:crypto wrote beside it), and the cache key.
 // The constants are the first 32 bits of the fractional parts of the cube roots (K) and square
 // roots (H) of the first primes.
 #pragma once

@@ -54,15 +54,15 @@ export interface Addon {
   // the compiled tier (native/src/codegen/napi.cc)
   /** the generated C source of the image's program, or why the generator leaves it to the interpreter */
   codeSource(image: ArrayBuffer): string | { reason: string };
+  /** the same, then the cache key sha256(source + keyTail) and the cache check of dirPrefix + key + '.so':
+   * the object read, hashed against the digest in its '.sha256' and dlopened — hit '', 'missing',
+   * 'corrupt' (not loaded) or why not; all on the calling thread */
+  codeSource(image: ArrayBuffer, keyTail: string, dirPrefix: string): CachedSource | { reason: string };
   /** codeSource on a libuv pool thread (the image is held until it settles) */
   codeSourceAsync(image: ArrayBuffer): Promise<string | { reason: string }>;
-  /** the same, then in the same pool task the cache key sha256(source + keyTail) and the cache check of
-   * dirPrefix + key + '.so' (as codeLoadCached: hit '', 'missing', 'corrupt' or why not) */
   codeSourceAsync(image: ArrayBuffer, keyTail: string, dirPrefix: string): Promise<CachedSource | { reason: string }>;
   /** dlopen on a libuv pool thread ('' or why not), so that codeAttach finds the object loaded */
   codePreload(path: string): Promise<string>;
-  /** a disk-cache hit on a pool thread: the object hashed against the digest in hashPath, then dlopened; '', 'missing', 'corrupt' (not loaded) or why not */
-  codeLoadCached(path: string, hashPath: string): Promise<string>;
   /** argv[0] started (posix_spawn on a pool thread), stdout and stderr into outPath, at nice: its pid, or why not */
   codeSpawn(argv: string[], outPath: string, nice: number): Promise<number | string>;
   /** the calling thread's CPU time, ms */
@@ -79,7 +79,7 @@ export interface Addon {
   codeAbi: number;
 }
 
-/** codeSourceAsync with a cache check: the generated source, its cache key, the check's result */
+/** codeSource(Async) with a cache check: the generated source ('' on a hit), its cache key, the check's result */
 export interface CachedSource { source: string; key: string; hit: string }
 export interface Loaded { addon: Addon | null; reason: string }
 

@@ -3,11 +3,12 @@
 // Directory: $WENGERT_CACHE_DIR, else $XDG_CACHE_HOME/wengert, else ~/.cache/wengert, created 0700
 // and refused when it is not a directory owned by this user or is group/world-writable. Entries:
 // <key>.so and <key>.sha256 (the object's SHA-256), written under temporary names and renamed. A
-// hit re-hashes the object before loading it (the addon's codeSourceAsync with a key tail: read, hashed and
-// dlopened in one libuv pool task); one that fails its hash is deleted (and rebuilt), never
-// loaded. Hits touch the entry (not awaited); past the size bound the least recently used entries are deleted.
+// hit re-hashes the object before loading it (the addon's codeSource/codeSourceAsync with a key
+// tail: read, hashed and dlopened in the one lookup call); one that fails its hash is deleted (and
+// rebuilt), never loaded; a hit sets its object's times to now (in the same call). compiler-<numbers>.id:
+// the compiler's identity (compiler.ts). Past the size bound the least recently used entries are deleted.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { lstatSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,12 +50,6 @@ export const tempPath = (dir: string, key: string, ext: string) => path.join(dir
 /** delete an entry whose object failed its hash (it is rebuilt, never loaded) */
 export async function discard(dir: string, key: string): Promise<void> {
   await Promise.all([unlink(objectPath(dir, key)).catch(() => {}), unlink(hashPath(dir, key)).catch(() => {})]);
-}
-
-/** a hit: mark the entry recently used (the eviction order) */
-export function touch(dir: string, key: string): Promise<void> {
-  const now = new Date();
-  return utimes(objectPath(dir, key), now, now).catch(() => {});
 }
 
 /** move a freshly compiled object (a temp file in dir) into the cache under key */

@@ -1,12 +1,13 @@
 // The system C compiler of the compiled tier: found on PATH at first use (cc, else gcc, else clang),
-// its identity (`--version`, part of the cache key) read once off the main thread, and the flags of
-// a SIMD level taken from the one list the addon's own build uses (native/sources.json: a level's
-// `<arch>_flags`), never -march=native. The bit-identity flags are fixed: -ffp-contract=off (no
+// its identity (`--version`, part of the cache key) read once off the main thread and remembered in
+// the cache directory, and the flags of a SIMD level taken from the one list the addon's own build
+// uses (native/sources.json: a level's `<arch>_flags`), never -march=native. The bit-identity flags are fixed: -ffp-contract=off (no
 // fused multiply-adds the interpreter does not do), -fno-fast-math.
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { tempPath } from './cache.js';
 
 export interface Compiler { path: string; name: string }
 
@@ -84,18 +85,57 @@ export async function run(sp: Spawner, argv: string[], outPath: string, limitMs:
 }
 
 const identities = new Map<string, Promise<string>>();
-/** the compiler's `--version` first line (its identity in the cache key; out: a scratch file path); rejects when it does not run */
-export function compilerIdentity(sp: Spawner, c: Compiler, out: string): Promise<string> {
+/** @internal tests: read identities again (as a new process would) */
+export const _forgetIdentities = () => identities.clear();
+/**
+ * the compiler's `--version` first line (its identity in the cache key), read once per process and
+ * remembered in the cache directory dir as `compiler-<numbers>.id`, under the compiler file's own
+ * identity (its path, device, inode, size, modification and change times: an upgrade changes
+ * them), so a new process's first cache hit starts no compiler (its start and the 5 ms polls took
+ * 7–40 ms on a loaded machine); rejects when it does not run
+ */
+export function compilerIdentity(sp: Spawner, c: Compiler, dir: string): Promise<string> {
   let p = identities.get(c.path);
   if (!p) {
-    p = run(sp, [c.path, '--version'], out, 10_000).then(([status, text]) => {
+    const memo = identityMemo(c, dir);
+    const known = memo === null ? null : readMemo(memo, c);
+    p = known !== null ? Promise.resolve(known) : run(sp, [c.path, '--version'], tempPath(dir, 'identity', '.log'), 10_000).then(([status, text]) => {
       if (status !== 0) throw new Error(`${c.path} --version failed: ${text.split('\n')[0] || `status ${status}`}`);
-      return `${c.path}: ${text.split('\n')[0].trim()}`;
+      const id = `${c.path}: ${text.split('\n')[0].trim()}`;
+      if (memo !== null) void writeMemo(dir, memo, id);
+      return id;
     });
     p.catch(() => identities.delete(c.path));
     identities.set(c.path, p);
   }
   return p;
+}
+
+/** the memo's path for the compiler file as it is now, or null (it cannot be read) */
+function identityMemo(c: Compiler, dir: string): string | null {
+  const s = statSync(c.path, { bigint: true, throwIfNoEntry: false });
+  if (!s) return null;
+  // the file's numbers in the name (no hash to set up on a process's first build); its path is in the memo
+  return path.join(dir, `compiler-${[s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].map((n) => n.toString(36)).join('-')}.id`);
+}
+/** a remembered identity (one line naming the compiler's path), or null */
+function readMemo(memo: string, c: Compiler): string | null {
+  try {
+    const id = readFileSync(memo, 'utf8');
+    return id.startsWith(`${c.path}: `) && !id.includes('\n') ? id : null;
+  } catch {
+    return null;
+  }
+}
+/** written under a temporary name and renamed (a reader sees the whole line or none) */
+async function writeMemo(dir: string, memo: string, id: string): Promise<void> {
+  const tmp = tempPath(dir, 'compiler', '.id');
+  try {
+    await writeFile(tmp, id, { mode: 0o600 });
+    await rename(tmp, memo);
+  } catch {
+    await unlink(tmp).catch(() => {});
+  }
 }
 
 interface Sources { levels: Record<string, Record<string, string[] | number>> }

@@ -9,8 +9,8 @@ import { unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Addon, CachedSource } from '../loader.js';
 import { fail } from '../../../core/errors.js';
-import { BASE_FLAGS, compile, compilerIdentity, findCompiler, gccFlags, levelFlags, type Compiler } from './compiler.js';
-import { cacheBound, cacheDir, discard, evict, objectPath, prepareDir, store, tempPath, touch } from './cache.js';
+import { BASE_FLAGS, _forgetIdentities, compile, compilerIdentity, findCompiler, gccFlags, levelFlags, type Compiler } from './compiler.js';
+import { cacheBound, cacheDir, discard, evict, objectPath, prepareDir, store, tempPath } from './cache.js';
 
 export type CodegenMode = 'auto' | 'eager' | 'off';
 export type TierName = 'compiled' | 'interpreter';
@@ -49,8 +49,8 @@ export function codegenInfo(): CodegenInfo {
     compiled: state.compiled, cacheHits: state.cacheHits, failures: state.failures };
 }
 
-/** @internal tests: look for the compiler again (after changing PATH) and forget the last reason */
-export function _resetCodegen(): void { compiler = undefined; state.reason = ''; }
+/** @internal tests: look for the compiler again (after changing PATH), read its identity again, forget the last reason */
+export function _resetCodegen(): void { compiler = undefined; state.reason = ''; _forgetIdentities(); }
 
 const noticed = new Set<string>();
 function failed(reason: string): 'interpreter' {
@@ -67,8 +67,28 @@ function failed(reason: string): 'interpreter' {
 /** auto mode times one evaluation in SAMPLE (a power of two): two clock reads cost ~5% of a 1 µs call */
 const SAMPLE = 8;
 
-/** compiles run one at a time (a compiler takes a core) */
+/**
+ * a program whose image is at most this many bytes looks its object up on the main thread — the
+ * source generated, its key, the object read, hashed and dlopened in one synchronous addon call:
+ * ~0.12 ms of main-thread CPU per KiB of image (0.5–1 ms for W1–W4's 1.6–9.5 KiB), so ≤ ~2 ms; a
+ * hit waits for no pool thread and no turn of the event loop. A larger one: a libuv pool thread
+ * (codeSourceAsync). @internal benches and tests change it.
+ */
+export const syncLookup = { maxImageBytes: 12 * 1024 };
+
+/** compiles run one at a time (a compiler takes a core); programs with the same source share one */
 let queue: Promise<unknown> = Promise.resolve();
+const building = new Map<string, Promise<string>>();
+function enqueue(key: string, job: () => Promise<string>): Promise<string> {
+  let p = building.get(key);
+  if (!p) {
+    p = queue.then(job, job);
+    queue = p.catch(() => {});
+    building.set(key, p);
+    void p.catch(() => {}).finally(() => building.delete(key));
+  }
+  return p;
+}
 
 /** one await of a build: the main thread's synchronous work since the last resumption (wall ms, CPU ms by stepClock), then the wait (ms) */
 export interface BuildStep { what: string; sync: number; cpu: number; wait: number }
@@ -84,6 +104,8 @@ function stepEnd(what: string): BuildStep {
   lastSteps.push(step);
   return step;
 }
+/** a synchronous step `what` ends and the next begins */
+function mark(what: string): void { stepEnd(what); resume(); }
 /** await p as step `what` of the build (lastSteps) */
 async function waitFor<T>(what: string, p: Promise<T>): Promise<T> {
   const step = stepEnd(what), t = performance.now();
@@ -105,7 +127,7 @@ async function keyParts(addon: Addon, level: string): Promise<KeyParts> {
   const dir = cacheDir();
   const refused = prepareDir(dir);
   if (refused) throw new Error(refused);
-  const identity = await waitFor('identity', compilerIdentity(addon, c, tempPath(dir, 'identity', '.log')));
+  const identity = await waitFor('identity', compilerIdentity(addon, c, dir));
   const flags = [...BASE_FLAGS, ...gccFlags(identity), ...lf];
   return { c, dir, flags, tail: ['', identity, flags.join(' '), level, process.arch].join('\0') };
 }
@@ -125,28 +147,34 @@ async function compileInto(addon: Addon, c: Compiler, flags: string[], dir: stri
   }
 }
 
+/** a hit's source (the lookup returns none), to keep beside its object */
+const keptSource = (addon: Addon, image: ArrayBuffer): string => { const s = addon.codeSource(image); return typeof s === 'string' ? s : ''; };
+
 /**
  * the shared object of a generated source, loaded (dlopened, not attached): from the cache — the
- * generator's pool task computed its key, read the object, checked its hash and dlopened it; one
- * that failed is deleted — else compiled into it. Its path, or throws with the reason.
+ * lookup (codeSource on the main thread or codeSourceAsync on the pool) computed its key, read the
+ * object, checked its hash and dlopened it; one that failed is deleted — else compiled into it.
+ * Its path, or throws with the reason.
  */
-async function loadedObject(addon: Addon, k: KeyParts, got: CachedSource): Promise<string> {
+async function loadedObject(addon: Addon, image: ArrayBuffer, k: KeyParts, got: CachedSource): Promise<string> {
   const { c, dir, flags } = k, { source, key, hit } = got;
   // WENGERT_CODEGEN_KEEP=1: the generated source beside its object (<key>.c), to read
-  if (process.env.WENGERT_CODEGEN_KEEP === '1') await waitFor('keep', writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source, { mode: 0o600 }).catch(() => {}));
+  if (process.env.WENGERT_CODEGEN_KEEP === '1') await waitFor('keep', writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source || keptSource(addon, image), { mode: 0o600 }).catch(() => {}));
   const obj = objectPath(dir, key);
   if (hit === '') {
-    state.cacheHits++;
-    void touch(dir, key);
+    state.cacheHits++;  // the lookup marked the entry recently used
     return obj;
   }
   if (hit === 'corrupt') await waitFor('discard', discard(dir, key));
   else if (hit !== 'missing') throw new Error(`loading ${obj}: ${hit}`);
-  await compileInto(addon, c, flags, dir, key, source);
+  await waitFor('queue', enqueue(key, () => compileInto(addon, c, flags, dir, key, source)));
   const pre = await waitFor('dlopen', addon.codePreload(obj));  // on the pool
   if (pre) throw new Error(`loading ${obj}: ${pre}`);
   return obj;
 }
+
+/** what the generator gives: the source alone (no key parts), the source with its cache check, or why not */
+type Looked = string | CachedSource | { reason: string };
 
 /** slots of compiled programs garbage collection freed without dispose() */
 const slots = new FinalizationRegistry<{ addon: Addon; slot: number }>(({ addon, slot }) => addon.codeFree(slot));
@@ -188,9 +216,19 @@ export class Tier {
     return this.compile().finally(() => clearInterval(alive));
   }
 
+  /** the build starts after the current evaluation (a microtask): never inside one */
   private compile(): Promise<TierName> {
-    if (!this.job) this.job = (queue = queue.then(() => this.build(), () => this.build())) as Promise<TierName>;
-    return this.job;
+    return (this.job ??= Promise.resolve().then(() => this.build()));
+  }
+
+  /** the source, its key and the cache check: on the main thread for a small image (syncLookup), else on the pool */
+  private async lookUp(image: ArrayBuffer, k: KeyParts | Error): Promise<Looked> {
+    const a = this.addon, prefix = k instanceof Error ? '' : k.dir + path.sep;
+    if (image.byteLength > syncLookup.maxImageBytes) return waitFor<Looked>('source', k instanceof Error ? a.codeSourceAsync(image) : a.codeSourceAsync(image, k.tail, prefix));
+    mark('key');
+    const got = k instanceof Error ? a.codeSource(image) : a.codeSource(image, k.tail, prefix);
+    mark('lookup');
+    return got;
   }
 
   private async build(): Promise<TierName> {
@@ -199,15 +237,14 @@ export class Tier {
     resume();
     lastSteps = [];
     const k = await keyParts(this.addon, this.level).catch((e: Error) => e);
-    // the generator, the key and the cache check in one pool task: the main thread keeps turning
-    const job = k instanceof Error ? this.addon.codeSourceAsync(image) : this.addon.codeSourceAsync(image, k.tail, k.dir + path.sep);
-    const got = await waitFor<string | CachedSource | { reason: string }>('source', job);
+    if (!this.image) return 'interpreter';  // disposed meanwhile
+    const got = await this.lookUp(image, k);
     if (typeof got !== 'string' && 'reason' in got) { state.reason = got.reason; return 'interpreter'; }
     let obj: string;
     try {
       if (k instanceof Error) throw k;
       if (typeof got === 'string') throw new Error('the generator did not check the cache');
-      obj = await loadedObject(this.addon, k, got);
+      obj = await loadedObject(this.addon, image, k, got);
     } catch (e) {
       return failed((e as Error).message);
     }
