@@ -58,10 +58,7 @@ export class Trace {
   private broadcasts = 0;
 
   constructor(private readonly repeat?: Repeat) {
-    // a field written once stays a constant to V8, and optimized code embeds it: the first close()
-    // would then throw away the optimized recording code in the middle of compile. Written twice,
-    // it is a variable from the first trace on.
-    this.active = true;
+    this.active = true;   // written twice: V8 embeds a field written once as a constant, and close() would deopt the recording code
     open.push(this);
     if (repeat) {   // as many variables as the recording it repeats: no array grows
       const n = repeat.graph.nvars;
@@ -131,11 +128,7 @@ export class Trace {
     return new Tensor(shape, null, this, v);
   }
 
-  /**
-   * varOf(t) for an op's operand: one small function for every operand position, so that its type
-   * feedback has seen tracers and constants alike (a first constant second operand, as in
-   * `sub(u, 1)` after a loop, would otherwise discard the optimized recording code)
-   */
+  /** varOf(t) for an op's operand: one function for every position, so its type feedback sees tracers and constants alike */
   private operand(t: Tensor): number { return t._trace === this ? t._v : this.varOf(t); }
 
   /** The variable standing for `t` in this trace. */

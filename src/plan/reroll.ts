@@ -17,14 +17,13 @@ import type { Graph } from '../core/graph.js';
 import { opNumber, type Tape } from '../core/tape.js';
 import { isOpaque, opBase, opaqueHash, shapeHash, operandHash, textHash } from '../core/eqn-hash.js';
 import { rebuild } from './reroll-emit.js';
+import { candidatePeriods } from './reroll-periods.js';
 
 /** a loop must repeat at least this many times, and cover this many equations, to be rolled */
 const MIN_ITERS = 3;
 const MIN_EQNS = 8;
 /** the shortest body worth a loop */
 const MIN_BODY = 2;
-/** k-gram length used to vote for periods */
-const GRAM = 8;
 
 export interface Rolled { graph: Graph; loops: number }
 
@@ -54,7 +53,7 @@ function rollOnce(g: Graph): Rolled {
   const h = hashes(g, made), ops = opCounts(g);
   const runs: Fit[] = [];
   let untaken = n;
-  for (const period of candidatePeriods(h)) {
+  for (const period of candidatePeriods(h, MIN_BODY)) {
     if (untaken < MIN_ITERS * period) continue;   // no room left for a run of this period
     // runs are searched in the stretches no loop has taken yet
     const gaps = freeGaps(runs, n);
@@ -106,43 +105,6 @@ function eqnHash(g: Graph, tape: Tape, k: number, made: Int32Array): number {
   h = shapeHash(g.shapeOf(tape.out(k)), h, 0);
   for (let o = 0, m = tape.nIns(k); o < m; o++) { const i = tape.in(k, o); h = operandHash(h, made[i] > 0, g.shapeOf(i)); }
   return h;
-}
-
-/** base of the rolling k-gram hash, and its (GRAM − 1)th power */
-const B = 0x01000193;
-const BTOP = Array.from({ length: GRAM - 1 }).reduce<number>((p) => Math.imul(p, B), 1);
-
-/** k-grams are matched within windows of this many positions: periods up to half of it are found */
-const WINDOW = 1 << 15;
-
-/** distances at which k-grams of equation hashes repeat, most frequent first */
-function candidatePeriods(h: Int32Array): number[] {
-  const votes = distanceVotes(h), ds: number[] = [];
-  for (let d = MIN_BODY; d < votes.length; d++) if (votes[d] >= d) ds.push(d);
-  return ds.sort((a, b) => votes[b] * b - votes[a] * a || a - b).slice(0, 8);
-}
-
-/** votes per distance between repeats of a k-gram (the hot loop alone: its optimized code never meets the sort) */
-function distanceVotes(h: Int32Array): Int32Array {
-  // last position of each k-gram hash in the current window: an open-addressing table of twice the
-  // window (bounded: fresh memory is slow to touch, and the votes of a long loop saturate early)
-  let cap = 16;
-  while (cap < 2 * Math.min(h.length, WINDOW)) cap *= 2;
-  const keys = new Int32Array(cap), at = new Int32Array(cap).fill(-1), mask = cap - 1;
-  const votes = new Int32Array(Math.min(h.length, WINDOW) + 1);   // votes per distance (at most the window)
-  let x = 0;
-  for (let j = 0; j < GRAM && j < h.length; j++) x = (Math.imul(x, B) + h[j]) | 0;
-  for (let k = 0, from = 0; k + GRAM <= h.length; k++) {
-    if (k - from === WINDOW) { at.fill(-1); from = k; }
-    // polynomial k-gram hash mod 2³², rolled: x = Σ_j h[k + j]·B^(GRAM−1−j)
-    x = k === 0 ? x : (Math.imul(x - Math.imul(h[k - 1], BTOP), B) + h[k + GRAM - 1]) | 0;
-    let slot = Math.imul(x, 0x9e3779b1) & mask;
-    while (at[slot] >= 0 && keys[slot] !== x) slot = (slot + 1) & mask;
-    if (at[slot] >= 0) { const d = k - at[slot]; if (d >= MIN_BODY) votes[d]++; }
-    keys[slot] = x;
-    at[slot] = k;
-  }
-  return votes;
 }
 
 /** [start, end) pairs of the equations outside the runs taken so far */
