@@ -152,8 +152,9 @@ d('the compiled tier', () => {
   }, 600_000);
 
   it(`logistic regression: X·w, the chains over its rows and Xᵀ·g run as one row-blocked pass with the interpreter's bits, at every SIMD level (${levels.join(', ')})`, async () => {
-    // a last block short, whole, of 76 rows (blocks of 256); 5000 rows: Xᵀ·g by groups of 2048 rows (the last of 904)
-    const cases = [[3000, 37], [2048, 5], [1100, 130], [5000, 37]];
+    // a last block short, whole, of 76 rows (blocks of 256); 5000 rows: Xᵀ·g by groups of 2048 rows (the last of 904);
+    // one column: the interpreter's 1×m·m×1 product is a dot product, so the steps stay the interpreter's (no pass)
+    const cases = [[3000, 37], [2048, 5], [1100, 130], [5000, 37], [5000, 1], [1100, 1]];
     process.env.WENGERT_CODEGEN_KEEP = '1';
     try {
       for (const level of levels) {
@@ -173,7 +174,7 @@ d('the compiled tier', () => {
     } finally { delete process.env.WENGERT_CODEGEN_KEEP; }
     const dir = process.env.WENGERT_CACHE_DIR!;
     const sources = readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => readFileSync(path.join(dir, f), 'utf8'));
-    expect(sources.filter((c) => /static void p_mv\d+\(/.test(c) && c.includes('rt->gemv_acc(')).length).toBeGreaterThanOrEqual(cases.length);
+    expect(sources.filter((c) => /static void p_mv\d+\(/.test(c) && c.includes('rt->gemv_acc(')).length).toBeGreaterThanOrEqual(cases.filter(([, k]) => k >= 2).length);
     expect(sources.filter((c) => /static void p_mv\d+_g\(/.test(c)).length, 'the grouped pass').toBeGreaterThanOrEqual(1);
   }, 600_000);
 
