@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as w from '../src/index.js';
 import { describeBackends } from './support/backends.js';
 import { describeNative } from './native/support.js';
+import { sameBits } from './support/bits.js';
 
 const fill = (n: number, at: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => at(i));
 /** extended Rosenbrock (W1): ∂f/∂x_i = −400 x_i (x_{i+1} − x_i²) − 2(1 − x_i) + 200 (x_i − x_{i−1}²) */
@@ -22,7 +23,6 @@ function rosenGrad(x: Float64Array): Float64Array {
   }
   return g;
 }
-const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
 describeBackends('valueAndGradIntoAsync', () => {
   it('writes the gradient into the given arrays: the sync bits, the analytic gradient, concurrent calls', async () => {

@@ -9,13 +9,13 @@ import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';
 import { NativeProgram } from '../src/backends/native/program.js';
 import { ArenaPool, arenaPoolSize } from '../src/backends/native/arena-pool.js';
+import { sameBits } from './support/bits.js';
 
 const fill = (n: number, at: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => at(i));
 const rosenN = (n: number) => (x: w.Tensor) => {
   const a = w.slice(x, [0], [n - 1]), b = w.slice(x, [1], [n]);
   return w.sum(w.add(w.mul(100, w.square(w.sub(b, w.square(a)))), w.square(w.sub(1, a))));
 };
-const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
 describeBackends('concurrent evaluations of one Program', () => {
   it('8 concurrent valueAndGradAsync calls on different inputs equal the sync calls bit for bit', async () => {

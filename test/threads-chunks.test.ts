@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as w from '../src/index.js';
 import { describeNative, addon } from './native/support.js';
+import { sameBits } from './support/bits.js';
 
 const fill = (n: number, at: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => at(i));
-const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 const flat = (r: unknown): Float64Array => {
   const parts: number[] = [];
   const walk = (x: unknown) => {
@@ -67,16 +67,22 @@ const logreg = (t: w.Tensor) => {
 };
 const t0 = fill(50, (c) => 0.01 * Math.cos(c));
 
+/** f's interpreter result at 1 thread (`one`), and a Program of f on the compiled tier (`q`, its first call at 1 thread) */
+async function interpretedAndCompiled(f: (t: w.Tensor) => w.Tensor, arg: Float64Array) {
+  w.setBackend('native', { codegen: 'off' });
+  const one = evalAt(w.compile(f, w.tensor(arg)), arg, 1);
+  w.setBackend('native', { codegen: 'eager' });
+  const q = w.compile(f, w.tensor(arg));
+  w.setThreads(1);
+  q.valueAndGrad(w.tensor(arg));
+  expect(await q.ready()).toBe('compiled');
+  return { one, q };
+}
+
 /** the compiled row-blocked matrix–vector pass at `level`: the interpreter's bits for 1, 2 and 4 threads, its blocks on the pool */
 async function passBits(level: string) {
   addon!.setSimd(level);
-  w.setBackend('native', { codegen: 'off' });
-  const one = evalAt(w.compile(logreg, w.tensor(t0)), t0, 1);
-  w.setBackend('native', { codegen: 'eager' });
-  const q = w.compile(logreg, w.tensor(t0));
-  w.setThreads(1);
-  q.valueAndGrad(w.tensor(t0));
-  expect(await q.ready()).toBe('compiled');
+  const { one, q } = await interpretedAndCompiled(logreg, t0);
   for (const n of [1, 2, 4]) {
     const pooled = addon!.threadsInfo().pooled;
     expect(sameBits(evalAt(q, t0, n), one), `compiled ${level}, threads=${n}`).toBe(true);
@@ -161,13 +167,7 @@ describeNative('intra-op threads: chunked elementwise steps on both tiers', () =
   for (const [name, f, arg] of stencils) {
     it(`a compiled stencil on the pool (${name}): the interpreter's bits for 1, 2 and 4 threads; the TS values`, async () => {
       if (!w.nativeInfo().codegen.available) return;
-      w.setBackend('native', { codegen: 'off' });
-      const one = evalAt(w.compile(f, w.tensor(arg)), arg, 1);
-      w.setBackend('native', { codegen: 'eager' });
-      const q = w.compile(f, w.tensor(arg));
-      w.setThreads(1);
-      q.valueAndGrad(w.tensor(arg));
-      expect(await q.ready()).toBe('compiled');
+      const { one, q } = await interpretedAndCompiled(f, arg);
       for (const n of [1, 2, 4]) {
         const pooled = addon!.threadsInfo().pooled;
         expect(sameBits(evalAt(q, arg, n), one), `compiled, threads=${n}`).toBe(true);

@@ -6,9 +6,9 @@ import { describeBackends } from './support/backends.js';
 import { describeNative, addon } from './native/support.js';
 import { spawnSync } from 'node:child_process';
 import type { ThreadsProfile } from '../src/backends/native/loader.js';
+import { sameBits } from './support/bits.js';
 
 const fill = (n: number, at: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => at(i));
-const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 const initial = w.nativeInfo().threads;
 afterAll(() => w.setThreads(initial));
 
