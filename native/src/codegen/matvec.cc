@@ -84,10 +84,14 @@ struct Pass {
   i64 m, k, X, w, z, y, g;
 };
 
-/** the pass starting at step si, if its reordering is exact */
+/**
+ * the pass starting at step si, if its reordering is exact. X has k ≥ 2 columns: with one, Xᵀ's
+ * rows are contiguous and the interpreter's Xᵀ·g is a dot product (gemvRows: 8 lanes), not gemvAcc's
+ * row-order sum
+ */
 bool findPass(const ImageView& v, int32_t si, Pass* P) {
   const i64* p = v.plan + v.steps[si].planOff;
-  if (v.steps[si].kind != K_MATMUL || p[3] != 1 || p[6] != 1 || p[7] || p[8] || p[5] > kMaxCols || p[4] < 4 * kRowBlock) return false;
+  if (v.steps[si].kind != K_MATMUL || p[3] != 1 || p[6] != 1 || p[7] || p[8] || p[5] < 2 || p[5] > kMaxCols || p[4] < 4 * kRowBlock) return false;
   *P = Pass{si, -1, {}, p[4], p[5], p[1], p[2], p[0], 0, 0};
   for (int32_t j = si + 1; j < v.h->nsteps && P->last < 0; j++) {
     const Step& s = v.steps[j];
