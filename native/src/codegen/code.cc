@@ -3,10 +3,13 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <cerrno>
 #include <cstdio>
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include "../exec.h"
 #include "sha256.h"
 #include "../threads.h"
@@ -52,57 +55,112 @@ CodeRef codeOf(const ImageHeader* h) {
   return CodeRef{slotFn[slot].load(std::memory_order_acquire), slotBodies[slot], slotNBodies[slot]};
 }
 
-std::string preloadCode(const std::string& path) {
-  void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // outside the lock: the main thread may attach meanwhile
-  if (!lib) {
-    const char* e = dlerror();
-    return std::string("dlopen failed: ") + (e ? e : "unknown error");
+namespace {
+/** the whole file behind fd, from its start, or false */
+bool readFd(int fd, std::string* out) {
+  char buf[1 << 16];
+  for (off_t at = 0;;) {
+    const ssize_t got = pread(fd, buf, sizeof buf, at);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return false;
+    if (got == 0) return true;
+    out->append(buf, size_t(got));
+    at += got;
   }
-  std::lock_guard<std::mutex> lock(tableMutex);
-  if (!loadedObjects) loadedObjects = new std::map<std::string, void*>();
-  void*& known = (*loadedObjects)[path];
-  if (!known) known = lib;  // else the same handle (dlopen counts references; objects stay mapped anyway)
-  return "";
 }
 
-namespace {
 /** the whole file at path, or false */
 bool readAll(const std::string& path, std::string* out) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  char buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, got);
-  const bool ok = !std::ferror(f);
-  std::fclose(f);
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = readFd(fd, out);
+  close(fd);
   return ok;
+}
+
+bool sameFile(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
+
+/**
+ * the loader's names for fds: glibc's dlopen returns an object already loaded under the same
+ * name without opening the file, so a /proc/self/fd/N name is used once (N rises; tableMutex).
+ * Paths whose dlopen (the fallback) loaded a file other than the one hashed: never used again.
+ */
+int nextFdName = 64;
+std::set<std::string>* poisoned = nullptr;
+
+/**
+ * dlopen the file behind fd (hashed: st its fstat): /proc/self/fd/M of a fresh duplicate M, so what
+ * is loaded is what was hashed; without /proc, dlopen(path), then path must still name fd's file
+ */
+void* openChecked(const std::string& path, int fd, const struct stat& st, std::string* why) {
+  int named;
+  {
+    std::lock_guard<std::mutex> lock(tableMutex);
+    named = fcntl(fd, F_DUPFD_CLOEXEC, nextFdName);
+    if (named >= 0) nextFdName = named + 1;
+  }
+  struct stat now{};
+  const std::string proc = "/proc/self/fd/" + std::to_string(named);
+  void* lib = nullptr;
+  if (named >= 0 && stat(proc.c_str(), &now) == 0 && sameFile(now, st)) {
+    lib = dlopen(proc.c_str(), RTLD_NOW | RTLD_LOCAL);
+  } else {
+    lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (lib && (stat(path.c_str(), &now) != 0 || !sameFile(now, st))) {
+      std::lock_guard<std::mutex> lock(tableMutex);
+      if (!poisoned) poisoned = new std::set<std::string>();
+      poisoned->insert(path);
+      lib = nullptr;
+      *why = "the cache entry was replaced while it was loaded";
+    }
+  }
+  if (named >= 0) close(named);
+  if (!lib && why->empty()) {
+    const char* e = dlerror();
+    *why = std::string("dlopen failed: ") + (e ? e : "unknown error");
+  }
+  return lib;
 }
 }  // namespace
 
 std::string checkedPreload(const std::string& path, const std::string& hashPath) {
-  std::string want, bytes;
-  if (!readAll(hashPath, &want) || !readAll(path, &bytes)) return "missing";
+  {
+    std::lock_guard<std::mutex> lock(tableMutex);
+    if (poisoned && poisoned->count(path)) return "the cache entry was replaced while it was loaded";
+  }
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "missing";
+  // the object is hashed through fd, then its digest read, then fd's file (not the path's) loaded
+  std::string bytes, want, why;
+  struct stat st{};
+  if (fstat(fd, &st) != 0 || !readFd(fd, &bytes) || !readAll(hashPath, &want)) why = "missing";
   while (!want.empty() && (want.back() == '\n' || want.back() == ' ' || want.back() == '\r')) want.pop_back();
-  if (cg::sha256Hex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()) != want) return "corrupt";
-  std::string why = preloadCode(path);
+  if (why.empty() && cg::sha256Hex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()) != want) why = "corrupt";
+  bool known = false;
+  if (why.empty()) {
+    std::lock_guard<std::mutex> lock(tableMutex);
+    known = loadedObjects && loadedObjects->count(path);  // this key's object, checked when it was loaded
+  }
+  void* lib = why.empty() && !known ? openChecked(path, fd, st, &why) : nullptr;  // outside the lock: the main thread may attach meanwhile
+  if (lib) {
+    std::lock_guard<std::mutex> lock(tableMutex);
+    if (!loadedObjects) loadedObjects = new std::map<std::string, void*>();
+    void*& slot = (*loadedObjects)[path];
+    if (!slot) slot = lib;  // else the same key's object (loaded objects stay mapped anyway)
+  }
   // a hit marks its entry recently used (the cache's eviction order): here, not by a later libuv
   // round trip, whose wake-up of a pool thread could preempt the main thread mid-hit
-  if (why.empty()) utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+  if (why.empty()) futimens(fd, nullptr);
+  close(fd);
   return why;
 }
 
 std::string attachCode(ImageHeader* h, const std::string& path) {
   std::lock_guard<std::mutex> lock(tableMutex);
   if (!loadedObjects) loadedObjects = new std::map<std::string, void*>();
-  void*& lib = (*loadedObjects)[path];
-  if (!lib) {
-    lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-      loadedObjects->erase(path);
-      const char* e = dlerror();
-      return std::string("dlopen failed: ") + (e ? e : "unknown error");
-    }
-  }
+  const auto found = loadedObjects->find(path);
+  if (found == loadedObjects->end()) return "the object at " + path + " was not loaded (checkedPreload)";
+  void* lib = found->second;
   const int32_t* abi = static_cast<const int32_t*>(dlsym(lib, "wg_code_abi"));
   void* fn = dlsym(lib, "wg_program");
   if (!abi || !fn) return "the shared object has no wg_program / wg_code_abi symbol";

@@ -20,14 +20,14 @@ struct CodeRef {
 
 /** the compiled code attached to image h and switched on (fn null when none; lock-free) */
 CodeRef codeOf(const ImageHeader* h);
-/** dlopen `path` and attach its program to the image; "" or why not */
+/** attach the program of the object at `path`, loaded by checkedPreload, to the image; "" or why not */
 std::string attachCode(ImageHeader* h, const std::string& path);
-/** dlopen `path` now (a libuv pool thread: the main thread's attachCode then finds it loaded); "" or why not */
-std::string preloadCode(const std::string& path);
 /**
- * a disk-cache hit (a pool thread, or the main thread for a small program): the object at path
- * hashed against the digest in hashPath, then preloadCode, then its times set to now (recently
- * used); "" or "missing", "corrupt" (never loaded), why not
+ * load a disk-cache entry (a pool thread, or the main thread for a small program): the object at
+ * path opened once, hashed through that fd against the digest in hashPath, and that same file
+ * dlopened (/proc/self/fd; without /proc, by path, refused when the path no longer names the
+ * hashed file), then its times set to now (recently used); an entry of a path already loaded is
+ * checked, not loaded again; "" or "missing", "corrupt" (never loaded), why not
  */
 std::string checkedPreload(const std::string& path, const std::string& hashPath);
 /** free a slot whose image is gone (garbage collected without dispose) */

@@ -4,8 +4,9 @@
 //                       on the calling thread — a small program's hit without a pool round trip
 //   codeSourceAsync(image[, keyTail, dirPrefix]) → Promise of the same, generated on a libuv pool
 //                       thread (the image is held: release() refuses it until then)
-//   codePreload(path) → Promise<string> ('' or why not): dlopen on a libuv pool thread, so that
-//                       codeAttach on the main thread finds the object loaded
+//   codePreload(path, hashPath) → Promise<string> ('' or 'missing', 'corrupt', why not): the
+//                       checked load (checkedPreload) on a libuv pool thread, so that codeAttach on the
+//                       main thread finds the object loaded
 //   codeSpawn(argv, outPath, nice) → Promise<pid | string>: the compiler argv[0] started with argv,
 //                       stdin /dev/null, stdout and stderr into outPath, at `nice`, by posix_spawn on a
 //                       pool thread (fork, as child_process uses, copies the process's page tables
@@ -13,7 +14,7 @@
 //   threadCpuMs() → number: the calling thread's CPU time (ms; bench/codegen-stall.ts times the
 //                       tier's steps on the main thread with it)
 //   codeReap(pid) → null (running) | exit code | −signal | string: waitpid without blocking
-//   codeAttach(image, path) → slot number (> 0) | string (why not): dlopen and attach (code.h)
+//   codeAttach(image, path) → slot number (> 0) | string (why not): attach the loaded object (code.h)
 //   codeDetach(image) → undefined: its runs go back to the interpreter
 //   codeFree(slot) → undefined: the slot of an image garbage collection freed
 //   codeInterpret(image, on) → undefined: run on the interpreter even with code attached (bit comparison)
@@ -150,27 +151,28 @@ Napi::Value CodeSourceAsync(const Napi::CallbackInfo& info) {
   return p;
 }
 
-/** dlopen off the main thread (it reads and relocates the object: ~0.5 ms) */
+/** the checked load off the main thread (it hashes, reads and relocates the object: ~0.5 ms) */
 class Preload : public Napi::AsyncWorker {
  public:
-  Preload(Napi::Env env, std::string path) : Napi::AsyncWorker(env), path_(std::move(path)), done_(Napi::Promise::Deferred::New(env)) {}
-  void Execute() override { why_ = preloadCode(path_); }
+  Preload(Napi::Env env, std::string path, std::string hashPath)
+      : Napi::AsyncWorker(env), path_(std::move(path)), hashPath_(std::move(hashPath)), done_(Napi::Promise::Deferred::New(env)) {}
+  void Execute() override { why_ = checkedPreload(path_, hashPath_); }
   void OnOK() override { done_.Resolve(Napi::String::New(Env(), why_)); }
   void OnError(const Napi::Error&) override { done_.Resolve(Napi::String::New(Env(), "the preload failed")); }
   Napi::Promise promise() const { return done_.Promise(); }
 
  private:
-  std::string path_, why_;
+  std::string path_, hashPath_, why_;
   Napi::Promise::Deferred done_;
 };
 
 Napi::Value CodePreload(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsString()) {
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
     Napi::Promise::Deferred d = Napi::Promise::Deferred::New(info.Env());
-    d.Resolve(Napi::String::New(info.Env(), "expected (path)"));
+    d.Resolve(Napi::String::New(info.Env(), "expected (path, hashPath)"));
     return d.Promise();
   }
-  Preload* w = new Preload(info.Env(), stringArg(info, 0));
+  Preload* w = new Preload(info.Env(), stringArg(info, 0), stringArg(info, 1));
   Napi::Promise p = w->promise();
   w->Queue();  // deletes itself when done
   return p;

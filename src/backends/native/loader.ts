@@ -61,15 +61,15 @@ export interface Addon {
   /** codeSource on a libuv pool thread (the image is held until it settles) */
   codeSourceAsync(image: ArrayBuffer): Promise<string | { reason: string }>;
   codeSourceAsync(image: ArrayBuffer, keyTail: string, dirPrefix: string): Promise<CachedSource | { reason: string }>;
-  /** dlopen on a libuv pool thread ('' or why not), so that codeAttach finds the object loaded */
-  codePreload(path: string): Promise<string>;
+  /** the cache entry's checked load on a libuv pool thread ('' or 'missing', 'corrupt', why not), so that codeAttach finds the object loaded */
+  codePreload(path: string, hashPath: string): Promise<string>;
   /** argv[0] started (posix_spawn on a pool thread), stdout and stderr into outPath, at nice: its pid, or why not */
   codeSpawn(argv: string[], outPath: string, nice: number): Promise<number | string>;
   /** the calling thread's CPU time, ms */
   threadCpuMs(): number;
   /** waitpid without blocking: null while running, else the exit code or −signal (or why not) */
   codeReap(pid: number): number | string | null;
-  /** dlopen `path` and run the image with its code from now on: the code slot, or why not */
+  /** run the image with the code of the object at `path` (loaded by a lookup or codePreload) from now on: the code slot, or why not */
   codeAttach(image: ArrayBuffer, path: string): number | string;
   codeDetach(image: ArrayBuffer): void;
   codeFree(slot: number): void;

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { Addon, CachedSource } from '../loader.js';
 import { fail } from '../../../core/errors.js';
 import { BASE_FLAGS, _forgetIdentities, compile, compilerIdentity, findCompiler, gccFlags, levelFlags, type Compiler } from './compiler.js';
-import { cacheBound, cacheDir, discard, evict, objectPath, prepareDir, store, tempPath } from './cache.js';
+import { cacheBound, cacheDir, discard, evict, hashPath, objectPath, prepareDir, store, tempPath } from './cache.js';
+import { enqueue, syncTurn } from './tier-queue.js';
 
 export type CodegenMode = 'auto' | 'eager' | 'off';
 export type TierName = 'compiled' | 'interpreter';
@@ -76,20 +77,6 @@ const SAMPLE = 8;
  */
 export const syncLookup = { maxImageBytes: 12 * 1024 };
 
-/** compiles run one at a time (a compiler takes a core); programs with the same source share one */
-let queue: Promise<unknown> = Promise.resolve();
-const building = new Map<string, Promise<string>>();
-function enqueue(key: string, job: () => Promise<string>): Promise<string> {
-  let p = building.get(key);
-  if (!p) {
-    p = queue.then(job, job);
-    queue = p.catch(() => {});
-    building.set(key, p);
-    void p.catch(() => {}).finally(() => building.delete(key));
-  }
-  return p;
-}
-
 /** one await of a build: the main thread's synchronous work since the last resumption (wall ms, CPU ms by stepClock), then the wait (ms) */
 export interface BuildStep { what: string; sync: number; cpu: number; wait: number }
 /** @internal the last build's steps, in order (bench/compiled.ts: a cache hit's phases; bench/codegen-stall.ts: the main thread's longest block) */
@@ -153,11 +140,11 @@ const keptSource = (addon: Addon, image: ArrayBuffer): string => { const s = add
 /**
  * the shared object of a generated source, loaded (dlopened, not attached): from the cache — the
  * lookup (codeSource on the main thread or codeSourceAsync on the pool) computed its key, read the
- * object, checked its hash and dlopened it; one that failed is deleted — else compiled into it.
- * Its path, or throws with the reason.
+ * object, checked its hash and dlopened it — else by the key's job (rebuild). Its path, or throws
+ * with the reason.
  */
 async function loadedObject(addon: Addon, image: ArrayBuffer, k: KeyParts, got: CachedSource): Promise<string> {
-  const { c, dir, flags } = k, { source, key, hit } = got;
+  const { dir } = k, { source, key, hit } = got;
   // WENGERT_CODEGEN_KEEP=1: the generated source beside its object (<key>.c), to read
   if (process.env.WENGERT_CODEGEN_KEEP === '1') await waitFor('keep', writeFile(objectPath(dir, key).replace(/\.so$/, '.c'), source || keptSource(addon, image), { mode: 0o600 }).catch(() => {}));
   const obj = objectPath(dir, key);
@@ -165,13 +152,29 @@ async function loadedObject(addon: Addon, image: ArrayBuffer, k: KeyParts, got: 
     state.cacheHits++;  // the lookup marked the entry recently used
     return obj;
   }
-  if (hit === 'corrupt') await waitFor('discard', discard(dir, key));
-  else if (hit !== 'missing') throw new Error(`loading ${obj}: ${hit}`);
-  await waitFor('queue', enqueue(key, () => compileInto(addon, c, flags, dir, key, source)));
-  const pre = await waitFor('dlopen', addon.codePreload(obj));  // on the pool
+  if (hit !== 'corrupt' && hit !== 'missing') throw new Error(`loading ${obj}: ${hit}`);
+  await waitFor('queue', enqueue(key, () => rebuild(addon, k, key, source)));
+  const pre = await waitFor('dlopen', addon.codePreload(obj, hashPath(dir, key)));  // on the pool, checked
   if (pre) throw new Error(`loading ${obj}: ${pre}`);
   return obj;
 }
+
+/**
+ * the key's job, after its lookup missed or met a corrupt entry: the entry checked again first —
+ * another program of the key may have rebuilt it since (kept: a hit) — a corrupt one deleted only
+ * here, inside the key's one job, so that no program deletes another's fresh object; then compiled
+ */
+async function rebuild(addon: Addon, k: KeyParts, key: string, source: string): Promise<string> {
+  const obj = objectPath(k.dir, key);
+  const again = await waitFor('recheck', addon.codePreload(obj, hashPath(k.dir, key)));
+  if (again === '') { state.cacheHits++; return obj; }
+  if (again === 'corrupt') await waitFor('discard', discard(k.dir, key));
+  else if (again !== 'missing') throw new Error(`loading ${obj}: ${again}`);
+  return compileInto(addon, k.c, k.flags, k.dir, key, source);
+}
+
+/** @internal tests: awaited after a program's cache lookup, with its result (a lookup that waits, as a slow one would) */
+export const lookupHook: { after: ((hit: string) => Promise<void>) | null } = { after: null };
 
 /** what the generator gives: the source alone (no key parts), the source with its cache check, or why not */
 type Looked = string | CachedSource | { reason: string };
@@ -225,6 +228,9 @@ export class Tier {
   private async lookUp(image: ArrayBuffer, k: KeyParts | Error): Promise<Looked> {
     const a = this.addon, prefix = k instanceof Error ? '' : k.dir + path.sep;
     if (image.byteLength > syncLookup.maxImageBytes) return waitFor<Looked>('source', k instanceof Error ? a.codeSourceAsync(image) : a.codeSourceAsync(image, k.tail, prefix));
+    const later = syncTurn();  // one synchronous lookup per turn of the event loop
+    if (later) await waitFor('turn', later);
+    if (!this.image) return { reason: '' };  // disposed meanwhile
     mark('key');
     const got = k instanceof Error ? a.codeSource(image) : a.codeSource(image, k.tail, prefix);
     mark('lookup');
@@ -239,7 +245,8 @@ export class Tier {
     const k = await keyParts(this.addon, this.level).catch((e: Error) => e);
     if (!this.image) return 'interpreter';  // disposed meanwhile
     const got = await this.lookUp(image, k);
-    if (typeof got !== 'string' && 'reason' in got) { state.reason = got.reason; return 'interpreter'; }
+    if (typeof got !== 'string' && 'reason' in got) { if (got.reason) state.reason = got.reason; return 'interpreter'; }
+    if (lookupHook.after && typeof got !== 'string') await lookupHook.after(got.hit);
     let obj: string;
     try {
       if (k instanceof Error) throw k;
