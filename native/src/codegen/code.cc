@@ -56,16 +56,14 @@ CodeRef codeOf(const ImageHeader* h) {
 }
 
 namespace {
-/** the whole file behind fd, from its start, or false */
+/** the rest of the file behind fd (freshly opened: all of it), or false */
 bool readFd(int fd, std::string* out) {
   char buf[1 << 16];
-  for (off_t at = 0;;) {
-    const ssize_t got = pread(fd, buf, sizeof buf, at);
+  for (;;) {
+    const ssize_t got = read(fd, buf, sizeof buf);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return false;
-    if (got == 0) return true;
+    if (got <= 0) return got == 0;
     out->append(buf, size_t(got));
-    at += got;
   }
 }
 

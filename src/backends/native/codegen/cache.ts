@@ -6,7 +6,8 @@
 // hit re-hashes the object before loading it (the addon's codeSource/codeSourceAsync with a key
 // tail: read, hashed and dlopened in the one lookup call); one that fails its hash is deleted (and
 // rebuilt), never loaded; a hit sets its object's times to now (in the same call). compiler-<numbers>.id:
-// the compiler's identity (compiler.ts). Past the size bound the least recently used entries are deleted.
+// the compiler's identity (compiler.ts), the newest few kept. Past the size bound the least recently used
+// entries are deleted.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { lstatSync, mkdirSync } from 'node:fs';
@@ -63,7 +64,20 @@ export async function store(dir: string, key: string, tmpObject: string): Promis
   return obj;
 }
 
-/** delete least recently used entries until the objects take at most `bound` bytes */
+/** compiler identities remembered (compiler-<numbers>.id, compiler.ts) kept by the eviction: the newest */
+export const MEMOS_KEPT = 4;
+const isMemo = (n: string) => /^compiler-[0-9a-z-]+\.id$/.test(n);
+
+/** delete all but the MEMOS_KEPT newest compiler identity memos (a deleted one is read again by running the compiler) */
+async function keepNewestMemos(dir: string, all: readonly string[]): Promise<void> {
+  const memos = await Promise.all(all.filter(isMemo).map(async (n) => {
+    try { return { n, t: (await stat(path.join(dir, n))).mtimeMs }; } catch { return null; }
+  }));
+  const old = memos.filter((m): m is { n: string; t: number } => !!m).sort((a, b) => b.t - a.t).slice(MEMOS_KEPT);
+  await Promise.all(old.map((m) => unlink(path.join(dir, m.n)).catch(() => {})));
+}
+
+/** delete least recently used entries until the objects take at most `bound` bytes (and old compiler memos) */
 export async function evict(dir: string, bound: number, keep: string): Promise<number> {
   const all = await readdir(dir);
   // temporary files of processes that exited mid-compile: gone after an hour
@@ -71,6 +85,7 @@ export async function evict(dir: string, bound: number, keep: string): Promise<n
     const p = path.join(dir, n);
     try { if (Date.now() - (await stat(p)).mtimeMs > 3_600_000) await unlink(p); } catch { /* raced */ }
   }));
+  await keepNewestMemos(dir, all);
   const names = all.filter((n) => n.endsWith('.so') && !n.includes('.tmp-'));
   const entries = await Promise.all(names.map(async (n) => {
     try { const s = await stat(path.join(dir, n)); return { n, size: s.size, t: s.mtimeMs }; } catch { return null; }
