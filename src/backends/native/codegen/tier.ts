@@ -72,8 +72,9 @@ const SAMPLE = 8;
  * a program whose image is at most this many bytes looks its object up on the main thread — the
  * source generated, its key, the object read, hashed and dlopened in one synchronous addon call:
  * ~0.12 ms of main-thread CPU per KiB of image (0.5–1 ms for W1–W4's 1.6–9.5 KiB), so ≤ ~2 ms; a
- * hit waits for no pool thread and no turn of the event loop. A larger one: a libuv pool thread
- * (codeSourceAsync). @internal benches and tests change it.
+ * hit waits for no pool thread; one such lookup per turn of the event loop (syncTurn: the others
+ * wait for later turns). A larger one: a libuv pool thread (codeSourceAsync). @internal benches and
+ * tests change it.
  */
 export const syncLookup = { maxImageBytes: 12 * 1024 };
 
