@@ -16,7 +16,6 @@ import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';
 import { _resetCodegen, lookupHook, syncLookup } from '../src/backends/native/codegen/tier.js';
 import { MEMOS_KEPT, evict } from '../src/backends/native/codegen/cache.js';
-import { sameBits } from './support/bits.js';
 
 const addon = loaded.addon;
 const haveCompiler = !!addon && w.nativeInfo().codegen.available;
@@ -120,6 +119,18 @@ d('the compiled tier\'s cache under concurrency', () => {
     expect(await exited).toBe(0);
     expect(existsSync(marker)).toBe(false);
     expect(existsSync(evil)).toBe(false);  // it was renamed over the entry before the digest was handed over
+  });
+
+  it('the checked load refuses bad arguments and unloaded objects with a reason, loading nothing', async () => {
+    const a = addon as unknown as { codePreload(...args: unknown[]): Promise<string>; codeAttach(...args: unknown[]): number | string };
+    expect(await a.codePreload(path.join(root, 'x.so'))).toBe('expected (path, hashPath)');
+    expect(await a.codePreload(1, 2)).toBe('expected (path, hashPath)');
+    expect(await a.codePreload(path.join(root, 'none.so'), path.join(root, 'none.sha256'))).toBe('missing');
+    const so = path.join(root, 'plain.so');
+    writeFileSync(so, 'not an object');
+    writeFileSync(path.join(root, 'plain.sha256'), '00\n');
+    expect(await a.codePreload(so, path.join(root, 'plain.sha256'))).toBe('corrupt');
+    expect(a.codeAttach(new ArrayBuffer(64), so)).toMatch(/expected an image/);
   });
 
   it('programs whose cache lookups become ready in one tick take one synchronous lookup per event-loop turn', async () => {
