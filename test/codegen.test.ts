@@ -153,7 +153,8 @@ d('the compiled tier', () => {
 
   it(`logistic regression: X·w, the chains over its rows and Xᵀ·g run as one row-blocked pass with the interpreter's bits, at every SIMD level (${levels.join(', ')})`, async () => {
     // a last block short, whole, of 76 rows (blocks of 256); 5000 rows: Xᵀ·g by groups of 2048 rows (the last of 904);
-    // one column: the interpreter's 1×m·m×1 product is a dot product, so the steps stay the interpreter's (no pass)
+    // one column: the traced gradient's 1×m·m×1 product is a dot product, so the steps stay the interpreter's (no pass);
+    // a one-column Xᵀ·g written out is test/codegen-matvec.test.ts
     const cases = [[3000, 37], [2048, 5], [1100, 130], [5000, 37], [5000, 1], [1100, 1]];
     process.env.WENGERT_CODEGEN_KEEP = '1';
     try {
