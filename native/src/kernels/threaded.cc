@@ -3,10 +3,11 @@
 // only split work and call the level's own kernels through their pointers.
 //
 // Same bits for every thread count, and the same bits as the unwrapped kernel:
-// - matmul cuts C's larger dimension into one block per thread (whole register tiles or panels),
-//   and each block runs the level's packed path on its own (mmBlock: its own packing, the BLIS loops,
-//   so a thread's B panel stays in its L2 while it sweeps its rows): every C element is the sum
-//   over the same kc blocks in the same order as in the whole call (gemm.h), whatever the blocks.
+// - matmul cuts C into one block per thread (whole register tiles by whole panels; at 2 threads
+//   the larger dimension halved), and each block runs the level's packed path on its own (mmBlock:
+//   its own packing, the BLIS loops, so a thread's B panel stays in its L2 while it sweeps its
+//   rows): every C element is the sum over the same kc blocks in the same order as in the whole
+//   call (gemm.h), whatever the blocks.
 //   A matrix–vector product splits its outputs: each is the same dot product (rows of A) or the
 //   same sequence of updates (columns of Aᵀ) as in the whole call.
 // - Aᵀ·x over many terms (columns of A contiguous) is computed by groups of terms (gemv_groups.h)
@@ -41,9 +42,9 @@ struct MatmulJob {
   const double *A, *B;
   double* C;
   i64 rsA, csA, rsB, csB, m, k, n;
-  i64 rows;      // matrix–vector: outputs per chunk
-  i64 units, unit, parts;  // matmul: C's rows in register tiles (unit mr) or columns in panels (unit nr), cut into parts
-  bool byCols;
+  i64 rows;           // matrix–vector: outputs per chunk
+  i64 tiles, panels;  // matmul: C's rows in register tiles (mr), its columns in panels (nr)
+  i64 gr, gc;         // matmul: the blocks, gr × gc (block c at row gr·⌊c / gc⌋ … of the grid)
 };
 
 /** per-thread scratch (grown once, kept for the life of the thread) */
@@ -52,17 +53,23 @@ double* scratch(std::vector<double>& buf, i64 doubles) {
   return buf.data();
 }
 
-/** part c of a matmul: units [⌊c·units/parts⌋, ⌊(c+1)·units/parts⌋) of C's rows or columns, by the level's packed path */
+/** units [⌊i·units/parts⌋, ⌊(i+1)·units/parts⌋) of unit each, cut at dim: [lo, hi) */
+void cut(i64 i, i64 parts, i64 units, i64 unit, i64 dim, i64* lo, i64* hi) {
+  *lo = i * units / parts * unit;
+  *hi = (i + 1) * units / parts * unit < dim ? (i + 1) * units / parts * unit : dim;
+}
+
+/** block c of a matmul: its rows (whole tiles) × its columns (whole panels), by the level's packed path */
 void blockChunk(void* ctx, i64 c) {
   const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
-  const i64 dim = j.byCols ? j.n : j.m, lo = c * j.units / j.parts * j.unit;
-  const i64 hi = (c + 1) * j.units / j.parts * j.unit < dim ? (c + 1) * j.units / j.parts * j.unit : dim;
   const MatmulShape& s = j.K->mm;
+  i64 r0, r1, c0, c1;
+  cut(c / j.gc, j.gr, j.tiles, s.mr, j.m, &r0, &r1);
+  cut(c % j.gc, j.gc, j.panels, s.nr, j.n, &c0, &c1);
   thread_local std::vector<double> bufA, bufB;
   double* pA = scratch(bufA, mmScratchA(s));
-  double* pB = scratch(bufB, mmScratchBFor(s, j.byCols ? hi - lo : j.n));
-  if (j.byCols) j.K->mmBlock(j.A, j.rsA, j.csA, j.B + lo * j.csB, j.rsB, j.csB, j.C + lo, j.n, j.m, j.k, hi - lo, pA, pB);
-  else j.K->mmBlock(j.A + lo * j.rsA, j.rsA, j.csA, j.B, j.rsB, j.csB, j.C + lo * j.n, j.n, hi - lo, j.k, j.n, pA, pB);
+  double* pB = scratch(bufB, mmScratchBFor(s, c1 - c0));
+  j.K->mmBlock(j.A + r0 * j.rsA, j.rsA, j.csA, j.B + c0 * j.csB, j.rsB, j.csB, j.C + r0 * j.n + c0, j.n, r1 - r0, j.k, c1 - c0, pA, pB);
 }
 
 /**
@@ -110,14 +117,23 @@ void groupedGemv(const KernelTable* K, const double* A, i64 csA, const double* x
 }
 
 /**
- * a matmul's parts: its larger dimension (columns on a tie) in one part per thread,
- * whole register tiles (mr rows) or panels (nr columns) each, the counts differing by at most one
+ * a matmul's blocks: one per thread (fewer when the tiles run out), as the grid gr × gc whose
+ * blocks read the least, rows/gr + columns/gc (more columns on a tie): at 2 threads the larger
+ * dimension halved. Each block packs its own rows of A and columns of B.
  */
-void splitMatmul(MatmulJob& j) {
-  j.byCols = j.n >= j.m;
-  j.unit = j.byCols ? j.K->mm.nr : j.K->mm.mr;
-  j.units = ((j.byCols ? j.n : j.m) + j.unit - 1) / j.unit;
-  j.parts = threadCount() < j.units ? threadCount() : j.units;
+void gridMatmul(MatmulJob& j) {
+  j.tiles = (j.m + j.K->mm.mr - 1) / j.K->mm.mr;
+  j.panels = (j.n + j.K->mm.nr - 1) / j.K->mm.nr;
+  for (i64 parts = threadCount(); parts >= 1; parts--) {
+    double best = 0;
+    for (i64 gr = parts; gr >= 1; gr--) {
+      const i64 gc = parts / gr;
+      if (gr * gc != parts || gr > j.tiles || gc > j.panels) continue;
+      const double cost = double(j.m) / double(gr) + double(j.n) / double(gc);
+      if (best == 0 || cost <= best) { best = cost; j.gr = gr; j.gc = gc; }
+    }
+    if (best > 0) return;
+  }
 }
 
 template <int L>
@@ -125,7 +141,7 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
             double* pA, double* pB) {
   const KernelTable* K = &inner[L];
   const double flops = double(m) * double(n) * double(k);
-  MatmulJob j{K, A, B, C, rsA, csA, rsB, csB, m, k, n, 0, 0, 0, 0, false};
+  MatmulJob j{K, A, B, C, rsA, csA, rsB, csB, m, k, n, 0, 0, 0, 1, 1};
   const i64 G = n == 1 && csA != 1 && rsA == 1 ? gemvGroupTerms(m, k) : 0;
   if (G) {
     groupedGemv(K, A, csA, B, rsB, C, m, k, G);
@@ -139,8 +155,8 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
     j.rows = (m + 8 * parts - 1) / (8 * parts) * 8;
     parallelFor((m + j.rows - 1) / j.rows, gemvChunk, &j);
   } else if (n >= 2 && flops >= kMatmulFlops && (m >= kSplitMin || n >= kSplitMin)) {
-    splitMatmul(j);
-    parallelFor(j.parts, blockChunk, &j);
+    gridMatmul(j);
+    parallelFor(j.gr * j.gc, blockChunk, &j);
   } else {
     K->matmul(A, rsA, csA, B, rsB, csB, C, m, k, n, pA, pB);
   }
