@@ -44,7 +44,7 @@ struct MatmulJob {
   i64 rsA, csA, rsB, csB, m, k, n;
   i64 rows;           // matrix–vector: outputs per chunk
   i64 tiles, panels;  // matmul: C's rows in register tiles (mr), its columns in panels (nr)
-  i64 gr, gc;         // matmul: the blocks, gr × gc (block c at row gr·⌊c / gc⌋ … of the grid)
+  i64 gr, gc;         // matmul: a grid of gr × gc blocks (block c: row band ⌊c / gc⌋, column band c mod gc)
 };
 
 /** per-thread scratch (grown once, kept for the life of the thread) */
