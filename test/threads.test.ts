@@ -69,7 +69,7 @@ describeNative('intra-op threads (native internals)', () => {
     expect(bad.reason).toMatch(/WENGERT_THREADS=lots is not a whole number from 1 to 64/);
   });
 
-  it('matmul: the same bits for 1, 2, 3 and 4 threads, at every row count around the chunk size, at every SIMD level', () => {
+  it('matmul: the same bits for 1, 2, 3 and 4 threads, split by rows and by columns (partial tiles and panels), at every SIMD level', () => {
     const levels = addon!.simdInfo().supported, before = addon!.simdInfo().level;
     try {
       for (const level of levels) {
@@ -85,6 +85,14 @@ describeNative('intra-op threads (native internals)', () => {
           // a transposed operand read in place
           const mt = (a: w.Tensor, b: w.Tensor) => w.matmul(w.transpose(b), w.transpose(a));
           expect(sameBits(run(mt, [A, B], 4), run(mt, [A, B], 1)), `${level} m=${m} transposed`).toBe(true);
+        }
+        // split by columns (n ≥ m), the last block of 1–3 columns at some thread counts (a partial panel)
+        for (const n of [48, 49, 50, 51, 97]) {
+          const A = w.tensor(fill(48 * 300, (i) => Math.sin(i * 0.3)), [48, 300]), B = w.tensor(fill(300 * n, (i) => Math.cos(i * 0.9)), [300, n]);
+          const mm = (a: w.Tensor, b: w.Tensor) => w.matmul(a, b);
+          const one = run(mm, [A, B], 1), pooled = addon!.threadsInfo().pooled;
+          for (const t of [2, 3, 4]) expect(sameBits(run(mm, [A, B], t), one), `${level} 48×${n} threads=${t}`).toBe(true);
+          expect(addon!.threadsInfo().pooled).toBeGreaterThan(pooled);
         }
       }
     } finally { addon!.setSimd(before); }
@@ -135,7 +143,7 @@ describeNative('intra-op threads (native internals)', () => {
 
   it('WENGERT_PROFILE=threads: the pool counts its regions and chunks (off: threadsProfile() is null)', () => {
     if (!process.env.WENGERT_PROFILE) expect(addon!.threadsProfile()).toBeNull();
-    // a 256×300·300×200 matmul at 2 threads, 3 times: B packed (4 chunks of 64 columns), then rows of C
+    // a 256×300·300×200 matmul at 2 threads, 3 times: C's rows (the larger dimension) in one block per thread
     const script = `import * as w from './src/index.ts'; import { _addon } from './src/backends/index.ts';
       w.setBackend('native'); w.setThreads(2);
       const A = w.tensor(Float64Array.from({ length: 256 * 300 }, (_, i) => Math.sin(i)), [256, 300]);
@@ -148,9 +156,9 @@ describeNative('intra-op threads (native internals)', () => {
       { encoding: 'utf8', env: { ...process.env, WENGERT_PROFILE: 'threads', WENGERT_THREADS: '1' } });
     expect(r.status, r.stderr).toBe(0);
     const prof = JSON.parse(r.stdout.trim().split('\n').pop()!) as ThreadsProfile;
-    expect(prof.regions + prof.inlineRegions).toBe(6);  // per call: the packing, then the rows
-    expect(prof.recent.map((x) => x.chunks)).toEqual([4, 8, 4, 8, 4, 8]);  // 256 rows: 8 blocks of 32 at 2 threads
-    expect(prof.chunks).toBe(36);
+    expect(prof.regions + prof.inlineRegions).toBe(3);  // one region per call
+    expect(prof.recent.map((x) => x.chunks)).toEqual([2, 2, 2]);  // 256 rows: 2 blocks of 128 at 2 threads
+    expect(prof.chunks).toBe(6);
     for (const x of prof.recent) {
       expect(x.spanNs).toBeGreaterThanOrEqual(x.callerNs + x.waitNs - 1);
       expect(x.workerChunks).toBeLessThanOrEqual(x.chunks);

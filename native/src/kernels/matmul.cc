@@ -1,7 +1,7 @@
 // Matmul for one SIMD level, blocked as in BLIS over the packed panels and register tile of gemm.h
 // (FMA at the levels that have it: avx2, avx512, neon). Matrix–vector shapes skip packing. No BLAS
-// dependency. The threaded matmul (threaded.cc) packs B whole once (packWhole) and computes row
-// blocks of C from it (rowsPacked): the same micro tiles over the same kc blocks, so the same bits.
+// dependency. The threaded matmul (threaded.cc) computes blocks of C's rows or columns each with
+// this packed path (block): the same kc blocks in the same order, so the same bits.
 #include "gemm.h"
 
 namespace wg {
@@ -66,6 +66,13 @@ void naive(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB,
     }
 }
 
+/** C (m×n of row stride ldc) = A·B by packed blocks, whatever m and n (k ≥ 1): matmul's packed path, and a block of it for threads */
+void block(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 ldc, i64 m, i64 k, i64 n,
+           double* pA, double* pB) {
+  packedProduct<MR>(Blocking{MC, KC, NC}, m, n, k, A, rsA, csA, B, rsB, csB, C, ldc, pA, pB,
+                    [](i64 pc) { return pc == 0 ? ACC_SET : ACC_ADD; });
+}
+
 void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 m, i64 k,
             i64 n, double* pA, double* pB) {
   if (m == 0 || n == 0) return;
@@ -82,34 +89,7 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
     else naive(A, rsA, csA, B, rsB, csB, C, m, k, n);
     return;
   }
-  packedProduct<MR>(Blocking{MC, KC, NC}, m, n, k, A, rsA, csA, B, rsB, csB, C, n, pA, pB,
-                    [](i64 pc) { return pc == 0 ? ACC_SET : ACC_ADD; });
-}
-
-// B packed whole (k × ⌈n/NR⌉·NR doubles): the (jc, pc) block of matmul's loops at jc·k + pc·ncUp, ncUp
-// its column count rounded up to NR, laid out as packB lays out that block.
-i64 wholeAt(i64 k, i64 n, i64 jc, i64 pc) { return jc * k + pc * ((imin(NC, n - jc) + NR - 1) / NR * NR); }
-
-/** packs B's columns [j0, j1) (j0 a multiple of NR, [j0, j1) inside one NC block) into the whole layout */
-void packWhole(const double* B, i64 rsB, i64 csB, i64 k, i64 n, i64 j0, i64 j1, double* Bp) {
-  const i64 jc = j0 / NC * NC;
-  for (i64 pc = 0; pc < k; pc += KC) {
-    const i64 kc = imin(KC, k - pc);
-    packB(B + pc * rsB + j0 * csB, rsB, csB, kc, j1 - j0, Bp + wholeAt(k, n, jc, pc) + (j0 - jc) * kc);
-  }
-}
-
-/** C's m rows (row stride n) = A·B from B packed whole: matmul's loops without its packB (k ≥ 1, n ≥ 2) */
-void rowsPacked(const double* A, i64 rsA, i64 csA, const double* Bp, double* C, i64 m, i64 k, i64 n, double* pA) {
-  for (i64 jc = 0; jc < n; jc += NC)
-    for (i64 pc = 0; pc < k; pc += KC) {
-      const i64 kc = imin(KC, k - pc);
-      for (i64 ic = 0; ic < m; ic += MC) {
-        const i64 mc = imin(MC, m - ic);
-        packA<MR>(A + ic * rsA + pc * csA, rsA, csA, mc, kc, pA);
-        tiles<MR>(kc, mc, imin(NC, n - jc), pA, Bp + wholeAt(k, n, jc, pc), C + ic * n + jc, n, pc == 0 ? ACC_SET : ACC_ADD);
-      }
-    }
+  block(A, rsA, csA, B, rsB, csB, C, n, m, k, n, pA, pB);
 }
 
 }  // namespace
@@ -117,8 +97,7 @@ void rowsPacked(const double* A, i64 rsA, i64 csA, const double* Bp, double* C, 
 void fillMatmul(KernelTable* t) {
   t->mm = MatmulShape{MR, NR, KC, MC, NC};
   t->matmul = matmul;
-  t->mmPackWhole = packWhole;
-  t->mmRowsPacked = rowsPacked;
+  t->mmBlock = block;
   t->gemvAcc = gemvColsAcc;
 }
 

@@ -99,12 +99,12 @@ struct KernelTable {
   void (*matmul)(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C,
                  i64 m, i64 k, i64 n, double* packA, double* packB);
   /**
-   * matmul in two parts, for threads (threaded.cc), with matmul's bits: mmPackWhole packs B's columns
-   * [j0, j1) (j0 a multiple of mm.nr, within one mm.nc block) into B packed whole (mmWhole doubles);
-   * mmRowsPacked computes m rows of C = A·B from it (k ≥ 1, n ≥ 2; packA: mmScratchA doubles)
+   * a block of matmul for threads (threaded.cc): C (m×n, row stride ldc) = A·B by matmul's packed path
+   * whatever m and n (k ≥ 1), so each element has the bits the whole call gives it. Pack buffers:
+   * mmScratchA and mmScratchBFor(n) doubles.
    */
-  void (*mmPackWhole)(const double* B, i64 rsB, i64 csB, i64 k, i64 n, i64 j0, i64 j1, double* Bp);
-  void (*mmRowsPacked)(const double* A, i64 rsA, i64 csA, const double* Bp, double* C, i64 m, i64 k, i64 n, double* packA);
+  void (*mmBlock)(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB, double* C, i64 ldc,
+                  i64 m, i64 k, i64 n, double* packA, double* packB);
   /** y[i] += Σ_p A(i,p)·x[p·sx], p in order (A(i,p) = A[i + p·csA]): matmul's matrix–vector order for Aᵀ·x */
   void (*gemvAcc)(const double* A, i64 csA, const double* x, i64 sx, double* y, i64 m, i64 k);
   /** linear algebra by op id (null for other ops) */
@@ -114,8 +114,8 @@ struct KernelTable {
 /** doubles of packing scratch a matmul of these sizes needs at this tile shape */
 static inline i64 mmScratchA(const MatmulShape& s) { return i64(s.mc) * s.kc; }
 static inline i64 mmScratchB(const MatmulShape& s) { return i64(s.kc) * s.nc; }
-/** doubles of B packed whole (mmPackWhole) */
-static inline i64 mmWhole(const MatmulShape& s, i64 k, i64 n) { return k * ((n + s.nr - 1) / s.nr * s.nr); }
+/** doubles of B's packing for n columns (at most one nc block, in whole nr panels) */
+static inline i64 mmScratchBFor(const MatmulShape& s, i64 n) { return i64(s.kc) * (((n < s.nc ? n : s.nc) + s.nr - 1) / s.nr * s.nr); }
 
 #define WG_DECLARE_LEVEL(NS)                              \
   namespace NS {                                          \

@@ -3,11 +3,13 @@
 // only split work and call the level's own kernels through their pointers.
 //
 // Same bits for every thread count, and the same bits as the unwrapped kernel:
-// - matmul packs B whole once (chunks of kPackCols columns), then computes row blocks of C from it
-//   (mmRowsPacked), whole register tiles each: every C element is the same register tile's sum
-//   over the same kc blocks as in the level's matmul (gemm.h), whatever the blocks; the packing
-//   is shared, not repeated per block. A matrix–vector product splits its outputs: each is the same dot product
-//   (rows of A) or the same sequence of updates (columns of Aᵀ) as in the whole call.
+// - matmul cuts C into one block per thread (whole register tiles by whole panels; at 2 threads
+//   the larger dimension halved), and each block runs the level's packed path on its own (mmBlock:
+//   its own packing, the BLIS loops, so a thread's B panel stays in its L2 while it sweeps its
+//   rows): every C element is the sum over the same kc blocks in the same order as in the whole
+//   call (gemm.h), whatever the blocks.
+//   A matrix–vector product splits its outputs: each is the same dot product (rows of A) or the
+//   same sequence of updates (columns of Aᵀ) as in the whole call.
 // - Aᵀ·x over many terms (columns of A contiguous) is computed by groups of terms (gemv_groups.h)
 //   at every thread count: the groups' partials on the pool, added in group order after.
 // - a row reduction computes the values of its 1024-value blocks (reduceBlock) in chunks, then
@@ -24,8 +26,8 @@
 namespace wg {
 namespace {
 
-/** about this many rows of C per chunk of a matmul; columns of B per chunk of its packing (a multiple of every level's nr) */
-constexpr i64 kRows = 24, kPackCols = 64;
+/** a matmul is split when m·n·k ≥ kMatmulFlops and its larger dimension has ≥ kSplitMin rows or columns */
+constexpr i64 kSplitMin = 48;
 /** below these sizes a kernel runs on the calling thread (the pool's hand-off costs 1–20 µs) */
 constexpr double kMatmulFlops = 5e5;  // m·n·k (a 256×256·256×10 product: 60 µs)
 constexpr double kGemvFlops = 1 << 17;
@@ -40,8 +42,9 @@ struct MatmulJob {
   const double *A, *B;
   double* C;
   i64 rsA, csA, rsB, csB, m, k, n;
-  double* Bp;    // B packed whole
-  i64 rows;      // rows of C per chunk (matrix–vector: outputs per chunk)
+  i64 rows;           // matrix–vector: outputs per chunk
+  i64 tiles, panels;  // matmul: C's rows in register tiles (mr), its columns in panels (nr)
+  i64 gr, gc;         // matmul: a grid of gr × gc blocks (block c: row band ⌊c / gc⌋, column band c mod gc)
 };
 
 /** per-thread scratch (grown once, kept for the life of the thread) */
@@ -49,19 +52,24 @@ double* scratch(std::vector<double>& buf, i64 doubles) {
   if (i64(buf.size()) < doubles) buf.resize(size_t(doubles));
   return buf.data();
 }
-double* packScratch(i64 doubles) { thread_local std::vector<double> buf; return scratch(buf, doubles); }
-double* wholeScratch(i64 doubles) { thread_local std::vector<double> buf; return scratch(buf, doubles); }
 
-void packChunk(void* ctx, i64 c) {  // columns [c·kPackCols, …) of B into Bp
-  const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
-  const i64 j0 = c * kPackCols, j1 = j0 + kPackCols < j.n ? j0 + kPackCols : j.n;
-  j.K->mmPackWhole(j.B, j.rsB, j.csB, j.k, j.n, j0, j1, j.Bp);
+/** units [⌊i·units/parts⌋, ⌊(i+1)·units/parts⌋) of unit each, cut at dim: [lo, hi) */
+void cut(i64 i, i64 parts, i64 units, i64 unit, i64 dim, i64* lo, i64* hi) {
+  *lo = i * units / parts * unit;
+  *hi = (i + 1) * units / parts * unit < dim ? (i + 1) * units / parts * unit : dim;
 }
 
-void rowsChunk(void* ctx, i64 c) {
+/** block c of a matmul: its rows (whole tiles) × its columns (whole panels), by the level's packed path */
+void blockChunk(void* ctx, i64 c) {
   const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
-  const i64 r0 = c * j.rows, rows = r0 + j.rows < j.m ? j.rows : j.m - r0;
-  j.K->mmRowsPacked(j.A + r0 * j.rsA, j.rsA, j.csA, j.Bp, j.C + r0 * j.n, rows, j.k, j.n, packScratch(mmScratchA(j.K->mm)));
+  const MatmulShape& s = j.K->mm;
+  i64 r0, r1, c0, c1;
+  cut(c / j.gc, j.gr, j.tiles, s.mr, j.m, &r0, &r1);
+  cut(c % j.gc, j.gc, j.panels, s.nr, j.n, &c0, &c1);
+  thread_local std::vector<double> bufA, bufB;
+  double* pA = scratch(bufA, mmScratchA(s));
+  double* pB = scratch(bufB, mmScratchBFor(s, c1 - c0));
+  j.K->mmBlock(j.A + r0 * j.rsA, j.rsA, j.csA, j.B + c0 * j.csB, j.rsB, j.csB, j.C + r0 * j.n + c0, j.n, r1 - r0, j.k, c1 - c0, pA, pB);
 }
 
 /**
@@ -109,15 +117,23 @@ void groupedGemv(const KernelTable* K, const double* A, i64 csA, const double* x
 }
 
 /**
- * rows of C per chunk: whole register tiles of the level (a multiple of mr from row 0, so every
- * tile is one of the whole call's), about kRows, sized so that the threads get equal shares of
- * the tiles where the tile count allows (m = 256 at mr = 8: 8 chunks of 32 rows, not 11 of 24)
+ * a matmul's blocks: one per thread (fewer when the tiles run out), as the grid gr × gc whose
+ * blocks read the least, rows/gr + columns/gc (more columns on a tie): at 2 threads the larger
+ * dimension halved. Each block packs its own rows of A and columns of B.
  */
-i64 matmulRows(i64 mr, i64 m, i64 threads) {
-  const i64 tiles = (m + mr - 1) / mr, share = (tiles + threads - 1) / threads;
-  const i64 want = kRows / mr > 0 ? kRows / mr : 1;          // tiles per chunk
-  const i64 chunks = (share + want / 2) / want > 0 ? (share + want / 2) / want : 1;  // per thread
-  return (share + chunks - 1) / chunks * mr;
+void gridMatmul(MatmulJob& j) {
+  j.tiles = (j.m + j.K->mm.mr - 1) / j.K->mm.mr;
+  j.panels = (j.n + j.K->mm.nr - 1) / j.K->mm.nr;
+  for (i64 parts = threadCount(); parts >= 1; parts--) {
+    double best = 0;
+    for (i64 gr = parts; gr >= 1; gr--) {
+      const i64 gc = parts / gr;
+      if (gr * gc != parts || gr > j.tiles || gc > j.panels) continue;
+      const double cost = double(j.m) / double(gr) + double(j.n) / double(gc);
+      if (best == 0 || cost <= best) { best = cost; j.gr = gr; j.gc = gc; }
+    }
+    if (best > 0) return;
+  }
 }
 
 template <int L>
@@ -125,7 +141,7 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
             double* pA, double* pB) {
   const KernelTable* K = &inner[L];
   const double flops = double(m) * double(n) * double(k);
-  MatmulJob j{K, A, B, C, rsA, csA, rsB, csB, m, k, n, nullptr, 0};
+  MatmulJob j{K, A, B, C, rsA, csA, rsB, csB, m, k, n, 0, 0, 0, 1, 1};
   const i64 G = n == 1 && csA != 1 && rsA == 1 ? gemvGroupTerms(m, k) : 0;
   if (G) {
     groupedGemv(K, A, csA, B, rsB, C, m, k, G);
@@ -138,11 +154,9 @@ void matmul(const double* A, i64 rsA, i64 csA, const double* B, i64 rsB, i64 csB
     const i64 parts = csA == 1 ? 8 : threadCount();
     j.rows = (m + 8 * parts - 1) / (8 * parts) * 8;
     parallelFor((m + j.rows - 1) / j.rows, gemvChunk, &j);
-  } else if (n >= 2 && flops >= kMatmulFlops && m >= 2 * kRows) {
-    j.Bp = wholeScratch(mmWhole(K->mm, k, n));
-    parallelFor((n + kPackCols - 1) / kPackCols, packChunk, &j);
-    j.rows = matmulRows(K->mm.mr, m, threadCount());
-    parallelFor((m + j.rows - 1) / j.rows, rowsChunk, &j);
+  } else if (n >= 2 && flops >= kMatmulFlops && (m >= kSplitMin || n >= kSplitMin)) {
+    gridMatmul(j);
+    parallelFor(j.gr * j.gc, blockChunk, &j);
   } else {
     K->matmul(A, rsA, csA, B, rsB, csB, C, m, k, n, pA, pB);
   }
