@@ -4,9 +4,6 @@ import { apply } from './trace.js';
 import type { Tensor } from './tensor.js';
 import type { OpDef } from './op.js';
 
-/** the operand pair handed to an elementwise simplification (reused: the rules read it and keep nothing; emptied after each call) */
-const pair: Tensor[] = [];
-
 /**
  * apply(op, [a, b]) for an elementwise op while recording, when both operands have one shape
  * object and the trace has no broadcast constants to lift (every op of a scalar loop): no operand
@@ -17,9 +14,7 @@ export function applyBinary(op: OpDef, a: Tensor, b: Tensor): Tensor {
   const ta = a._trace, tb = b._trace, tr = ta === null ? tb : tb === null || tb === ta ? ta : null;
   if (tr === null || !tr.active || op.scalar === undefined || a.shape !== b.shape || !tr.plain) return apply(op, [a, b]);
   if (op.simplify !== undefined && (ta === null || tb === null)) {
-    pair[0] = a; pair[1] = b;
-    const s = op.simplify(pair, undefined);
-    pair.length = 0;
+    const s = op.simplify([a, b], undefined);
     if (s) return s;
   }
   return tr.recordOperands(op, a, b, a.shape);
