@@ -14,7 +14,7 @@
 // process's CPU (main + V8's background JIT and GC threads, which compete for the cores); and the
 // main thread's GC pauses during the case (scavenges, mark-compact and its incremental steps).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -45,6 +45,10 @@ function line(label: string, runs: Run[]): string {
   return `${label.padEnd(22)} ${m('ms').padStart(6)} ms  (min ${Math.min(...ms).toFixed(1)}, max ${Math.max(...ms).toFixed(1)}; ` +
     `main-thread CPU ${m('cpu')}, run-queue wait ${m('wait')}, GC pause ${m('gc')}; process CPU ${m('proc')} ms)`;
 }
+
+/** the newest modification time under dir (ms) */
+const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => statSync(`${dir}/${f}`).mtimeMs));
+if (!src && newest(root + 'src') > statSync(root + 'dist/index.js').mtimeMs) console.log('note: src/ changed after dist/ was built (npm run build)');
 
 const runs = Number(arg('runs') ?? 7), vs = arg('vs'), lib = src ? 'src' : 'dist';
 const backends = arg('backend') ? [arg('backend')!] : ['native', 'ts'];
