@@ -2,6 +2,9 @@ import { fail } from './errors.js';
 
 export type Shape = readonly number[];
 
+/** the one 0-d shape tensors share (recording compares shapes by identity first) */
+export const SCALAR_SHAPE: Shape = Object.freeze([]);
+
 // indexed loops: these run for every recorded equation, mostly before the JIT optimizes them
 export const sizeOf = (s: Shape): number => { let n = 1; for (let i = 0; i < s.length; i++) n *= s[i]; return n; };
 export const fmtShape = (s: Shape): string => `f64[${s.join(',')}]`;

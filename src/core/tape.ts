@@ -5,7 +5,7 @@
 // the purity check and value reads walk the typed arrays directly (the `op`, `ins`, `out` accessors).
 import type { Eqn } from './graph.js';
 import type { OpDef } from './op.js';
-import type { Shape } from './shape.js';
+import { SCALAR_SHAPE, type Shape } from './shape.js';
 
 /** growth factor of the typed arrays (few reallocations: each large one is an ArrayBuffer the GC accounts for) */
 const GROW = 4;
@@ -139,8 +139,9 @@ export function widen(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
 export class ShapeStore {
   private n = 0;
   private ids: Int32Array<ArrayBuffer> = new Int32Array(64);
-  private distinct: Shape[] = [];
-  private numbers = new Map<Shape, number>();
+  /** seeded with the shared 0-d shape: the array holds objects from the start (an empty one would change its kind at the first push) */
+  private distinct: Shape[] = [SCALAR_SHAPE];
+  private numbers = new Map<Shape, number>([[SCALAR_SHAPE, 0]]);
   private arr: Shape[] | null = null;
 
   static of(arr: Shape[]): ShapeStore {

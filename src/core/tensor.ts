@@ -1,11 +1,9 @@
 import { fail, describe } from './errors.js';
-import { type Shape, sizeOf, fmtShape, checkShape } from './shape.js';
+import { type Shape, SCALAR_SHAPE, sizeOf, fmtShape, checkShape } from './shape.js';
 import type { Trace } from './trace.js';
 
 const ARITH_HINT = 'JS operators (+ - * / **) and Math.* do not work on tensors; use the wengert op ' +
   '(w.add, w.sub, w.mul, w.div, w.pow, w.neg, w.sin, ... or x.mul(y)); to read a value use t.item() or t.data()';
-
-const SCALAR_SHAPE: Shape = Object.freeze([]);
 
 /**
  * An immutable float64 array with a shape. A concrete tensor holds its data; a tracer stands for
@@ -13,7 +11,6 @@ const SCALAR_SHAPE: Shape = Object.freeze([]);
  */
 export class Tensor {
   readonly shape: Shape;
-  readonly size: number;
   /** @internal */ readonly _data: Float64Array | null;
   /** @internal */ readonly _trace: Trace | null;
   /** @internal */ readonly _v: number;
@@ -22,11 +19,12 @@ export class Tensor {
   constructor(shape: Shape, data: Float64Array | null, trace: Trace | null = null, v = -1) {
     // one shared 0-d shape: recording compares shapes by identity first
     this.shape = shape.length === 0 ? SCALAR_SHAPE : Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
-    this.size = sizeOf(shape);
     this._data = data;
     this._trace = trace;
     this._v = v;
   }
+  /** the number of elements (computed: a recording makes one tensor per equation, so each field costs 8 bytes × equations) */
+  get size(): number { return sizeOf(this.shape); }
   get dtype(): 'float64' { return 'float64'; }
   get rank(): number { return this.shape.length; }
 

@@ -1,7 +1,7 @@
 import { Graph, type Guard, type Eqn } from './graph.js';
 import { fail, allocationError } from './errors.js';
 import { Tensor } from './tensor.js';
-import { broadcastShapes, sameShape, fmtShape, type Shape } from './shape.js';
+import { broadcastShapes, sameShape, fmtShape, sizeOf, type Shape } from './shape.js';
 import type { OpDef } from './op.js';
 import { widen, type Tape } from './tape.js';
 import { opBase, opaqueHash, shapeHash, operandHash } from './eqn-hash.js';
@@ -161,7 +161,7 @@ export class Trace {
     if (n > this.scratch.length) this.scratch = new Int32Array(2 * n);
     const ids = this.scratch;
     // the structural hash (core/eqn-hash.ts) of an equation without attributes; with them, re-rolling hashes it
-    let h = attrs === undefined ? opBase(op) : 0, hashing = attrs === undefined;
+    let h = attrs === undefined ? opBase(op) : 0, hashing = attrs === undefined && this.repeat === undefined;
     if (h !== h) { h = opaqueHash(this.graph.tape.size); hashing = false; } else if (hashing) h = shapeHash(shape, h, 0);
     for (let i = 0; i < n; i++) {
       const t = ins[i], v = (ids[i] = this.operand(t));
@@ -174,11 +174,10 @@ export class Trace {
   recordOperands(op: OpDef, a: Tensor, b: Tensor | null, shape: Shape): Tensor {
     const ids = this.scratch, base = opBase(op);
     if (base !== base) return this.record(op, b === null ? [a] : [a, b], undefined, shape);   // an opaque call
-    const va = (ids[0] = this.operand(a));
+    const va = (ids[0] = this.operand(a)), vb = b === null ? -1 : (ids[1] = this.operand(b)), n = b === null ? 1 : 2;
+    if (this.repeat !== undefined) return this.append(op, n, undefined, shape, 0);   // compared, not stored: no hash
     const h = operandHash(shapeHash(shape, base, 0), this.producerIndex(va) >= 0, a.shape);
-    if (b === null) return this.append(op, 1, undefined, shape, h);
-    const vb = (ids[1] = this.operand(b));
-    return this.append(op, 2, undefined, shape, operandHash(h, this.producerIndex(vb) >= 0, b.shape));
+    return this.append(op, n, undefined, shape, b === null ? h : operandHash(h, this.producerIndex(vb) >= 0, b.shape));
   }
 
   /** the equation `op(scratch[0..n))` with structural hash h (core/eqn-hash.ts), its output a new tracer */
@@ -240,7 +239,6 @@ export class Trace {
 /** the broadcastTo primitive, set by the op registry (the core does not import ops) */
 let broadcastOp: OpDef | undefined;
 export const setBroadcastOp = (op: OpDef) => { broadcastOp = op; };
-const sizeOfShape = (s: Shape) => s.reduce((a, b) => a * b, 1);
 
 function sameShapes(ins: readonly Tensor[]): boolean {
   const s = ins[0].shape;
@@ -282,10 +280,10 @@ export function apply(op: OpDef, ins: readonly Tensor[], attrs: unknown = undefi
   if (!trace) {
     // inside a recording, enlarging a constant stays symbolic (no full-size constant is materialized)
     const cur = op.recordConst ? currentTrace() : undefined;
-    if (cur && op.recordConst!(ins[0].size, sizeOfShape(shape))) return cur.record(op, ins, attrs, shape);
+    if (cur && op.recordConst!(ins[0].size, sizeOf(shape))) return cur.record(op, ins, attrs, shape);
     try {
       return new Tensor(shape, op.kernel(ins.map((t) => t._data!), shapes, shape, attrs));
-    } catch (err) { throw allocationError(err, op.name, fmtShape(shape), sizeOfShape(shape)); }
+    } catch (err) { throw allocationError(err, op.name, fmtShape(shape), sizeOf(shape)); }
   }
   return trace.record(op, ins, attrs, shape);
 }

@@ -25,19 +25,22 @@ function distanceVotes(h: Int32Array, minBody: number): Int32Array {
   // window (bounded: fresh memory is slow to touch, and the votes of a long loop saturate early)
   let cap = 16;
   while (cap < 2 * Math.min(h.length, WINDOW)) cap *= 2;
-  const keys = new Int32Array(cap), at = new Int32Array(cap).fill(-1), mask = cap - 1;
+  const keys = new Int32Array(cap), at = new Int32Array(cap), mask = cap - 1;
   const votes = new Int32Array(Math.min(h.length, WINDOW) + 1);   // votes per distance (at most the window)
   let x = 0;
   for (let j = 0; j < GRAM && j < h.length; j++) x = (Math.imul(x, B) + h[j]) | 0;
-  for (let k = 0, from = 0; k + GRAM <= h.length; k++) {
-    if (k - from === WINDOW) { at.fill(-1); from = k; }
-    // polynomial k-gram hash mod 2³², rolled: x = Σ_j h[k + j]·B^(GRAM−1−j)
-    x = k === 0 ? x : (Math.imul(x - Math.imul(h[k - 1], BTOP), B) + h[k + GRAM - 1]) | 0;
-    let slot = Math.imul(x, 0x9e3779b1) & mask;
-    while (at[slot] >= 0 && keys[slot] !== x) slot = (slot + 1) & mask;
-    if (at[slot] >= 0) { const d = k - at[slot]; if (d >= minBody) votes[d]++; }
-    keys[slot] = x;
-    at[slot] = k;
+  // one window at a time, each starting with an empty table (its reset ran before the JIT optimizes the loop)
+  for (let from = 0; from + GRAM <= h.length; from += WINDOW) {
+    at.fill(-1);
+    for (let k = from, end = Math.min(from + WINDOW, h.length - GRAM + 1); k < end; k++) {
+      // polynomial k-gram hash mod 2³², rolled: x = Σ_j h[k + j]·B^(GRAM−1−j)
+      x = k === 0 ? x : (Math.imul(x - Math.imul(h[k - 1], BTOP), B) + h[k + GRAM - 1]) | 0;
+      let slot = Math.imul(x, 0x9e3779b1) & mask;
+      while (at[slot] >= 0 && keys[slot] !== x) slot = (slot + 1) & mask;
+      if (at[slot] >= 0) { const d = k - at[slot]; if (d >= minBody) votes[d]++; }
+      keys[slot] = x;
+      at[slot] = k;
+    }
   }
   return votes;
 }
