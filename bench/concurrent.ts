@@ -4,7 +4,8 @@
 // Each round times the 8 calls awaited one by one, then all 8 in flight at once (alternating, so a
 // shared machine's load hits both alike), for valueAndGradAsync (new gradient arrays per call) and
 // valueAndGradIntoAsync (each call writes into gradient arrays of its own, reused round after
-// round); means over the rounds (throughput: total time), CPU time of the process beside wall time, the main thread's
+// round); means over the rounds (throughput: total time), CPU time of the process beside wall time (in brackets: the
+// main thread's own CPU; the rest is the pool threads' evaluations and V8's helper threads), the main thread's
 // garbage-collection pauses (PerformanceObserver 'gc': the marking V8 starts for the external
 // memory of new result arrays), the load average before and after. Tensor arguments (no copy at
 // the call); the tier is checked after the runs.
@@ -13,6 +14,7 @@ import { PerformanceObserver, constants } from 'node:perf_hooks';
 import * as w from '../src/index.js';
 import { ALL, type WorkloadId } from './workloads.js';
 import { fmt, table } from './timing.js';
+import { loaded } from '../src/backends/native/loader.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
@@ -21,8 +23,10 @@ const ids = (arg('--only')?.split(',') ?? ['W1', 'W2']) as WorkloadId[];
 const tier = arg('--tier') ?? 'compiled';
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+/** CPU time of the calling (main) thread */
+const mainMs = () => loaded.addon?.threadCpuMs() ?? 0;
 
-interface Timed { wall: number; cpu: number; t0: number; t1: number }
+interface Timed { wall: number; cpu: number; main: number; t0: number; t1: number }
 const gcs: { start: number; ms: number; major: boolean }[] = [];
 new PerformanceObserver((l) => {
   for (const e of l.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, major: ((e as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR });
@@ -41,10 +45,10 @@ function mirror(a: unknown): unknown {
 }
 
 async function timed(run: () => Promise<unknown>): Promise<Timed> {
-  const c = cpuMs(), t = performance.now();
+  const c = cpuMs(), m = mainMs(), t = performance.now();
   await run();
   const t1 = performance.now();
-  return { wall: t1 - t, cpu: cpuMs() - c, t0: t, t1 };
+  return { wall: t1 - t, cpu: cpuMs() - c, main: mainMs() - m, t0: t, t1 };
 }
 
 async function main() {
@@ -81,12 +85,13 @@ async function main() {
       await new Promise((r) => setImmediate(r));  // the observer's last entries
       const s = mean(seq.map((x) => x.wall)), c = mean(par.map((x) => x.wall));
       const gc = (xs: Timed[]) => { const ms = mean(xs.map((x) => gcIn(x).ms)); return `${ms ? fmt(ms) : 0} (${mean(xs.map((x) => gcIn(x).major)).toFixed(1)})`; };
-      rows.push([`${id} ${wl.name}, ${kind}`, fmt(s), fmt(mean(seq.map((x) => x.cpu))), gc(seq), fmt(c), fmt(mean(par.map((x) => x.cpu))), gc(par), `${(s / c).toFixed(2)}×`]);
+      const cpu = (xs: Timed[]) => `${fmt(mean(xs.map((x) => x.cpu)))} (${fmt(mean(xs.map((x) => x.main)))})`;
+      rows.push([`${id} ${wl.name}, ${kind}`, fmt(s), cpu(seq), gc(seq), fmt(c), cpu(par), gc(par), `${(s / c).toFixed(2)}×`]);
       process.stderr.write(`  ${id} ${kind}: one by one ${fmt(s)} ms, ${calls} in flight ${fmt(c)} ms, load ${loadavg()[0].toFixed(2)}\n`);
     }
   }
-  console.log(`\n${calls} valueAndGradAsync / valueAndGradIntoAsync calls on one Program, ${tier} tier, mean of ${rounds} rounds (ms; CPU = process CPU time)`);
-  console.log(table(['workload', 'one by one', 'CPU', 'GC (major)', `${calls} in flight`, 'CPU', 'GC (major)', 'throughput gain'], rows));
+  console.log(`\n${calls} valueAndGradAsync / valueAndGradIntoAsync calls on one Program, ${tier} tier, mean of ${rounds} rounds (ms; CPU = process CPU time (main thread's))`);
+  console.log(table(['workload', 'one by one', 'CPU (main)', 'GC (major)', `${calls} in flight`, 'CPU (main)', 'GC (major)', 'throughput gain'], rows));
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

@@ -98,6 +98,47 @@ describeNative('async result memory (native)', () => {
     expect(Math.max(...rss) - rss[0], JSON.stringify(rss)).toBeLessThan(200e6);
   }, 120_000);
 
+  it('external memory reported to V8 does not drift: after collections it is the program, the reported kept blocks and no more', () => {
+    // V8 counts a result's bytes while the result lives; the cache reports a kept block's bytes
+    // (napi_adjust_external_memory) while kept, up to 64 MB, and takes them back when it hands the
+    // block out. Batch after batch of 8 MB results, once collections (and their finalizers) ran,
+    // V8's external total must be what it was at the start plus the program's own buffers (image
+    // and arenas) plus the reported kept bytes.
+    const index = new URL('../src/index.ts', import.meta.url).href;
+    const loader = new URL('../src/backends/native/loader.ts', import.meta.url).href;
+    const code = `
+      const w = await import(${JSON.stringify(index)});
+      const { loaded } = await import(${JSON.stringify(loader)});
+      w.setBackend('native');
+      const n = 1_000_000, x = w.tensor(Float64Array.from({ length: n }, (_, i) => 0.5 + 0.4 * Math.sin(i)));
+      const p = w.compile((x) => w.sum(w.square(w.sub(w.slice(x, [1], [n]), w.square(w.slice(x, [0], [n - 1]))))), x);
+      const settle = async () => { for (let i = 0; i < 4; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); } };
+      const info = () => ({ ...loaded.addon.blocksInfo(), program: p.stats.memoryBytes });
+      const got = [];
+      await settle();
+      got.push(info());
+      for (let b = 0; b < 4; b++) {
+        for (let k = 0; k < 12; k++) { await p.valueAndGradAsync(x); await Promise.all([p.valueAndGradAsync(x), p.valueAndGradAsync(x), p.valueAndGradAsync(x)]); }
+        await settle();
+        got.push(info());
+      }
+      console.log(JSON.stringify({ got }));`;
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    type Info = { kept: number; reported: number; external: number; program: number };
+    const { got } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { got: Info[] };
+    const MB = 2 ** 20, shown = JSON.stringify(got.map((g) => Object.values(g).map((v) => +(v / MB).toFixed(2))));
+    expect(got[0].kept, shown).toBe(0);
+    for (const g of got.slice(1)) {
+      expect(g.kept, shown).toBeGreaterThan(0);  // results came back to the cache
+      expect(g.kept, shown).toBeLessThanOrEqual(256 * MB);
+      expect(g.reported, shown).toBeLessThanOrEqual(Math.min(64 * MB, g.kept));
+      // within 64 kB (Node's own small bookkeeping; a kept block is ≥ 64 kB, a result here 8 MB)
+      expect(Math.abs(g.external - g.reported - g.program - (got[0].external - got[0].program)), shown).toBeLessThan(64 * 1024);
+    }
+  }, 120_000);
+
   it('auto codegen: a program called only asynchronously moves to the compiled tier', async () => {
     if (!w.nativeInfo().codegen.available) return;
     w.setBackend('native', { codegen: 'auto' });

@@ -4,6 +4,7 @@
 //   threadsInfo() → {threads, reason, pooled, helped}; setThreads(n) → whether 1 ≤ n ≤ 64 was taken
 #include <napi.h>
 #include <string>
+#include "blocks.h"
 #include "dispatch.h"
 #include "image.h"
 #include "threads.h"
@@ -114,6 +115,9 @@ void machineExports(Napi::Env env, Napi::Object exports) {
   exports.Set("threadsInfo", Napi::Function::New(env, ThreadsInfo));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threadsProfile", Napi::Function::New(env, ThreadsProfile));
+  napi_value blocks;
+  napi_create_function(env, "blocksInfo", NAPI_AUTO_LENGTH, blocksInfo, nullptr, &blocks);
+  exports.Set("blocksInfo", Napi::Value(env, blocks));  // test-only (test/async-results.test.ts)
 }
 
 }  // namespace wg

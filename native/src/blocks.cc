@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -170,5 +171,21 @@ void giveBlock(napi_env env, Block* b) {
 }
 
 void blockFinalizer(napi_env env, void*, void* hint) { giveBlock(env, static_cast<Block*>(hint)); }
+
+napi_value blocksInfo(napi_env env, napi_callback_info) {
+  void* data = nullptr;
+  const Blocks* c = napi_get_instance_data(env, &data) == napi_ok ? static_cast<Blocks*>(data) : nullptr;
+  int64_t external = 0;
+  napi_adjust_external_memory(env, 0, &external);
+  napi_value o, v;
+  napi_create_object(env, &o);
+  const std::pair<const char*, double> fields[] = {
+      {"kept", c ? double(c->keptBytes) : 0}, {"reported", c ? double(c->reportedBytes) : 0}, {"external", double(external)}};
+  for (const auto& [name, x] : fields) {
+    napi_create_double(env, x, &v);
+    napi_set_named_property(env, o, name, v);
+  }
+  return o;
+}
 
 }  // namespace wg

@@ -48,5 +48,7 @@ Block* newBlock(Blocks* c, size_t bytes);
 void giveBlock(napi_env env, Block* b);
 /** finalizer of a result's external ArrayBuffer (napi_finalize; the hint is the Block) */
 void blockFinalizer(napi_env env, void* data, void* hint);
+/** test-only: {kept, reported, external}: the env's kept and reported bytes and V8's external-memory total (bytes) */
+napi_value blocksInfo(napi_env env, napi_callback_info info);
 
 }  // namespace wg

@@ -67,6 +67,8 @@ export interface Addon {
   codeSpawn(argv: string[], outPath: string, nice: number): Promise<number | string>;
   /** the calling thread's CPU time, ms */
   threadCpuMs(): number;
+  /** test-only: the bytes of result blocks the env's cache keeps, those of them reported to V8, V8's external-memory total */
+  blocksInfo(): { kept: number; reported: number; external: number };
   /** waitpid without blocking: null while running, else the exit code or −signal (or why not) */
   codeReap(pid: number): number | string | null;
   /** run the image with the code of the object at `path` (loaded by a lookup or codePreload) from now on: the code slot, or why not */
