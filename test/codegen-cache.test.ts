@@ -163,8 +163,11 @@ d('the compiled tier\'s cache lookup', () => {
     for (const t0 = Date.now(); memos().length === 0 && Date.now() - t0 < 5000;) await new Promise((r) => setTimeout(r, 20));
     expect(memos().map((n) => readFileSync(path.join(dir, n), 'utf8'))).toEqual([id]);  // written after the run
     writeFileSync(broken, '');
+    const memo = path.join(dir, memos()[0]), old = new Date(Date.now() - 3600_000);
+    utimesSync(memo, old, old);
     _resetCodegen();  // as a new process: the identity is read from the memo, the compiler not run
     expect(await compilerIdentity(loaded.addon!, cc, dir)).toBe(id);
+    expect(statSync(memo).mtimeMs).toBeGreaterThan(old.getTime() + 1800_000);  // a memo read is marked used (the eviction keeps the newest)
     const later = new Date(Date.now() + 5000);
     utimesSync(cc.path, later, later);  // the compiler file changed: run again (and it fails now)
     _resetCodegen();

@@ -3,7 +3,7 @@
 // the cache directory, and the flags of a SIMD level taken from the one list the addon's own build
 // uses (native/sources.json: a level's `<arch>_flags`), never -march=native. The bit-identity flags are fixed: -ffp-contract=off (no
 // fused multiply-adds the interpreter does not do), -fno-fast-math.
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, utimesSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -118,11 +118,13 @@ function identityMemo(c: Compiler, dir: string): string | null {
   // the file's numbers in the name (no hash to set up on a process's first build); its path is in the memo
   return path.join(dir, `compiler-${[s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].map((n) => n.toString(36)).join('-')}.id`);
 }
-/** a remembered identity (one line naming the compiler's path), or null */
+/** a remembered identity (one line naming the compiler's path), or null; a memo read is marked used (the eviction keeps the newest) */
 function readMemo(memo: string, c: Compiler): string | null {
   try {
     const id = readFileSync(memo, 'utf8');
-    return id.startsWith(`${c.path}: `) && !id.includes('\n') ? id : null;
+    if (!id.startsWith(`${c.path}: `) || id.includes('\n')) return null;
+    try { const now = new Date(); utimesSync(memo, now, now); } catch { /* only the eviction order (newest kept) */ }
+    return id;
   } catch {
     return null;
   }

@@ -154,8 +154,14 @@ async function loadedObject(addon: Addon, image: ArrayBuffer, k: KeyParts, got: 
     return obj;
   }
   if (hit !== 'corrupt' && hit !== 'missing') throw new Error(`loading ${obj}: ${hit}`);
-  await waitFor('queue', enqueue(key, () => rebuild(addon, k, key, source)));
-  const pre = await waitFor('dlopen', addon.codePreload(obj, hashPath(dir, key)));  // on the pool, checked
+  // twice at most: another process's job may have discarded or half-replaced the entry between
+  // this key's job and the load (its two renames are not one step), so one more job settles it
+  let pre = '';
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await waitFor('queue', enqueue(key, () => rebuild(addon, k, key, source)));
+    pre = await waitFor('dlopen', addon.codePreload(obj, hashPath(dir, key)));  // on the pool, checked
+    if (pre !== 'missing' && pre !== 'corrupt') break;
+  }
   if (pre) throw new Error(`loading ${obj}: ${pre}`);
   return obj;
 }
