@@ -11,7 +11,7 @@ import type { Addon, CachedSource } from '../loader.js';
 import { fail } from '../../../core/errors.js';
 import { BASE_FLAGS, _forgetIdentities, compile, compilerIdentity, findCompiler, gccFlags, levelFlags, type Compiler } from './compiler.js';
 import { cacheBound, cacheDir, discard, evict, hashPath, objectPath, prepareDir, store, tempPath } from './cache.js';
-import { enqueue, syncTurn } from './tier-queue.js';
+import { enqueue, spentOnLookup, syncTurn } from './tier-queue.js';
 
 export type CodegenMode = 'auto' | 'eager' | 'off';
 export type TierName = 'compiled' | 'interpreter';
@@ -72,8 +72,8 @@ const SAMPLE = 8;
  * a program whose image is at most this many bytes looks its object up on the main thread — the
  * source generated, its key, the object read, hashed and dlopened in one synchronous addon call:
  * ~0.12 ms of main-thread CPU per KiB of image (0.5–1 ms for W1–W4's 1.6–9.5 KiB), so ≤ ~2 ms; a
- * hit waits for no pool thread; one such lookup per turn of the event loop (syncTurn: the others
- * wait for later turns). A larger one: a libuv pool thread (codeSourceAsync). @internal benches and
+ * hit waits for no pool thread; such lookups take ≤ ~2 ms of one turn of the event loop (syncTurn:
+ * the others wait for later turns, one per turn). A larger one: a libuv pool thread (codeSourceAsync). @internal benches and
  * tests change it.
  */
 export const syncLookup = { maxImageBytes: 12 * 1024 };
@@ -235,11 +235,13 @@ export class Tier {
   private async lookUp(image: ArrayBuffer, k: KeyParts | Error): Promise<Looked> {
     const a = this.addon, prefix = k instanceof Error ? '' : k.dir + path.sep;
     if (image.byteLength > syncLookup.maxImageBytes) return waitFor<Looked>('source', k instanceof Error ? a.codeSourceAsync(image) : a.codeSourceAsync(image, k.tail, prefix));
-    const later = syncTurn();  // one synchronous lookup per turn of the event loop
+    const later = syncTurn();  // ≤ ~2 ms of synchronous lookups per turn of the event loop
     if (later) await waitFor('turn', later);
     if (!this.image) return { reason: '' };  // disposed meanwhile
     mark('key');
+    const t0 = performance.now();
     const got = k instanceof Error ? a.codeSource(image) : a.codeSource(image, k.tail, prefix);
+    spentOnLookup(performance.now() - t0);
     mark('lookup');
     return got;
   }
