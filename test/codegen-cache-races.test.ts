@@ -6,7 +6,7 @@
 // for bit with the interpreter's (compareTiers), and the TS backend agrees within rounding.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as w from '../src/index.js';
@@ -14,9 +14,10 @@ import { compareTiers, runOnBackend } from '../src/backends/index.js';
 import { loaded } from '../src/backends/native/loader.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';
-import { _resetCodegen, lookupHook, syncLookup } from '../src/backends/native/codegen/tier.js';
+import { lookupHook, syncLookup } from '../src/backends/native/codegen/tier.js';
 import { lookupBudget } from '../src/backends/native/codegen/tier-queue.js';
 import { MEMOS_KEPT, evict } from '../src/backends/native/codegen/cache.js';
+import { leaveCodegen } from './support/codegen.js';
 
 const addon = loaded.addon;
 const haveCompiler = !!addon && w.nativeInfo().codegen.available;
@@ -54,13 +55,7 @@ d('the compiled tier\'s cache under concurrency', () => {
     w.setBackend('native', { codegen: 'eager' });
   });
   afterEach(() => { lookupHook.after = null; syncLookup.maxImageBytes = SYNC_BOUND; });
-  afterAll(() => {
-    w.setBackend('native', { codegen: 'off' });
-    w.setBackend('ts');
-    delete process.env.WENGERT_CACHE_DIR;
-    _resetCodegen();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => leaveCodegen(root));
 
   it('two programs of one key that both meet a corrupt entry: one rebuild, the second finds it intact and deletes nothing', async () => {
     const dir = useDir('corrupt-race');

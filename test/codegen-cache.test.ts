@@ -13,6 +13,7 @@ import * as w from '../src/index.js';
 import { loaded } from '../src/backends/native/loader.js';
 import { _resetCodegen, lastSteps, syncLookup } from '../src/backends/native/codegen/tier.js';
 import { compilerIdentity } from '../src/backends/native/codegen/compiler.js';
+import { leaveCodegen } from './support/codegen.js';
 
 const haveCompiler = !!loaded.addon && w.nativeInfo().codegen.available;
 const d = haveCompiler ? describe : describe.skip;
@@ -73,13 +74,7 @@ d('the compiled tier\'s cache lookup', () => {
     w.setBackend('native', { codegen: 'eager' });
   });
   afterEach(() => { syncLookup.maxImageBytes = SYNC_BOUND; });
-  afterAll(() => {
-    w.setBackend('native', { codegen: 'off' });
-    w.setBackend('ts');
-    delete process.env.WENGERT_CACHE_DIR;
-    _resetCodegen();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => leaveCodegen(root));
 
   it('a small program\'s hit is taken on the main thread, a large one\'s on the pool: the same bits either way', async () => {
     process.env.WENGERT_CACHE_DIR = path.join(root, 'paths');

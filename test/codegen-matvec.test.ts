@@ -4,14 +4,14 @@
 // X written as matmul(transpose(X), g) gives the interpreter's bits at every SIMD level (plain and
 // grouped Xᵀ·g), with the values of the TS backend and of the formula; two columns take the pass.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as w from '../src/index.js';
 import { compareTiers, runOnBackend } from '../src/backends/index.js';
 import { loaded } from '../src/backends/native/loader.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
-import { _resetCodegen } from '../src/backends/native/codegen/tier.js';
+import { leaveCodegen } from './support/codegen.js';
 
 const addon = loaded.addon;
 const d = addon && w.nativeInfo().codegen.available ? describe : describe.skip;
@@ -50,15 +50,7 @@ d('the matrix–vector pass and a one-column X', () => {
     process.env.WENGERT_CODEGEN_KEEP = '1';
     w.setBackend('native', { codegen: 'eager' });
   });
-  afterAll(() => {
-    w.setBackend('native', { codegen: 'off' });
-    w.setBackend('ts');
-    addon!.setSimd(addon!.simdInfo().detected);
-    delete process.env.WENGERT_CACHE_DIR;
-    delete process.env.WENGERT_CODEGEN_KEEP;
-    _resetCodegen();
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => leaveCodegen(root));
 
   // 1100 rows: Xᵀ·g in one group; 5000: by groups of 2048 rows (the grouped pass when k ≥ 2)
   for (const [m, k] of [[1100, 1], [5000, 1], [1100, 2], [5000, 2]]) {

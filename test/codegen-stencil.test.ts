@@ -4,7 +4,7 @@
 // reduction block (1024) boundaries, for sum/max/min/prod, pads shifted by 1 and 2, and inputs with
 // zeros, −0, infinities and NaN (the cotangent products' special cases).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as w from '../src/index.js';
@@ -14,6 +14,7 @@ import { programFor } from '../src/backends/native/programs.js';
 import { traceFunction } from '../src/transforms/trace-fn.js';
 import { vjpGraph } from '../src/transforms/vjp.js';
 import type { Tensor } from '../src/index.js';
+import { leaveCodegen } from './support/codegen.js';
 
 const addon = loaded.addon;
 const d = addon && w.nativeInfo().codegen.available ? describe : describe.skip;
@@ -67,14 +68,7 @@ d('stencils on the compiled tier', () => {
     process.env.WENGERT_CODEGEN_KEEP = '1';
     w.setBackend('native', { codegen: 'eager' });
   });
-  afterAll(() => {
-    w.setBackend('native', { codegen: 'off' });
-    w.setBackend('ts');
-    addon!.setSimd(addon!.simdInfo().detected);
-    delete process.env.WENGERT_CACHE_DIR;
-    delete process.env.WENGERT_CODEGEN_KEEP;
-    rmSync(cacheRoot, { recursive: true, force: true });
-  });
+  afterAll(() => leaveCodegen(cacheRoot));
 
   it('W1\'s chain, sum and pad-fed gradient are one loop, with an interior path', async () => {
     const x = data(5000, false);
