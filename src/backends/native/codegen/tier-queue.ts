@@ -10,10 +10,10 @@ const building = new Map<string, Promise<string>>();
 export function enqueue(key: string, job: () => Promise<string>): Promise<string> {
   let p = building.get(key);
   if (!p) {
-    p = queue.then(job, job);
+    // the key leaves `building` before its waiters resume: a waiter that enqueues it again gets a new job
+    p = queue.then(job, job).finally(() => building.delete(key));
     queue = p.catch(() => {});
     building.set(key, p);
-    void p.catch(() => {}).finally(() => building.delete(key));
   }
   return p;
 }

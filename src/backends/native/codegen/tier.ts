@@ -155,29 +155,27 @@ async function loadedObject(addon: Addon, image: ArrayBuffer, k: KeyParts, got: 
   }
   if (hit !== 'corrupt' && hit !== 'missing') throw new Error(`loading ${obj}: ${hit}`);
   // twice at most: another process's job may have discarded or half-replaced the entry between
-  // this key's job and the load (its two renames are not one step), so one more job settles it
-  let pre = '';
-  for (let attempt = 0; attempt < 2; attempt++) {
-    await waitFor('queue', enqueue(key, () => rebuild(addon, k, key, source)));
-    pre = await waitFor('dlopen', addon.codePreload(obj, hashPath(dir, key)));  // on the pool, checked
-    if (pre !== 'missing' && pre !== 'corrupt') break;
-  }
+  // this key's compile and its load (its two renames are not one step), so one more job settles it
+  let pre = await waitFor('queue', enqueue(key, () => rebuild(addon, k, key, source)));
+  if (pre === 'missing' || pre === 'corrupt') pre = await waitFor('queue', enqueue(key, () => rebuild(addon, k, key, source)));
   if (pre) throw new Error(`loading ${obj}: ${pre}`);
   return obj;
 }
 
 /**
  * the key's job, after its lookup missed or met a corrupt entry: the entry checked again first —
- * another program of the key may have rebuilt it since (kept: a hit) — a corrupt one deleted only
+ * another program of the key may have rebuilt it since (loaded: a hit) — a corrupt one deleted only
  * here, inside the key's one job, so that no program deletes another's fresh object; then compiled
+ * and loaded (checked). '' when the key's object is loaded, else why not
  */
 async function rebuild(addon: Addon, k: KeyParts, key: string, source: string): Promise<string> {
-  const obj = objectPath(k.dir, key);
-  const again = await waitFor('recheck', addon.codePreload(obj, hashPath(k.dir, key)));
-  if (again === '') { state.cacheHits++; return obj; }
+  const obj = objectPath(k.dir, key), digest = hashPath(k.dir, key);
+  const again = await waitFor('recheck', addon.codePreload(obj, digest));
+  if (again === '') { state.cacheHits++; return ''; }
   if (again === 'corrupt') await waitFor('discard', discard(k.dir, key));
-  else if (again !== 'missing') throw new Error(`loading ${obj}: ${again}`);
-  return compileInto(addon, k.c, k.flags, k.dir, key, source);
+  else if (again !== 'missing') return again;
+  await compileInto(addon, k.c, k.flags, k.dir, key, source);
+  return waitFor('dlopen', addon.codePreload(obj, digest));  // on the pool, checked
 }
 
 /** @internal tests: awaited after a program's cache lookup, with its result (a lookup that waits, as a slow one would) */
