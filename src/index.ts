@@ -15,6 +15,7 @@ export type { VjpRule, JvpRule, RuleInputs } from './transforms/custom.js';
 export { scan, foriLoop, whileLoop, checkpoint } from './transforms/loops.js';
 export type { ScanOptions, WhileOptions } from './transforms/loops.js';
 export { compile, Program } from './program/compile.js';
+export { release } from './api/release.js';
 export type { ProgramStats } from './program/compile.js';
 export type { GradOptions, GradResult, ValueAndGradResult } from './api/grad.js';
 export type { GradTargets } from './program/compile.js';

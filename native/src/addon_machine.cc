@@ -118,6 +118,9 @@ void machineExports(Napi::Env env, Napi::Object exports) {
   napi_value blocks;
   napi_create_function(env, "blocksInfo", NAPI_AUTO_LENGTH, blocksInfo, nullptr, &blocks);
   exports.Set("blocksInfo", Napi::Value(env, blocks));  // test-only (test/async-results.test.ts)
+  napi_value detach;
+  napi_create_function(env, "detachResult", NAPI_AUTO_LENGTH, detachResult, nullptr, &detach);
+  exports.Set("detachResult", Napi::Value(env, detach));
 }
 
 }  // namespace wg

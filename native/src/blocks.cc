@@ -1,5 +1,6 @@
 // Result blocks (see blocks.h): per env, a short list of kept blocks, most recently kept last.
 #include "blocks.h"
+#include "image.h"
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -171,6 +172,18 @@ void giveBlock(napi_env env, Block* b) {
 }
 
 void blockFinalizer(napi_env env, void*, void* hint) { giveBlock(env, static_cast<Block*>(hint)); }
+
+napi_value detachResult(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a = nullptr, r;
+  void* data = nullptr;
+  size_t len = 0;
+  const bool ok = napi_get_cb_info(env, info, &argc, &a, nullptr, nullptr) == napi_ok && argc >= 1 &&
+                  napi_get_arraybuffer_info(env, a, &data, &len) == napi_ok && !isImage(data, len) && !isArena(data, len) &&
+                  napi_detach_arraybuffer(env, a) == napi_ok;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
 
 napi_value blocksInfo(napi_env env, napi_callback_info) {
   void* data = nullptr;

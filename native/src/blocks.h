@@ -48,6 +48,14 @@ Block* newBlock(Blocks* c, size_t bytes);
 void giveBlock(napi_env env, Block* b);
 /** finalizer of a result's external ArrayBuffer (napi_finalize; the hint is the Block) */
 void blockFinalizer(napi_env env, void* data, void* hint);
+/**
+ * detachResult(buffer) → boolean: detach an async result's ArrayBuffer that its owner gives back
+ * (w.release; JS passes only result buffers no evaluation in flight uses). A result block's
+ * finalizer then returns it to the cache, so the next result of its size reuses it without a
+ * collection; a V8-allocated buffer is freed. False for an image, an arena or a buffer that
+ * cannot be detached.
+ */
+napi_value detachResult(napi_env env, napi_callback_info info);
 /** test-only: {kept, reported, external}: the env's kept and reported bytes and V8's external-memory total (bytes) */
 napi_value blocksInfo(napi_env env, napi_callback_info info);
 

@@ -30,7 +30,10 @@ export class Tensor {
 
   /** @internal concrete values (computed by the trace, and guarded, for a tracer) */
   _values(how: 'item' | 'data' | 'toArray'): Float64Array {
-    return this._data ?? this._trace!.read(this, how);
+    const d = this._data;
+    if (d === null) return this._trace!.read(this, how);
+    if (d.length === 0 && this.size !== 0) released(how);
+    return d;
   }
   item(): number {
     if (this.size !== 1) fail('ERR_SHAPE', 'item', `expected a tensor of size 1 but received ${fmtShape(this.shape)}`);
@@ -42,6 +45,7 @@ export class Tensor {
 
   toString(): string {
     if (!this._data) return `Tracer ${fmtShape(this.shape)} (%${this._v})`;
+    if (isReleased(this)) return `Tensor ${fmtShape(this.shape)} (released)`;
     return `Tensor ${fmtShape(this.shape)} ${formatNested(this._data, this.shape)}`;
   }
   [Symbol.toPrimitive](hint: string): string {
@@ -67,6 +71,19 @@ export type TensorLike = Tensor | number | NestedNumbers | Float64Array | Float3
 export type NestedArray = (number | NestedArray)[];
 
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
+
+/** whether t's memory was given back (w.release): its array is detached (length 0) though t has elements */
+export const isReleased = (t: Tensor): boolean => t._data !== null && t._data.length === 0 && t.size !== 0;
+/** ERR_ARG: a released tensor was used */
+export function released(op: string): never {
+  return fail('ERR_ARG', op, 'this tensor was released (w.release): its memory was given back and it has no values');
+}
+/** t's concrete values (null for a tracer); ERR_ARG, naming op, for a released tensor */
+export function liveData(t: Tensor, op: string): Float64Array | null {
+  const d = t._data;
+  if (d !== null && d.length === 0 && t.size !== 0) released(op);
+  return d;
+}
 
 /** w.tensor(data, shape?): copies its input once. */
 export function tensor(data: unknown, shape?: readonly number[]): Tensor {

@@ -1,6 +1,6 @@
 import { Graph, type Guard, type Eqn } from './graph.js';
 import { fail, allocationError } from './errors.js';
-import { Tensor } from './tensor.js';
+import { Tensor, liveData } from './tensor.js';
 import { broadcastShapes, sameShape, fmtShape, sizeOf, type Shape } from './shape.js';
 import type { OpDef } from './op.js';
 import { widen, type Tape } from './tape.js';
@@ -134,9 +134,10 @@ export class Trace {
   /** The variable standing for `t` in this trace. */
   varOf(t: Tensor): number {
     if (t._trace === this) return t._v;
-    if (t._data) {
+    const d = liveData(t, 'record');
+    if (d) {
       // a 0-d constant is found by its number alone (one lookup: a loop reading a new one each step makes thousands)
-      const x = t.rank === 0 ? t._data[0] : undefined, negZero = Object.is(x, -0);
+      const x = t.rank === 0 ? d[0] : undefined, negZero = Object.is(x, -0);
       let v = x === undefined ? this.constIds.get(t) : negZero ? (this.negZeroId < 0 ? undefined : this.negZeroId) : this.scalarIds.get(x);
       if (v !== undefined) return v;
       v = this.graph.newVar(t.shape);
@@ -282,7 +283,7 @@ export function apply(op: OpDef, ins: readonly Tensor[], attrs: unknown = undefi
     const cur = op.recordConst ? currentTrace() : undefined;
     if (cur && op.recordConst!(ins[0].size, sizeOf(shape))) return cur.record(op, ins, attrs, shape);
     try {
-      return new Tensor(shape, op.kernel(ins.map((t) => t._data!), shapes, shape, attrs));
+      return new Tensor(shape, op.kernel(ins.map((t) => liveData(t, op.name)!), shapes, shape, attrs));
     } catch (err) { throw allocationError(err, op.name, fmtShape(shape), sizeOf(shape)); }
   }
   return trace.record(op, ins, attrs, shape);

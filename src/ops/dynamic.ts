@@ -2,7 +2,7 @@
 // counter): a gather per axis (and scatterAdd for the update), whose indices are checked on every
 // path — eager, traced, compiled, both backends: out of range is ERR_ARG (JAX clamps; wengert
 // refuses). A concrete start takes the static slice/pad path.
-import { asTensor, Tensor, type TensorLike } from '../core/tensor.js';
+import { asTensor, Tensor, liveData, type TensorLike } from '../core/tensor.js';
 import { fail } from '../core/errors.js';
 import { fmtShape } from '../core/shape.js';
 import { gather } from './gather.js';
@@ -20,8 +20,9 @@ const iota = (n: number) => new Tensor([n], Float64Array.from({ length: n }, (_,
 function starts(op: string, start: TensorLike | readonly number[], rank: number): number[] | Tensor[] {
   const s = asTensor(start as TensorLike, op);
   if (s.rank !== 1 || s.shape[0] !== rank) fail('ERR_SHAPE', op, `expected one start index per axis (${rank}) but received ${fmtShape(s.shape)}`);
-  if (s._data) {
-    const d = Array.from(s._data);
+  const sd = liveData(s, op);
+  if (sd) {
+    const d = Array.from(sd);
     const bad = d.findIndex((v) => !Number.isInteger(v));
     if (bad >= 0) fail('ERR_ARG', op, `expected integer start indices but received ${d[bad]} at axis ${bad}`);
     return d;
@@ -78,9 +79,10 @@ export function at(x: TensorLike, i: number | Tensor): Tensor {
   const n = t.shape[0];
   if (i instanceof Tensor) {
     if (i.size !== 1) fail('ERR_SHAPE', 'at', `expected a single index but received a tensor of shape ${fmtShape(i.shape)}`);
-    if (!i._data) return gather(t, i.rank ? reshape(i, []) : i, 0);
+    const id = liveData(i, 'at');
+    if (!id) return gather(t, i.rank ? reshape(i, []) : i, 0);
     // a tensor index never wraps (gather's rule: the same on the eager and the traced path)
-    const v = i._data[0];
+    const v = id[0];
     if (!Number.isInteger(v) || v < 0 || v >= n) fail('ERR_ARG', 'at', `expected an integer index in [0, ${n}) but received ${v}`);
     i = v;
   }
@@ -88,6 +90,7 @@ export function at(x: TensorLike, i: number | Tensor): Tensor {
   if (i < -n || i >= n) fail('ERR_ARG', 'at', `index ${i} is out of range for axis 0 of size ${n}`);
   const k = i < 0 ? i + n : i;
   // a concrete tensor's row is copied directly (what slice + reshape compute, without two op applications)
-  if (t._data) { const m = t.size / n; return new Tensor(t.shape.slice(1), t._data.slice(k * m, (k + 1) * m)); }
+  const td = liveData(t, 'at');
+  if (td) { const m = t.size / n; return new Tensor(t.shape.slice(1), td.slice(k * m, (k + 1) * m)); }
   return reshape(slice(t, [k], [k + 1]), t.shape.slice(1));
 }

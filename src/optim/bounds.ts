@@ -1,7 +1,7 @@
 // Box constraints l ≤ x ≤ u mirroring the parameters: read once into two flat arrays in the
 // parameters' leaf order. A bound leaf is an array of the leaf's shape or one number for all its
 // entries; null and ±Infinity mean unbounded. Every malformed bound is ERR_ARG naming the leaf.
-import { Tensor, tensor } from '../core/tensor.js';
+import { Tensor, tensor, liveData } from '../core/tensor.js';
 import { fail, describe } from '../core/errors.js';
 import { fmtShape, sameShape, sizeOf } from '../core/shape.js';
 import { leafKind, type TreeDef } from '../core/pytree.js';
@@ -45,7 +45,7 @@ function fill(name: string, params: Params, value: unknown, out: Float64Array, l
     }
     if (!leafKind(v)) fail('ERR_ARG', name, `${path}: expected ${fmtShape(shape)} (the shape of ${params.leafName(k)}) or one number but received ${describe(v)}`);
     const t = v instanceof Tensor ? v : tensor(v);
-    if (!t._data) fail('ERR_ARG', name, `${path}: expected concrete values but received a tracer`);
+    if (!liveData(t, name)) fail('ERR_ARG', name, `${path}: expected concrete values but received a tracer`);
     if (!sameShape(t.shape, shape)) fail('ERR_ARG', name, `${path}: expected ${fmtShape(shape)} (the shape of ${params.leafName(k)}) or one number but received ${fmtShape(t.shape)}`);
     const d = t._data!;
     const bad = d.findIndex((x) => Number.isNaN(x));

@@ -1,6 +1,6 @@
 // Parameters as one flat Float64Array: x0 (any pytree) is flattened once; views map the flat
 // array back onto the tree without copying, and results mirror x0's leaf kinds.
-import { Tensor } from '../core/tensor.js';
+import { Tensor, liveData } from '../core/tensor.js';
 import { fail } from '../core/errors.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { flatten, unflatten, checkDifferentiable, type TreeDef } from '../core/pytree.js';
@@ -23,7 +23,7 @@ export class Params {
     this.offsets = [];
     let n = 0;
     for (const l of leaves) {
-      if (!l._data) fail('ERR_ARG', name, `${arg}: expected concrete values but received a tracer (call ${name} outside transformations)`);
+      if (!liveData(l, name)) fail('ERR_ARG', name, `${arg}: expected concrete values but received a tracer (call ${name} outside transformations)`);
       this.offsets.push(n);
       n += l.size;
     }

@@ -1,7 +1,7 @@
 // Reading call arguments against the structure a Program was compiled for: one Float64Array per
 // numeric leaf, no copies for Float64Array leaves (sync calls never keep them), and
 // ERR_SIGNATURE naming the leaf when the structure or a shape differs.
-import { Tensor, tensor } from '../core/tensor.js';
+import { Tensor, tensor, liveData } from '../core/tensor.js';
 import { fail, describe } from '../core/errors.js';
 import { fmtShape, sameShape, type Shape } from '../core/shape.js';
 import { leafKind, flatten, structureDiff, type TreeDef, type LeafKind } from '../core/pytree.js';
@@ -51,8 +51,7 @@ function leafData(v: unknown, path: string): Float64Array {
   if (v instanceof Float64Array) return v;
   if (typeof v === 'number') return Float64Array.of(v);
   if (v instanceof Tensor) {
-    if (!v._data) fail('ERR_ARG', 'Program', `${path}: a compiled Program cannot be called with tracers (call it outside transformations)`);
-    return v._data!;
+    return liveData(v, 'Program') ?? fail('ERR_ARG', 'Program', `${path}: a compiled Program cannot be called with tracers (call it outside transformations)`);
   }
   if (v instanceof Float32Array || Array.isArray(v)) return tensor(v)._data!;
   return fail('ERR_SIGNATURE', 'Program', `${path}: expected a numeric leaf but received ${describe(v)}`);
@@ -134,7 +133,7 @@ export function readTangents(def0: TreeDef, sizes: readonly number[], shapes: re
     if (l.size !== sizes[k] || l.rank !== shapes[k].length) {
       fail('ERR_SHAPE', 'Program.hvp', `v leaf ${k}: expected ${fmtShape(shapes[k])} (argument 0's shape) but received ${fmtShape(l.shape)}`);
     }
-    return l._data ?? fail('ERR_ARG', 'Program.hvp', 'v must be concrete (call hvp outside transformations)');
+    return liveData(l, 'Program.hvp') ?? fail('ERR_ARG', 'Program.hvp', 'v must be concrete (call hvp outside transformations)');
   });
 }
 

@@ -5,7 +5,7 @@
 // inputs are small. D's own error is estimated (truncation ≈ |D(h) − D(2h)|, rounding ≈ ε·|f|/h)
 // and allowed for, so a correct f passes at rtol = 1e-6 even when |f| ≫ |∇f|; a kink inside the
 // stencil shrinks h (see centralDifference).
-import { Tensor } from '../core/tensor.js';
+import { Tensor, liveData } from '../core/tensor.js';
 import { fail, describe } from '../core/errors.js';
 import { flatten, firstStatic, type TreeDef } from '../core/pytree.js';
 import { valueAndGrad } from '../api/grad.js';
@@ -170,7 +170,7 @@ function parseArg(a: unknown, k: number): Arg | null {
 const concat = (ts: readonly Tensor[]): Float64Array => {
   const out = new Float64Array(ts.reduce((n, t) => n + t.size, 0));
   let at = 0;
-  for (const t of ts) { out.set(t._data ?? t.data(), at); at += t.size; }
+  for (const t of ts) { out.set(liveData(t, 'gradcheck') ?? t.data(), at); at += t.size; }
   return out;
 };
 

@@ -39,6 +39,8 @@ export interface Addon {
     bodies: { steps: number; scalarOps: number; depth: number }[] } | null;
   /** detach (free now) an image or arena no evaluation holds; false otherwise */
   release(buffer: ArrayBuffer): boolean;
+  /** detach (free now, or back to the result-block cache) an async result's buffer; false for an image, an arena or a buffer that cannot be detached */
+  detachResult(buffer: ArrayBuffer): boolean;
   lastError(): AddonError | null;
   opTable(): string[];
   simdInfo(): { level: SimdLevel; detected: SimdLevel; supported: SimdLevel[]; reason: string };
