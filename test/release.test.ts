@@ -11,6 +11,8 @@ import { sameBits } from './support/bits.js';
 const fill = (n: number, at: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => at(i));
 const released = expect.objectContaining({ code: 'ERR_ARG', message: expect.stringContaining('released') });
 const turn = () => new Promise((r) => setImmediate(r));
+/** a 0-d Tensor output's number */
+const num = (t: unknown) => (t as w.Tensor).item();
 
 describeBackends('w.release', () => {
   it('detaches a whole result: a released Tensor throws ERR_ARG in ops, reads, programs and optimizers', async () => {
@@ -100,6 +102,32 @@ describeBackends('w.release', () => {
     expect(Math.abs(v - want)).toBeLessThanOrEqual(1e-12 * want);
     expect(w.release(g, other)).toBe(2);
     expect(() => other.item()).toThrow();
+  });
+
+  it('guards stay right when the arguments a program was compiled or re-recorded with are released results', async () => {
+    const id = w.compile((a: w.Tensor) => w.mul(a, 1), w.tensor([0, 0]));
+    const f = (x: w.Tensor) => (x.data()[0] > 0 ? w.sum(w.square(x)) : w.sum(w.mul(x, 3)));  // a guard on the branch
+    const r1 = (await id.valueAsync(w.tensor([1, 2]))) as w.Tensor;
+    const p = w.compile(f, r1);
+    w.release(r1);
+    expect(num(p.value(w.tensor([-1, 2])))).toBe(3);   // the other branch: re-recorded
+    const r2 = (await id.valueAsync(w.tensor([-2, 1]))) as w.Tensor;
+    expect(num(await p.valueAsync(r2))).toBe(-3);
+    w.release(r2);
+    for (const [x, want] of [[[1, 2], 5], [[-1, 2], 3], [[3, 1], 10], [[-3, 1], -6]] as const) {
+      expect(num(p.value(w.tensor([...x])))).toBe(want);
+      expect(num(await p.valueAsync(w.tensor([...x])))).toBe(want);
+    }
+  });
+
+  it('a result a recording captured as a constant is no longer released: the program keeps its values', async () => {
+    const id = w.compile((a: w.Tensor) => w.mul(a, 2), w.tensor([0, 0, 0]));
+    const c = (await id.valueAsync(w.tensor([1, 2, 3]))) as w.Tensor;
+    const p = w.compile((x: w.Tensor) => w.sum(w.mul(x, c)), w.tensor([1, 1, 1]));
+    expect(w.release(c)).toBe(0);
+    expect(c.toArray()).toEqual([2, 4, 6]);
+    expect(num(p.value(w.tensor([1, 1, 1])))).toBe(12);
+    expect(num(await p.valueAsync(w.tensor([1, 0, 0])))).toBe(2);
   });
 
   it('bad input: too deep or cyclic values are ERR_ARG', () => {

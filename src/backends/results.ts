@@ -1,18 +1,19 @@
 // The arrays w.release may give back, and the buffers it must not touch yet.
 // - Results: the arrays an async evaluation made for its outputs (not caller arrays, not an
-//   input's buffer, not a program constant: runs copy those). Only these can be released.
+//   input's buffer, not a program constant: runs copy those). Only these can be released, and
+//   only while no recording keeps them as a constant (core/tensor.ts `releasable`).
 // - In flight: every buffer an async evaluation reads or writes until it settles (a pool thread
 //   may be using it). Releasing one of them is refused, so detaching never frees memory in use.
+import { releasable } from '../core/tensor.js';
 import { loaded } from './native/loader.js';
 
-const results = new WeakSet<ArrayBufferLike>();
 const inFlight = new Map<ArrayBufferLike, number>();
 
 /** got[from..] are the evaluation's own new arrays, unless one shares an input's buffer */
 export function markResults(got: readonly Float64Array[], from: number, inputs: readonly Float64Array[]): void {
   if (got.length <= from) return;
   const ins = new Set<ArrayBufferLike>(inputs.map((x) => x.buffer));
-  for (let k = from; k < got.length; k++) if (!ins.has(got[k].buffer)) results.add(got[k].buffer);
+  for (let k = from; k < got.length; k++) if (!ins.has(got[k].buffer)) releasable.add(got[k].buffer);
 }
 
 /** run() with the buffers of `arrays` counted as in flight until it settles */
@@ -30,7 +31,7 @@ export async function holding<T>(arrays: readonly Float64Array[], run: () => Pro
 }
 
 /** whether b is an async result not yet released */
-export const isResult = (b: ArrayBufferLike): boolean => results.has(b) && b.byteLength > 0;
+export const isResult = (b: ArrayBufferLike): boolean => releasable.has(b) && b.byteLength > 0;
 /** whether an async evaluation in flight uses b */
 export const isInFlight = (b: ArrayBufferLike): boolean => inFlight.has(b);
 

@@ -72,6 +72,12 @@ export type NestedArray = (number | NestedArray)[];
 
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 
+/**
+ * Buffers of async results their owner may give back (w.release; src/backends/results.ts adds
+ * them). A buffer a recording keeps (a captured constant) leaves the set: it is never released.
+ */
+export const releasable = new WeakSet<ArrayBufferLike>();
+
 /** whether t's memory was given back (w.release): its array is detached (length 0) though t has elements */
 export const isReleased = (t: Tensor): boolean => t._data !== null && t._data.length === 0 && t.size !== 0;
 /** ERR_ARG: a released tensor was used */

@@ -1,6 +1,6 @@
 import { Graph, type Guard, type Eqn } from './graph.js';
 import { fail, allocationError } from './errors.js';
-import { Tensor, liveData } from './tensor.js';
+import { Tensor, liveData, releasable } from './tensor.js';
 import { broadcastShapes, sameShape, fmtShape, sizeOf, type Shape } from './shape.js';
 import type { OpDef } from './op.js';
 import { widen, type Tape } from './tape.js';
@@ -141,6 +141,7 @@ export class Trace {
       let v = x === undefined ? this.constIds.get(t) : negZero ? (this.negZeroId < 0 ? undefined : this.negZeroId) : this.scalarIds.get(x);
       if (v !== undefined) return v;
       v = this.graph.newVar(t.shape);
+      releasable.delete(d.buffer);  // the recording keeps it
       this.graph.consts.set(v, t);
       if (this.repeat) this.repeat.constant(v, t);
       if (x === undefined) this.constIds.set(t, v); else if (negZero) this.negZeroId = v; else this.scalarIds.set(x, v);

@@ -80,7 +80,8 @@ export class Program<F extends Fn = Fn> {
     const raw = this.trace(example);
     this.checkPure(raw.graph, example);
     const first = this.recording(raw);
-    if (first.guards.length) first.origin = readArgs(this.defs, this.shapes, example, true);
+    // copies: a Tensor argument may be an async result its owner releases later (w.release)
+    if (first.guards.length) first.origin = readArgs(this.defs, this.shapes, example, false).map((x) => x.slice());
     this.paths = new Paths(first, (args) => this.record(args));
     this.quick = new Quick(this.defs, this.shapes, this.sizes, this.kinds0);
   }

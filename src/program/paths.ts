@@ -63,7 +63,7 @@ export class Paths {
       const ref = p.undefinedGuards && !sameInputs(inputs, p.origin) ? last(await run(p, p.origin!)) : last(outs);
       if (this.holds(p, last(outs), false, () => ref)) return [outs, this.chosen(p)];
     }
-    const p = this.retrace(args(), () => [...inputs]);
+    const p = this.retrace(args(), () => inputs.map((x) => x.slice()));  // Tensor arguments are not copied at the call
     const outs = await run(p, inputs);
     p.holds(last(outs), () => last(outs));
     return [outs, p];
