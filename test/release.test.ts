@@ -130,6 +130,25 @@ describeBackends('w.release', () => {
     expect(num(await p.valueAsync(w.tensor([1, 0, 0])))).toBe(2);
   });
 
+  it('an argument stays refused through the whole async call: its guard-reference run and its re-recording', async () => {
+    const mk = w.compile((a: w.Tensor) => w.mul(a, 1), w.tensor([0, 0, 0]));
+    const f = (x: w.Tensor) => (w.sum(x).item() > 0 ? w.mul(x, 2) : w.mul(x, -10));  // a guard on the sign of Σx
+    const p = w.compile(f, w.tensor([1, 1, 1]));
+    const r = (await mk.valueAsync(w.tensor([-1, -2, -3]))) as w.Tensor;
+    let done = false, refused = 0;
+    const call = p.valueAsync(r).finally(() => { done = true; });  // another branch: a guard-reference run, then a re-recording
+    while (!done) {
+      expect(() => w.release(r)).toThrow(expect.objectContaining({ code: 'ERR_ARG', message: expect.stringContaining('in flight') }));
+      refused++;
+      await turn();
+    }
+    expect(refused).toBeGreaterThan(2);  // the call took several turns
+    expect(((await call) as w.Tensor).toArray()).toEqual([10, 20, 30]);
+    expect(w.release(r)).toBe(1);
+    expect(() => w.compile(f, r)).toThrow(released);
+    expect(() => w.oneHot(r, 3)).toThrow(released);
+  });
+
   it('bad input: too deep or cyclic values are ERR_ARG', () => {
     const cyc: unknown[] = [];
     cyc.push(cyc);

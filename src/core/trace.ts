@@ -215,7 +215,7 @@ export class Trace {
     if (idx >= 0) {
       const b = this.bindings[idx];
       if (!b) return fail('ERR_ARG', 'read', 'the value of this input is not known while recording');
-      return (this.memo[v] = b._data ?? b._trace!.read(b, 'read'));
+      return (this.memo[v] = liveData(b, 'read') ?? b._trace!.read(b, 'read'));
     }
     const c = g.consts.get(v);
     if (c) return (this.memo[v] = c._data!);

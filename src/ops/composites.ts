@@ -1,5 +1,5 @@
 // Public ops defined as compositions of primitives (their derivatives follow from the primitives').
-import { asTensor, type Tensor, type TensorLike } from '../core/tensor.js';
+import { asTensor, liveData, type Tensor, type TensorLike } from '../core/tensor.js';
 import { fail } from '../core/errors.js';
 import { normAxes, normAxis, fmtShape } from '../core/shape.js';
 import { sum } from './sum.js';
@@ -122,9 +122,9 @@ export function unstack(x: TensorLike, axis = 0): Tensor[] {
 export function oneHot(indices: TensorLike, depth: number): Tensor {
   const idx = asTensor(indices, 'oneHot');
   if (!Number.isInteger(depth) || depth < 0) fail('ERR_ARG', 'oneHot', `expected a non-negative integer depth but received ${depth}`);
-  if (idx._data) {
-    const bad = idx._data.findIndex((i) => !Number.isInteger(i) || i < 0 || i >= depth);
-    if (bad >= 0) fail('ERR_ARG', 'oneHot', `expected integer indices in [0, ${depth}) but received ${idx._data[bad]} at position ${bad}`);
+  if (liveData(idx, 'oneHot')) {
+    const bad = idx._data!.findIndex((i) => !Number.isInteger(i) || i < 0 || i >= depth);
+    if (bad >= 0) fail('ERR_ARG', 'oneHot', `expected integer indices in [0, ${depth}) but received ${idx._data![bad]} at position ${bad}`);
   }
   const range = tensor(Array.from({ length: depth }, (_, j) => j));
   const checked = idx._data ? idx : gather(range, idx);

@@ -14,6 +14,7 @@ import { fail } from '../core/errors.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { flatten, unflatten, mapTree, toUser, toLeafKind, type TreeDef, type LeafKind } from '../core/pytree.js';
 import { traceFunction, activity, type Traced } from '../transforms/trace-fn.js';
+import { holding } from '../backends/results.js';
 import { runOnBackend, runOnBackendAsync, backendFor, tierOf, readyTier, type BackendName, type TierName } from '../backends/index.js';
 import { nativeBytesOf, disposeProgramOf } from '../backends/native/programs.js';
 import { readArgs, gradTargets, leafKinds, countLeaves, readTangents, outputsFor, filled } from './args.js';
@@ -249,7 +250,9 @@ export class Program<F extends Fn = Fn> {
     const inputs = readArgs(this.defs, this.shapes, args, true);
     const frozen = () => this.defs.map((d, a) => mapTree(d, (i) => new Tensor(this.shapes[this.leafStart(a) + i], inputs[this.leafStart(a) + i])));
     const into = outputsFor(targets, inputs);
-    return this.paths.chooseAsync(inputs, frozen, (p, ins) => runOnBackendAsync(p.program(kind), ins, into(p, ins), p.guards.length));
+    // the call's arrays stay in flight (w.release refuses them) through every run and re-recording of the call
+    return holding(targets ? [...inputs, ...targets] : inputs,
+      () => this.paths.chooseAsync(inputs, frozen, (p, ins) => runOnBackendAsync(p.program(kind), ins, into(p, ins), p.guards.length)));
   }
 
   private valueOf(outs: Float64Array[], p: Recording): unknown {
