@@ -98,6 +98,31 @@ describeNative('intra-op threads (native internals)', () => {
     } finally { addon!.setSimd(before); }
   });
 
+  it('matmul grids: odd panel and tile counts, a one-column last block, several kc blocks, blocks wider than nc (every SIMD level)', () => {
+    // [m, k, n]: C split by columns, by rows, 2 × 2 at 4 threads; one column past whole panels at
+    // every level (nr 4, 8 or 16) leaves a one-column last block at some thread count; k = 1201:
+    // 5–7 kc blocks, the last partial; 2 × 2100 and 1100 × 2100: blocks of 1050 columns, wider
+    // than one nc block (1024)
+    const shapes = [[9, 1201, 49], [16, 1201, 65], [23, 1201, 97], [16, 1201, 113], [49, 1201, 10], [55, 1201, 17], [103, 1201, 33],
+      [100, 300, 100], [2, 150, 2100], [5, 70, 2049], [1100, 3, 2100]];
+    const levels = addon!.simdInfo().supported, before = addon!.simdInfo().level;
+    try {
+      for (const level of levels) {
+        addon!.setSimd(level);
+        for (const [m, k, n] of shapes) {
+          const A = w.tensor(fill(m * k, (i) => Math.sin(i * 0.7) * (1 + (i % 5))), [m, k]), B = w.tensor(fill(k * n, (i) => Math.cos(i * 0.3)), [k, n]);
+          const mm = (a: w.Tensor, b: w.Tensor) => w.matmul(a, b), mt = (a: w.Tensor, b: w.Tensor) => w.matmul(w.transpose(b), w.transpose(a));
+          const one = run(mm, [A, B], 1), oneT = run(mt, [A, B], 1), pooled = addon!.threadsInfo().pooled;
+          for (const t of [2, 3, 4]) {
+            expect(sameBits(run(mm, [A, B], t), one), `${level} ${m}×${k}·${k}×${n} threads=${t}`).toBe(true);
+            expect(sameBits(run(mt, [A, B], t), oneT), `${level} (${k}×${n})ᵀ·(${m}×${k})ᵀ threads=${t}`).toBe(true);
+          }
+          expect(addon!.threadsInfo().pooled, `${m}×${k}·${k}×${n} on the pool`).toBeGreaterThan(pooled);
+        }
+      }
+    } finally { addon!.setSimd(before); }
+  });
+
   it('sum, max, min, prod over 10⁶ values: the same bits for every thread count, and the TS backend’s', () => {
     const x = w.tensor(fill(1_000_003, (i) => Math.sin(i * 1.1) * (1 + (i % 7))));
     const unit = w.tensor(fill(1_000_003, (i) => 1 + Math.sin(i) * 1e-6));
