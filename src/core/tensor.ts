@@ -30,10 +30,7 @@ export class Tensor {
 
   /** @internal concrete values (computed by the trace, and guarded, for a tracer) */
   _values(how: 'item' | 'data' | 'toArray'): Float64Array {
-    const d = this._data;
-    if (d === null) return this._trace!.read(this, how);
-    if (d.length === 0 && this.size !== 0) released(how);
-    return d;
+    return liveData(this, how) ?? this._trace!.read(this, how);
   }
   item(): number {
     if (this.size !== 1) fail('ERR_SHAPE', 'item', `expected a tensor of size 1 but received ${fmtShape(this.shape)}`);
@@ -86,9 +83,8 @@ export function released(op: string): never {
 }
 /** t's concrete values (null for a tracer); ERR_ARG, naming op, for a released tensor */
 export function liveData(t: Tensor, op: string): Float64Array | null {
-  const d = t._data;
-  if (d !== null && d.length === 0 && t.size !== 0) released(op);
-  return d;
+  if (isReleased(t)) released(op);
+  return t._data;
 }
 
 /** w.tensor(data, shape?): copies its input once. */
