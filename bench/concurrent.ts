@@ -1,8 +1,9 @@
 // Concurrent evaluations of one Program (target: 8 concurrent async calls on one W1 Program ≥ 1.7×
 // the throughput of the same 8 calls awaited one by one, on 2 cores, setThreads(1)).
-//   npx tsx bench/concurrent.ts [--calls 8] [--rounds 8] [--only W1,W2] [--tier compiled|interpreter]
-// Each round times the 8 calls awaited one by one, then all 8 in flight at once (alternating, so a
-// shared machine's load hits both alike), for valueAndGradAsync (new gradient arrays per call) and
+//   npx tsx bench/concurrent.ts [--calls 8] [--rounds 24] [--warm 8] [--only W1,W2] [--tier compiled|interpreter]
+// After `warm` untimed rounds, each round times the 8 calls awaited one by one, then all 8 in flight
+// at once (alternating, so a shared machine's load hits both alike), for valueAndGradAsync (new
+// gradient arrays per call), the same with each result given back once used (w.release), and
 // valueAndGradIntoAsync (each call writes into gradient arrays of its own, reused round after
 // round); means over the rounds (throughput: total time), CPU time of the process beside wall time (in brackets: the
 // main thread's own CPU; the rest is the pool threads' evaluations and V8's helper threads), the main thread's

@@ -11,7 +11,7 @@ import { programFor, runsJs, nativeRefusal, builtProgramOf } from './native/prog
 import { codegenInfo, setCodegen, type CodegenInfo, type CodegenMode, type TierName } from './native/codegen/tier.js';
 import { segment, runSegments, type Segment } from '../plan/segments.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { holding, markResults } from './results.js';
+import { markResults } from './results.js';
 
 export type BackendName = 'native' | 'ts' | 'check';
 export interface NativeInfo {
@@ -140,8 +140,8 @@ export function runOnBackend(g: Graph, inputs: readonly Float64Array[], outputs?
  */
 export async function runOnBackendAsync(g: Graph, inputs: readonly Float64Array[], outputs?: Float64Array[], packed = 0): Promise<Float64Array[]> {
   if (fallbackNotice) noticeFallback();
-  // w.release refuses these buffers until the run settles; the arrays the run made are results it may release
-  const got = await holding(outputs ? [...inputs, ...outputs] : inputs, () => runAsyncOn(g, inputs, outputs, packed));
+  // the arrays the run made are results w.release may give back (the caller holds its arrays in flight: Program.runAsync)
+  const got = await runAsyncOn(g, inputs, outputs, packed);
   markResults(got, outputs?.length ?? 0, inputs);
   return got;
 }

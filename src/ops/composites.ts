@@ -122,9 +122,10 @@ export function unstack(x: TensorLike, axis = 0): Tensor[] {
 export function oneHot(indices: TensorLike, depth: number): Tensor {
   const idx = asTensor(indices, 'oneHot');
   if (!Number.isInteger(depth) || depth < 0) fail('ERR_ARG', 'oneHot', `expected a non-negative integer depth but received ${depth}`);
-  if (liveData(idx, 'oneHot')) {
-    const bad = idx._data!.findIndex((i) => !Number.isInteger(i) || i < 0 || i >= depth);
-    if (bad >= 0) fail('ERR_ARG', 'oneHot', `expected integer indices in [0, ${depth}) but received ${idx._data![bad]} at position ${bad}`);
+  const d = liveData(idx, 'oneHot');
+  if (d) {
+    const bad = d.findIndex((i) => !Number.isInteger(i) || i < 0 || i >= depth);
+    if (bad >= 0) fail('ERR_ARG', 'oneHot', `expected integer indices in [0, ${depth}) but received ${d[bad]} at position ${bad}`);
   }
   const range = tensor(Array.from({ length: depth }, (_, j) => j));
   const checked = idx._data ? idx : gather(range, idx);
